@@ -1,0 +1,43 @@
+# Credit Hub — the two commands: `make run` and `make test`.
+# Both install what they need into .venv/ first; neither needs anything but python3 ≥ 3.11,
+# Java 17 and Maven (installed from Debian's packages when missing and we are root).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: install tools run test lint bench sdl clean-db
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+tools:
+	@if [ -z "$$NEO4J_URI" ] && ! (command -v java >/dev/null && command -v mvn >/dev/null); then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Java 17 and Maven (needed to fetch and run the local Neo4j)…"; \
+	    apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null; \
+	  else echo "Java 17 and Maven are needed for the local Neo4j (or set NEO4J_URI)"; exit 1; fi; \
+	fi
+
+run: install tools
+	$(BIN)/hub run
+
+test: install tools
+	$(BIN)/ruff check hub schema connectors tests bench
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check hub schema connectors tests bench
+
+bench: install tools
+	$(BIN)/python -m bench
+
+sdl: install
+	$(BIN)/python -m schema > schema/schema.graphql

@@ -1,0 +1,104 @@
+"""The audit log: every non-public read and every write, in a tamper-evident chain.
+
+Seeds 000 §四.(一) and 004 第十七–十八条 make leaking or tampering with classification results
+punishable, so the hub keeps a record of who read what above PUBLIC and who wrote. Each entry's
+hash is HMAC-SHA256 over its sequence number, the previous entry's hash and its canonical content,
+keyed with a secret held outside the database: editing, removing or reordering any entry breaks the
+chain at that point, and someone with only database access cannot forge a consistent chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One thing worth auditing: a read above PUBLIC, a refusal, or a write."""
+
+    action: str  # "read", "denied", "write"
+    actor: str  # the viewer's label, e.g. "bank:某银行"
+    role: str
+    subject_uscc: str | None
+    tier: str | None = None
+    consent_id: str | None = None
+    token_id: str | None = None
+    detail: str = ""
+    at: str = ""
+
+    def stamped(self) -> AuditEvent:
+        return self if self.at else AuditEvent(**{**asdict(self), "at": datetime.now(UTC).isoformat()})
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    prev_hash: str
+    hash: str
+    event: AuditEvent
+
+
+def canonical(event: AuditEvent) -> str:
+    return json.dumps(asdict(event), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def entry_hash(key: bytes, seq: int, prev_hash: str, event: AuditEvent) -> str:
+    message = f"{seq}|{prev_hash}|{canonical(event)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def chain(key: bytes, head_seq: int, head_hash: str,
+          events: Sequence[AuditEvent]) -> list[AuditEntry]:
+    """Link new events after the head (seq, hash)."""
+    entries: list[AuditEntry] = []
+    prev = head_hash
+    for offset, event in enumerate(events, start=1):
+        stamped = event.stamped()
+        digest = entry_hash(key, head_seq + offset, prev, stamped)
+        entries.append(AuditEntry(head_seq + offset, prev, digest, stamped))
+        prev = digest
+    return entries
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    checked: int
+    broken_at: int | None = None
+    problem: str = ""
+
+    def describe(self) -> str:
+        if self.ok:
+            return f"audit log intact: {self.checked} entries verified"
+        return f"audit log BROKEN at entry {self.broken_at}: {self.problem}"
+
+
+async def verify(key: bytes, entries: AsyncIterator[AuditEntry],
+                 head: tuple[int, str] | None) -> VerifyReport:
+    """Walk the chain in sequence order and report the first broken link."""
+    expected_seq, prev = 1, GENESIS
+    checked = 0
+    async for entry in entries:
+        if entry.seq != expected_seq:
+            return VerifyReport(False, checked, expected_seq,
+                                f"entry {expected_seq} is missing (the log jumps to {entry.seq})")
+        if entry.prev_hash != prev:
+            return VerifyReport(False, checked, entry.seq,
+                                "it does not link to the entry before it (reordered or replaced)")
+        if entry_hash(key, entry.seq, entry.prev_hash, entry.event) != entry.hash:
+            return VerifyReport(False, checked, entry.seq,
+                                "its content does not match its hash (the entry was altered)")
+        prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    head_seq, head_hash = head or (0, GENESIS)
+    if head_seq != checked or head_hash != prev:
+        return VerifyReport(False, checked, checked + 1,
+                            f"the head records {head_seq} entries but the chain ends after "
+                            f"{checked} (entries were removed from the end)")
+    return VerifyReport(True, checked)

@@ -1,0 +1,162 @@
+"""The ``hub`` command: a composition root like hub.app, for operators and `make`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from hub.cli import db as db_commands
+from hub.settings import load_settings
+
+app = typer.Typer(help="Credit Hub — 信用分级分类监管 data-sharing hub.", no_args_is_help=True)
+app.add_typer(db_commands.app, name="db", help="Manage the local Neo4j server.")
+token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+app.add_typer(demo_app, name="demo")
+app.add_typer(audit_app, name="audit")
+
+
+def _logging() -> None:
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@token_app.command("issue")
+def token_issue(
+    role: Annotated[str, typer.Option(help="public, bank, agency, platform or admin")],
+    org: Annotated[str | None, typer.Option(help="The caller's organization")] = None,
+    department: Annotated[str | None, typer.Option(help="Department code (agencies)")] = None,
+    ttl: Annotated[int | None, typer.Option(help="Seconds until it expires")] = None,
+) -> None:
+    """Print a signed bearer token on stdout."""
+    from hub.auth import issue_token
+    from hub.disclosure import Role
+
+    settings = load_settings()
+    try:
+        parsed = Role(role.lower())
+        token = issue_token(settings.jwt_key, settings.jwt_issuer, role=parsed, org=org,
+                            department=department, ttl_s=ttl or settings.jwt_default_ttl_s)
+    except ValueError as exc:
+        message = str(exc)
+        if "is not a valid Role" in message:
+            message = f"--role must be one of {', '.join(r.value for r in Role)}"
+        typer.echo(f"error: {message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(token)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the graph schema (constraints and indexes); idempotent."""
+    _logging()
+    count = asyncio.run(_with_hub(lambda hub: hub.migrate()))
+    typer.echo(f"graph schema applied ({count} statements)")
+
+
+@demo_app.command("load")
+def demo_load(
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data")] = 7,
+    subjects: Annotated[int, typer.Option(help="How many subjects")] = 1000,
+    as_of: Annotated[str | None, typer.Option(help="Reference date YYYY-MM-DD (default today)")] = None,
+    if_empty: Annotated[bool, typer.Option(help="Only when the database has no subjects")] = False,
+    reset: Annotated[bool, typer.Option(help="Delete everything first")] = False,
+) -> None:
+    """Load a deterministic synthetic data set."""
+    _logging()
+    reference = date.fromisoformat(as_of) if as_of else None
+    asyncio.run(_demo_load(seed, subjects, reference, if_empty, reset))
+
+
+async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: bool,
+                     reset: bool) -> None:
+    from rich.progress import Progress
+
+    from hub import demo
+    from hub.db import ingest
+
+    async def work(hub: object) -> None:
+        from hub.service import CreditHub
+
+        assert isinstance(hub, CreditHub)
+        await hub.migrate()
+        if reset:
+            await ingest.wipe(hub.gateway)
+        elif if_empty and not await ingest.is_empty(hub.gateway):
+            typer.echo("database already holds subjects; demo data not loaded")
+            return
+        data = demo.generate(seed=seed, subjects=subjects, as_of=as_of or hub.today(),
+                             vault=hub.vault)
+        with Progress() as progress:
+            tasks: dict[str, object] = {}
+
+            def report(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = progress.add_task(stage, total=total)
+                progress.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+
+            counts = await demo.load(hub.gateway, data, report)
+        typer.echo("demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+
+    await _with_hub(work)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain; exit 1 and name the first broken link if any."""
+    _logging()
+    report = asyncio.run(_with_hub(lambda hub: hub.verify_audit()))
+    typer.echo(report.describe())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (HUB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (HUB_PORT)")] = None,
+) -> None:
+    """Serve the hub over HTTP (GraphQL at /graphql)."""
+    import uvicorn
+
+    from hub.app import create_app
+
+    _logging()
+    settings = load_settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_level=settings.log_level.lower(), access_log=False)
+
+
+@app.command()
+def run(
+    subjects: Annotated[int, typer.Option(help="Demo subjects to load into an empty database")] = 1000,
+) -> None:
+    """Everything `make run` does: start Neo4j if local, apply the schema, load demo data, serve."""
+    settings = load_settings()
+    if settings.uses_local_neo4j:
+        db_commands.start(instance=None)
+    asyncio.run(_demo_load(7, subjects, None, if_empty=True, reset=False))
+    serve(host=None, port=None)
+
+
+async def _with_hub(work):  # type: ignore[no-untyped-def]
+    from hub.app import gateway_for
+    from hub.service import CreditHub
+
+    settings = load_settings()
+    hub = CreditHub(settings, gateway_for(settings))
+    try:
+        return await work(hub)
+    finally:
+        await hub.close()
+
+
+def main() -> None:
+    app()

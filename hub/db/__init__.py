@@ -1,0 +1,1 @@
+"""The Neo4j layer: the only place in the project that speaks Cypher."""

@@ -1,0 +1,62 @@
+"""Cypher for consents (授权): grant, revoke, read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+
+from hub.db.gateway import Neo4jGateway, native
+from hub.disclosure import ConsentScope
+from hub.models import Consent
+
+
+def consent_from_row(row: Mapping[str, Any]) -> Consent:
+    return Consent(
+        id=row["id"], subject_uscc=row["subject_uscc"], grantee=row["grantee"],
+        purpose=row["purpose"], granted_at=native(row["granted_at"]),
+        expires_at=native(row["expires_at"]), revoked_at=native(row.get("revoked_at")),
+        granted_by=row.get("granted_by"),
+        scopes=frozenset(ConsentScope(s) for s in row.get("scopes") or ConsentScope),
+    )
+
+
+async def create_consent(gateway: Neo4jGateway, consent: Consent) -> Consent | None:
+    """Store a consent; None when the subject is unknown. The grantee organization is merged."""
+
+    async def work(tx: AsyncManagedTransaction) -> dict[str, Any] | None:
+        result = await tx.run(
+            """
+            MATCH (s:Subject {uscc: $uscc})
+            MERGE (o:Organization {name: $grantee}) ON CREATE SET o.kind = 'bank'
+            CREATE (c:Consent {id: $id, subject_uscc: $uscc, grantee: $grantee, purpose: $purpose,
+                               scopes: $scopes, granted_at: $granted_at, expires_at: $expires_at,
+                               granted_by: $granted_by})
+            CREATE (c)-[:GIVEN_BY]->(s), (c)-[:GRANTED_TO]->(o)
+            RETURN c { .* } AS consent
+            """,
+            uscc=consent.subject_uscc, grantee=consent.grantee, id=consent.id,
+            purpose=consent.purpose, scopes=sorted(consent.scopes), granted_at=consent.granted_at,
+            expires_at=consent.expires_at, granted_by=consent.granted_by,
+        )
+        record = await result.single()
+        return record["consent"] if record else None
+
+    row = await gateway.write(work)
+    return consent_from_row(row) if row else None
+
+
+async def revoke_consent(gateway: Neo4jGateway, consent_id: str, at: datetime) -> Consent | None:
+    """Mark a consent revoked (idempotent: the first revocation time is kept)."""
+
+    async def work(tx: AsyncManagedTransaction) -> dict[str, Any] | None:
+        result = await tx.run(
+            "MATCH (c:Consent {id: $id}) SET c.revoked_at = coalesce(c.revoked_at, $at) "
+            "RETURN c { .* } AS consent", id=consent_id, at=at)
+        record = await result.single()
+        return record["consent"] if record else None
+
+    row = await gateway.write(work)
+    return consent_from_row(row) if row else None

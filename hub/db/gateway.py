@@ -1,0 +1,125 @@
+"""The Neo4j gateway: one async driver, managed transactions, and errors translated at the edge.
+
+A Neo4j outage must never surface as a driver stack trace: every driver failure becomes
+:class:`DatabaseUnavailable`, whose message names the server and what to do, and the gateway logs
+one line when the database goes away and one when it comes back. The driver reconnects by itself,
+so the hub recovers without a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import neo4j
+from neo4j import AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j.exceptions import (
+    AuthError,
+    DriverError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Work = Callable[[AsyncManagedTransaction], Awaitable[T]]
+
+
+class DatabaseUnavailable(Exception):
+    """Neo4j cannot be reached or refused us; the message is safe to show a caller."""
+
+
+class Neo4jGateway:
+    """Owns the driver; runs units of work in managed (retried) transactions."""
+
+    def __init__(self, uri: str, user: str, password: str, database: str = "neo4j",
+                 timeout_s: float = 5.0) -> None:
+        self.uri = uri
+        self.database = database
+        self._driver = AsyncGraphDatabase.driver(
+            uri, auth=(user, password),
+            connection_timeout=timeout_s,
+            connection_acquisition_timeout=timeout_s,
+            max_transaction_retry_time=timeout_s,
+            liveness_check_timeout=30.0,
+            max_connection_pool_size=50,
+            notifications_min_severity="OFF",
+        )
+        self._available = True
+
+    async def close(self) -> None:
+        await self._driver.close()
+
+    async def read(self, work: Work[T]) -> T:
+        return await self._run(work, write=False)
+
+    async def write(self, work: Work[T]) -> T:
+        return await self._run(work, write=True)
+
+    async def run(self, query: str, parameters: dict[str, Any] | None = None, *,
+                  write: bool = False) -> list[dict[str, Any]]:
+        """A single statement in its own transaction; returns the records as dicts."""
+
+        async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
+            result = await tx.run(query, parameters or {})
+            return [record.data() async for record in result]
+
+        return await self._run(work, write=write)
+
+    async def autocommit(self, query: str, parameters: dict[str, Any] | None = None) -> None:
+        """A statement that manages its own transactions (``CALL { } IN TRANSACTIONS``)."""
+
+        async def work(session: Any) -> None:
+            result = await session.run(query, parameters or {})
+            await result.consume()
+
+        await self._with_session(work)
+
+    async def ping(self) -> bool:
+        """True when Neo4j answers a trivial query now (readiness)."""
+        try:
+            await self.run("RETURN 1 AS ok")
+        except DatabaseUnavailable:
+            return False
+        return True
+
+    async def _run(self, work: Work[T], *, write: bool) -> T:
+        async def in_transaction(session: Any) -> T:
+            runner = session.execute_write if write else session.execute_read
+            return await runner(work)
+
+        return await self._with_session(in_transaction)
+
+    async def _with_session(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        try:
+            async with self._driver.session(database=self.database) as session:
+                result = await work(session)
+        except AuthError as exc:
+            self._went_down(exc)
+            raise DatabaseUnavailable(
+                f"Neo4j at {self.uri} refused the hub's credentials; check NEO4J_USER and "
+                "NEO4J_PASSWORD (or `hub db env`)") from exc
+        except (ServiceUnavailable, SessionExpired, TransientError, DriverError, OSError) as exc:
+            self._went_down(exc)
+            raise DatabaseUnavailable(
+                f"the credit database (Neo4j at {self.uri}) is unavailable; the request was not "
+                "served — try again shortly") from exc
+        if not self._available:
+            self._available = True
+            log.warning("Neo4j at %s is reachable again", self.uri)
+        return result
+
+    def _went_down(self, exc: BaseException) -> None:
+        if self._available:
+            self._available = False
+            log.error("Neo4j at %s is unavailable: %s", self.uri, exc)
+
+
+def native(value: Any) -> Any:
+    """Neo4j temporal values to Python's (Date → date, DateTime → datetime); others unchanged."""
+    if isinstance(value, neo4j.time.Date | neo4j.time.DateTime):
+        return value.to_native()
+    return value

@@ -1,0 +1,105 @@
+"""Cypher for bulk writes: batches of validated rows, one UNWIND statement per batch.
+
+Rows are plain dicts whose keys are the node properties (see docs/data-model.md); callers (the demo
+loader, the 双公示 importer, platform sync) validate them first. Every write is an idempotent MERGE
+on the item's key, so applying the same batch twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hub.db.gateway import Neo4jGateway
+
+Row = dict[str, Any]
+
+_DEPARTMENTS = """
+UNWIND $rows AS row
+MERGE (d:Department {code: row.code})
+SET d.name = row.name, d.domains = row.domains, d.region = row.region
+"""
+
+_ORGANIZATIONS = """
+UNWIND $rows AS row
+MERGE (o:Organization {name: row.name})
+SET o.kind = row.kind, o.uscc = row.uscc
+"""
+
+# A subject row: uscc, name, kind, region, industry, status, registered_on (date),
+# and optionally person: {fingerprint, name, id_masked, id_sealed}.
+_SUBJECTS = """
+UNWIND $rows AS row
+MERGE (s:Subject {uscc: row.uscc})
+SET s.name = row.name, s.kind = row.kind, s.region = row.region, s.industry = row.industry,
+    s.status = row.status, s.registered_on = row.registered_on
+WITH s, row WHERE row.person IS NOT NULL
+MERGE (p:Person {fingerprint: row.person.fingerprint})
+SET p.name = row.person.name, p.id_masked = row.person.id_masked, p.id_sealed = row.person.id_sealed
+WITH s, p
+OPTIONAL MATCH (s)-[old:LEGAL_REPRESENTATIVE]->(other:Person) WHERE other <> p
+DELETE old
+MERGE (s)-[:LEGAL_REPRESENTATIVE]->(p)
+"""
+
+# A record row: id, subject_uscc, kind, title, decided_on, issuing_department (code),
+# source_platform, disclosure, status, severity, publicity_ends_on, document_number, content,
+# amount_wan_yuan, kept.
+_RECORDS = """
+UNWIND $rows AS row
+MATCH (s:Subject {uscc: row.subject_uscc})
+MERGE (r:Record {id: row.id})
+SET r += row
+MERGE (r)-[:ABOUT]->(s)
+WITH r, row WHERE row.issuing_department IS NOT NULL
+MATCH (d:Department {code: row.issuing_department})
+MERGE (r)-[:ISSUED_BY]->(d)
+"""
+
+# An evaluation row: id, subject_uscc, scheme, score, grade, level, disclosure, evaluated_at,
+# valid_until, evaluator.
+_EVALUATIONS = """
+UNWIND $rows AS row
+MATCH (s:Subject {uscc: row.subject_uscc})
+MERGE (e:Evaluation {id: row.id})
+SET e += row
+MERGE (e)-[:OF]->(s)
+"""
+
+
+async def _batched(gateway: Neo4jGateway, statement: str, rows: Sequence[Row],
+                   batch_size: int) -> int:
+    for start in range(0, len(rows), batch_size):
+        await gateway.run(statement, {"rows": list(rows[start:start + batch_size])}, write=True)
+    return len(rows)
+
+
+async def upsert_departments(gateway: Neo4jGateway, rows: Sequence[Row]) -> int:
+    return await _batched(gateway, _DEPARTMENTS, rows, 1000)
+
+
+async def upsert_organizations(gateway: Neo4jGateway, rows: Sequence[Row]) -> int:
+    return await _batched(gateway, _ORGANIZATIONS, rows, 1000)
+
+
+async def upsert_subjects(gateway: Neo4jGateway, rows: Sequence[Row], batch_size: int = 2000) -> int:
+    return await _batched(gateway, _SUBJECTS, rows, batch_size)
+
+
+async def upsert_records(gateway: Neo4jGateway, rows: Sequence[Row], batch_size: int = 5000) -> int:
+    return await _batched(gateway, _RECORDS, rows, batch_size)
+
+
+async def upsert_evaluations(gateway: Neo4jGateway, rows: Sequence[Row],
+                             batch_size: int = 5000) -> int:
+    return await _batched(gateway, _EVALUATIONS, rows, batch_size)
+
+
+async def is_empty(gateway: Neo4jGateway) -> bool:
+    rows = await gateway.run("MATCH (s:Subject) RETURN count(s) > 0 AS any")
+    return not rows[0]["any"]
+
+
+async def wipe(gateway: Neo4jGateway) -> None:
+    """Delete every node (tests and `hub demo load --reset`), in batches."""
+    await gateway.autocommit("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")

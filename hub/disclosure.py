@@ -1,0 +1,183 @@
+"""Disclosure tiers and the one rule that decides who may see what.
+
+Seed 003 附件2 §五.1 names three degrees of openness for evaluation results, and the hub applies
+them to every item it holds:
+
+- 完全公开 PUBLIC — anyone;
+- 依授权公开 AUTHORIZED — only a party the subject has authorized (a bank for 信易贷);
+- 内部使用 INTERNAL — the department and other government departments (seed 004 第六条: SAMR risk
+  classes "不作为对企业的信用评价, 可以与其他政府部门共享, 不向社会公开").
+
+This module knows nothing of GraphQL or HTTP. :class:`Access` answers "may this viewer see this
+item (or this part) of this subject?"; the GraphQL layer routes every guarded field through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import IntEnum, StrEnum
+from typing import Protocol
+
+
+class Disclosure(StrEnum):
+    PUBLIC = "PUBLIC"
+    AUTHORIZED = "AUTHORIZED"
+    INTERNAL = "INTERNAL"
+
+
+class Tier(IntEnum):
+    """Disclosure tiers ordered by how much they reveal."""
+
+    PUBLIC = 0
+    AUTHORIZED = 1
+    INTERNAL = 2
+
+    @classmethod
+    def of(cls, disclosure: Disclosure) -> Tier:
+        return cls[disclosure.value]
+
+
+class Role(StrEnum):
+    """Who a bearer token speaks for (SPEC §1)."""
+
+    PUBLIC = "public"
+    BANK = "bank"
+    AGENCY = "agency"
+    PLATFORM = "platform"
+    ADMIN = "admin"
+
+
+# Government parties: partner agencies, the credit office, and the platforms that sync between
+# government credit platforms (seed 002 §三.(四).1 "谁评价谁共享").
+INTERNAL_ROLES = frozenset({Role.AGENCY, Role.PLATFORM, Role.ADMIN})
+
+
+class ConsentScope(StrEnum):
+    """What part of a subject's profile an authorization (授权书) opens to its grantee."""
+
+    EVALUATIONS = "EVALUATIONS"
+    RECORDS = "RECORDS"
+    LEGAL_REPRESENTATIVE = "LEGAL_REPRESENTATIVE"
+
+
+ALL_SCOPES = frozenset(ConsentScope)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The caller of one request, as its verified token (or its absence) says."""
+
+    role: Role
+    org: str | None = None
+    department: str | None = None
+    token_id: str | None = None
+
+    @property
+    def is_internal(self) -> bool:
+        return self.role in INTERNAL_ROLES
+
+    @property
+    def label(self) -> str:
+        return f"{self.role.value}:{self.org}" if self.org else self.role.value
+
+
+PUBLIC_VIEWER = Viewer(Role.PUBLIC)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a guarded part of the API asks of its viewer.
+
+    ``disclosure`` is the least tier that may see it; ``scope`` the consent scope that opens it to
+    an AUTHORIZED viewer; ``roles`` restricts it to certain roles regardless of tier (writes).
+    """
+
+    disclosure: Disclosure
+    scope: ConsentScope | None = None
+    roles: frozenset[Role] | None = None
+    reason: str = ""
+
+
+class DisclosedItem(Protocol):
+    """Anything subject-scoped that carries its own disclosure tier (records, evaluations…)."""
+
+    @property
+    def subject_uscc(self) -> str: ...
+    @property
+    def disclosure(self) -> Disclosure: ...
+    @property
+    def consent_scope(self) -> ConsentScope: ...
+    @property
+    def publicity_ends_on(self) -> date | None: ...
+    @property
+    def published(self) -> bool: ...
+
+
+@dataclass
+class Access:
+    """What one viewer may see of one subject, and what they actually used (for the audit)."""
+
+    viewer: Viewer
+    subject_uscc: str | None
+    today: date
+    consent_id: str | None = None
+    consent_scopes: frozenset[ConsentScope] = frozenset()
+    used_tier: Tier = Tier.PUBLIC
+    denied: list[str] = field(default_factory=list)
+
+    @property
+    def tier(self) -> Tier:
+        """The most this viewer may see of this subject."""
+        if self.viewer.is_internal:
+            return Tier.INTERNAL
+        if self.viewer.role is Role.BANK and self.consent_id is not None:
+            return Tier.AUTHORIZED
+        return Tier.PUBLIC
+
+    def allows(self, requirement: Requirement) -> bool:
+        if requirement.roles is not None and self.viewer.role not in requirement.roles:
+            return False
+        needed = Tier.of(requirement.disclosure)
+        if needed is Tier.AUTHORIZED and self.tier is Tier.AUTHORIZED:
+            return requirement.scope is None or requirement.scope in self.consent_scopes
+        return self.tier >= needed
+
+    def may_see(self, item: DisclosedItem) -> bool:
+        """The item rule: its tier, its consent scope, and (outside government) its publicity.
+
+        Records stop being published when their publicity window ends (发改办财金〔2019〕527号;
+        NDRC Order 58) or when they are repaired or withdrawn; INTERNAL viewers keep seeing them.
+        """
+        if not self.allows(Requirement(item.disclosure, item.consent_scope)):
+            return False
+        if self.viewer.is_internal:
+            return True
+        if not item.published:
+            return False
+        ends = item.publicity_ends_on
+        return ends is None or self.today <= ends
+
+    def note_use(self, tier: Tier) -> None:
+        self.used_tier = max(self.used_tier, tier)
+
+    def note_denied(self, what: str) -> None:
+        self.denied.append(what)
+
+    def refusal(self, requirement: Requirement, what: str) -> str:
+        """A message that tells the viewer why, without revealing anything about the data."""
+        subject = f" of subject {self.subject_uscc}" if self.subject_uscc else ""
+        if requirement.roles is not None and self.viewer.role not in requirement.roles:
+            allowed = ", ".join(sorted(role.value for role in requirement.roles))
+            return f"{what}{subject} is restricted to the roles {allowed}; you are {self.viewer.role.value}"
+        needed = Tier.of(requirement.disclosure)
+        basis = f" ({requirement.reason})" if requirement.reason else ""
+        if needed is Tier.INTERNAL:
+            return f"{what}{subject} is internal-only (内部使用): government departments only{basis}"
+        if self.viewer.role is Role.BANK and self.consent_id is None:
+            return (f"{what}{subject} needs the subject's authorization (依授权公开): bank "
+                    f"{self.viewer.org!r} holds no unexpired, unrevoked consent from this subject")
+        if self.viewer.role is Role.BANK:
+            return (f"{what}{subject} is outside the scope of consent {self.consent_id} "
+                    f"(scopes: {', '.join(sorted(self.consent_scopes))})")
+        return f"{what}{subject} is disclosed only to authorized parties (依授权公开){basis}"

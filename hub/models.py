@@ -1,0 +1,200 @@
+"""The credit graph's nouns, as plain frozen dataclasses that know nothing of storage or GraphQL.
+
+Node labels in Neo4j mirror these names (see ``docs/data-model.md``). Every subject-scoped item
+carries ``subject_uscc`` and its disclosure tier so that :mod:`hub.disclosure` can judge it alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from hub.disclosure import ALL_SCOPES, ConsentScope, Disclosure
+
+
+class SubjectKind(StrEnum):
+    """Derived from positions 1–2 of the code (GB 32100)."""
+
+    ENTERPRISE = "ENTERPRISE"  # 91 企业
+    INDIVIDUAL_BUSINESS = "INDIVIDUAL_BUSINESS"  # 92 个体工商户
+    FARMER_COOPERATIVE = "FARMER_COOPERATIVE"  # 93 农民专业合作社
+    SOCIAL_ORGANIZATION = "SOCIAL_ORGANIZATION"  # 5x 民政
+    PUBLIC_INSTITUTION = "PUBLIC_INSTITUTION"  # 12 事业单位
+    GOVERNMENT_BODY = "GOVERNMENT_BODY"  # 11 机关
+    OTHER = "OTHER"
+
+    @classmethod
+    def from_uscc(cls, uscc: str) -> SubjectKind:
+        prefix = uscc[:2]
+        return {
+            "91": cls.ENTERPRISE, "92": cls.INDIVIDUAL_BUSINESS, "93": cls.FARMER_COOPERATIVE,
+            "11": cls.GOVERNMENT_BODY, "12": cls.PUBLIC_INSTITUTION,
+        }.get(prefix, cls.SOCIAL_ORGANIZATION if prefix[0] == "5" else cls.OTHER)
+
+
+class RecordKind(StrEnum):
+    """信用信息 — the kinds of credit record (SPEC 2.4; seed 002 §三.(二), seed 004 第七条)."""
+
+    ADMINISTRATIVE_LICENSE = "ADMINISTRATIVE_LICENSE"  # 行政许可 (双公示)
+    ADMINISTRATIVE_PENALTY = "ADMINISTRATIVE_PENALTY"  # 行政处罚 (双公示)
+    INSPECTION_RESULT = "INSPECTION_RESULT"  # 抽查检查结果
+    COMPLAINT = "COMPLAINT"  # 投诉举报
+    SAFETY_INCIDENT = "SAFETY_INCIDENT"  # 安全质量事故
+    COMMITMENT = "COMMITMENT"  # 信用承诺 and whether it was kept
+    HONOR = "HONOR"  # 表彰奖励
+    SERIOUS_DISHONESTY_LIST = "SERIOUS_DISHONESTY_LIST"  # 严重失信主体名单
+    DISHONEST_EXECUTEE = "DISHONEST_EXECUTEE"  # 失信被执行人
+    ABNORMAL_OPERATION = "ABNORMAL_OPERATION"  # 经营异常名录
+    CONTRACT_PERFORMANCE = "CONTRACT_PERFORMANCE"  # 合同履行
+
+
+class RecordStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    REPAIRED = "REPAIRED"  # 信用修复: stops being published, no longer counts
+    WITHDRAWN = "WITHDRAWN"  # corrected after an upheld objection
+
+
+class Severity(StrEnum):
+    MINOR = "MINOR"  # 轻微
+    GENERAL = "GENERAL"  # 一般
+    SERIOUS = "SERIOUS"  # 严重
+
+
+@dataclass(frozen=True)
+class Department:
+    """A regulating department and its supervision domains (seed 000 附件)."""
+
+    code: str
+    name: str
+    domains: tuple[str, ...]
+    region: str
+
+
+@dataclass(frozen=True)
+class Organization:
+    """A party that calls the API: a bank, an agency, a platform, the credit office."""
+
+    name: str
+    kind: str
+    uscc: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A natural person (legal representative). The full ID number is sealed; see hub.personal_data."""
+
+    name: str
+    id_masked: str
+    id_sealed: str
+    subject_uscc: str
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A credit subject (信用主体), keyed by its unified social credit code."""
+
+    uscc: str
+    name: str
+    kind: SubjectKind
+    region: str
+    industry: str | None
+    status: str
+    registered_on: date | None
+    legal_representative: Person | None = None
+
+    @property
+    def subject_uscc(self) -> str:
+        return self.uscc
+
+
+@dataclass(frozen=True)
+class CreditRecord:
+    """One credit record, with its issuing department, source platform and disclosure tier."""
+
+    id: str
+    subject_uscc: str
+    kind: RecordKind
+    title: str
+    decided_on: date | None
+    issuing_department: str | None
+    source_platform: str | None
+    disclosure: Disclosure
+    status: RecordStatus = RecordStatus.ACTIVE
+    severity: Severity | None = None
+    publicity_ends_on: date | None = None
+    document_number: str | None = None
+    content: str | None = None
+    amount_wan_yuan: float | None = None
+    kept: bool | None = None  # commitments: whether the commitment was kept
+
+    @property
+    def consent_scope(self) -> ConsentScope:
+        return ConsentScope.RECORDS
+
+    @property
+    def published(self) -> bool:
+        return self.status is RecordStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A grade given to a subject under a grading scheme."""
+
+    id: str
+    subject_uscc: str
+    scheme: str
+    score: float | None
+    grade: str
+    level: str | None
+    disclosure: Disclosure
+    evaluated_at: datetime
+    valid_until: date | None
+    evaluator: str | None
+
+    @property
+    def consent_scope(self) -> ConsentScope:
+        return ConsentScope.EVALUATIONS
+
+    @property
+    def publicity_ends_on(self) -> date | None:
+        return None
+
+    @property
+    def published(self) -> bool:
+        return True
+
+    def is_current(self, today: date) -> bool:
+        return self.valid_until is None or today <= self.valid_until
+
+
+@dataclass(frozen=True)
+class Consent:
+    """授权 — an authorization by a subject to a grantee, for a purpose, scope and validity."""
+
+    id: str
+    subject_uscc: str
+    grantee: str
+    purpose: str
+    granted_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    granted_by: str | None = None
+    scopes: frozenset[ConsentScope] = field(default_factory=lambda: ALL_SCOPES)
+
+    def is_active(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at
+
+
+@dataclass(frozen=True)
+class SubjectProfile:
+    """A subject with what one request asked of it, loaded in one round trip."""
+
+    subject: Subject
+    records: tuple[CreditRecord, ...] = ()
+    evaluations: tuple[Evaluation, ...] = ()
+    consents: tuple[Consent, ...] = ()
+
+    @property
+    def subject_uscc(self) -> str:
+        return self.subject.uscc

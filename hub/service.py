@@ -1,0 +1,162 @@
+"""The hub's application service: what the GraphQL face and the connectors call.
+
+It composes the domain rules (codes, consent, disclosure, audit) with the Neo4j layer. Nothing
+here knows GraphQL or HTTP; nothing above it writes Cypher.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from hub import audit as audit_chain
+from hub.codes import InvalidCode, is_uscc_prefix, parse_uscc
+from hub.db import audit_store, consents, subjects
+from hub.db.gateway import Neo4jGateway
+from hub.db.migrations import migrate
+from hub.db.subjects import ProfilePart, SubjectPage
+from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
+from hub.models import Consent, SubjectProfile
+from hub.personal_data import PersonalDataVault
+from hub.settings import Settings
+
+CHINA = ZoneInfo("Asia/Shanghai")
+MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
+
+
+class InvalidInput(ValueError):
+    """A caller's input that breaks a rule; the message says which."""
+
+
+class NotFound(LookupError):
+    """A referenced item does not exist."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    code_prefix: str | None
+    name_contains: str | None
+
+    @classmethod
+    def parse(cls, text: str | None) -> SearchQuery:
+        """A code prefix searches by code; anything else by name (CONTAINS, on a text index)."""
+        term = (text or "").strip()
+        if not term:
+            return cls(None, None)
+        if len(term) > 100:
+            raise InvalidInput("search text is longer than 100 characters")
+        if is_uscc_prefix(term):
+            return cls(term.upper(), None)
+        return cls(None, term)
+
+
+class CreditHub:
+    """One per process: holds the gateway and the keys, hands out the operations."""
+
+    def __init__(self, settings: Settings, gateway: Neo4jGateway) -> None:
+        self.settings = settings
+        self.gateway = gateway
+        self.vault = PersonalDataVault(settings.personal_data_key)
+        self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
+
+    # --- lifecycle -------------------------------------------------------------------------
+    async def migrate(self) -> int:
+        return await migrate(self.gateway)
+
+    async def ready(self) -> bool:
+        return await self.gateway.ping()
+
+    async def close(self) -> None:
+        await self.gateway.close()
+
+    # --- time -------------------------------------------------------------------------------
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    @staticmethod
+    def today() -> date:
+        """Today on the Chinese calendar (publicity windows and validity are Beijing dates)."""
+        return datetime.now(CHINA).date()
+
+    # --- subjects ---------------------------------------------------------------------------
+    async def profiles(self, usccs: Sequence[str], parts: frozenset[ProfilePart],
+                       viewer: Viewer) -> dict[str, SubjectProfile]:
+        return await subjects.load_profiles(self.gateway, usccs, parts, _grantee(viewer))
+
+    async def search(self, text: str | None, *, after: str | None, first: int,
+                     parts: frozenset[ProfilePart], viewer: Viewer) -> SubjectPage:
+        query = SearchQuery.parse(text)
+        return await subjects.search_subjects(
+            self.gateway, code_prefix=query.code_prefix, name_contains=query.name_contains,
+            after=after, limit=first, parts=parts, grantee=_grantee(viewer))
+
+    async def count_subjects(self) -> int:
+        return await subjects.count_subjects(self.gateway)
+
+    def unseal_resident_id(self, sealed: str) -> str:
+        return self.vault.unseal(sealed)
+
+    # --- consent ----------------------------------------------------------------------------
+    async def grant_consent(self, *, uscc: str, grantee: str, purpose: str, expires_at: datetime,
+                            scopes: frozenset[ConsentScope] | None, granted_by: Viewer) -> Consent:
+        code = _code(uscc)
+        now = self.now()
+        expires = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=CHINA)
+        if not grantee.strip():
+            raise InvalidInput("grantee must name the bank's organization (as in its token's --org)")
+        if not purpose.strip():
+            raise InvalidInput("purpose must say what the authorization is for, e.g. 信易贷 loan review")
+        if expires <= now:
+            raise InvalidInput(f"expiresAt {expires.isoformat()} is not in the future")
+        if expires > now + timedelta(days=MAX_CONSENT_DAYS):
+            raise InvalidInput(f"expiresAt is more than {MAX_CONSENT_DAYS} days away; an "
+                               "authorization must be renewed at least yearly")
+        consent = Consent(
+            id=f"consent-{uuid.uuid4().hex[:16]}", subject_uscc=code, grantee=grantee.strip(),
+            purpose=purpose.strip(), granted_at=now, expires_at=expires,
+            granted_by=granted_by.label, scopes=scopes or ALL_SCOPES)
+        stored = await consents.create_consent(self.gateway, consent)
+        if stored is None:
+            raise NotFound(f"no subject with code {code} is known to this hub")
+        return stored
+
+    async def revoke_consent(self, consent_id: str) -> Consent:
+        revoked = await consents.revoke_consent(self.gateway, consent_id, self.now())
+        if revoked is None:
+            raise NotFound(f"no consent with id {consent_id!r}")
+        return revoked
+
+    # --- audit ------------------------------------------------------------------------------
+    async def audit(self, events: Sequence[audit_chain.AuditEvent]) -> None:
+        if events:
+            await audit_store.append(self.gateway, events, self._chain)
+
+    async def verify_audit(self) -> audit_chain.VerifyReport:
+        head = await audit_store.head(self.gateway)
+        return await audit_chain.verify(self._audit_key, audit_store.entries(self.gateway), head)
+
+    def _chain(self, seq: int, prev: str,
+               events: Sequence[audit_chain.AuditEvent]) -> list[audit_chain.AuditEntry]:
+        return audit_chain.chain(self._audit_key, seq, prev, events)
+
+
+def _grantee(viewer: Viewer) -> str | None:
+    """Only a bank's own consents matter to what it may see; others need none."""
+    return viewer.org if viewer.role.value == "bank" else None
+
+
+def _code(uscc: str) -> str:
+    try:
+        return parse_uscc(uscc).value
+    except InvalidCode as exc:
+        raise InvalidInput(str(exc)) from exc
+
+
+def parse_code(uscc: str) -> str:
+    """Validate a code for a caller (raises :class:`InvalidInput` saying what is wrong)."""
+    return _code(uscc)

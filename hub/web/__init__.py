@@ -1,0 +1,1 @@
+"""HTTP edge: GraphQL over HTTP, health, readiness and metrics endpoints."""

@@ -1,0 +1,1 @@
+"""The GraphQL face: strawberry types and resolvers, the one tier mechanism, the printed SDL."""

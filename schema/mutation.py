@@ -1,0 +1,46 @@
+"""Root mutation fields. Who may call each is a field rule in schema.tiers, not an if here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.types import Info
+
+from hub.audit import AuditEvent
+from hub.disclosure import ConsentScope as ConsentScopeEnum
+from hub.service import parse_code
+from schema.context import HubContext
+from schema.types import ConsentScope, ConsentType
+
+
+def _audit_write(context: HubContext, what: str, subject: str | None, consent: str | None) -> None:
+    viewer = context.viewer
+    context.writes.append(AuditEvent(action="write", actor=viewer.label, role=viewer.role.value,
+                                     subject_uscc=subject, consent_id=consent,
+                                     token_id=viewer.token_id, detail=what))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Record a subject's authorization (授权书) of a bank. "
+                         "ADMIN or PLATFORM, on the subject's behalf.")
+    async def grant_consent(
+        self, info: Info, uscc: str, grantee: str, purpose: str, expires_at: datetime,
+        scopes: list[ConsentScope] | None = None,
+    ) -> ConsentType:
+        context: HubContext = info.context
+        code = parse_code(uscc)
+        consent = await context.hub.grant_consent(
+            uscc=code, grantee=grantee, purpose=purpose, expires_at=expires_at,
+            scopes=frozenset(ConsentScopeEnum(s) for s in scopes) if scopes else None,
+            granted_by=context.viewer)
+        _audit_write(context, f"grantConsent to {consent.grantee}", code, consent.id)
+        return consent  # type: ignore[return-value]
+
+    @strawberry.mutation(description="Revoke an authorization; takes effect at once.")
+    async def revoke_consent(self, info: Info, id: strawberry.ID) -> ConsentType:
+        context: HubContext = info.context
+        consent = await context.hub.revoke_consent(str(id))
+        _audit_write(context, "revokeConsent", consent.subject_uscc, consent.id)
+        return consent  # type: ignore[return-value]

@@ -1,0 +1,99 @@
+"""Root query fields."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+from strawberry.types.nodes import Selection
+
+from hub.codes import InvalidCode, parse_uscc
+from hub.db.subjects import ProfilePart
+from hub.models import SubjectProfile
+from schema.errors import bad_input
+from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
+
+_CURSOR_PREFIX = "subject:"
+_PART_OF_FIELD = {
+    "records": ProfilePart.RECORDS,
+    "evaluations": ProfilePart.EVALUATIONS,
+    "riskClassification": ProfilePart.EVALUATIONS,
+    "legalRepresentative": ProfilePart.LEGAL_REPRESENTATIVE,
+}
+
+
+def requested_parts(selections: Iterable[Selection]) -> frozenset[ProfilePart]:
+    """Which profile parts a selection asks for, through fragments and nesting."""
+    parts: set[ProfilePart] = set()
+    stack = list(selections)
+    while stack:
+        selection = stack.pop()
+        part = _PART_OF_FIELD.get(getattr(selection, "name", ""))
+        if part is not None:
+            parts.add(part)
+        stack.extend(selection.selections)
+    return frozenset(parts)
+
+
+def encode_cursor(uscc: str) -> str:
+    return base64.urlsafe_b64encode((_CURSOR_PREFIX + uscc).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    if not text.startswith(_CURSOR_PREFIX):
+        raise bad_input(f"after cursor {cursor!r} is not one this hub issued")
+    return text[len(_CURSOR_PREFIX):]
+
+
+def _validated(uscc: str) -> str:
+    try:
+        return parse_uscc(uscc).value
+    except InvalidCode as exc:
+        raise bad_input(str(exc)) from None
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
+    async def subject(self, info: Info, uscc: str) -> SubjectType | None:
+        code = _validated(uscc)
+        parts = requested_parts(info.selected_fields[0].selections)
+        return await info.context.profiles.load((code, parts))
+
+    @strawberry.field(description="Subjects by code order; search by name or by code prefix.")
+    async def subjects(
+        self, info: Info,
+        search: Annotated[str | None, strawberry.argument(
+            description="A code prefix (e.g. 91410425) or part of a name.")] = None,
+        first: int | None = 20, after: str | None = None,
+    ) -> SubjectConnection:
+        context = info.context
+        limit = context.hub.settings.max_page_size
+        size = 20 if first is None else first
+        if not 1 <= size <= limit:
+            raise bad_input(f"first must be between 1 and {limit}, got {size}")
+        after_code = decode_cursor(after) if after else None
+        parts = requested_parts(info.selected_fields[0].selections)
+        page = await context.hub.search(search, after=after_code, first=size, parts=parts,
+                                        viewer=context.viewer)
+        for profile in page.profiles:
+            context.remember(profile)
+        return _connection(page.profiles, page.has_next, has_previous=after is not None)
+
+
+def _connection(profiles: Iterable[SubjectProfile], has_next: bool,
+                has_previous: bool) -> SubjectConnection:
+    edges = [SubjectEdge(cursor=encode_cursor(p.subject.uscc), node=p)  # type: ignore[arg-type]
+             for p in profiles]
+    return SubjectConnection(edges=edges, page_info=PageInfo(
+        has_next_page=has_next, has_previous_page=has_previous,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None))

@@ -1,0 +1,194 @@
+"""The one tier mechanism. Every guarded field of the schema resolves through :func:`_guard`.
+
+Two kinds of rule, both decided by :class:`hub.disclosure.Access` (the domain's single rule):
+
+- **field rules** (:data:`FIELD_RULES`): a named field needs a tier or a role — for example
+  ``Subject.riskClassification`` is INTERNAL, ``Subject.legalRepresentative`` is AUTHORIZED with
+  the LEGAL_REPRESENTATIVE consent scope. A refused field resolves to null with an error whose
+  ``extensions.code`` is ``FORBIDDEN``.
+- **item rules**: every field whose type is a *disclosed* type (:data:`DISCLOSED_TYPES`: records and
+  evaluations, which carry their own tier) is filtered — a list silently omits what the viewer may
+  not see; a single item the viewer may not see is null with FORBIDDEN.
+
+:func:`install` wraps resolvers on the built graphql-core schema, once, at start-up. It finds the
+fields by type, so a new field returning a ``Record`` anywhere is guarded without anyone
+remembering to. The cost is one check per guarded field and one pass per list — never a hook on
+every scalar of every item (the reason this is not a strawberry permission class or a
+``SchemaExtension.resolve``, which run per field per item).
+
+Introspection: :func:`install` also wraps ``__Type.fields`` so that a viewer is not shown the
+fields it can never be given (internal-only fields for the public and banks, role-restricted
+mutations for other roles). One executable schema is kept on purpose: building a schema per tier
+would turn the SPEC's "null with FORBIDDEN" into a validation error that fails a whole query for
+a public client that a bank could send, and would triple start-up and cache memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from inspect import isawaitable
+from typing import Any
+
+from graphql import (
+    GraphQLError,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    get_named_type,
+    is_list_type,
+    is_non_null_type,
+)
+from graphql.type.introspection import introspection_types
+
+from hub.disclosure import (
+    ConsentScope,
+    DisclosedItem,
+    Disclosure,
+    Requirement,
+    Role,
+    Tier,
+    Viewer,
+)
+from schema.errors import forbidden
+
+_WRITERS = frozenset({Role.ADMIN, Role.PLATFORM})
+
+# (GraphQL type, field) → what the field asks of its viewer. Unknown keys fail at start-up.
+FIELD_RULES: dict[tuple[str, str], Requirement] = {
+    ("Subject", "legalRepresentative"): Requirement(
+        Disclosure.AUTHORIZED, ConsentScope.LEGAL_REPRESENTATIVE,
+        reason="legal representatives are natural persons (SPEC 2.5)"),
+    ("Subject", "riskClassification"): Requirement(
+        Disclosure.INTERNAL,
+        reason="seed 004 第六条: SAMR risk classes are shared with government departments only"),
+    ("Person", "idNumber"): Requirement(
+        Disclosure.INTERNAL, reason="resident ID numbers are never shown whole outside government"),
+    ("Mutation", "grantConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
+    ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
+}
+
+# GraphQL types whose objects carry their own disclosure tier (hub.disclosure.DisclosedItem).
+DISCLOSED_TYPES = frozenset({"Record", "Evaluation"})
+
+Resolver = Callable[..., Any]
+
+
+class TierContext:
+    """What the mechanism needs from a request's context (schema.context.HubContext has it)."""
+
+    viewer: Viewer
+
+    def access_for(self, subject_uscc: str | None) -> Any:  # -> hub.disclosure.Access
+        raise NotImplementedError
+
+
+def install(schema: GraphQLSchema) -> None:
+    """Wrap every guarded field's resolver and the introspection of fields. Call once."""
+    unknown = [key for key in FIELD_RULES if not _has_field(schema, *key)]
+    if unknown:
+        raise RuntimeError(f"FIELD_RULES name fields the schema does not have: {unknown}")
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for name, field in type_.fields.items():
+            rule = FIELD_RULES.get((type_.name, name))
+            filters = get_named_type(field.type).name in DISCLOSED_TYPES
+            if rule is not None or filters:
+                assert field.resolve is not None, f"{type_.name}.{name} has no resolver"
+                field.resolve = _guard(field.resolve, f"{type_.name}.{name}", rule, filters,
+                                       is_list_type(_nullable(field.type)))
+    _hide_unreachable_fields_from_introspection()
+
+
+def _guard(resolve: Resolver, what: str, rule: Requirement | None, filters: bool,
+           returns_list: bool) -> Resolver:
+    def guarded(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+        context: TierContext = info.context
+        if rule is not None:
+            access = context.access_for(getattr(root, "subject_uscc", None))
+            if not access.allows(rule):
+                access.note_denied(what)
+                raise forbidden(access.refusal(rule, what))
+            access.note_use(Tier.of(rule.disclosure))
+        result = resolve(root, info, **args)
+        if not filters:
+            return result
+        if isawaitable(result):
+            return _filter_later(result, context, what, returns_list)
+        return _filter(result, context, what, returns_list)
+
+    return guarded
+
+
+async def _filter_later(pending: Awaitable[Any], context: TierContext, what: str,
+                        returns_list: bool) -> Any:
+    return _filter(await pending, context, what, returns_list)
+
+
+def _filter(result: Any, context: TierContext, what: str, returns_list: bool) -> Any:
+    if result is None:
+        return None
+    if returns_list:
+        return [item for item in result if _visible(context, item)]
+    if not _visible(context, result):
+        access = context.access_for(result.subject_uscc)
+        access.note_denied(what)
+        raise forbidden(access.refusal(Requirement(result.disclosure, result.consent_scope), what))
+    return result
+
+
+def _visible(context: TierContext, item: DisclosedItem) -> bool:
+    access = context.access_for(item.subject_uscc)
+    if not access.may_see(item):
+        return False
+    access.note_use(Tier.of(item.disclosure))
+    return True
+
+
+def _hide_unreachable_fields_from_introspection() -> None:
+    """``__Type.fields`` lists only the fields this request's viewer could ever be given."""
+    field = introspection_types["__Type"].fields["fields"]
+    original = field.resolve
+    if getattr(original, "_tier_aware", False):
+        return
+
+    def fields(type_: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+        items = original(type_, info, **args)  # type: ignore[misc]
+        viewer = getattr(info.context, "viewer", None)
+        if items is None or not isinstance(viewer, Viewer):
+            return items
+        return [(name, f) for name, f in items if _reachable(viewer, type_.name, name)]
+
+    fields._tier_aware = True  # type: ignore[attr-defined]
+    field.resolve = fields
+
+
+def _reachable(viewer: Viewer, type_name: str, field_name: str) -> bool:
+    rule = FIELD_RULES.get((type_name, field_name))
+    if rule is None:
+        return True
+    if rule.roles is not None and viewer.role not in rule.roles:
+        return False
+    return viewer.is_internal or rule.disclosure is not Disclosure.INTERNAL
+
+
+def _has_field(schema: GraphQLSchema, type_name: str, field_name: str) -> bool:
+    type_ = schema.type_map.get(type_name)
+    return isinstance(type_, GraphQLObjectType) and field_name in type_.fields
+
+
+def _nullable(type_: Any) -> Any:
+    return type_.of_type if is_non_null_type(type_) else type_
+
+
+def guarded_fields(schema: GraphQLSchema) -> Iterable[str]:
+    """Names of the fields the mechanism wraps (for tests and docs)."""
+    for type_ in schema.type_map.values():
+        if isinstance(type_, GraphQLObjectType) and not type_.name.startswith("__"):
+            for name, field in type_.fields.items():
+                if (type_.name, name) in FIELD_RULES or (
+                        get_named_type(field.type).name in DISCLOSED_TYPES):
+                    yield f"{type_.name}.{name}"
+
+
+__all__ = ["DISCLOSED_TYPES", "FIELD_RULES", "GraphQLError", "guarded_fields", "install"]

@@ -1,0 +1,180 @@
+"""GraphQL object types. Resolvers read the domain objects of hub.models; they never query."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from hub.disclosure import ConsentScope as ConsentScopeEnum
+from hub.disclosure import Disclosure as DisclosureEnum
+from hub.models import Consent as ConsentModel
+from hub.models import CreditRecord, Evaluation, Person, SubjectProfile
+from hub.models import SubjectKind as SubjectKindEnum
+from hub.service import CHINA
+
+Disclosure = strawberry.enum(DisclosureEnum, description="Disclosure tier (seed 003 附件2 §五.1).")
+ConsentScope = strawberry.enum(ConsentScopeEnum, description="What part of a profile a consent opens.")
+SubjectKind = strawberry.enum(SubjectKindEnum, description="Kind of subject, from its code (GB 32100).")
+
+MARKET_RISK_SCHEME = "henan-market-risk"
+
+
+def _at_midnight(day: date | None) -> datetime | None:
+    return datetime.combine(day, time(0), tzinfo=CHINA) if day else None
+
+
+@strawberry.type(name="Person", description="A legal representative (a natural person).")
+class PersonType:
+    @strawberry.field
+    def name(self, root: strawberry.Parent[Person]) -> str:
+        return root.name
+
+    @strawberry.field(description="Resident ID number with the middle hidden, e.g. 410425********123X.")
+    def id_masked(self, root: strawberry.Parent[Person]) -> str | None:
+        return root.id_masked
+
+    @strawberry.field(description="The whole resident ID number. INTERNAL only.")
+    def id_number(self, root: strawberry.Parent[Person], info: Info) -> str | None:
+        return info.context.hub.unseal_resident_id(root.id_sealed)
+
+
+@strawberry.type(name="Record", description="A credit record (信用信息) with its disclosure tier.")
+class RecordType:
+    id: strawberry.ID
+    kind: str
+    title: str
+    disclosure: Disclosure
+    status: str
+    severity: str | None
+    issuing_department: str | None
+    source_platform: str | None
+    document_number: str | None
+    content: str | None
+    amount_wan_yuan: float | None
+    kept: bool | None = strawberry.field(description="Commitments: whether it was kept.")
+    decided_on: date | None
+    publicity_ends_on: date | None = strawberry.field(
+        description="Last day PUBLIC viewers see it (penalties' publicity window).")
+
+    @strawberry.field(description="Decision date as a DateTime (midnight, China time).")
+    def decided_at(self, root: strawberry.Parent[CreditRecord]) -> datetime | None:
+        return _at_midnight(root.decided_on)
+
+
+@strawberry.type(name="Evaluation", description="A grade under a grading scheme.")
+class EvaluationType:
+    id: strawberry.ID
+    scheme: strawberry.ID
+    score: float | None
+    grade: str
+    level: str | None
+    disclosure: Disclosure
+    evaluated_at: datetime
+    valid_until: date | None
+    evaluator: str | None
+
+    @strawberry.field(description="True while the evaluation is within its validity.")
+    def current(self, root: strawberry.Parent[Evaluation], info: Info) -> bool:
+        return root.is_current(info.context.today)
+
+
+@strawberry.type(name="Consent", description="授权: a subject's authorization of a grantee.")
+class ConsentType:
+    id: strawberry.ID
+    subject_uscc: str
+    grantee: str
+    purpose: str
+    granted_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    granted_by: str | None
+
+    @strawberry.field
+    def scopes(self, root: strawberry.Parent[ConsentModel]) -> list[ConsentScope]:
+        return sorted(root.scopes)
+
+    @strawberry.field
+    def active(self, root: strawberry.Parent[ConsentModel], info: Info) -> bool:
+        return root.is_active(info.context.now)
+
+
+@strawberry.type(name="Subject", description="A credit subject (信用主体), keyed by its code.")
+class SubjectType:
+    @strawberry.field(description="Unified social credit code (统一社会信用代码).")
+    def uscc(self, root: strawberry.Parent[SubjectProfile]) -> str:
+        return root.subject.uscc
+
+    @strawberry.field
+    def name(self, root: strawberry.Parent[SubjectProfile]) -> str:
+        return root.subject.name
+
+    @strawberry.field
+    def kind(self, root: strawberry.Parent[SubjectProfile]) -> SubjectKind:
+        return root.subject.kind
+
+    @strawberry.field(description="Administrative division code (GB/T 2260).")
+    def region(self, root: strawberry.Parent[SubjectProfile]) -> str:
+        return root.subject.region
+
+    @strawberry.field
+    def industry(self, root: strawberry.Parent[SubjectProfile]) -> str | None:
+        return root.subject.industry
+
+    @strawberry.field(description="Registration status, e.g. 存续, 注销.")
+    def status(self, root: strawberry.Parent[SubjectProfile]) -> str:
+        return root.subject.status
+
+    @strawberry.field
+    def registered_on(self, root: strawberry.Parent[SubjectProfile]) -> date | None:
+        return root.subject.registered_on
+
+    @strawberry.field(description="Evaluations the viewer may see, newest first.")
+    def evaluations(self, root: strawberry.Parent[SubjectProfile]) -> list[EvaluationType]:
+        return list(root.evaluations)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Records the viewer may see; PUBLIC sees 双公示 records "
+                      "inside their publicity window.")
+    def records(
+        self, root: strawberry.Parent[SubjectProfile],
+        kind: Annotated[str | None, strawberry.argument(description="Only this kind.")] = None,
+    ) -> list[RecordType]:
+        return [r for r in root.records if kind is None or r.kind == kind]  # type: ignore[misc]
+
+    @strawberry.field(description="AUTHORIZED (with the subject's consent) and INTERNAL.")
+    def legal_representative(self, root: strawberry.Parent[SubjectProfile]) -> PersonType | None:
+        return root.subject.legal_representative  # type: ignore[return-value]
+
+    @strawberry.field(description="SAMR enterprise credit risk class (henan-market-risk). "
+                      "INTERNAL only (seed 004 第六条).")
+    def risk_classification(self, root: strawberry.Parent[SubjectProfile],
+                            info: Info) -> EvaluationType | None:
+        current = [e for e in root.evaluations
+                   if e.scheme == MARKET_RISK_SCHEME and e.is_current(info.context.today)]
+        return max(current, key=lambda e: e.evaluated_at, default=None)  # type: ignore[return-value]
+
+
+@strawberry.type(name="PageInfo")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(name="SubjectEdge")
+class SubjectEdge:
+    cursor: str
+    node: SubjectType
+
+
+@strawberry.type(name="SubjectConnection", description="Relay-style page of subjects by code.")
+class SubjectConnection:
+    edges: list[SubjectEdge]
+    page_info: PageInfo
+
+    @strawberry.field
+    def nodes(self) -> list[SubjectType]:
+        return [edge.node for edge in self.edges]

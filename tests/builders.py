@@ -1,0 +1,78 @@
+"""Helpers that build real data in the real Neo4j: codes, subjects, records, tokens, consents."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hub.auth import issue_token
+from hub.codes import USCC_CHARSET, resident_id_check_character, uscc_check_character
+from hub.db import ingest
+from hub.disclosure import Role
+from hub.models import SubjectKind
+from hub.service import CreditHub
+from hub.settings import Settings
+
+JWT_SECRET = "test-secret-" + "k" * 40
+DATA_KEY = "test-data-key-" + "d" * 40
+
+
+def uscc(serial: int, region: str = "410425", prefix: str = "91") -> str:
+    """A valid code whose organization-code part encodes ``serial`` (letters included)."""
+    body = ""
+    value = serial
+    for _ in range(8):
+        body = USCC_CHARSET[value % 31] + body
+        value //= 31
+    first17 = prefix + region + "M" + body
+    return first17 + uscc_check_character(first17)
+
+
+def resident_id(serial: int, region: str = "410425", born: str = "19800101") -> str:
+    first17 = f"{region}{born}{serial % 1000:03d}"
+    return first17 + resident_id_check_character(first17)
+
+
+def token(settings: Settings, role: str, org: str | None = None, ttl: int = 600,
+          now: float | None = None, department: str | None = None) -> str:
+    return issue_token(settings.jwt_key, settings.jwt_issuer, role=Role(role), org=org,
+                       department=department, ttl_s=ttl, now=now)
+
+
+def bearer(settings: Settings, role: str, org: str | None = None, **kwargs: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(settings, role, org, **kwargs)}"}
+
+
+async def add_subject(hub: CreditHub, code: str, *, name: str | None = None,
+                      person_id: str | None = None, person_name: str = "张三") -> None:
+    person = None
+    if person_id:
+        sealed = hub.vault.seal(person_id)
+        person = {"fingerprint": sealed.fingerprint, "name": person_name,
+                  "id_masked": sealed.masked, "id_sealed": sealed.sealed}
+    await ingest.upsert_subjects(hub.gateway, [{
+        "uscc": code, "name": name or f"测试主体{code[-6:]}有限公司",
+        "kind": SubjectKind.from_uscc(code).value, "region": code[2:8], "industry": "食品生产",
+        "status": "存续", "registered_on": date(2015, 3, 1), "person": person}])
+
+
+async def add_record(hub: CreditHub, code: str, record_id: str, *, kind: str,
+                     disclosure: str, decided_on: date | None = None,
+                     publicity_ends_on: date | None = None, status: str = "ACTIVE",
+                     severity: str | None = None, title: str = "测试记录") -> None:
+    await ingest.upsert_records(hub.gateway, [{
+        "id": record_id, "subject_uscc": code, "kind": kind, "title": title,
+        "decided_on": decided_on or date(2026, 1, 5), "issuing_department": None,
+        "source_platform": "test", "disclosure": disclosure, "status": status,
+        "severity": severity, "publicity_ends_on": publicity_ends_on, "document_number": None,
+        "content": None, "amount_wan_yuan": None, "kept": None}])
+
+
+async def add_evaluation(hub: CreditHub, code: str, evaluation_id: str, *, scheme: str,
+                         grade: str, disclosure: str, score: float | None = None,
+                         valid_days: int = 365) -> None:
+    now = datetime.now(UTC)
+    await ingest.upsert_evaluations(hub.gateway, [{
+        "id": evaluation_id, "subject_uscc": code, "scheme": scheme, "score": score,
+        "grade": grade, "level": None, "disclosure": disclosure, "evaluated_at": now,
+        "valid_until": (now + timedelta(days=valid_days)).date(), "evaluator": "test"}])

@@ -1,0 +1,68 @@
+"""Fixtures: a real Neo4j (our own managed "test" instance, or HUB_TEST_NEO4J_URI), a hub, a client.
+
+The suite never touches the instance `make run` uses: it starts (and afterwards stops, if it
+started it) a separate local instance named "test". It wipes that database freely.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from hub.app import create_app
+from hub.db import ingest
+from hub.db.gateway import Neo4jGateway
+from hub.db.server import LocalNeo4j, Neo4jCredentials
+from hub.service import CreditHub
+from hub.settings import Settings
+from tests.builders import DATA_KEY, JWT_SECRET
+
+TEST_INSTANCE = "test"
+
+
+def _settings(**extra: str) -> Settings:
+    values = {"HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_DB_INSTANCE": TEST_INSTANCE}
+    values.update(extra)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def neo4j_credentials() -> Iterator[Neo4jCredentials]:
+    uri = os.environ.get("HUB_TEST_NEO4J_URI")
+    if uri:
+        yield Neo4jCredentials(uri, os.environ.get("HUB_TEST_NEO4J_USER", "neo4j"),
+                               os.environ.get("HUB_TEST_NEO4J_PASSWORD", ""))
+        return
+    server = LocalNeo4j(Settings(), TEST_INSTANCE)
+    credentials, started = server.start()
+    yield credentials
+    if started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(neo4j_credentials: Neo4jCredentials) -> Settings:
+    return _settings(NEO4J_URI=neo4j_credentials.uri, NEO4J_USER=neo4j_credentials.user,
+                     NEO4J_PASSWORD=neo4j_credentials.password)
+
+
+@pytest.fixture(scope="session")
+async def hub(settings: Settings, neo4j_credentials: Neo4jCredentials) -> AsyncIterator[CreditHub]:
+    gateway = Neo4jGateway(neo4j_credentials.uri, neo4j_credentials.user,
+                           neo4j_credentials.password)
+    service = CreditHub(settings, gateway)
+    await ingest.wipe(gateway)
+    await service.migrate()
+    yield service
+    await service.close()
+
+
+@pytest.fixture(scope="session")
+async def client(settings: Settings, hub: CreditHub) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, hub)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+        yield http
