@@ -98,9 +98,7 @@ def test_pom_names_the_server_artifacts_and_no_repository() -> None:
 
 
 def test_shell_exports_round_trip_through_bash() -> None:
-    credentials = Neo4jCredentials(
-        uri="bolt://127.0.0.1:7687", user="neo4j", password='it\'s $HOME `id` "q" \\ ;x'
-    )
+    credentials = Neo4jCredentials(uri="bolt://127.0.0.1:7687", user="neo4j", password='it\'s $HOME `id` "q" \\ ;x')
     script = 'eval "$X"; printf "%s\\n%s\\n%s" "$NEO4J_URI" "$NEO4J_USER" "$NEO4J_PASSWORD"'
     result = subprocess.run(
         ["bash", "-c", script],
@@ -129,19 +127,13 @@ def test_resolve_credentials_prefers_neo4j_uri(tmp_path: Path) -> None:
     assert resolve_credentials(local_only) is None
 
     _write_instance_record(local_only, "default", port=7001, password="local-secret")
-    assert resolve_credentials(local_only) == Neo4jCredentials(
-        "bolt://127.0.0.1:7001", "neo4j", "local-secret"
-    )
+    assert resolve_credentials(local_only) == Neo4jCredentials("bolt://127.0.0.1:7001", "neo4j", "local-secret")
 
-    external = _settings(
-        tmp_path, NEO4J_URI="bolt://db.example:7687", NEO4J_USER="hub", NEO4J_PASSWORD="x"
-    )
+    external = _settings(tmp_path, NEO4J_URI="bolt://db.example:7687", NEO4J_USER="hub", NEO4J_PASSWORD="x")
     assert resolve_credentials(external) == Neo4jCredentials("bolt://db.example:7687", "hub", "x")
 
     no_password = _settings(tmp_path, NEO4J_URI="bolt://db.example:7687")
-    assert resolve_credentials(no_password) == Neo4jCredentials(
-        "bolt://db.example:7687", "neo4j", ""
-    )
+    assert resolve_credentials(no_password) == Neo4jCredentials("bolt://db.example:7687", "neo4j", "")
 
 
 def test_status_of_a_never_created_instance(tmp_path: Path) -> None:
@@ -200,9 +192,7 @@ def test_full_cycle(tmp_path: Path) -> None:
         assert credentials.uri.startswith("bolt://127.0.0.1:")
         assert not credentials.uri.endswith(f":{DEFAULT_BOLT_PORT}")
 
-        with GraphDatabase.driver(
-            credentials.uri, auth=(credentials.user, credentials.password)
-        ) as driver:
+        with GraphDatabase.driver(credentials.uri, auth=(credentials.user, credentials.password)) as driver:
             records, _, _ = driver.execute_query("RETURN 1 AS one")
             assert records[0]["one"] == 1
         with (

@@ -72,9 +72,7 @@ def start(instance: InstanceOption = None) -> None:
         local = LocalNeo4j(settings, instance)
         external = _external_uri(settings, local, instance)
         if external:
-            typer.echo(
-                f"NEO4J_URI is set: the hub uses the Neo4j server at {external}; nothing to start."
-            )
+            typer.echo(f"NEO4J_URI is set: the hub uses the Neo4j server at {external}; nothing to start.")
             return
         credentials, started = local.start(echo=_progress)
     state = "running" if started else "already running"
@@ -99,9 +97,7 @@ def status(instance: InstanceOption = None) -> None:
         external = _external_uri(settings, local, instance)
         current = local.status()
     if external:
-        typer.echo(
-            f"note: NEO4J_URI is set, so the hub uses {external}, not this instance", err=True
-        )
+        typer.echo(f"note: NEO4J_URI is set, so the hub uses {external}, not this instance", err=True)
     typer.echo(current.describe())
     if not current.running:
         raise typer.Exit(EXIT_NOT_RUNNING)

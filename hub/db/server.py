@@ -306,9 +306,7 @@ class LocalNeo4j:
         self.settings = settings
         self.name = instance or settings.db_instance
         if not _INSTANCE_NAME.fullmatch(self.name):
-            raise Neo4jServerError(
-                f"invalid instance name {self.name!r}: use letters, digits, '-' and '_'"
-            )
+            raise Neo4jServerError(f"invalid instance name {self.name!r}: use letters, digits, '-' and '_'")
         self.version = settings.neo4j_version
         if not _VERSION.fullmatch(self.version):
             raise Neo4jServerError(f"invalid Neo4j version {self.version!r}")
@@ -356,11 +354,7 @@ class LocalNeo4j:
                 return self.lib_dir
             self._remove_partial_installs()
             echo(f"fetching Neo4j {self.version} through Maven…")
-            staging = Path(
-                tempfile.mkdtemp(
-                    prefix=f".{self.version}.", suffix=".partial", dir=self.install_root
-                )
-            )
+            staging = Path(tempfile.mkdtemp(prefix=f".{self.version}.", suffix=".partial", dir=self.install_root))
             try:
                 jars = _maven_fetch(mvn, staging, self.version)
                 staging.chmod(0o755)
@@ -441,8 +435,7 @@ class LocalNeo4j:
         record = self._load_record()
         if record is None:
             raise Neo4jServerError(
-                f"Neo4j instance {self.name!r} has not been created yet "
-                f"(run `hub db start --instance {self.name}`)"
+                f"Neo4j instance {self.name!r} has not been created yet (run `hub db start --instance {self.name}`)"
             )
         return _credentials(record)
 
@@ -494,9 +487,7 @@ class LocalNeo4j:
         for directory in self.paths.directories():
             directory.mkdir(parents=True, exist_ok=True)
         self.paths.conf_file.write_text(
-            render_neo4j_conf(
-                self.home, record.port, self.settings.neo4j_heap, self.settings.neo4j_pagecache
-            )
+            render_neo4j_conf(self.home, record.port, self.settings.neo4j_heap, self.settings.neo4j_pagecache)
         )
         if not _port_is_free(record.port):
             raise Neo4jServerError(
@@ -536,11 +527,7 @@ class LocalNeo4j:
 
     def _server_env(self) -> dict[str, str]:
         """The caller's environment minus hub/Neo4j secrets, plus where the instance lives."""
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("HUB_", "NEO4J_"))
-        }
+        env = {key: value for key, value in os.environ.items() if not key.startswith(("HUB_", "NEO4J_"))}
         env["NEO4J_HOME"] = str(self.home)
         env["NEO4J_CONF"] = str(self.paths.conf_dir)
         return env
@@ -571,9 +558,7 @@ class LocalNeo4j:
         )
         pid_text = result.stdout.strip()
         if result.returncode != 0 or not pid_text.isdigit():
-            raise Neo4jServerError(
-                f"could not launch Neo4j {self.name}: {result.stderr.strip() or pid_text!r}"
-            )
+            raise Neo4jServerError(f"could not launch Neo4j {self.name}: {result.stderr.strip() or pid_text!r}")
         pid = int(pid_text)
         _write_private(self.paths.pid_file, f"{pid}\n")
         return pid
@@ -613,9 +598,7 @@ class LocalNeo4j:
         ) as driver:
             while True:
                 if not _is_server_process(pid, self.home):
-                    raise Neo4jServerError(
-                        f"Neo4j {self.name} exited during startup.\n{self._log_tail()}"
-                    )
+                    raise Neo4jServerError(f"Neo4j {self.name} exited during startup.\n{self._log_tail()}")
                 if _port_accepts(record.port):
                     try:
                         with driver.session() as session:
@@ -623,8 +606,7 @@ class LocalNeo4j:
                         return
                     except AuthError as exc:
                         raise Neo4jServerError(
-                            f"Neo4j {self.name} rejected the password stored in "
-                            f"{self.paths.record}: {exc}"
+                            f"Neo4j {self.name} rejected the password stored in {self.paths.record}: {exc}"
                         ) from exc
                     except (DriverError, Neo4jError, OSError) as exc:
                         log.debug("Neo4j %s not ready yet: %s", self.name, exc)
@@ -684,9 +666,7 @@ class LocalNeo4j:
 def resolve_credentials(settings: Settings) -> Neo4jCredentials | None:
     """The server the hub should use: NEO4J_URI if set, else the created local instance."""
     if settings.neo4j_uri:
-        return Neo4jCredentials(
-            settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password or ""
-        )
+        return Neo4jCredentials(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password or "")
     local = LocalNeo4j(settings)
     if not local.status().created:
         return None
@@ -746,9 +726,7 @@ def _maven_fetch(mvn: str, staging: Path, version: str) -> int:
     shutil.rmtree(staging / "target", ignore_errors=True)
     jars = list((staging / "lib").glob("*.jar"))
     if len(jars) < MIN_JARS or not any(j.name.startswith("neo4j-server-") for j in jars):
-        raise Neo4jServerError(
-            f"Maven fetched only {len(jars)} jars for Neo4j {version}; expected a full server"
-        )
+        raise Neo4jServerError(f"Maven fetched only {len(jars)} jars for Neo4j {version}; expected a full server")
     return len(jars)
 
 

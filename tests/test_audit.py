@@ -1,0 +1,99 @@
+"""The audit log: non-public reads and writes are chained; `hub audit verify` finds tampering."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from hub.db.server import Neo4jCredentials
+from hub.service import CreditHub
+from hub.settings import Settings
+from tests.builders import DATA_KEY, JWT_SECRET, add_subject, bearer, resident_id, uscc
+
+SUBJECT = uscc(400)
+
+
+@pytest.fixture(autouse=True)
+async def fresh_chain(hub: CreditHub) -> None:
+    await hub.gateway.run("MATCH (n) WHERE n:AuditEntry OR n:AuditHead DETACH DELETE n", write=True)
+    await add_subject(hub, SUBJECT, person_id=resident_id(400))
+
+
+async def entries(hub: CreditHub) -> list[dict[str, object]]:
+    rows = await hub.gateway.run("MATCH (a:AuditEntry) RETURN a { .* } AS a ORDER BY a.seq")
+    return [row["a"] for row in rows]
+
+
+def verify_command(credentials: Neo4jCredentials) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
+           "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET,
+           "HUB_DATA_KEY": DATA_KEY}
+    hub_command = os.path.join(os.path.dirname(sys.executable), "hub")
+    return subprocess.run([hub_command, "audit", "verify"], env=env, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+async def test_authorized_reads_and_writes_are_audited_with_their_consent(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
+    admin, bank = bearer(settings, "admin", "郏县信用办"), bearer(settings, "bank", "审计银行")
+    expires = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    granted = await client.post("/graphql", headers=admin, json={"query": f"""mutation {{
+        grantConsent(uscc: "{SUBJECT}", grantee: "审计银行", purpose: "信易贷",
+                     expiresAt: "{expires}") {{ id }} }}"""})
+    consent_id = granted.json()["data"]["grantConsent"]["id"]
+    await client.post("/graphql", headers=bank, json={
+        "query": f'{{ subject(uscc: "{SUBJECT}") {{ legalRepresentative {{ name }} }} }}'})
+    await client.post("/graphql", json={"query": f'{{ subject(uscc: "{SUBJECT}") {{ name }} }}'})
+
+    logged = await entries(hub)
+    assert [(e["action"], e["actor"]) for e in logged] == [
+        ("write", "admin:郏县信用办"), ("read", "bank:审计银行")]
+    read = logged[1]
+    assert (read["subject_uscc"], read["tier"], read["consent_id"]) == (SUBJECT, "AUTHORIZED", consent_id)
+    assert (await hub.verify_audit()).ok
+
+
+async def test_refusals_are_audited(client: httpx.AsyncClient, settings: Settings,
+                                    hub: CreditHub) -> None:
+    await client.post("/graphql", headers=bearer(settings, "bank", "无授权银行"), json={
+        "query": f'{{ subject(uscc: "{SUBJECT}") {{ riskClassification {{ grade }} }} }}'})
+    [denied] = await entries(hub)
+    assert denied["action"] == "denied" and "riskClassification" in str(denied["detail"])
+
+
+async def test_verify_command_catches_an_edited_entry(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub,
+        neo4j_credentials: Neo4jCredentials) -> None:
+    agency = bearer(settings, "agency", "县市场监管局")
+    for _ in range(3):
+        await client.post("/graphql", headers=agency, json={
+            "query": f'{{ subject(uscc: "{SUBJECT}") {{ legalRepresentative {{ idNumber }} }} }}'})
+    intact = verify_command(neo4j_credentials)
+    assert intact.returncode == 0, intact.stderr
+    assert "intact: 3 entries" in intact.stdout
+
+    await hub.gateway.run("MATCH (a:AuditEntry {seq: 2}) SET a.actor = 'agency:somebody-else'",
+                          write=True)
+    broken = verify_command(neo4j_credentials)
+    assert broken.returncode == 1
+    assert "BROKEN at entry 2" in broken.stdout and "altered" in broken.stdout
+
+
+async def test_verify_catches_removed_entries(client: httpx.AsyncClient, settings: Settings,
+                                              hub: CreditHub) -> None:
+    agency = bearer(settings, "agency", "县市场监管局")
+    for _ in range(4):
+        await client.post("/graphql", headers=agency, json={
+            "query": f'{{ subject(uscc: "{SUBJECT}") {{ legalRepresentative {{ idNumber }} }} }}'})
+    await hub.gateway.run("MATCH (a:AuditEntry {seq: 2}) DELETE a", write=True)
+    report = await hub.verify_audit()
+    assert not report.ok and report.broken_at == 2 and "missing" in report.problem
+
+    await hub.gateway.run("MATCH (a:AuditEntry) WHERE a.seq >= 2 DELETE a", write=True)
+    truncated = await hub.verify_audit()
+    assert not truncated.ok and "removed from the end" in truncated.problem

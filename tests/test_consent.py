@@ -1,0 +1,121 @@
+"""Consent (授权) through the API: granted, used, revoked, expired, bound to its grantee."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.service import CreditHub
+from hub.settings import Settings
+from tests.builders import add_subject, bearer, resident_id, uscc
+
+SUBJECT = uscc(300)
+BANK = "测试银行丙"
+GRANT = """mutation($uscc: String!, $grantee: String!, $expiresAt: DateTime!, $scopes: [ConsentScope!]) {
+  grantConsent(uscc: $uscc, grantee: $grantee, purpose: "信易贷 loan review", expiresAt: $expiresAt,
+               scopes: $scopes) { id grantee subjectUscc active scopes expiresAt }
+}"""
+REVOKE = "mutation($id: ID!) { revokeConsent(id: $id) { id active revokedAt } }"
+READ = f'{{ subject(uscc: "{SUBJECT}") {{ legalRepresentative {{ name idMasked }} }} }}'
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def subject(hub: CreditHub) -> None:
+    await add_subject(hub, SUBJECT, person_id=resident_id(300), person_name="李四")
+
+
+async def call(client: httpx.AsyncClient, query: str, headers: dict[str, str],
+               **variables: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables},
+                                 headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def in_days(days: float) -> str:
+    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+
+
+async def test_granted_used_then_revoked(client: httpx.AsyncClient, settings: Settings) -> None:
+    admin, bank = bearer(settings, "admin", "郏县信用办"), bearer(settings, "bank", BANK)
+    before = await call(client, READ, bank)
+    assert before["data"]["subject"]["legalRepresentative"] is None
+
+    granted = await call(client, GRANT, admin, uscc=SUBJECT, grantee=BANK, expiresAt=in_days(30))
+    consent = granted["data"]["grantConsent"]
+    assert consent["active"] and consent["grantee"] == BANK and consent["subjectUscc"] == SUBJECT
+
+    used = await call(client, READ, bank)
+    assert used["data"]["subject"]["legalRepresentative"]["name"] == "李四"
+
+    revoked = await call(client, REVOKE, admin, id=consent["id"])
+    assert revoked["data"]["revokeConsent"]["active"] is False
+    after = await call(client, READ, bank)
+    assert after["data"]["subject"]["legalRepresentative"] is None
+    assert after["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_consent_that_expires_stops_opening(client: httpx.AsyncClient,
+                                                    settings: Settings) -> None:
+    admin, bank = bearer(settings, "platform", "郏县公共信用信息平台"), bearer(settings, "bank", "到期银行")
+    await call(client, GRANT, admin, uscc=SUBJECT, grantee="到期银行",
+               expiresAt=in_days(2.5 / 86400))
+    assert (await call(client, READ, bank))["data"]["subject"]["legalRepresentative"] is not None
+    import asyncio
+    await asyncio.sleep(3)
+    assert (await call(client, READ, bank))["data"]["subject"]["legalRepresentative"] is None
+
+
+async def test_consent_is_bound_to_the_grantee(client: httpx.AsyncClient,
+                                               settings: Settings) -> None:
+    admin = bearer(settings, "admin", "郏县信用办")
+    await call(client, GRANT, admin, uscc=SUBJECT, grantee="绑定银行", expiresAt=in_days(10))
+    other = await call(client, READ, bearer(settings, "bank", "别的银行"))
+    assert other["data"]["subject"]["legalRepresentative"] is None
+    same_name_other_role = await call(client, READ, bearer(settings, "public", "绑定银行"))
+    assert same_name_other_role["data"]["subject"]["legalRepresentative"] is None
+
+
+@pytest.mark.parametrize("role", ["public", "bank", "agency"])
+async def test_only_admin_or_platform_may_grant(client: httpx.AsyncClient, settings: Settings,
+                                                role: str) -> None:
+    headers = {} if role == "public" else bearer(settings, role, BANK)
+    body = await call(client, GRANT, headers, uscc=SUBJECT, grantee=BANK, expiresAt=in_days(30))
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "restricted to the roles admin, platform" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(("variables", "message"), [
+    ({"uscc": "91410425MA0000000"}, "has 17 characters"),
+    ({"uscc": SUBJECT[:-1] + ("0" if SUBJECT[-1] != "0" else "1")}, "mod-31 check"),
+    ({"expiresAt": in_days(-1)}, "is not in the future"),
+    ({"expiresAt": in_days(400)}, "renewed at least yearly"),
+    ({"grantee": "  "}, "grantee must name"),
+    ({"uscc": uscc(99999)}, "no subject with code"),
+])
+async def test_bad_grants_say_what_is_wrong(client: httpx.AsyncClient, settings: Settings,
+                                            variables: dict[str, str], message: str) -> None:
+    values = {"uscc": SUBJECT, "grantee": BANK, "expiresAt": in_days(30), **variables}
+    body = await call(client, GRANT, bearer(settings, "admin", "郏县信用办"), **values)
+    assert message in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] in {"BAD_USER_INPUT", "NOT_FOUND"}
+
+
+async def test_revoking_an_unknown_consent_is_not_found(client: httpx.AsyncClient,
+                                                        settings: Settings) -> None:
+    body = await call(client, REVOKE, bearer(settings, "admin", "郏县信用办"), id="consent-nope")
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_scoped_consent_opens_only_its_scope(client: httpx.AsyncClient,
+                                                   settings: Settings) -> None:
+    admin = bearer(settings, "admin", "郏县信用办")
+    await call(client, GRANT, admin, uscc=SUBJECT, grantee="评价银行", expiresAt=in_days(30),
+               scopes=["EVALUATIONS"])
+    body = await call(client, READ, bearer(settings, "bank", "评价银行"))
+    assert body["data"]["subject"]["legalRepresentative"] is None
+    assert "outside the scope" in body["errors"][0]["message"]
