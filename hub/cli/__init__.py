@@ -80,6 +80,7 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
     from rich.progress import Progress
 
     from hub import demo
+    from hub.audit import AuditEvent
     from hub.db import ingest
 
     async def work(hub: object) -> None:
@@ -103,6 +104,8 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
                 progress.update(tasks[stage], completed=done)  # type: ignore[arg-type]
 
             counts = await demo.load(hub.gateway, data, report)
+        await hub.audit([AuditEvent(action="write", actor="cli:demo-load", role="admin",
+                                    subject_uscc=None, detail=f"demo load seed={seed} {counts}")])
         typer.echo("demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
     await _with_hub(work)

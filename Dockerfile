@@ -1,0 +1,14 @@
+# The hub's image (used by docker-compose.yml). Neo4j runs in its own container there.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY hub ./hub
+COPY schema ./schema
+COPY connectors ./connectors
+RUN pip install --no-cache-dir . && useradd --create-home hub
+USER hub
+ENV HUB_HOST=0.0.0.0 HUB_PORT=8000 HUB_STATE_DIR=/home/hub/state
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz').status != 200)"
+CMD ["sh", "-c", "hub demo load --if-empty && hub serve"]
