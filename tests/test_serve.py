@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +15,8 @@ from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from tests.builders import DATA_KEY, JWT_SECRET, add_subject, uscc
 
+NAME = "郏县真实进程测试有限公司"
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -23,35 +24,39 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+async def _ready(client: httpx.AsyncClient) -> int:
+    status = 0
+    for _ in range(200):
+        try:
+            status = (await client.get("/readyz")).status_code
+        except httpx.TransportError:
+            status = 0
+        if status == 200:
+            break
+        await asyncio.sleep(0.1)
+    return status
+
+
 async def test_hub_serve_answers_over_real_http(neo4j_credentials: Neo4jCredentials,
                                                 hub: CreditHub) -> None:
-    await add_subject(hub, uscc(800), name="郏县真实进程测试有限公司")
+    await add_subject(hub, uscc(800), name=NAME)
     port = _free_port()
     env = {**os.environ, "NEO4J_URI": neo4j_credentials.uri, "NEO4J_USER": neo4j_credentials.user,
            "NEO4J_PASSWORD": neo4j_credentials.password, "HUB_JWT_SECRET": JWT_SECRET,
            "HUB_DATA_KEY": DATA_KEY, "HUB_PORT": str(port)}
-    process = subprocess.Popen([str(Path(sys.executable).with_name("hub")), "serve"], env=env,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
+    process = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("hub")), "serve", env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE, start_new_session=True)
     try:
-        ready = 0
-        with httpx.Client(base_url=base) as client:
-            for _ in range(200):
-                try:
-                    ready = client.get("/readyz").status_code
-                except httpx.TransportError:
-                    ready = 0
-                if ready == 200:
-                    break
-                time.sleep(0.1)
-            assert ready == 200
-            body = client.post("/graphql", json={
-                "query": '{ subjects(search: "真实进程测试") { nodes { uscc name } } }'}).json()
-        assert body["data"]["subjects"]["nodes"] == [{"uscc": uscc(800), "name": "郏县真实进程测试有限公司"}]
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+            assert await _ready(client) == 200
+            body = (await client.post("/graphql", json={
+                "query": '{ subjects(search: "真实进程测试") { nodes { uscc name } } }'})).json()
+        assert body["data"]["subjects"]["nodes"] == [{"uscc": uscc(800), "name": NAME}]
     finally:
         os.killpg(process.pid, signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     # uvicorn shuts down gracefully, then re-raises SIGTERM as its exit status
     assert process.returncode in (0, -signal.SIGTERM), stderr.decode()[-2000:]
     assert "Application shutdown complete" in stderr.decode()
