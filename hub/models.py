@@ -151,6 +151,9 @@ class Evaluation:
     evaluated_at: datetime
     valid_until: date | None
     evaluator: str | None
+    explanation: str | None = None  # JSON: the contributions and overrides that produced it
+    superseded_at: datetime | None = None  # set when a newer evaluation of the scheme replaced it
+    previous_grade: str | None = None
 
     @property
     def consent_scope(self) -> ConsentScope:
@@ -165,6 +168,9 @@ class Evaluation:
         return True
 
     def is_current(self, today: date) -> bool:
+        """Within its validity and not replaced by a newer evaluation (SPEC 2.1)."""
+        if self.superseded_at is not None:
+            return False
         return self.valid_until is None or today <= self.valid_until
 
 

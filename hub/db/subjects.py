@@ -163,5 +163,6 @@ def evaluation_from_row(row: Mapping[str, Any], uscc: str) -> Evaluation:
         id=row["id"], subject_uscc=uscc, scheme=row["scheme"], score=row.get("score"),
         grade=row["grade"], level=row.get("level"), disclosure=Disclosure(row["disclosure"]),
         evaluated_at=native(row["evaluated_at"]), valid_until=native(row.get("valid_until")),
-        evaluator=row.get("evaluator"),
+        evaluator=row.get("evaluator"), explanation=row.get("explanation"),
+        superseded_at=native(row.get("superseded_at")), previous_grade=row.get("previous_grade"),
     )
