@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from hub import audit as audit_chain
+from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_uscc
 from hub.db import audit_store, consents, subjects
 from hub.db.gateway import Neo4jGateway
@@ -24,7 +24,6 @@ from hub.models import Consent, SubjectProfile
 from hub.personal_data import PersonalDataVault
 from hub.settings import Settings
 
-CHINA = ZoneInfo("Asia/Shanghai")
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
 
 
