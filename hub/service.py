@@ -20,6 +20,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.subjects import ProfilePart, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
+from hub.grading.schemes import SchemeRegistry
 from hub.models import Consent, SubjectProfile
 from hub.personal_data import PersonalDataVault
 from hub.settings import Settings
@@ -60,6 +61,7 @@ class CreditHub:
         self.settings = settings
         self.gateway = gateway
         self.vault = PersonalDataVault(settings.personal_data_key)
+        self.schemes = SchemeRegistry(settings.schemes_dir)
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
 
     # --- lifecycle -------------------------------------------------------------------------

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, alias="HUB_MAX_ALIASES")
     max_page_size: int = Field(default=100, alias="HUB_MAX_PAGE_SIZE")
     log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
+    schemes_dir: Path | None = Field(default=None, alias="HUB_SCHEMES_DIR")
+    models_dir: Path | None = Field(default=None, alias="HUB_MODELS_DIR")
 
     @field_validator("port")
     @classmethod

@@ -17,6 +17,7 @@ from strawberry.extensions import SchemaExtension
 
 from hub.codes import InvalidCode
 from hub.db.gateway import DatabaseUnavailable
+from hub.grading.schemes import GradingError, UnknownScheme
 from hub.service import InvalidInput, NotFound
 
 log = logging.getLogger("hub.graphql")
@@ -40,6 +41,8 @@ def bad_input(message: str) -> GraphQLError:
 
 
 _KNOWN: tuple[tuple[type[BaseException], ErrorCode], ...] = (
+    (UnknownScheme, ErrorCode.NOT_FOUND),
+    (GradingError, ErrorCode.BAD_USER_INPUT),
     (InvalidCode, ErrorCode.BAD_USER_INPUT),
     (InvalidInput, ErrorCode.BAD_USER_INPUT),
     (NotFound, ErrorCode.NOT_FOUND),

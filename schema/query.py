@@ -15,6 +15,7 @@ from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import ProfilePart
 from hub.models import SubjectProfile
 from schema.errors import bad_input
+from schema.grading import ClassificationType, GradingSchemeType, classify_score, grading_schemes
 from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
 
 _CURSOR_PREFIX = "subject:"
@@ -62,6 +63,11 @@ def _validated(uscc: str) -> str:
 
 @strawberry.type
 class Query:
+    grading_schemes: list[GradingSchemeType] = strawberry.field(
+        resolver=grading_schemes, description="Every grading scheme this hub knows, with its grades.")
+    classify: ClassificationType = strawberry.field(
+        resolver=classify_score, description="Grade a score (and override flags) under a scheme.")
+
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:
         code = _validated(uscc)

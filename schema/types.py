@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, time
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -64,6 +65,19 @@ class RecordType:
         return _at_midnight(root.decided_on)
 
 
+@strawberry.type(name="Contribution", description="One line of an evaluation's explanation.")
+class ContributionType:
+    indicator: str
+    label: str
+    points: float
+    record_ids: list[str]
+    note: str
+
+
+def _explanation(root: Evaluation) -> dict[str, Any]:
+    return json.loads(root.explanation) if root.explanation else {}
+
+
 @strawberry.type(name="Evaluation", description="A grade under a grading scheme.")
 class EvaluationType:
     id: strawberry.ID
@@ -76,9 +90,22 @@ class EvaluationType:
     valid_until: date | None
     evaluator: str | None
 
-    @strawberry.field(description="True while the evaluation is within its validity.")
+    previous_grade: str | None = strawberry.field(description="The grade this one replaced.")
+    superseded_at: datetime | None
+
+    @strawberry.field(description="True while within its validity and not replaced by a newer one.")
     def current(self, root: strawberry.Parent[Evaluation], info: Info) -> bool:
         return root.is_current(info.context.today)
+
+    @strawberry.field(description="Why: each indicator's contribution to the score.")
+    def explanation(self, root: strawberry.Parent[Evaluation]) -> list[ContributionType]:
+        return [ContributionType(indicator=c["indicator"], label=c["label"], points=c["points"],
+                                 record_ids=c.get("record_ids", []), note=c.get("note", ""))
+                for c in _explanation(root).get("contributions", [])]
+
+    @strawberry.field(description="Why this grade: the score's band, or the override that forced it.")
+    def reasons(self, root: strawberry.Parent[Evaluation]) -> list[str]:
+        return list(_explanation(root).get("reasons", []))
 
 
 @strawberry.type(name="Consent", description="授权: a subject's authorization of a grantee.")

@@ -1,0 +1,78 @@
+"""企业信用风险分类 — SAMR's enterprise credit risk score (seed 004), 0–1000, higher is riskier.
+
+Seed 004 第九条: "每个企业信用风险得分为0~1000分", from an indicator system that "可根据信息归集等情况进行动态
+调整" (第八条) over the information of 第七条 (登记, 许可, 抽查检查, 行政处罚, 投诉举报, 经营异常名录, 严重失信
+主体名单, …). The hub's catalogue (``catalogues/henan-market-risk.yaml``) groups its indicators as
+SAMR's system does: 基础属性 (basic attributes), 动态信息 (dynamics), 监管信息 (supervision history),
+关联关系 (related parties) and 社会评价 (social evaluation). The points are the hub's documented
+defaults, not SAMR's (市监信发〔2022〕5号 is not among the seeds).
+
+Flags: 第十条 puts an enterprise straight into D when it is currently on the serious-dishonesty list
+(一) or a 失信被执行人 (二), and into C or D when it belongs to an industry of high public concern (三).
+The model only raises ``SERIOUS_DISHONESTY_LIST``, ``DISHONEST_EXECUTEE`` and
+``HIGH_ATTENTION_INDUSTRY``; the ``henan-market-risk`` scheme applies them. Which industries are of
+high concern is the department's call: ``high_attention_industries`` in the catalogue is a default
+(食品生产, 药品零售, 特种设备, 危险化学品 — the key domains of 第十六条 plus hazardous chemicals) that a
+department replaces with its own catalogue of the same id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from hub.grading.models._catalogue import FactsView, Problem, Section, read_list_flags
+from hub.grading.models._points import PointsEngine, read_engine
+from hub.grading.types import (
+    DISHONEST_EXECUTEE,
+    HIGH_ATTENTION_INDUSTRY,
+    SERIOUS_DISHONESTY_LIST,
+    Score,
+    SubjectFacts,
+)
+from hub.models import RecordKind
+
+SCALE = (0.0, 1000.0)  # seed 004 第九条: 0~1000分
+LIST_FLAGS = frozenset({SERIOUS_DISHONESTY_LIST, DISHONEST_EXECUTEE})
+GROUPS = ("基础属性", "动态信息", "监管信息", "关联关系", "社会评价")
+
+
+@dataclass(frozen=True)
+class MarketRiskModel:
+    """Base risk plus indicator points on 0–1000; flags for seed 004 第十条."""
+
+    id: str
+    name: str
+    source: str
+    path: Path
+    scheme_ids: tuple[str, ...]
+    engine: PointsEngine
+    lookback_years: int
+    list_flags: tuple[tuple[str, tuple[RecordKind, ...]], ...]
+    high_attention_industries: frozenset[str]
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        return self.engine.low, self.engine.high
+
+    def score(self, facts: SubjectFacts) -> Score:
+        view = FactsView(facts)
+        value, contributions = self.engine.run(view)
+        flags = {flag for flag, kinds in self.list_flags if view.any_current(kinds)}
+        if facts.subject.industry in self.high_attention_industries:  # seed 004 第十条(三)
+            flags.add(HIGH_ATTENTION_INDUSTRY)
+        return Score(value, contributions, frozenset(flags))
+
+
+def build(doc: Section, path: Path, model_id: str, scheme_ids: tuple[str, ...]) -> MarketRiskModel:
+    doc.keys(("id", "model", "name", "source", "schemes", "base", "lookback_years", "indicators"),
+             ("list_flags", "high_attention_industries"))
+    for s in doc.sections("indicators"):  # each indicator names its SAMR group, for the explanation
+        if s.data.get("group") not in GROUPS:
+            raise Problem(f"{s.where}: group must be one of {', '.join(GROUPS)}, not {s.data.get('group')!r}")
+        s.data = {k: v for k, v in s.data.items() if k != "group"}
+        doc.data["indicators"][int(s.where.split("[")[1].split("]")[0])] = s.data
+    engine, lookback = read_engine(doc, "基础风险分", *SCALE)
+    return MarketRiskModel(model_id, doc.text("name"), doc.text("source"), path, scheme_ids, engine, lookback,
+                           read_list_flags(doc, LIST_FLAGS),
+                           frozenset(doc.texts("high_attention_industries", ())))

@@ -1,0 +1,90 @@
+"""Grading schemes and classification in GraphQL. The standards are public (seed 002 §二)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from hub.grading.schemes import Grade, GradingScheme, Interval, classify
+from hub.grading.types import Classification
+from schema.types import Disclosure
+
+
+def _interval(interval: Interval | None) -> str | None:
+    return str(interval) if interval is not None else None
+
+
+@strawberry.type(name="GradeLevel", description="A sub-level inside a grade (e.g. A-, B+).")
+class LevelType:
+    name: str
+
+    @strawberry.field(description="Interval notation, e.g. (85, 92].")
+    def interval(self, root: strawberry.Parent[object]) -> str:
+        return str(root.interval)  # type: ignore[attr-defined]
+
+
+@strawberry.type(name="Grade")
+class GradeType:
+    name: str
+    label: str
+    ladder: int = strawberry.field(description="Rung on the common ladder, 1 best … 5 worst.")
+    category: str | None
+    levels: list[LevelType]
+
+    @strawberry.field(description="Score interval in interval notation, e.g. (70, 85]; null if categorical.")
+    def interval(self, root: strawberry.Parent[Grade]) -> str | None:
+        return _interval(root.interval)
+
+
+@strawberry.type(name="GradeOverride", description="A fact that forces a grade whatever the score.")
+class OverrideType:
+    flag: str
+    forces: str
+    note: str
+
+
+@strawberry.type(name="GradingScheme", description="A grading scheme, as data (the standards are public).")
+class GradingSchemeType:
+    id: strawberry.ID
+    name: str
+    source: str
+    kind: str
+    disclosure: Disclosure = strawberry.field(description="Tier of the evaluations this scheme produces.")
+    cycle: str
+    validity_days: int
+    evaluator: str
+    categorical: bool
+    grades: list[GradeType]
+    overrides: list[OverrideType]
+
+    @strawberry.field(description="Score range and direction, e.g. [0, 100], higher is better.")
+    def scale(self, root: strawberry.Parent[GradingScheme]) -> str | None:
+        return root.scale.describe() if root.scale else None
+
+
+@strawberry.type(name="Classification")
+class ClassificationType:
+    scheme: strawberry.ID
+    grade: str
+    level: str | None
+    ladder: int
+    reasons: list[str]
+    overridden_by: str | None
+
+
+def grading_schemes(info: Info) -> list[GradingSchemeType]:
+    return list(info.context.hub.schemes.all())  # type: ignore[arg-type]
+
+
+def classify_score(
+    info: Info, scheme: strawberry.ID,
+    score: Annotated[float | None, strawberry.argument(
+        description="The score; may be null only for categorical schemes.")],
+    flags: Annotated[list[str] | None, strawberry.argument(
+        description="Overrides: JOINT_PUNISHMENT_LIST, SERIOUS_DISHONESTY_LIST, DISHONEST_EXECUTEE, "
+                    "HIGH_ATTENTION_INDUSTRY; categorical schemes take CATEGORY:… (and GRADE:…).")] = None,
+) -> ClassificationType:
+    result: Classification = classify(info.context.hub.schemes.get(str(scheme)), score, flags or ())
+    return result  # type: ignore[return-value]
