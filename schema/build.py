@@ -7,7 +7,9 @@ from pathlib import Path
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -29,14 +31,18 @@ class HubSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The limit rules are built once: the validation cache is keyed by the rule classes, and
+    # strawberry's limiter extensions would build new classes per request (and never hit it).
+    limits = [depth_rule(settings.max_query_depth, None, None), alias_rule(settings.max_aliases)]
     schema = HubSchema(
         query=Query, mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             ErrorPolicy,
-            partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
             partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
-            partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+            partial(AddValidationRules, limits),
+            partial(ParserCache, maxsize=1000),
+            partial(ValidationCache, maxsize=1000),
         ],
     )
     tiers.install(schema._schema)

@@ -69,6 +69,19 @@ class Neo4jGateway:
 
         return await self._run(work, write=write)
 
+    async def query(self, query: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One read statement as an auto-commit query: a single round trip (RUN and PULL pipelined)
+        instead of a managed transaction's BEGIN … COMMIT. Retried once if the connection was stale."""
+
+        async def work(session: Any) -> list[dict[str, Any]]:
+            result = await session.run(query, parameters or {})
+            return [record.data() async for record in result]
+
+        try:
+            return await self._with_session(work)
+        except DatabaseUnavailable:
+            return await self._with_session(work)
+
     async def autocommit(self, query: str, parameters: dict[str, Any] | None = None) -> None:
         """A statement that manages its own transactions (``CALL { } IN TRANSACTIONS``)."""
 

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from neo4j import AsyncManagedTransaction
-
 from hub.db.consents import consent_from_row
 from hub.db.gateway import Neo4jGateway, native
 from hub.disclosure import Disclosure
@@ -87,13 +85,7 @@ async def load_profiles(
     gateway: Neo4jGateway, usccs: Iterable[str], parts: frozenset[ProfilePart], grantee: str | None,
 ) -> dict[str, SubjectProfile]:
     """Profiles of the known subjects among ``usccs`` (unknown codes are absent from the map)."""
-    codes = sorted(set(usccs))
-
-    async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
-        result = await tx.run(_BY_CODES, usccs=codes, **_parameters(parts, grantee))
-        return [record.data() async for record in result]
-
-    rows = await gateway.read(work)
+    rows = await gateway.query(_BY_CODES, {"usccs": sorted(set(usccs)), **_parameters(parts, grantee)})
     profiles = (_profile(row) for row in rows)
     return {profile.subject.uscc: profile for profile in profiles}
 
@@ -110,12 +102,8 @@ async def search_subjects(
         " WITH s ORDER BY s.uscc LIMIT $limit" + _PROFILE
     )
 
-    async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
-        result = await tx.run(query, after=after or "", prefix=code_prefix, name=name_contains,
-                              limit=limit + 1, **_parameters(parts, grantee))
-        return [record.data() async for record in result]
-
-    rows = await gateway.read(work)
+    rows = await gateway.query(query, {"after": after or "", "prefix": code_prefix, "name": name_contains,
+                                       "limit": limit + 1, **_parameters(parts, grantee)})
     profiles = tuple(_profile(row) for row in rows[:limit])
     return SubjectPage(profiles, has_next=len(rows) > limit)
 

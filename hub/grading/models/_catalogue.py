@@ -23,6 +23,7 @@ Windows:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -108,8 +109,8 @@ class Section:
 
     def number(self, key: str, default: Any = _MISSING) -> float:
         value = self._get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-            raise Problem(f"{self.where}: {key} must be a number, not {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            raise Problem(f"{self.where}: {key} must be a finite number, not {value!r}")
         return float(value)
 
     def optional_number(self, key: str) -> float | None:
@@ -179,6 +180,11 @@ class RecordSelector:
     kept: bool | None = None
     text_any: re.Pattern[str] | None = None
     text_none: re.Pattern[str] | None = None
+    plain: bool = False  # set in __post_init__: no filter beyond kinds, so matches() can be skipped
+
+    def __post_init__(self) -> None:
+        plain = self.severities is None and self.kept is None and self.text_any is None and self.text_none is None
+        object.__setattr__(self, "plain", plain)
 
     def matches(self, record: CreditRecord) -> bool:
         if self.severities is not None and record.severity not in self.severities:
@@ -260,24 +266,24 @@ class FactsView:
     def select(self, selector: RecordSelector, years: int | None) -> list[CreditRecord]:
         """The records ``selector`` matches inside the window (``None`` = current)."""
         out: list[CreditRecord] = []
-        by_kind = self.by_kind
+        for kind in selector.kinds:
+            bucket = self.by_kind.get(kind)
+            if bucket:
+                out += self.matching(selector, years, bucket)
+        return out
+
+    def matching(self, selector: RecordSelector, years: int | None,
+                 bucket: list[CreditRecord]) -> list[CreditRecord]:
+        """The records of one kind's bucket that ``selector`` matches inside the window."""
         if years is None:
             as_of = self.as_of
-            for kind in selector.kinds:
-                for record in by_kind.get(kind, ()):
-                    ends = record.publicity_ends_on
-                    if (ends is None or ends >= as_of) and selector.matches(record):
-                        out.append(record)
-            return out
-        start = self._starts.get(years)
-        if start is None:
-            start = self._starts[years] = years_before(self.as_of, years)
-        for kind in selector.kinds:
-            for record in by_kind.get(kind, ()):
-                decided = record.decided_on
-                if decided is not None and decided >= start and selector.matches(record):
-                    out.append(record)
-        return out
+            inside = [r for r in bucket if r.publicity_ends_on is None or r.publicity_ends_on >= as_of]
+        else:
+            start = self._starts.get(years)
+            if start is None:
+                start = self._starts[years] = years_before(self.as_of, years)
+            inside = [r for r in bucket if r.decided_on is not None and r.decided_on >= start]
+        return inside if selector.plain else [r for r in inside if selector.matches(r)]
 
     def any_current(self, kinds: tuple[RecordKind, ...]) -> bool:
         as_of = self.as_of

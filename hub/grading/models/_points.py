@@ -16,7 +16,7 @@ catalogues say what counts how much. Indicator kinds a catalogue may use:
     ``points`` maps a value of the subject (SubjectKind name, industry name, status such as 吊销)
     to points; anything unlisted scores ``default`` (0).
 ``related_parties``
-    ``on: serious_dishonesty_list | dishonest_executee``: points per distinct related subject
+    ``state: serious_dishonesty_list | dishonest_executee``: points per distinct related subject
     (same legal representative) in that state, with ``cap``. Cites their codes in the note.
 ``clean_record``
     ``points`` when none of the indicators named in ``unless`` moved the score and the subject has
@@ -29,7 +29,7 @@ and a clamp to the scale is the last, so the contributions add up to the score e
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from hub.grading.models._catalogue import (
@@ -42,11 +42,12 @@ from hub.grading.models._catalogue import (
     read_window,
 )
 from hub.grading.types import Contribution
-from hub.models import Severity, SubjectKind
+from hub.models import CreditRecord, RecordKind, Severity, SubjectKind
 
 
 class PointsIndicator(Protocol):
-    id: str
+    @property
+    def id(self) -> str: ...
 
     def contribute(self, view: FactsView, fired: set[str]) -> Contribution | None: ...
 
@@ -70,26 +71,44 @@ class RecordPoints:
     by_severity: dict[Severity | None, float]
     cap: float | None
     once: bool
+    notes: dict[tuple[int, bool], str] = field(default_factory=dict)  # a cache: notes repeat across subjects
 
     def contribute(self, view: FactsView, fired: set[str]) -> Contribution | None:
         hits = view.select(self.selector, self.window)
-        if not hits:
-            return None
+        return self.tally(hits) if hits else None
+
+    def tally(self, hits: list[CreditRecord]) -> Contribution | None:
+        """The contribution of the records this indicator matched (at least one)."""
+        count = len(hits)
         if self.once:
             total = self.points if self.points is not None else max(
                 (self.by_severity.get(r.severity, 0.0) for r in hits), key=abs)
-            note = f"{len(hits)} record(s), counted once"
         elif self.points is not None:
-            total, note = self.points * len(hits), f"{len(hits)} × {_fmt(self.points)}"
+            total = self.points * count
         else:
             by_severity = self.by_severity
             total = sum(by_severity.get(r.severity, 0.0) for r in hits)
-            note = f"{len(hits)} record(s) by severity"
-        if self.cap is not None and abs(total) > abs(self.cap):
-            total, note = self.cap, f"{note}, capped at {_fmt(self.cap)}"
+        cap = self.cap
+        capped = cap is not None and abs(total) > abs(cap)
+        if capped:
+            total = cap  # type: ignore[assignment]
         if total == 0:
             return None
-        return Contribution(self.id, self.label, total, tuple(r.id for r in hits), note + _basis(self.basis))
+        note = self.notes.get((count, capped))
+        if note is None:
+            note = self.notes[count, capped] = self._note(count, capped)
+        return Contribution(self.id, self.label, total, tuple([r.id for r in hits]), note)
+
+    def _note(self, count: int, capped: bool) -> str:
+        if self.once:
+            note = f"{count} record(s), counted once"
+        elif self.points is not None:
+            note = f"{count} × {_fmt(self.points)}"
+        else:
+            note = f"{count} record(s), points by severity"
+        if capped and self.cap is not None:
+            note = f"{note}, capped at {_fmt(self.cap)}"
+        return note + _basis(self.basis)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,15 +205,24 @@ def _signed_cap(s: Section, sample: float) -> float | None:
     return cap
 
 
-def read_indicator(s: Section, lookback_years: int, earlier: set[str]) -> PointsIndicator:
-    """Compile one indicator of a point model; ``earlier`` holds the ids already read."""
+def read_indicator(s: Section, lookback_years: int, earlier: set[str],
+                   groups: tuple[str, ...] | None = None) -> PointsIndicator:
+    """Compile one indicator of a point model; ``earlier`` holds the ids already read.
+
+    With ``groups``, each indicator must name its ``group`` (documentation the loader checks).
+    """
+    if groups is not None:
+        group = s.data.pop("group", None)
+        if group not in groups:
+            raise Problem(f"{s.where}: group must be one of {', '.join(groups)}, not {group!r}")
     kind = s.text("kind")
-    ident, label, basis = s.text("id"), s.text("label"), s.data.get("basis", "")
+    ident, label = s.text("id"), s.text("label")
+    basis = s.text("basis") if "basis" in s else ""
     if kind not in KINDS:
         raise Problem(f"{s.where}: unknown indicator kind {kind!r}; known kinds: {', '.join(KINDS)}")
-    common = ("id", "label", "kind", "basis")
+    named = ("id", "label", "kind")
     if kind == "records":
-        s.keys(("select", "points", *common[:3]), ("window", "cap", "once", "basis"))
+        s.keys(("select", "points", *named), ("window", "cap", "once", "basis"))
         selector = RecordSelector.read(s.section("select"))
         if isinstance(s.data["points"], dict):
             raw = s.number_map("points", "severities")
@@ -211,7 +239,7 @@ def read_indicator(s: Section, lookback_years: int, earlier: set[str]) -> Points
         return RecordPoints(ident, label, basis, selector, read_window(s, lookback_years), uniform, by_severity,
                             _signed_cap(s, sample), s.flag("once", False))
     if kind == "years_in_business":
-        s.keys(("tiers", *common[:3]), ("unknown", "basis"))
+        s.keys(("tiers", *named), ("unknown", "basis"))
         tiers = []
         for tier in s.sections("tiers", label_key="points"):
             tier.keys(("points",), ("at_least", "under"))
@@ -221,20 +249,20 @@ def read_indicator(s: Section, lookback_years: int, earlier: set[str]) -> Points
             tiers.append((tests[0], tier.whole(tests[0]), tier.number("points")))
         return YearsInBusiness(ident, label, basis, tuple(tiers), s.number("unknown", 0.0))
     if kind in _ATTRIBUTES:
-        s.keys(("points", *common[:3]), ("default", "basis"))
+        s.keys(("points", *named), ("default", "basis"))
         what, attribute = _ATTRIBUTES[kind]
         points = s.number_map("points", what)
         if kind == "subject_kind":
             points = {enum_value(SubjectKind, k, s.where).value: v for k, v in points.items()}
         return SubjectAttribute(ident, label, basis, attribute, what, points, s.number("default", 0.0))
     if kind == "related_parties":
-        s.keys(("on", "points", *common[:3]), ("cap", "basis"))
-        on = s.text("on")
-        if on not in ("serious_dishonesty_list", "dishonest_executee"):
-            raise Problem(f"{s.where}: on must be serious_dishonesty_list or dishonest_executee, not {on!r}")
-        points = s.number("points")
-        return RelatedParties(ident, label, basis, on == "serious_dishonesty_list", points, _signed_cap(s, points))
-    s.keys(("unless", "points", *common[:3]), ("min_years", "basis"))
+        s.keys(("state", "points", *named), ("cap", "basis"))
+        state = s.text("state")
+        if state not in ("serious_dishonesty_list", "dishonest_executee"):
+            raise Problem(f"{s.where}: state must be serious_dishonesty_list or dishonest_executee, not {state!r}")
+        each = s.number("points")
+        return RelatedParties(ident, label, basis, state == "serious_dishonesty_list", each, _signed_cap(s, each))
+    s.keys(("unless", "points", *named), ("min_years", "basis"))
     unless = frozenset(s.texts("unless"))
     if unless - earlier:
         raise Problem(f"{s.where}: unless names {', '.join(sorted(unless - earlier))}, which are not earlier "
@@ -244,20 +272,38 @@ def read_indicator(s: Section, lookback_years: int, earlier: set[str]) -> Points
 
 @dataclass(frozen=True)
 class PointsEngine:
-    """Base + indicators, clamped to ``[low, high]``; see the module docstring."""
+    """Base + indicators, clamped to ``[low, high]``; see the module docstring.
+
+    ``by_kind`` maps a record kind to the record indicators that read it, so one subject's records
+    are matched against the indicators of their own kinds only; the others cost a dict look-up.
+    """
 
     base: float
     base_label: str
     low: float
     high: float
     indicators: tuple[PointsIndicator, ...]
+    by_kind: dict[RecordKind, tuple[RecordPoints, ...]]
 
     def run(self, view: FactsView) -> tuple[float, tuple[Contribution, ...]]:
+        found: dict[str, list[CreditRecord]] = {}
+        for kind, bucket in view.by_kind.items():
+            for reader in self.by_kind.get(kind, ()):
+                matched = view.matching(reader.selector, reader.window, bucket)
+                if matched:
+                    if reader.id in found:
+                        found[reader.id] += matched
+                    else:
+                        found[reader.id] = matched
         value = self.base
         out = [Contribution("base", self.base_label, self.base)]
         fired: set[str] = set()
         for indicator in self.indicators:
-            contribution = indicator.contribute(view, fired)
+            if isinstance(indicator, RecordPoints):
+                hits = found.get(indicator.id)
+                contribution = indicator.tally(hits) if hits else None
+            else:
+                contribution = indicator.contribute(view, fired)
             if contribution is not None:
                 out.append(contribution)
                 fired.add(contribution.indicator)
@@ -270,18 +316,24 @@ class PointsEngine:
         return value, tuple(out)
 
 
-def read_engine(doc: Section, base_label: str, low: float, high: float) -> tuple[PointsEngine, int]:
+def read_engine(doc: Section, base_label: str, low: float, high: float,
+                groups: tuple[str, ...] | None = None) -> tuple[PointsEngine, int]:
     """The engine of a point-model catalogue, and its default look-back years."""
     lookback = doc.whole("lookback_years", minimum=1)
     base = doc.number("base")
     if not low <= base <= high:
         raise Problem(f"base {base:g} lies outside the scale [{low:g}, {high:g}]")
     seen: set[str] = set()
-    indicators = []
+    indicators: list[PointsIndicator] = []
     for s in doc.sections("indicators"):
-        indicator = read_indicator(s, lookback, seen)
+        indicator = read_indicator(s, lookback, seen, groups)
         if indicator.id in seen or indicator.id in ("base", "clamp"):
             raise Problem(f"{s.where}: indicator id {indicator.id!r} is used twice or reserved")
         seen.add(indicator.id)
         indicators.append(indicator)
-    return PointsEngine(base, base_label, low, high, tuple(indicators)), lookback
+    by_kind: dict[RecordKind, tuple[RecordPoints, ...]] = {}
+    for indicator in indicators:
+        if isinstance(indicator, RecordPoints):
+            for kind in indicator.selector.kinds:
+                by_kind[kind] = (*by_kind.get(kind, ()), indicator)
+    return PointsEngine(base, base_label, low, high, tuple(indicators), by_kind), lookback

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.grading.models._catalogue import FactsView, Problem, Section, read_list_flags
+from hub.grading.models._catalogue import FactsView, Section, read_list_flags
 from hub.grading.models._points import PointsEngine, read_engine
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
@@ -37,7 +37,7 @@ LIST_FLAGS = frozenset({SERIOUS_DISHONESTY_LIST, DISHONEST_EXECUTEE})
 GROUPS = ("基础属性", "动态信息", "监管信息", "关联关系", "社会评价")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: a model is a loaded file
 class MarketRiskModel:
     """Base risk plus indicator points on 0–1000; flags for seed 004 第十条."""
 
@@ -67,12 +67,7 @@ class MarketRiskModel:
 def build(doc: Section, path: Path, model_id: str, scheme_ids: tuple[str, ...]) -> MarketRiskModel:
     doc.keys(("id", "model", "name", "source", "schemes", "base", "lookback_years", "indicators"),
              ("list_flags", "high_attention_industries"))
-    for s in doc.sections("indicators"):  # each indicator names its SAMR group, for the explanation
-        if s.data.get("group") not in GROUPS:
-            raise Problem(f"{s.where}: group must be one of {', '.join(GROUPS)}, not {s.data.get('group')!r}")
-        s.data = {k: v for k, v in s.data.items() if k != "group"}
-        doc.data["indicators"][int(s.where.split("[")[1].split("]")[0])] = s.data
-    engine, lookback = read_engine(doc, "基础风险分", *SCALE)
+    engine, lookback = read_engine(doc, "基础风险分", *SCALE, groups=GROUPS)
     return MarketRiskModel(model_id, doc.text("name"), doc.text("source"), path, scheme_ids, engine, lookback,
                            read_list_flags(doc, LIST_FLAGS),
                            frozenset(doc.texts("high_attention_industries", ())))

@@ -37,7 +37,7 @@ SCALE = (0.0, 100.0)  # seed 000 §二.(二): 百分制，满分为 100 分
 LIST_FLAGS = frozenset({SERIOUS_DISHONESTY_LIST, DISHONEST_EXECUTEE, JOINT_PUNISHMENT_LIST})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: a model is a loaded file
 class PublicCreditModel:
     """Base plus bonus and deduction indicators on 100 points; flags for the lists."""
 
@@ -55,7 +55,10 @@ class PublicCreditModel:
         return self.engine.low, self.engine.high
 
     def score(self, facts: SubjectFacts) -> Score:
-        view = FactsView(facts)
+        return self.score_view(FactsView(facts))
+
+    def score_view(self, view: FactsView) -> Score:
+        """Score facts already bucketed (industry models share their view with their fallback)."""
         value, contributions = self.engine.run(view)
         flags = frozenset(flag for flag, kinds in self.list_flags if view.any_current(kinds))
         return Score(value, contributions, flags)

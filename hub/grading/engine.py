@@ -1,0 +1,117 @@
+"""Grade one subject under one scheme: the model's score, the scheme's classification, the why.
+
+Pure: facts in, an evaluation row out. The batch runner (hub.reevaluation) feeds it from Neo4j.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+import yaml
+
+from hub.grading.ladder import discrepancies
+from hub.grading.schemes import GradingScheme, SchemeRegistry, accepted_flags, classify
+from hub.grading.types import Classification, Score, SubjectFacts
+from hub.models import Evaluation, Subject
+
+COVERAGE_FILE = Path(__file__).with_name("coverage.yaml")
+CATEGORY_PREFIX, GRADE_PREFIX = "CATEGORY:", "GRADE:"
+HONEST_CATEGORY = "诚信守法"
+
+
+class ScoringModel(Protocol):
+    def score(self, facts: SubjectFacts) -> Score: ...
+
+
+@dataclass(frozen=True)
+class Graded:
+    scheme: GradingScheme
+    score: Score
+    classification: Classification
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which subjects a scheme grades in a run: by region prefix, kind and industry (data)."""
+
+    regions: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+
+    def covers(self, subject: Subject) -> bool:
+        return ((not self.regions or subject.region.startswith(self.regions))
+                and (not self.kinds or subject.kind.value in self.kinds)
+                and (not self.industries or (subject.industry or "") in self.industries))
+
+
+def load_coverage(path: Path = COVERAGE_FILE) -> dict[str, Coverage]:
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {scheme: Coverage(tuple(rule.get("regions", ())), tuple(rule.get("kinds", ())),
+                             tuple(rule.get("industries", ())))
+            for scheme, rule in document.items()}
+
+
+def grade(facts: SubjectFacts, scheme: GradingScheme, model: ScoringModel) -> Graded:
+    """Score with the model, then classify; only flags the scheme understands are passed on."""
+    score = model.score(facts)
+    accepted = set(accepted_flags(scheme))
+    flags = [flag for flag in sorted(score.flags) if flag in accepted]
+    if scheme.categorical:
+        flags += _honest_grade(scheme, flags, facts)
+    return Graded(scheme, score, classify(scheme, score.value, flags))
+
+
+def _honest_grade(scheme: GradingScheme, flags: Sequence[str], facts: SubjectFacts) -> list[str]:
+    """诚信守法 covers A and B (seed 002 §三.(一).1); the hub's rule: A when the current public
+    credit score is above 85 (优, seed 000 §二.(三)), else B. A department may supply GRADE: itself."""
+    if CATEGORY_PREFIX + HONEST_CATEGORY not in flags or any(f.startswith(GRADE_PREFIX) for f in flags):
+        return []
+    excellent = facts.public_credit_score is not None and facts.public_credit_score > 85
+    names = scheme.grade_names
+    return [GRADE_PREFIX + (names[0] if excellent else names[1])]
+
+
+def explanation_json(graded: Graded) -> str:
+    classification = graded.classification
+    return json.dumps({
+        "contributions": [asdict(c) for c in graded.score.contributions],
+        "reasons": list(classification.reasons),
+        "overridden_by": classification.overridden_by,
+        "flags": sorted(graded.score.flags),
+    }, ensure_ascii=False, separators=(",", ":"))
+
+
+def evaluation_row(subject_uscc: str, graded: Graded, *, now: datetime, run_id: str) -> dict[str, Any]:
+    scheme = graded.scheme
+    return {
+        "id": f"eval-{run_id}-{scheme.id}-{subject_uscc}",
+        "subject_uscc": subject_uscc, "scheme": scheme.id,
+        "score": graded.score.value, "grade": graded.classification.grade,
+        "level": graded.classification.level, "disclosure": scheme.disclosure.value,
+        "evaluated_at": now, "valid_until": (now + timedelta(days=scheme.validity_days)).date(),
+        "evaluator": scheme.evaluator, "explanation": explanation_json(graded), "run_id": run_id,
+    }
+
+
+def review_flags(subject_uscc: str, current: Iterable[Evaluation], new_rows: Sequence[Mapping[str, Any]],
+                 registry: SchemeRegistry) -> list[dict[str, Any]]:
+    """Open flags for pairs of current evaluations two or more rungs apart (seed 001 §二.(四).2)."""
+    replaced = {row["scheme"] for row in new_rows}
+    standing = [(e.scheme, e.grade, e.evaluator) for e in current
+                if e.scheme not in replaced and e.scheme in registry]
+    standing += [(row["scheme"], row["grade"], row["evaluator"]) for row in new_rows]
+    flags = []
+    for found in discrepancies(standing, registry):
+        first, second = sorted((found.first, found.second), key=lambda placed: placed.scheme)
+        flags.append({
+            "key": f"{subject_uscc}|{first.scheme}|{second.scheme}", "subject_uscc": subject_uscc,
+            "props": {"schemes": [first.scheme, second.scheme], "grades": [first.grade, second.grade],
+                      "rungs": [first.rung, second.rung], "gap": found.gap,
+                      "departments": list(found.departments)},
+        })
+    return flags

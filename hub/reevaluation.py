@@ -1,0 +1,160 @@
+"""Re-evaluation at scale: grade every covered subject in batches, or just the subjects that changed.
+
+Each batch is two round trips (facts, then results in one transaction); the next batch's facts are
+read while the current one is graded and written, so Neo4j and Python work at the same time.
+History is kept: a new evaluation supersedes the current one of its scheme, which stays readable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from hub import clock
+from hub.db import evaluations as store
+from hub.db.evaluations import FactsPage, FactsRow
+from hub.db.gateway import Neo4jGateway
+from hub.grading.engine import Coverage, evaluation_row, grade, load_coverage, review_flags
+from hub.grading.models import ModelRegistry
+from hub.grading.schemes import GradingScheme, SchemeRegistry
+from hub.grading.types import SubjectFacts
+
+PUBLIC_SCHEMES = ("henan-public-credit", "shanxi-public-credit")
+LOOK_BACK = timedelta(days=5 * 366)  # no model looks further back than five years
+Progress = Callable[[int], None]
+
+
+@dataclass
+class RunSummary:
+    """What a run did: per scheme and grade, how many; how many grades changed."""
+
+    run_id: str
+    subjects: int = 0
+    evaluations: int = 0
+    grades: Counter[tuple[str, str]] = field(default_factory=Counter)
+    changed: int = 0
+    new: int = 0
+    flags: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.subjects / self.seconds if self.seconds else 0.0
+
+    def describe(self) -> str:
+        lines = [f"run {self.run_id}: {self.subjects} subjects, {self.evaluations} evaluations in "
+                 f"{self.seconds:.1f} s ({self.rate:,.0f} subjects/s); {self.changed} grades changed, "
+                 f"{self.new} first evaluations, {self.flags} review flags open"]
+        for scheme in sorted({s for s, _ in self.grades}):
+            counts = ", ".join(f"{g} {n}" for (s, g), n in sorted(self.grades.items()) if s == scheme)
+            lines.append(f"  {scheme}: {counts}")
+        return "\n".join(lines)
+
+
+class Reevaluator:
+    def __init__(self, gateway: Neo4jGateway, schemes: SchemeRegistry, models: ModelRegistry,
+                 coverage: dict[str, Coverage] | None = None) -> None:
+        self.gateway = gateway
+        self.schemes = schemes
+        self.models = models
+        self.coverage = coverage if coverage is not None else load_coverage()
+
+    def schemes_for(self, scheme_ids: Sequence[str] | None) -> list[GradingScheme]:
+        ids = list(scheme_ids) if scheme_ids else [s for s in self.coverage if s in self.schemes]
+        chosen = [self.schemes.get(scheme_id) for scheme_id in ids]
+        # Public scores first: industry overlays and categorical rules read them (seed 002 §三.(一).3).
+        return sorted(chosen, key=lambda s: (s.id not in PUBLIC_SCHEMES, s.id))
+
+    async def run(self, scheme_ids: Sequence[str] | None = None, region: str | None = None, *,
+                  batch_size: int = 2000, progress: Progress | None = None) -> RunSummary:
+        """Grade every covered subject (optionally of one region prefix) under the chosen schemes."""
+        schemes = self.schemes_for(scheme_ids)
+        summary = RunSummary(run_id=_run_id())
+        started = time.perf_counter()
+        since = clock.today() - LOOK_BACK
+        prefix = _region_prefix(region)
+
+        async def fetch(after: str) -> FactsPage:
+            return await store.facts_page(self.gateway, after=after, region=prefix,
+                                          limit=batch_size, since=since)
+
+        pending = asyncio.ensure_future(fetch(""))
+        while True:
+            page = await pending
+            if page.last is None:
+                break
+            pending = asyncio.ensure_future(fetch(page.last))
+            await self._grade_and_write(page.rows, schemes, summary)
+            if progress:
+                progress(len(page.rows))
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    async def subjects(self, usccs: Sequence[str], scheme_ids: Sequence[str] | None = None) -> RunSummary:
+        """Re-grade just these subjects (after a new penalty, a repair, an upheld objection)."""
+        summary = RunSummary(run_id=_run_id())
+        started = time.perf_counter()
+        rows = await store.facts_for(self.gateway, usccs, clock.today() - LOOK_BACK)
+        await self._grade_and_write(rows, self.schemes_for(scheme_ids), summary)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    async def _grade_and_write(self, rows: Sequence[FactsRow], schemes: Sequence[GradingScheme],
+                               summary: RunSummary) -> None:
+        now, today = clock.now(), clock.today()
+        results: list[dict[str, Any]] = []
+        flags: list[dict[str, Any]] = []
+        for row in rows:
+            new = self._grade_subject(row, schemes, today, now, summary)
+            results += new
+            flags += review_flags(row.subject.uscc, row.current, new, self.schemes)
+        summary.subjects += len(rows)
+        summary.flags += len(flags)
+        await store.write_results(self.gateway, results, flags, [row.subject.uscc for row in rows], now)
+
+    def _grade_subject(self, row: FactsRow, schemes: Sequence[GradingScheme], today: date,
+                       now: Any, summary: RunSummary) -> list[dict[str, Any]]:
+        current = {e.scheme: e for e in row.current if e.is_current(today)}
+        public = next((current[s].score for s in PUBLIC_SCHEMES if s in current), None)
+        new: list[dict[str, Any]] = []
+        for scheme in schemes:
+            coverage = self.coverage.get(scheme.id, Coverage())
+            if not coverage.covers(row.subject):
+                continue
+            facts = SubjectFacts(subject=row.subject, as_of=today, records=row.records,
+                                 related=row.related, public_credit_score=public)
+            graded = grade(facts, scheme, self.models.get(scheme.id))
+            evaluation = evaluation_row(row.subject.uscc, graded, now=now, run_id=summary.run_id)
+            new.append(evaluation)
+            if scheme.id in PUBLIC_SCHEMES:
+                public = graded.score.value
+            previous = current.get(scheme.id)
+            summary.evaluations += 1
+            summary.grades[(scheme.id, evaluation["grade"])] += 1
+            if previous is None:
+                summary.new += 1
+            elif previous.grade != evaluation["grade"]:
+                summary.changed += 1
+        return new
+
+
+def _run_id() -> str:
+    return f"{clock.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
+
+
+def _region_prefix(region: str | None) -> str | None:
+    """A county code selects itself; a city code (4104 00) its counties; a province (41 0000) all."""
+    if region is None:
+        return None
+    code = region.strip()
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code
