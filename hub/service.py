@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from hub import audit as audit_chain
 from hub.clock import CHINA
-from hub.codes import InvalidCode, is_uscc_prefix, parse_uscc
-from hub.db import audit_store, consents, subjects
+from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
+from hub.db import audit_store, consents, evaluations, ingest, records, subjects
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.subjects import ProfilePart, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
+from hub.grading.models import ModelRegistry
 from hub.grading.schemes import SchemeRegistry
-from hub.models import Consent, SubjectProfile
+from hub.models import Consent, RecordStatus, SubjectProfile
 from hub.personal_data import PersonalDataVault
+from hub.reevaluation import Reevaluator, RunSummary
 from hub.settings import Settings
 
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
@@ -62,6 +64,8 @@ class CreditHub:
         self.gateway = gateway
         self.vault = PersonalDataVault(settings.personal_data_key)
         self.schemes = SchemeRegistry(settings.schemes_dir)
+        self.models = ModelRegistry(settings.models_dir)
+        self.reevaluator = Reevaluator(gateway, self.schemes, self.models)
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -131,6 +135,34 @@ class CreditHub:
         if revoked is None:
             raise NotFound(f"no consent with id {consent_id!r}")
         return revoked
+
+    # --- evaluation -----------------------------------------------------------------------
+    async def evaluate(self, scheme_ids: Sequence[str] | None = None, region: str | None = None, *,
+                       batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> RunSummary:
+        if region is not None:
+            parse_region(region)
+        return await self.reevaluator.run(scheme_ids, region, batch_size=batch_size, progress=progress)
+
+    async def regrade(self, usccs: Sequence[str]) -> RunSummary:
+        """Re-grade subjects whose records changed, without a full run."""
+        return await self.reevaluator.subjects(usccs)
+
+    async def set_record_status(self, record_id: str, status: RecordStatus) -> str:
+        """Mark a record repaired or withdrawn (it stops counting) and re-grade its subject."""
+        uscc = await records.set_status(self.gateway, record_id, status)
+        if uscc is None:
+            raise NotFound(f"no record with id {record_id!r}")
+        await self.regrade([uscc])
+        return uscc
+
+    async def add_records(self, rows: Sequence[dict[str, object]]) -> int:
+        """Store validated records and re-grade the subjects they concern."""
+        count = await ingest.upsert_records(self.gateway, rows)
+        await self.regrade(sorted({str(row["subject_uscc"]) for row in rows}))
+        return count
+
+    async def review_flags(self) -> list[dict[str, object]]:
+        return await evaluations.open_flags(self.gateway)
 
     # --- audit ------------------------------------------------------------------------------
     async def audit(self, events: Sequence[audit_chain.AuditEvent]) -> None:

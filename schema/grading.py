@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -88,3 +89,25 @@ def classify_score(
 ) -> ClassificationType:
     result: Classification = classify(info.context.hub.schemes.get(str(scheme)), score, flags or ())
     return result  # type: ignore[return-value]
+
+
+@strawberry.type(name="ReviewFlag", description="Two current evaluations of a subject two or more "
+                 "rungs apart on the common ladder (seed 001 §二.(四).2): the departments review them.")
+class ReviewFlagType:
+    key: strawberry.ID
+    subject_uscc: str
+    subject_name: str
+    schemes: list[str]
+    grades: list[str]
+    gap: int
+    departments: list[str]
+    status: str
+    opened_at: datetime
+
+
+async def review_flags(info: Info) -> list[ReviewFlagType]:
+    rows = await info.context.hub.review_flags()
+    return [ReviewFlagType(key=row["key"], subject_uscc=row["subject_uscc"], subject_name=row["subject_name"],
+                           schemes=row["schemes"], grades=row["grades"], gap=row["gap"],
+                           departments=row["departments"], status=row["status"], opened_at=row["opened_at"])
+            for row in rows]

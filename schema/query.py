@@ -15,7 +15,14 @@ from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import ProfilePart
 from hub.models import SubjectProfile
 from schema.errors import bad_input
-from schema.grading import ClassificationType, GradingSchemeType, classify_score, grading_schemes
+from schema.grading import (
+    ClassificationType,
+    GradingSchemeType,
+    ReviewFlagType,
+    classify_score,
+    grading_schemes,
+    review_flags,
+)
 from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
 
 _CURSOR_PREFIX = "subject:"
@@ -67,6 +74,8 @@ class Query:
         resolver=grading_schemes, description="Every grading scheme this hub knows, with its grades.")
     classify: ClassificationType = strawberry.field(
         resolver=classify_score, description="Grade a score (and override flags) under a scheme.")
+    review_flags: list[ReviewFlagType] = strawberry.field(
+        resolver=review_flags, description="Open grade-discrepancy flags. INTERNAL only.")
 
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:

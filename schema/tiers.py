@@ -63,6 +63,8 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
         reason="seed 004 第六条: SAMR risk classes are shared with government departments only"),
     ("Person", "idNumber"): Requirement(
         Disclosure.INTERNAL, reason="resident ID numbers are never shown whole outside government"),
+    ("Query", "reviewFlags"): Requirement(
+        Disclosure.INTERNAL, reason="grade discrepancies are reviewed between departments (seed 001)"),
     ("Mutation", "grantConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
     ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
 }

@@ -111,6 +111,36 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
     await _with_hub(work)
 
 
+@app.command()
+def evaluate(
+    scheme: Annotated[list[str] | None, typer.Option(help="Scheme id (repeatable); default: all covered")] = None,
+    region: Annotated[str | None, typer.Option(help="Region code: a county, a city (xxxx00) or a province")] = None,
+    batch_size: Annotated[int, typer.Option(help="Subjects per batch")] = 2000,
+) -> None:
+    """Re-grade subjects in batches, with a progress bar and a summary of grades and changes."""
+    _logging()
+    asyncio.run(_evaluate(scheme, region, batch_size))
+
+
+async def _evaluate(schemes: list[str] | None, region: str | None, batch_size: int) -> None:
+    from rich.progress import Progress
+
+    async def work(hub):  # type: ignore[no-untyped-def]
+        total = await hub.count_subjects()
+        with Progress() as progress:
+            task = progress.add_task("grading subjects", total=total)
+            summary = await hub.evaluate(schemes, region, batch_size=batch_size,
+                                         progress=lambda n: progress.advance(task, n))
+            progress.update(task, total=summary.subjects, completed=summary.subjects)
+        await hub.audit([AuditEvent(action="write", actor="cli:evaluate", role="admin", subject_uscc=None,
+                                    detail=f"run {summary.run_id}: {summary.evaluations} evaluations")])
+        typer.echo(summary.describe())
+
+    from hub.audit import AuditEvent
+
+    await _with_hub(work)
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk the audit chain; exit 1 and name the first broken link if any."""
@@ -151,14 +181,28 @@ def run(
 
 async def _with_hub(work):  # type: ignore[no-untyped-def]
     from hub.app import gateway_for
+    from hub.codes import InvalidCode
+    from hub.db.gateway import DatabaseUnavailable
+    from hub.grading.schemes import GradingError
     from hub.service import CreditHub
 
     settings = load_settings()
-    hub = CreditHub(settings, gateway_for(settings))
+    try:
+        hub = CreditHub(settings, gateway_for(settings))
+    except GradingError as exc:  # a malformed scheme or model file: refuse to start, say where
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     try:
         return await work(hub)
+    except (InvalidCode, GradingError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except DatabaseUnavailable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     finally:
-        await hub.close()
+        if "hub" in locals():
+            await hub.close()
 
 
 def main() -> None:

@@ -15,11 +15,13 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT consent_id IF NOT EXISTS FOR (c:Consent) REQUIRE c.id IS UNIQUE",
     "CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.seq IS UNIQUE",
     "CREATE CONSTRAINT audit_head IF NOT EXISTS FOR (h:AuditHead) REQUIRE h.name IS UNIQUE",
+    "CREATE CONSTRAINT review_flag_key IF NOT EXISTS FOR (f:ReviewFlag) REQUIRE f.key IS UNIQUE",
     "CREATE TEXT INDEX subject_name_text IF NOT EXISTS FOR (s:Subject) ON (s.name)",
     "CREATE INDEX subject_region IF NOT EXISTS FOR (s:Subject) ON (s.region)",
     "CREATE INDEX record_kind IF NOT EXISTS FOR (r:Record) ON (r.kind)",
     "CREATE INDEX evaluation_scheme IF NOT EXISTS FOR (e:Evaluation) ON (e.scheme)",
     "CREATE INDEX consent_grantee IF NOT EXISTS FOR (c:Consent) ON (c.grantee)",
+    "CREATE INDEX review_flag_status IF NOT EXISTS FOR (f:ReviewFlag) ON (f.status)",
 )
 
 

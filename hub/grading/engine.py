@@ -15,13 +15,11 @@ from typing import Any, Protocol
 import yaml
 
 from hub.grading.ladder import discrepancies
-from hub.grading.schemes import GradingScheme, SchemeRegistry, accepted_flags, classify
+from hub.grading.schemes import GradingScheme, SchemeKind, SchemeRegistry, accepted_flags, classify
 from hub.grading.types import Classification, Score, SubjectFacts
 from hub.models import Evaluation, Subject
 
 COVERAGE_FILE = Path(__file__).with_name("coverage.yaml")
-CATEGORY_PREFIX, GRADE_PREFIX = "CATEGORY:", "GRADE:"
-HONEST_CATEGORY = "诚信守法"
 
 
 class ScoringModel(Protocol):
@@ -61,19 +59,7 @@ def grade(facts: SubjectFacts, scheme: GradingScheme, model: ScoringModel) -> Gr
     score = model.score(facts)
     accepted = set(accepted_flags(scheme))
     flags = [flag for flag in sorted(score.flags) if flag in accepted]
-    if scheme.categorical:
-        flags += _honest_grade(scheme, flags, facts)
     return Graded(scheme, score, classify(scheme, score.value, flags))
-
-
-def _honest_grade(scheme: GradingScheme, flags: Sequence[str], facts: SubjectFacts) -> list[str]:
-    """诚信守法 covers A and B (seed 002 §三.(一).1); the hub's rule: A when the current public
-    credit score is above 85 (优, seed 000 §二.(三)), else B. A department may supply GRADE: itself."""
-    if CATEGORY_PREFIX + HONEST_CATEGORY not in flags or any(f.startswith(GRADE_PREFIX) for f in flags):
-        return []
-    excellent = facts.public_credit_score is not None and facts.public_credit_score > 85
-    names = scheme.grade_names
-    return [GRADE_PREFIX + (names[0] if excellent else names[1])]
 
 
 def explanation_json(graded: Graded) -> str:
@@ -100,11 +86,16 @@ def evaluation_row(subject_uscc: str, graded: Graded, *, now: datetime, run_id: 
 
 def review_flags(subject_uscc: str, current: Iterable[Evaluation], new_rows: Sequence[Mapping[str, Any]],
                  registry: SchemeRegistry) -> list[dict[str, Any]]:
-    """Open flags for pairs of current evaluations two or more rungs apart (seed 001 §二.(四).2)."""
+    """Open flags for pairs of current evaluations two or more rungs apart (seed 001 §二.(四).2).
+
+    SAMR risk classes take no part: they are "不作为对企业的信用评价" (seed 004 第六条), so a risk
+    class and a credit grade measure different things and their distance is not a discrepancy.
+    """
     replaced = {row["scheme"] for row in new_rows}
     standing = [(e.scheme, e.grade, e.evaluator) for e in current
                 if e.scheme not in replaced and e.scheme in registry]
     standing += [(row["scheme"], row["grade"], row["evaluator"]) for row in new_rows]
+    standing = [entry for entry in standing if registry.get(entry[0]).kind is not SchemeKind.MARKET_RISK]
     flags = []
     for found in discrepancies(standing, registry):
         first, second = sorted((found.first, found.second), key=lambda placed: placed.scheme)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry import Schema
@@ -119,7 +120,7 @@ class GraphQLEndpoint:
         if not request_error:
             body["data"] = result.data
         status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
-        return JSONResponse(body, status_code=status, media_type=media_type)
+        return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 
 
 async def _parameters(request: Request) -> dict[str, Any]:

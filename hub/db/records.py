@@ -1,0 +1,15 @@
+"""Cypher for changes to single records (status after repair or an upheld objection)."""
+
+from __future__ import annotations
+
+from hub.db.gateway import Neo4jGateway
+from hub.models import RecordStatus
+
+
+async def set_status(gateway: Neo4jGateway, record_id: str, status: RecordStatus) -> str | None:
+    """Set a record's status; return its subject's code, or None if there is no such record."""
+    rows = await gateway.run(
+        "MATCH (r:Record {id: $id})-[:ABOUT]->(s:Subject) SET r.status = $status, "
+        "r.status_changed_at = datetime() RETURN s.uscc AS uscc",
+        {"id": record_id, "status": status.value}, write=True)
+    return rows[0]["uscc"] if rows else None
