@@ -82,7 +82,7 @@ class Reevaluator:
 
         async def fetch(after: str) -> FactsPage:
             return await store.facts_page(self.gateway, after=after, region=prefix,
-                                          limit=batch_size, since=since)
+                                          limit=batch_size, since=since, today=clock.today())
 
         pending = asyncio.ensure_future(fetch(""))
         while True:
@@ -100,7 +100,7 @@ class Reevaluator:
         """Re-grade just these subjects (after a new penalty, a repair, an upheld objection)."""
         summary = RunSummary(run_id=_run_id())
         started = time.perf_counter()
-        rows = await store.facts_for(self.gateway, usccs, clock.today() - LOOK_BACK)
+        rows = await store.facts_for(self.gateway, usccs, clock.today() - LOOK_BACK, clock.today())
         await self._grade_and_write(rows, self.schemes_for(scheme_ids), summary)
         summary.seconds = time.perf_counter() - started
         return summary
@@ -120,7 +120,7 @@ class Reevaluator:
 
     def _grade_subject(self, row: FactsRow, schemes: Sequence[GradingScheme], today: date,
                        now: Any, summary: RunSummary) -> list[dict[str, Any]]:
-        current = {e.scheme: e for e in row.current if e.is_current(today)}
+        current = {e.scheme: e for e in row.current}
         public = next((current[s].score for s in PUBLIC_SCHEMES if s in current), None)
         new: list[dict[str, Any]] = []
         for scheme in schemes:

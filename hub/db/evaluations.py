@@ -15,9 +15,9 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 
 from hub.db.gateway import Neo4jGateway, native
-from hub.db.subjects import evaluation_from_row, record_from_row
+from hub.disclosure import Disclosure
 from hub.grading.types import RelatedParty
-from hub.models import Evaluation, Subject, SubjectKind
+from hub.models import CreditRecord, RecordKind, Severity, Subject, SubjectKind
 
 # Only ACTIVE records count: repaired (信用修复) and withdrawn (upheld 异议) ones never do
 # (seed 002 §三.(五).2 "不再纳入评价依据"; seed 001 §二.(二).5).
@@ -25,7 +25,8 @@ _FACTS = """
 CALL (s) {
   OPTIONAL MATCH (s)<-[:ABOUT]-(r:Record)
   WHERE r.status = 'ACTIVE' AND (r.decided_on IS NULL OR r.decided_on >= $since)
-  RETURN collect(r { .* }) AS records
+  RETURN collect([r.id, r.kind, r.title, toString(r.decided_on), r.severity, toString(r.publicity_ends_on),
+                  r.disclosure, r.content, r.kept, r.issuing_department]) AS records
 }
 CALL (s) {
   OPTIONAL MATCH (s)-[:LEGAL_REPRESENTATIVE]->(:Person)<-[:LEGAL_REPRESENTATIVE]-(o:Subject)
@@ -37,14 +38,19 @@ CALL (s) {
   }) AS related
 }
 CALL (s) {
-  OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation) WHERE e.superseded_at IS NULL
-  RETURN collect(e { .* }) AS current
+  OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation)
+  WHERE e.superseded_at IS NULL AND (e.valid_until IS NULL OR e.valid_until >= $today)
+  RETURN collect([e.scheme, e.grade, e.score, e.evaluator]) AS current
 }
-RETURN s { .* } AS subject, records, related, current
+RETURN [s.uscc, s.name, s.kind, s.region, s.industry, s.status, toString(s.registered_on)] AS subject,
+       records, related, current
 """
 
-_PAGE = (
-    "MATCH (s:Subject) WHERE s.uscc > $after AND ($region IS NULL OR s.region STARTS WITH $region)"
+# Two forms, not one with "$region IS NULL OR …": that disjunction stops the planner from walking
+# the code index in order, and every page becomes a scan and sort of all subjects.
+_PAGE = "MATCH (s:Subject) WHERE s.uscc > $after WITH s ORDER BY s.uscc LIMIT $limit" + _FACTS
+_PAGE_IN_REGION = (
+    "MATCH (s:Subject) WHERE s.uscc > $after AND s.region STARTS WITH $region"
     " WITH s ORDER BY s.uscc LIMIT $limit" + _FACTS
 )
 _BY_CODES = "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + _FACTS
@@ -54,12 +60,12 @@ UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})
 CALL (s, row) {
   OPTIONAL MATCH (s)<-[:OF]-(old:Evaluation {scheme: row.scheme}) WHERE old.superseded_at IS NULL
-  SET old.superseded_at = row.evaluated_at, old.superseded_by = row.id
+  SET old.superseded_at = $now, old.superseded_by = row.id
   WITH old ORDER BY old.evaluated_at DESC
   RETURN collect(old.grade)[0] AS previous
 }
 CREATE (e:Evaluation)
-SET e = row, e.previous_grade = previous
+SET e = row, e.previous_grade = previous, e.evaluated_at = $now, e.valid_until = date(row.valid_until)
 CREATE (e)-[:OF]->(s)
 """
 
@@ -82,13 +88,23 @@ SET f.status = 'CLEARED', f.cleared_at = $now
 
 
 @dataclass(frozen=True)
+class CurrentGrade:
+    """A subject's current evaluation under one scheme, as much as a run needs of it."""
+
+    scheme: str
+    grade: str
+    score: float | None
+    evaluator: str | None
+
+
+@dataclass(frozen=True)
 class FactsRow:
     """What the store returns for one subject; the engine turns it into SubjectFacts."""
 
     subject: Subject
-    records: tuple[Any, ...]
+    records: tuple[CreditRecord, ...]
     related: tuple[RelatedParty, ...]
-    current: tuple[Evaluation, ...]
+    current: tuple[CurrentGrade, ...]
 
 
 @dataclass(frozen=True)
@@ -98,14 +114,16 @@ class FactsPage:
 
 
 async def facts_page(gateway: Neo4jGateway, *, after: str, region: str | None, limit: int,
-                     since: date) -> FactsPage:
-    rows = await gateway.run(_PAGE, {"after": after, "region": region, "limit": limit, "since": since})
+                     since: date, today: date) -> FactsPage:
+    rows = await gateway.query(_PAGE if region is None else _PAGE_IN_REGION,
+                               {"after": after, "region": region, "limit": limit, "since": since, "today": today})
     parsed = tuple(_facts(row) for row in rows)
     return FactsPage(parsed, parsed[-1].subject.uscc if parsed else None)
 
 
-async def facts_for(gateway: Neo4jGateway, usccs: Sequence[str], since: date) -> tuple[FactsRow, ...]:
-    rows = await gateway.run(_BY_CODES, {"usccs": list(usccs), "since": since})
+async def facts_for(gateway: Neo4jGateway, usccs: Sequence[str], since: date,
+                    today: date) -> tuple[FactsRow, ...]:
+    rows = await gateway.query(_BY_CODES, {"usccs": list(usccs), "since": since, "today": today})
     return tuple(_facts(row) for row in rows)
 
 
@@ -115,8 +133,8 @@ async def write_results(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]]
     """New evaluations supersede the current ones of their scheme; flags follow, in one transaction."""
 
     async def work(tx: AsyncManagedTransaction) -> None:
-        if rows:
-            await (await tx.run(_WRITE, rows=list(rows))).consume()
+        if rows:  # the run's time is one parameter: packing a datetime per row costs more than the row
+            await (await tx.run(_WRITE, rows=list(rows), now=now)).consume()
         if flags:
             await (await tx.run(_FLAGS, flags=list(flags), now=now)).consume()
         await (await tx.run(_CLEAR, subjects=list(subjects), keep=[f["key"] for f in flags],
@@ -125,11 +143,12 @@ async def write_results(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]]
     await gateway.write(work)
 
 
-async def raw_write(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]]) -> None:
+async def raw_write(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]], now: datetime) -> None:
     """The floor for write_results: the same rows created with nothing else (benchmarks only)."""
     await gateway.run("UNWIND $rows AS row MATCH (s:Subject {uscc: row.subject_uscc}) "
-                      "CREATE (e:BenchEvaluation) SET e = row CREATE (e)-[:OF]->(s)",
-                      {"rows": list(rows)}, write=True)
+                      "CREATE (e:BenchEvaluation) SET e = row, e.evaluated_at = $now, "
+                      "e.valid_until = date(row.valid_until) CREATE (e)-[:OF]->(s)",
+                      {"rows": list(rows), "now": now}, write=True)
 
 
 async def open_flags(gateway: Neo4jGateway, limit: int = 500) -> list[dict[str, Any]]:
@@ -141,16 +160,21 @@ async def open_flags(gateway: Neo4jGateway, limit: int = 500) -> list[dict[str, 
 
 
 def _facts(row: Mapping[str, Any]) -> FactsRow:
-    node = row["subject"]
-    subject = Subject(
-        uscc=node["uscc"], name=node["name"], kind=SubjectKind(node["kind"]), region=node["region"],
-        industry=node.get("industry"), status=node.get("status", "存续"),
-        registered_on=native(node.get("registered_on")))
-    related = tuple(RelatedParty(r["uscc"], r["serious"], r["executee"])
-                    for r in row["related"] if r.get("uscc"))
-    return FactsRow(
-        subject=subject,
-        records=tuple(record_from_row(r, subject.uscc) for r in row["records"]),
-        related=related,
-        current=tuple(evaluation_from_row(e, subject.uscc) for e in row["current"]),
-    )
+    """Rows come as lists with dates as ISO strings: hydrating driver temporals and maps for
+    hundreds of thousands of records costs more than grading them."""
+    uscc, name, kind, region, industry, status, registered = row["subject"]
+    subject = Subject(uscc=uscc, name=name, kind=SubjectKind(kind), region=region, industry=industry,
+                      status=status or "存续", registered_on=_day(registered))
+    records = tuple(
+        CreditRecord(id=r[0], subject_uscc=uscc, kind=RecordKind(r[1]), title=r[2], decided_on=_day(r[3]),
+                     severity=Severity(r[4]) if r[4] else None, publicity_ends_on=_day(r[5]),
+                     disclosure=Disclosure(r[6]), content=r[7], kept=r[8], issuing_department=r[9],
+                     source_platform=None)
+        for r in row["records"] if r[0] is not None)
+    related = tuple(RelatedParty(r["uscc"], r["serious"], r["executee"]) for r in row["related"] if r.get("uscc"))
+    current = tuple(CurrentGrade(*c) for c in row["current"] if c[0] is not None)
+    return FactsRow(subject, records, related, current)
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

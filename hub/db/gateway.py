@@ -65,7 +65,7 @@ class Neo4jGateway:
 
         async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
             result = await tx.run(query, parameters or {})
-            return [record.data() async for record in result]
+            return [dict(record.items()) async for record in result]
 
         return await self._run(work, write=write)
 
@@ -75,7 +75,7 @@ class Neo4jGateway:
 
         async def work(session: Any) -> list[dict[str, Any]]:
             result = await session.run(query, parameters or {})
-            return [record.data() async for record in result]
+            return [dict(record.items()) async for record in result]
 
         try:
             return await self._with_session(work)

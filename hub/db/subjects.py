@@ -95,13 +95,14 @@ async def search_subjects(
     after: str | None, limit: int, parts: frozenset[ProfilePart], grantee: str | None,
 ) -> SubjectPage:
     """One page of subjects ordered by code (keyset pagination on the unique code index)."""
-    query = (
-        "MATCH (s:Subject) WHERE s.uscc > $after"
-        " AND ($prefix IS NULL OR s.uscc STARTS WITH $prefix)"
-        " AND ($name IS NULL OR s.name CONTAINS $name)"
-        " WITH s ORDER BY s.uscc LIMIT $limit" + _PROFILE
-    )
-
+    # Only the predicates in use: "$x IS NULL OR …" would stop the planner from walking the code
+    # index in order, turning every page into a scan and sort of all subjects.
+    where = ["s.uscc > $after"]
+    if code_prefix is not None:
+        where.append("s.uscc STARTS WITH $prefix")
+    if name_contains is not None:
+        where.append("s.name CONTAINS $name")
+    query = "MATCH (s:Subject) WHERE " + " AND ".join(where) + " WITH s ORDER BY s.uscc LIMIT $limit" + _PROFILE
     rows = await gateway.query(query, {"after": after or "", "prefix": code_prefix, "name": name_contains,
                                        "limit": limit + 1, **_parameters(parts, grantee)})
     profiles = tuple(_profile(row) for row in rows[:limit])

@@ -5,19 +5,22 @@ Pure: facts in, an evaluation row out. The batch runner (hub.reevaluation) feeds
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+import orjson
 import yaml
 
 from hub.grading.ladder import discrepancies
 from hub.grading.schemes import GradingScheme, SchemeKind, SchemeRegistry, accepted_flags, classify
 from hub.grading.types import Classification, Score, SubjectFacts
-from hub.models import Evaluation, Subject
+from hub.models import Subject
+
+if TYPE_CHECKING:
+    from hub.db.evaluations import CurrentGrade
 
 COVERAGE_FILE = Path(__file__).with_name("coverage.yaml")
 
@@ -64,12 +67,14 @@ def grade(facts: SubjectFacts, scheme: GradingScheme, model: ScoringModel) -> Gr
 
 def explanation_json(graded: Graded) -> str:
     classification = graded.classification
-    return json.dumps({
-        "contributions": [asdict(c) for c in graded.score.contributions],
+    return orjson.dumps({
+        "contributions": [{"indicator": c.indicator, "label": c.label, "points": c.points,
+                           "record_ids": list(c.record_ids), "note": c.note}
+                          for c in graded.score.contributions],
         "reasons": list(classification.reasons),
         "overridden_by": classification.overridden_by,
         "flags": sorted(graded.score.flags),
-    }, ensure_ascii=False, separators=(",", ":"))
+    }).decode()
 
 
 def evaluation_row(subject_uscc: str, graded: Graded, *, now: datetime, run_id: str) -> dict[str, Any]:
@@ -79,12 +84,12 @@ def evaluation_row(subject_uscc: str, graded: Graded, *, now: datetime, run_id: 
         "subject_uscc": subject_uscc, "scheme": scheme.id,
         "score": graded.score.value, "grade": graded.classification.grade,
         "level": graded.classification.level, "disclosure": scheme.disclosure.value,
-        "evaluated_at": now, "valid_until": (now + timedelta(days=scheme.validity_days)).date(),
+        "valid_until": (now + timedelta(days=scheme.validity_days)).date().isoformat(),
         "evaluator": scheme.evaluator, "explanation": explanation_json(graded), "run_id": run_id,
     }
 
 
-def review_flags(subject_uscc: str, current: Iterable[Evaluation], new_rows: Sequence[Mapping[str, Any]],
+def review_flags(subject_uscc: str, current: Iterable[CurrentGrade], new_rows: Sequence[Mapping[str, Any]],
                  registry: SchemeRegistry) -> list[dict[str, Any]]:
     """Open flags for pairs of current evaluations two or more rungs apart (seed 001 §二.(四).2).
 

@@ -1,0 +1,1 @@
+"""差异化监管 — differentiated supervision: measures lists and verifiable double-random inspections."""

@@ -1,0 +1,419 @@
+"""双随机、一公开 — the double-random draw: random targets, randomly assigned inspectors, published.
+
+The draw is a pure function of the published inputs and a 32-byte seed. The seed is committed
+(its SHA-256 published) before the population is frozen and revealed after, so nobody can pick a
+seed that suits a population they already know, and anyone holding the published inputs can
+recompute the same draw. The protocol, algorithms and byte encodings are specified in
+``docs/draw-protocol.md``; that document and this module must change together (and bump ``v1``).
+
+Randomness never comes from :mod:`random` (its algorithms are not a published standard): it is
+HMAC-SHA256 in counter mode, read as 64-bit words, with rejection sampling for uniform integers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import struct
+from bisect import bisect_left, insort
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from itertools import count
+
+SEED_BYTES = 32
+DEFAULT_INSPECTORS_PER_TARGET = 2  # two law-enforcement officers per inspection
+_VERSION = "v1"
+_TARGETS_LABEL = f"credit-hub/draw/{_VERSION}/targets/"
+_INSPECTORS_LABEL = f"credit-hub/draw/{_VERSION}/inspectors"
+_WORDS = struct.Struct(">4Q")  # one HMAC-SHA256 block = four big-endian 64-bit words
+_SPAN = 1 << 64
+# Fields are tab-separated, lines newline-terminated: C0 controls would make encodings ambiguous.
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
+class DrawError(ValueError):
+    """Inputs that cannot be drawn; ``str()`` names the offending value and the rule it breaks."""
+
+
+class Mismatch(StrEnum):
+    """A verification check that failed."""
+
+    COMMITMENT = "commitment mismatch"
+    RESULT = "result mismatch"
+    DRAW = "draw failed"
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """抽查比例 — the minimum sampling ratio for one grade, in percent (seed 004 第十二–十五条)."""
+
+    grade: str
+    minimum_percent: Decimal
+
+    def __post_init__(self) -> None:
+        _check_text("grade", self.grade)
+        percent = self.minimum_percent
+        if isinstance(percent, int) and not isinstance(percent, bool):
+            object.__setattr__(self, "minimum_percent", Decimal(percent))
+        elif not isinstance(percent, Decimal) or not percent.is_finite():
+            raise DrawError(f"ratio for grade {self.grade!r} must be a finite Decimal, got {percent!r} "
+                            "(floats are inexact)")
+        # seed 002 §三.(三).2: "抽查比例不设上限" for the worst class — so up to 100 %, never beyond.
+        if not Decimal(0) < self.minimum_percent <= Decimal(100):
+            raise DrawError(f"ratio for grade {self.grade!r} is {self.minimum_percent} %: "
+                            "it must be greater than 0 and at most 100")
+
+
+@dataclass(frozen=True)
+class Inspector:
+    """执法检查人员 — an inspector and the subject codes they must not inspect (回避)."""
+
+    id: str
+    name: str
+    conflicts: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        _check_text("inspector id", self.id)
+        _check_text(f"name of inspector {self.id!r}", self.name)
+        if not isinstance(self.conflicts, frozenset):
+            raise DrawError(f"conflicts of inspector {self.id!r} must be a frozenset of subject codes")
+        for code in self.conflicts:
+            _check_text(f"conflict of inspector {self.id!r}", code)
+
+
+@dataclass(frozen=True)
+class DrawInputs:
+    """Everything the draw depends on except the seed; validated once, at construction."""
+
+    plan_id: str
+    department: str
+    scheme: str
+    ratios: tuple[Ratio, ...]
+    population: tuple[tuple[str, str], ...]  # (subject code, grade): the frozen population
+    inspectors: tuple[Inspector, ...]
+    inspectors_per_target: int = DEFAULT_INSPECTORS_PER_TARGET
+
+    def __post_init__(self) -> None:
+        for field in ("plan_id", "department", "scheme"):
+            _check_text(field, getattr(self, field))
+        per_target = self.inspectors_per_target
+        if isinstance(per_target, bool) or not isinstance(per_target, int) or per_target < 1:
+            raise DrawError(f"inspectors_per_target must be a positive integer, got {per_target!r}")
+        _duplicates("grade in ratios", (ratio.grade for ratio in self.ratios))
+        _duplicates("inspector id", (inspector.id for inspector in self.inspectors))
+        _check_population(self.population, {ratio.grade for ratio in self.ratios})
+
+
+@dataclass(frozen=True)
+class Target:
+    """A drawn subject and the inspectors assigned to it, in the order they were picked."""
+
+    uscc: str
+    grade: str
+    inspectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One grade's share of the draw: ``drawn`` = ceil(population × minimum_percent / 100)."""
+
+    grade: str
+    population: int
+    minimum_percent: Decimal
+    drawn: int
+
+
+@dataclass(frozen=True)
+class DrawResult:
+    """Targets in draw order, strata by grade, and the SHA-256 of the canonical result."""
+
+    targets: tuple[Target, ...]
+    strata: tuple[Stratum, ...]
+    digest: str
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """What :func:`verify` found: ``ok`` only when no check failed; ``detail`` explains failures."""
+
+    failures: tuple[Mismatch, ...]
+    recomputed_digest: str | None
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def _check_text(what: str, value: object) -> None:
+    """Every text field is a non-empty string without control characters (they delimit encodings)."""
+    if not isinstance(value, str) or not value:
+        raise DrawError(f"{what} must be a non-empty string, got {value!r}")
+    if _CONTROL.search(value):
+        raise DrawError(f"{what} {value!r} contains a control character (tab, newline…)")
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        raise DrawError(f"{what} {value!r} is not valid Unicode text") from exc
+
+
+def _duplicates(what: str, values: Iterable[str]) -> None:
+    repeated = sorted(value for value, times in Counter(values).items() if times > 1)
+    if repeated:
+        raise DrawError(f"duplicate {what}: {', '.join(repeated)}")
+
+
+def _check_population(population: tuple[tuple[str, str], ...], ratio_grades: set[str]) -> None:
+    """Checks a million rows in bulk (joins and sets in C); a per-row loop only on failure."""
+    if not population:
+        return
+    try:
+        codes, grades = zip(*population, strict=True)
+        joined = "".join(codes) + "".join(grades)
+    except (TypeError, ValueError) as exc:
+        raise DrawError("population rows must be (subject code, grade) pairs of strings") from exc
+    if "" in codes or "" in grades or _CONTROL.search(joined) or not joined.isprintable():
+        for code, grade in population:
+            _check_text("subject code", code)
+            _check_text(f"grade of subject {code!r}", grade)
+    if len(set(codes)) != len(codes):
+        _duplicates("subject in population", codes)
+    missing = sorted(set(grades) - ratio_grades)
+    if missing:
+        raise DrawError(f"grade without a ratio: {', '.join(missing)} (every grade in the population "
+                        "needs a minimum sampling ratio)")
+
+
+def _percent_text(percent: Decimal) -> str:
+    """Canonical decimal text: no exponent, no trailing zeros (3.0 and 3 encode alike)."""
+    text = format(percent, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def sample_size(population: int, minimum_percent: Decimal) -> int:
+    """ceil(N × p / 100) in exact integers, so a stratum never yields less than its ratio demands."""
+    numerator, denominator = minimum_percent.as_integer_ratio()
+    return -(-population * numerator // (100 * denominator))
+
+
+def seed_commitment(seed: bytes) -> str:
+    """Hex SHA-256 of the seed — published before the population is frozen."""
+    _check_seed(seed)
+    return hashlib.sha256(seed).hexdigest()
+
+
+def _check_seed(seed: bytes) -> None:
+    if not isinstance(seed, bytes) or len(seed) < SEED_BYTES:
+        size = len(seed) if isinstance(seed, bytes) else type(seed).__name__
+        raise DrawError(f"seed must be at least {SEED_BYTES} random bytes, got {size}")
+
+
+def _strata_codes(population: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """Grade → its subject codes in canonical (code point) order; grades in canonical order too."""
+    groups: dict[str, list[str]] = {}
+    for code, grade in population:
+        groups.setdefault(grade, []).append(code)
+    for codes in groups.values():
+        codes.sort()
+    return dict(sorted(groups.items()))
+
+
+def _digest_groups(groups: dict[str, list[str]]) -> str:
+    """SHA-256 over ``grade TAB code LF`` lines, sorted by grade then code."""
+    hasher = hashlib.sha256()
+    for grade, codes in groups.items():
+        if codes:
+            prefix = grade + "\t"
+            hasher.update((prefix + ("\n" + prefix).join(codes) + "\n").encode())
+    return hasher.hexdigest()
+
+
+def population_digest(population: Iterable[tuple[str, str]]) -> str:
+    """Hex SHA-256 of the canonical population — published when the population is frozen."""
+    return _digest_groups(_strata_codes(population))
+
+
+def _text(lines: Iterable[str]) -> str:
+    return "".join(line + "\n" for line in lines)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _inputs_lines(inputs: DrawInputs, population_hex: str) -> Iterator[str]:
+    yield f"credit-hub/draw-inputs/{_VERSION}"
+    yield f"plan\t{inputs.plan_id}"
+    yield f"department\t{inputs.department}"
+    yield f"scheme\t{inputs.scheme}"
+    yield f"inspectors-per-target\t{inputs.inspectors_per_target}"
+    for ratio in sorted(inputs.ratios, key=lambda ratio: ratio.grade):
+        yield f"ratio\t{ratio.grade}\t{_percent_text(ratio.minimum_percent)}"
+    inspectors = sorted(inputs.inspectors, key=lambda inspector: inspector.id)
+    for inspector in inspectors:
+        yield f"inspector\t{inspector.id}\t{inspector.name}"
+    for inspector in inspectors:
+        for code in sorted(inspector.conflicts):
+            yield f"conflict\t{inspector.id}\t{code}"
+    yield f"population\t{population_hex}"
+
+
+def inputs_text(inputs: DrawInputs) -> str:
+    """The canonical inputs document; the population appears only as its digest, so it is publishable."""
+    return _text(_inputs_lines(inputs, population_digest(inputs.population)))
+
+
+def inputs_digest(inputs: DrawInputs) -> str:
+    """Hex SHA-256 of everything the draw depends on except the seed."""
+    return _sha256(inputs_text(inputs))
+
+
+def _result_lines(inputs_hex: str, commitment: str, strata: Iterable[Stratum],
+                  targets: Iterable[Target]) -> Iterator[str]:
+    yield f"credit-hub/draw-result/{_VERSION}"
+    yield f"inputs\t{inputs_hex}"
+    yield f"seed-commitment\t{commitment}"
+    for stratum in strata:
+        yield (f"stratum\t{stratum.grade}\t{stratum.population}\t"
+               f"{_percent_text(stratum.minimum_percent)}\t{stratum.drawn}")
+    # Sorted by code and without the grade, so the text can be published (一公开) without revealing
+    # any subject's class: SAMR risk classes are internal (seed 004 第六条).
+    for target in sorted(targets, key=lambda target: target.uscc):
+        yield "\t".join(("target", target.uscc, *target.inspectors))
+
+
+def result_text(inputs: DrawInputs, seed: bytes, result: DrawResult) -> str:
+    """The canonical result document whose SHA-256 is ``result.digest``; reveals no subject's grade."""
+    return _text(_result_lines(inputs_digest(inputs), seed_commitment(seed), result.strata, result.targets))
+
+
+class _Stream:
+    """Uniform integers from HMAC-SHA256(seed, label ‖ counter as 8-byte big-endian), counter 0, 1, …"""
+
+    def __init__(self, seed: bytes, label: str) -> None:
+        self._words = self._generate(seed, label.encode())
+
+    @staticmethod
+    def _generate(seed: bytes, label: bytes) -> Iterator[int]:
+        for counter in count():
+            yield from _WORDS.unpack(hmac.digest(seed, label + counter.to_bytes(8, "big"), "sha256"))
+
+    def below(self, bound: int) -> int:
+        """Uniform in [0, bound): words at or above the last whole multiple of bound are rejected."""
+        limit = _SPAN - _SPAN % bound
+        while True:
+            word = next(self._words)
+            if word < limit:
+                return word % bound
+
+
+def _sample(codes: list[str], size: int, stream: _Stream) -> list[str]:
+    """Partial Fisher–Yates: the first ``size`` positions of an in-place shuffle, in draw order."""
+    total = len(codes)
+    for position in range(size):
+        chosen = position + stream.below(total - position)
+        codes[position], codes[chosen] = codes[chosen], codes[position]
+    return codes[:size]
+
+
+class _Roster:
+    """Inspector loads, bucketed by load so a least-loaded pick costs O(exclusions), not O(inspectors).
+
+    Equivalent to the documented rule: among the eligible inspectors with the minimum current load,
+    listed in canonical (id) order, take the one at index ``below(count)``.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.load = [0] * size
+        self.buckets: dict[int, list[int]] = {0: list(range(size))}
+        self.floor = 0
+
+    def pick(self, excluded: set[int], below: Callable[[int], int]) -> int:
+        level = self.floor
+        while True:
+            bucket = self.buckets.get(level, [])
+            skipped = sorted(bisect_left(bucket, i) for i in excluded if self.load[i] == level)
+            available = len(bucket) - len(skipped)
+            if available > 0:
+                index = below(available)
+                for position in skipped:  # step over excluded inspectors at or before the index
+                    if position > index:
+                        break
+                    index += 1
+                return self._promote(bucket.pop(index), level)
+            level += 1
+
+    def _promote(self, inspector: int, level: int) -> int:
+        self.load[inspector] = level + 1
+        insort(self.buckets.setdefault(level + 1, []), inspector)
+        if not self.buckets[level]:
+            del self.buckets[level]
+            while self.floor not in self.buckets:
+                self.floor += 1
+        return inspector
+
+
+def _assign(inputs: DrawInputs, drawn: list[tuple[str, str]], seed: bytes) -> list[Target]:
+    """Picks ``inspectors_per_target`` distinct, unconflicted, least-loaded inspectors per target."""
+    inspectors = sorted(inputs.inspectors, key=lambda inspector: inspector.id)
+    conflicted: dict[str, set[int]] = {}
+    for index, inspector in enumerate(inspectors):
+        for code in inspector.conflicts:
+            conflicted.setdefault(code, set()).add(index)
+    roster, stream = _Roster(len(inspectors)), _Stream(seed, _INSPECTORS_LABEL)
+    needed, targets = inputs.inspectors_per_target, []
+    for code, grade in drawn:
+        excluded = set(conflicted.get(code, ()))
+        if len(inspectors) - len(excluded) < needed:
+            names = ", ".join(sorted(inspectors[i].id for i in excluded)) or "none"
+            raise DrawError(f"not enough eligible inspectors for subject {code}: {needed} needed, "
+                            f"{len(inspectors) - len(excluded)} of {len(inspectors)} eligible "
+                            f"(conflicted: {names})")
+        picked = []
+        for _ in range(needed):
+            chosen = roster.pick(excluded, stream.below)
+            excluded.add(chosen)
+            picked.append(inspectors[chosen].id)
+        targets.append(Target(code, grade, tuple(picked)))
+    return targets
+
+
+def draw(inputs: DrawInputs, seed: bytes) -> DrawResult:
+    """The draw: per stratum ceil(N × p / 100) targets, then inspectors for each target in order."""
+    _check_seed(seed)
+    groups = _strata_codes(inputs.population)
+    inputs_hex = _sha256(_text(_inputs_lines(inputs, _digest_groups(groups))))  # before the shuffle
+    percents = {ratio.grade: ratio.minimum_percent for ratio in inputs.ratios}
+    strata, drawn = [], []
+    for grade in sorted(percents):
+        codes = groups.get(grade, [])
+        size = sample_size(len(codes), percents[grade])
+        strata.append(Stratum(grade, len(codes), percents[grade], size))
+        sample = _sample(codes, size, _Stream(seed, _TARGETS_LABEL + grade))  # shuffles codes in place
+        drawn.extend((code, grade) for code in sample)
+    targets = _assign(inputs, drawn, seed)
+    digest = _sha256(_text(_result_lines(inputs_hex, seed_commitment(seed), strata, targets)))
+    return DrawResult(tuple(targets), tuple(strata), digest)
+
+
+def verify(inputs: DrawInputs, seed: bytes, commitment: str, result_digest: str) -> VerifyOutcome:
+    """Recomputes the draw from the published inputs and revealed seed; reports every failed check."""
+    failures: list[Mismatch] = []
+    details: list[str] = []
+    try:
+        recomputed = draw(inputs, seed)
+    except DrawError as exc:
+        return VerifyOutcome((Mismatch.DRAW,), None, f"{Mismatch.DRAW}: {exc}")
+    actual = seed_commitment(seed)
+    if actual != commitment.strip().lower():
+        failures.append(Mismatch.COMMITMENT)
+        details.append(f"{Mismatch.COMMITMENT}: SHA-256 of the revealed seed is {actual}, "
+                       f"the published commitment is {commitment}")
+    if recomputed.digest != result_digest.strip().lower():
+        failures.append(Mismatch.RESULT)
+        details.append(f"{Mismatch.RESULT}: recomputed {recomputed.digest}, published {result_digest}")
+    return VerifyOutcome(tuple(failures), recomputed.digest, "; ".join(details) or "ok")

@@ -1,0 +1,418 @@
+"""监管措施清单 — measures lists: for each grade of a scheme, the measures a department applies.
+
+Seed 003 附件2 §三.(二).4 asks every department for a 信用分级分类监管措施清单 that states, per grade,
+the measure, its 措施实施主体 (implementing body), 政策依据 (policy basis) and 实施期限 (period); seed
+001 §二.(三).1 ties grades to measures the same way ("将监管对象信用等级与监管事项、监管措施…相衔接").
+A list is a YAML file named after its id in ``measures/`` (shipped defaults) or in a department's
+own directory passed to ``MeasuresRegistry``; a file there with a shipped file's id replaces it,
+and the replaced file is not even read (so a department that changed a scheme's grades is not
+blocked by a shipped list written for the old ones). Keys: ``id`` (= file name), ``name``,
+``scheme`` (every grade of it needs a measure), ``department``, ``source``, optional defaults
+``implementing_body`` and ``period``, and ``measures``, each with ``id``, ``grades: [D]``, ``name``,
+``kind``, ``basis``, optional ``implementing_body``, ``period`` (``while-graded``, ``{days: N}`` or
+``{months: N}``), ``sampling_minimum_percent`` (at most one per grade) and ``note``. See
+``measures/henan-samr-risk.yaml``.
+
+Measures follow the grade: they are derived from a subject's current evaluations each time
+(``measures_in_force``), never stored, so a re-grade changes them at once (seed 002 §三.(三):
+实施动态差异化监管). Errors::
+
+    MeasuresError
+     ├── MeasuresFileError  a list file or directory is malformed (also a ValueError); names file and line
+     ├── UnknownGrade       a grade the scheme does not have (also a LookupError)
+     └── NoSamplingMeasure  default_ratios: a grade without a sampling minimum (also a LookupError)
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hub.clock import CHINA
+from hub.grading.schemes import GradingScheme, SchemeRegistry
+
+MEASURES_DIR = Path(__file__).with_name("measures")
+WHILE_GRADED = "while-graded"
+
+# (scheme id, grade, evaluated at, valid until) — from an Evaluation:
+# (e.scheme, e.grade, e.evaluated_at, e.valid_until).
+EvaluationInForce = tuple[str, str, date | datetime, date | None]
+
+
+class MeasuresError(Exception):
+    """Base of the measures-list errors."""
+
+
+class MeasuresFileError(MeasuresError, ValueError):
+    """A measures file (or the directory holding it) is malformed."""
+
+    def __init__(self, path: Path, line: int | None, problem: str) -> None:
+        self.path, self.line, self.problem = path, line, problem
+        super().__init__(f"{path.name} line {line}: {problem}" if line is not None else f"{path}: {problem}")
+
+
+class UnknownGrade(MeasuresError, LookupError):
+    pass
+
+
+class NoSamplingMeasure(MeasuresError, LookupError):
+    pass
+
+
+class MeasureKind(StrEnum):
+    """Which way a measure pushes, relative to ordinary supervision (seed 002 §三.(三) splits 1 and 2).
+
+    The kind says the direction, not the subject matter: a sampling ratio is an INCENTIVE when it
+    lowers inspections (A 1 %), SUPERVISION at the ordinary ratio, a RESTRICTION when it raises them.
+    """
+
+    INCENTIVE = "INCENTIVE"  # 守信激励: eases the subject's burden or grants a benefit (§三.(三).1)
+    RESTRICTION = "RESTRICTION"  # 失信约束: adds scrutiny or limits a benefit or right (§三.(三).2)
+    SUPERVISION = "SUPERVISION"  # 常规监管: the ordinary level, neither easing nor tightening
+
+
+@dataclass(frozen=True)
+class Period:
+    """实施期限 — how long a measure lasts once its grade is given.
+
+    ``Period()``: while the grade is current — the usual case, since measures follow the grade.
+    ``Period(days=90)`` / ``Period(months=6)``: a fixed term from the evaluation date. Either way a
+    measure ends no later than the evaluation that triggers it (``measures_in_force`` caps it).
+    """
+
+    days: int | None = None
+    months: int | None = None
+
+    def __post_init__(self) -> None:
+        given = [n for n in (self.days, self.months) if n is not None]
+        if len(given) > 1 or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in given):
+            raise ValueError(f"a period is days or months, a whole number ≥ 1: {self!r}")
+
+    def last_day(self, start: date) -> date | None:
+        """The last day in force (inclusive, like ``Evaluation.valid_until``); None while graded."""
+        if self.days is not None:
+            return start + timedelta(days=self.days - 1)
+        if self.months is not None:
+            year, month = divmod(start.month - 1 + self.months, 12)
+            year, month = start.year + year, month + 1
+            day = min(start.day, calendar.monthrange(year, month)[1])
+            return date(year, month, day) - timedelta(days=1)
+        return None
+
+    def __str__(self) -> str:
+        if self.days is not None:
+            return f"{self.days} days"
+        return f"{self.months} months" if self.months is not None else "while the grade is current"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One measure of a list; ``sampling_minimum_percent`` is set on a 双随机 sampling-ratio measure."""
+
+    id: str
+    name: str
+    kind: MeasureKind
+    implementing_body: str
+    basis: str
+    period: Period = Period()
+    sampling_minimum_percent: Decimal | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class MeasuresList:
+    """A department's 监管措施清单 for one scheme; ``grades`` lists every grade best → worst."""
+
+    id: str
+    name: str
+    department: str
+    scheme_id: str
+    source: str
+    grades: tuple[tuple[str, tuple[Measure, ...]], ...]
+
+    def measures_for(self, grade: str) -> tuple[Measure, ...]:
+        return dict(self.grades).get(grade, ())
+
+    def sampling_minimum(self, grade: str) -> Decimal | None:
+        return next((m.sampling_minimum_percent for m in self.measures_for(grade)
+                     if m.sampling_minimum_percent is not None), None)
+
+
+@dataclass(frozen=True)
+class MeasureInForce:
+    """A measure in force on a subject now, with the scheme and grade that trigger it."""
+
+    scheme_id: str
+    grade: str
+    measures_list: MeasuresList
+    measure: Measure
+    starts_on: date  # the evaluation date
+    ends_on: date | None  # last day in force: the period's end, capped by the evaluation's validity
+
+
+class MeasuresRegistry:
+    """The measures lists a hub knows, validated against the grading schemes it knows."""
+
+    def __init__(self, schemes: SchemeRegistry, extra_dir: str | os.PathLike[str] | None = None, *,
+                 shipped_dir: str | os.PathLike[str] = MEASURES_DIR) -> None:
+        self.schemes = schemes
+        paths: dict[str, Path] = {}
+        for directory in (shipped_dir, extra_dir):
+            if directory is None or os.fspath(directory) == "":
+                continue
+            folder = Path(directory)
+            if not folder.is_dir():
+                raise MeasuresFileError(folder, None, "is not a directory of measures list files (*.yaml)")
+            paths.update((path.stem, path) for path in sorted(folder.glob("*.yaml")))
+        self._paths = dict(sorted(paths.items()))
+        self._lists = {list_id: load_measures_list(path, schemes) for list_id, path in self._paths.items()}
+
+    def all(self) -> tuple[MeasuresList, ...]:
+        return tuple(self._lists.values())
+
+    def path_of(self, list_id: str) -> Path:
+        """The file a list was loaded from (shipped, or the department's replacement)."""
+        return self._paths[list_id]
+
+    def lists_for(self, scheme_id: str) -> list[MeasuresList]:
+        self.schemes.get(scheme_id)  # an unknown scheme raises UnknownScheme, naming the known ones
+        return [lst for lst in self._lists.values() if lst.scheme_id == scheme_id]
+
+    def measures_for(self, scheme_id: str, grade: str) -> list[tuple[MeasuresList, Measure]]:
+        scheme = self.schemes.get(scheme_id)
+        if grade not in scheme.grade_names:
+            raise UnknownGrade(f"{grade!r} is not a grade of {scheme_id}; grades: {', '.join(scheme.grade_names)}")
+        return [(lst, m) for lst in self.lists_for(scheme_id) for m in lst.measures_for(grade)]
+
+    def default_ratios(self, scheme_id: str) -> dict[str, Decimal]:
+        """Each grade's minimum 双随机 sampling percentage, for inspection plans (seed 004 第十二–十五条).
+
+        Where several lists cover a scheme the highest minimum wins: it is the only ratio that
+        satisfies every list's "一般不低于".
+        """
+        lists = self.lists_for(scheme_id)
+        ratios: dict[str, Decimal] = {}
+        for grade in self.schemes.get(scheme_id).grade_names:
+            minima = [m for lst in lists if (m := lst.sampling_minimum(grade)) is not None]
+            if not minima:
+                searched = ", ".join(lst.id for lst in lists) or "none"
+                raise NoSamplingMeasure(f"grade {grade} of {scheme_id} has no sampling measure "
+                                        f"(sampling_minimum_percent) in any measures list; lists: {searched}")
+            ratios[grade] = max(minima)
+        return ratios
+
+
+def measures_in_force(evaluations: Iterable[EvaluationInForce], registry: MeasuresRegistry,
+                      today: date) -> list[MeasureInForce]:
+    """Every measure in force ``today`` for a subject, from its current evaluations.
+
+    The caller passes current evaluations only; still, defensively, of two for one scheme the later
+    one wins (the earlier is superseded), and an evaluation past ``valid_until`` or dated after
+    ``today`` contributes nothing — so a re-grade or a lapse changes the measures at once.
+    """
+    latest: dict[str, EvaluationInForce] = {}
+    for evaluation in evaluations:
+        kept = latest.get(evaluation[0])
+        if kept is None or _instant(evaluation[2]) > _instant(kept[2]):
+            latest[evaluation[0]] = evaluation
+    in_force: list[MeasureInForce] = []
+    for scheme_id, grade, evaluated_at, valid_until in (latest[key] for key in sorted(latest)):
+        starts_on = _china_day(evaluated_at)
+        if (valid_until is not None and valid_until < today) or starts_on > today:
+            continue
+        for measures_list, measure in registry.measures_for(scheme_id, grade):
+            ends_on = measure.period.last_day(starts_on)
+            if valid_until is not None and (ends_on is None or valid_until < ends_on):
+                ends_on = valid_until
+            if ends_on is None or today <= ends_on:
+                in_force.append(MeasureInForce(scheme_id, grade, measures_list, measure, starts_on, ends_on))
+    return in_force
+
+
+def _instant(when: date | datetime) -> datetime:
+    if not isinstance(when, datetime):
+        return datetime.combine(when, time.min)
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _china_day(when: date | datetime) -> date:
+    """An aware timestamp's date in China — evaluations are stored in UTC (hub.clock)."""
+    if isinstance(when, datetime):
+        return when.astimezone(CHINA).date() if when.tzinfo else when.date()
+    return when
+
+
+# ---- reading a list file ----------------------------------------------------------------------
+
+class _Problem(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+class _Map(dict[str, Any]):
+    """A YAML mapping that remembers its line and each key's line (1-based), for error messages."""
+
+    line: int = 1
+    key_lines: dict[str, int]
+
+    def at(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader whose mappings are ``_Map``s and refuse a repeated key (SafeLoader keeps the last)."""
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
+    loader.flatten_mapping(node)
+    mapping = _Map()
+    mapping.line, mapping.key_lines = node.start_mark.line + 1, {}
+    for key_node, value_node in node.value:
+        key, line = loader.construct_object(key_node, deep=True), key_node.start_mark.line + 1
+        if not isinstance(key, str):
+            raise _Problem(line, f"key {key!r} is not a name")
+        if key in mapping:
+            raise _Problem(line, f"key {key!r} appears twice (first on line {mapping.key_lines[key]})")
+        mapping[key], mapping.key_lines[key] = loader.construct_object(value_node, deep=True), line
+    return mapping
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+
+
+def load_measures_list(path: str | os.PathLike[str], schemes: SchemeRegistry) -> MeasuresList:
+    """Read and validate one list file; raise MeasuresFileError naming the file and the line."""
+    path = Path(path)
+    try:
+        return _build(yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader), path.stem, schemes)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MeasuresFileError(path, None, f"cannot be read: {exc}") from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise MeasuresFileError(path, mark.line + 1 if mark else None, f"YAML syntax error: {exc.problem}") from exc
+    except yaml.YAMLError as exc:
+        raise MeasuresFileError(path, None, f"YAML error: {exc}") from exc
+    except _Problem as problem:
+        raise MeasuresFileError(path, problem.line, problem.message) from None
+
+
+def _keys(m: _Map, what: str, required: Sequence[str], optional: Sequence[str] = ()) -> None:
+    allowed = [*required, *optional]
+    for key in m:
+        if key not in allowed:
+            raise _Problem(m.at(key), f"unknown key {key!r} in {what}; expected {', '.join(allowed)}")
+    missing = [key for key in required if key not in m]
+    if missing:
+        raise _Problem(m.line, f"{what} is missing {', '.join(missing)}")
+
+
+def _text(m: _Map, key: str, what: str) -> str:
+    value = m[key]
+    if not isinstance(value, str) or not value.strip():
+        raise _Problem(m.at(key), f"{what}: {key} must be non-empty text, not {value!r}")
+    return value.strip()
+
+
+def _period(m: _Map, what: str) -> Period:
+    value = m["period"]
+    if value == WHILE_GRADED:
+        return Period()
+    if isinstance(value, _Map) and len(value) == 1 and next(iter(value)) in ("days", "months"):
+        try:
+            return Period(**value)
+        except ValueError:
+            pass
+    raise _Problem(m.at("period"), f"{what}: period must be {WHILE_GRADED}, {{days: N}} or {{months: N}} "
+                   f"with N a whole number ≥ 1, not {value!r}")
+
+
+def _percent(m: _Map, what: str) -> Decimal:
+    value = m["sampling_minimum_percent"]
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise InvalidOperation
+        percent = Decimal(str(value).strip().removesuffix("%"))
+    except InvalidOperation:
+        percent = Decimal("NaN")
+    if not (percent.is_finite() and 0 < percent <= 100):
+        raise _Problem(m.at("sampling_minimum_percent"), f"{what}: sampling_minimum_percent must be a "
+                       f"percentage above 0 and at most 100, not {value!r}")
+    return percent
+
+
+def _build(document: object, stem: str, schemes: SchemeRegistry) -> MeasuresList:
+    if not isinstance(document, _Map):
+        raise _Problem(1, "a measures list file holds one mapping (id, name, scheme, department, measures, …)")
+    _keys(document, "the list", ("id", "name", "scheme", "department", "source", "measures"),
+          ("implementing_body", "period"))
+    list_id = _text(document, "id", "the list")
+    if list_id != stem:
+        raise _Problem(document.at("id"), f"id {list_id!r} must match the file name ({stem}.yaml)")
+    scheme_id = _text(document, "scheme", "the list")
+    if scheme_id not in schemes:
+        known = ", ".join(scheme.id for scheme in schemes.all())
+        raise _Problem(document.at("scheme"), f"unknown grading scheme {scheme_id!r}; known schemes: {known}")
+    scheme = schemes.get(scheme_id)
+    body = _text(document, "implementing_body", "the list") if "implementing_body" in document else None
+    period = _period(document, "the list") if "period" in document else Period()
+    items = document["measures"]
+    if not isinstance(items, list) or not items or not all(isinstance(item, _Map) for item in items):
+        raise _Problem(document.at("measures"), "measures must be a non-empty list of mappings")
+    by_grade: dict[str, list[tuple[Measure, int]]] = {grade: [] for grade in scheme.grade_names}
+    lines: dict[str, int] = {}
+    for m in items:
+        measure, grades = _measure(m, scheme, body, period)
+        if measure.id in lines:
+            raise _Problem(m.at("id"), f"measure id {measure.id!r} appears twice (first on line {lines[measure.id]})")
+        lines[measure.id] = m.line
+        for grade in grades:
+            by_grade[grade].append((measure, m.line))
+    for grade, measures in by_grade.items():
+        if not measures:
+            raise _Problem(document.at("measures"), f"grade {grade} of {scheme_id} has no measure; a list "
+                           f"states the measures of every grade (seed 003 附件2 §三.(二).4)")
+        sampling = [(m, line) for m, line in measures if m.sampling_minimum_percent is not None]
+        if len(sampling) > 1:
+            (first, first_line), (second, second_line) = sampling[:2]
+            raise _Problem(second_line, f"grade {grade} has two sampling measures ({first.id}, line {first_line}, "
+                           f"and {second.id}): a list gives one sampling minimum per grade")
+    return MeasuresList(id=list_id, name=_text(document, "name", "the list"),
+                        department=_text(document, "department", "the list"), scheme_id=scheme_id,
+                        source=_text(document, "source", "the list"),
+                        grades=tuple((g, tuple(m for m, _ in ms)) for g, ms in by_grade.items()))
+
+
+def _measure(m: _Map, scheme: GradingScheme, body: str | None, period: Period) -> tuple[Measure, list[str]]:
+    what = f"measure {m['id']}" if isinstance(m.get("id"), str) else "a measure"
+    _keys(m, what, ("id", "grades", "name", "kind", "basis"),
+          ("implementing_body", "period", "sampling_minimum_percent", "note"))
+    grades = m["grades"]
+    if not isinstance(grades, list) or not grades or not all(isinstance(g, str) for g in grades):
+        raise _Problem(m.at("grades"), f"{what}: grades must be a non-empty list of grade names, like [A, B]")
+    for grade in grades:
+        if grade not in scheme.grade_names:
+            raise _Problem(m.at("grades"), f"{what}: {grade!r} is not a grade of {scheme.id} "
+                           f"(grades: {', '.join(scheme.grade_names)})")
+    if len(set(grades)) != len(grades):
+        raise _Problem(m.at("grades"), f"{what}: grades name a grade twice: {grades}")
+    if m["kind"] not in list(MeasureKind):
+        raise _Problem(m.at("kind"), f"{what}: kind {m['kind']!r} is not one of {', '.join(MeasureKind)}")
+    if "implementing_body" in m:
+        body = _text(m, "implementing_body", what)
+    if body is None:
+        raise _Problem(m.line, f"{what} has no implementing_body (措施实施主体): give it here or as the list's")
+    return Measure(
+        id=_text(m, "id", what), name=_text(m, "name", what), kind=MeasureKind(m["kind"]), implementing_body=body,
+        basis=_text(m, "basis", what), period=_period(m, what) if "period" in m else period,
+        sampling_minimum_percent=_percent(m, what) if "sampling_minimum_percent" in m else None,
+        note=_text(m, "note", what) if "note" in m else None), grades
