@@ -38,10 +38,13 @@ class PersonalDataVault:
 
     def seal(self, resident_id: str) -> SealedId:
         value = parse_resident_id(resident_id)
+        return SealedId(self.seal_text(value), self.fingerprint(value), mask_resident_id(value))
+
+    def seal_text(self, text: str) -> str:
+        """Any secret the database must hold but not show (an ID number, an unrevealed draw seed)."""
         nonce = os.urandom(12)
-        ciphertext = self._aead.encrypt(nonce, value.encode(), _VERSION.encode())
-        token = base64.urlsafe_b64encode(nonce + ciphertext).decode()
-        return SealedId(f"{_VERSION}:{token}", self.fingerprint(value), mask_resident_id(value))
+        ciphertext = self._aead.encrypt(nonce, text.encode(), _VERSION.encode())
+        return f"{_VERSION}:{base64.urlsafe_b64encode(nonce + ciphertext).decode()}"
 
     def unseal(self, sealed: str) -> str:
         version, _, token = sealed.partition(":")

@@ -7,11 +7,11 @@ import hmac
 import math
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
-from itertools import count
+from itertools import count, islice
 
 import pytest
 from hypothesis import assume, given
@@ -24,6 +24,7 @@ from hub.supervision.draw import (
     Inspector,
     Mismatch,
     Ratio,
+    _Stream,
     draw,
     inputs_digest,
     inputs_text,
@@ -53,9 +54,9 @@ def _stratum(grade: str, size: int, offset: int = 0) -> tuple[tuple[str, str], .
 
 
 @st.composite
-def cases(draw_: st.DrawFn, min_size: int = 0) -> tuple[DrawInputs, bytes]:
+def cases(draw_: st.DrawFn) -> tuple[DrawInputs, bytes]:
     """Random grade mixes (empty and tiny strata included) and inspector pools with conflicts."""
-    serials = draw_(st.lists(st.integers(0, 10**9), min_size=min_size, max_size=60, unique=True))
+    serials = draw_(st.lists(st.integers(0, 10**9), max_size=60, unique=True))
     grades = draw_(st.lists(st.sampled_from(GRADES), min_size=len(serials), max_size=len(serials)))
     population = tuple((uscc(serial), grade) for serial, grade in zip(serials, grades, strict=True))
     ratio_grades = set(grades) | draw_(st.sets(st.sampled_from(GRADES)))  # extra grades: empty strata
@@ -64,8 +65,8 @@ def cases(draw_: st.DrawFn, min_size: int = 0) -> tuple[DrawInputs, bytes]:
     per_target = draw_(st.integers(1, 3))
     size = draw_(st.integers(per_target, 10))
     codes = [code for code, _ in population]
-    pairs = draw_(st.lists(st.tuples(st.integers(0, size - 1), st.sampled_from(codes)), max_size=40)
-                  ) if codes else []
+    pair = st.tuples(st.integers(0, size - 1), st.sampled_from(codes or [""]))
+    pairs = draw_(st.lists(pair, max_size=40 if codes else 0))
     conflicts: dict[int, set[str]] = {i: set() for i in range(size)}
     per_code: Counter[str] = Counter()
     for inspector, code in pairs:  # cap conflicts so every subject keeps enough eligible inspectors
@@ -77,35 +78,38 @@ def cases(draw_: st.DrawFn, min_size: int = 0) -> tuple[DrawInputs, bytes]:
     return _inputs(population, ratios, inspectors, per_target), seed
 
 
+def _words(seed: bytes, label: str) -> Iterator[int]:
+    """docs/draw-protocol.md §3.1, naively."""
+    for counter in count():
+        block = hmac.new(seed, label.encode() + counter.to_bytes(8, "big"), hashlib.sha256).digest()
+        yield from (int.from_bytes(block[i:i + 8], "big") for i in range(0, 32, 8))
+
+
+def _below(stream: Iterator[int], bound: int) -> int:
+    limit = 2**64 - 2**64 % bound
+    return next(word for word in stream if word < limit) % bound
+
+
 def _reference_targets(inputs: DrawInputs, seed: bytes) -> list[tuple[str, str, tuple[str, ...]]]:
-    """docs/draw-protocol.md implemented naively, straight from the text, for comparison."""
-    def words(label: str) -> Iterator[int]:
-        for counter in count():
-            block = hmac.new(seed, label.encode() + counter.to_bytes(8, "big"), hashlib.sha256).digest()
-            yield from (int.from_bytes(block[i:i + 8], "big") for i in range(0, 32, 8))
-
-    def below(stream: Iterator[int], bound: int) -> int:
-        limit = 2**64 - 2**64 % bound
-        return next(word for word in stream if word < limit) % bound
-
+    """docs/draw-protocol.md §3 implemented naively, straight from the text, for comparison."""
     drawn = []
     for ratio in sorted(inputs.ratios, key=lambda ratio: ratio.grade):
         codes = sorted(code for code, grade in inputs.population if grade == ratio.grade)
         size = math.ceil(len(codes) * Fraction(ratio.minimum_percent) / 100)
-        stream = words("credit-hub/draw/v1/targets/" + ratio.grade)
+        stream = _words(seed, "credit-hub/draw/v1/targets/" + ratio.grade)
         for i in range(size):
-            j = i + below(stream, len(codes) - i)
+            j = i + _below(stream, len(codes) - i)
             codes[i], codes[j] = codes[j], codes[i]
         drawn += [(code, ratio.grade) for code in codes[:size]]
     inspectors = sorted(inputs.inspectors, key=lambda inspector: inspector.id)
     load = dict.fromkeys((inspector.id for inspector in inspectors), 0)
-    stream, targets = words("credit-hub/draw/v1/inspectors"), []
+    stream, targets = _words(seed, "credit-hub/draw/v1/inspectors"), []
     for code, grade in drawn:
         chosen: list[str] = []
         for _ in range(inputs.inspectors_per_target):
             eligible = [i.id for i in inspectors if code not in i.conflicts and i.id not in chosen]
             lowest = [i for i in eligible if load[i] == min(load[e] for e in eligible)]
-            chosen.append(lowest[below(stream, len(lowest))])
+            chosen.append(lowest[_below(stream, len(lowest))])
             load[chosen[-1]] += 1
         targets.append((code, grade, tuple(chosen)))
     return targets
@@ -172,6 +176,14 @@ def test_load_is_balanced_without_conflicts(inspectors: int, per_target: int, su
     assert max(load.values()) - min(load.values()) <= 1
 
 
+def test_rejection_sampling_skips_words_at_or_above_the_limit() -> None:
+    bound = 2**63 + 1  # limit = 2^63 + 1: about half of all words are rejected
+    words, stream = list(islice(_words(SEED, "check"), 64)), _Stream(SEED, "check")
+    accepted = [word % bound for word in words if word < bound]
+    assert any(word >= bound for word in words)
+    assert [stream.below(bound) for _ in accepted] == accepted
+
+
 @pytest.mark.parametrize(("population", "percent", "drawn"), [
     (0, "1", 0), (1, "1", 1), (100, "3", 3), (101, "3", 4), (200, "0.5", 1), (201, "0.5", 2),
     (99, "100", 99), (7, "20", 2), (10**30, "0.1", 10**27), (3, "33.3333333333333333333333333333334", 2),
@@ -196,18 +208,19 @@ def test_a_ratio_of_100_takes_the_whole_worst_class() -> None:
 @pytest.mark.parametrize(("build", "message"), [
     (lambda: Ratio("D", Decimal(101)), "at most 100"),
     (lambda: Ratio("A", Decimal(0)), "greater than 0"),
-    (lambda: Ratio("A", 1.5), "floats are inexact"),
+    (lambda: Ratio("A", 1.5), "floats are inexact"),  # type: ignore[arg-type]
     (lambda: _inputs(_stratum("A", 2) + _stratum("A", 1)), f"duplicate subject in population: {uscc(0)}"),
     (lambda: _inputs(_stratum("E", 2)), "grade without a ratio: E"),
     (lambda: _inputs(_stratum("A\t", 1)), "control character"),
-    (lambda: _inputs((), SEED_004 + (Ratio("A", Decimal(2)),)), "duplicate grade in ratios: A"),
+    (lambda: _inputs((), (*SEED_004, Ratio("A", Decimal(2)))), "duplicate grade in ratios: A"),
     (lambda: _inputs((), inspectors=(Inspector("E1", "甲"), Inspector("E1", "乙"))), "duplicate inspector id: E1"),
     (lambda: _inputs((), per_target=0), "positive integer"),
+    (lambda: _inputs(((uscc(1), "A", "x"),)), "pairs of strings"),  # type: ignore[arg-type]
     (lambda: draw(_inputs(()), bytes(31)), "at least 32 random bytes, got 31"),
 ])
-def test_draw_errors_say_what_is_wrong(build: object, message: str) -> None:
+def test_draw_errors_say_what_is_wrong(build: Callable[[], object], message: str) -> None:
     with pytest.raises(DrawError, match=message):
-        build()  # type: ignore[operator]
+        build()
 
 
 def test_not_enough_eligible_inspectors_names_the_subject_and_the_conflicted() -> None:
@@ -240,10 +253,10 @@ def test_verify_accepts_the_published_draw() -> None:
     lambda i: replace(i, inspectors_per_target=3),
     lambda i: replace(i, plan_id="2024-豫-002"),
 ], ids=["removed", "regraded", "added", "ratio", "inspector-dropped", "conflict-added", "per-target", "plan"])
-def test_verify_detects_altered_inputs(alter: object) -> None:
+def test_verify_detects_altered_inputs(alter: Callable[[DrawInputs], DrawInputs]) -> None:
     inputs = _inputs(_stratum("B", 120) + _stratum("D", 30, 500))
     commitment, result = _published(inputs)
-    outcome = verify(alter(inputs), SEED, commitment, result.digest)  # type: ignore[operator]
+    outcome = verify(alter(inputs), SEED, commitment, result.digest)
     assert not outcome.ok and outcome.failures == (Mismatch.RESULT,)
 
 
@@ -272,7 +285,7 @@ def test_known_answer() -> None:
     """Pins the protocol: a silent change of algorithm or encoding must fail here."""
     population = (("91410425M000000010", "A"), ("91410425M000000023", "D"), ("91410425M000000036", "D"),
                   ("91410425M000000049", "D"), ("92410425M000000059", "严重失信"))
-    inspectors = (Inspector("E2", "李四"), Inspector("E1", "张三", frozenset({"91410425M000000023"})),
+    inspectors = (Inspector("E2", "李四"), Inspector("E1", "张三", frozenset({"91410425M000000036"})),
                   Inspector("E3", "王五"))
     ratios = (*SEED_004[:2], Ratio("D", Decimal("20.0")), Ratio("严重失信", Decimal(100)))
     inputs = _inputs(population, ratios, inspectors)
@@ -283,16 +296,24 @@ def test_known_answer() -> None:
         "credit-hub/draw-inputs/v1\nplan\t2024-豫-001\ndepartment\t河南省市场监督管理局\n"
         "scheme\tsamr-risk-2024\ninspectors-per-target\t2\nratio\tA\t1\nratio\tB\t3\nratio\tD\t20\n"
         "ratio\t严重失信\t100\ninspector\tE1\t张三\ninspector\tE2\t李四\ninspector\tE3\t王五\n"
-        "conflict\tE1\t91410425M000000023\n"
+        "conflict\tE1\t91410425M000000036\n"
         f"population\t{hashlib.sha256(population_text.encode()).hexdigest()}\n")
     assert seed_commitment(SEED) == "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
     result = draw(inputs, SEED)
-    assert [(t.uscc, t.inspectors) for t in result.targets] == KNOWN_TARGETS
-    assert result.digest == KNOWN_DIGEST
-
-
-KNOWN_TARGETS: list[tuple[str, tuple[str, ...]]] = []
-KNOWN_DIGEST = ""
+    # E3 is the only least-loaded inspector for the second target, and E1's conflict leaves E2.
+    assert [(t.uscc, t.inspectors) for t in result.targets] == [
+        ("91410425M000000010", ("E2", "E1")), ("91410425M000000036", ("E3", "E2")),
+        ("92410425M000000059", ("E1", "E3"))]
+    expected = (
+        "credit-hub/draw-result/v1\n"
+        "inputs\t59d78bb9043086821394c258c3ab89c6c92a344fb9eca9b0b497737eafbe78a0\n"
+        "seed-commitment\t630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd\n"
+        "stratum\tA\t1\t1\t1\nstratum\tB\t0\t3\t0\nstratum\tD\t3\t20\t1\nstratum\t严重失信\t1\t100\t1\n"
+        "target\t91410425M000000010\tE2\tE1\ntarget\t91410425M000000036\tE3\tE2\n"
+        "target\t92410425M000000059\tE1\tE3\n")
+    assert result_text(inputs, SEED, result) == expected
+    assert result.digest == hashlib.sha256(expected.encode()).hexdigest()
+    assert result.digest == "aaeba92f24b79df496a545fc527bd7db1050c8c5bc4d3c40b2e3b2bfca7c63d7"
 
 
 def test_a_million_subjects(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,5 +1,9 @@
 """Cypher for the evaluation engine: facts for a batch of subjects, results, history, review flags.
 
+Every evaluation hangs off its subject by ``OF`` (the history); the current one of each scheme is
+also pointed at by ``(subject)-[:CURRENT]->``, so that reading and replacing current grades never
+walks the history, however many runs there have been.
+
 A batch costs two round trips whatever its size: one read of the facts (subjects, the records that
 count, related parties, current evaluations) and one write transaction (new evaluations, the
 superseded ones marked, review flags opened or cleared).
@@ -38,8 +42,7 @@ CALL (s) {
   }) AS related
 }
 CALL (s) {
-  OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation)
-  WHERE e.superseded_at IS NULL AND (e.valid_until IS NULL OR e.valid_until >= $today)
+  OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation) WHERE e.valid_until IS NULL OR e.valid_until >= $today
   RETURN collect([e.scheme, e.grade, e.score, e.evaluator]) AS current
 }
 RETURN [s.uscc, s.name, s.kind, s.region, s.industry, s.status, toString(s.registered_on)] AS subject,
@@ -59,14 +62,14 @@ _WRITE = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})
 CALL (s, row) {
-  OPTIONAL MATCH (s)<-[:OF]-(old:Evaluation {scheme: row.scheme}) WHERE old.superseded_at IS NULL
+  OPTIONAL MATCH (s)-[c:CURRENT]->(old:Evaluation {scheme: row.scheme})
   SET old.superseded_at = $now, old.superseded_by = row.id
-  WITH old ORDER BY old.evaluated_at DESC
+  DELETE c
   RETURN collect(old.grade)[0] AS previous
 }
 CREATE (e:Evaluation)
 SET e = row, e.previous_grade = previous, e.evaluated_at = $now, e.valid_until = date(row.valid_until)
-CREATE (e)-[:OF]->(s)
+CREATE (e)-[:OF]->(s), (s)-[:CURRENT]->(e)
 """
 
 # A flag is keyed by subject and the two schemes; re-raising an open flag changes nothing.

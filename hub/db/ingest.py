@@ -57,13 +57,24 @@ MERGE (r)-[:ISSUED_BY]->(d)
 """
 
 # An evaluation row: id, subject_uscc, scheme, score, grade, level, disclosure, evaluated_at,
-# valid_until, evaluator.
+# valid_until, evaluator. The newest evaluation of a scheme becomes the subject's CURRENT one and
+# the one it replaces is marked superseded (history is kept, never deleted).
 _EVALUATIONS = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})
 MERGE (e:Evaluation {id: row.id})
 SET e += row
 MERGE (e)-[:OF]->(s)
+WITH s, e
+CALL (s, e) {
+  OPTIONAL MATCH (s)-[c:CURRENT]->(cur:Evaluation {scheme: e.scheme}) WHERE cur <> e
+  WITH e, c, cur WHERE cur IS NULL OR cur.evaluated_at <= e.evaluated_at
+  FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END |
+    DELETE c SET cur.superseded_at = e.evaluated_at, cur.superseded_by = e.id)
+  RETURN count(*) AS newer
+}
+WITH s, e, newer WHERE newer > 0 AND e.superseded_at IS NULL
+MERGE (s)-[:CURRENT]->(e)
 """
 
 

@@ -16,6 +16,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.seq IS UNIQUE",
     "CREATE CONSTRAINT audit_head IF NOT EXISTS FOR (h:AuditHead) REQUIRE h.name IS UNIQUE",
     "CREATE CONSTRAINT review_flag_key IF NOT EXISTS FOR (f:ReviewFlag) REQUIRE f.key IS UNIQUE",
+    "CREATE CONSTRAINT migration_id IF NOT EXISTS FOR (m:Migration) REQUIRE m.id IS UNIQUE",
     "CREATE TEXT INDEX subject_name_text IF NOT EXISTS FOR (s:Subject) ON (s.name)",
     "CREATE INDEX subject_region IF NOT EXISTS FOR (s:Subject) ON (s.region)",
     "CREATE INDEX record_kind IF NOT EXISTS FOR (r:Record) ON (r.kind)",
@@ -25,9 +26,33 @@ STATEMENTS: tuple[str, ...] = (
 )
 
 
+# Data migrations run once each, in order; each is recorded as (:Migration {id}).
+DATA_MIGRATIONS: tuple[tuple[str, str], ...] = (
+    # 0001: the CURRENT pointer from a subject to the newest unsuperseded evaluation of each scheme;
+    # older unsuperseded ones are marked superseded (they were replaced before the pointer existed).
+    ("0001-current-evaluation-pointer", """
+        MATCH (s:Subject)<-[:OF]-(e:Evaluation) WHERE e.superseded_at IS NULL
+        WITH s, e ORDER BY e.evaluated_at DESC
+        WITH s, e.scheme AS scheme, collect(e) AS newest_first
+        WITH s, head(newest_first) AS latest, tail(newest_first) AS older
+        MERGE (s)-[:CURRENT]->(latest)
+        FOREACH (o IN older | SET o.superseded_at = latest.evaluated_at, o.superseded_by = latest.id)
+    """),
+)
+
+
 async def migrate(gateway: Neo4jGateway) -> int:
-    """Apply every statement; return how many ran. Waits until indexes are online."""
+    """Apply every schema statement and every data migration not yet applied; return how many
+    statements ran. Waits until indexes are online."""
     for statement in STATEMENTS:
         await gateway.run(statement, write=True)
     await gateway.run("CALL db.awaitIndexes(60)")
-    return len(STATEMENTS)
+    applied = {row["id"] for row in await gateway.run("MATCH (m:Migration) RETURN m.id AS id")}
+    ran = 0
+    for migration_id, statement in DATA_MIGRATIONS:
+        if migration_id not in applied:
+            await gateway.run(statement, write=True)
+            await gateway.run("MERGE (m:Migration {id: $id}) SET m.applied_at = datetime()",
+                              {"id": migration_id}, write=True)
+            ran += 1
+    return len(STATEMENTS) + ran

@@ -74,10 +74,9 @@ async def population(gateway: Neo4jGateway, *, scheme: str, region: str | None, 
           AND (size($kinds) = 0 OR s.kind IN $kinds)
           AND (size($industries) = 0 OR s.industry IN $industries)
         CALL (s) {
-          OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation {scheme: $scheme})
-          WHERE e.superseded_at IS NULL AND (e.valid_until IS NULL OR e.valid_until >= $today)
-          WITH e ORDER BY e.evaluated_at DESC LIMIT 1
-          RETURN e.grade AS grade
+          OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation {scheme: $scheme})
+          WHERE e.valid_until IS NULL OR e.valid_until >= $today
+          RETURN e.grade AS grade LIMIT 1
         }
         RETURN s.uscc AS uscc, coalesce(grade, $ungraded) AS grade
         """, {"region": region, "kinds": list(kinds), "industries": list(industries), "scheme": scheme,

@@ -5,7 +5,8 @@ direction, its grades best → worst with intervals in interval notation exactly
 them (``"(85, 100]"``, ``"[0, 200)"``), optional sub-levels inside a grade, the override flags that
 force a grade, the disclosure tier of its results, its cycle and validity, and each grade's rung on
 the common ladder (``hub.grading.ladder``). A malformed file is refused at load with the file and
-the line of the offending part. (One module, reader included, so a scheme's rules live in one place.)
+the line of the offending part; the reading and its checks live in ``hub.grading.scheme_file``, and
+``load_scheme`` is importable from here as well.
 
 Flags ``classify`` accepts:
 
@@ -34,12 +35,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from itertools import pairwise
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from hub.datafile import DataFileError
 from hub.disclosure import Disclosure
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
@@ -68,12 +66,8 @@ class GradingError(Exception):
     """Base of the grading errors."""
 
 
-class SchemeError(GradingError, ValueError):
-    """A scheme file (or the directory holding it) is malformed."""
-
-    def __init__(self, path: Path, line: int | None, problem: str) -> None:
-        self.path, self.line, self.problem = path, line, problem
-        super().__init__(f"{path.name} line {line}: {problem}" if line is not None else f"{path}: {problem}")
+class SchemeError(GradingError, DataFileError):
+    """A scheme file (or the directory holding it) is malformed; ``.path``, ``.line``, ``.problem``."""
 
 
 class UnknownScheme(GradingError, LookupError):
@@ -243,6 +237,13 @@ class GradingScheme:
         raise ValueError(f"{grade_or_level!r} is not a grade of {self.id}; grades: {known}")
 
 
+def load_scheme(path: str | os.PathLike[str]) -> GradingScheme:
+    """Read and validate one scheme file; raise SchemeError naming the file and the line."""
+    from hub.grading.scheme_file import load_scheme as read  # scheme_file imports this module
+
+    return read(path)
+
+
 class SchemeRegistry:
     """The grading schemes a hub knows, by id.
 
@@ -386,261 +387,3 @@ def _apply_overrides(scheme: GradingScheme, grade: Grade, level: str | None, rea
     # No score lies inside a forced grade: name a level only when the grade has just one.
     forced_level = final.levels[0].name if len(final.levels) == 1 else None
     return Classification(scheme.id, final.name, forced_level, final.ladder, tuple(reasons), overridden_by=worst.flag)
-
-
-# ---- reading a scheme file --------------------------------------------------------------------
-
-class _Problem(Exception):
-    def __init__(self, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.line, self.message = line, message
-
-
-class _Map(dict[str, Any]):
-    """A YAML mapping that remembers its start line and the line of each key (1-based)."""
-
-    line: int = 1
-    key_lines: dict[str, int]
-
-    def at(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-class _Seq(list[Any]):
-    line: int = 1
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader that records where every mapping, sequence and mapping key starts."""
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    mapping = _Map()
-    mapping.line, mapping.key_lines = node.start_mark.line + 1, {}
-    for key_node, value_node in node.value:
-        key, line = loader.construct_object(key_node, deep=True), key_node.start_mark.line + 1
-        if not isinstance(key, str):
-            raise _Problem(line, f"key {key!r} is not a name")
-        if key in mapping:
-            raise _Problem(line, f"key {key!r} appears twice (first on line {mapping.key_lines[key]})")
-        mapping[key], mapping.key_lines[key] = loader.construct_object(value_node, deep=True), line
-    return mapping
-
-
-def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
-    sequence = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    sequence.line = node.start_mark.line + 1
-    return sequence
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
-
-
-def load_scheme(path: str | os.PathLike[str]) -> GradingScheme:
-    """Read and validate one scheme file; raise SchemeError naming the file and the line."""
-    path = Path(path)
-    try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
-        return _build(document, path.stem)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SchemeError(path, None, f"cannot be read: {exc}") from exc
-    except yaml.MarkedYAMLError as exc:
-        mark, context = exc.problem_mark or exc.context_mark, exc.context_mark
-        where = f" ({exc.context} on line {context.line + 1})" if exc.context and context else ""
-        raise SchemeError(path, mark.line + 1 if mark else None, f"YAML syntax error: {exc.problem}{where}") from exc
-    except yaml.YAMLError as exc:
-        raise SchemeError(path, None, f"YAML error: {exc}") from exc
-    except _Problem as problem:
-        raise SchemeError(path, problem.line, problem.message) from None
-
-
-def _keys(m: _Map, what: str, required: Sequence[str], optional: Sequence[str] = ()) -> None:
-    allowed = [*required, *optional]
-    for key in m:
-        if key not in allowed:
-            raise _Problem(m.at(key), f"unknown key {key!r} in {what}; expected {', '.join(allowed)}")
-    missing = [key for key in required if key not in m]
-    if missing:
-        raise _Problem(m.line, f"{what} is missing {', '.join(missing)}")
-
-
-def _text(m: _Map, key: str, what: str) -> str:
-    value = m[key]
-    if not isinstance(value, str) or not value.strip():
-        raise _Problem(m.at(key), f"{what}: {key} must be non-empty text, not {value!r}")
-    return value.strip()
-
-
-def _number(m: _Map, key: str, what: str) -> float:
-    value = m[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _Problem(m.at(key), f"{what}: {key} must be a number, not {value!r}")
-    return float(value)
-
-
-def _choice(m: _Map, key: str, what: str, choices: Iterable[str]) -> str:
-    names = [str(choice) for choice in choices]
-    if m[key] not in names:
-        raise _Problem(m.at(key), f"{what}: {key} {m[key]!r} is not one of {', '.join(names)}")
-    return str(m[key])
-
-
-def _maps(m: _Map, key: str, what: str, *, may_be_empty: bool = False) -> list[_Map]:
-    value = m[key]
-    if not isinstance(value, _Seq) or not (value or may_be_empty):
-        raise _Problem(m.at(key), f"{key} must be a {'' if may_be_empty else 'non-empty '}list of {what}s")
-    for item in value:
-        if not isinstance(item, _Map):
-            raise _Problem(value.line, f"each of {key} must be a mapping, not {item!r}")
-    return list(value)
-
-
-def _interval(m: _Map, what: str) -> Interval:
-    value = m["interval"]
-    try:
-        if not isinstance(value, str):
-            raise ValueError(f'{value!r} must be quoted interval notation like "(85, 100]"')
-        return Interval.parse(value)
-    except ValueError as exc:
-        raise _Problem(m.at("interval"), f"{what} interval {exc}") from None
-
-
-def _build(document: object, stem: str) -> GradingScheme:
-    if not isinstance(document, _Map):
-        raise _Problem(1, "a scheme file holds one mapping (id, name, scale, grades, …)")
-    _keys(document, "the scheme", ("id", "name", "source", "kind", "disclosure", "cycle", "validity_days",
-                                   "evaluator", "grades"), ("categorical", "scale", "overrides"))
-    scheme_id = _text(document, "id", "the scheme")
-    if scheme_id != stem:
-        raise _Problem(document.at("id"), f"id {scheme_id!r} must match the file name ({stem}.yaml)")
-    categorical = document.get("categorical", False)
-    if not isinstance(categorical, bool):
-        raise _Problem(document.at("categorical"), f"categorical must be true or false, not {categorical!r}")
-    if categorical == ("scale" in document):
-        raise _Problem(document.at("scale") if categorical else document.line,
-                       "a categorical scheme has no scale" if categorical else "the scheme is missing scale")
-    scale = None if categorical else _scale(document)
-    grade_maps = _maps(document, "grades", "grade")
-    grades = tuple(_grade(m, categorical) for m in grade_maps)
-    _check_grades(grades, grade_maps, scale)
-    validity = document["validity_days"]
-    if isinstance(validity, bool) or not isinstance(validity, int) or validity < 1:
-        raise _Problem(document.at("validity_days"), f"validity_days must be a whole number of days, not {validity!r}")
-    return GradingScheme(
-        id=scheme_id, name=_text(document, "name", "the scheme"), source=_text(document, "source", "the scheme"),
-        kind=SchemeKind(_choice(document, "kind", "the scheme", SchemeKind)), scale=scale,
-        disclosure=Disclosure(_choice(document, "disclosure", "the scheme", Disclosure)),
-        cycle=_choice(document, "cycle", "the scheme", CYCLES), validity_days=validity,
-        evaluator=_text(document, "evaluator", "the scheme"), grades=grades,
-        overrides=_overrides(document, grades), categorical=categorical)
-
-
-def _scale(document: _Map) -> Scale:
-    m = document["scale"]
-    if not isinstance(m, _Map):
-        raise _Problem(document.at("scale"), "scale must be a mapping with min, max and direction")
-    _keys(m, "the scale", ("min", "max", "direction"))
-    low, high = _number(m, "min", "the scale"), _number(m, "max", "the scale")
-    if low >= high:
-        raise _Problem(m.at("max"), f"the scale: max {format_number(high)} must be above min {format_number(low)}")
-    return Scale(low, high, Direction(_choice(m, "direction", "the scale", Direction)))
-
-
-def _grade(m: _Map, categorical: bool) -> Grade:
-    what = f"grade {m['name']}" if isinstance(m.get("name"), str) else "a grade"
-    _keys(m, what, ("name", "label", "category" if categorical else "interval", "ladder"),
-          () if categorical else ("levels",))
-    ladder = m["ladder"]
-    if isinstance(ladder, bool) or not isinstance(ladder, int) or ladder not in LADDER_RUNGS:
-        raise _Problem(m.at("ladder"), f"{what}: ladder {ladder!r} must be a rung from 1 (best) to 5 (worst)")
-    levels: list[Level] = []
-    for level in _maps(m, "levels", "level") if "levels" in m else []:
-        level_what = f"level {level['name']} of {what}" if isinstance(level.get("name"), str) else f"a level of {what}"
-        _keys(level, level_what, ("name", "interval"))
-        levels.append(Level(_text(level, "name", level_what), _interval(level, level_what)))
-    return Grade(name=_text(m, "name", what), label=_text(m, "label", what),
-                 interval=None if categorical else _interval(m, what), ladder=ladder, levels=tuple(levels),
-                 category=_text(m, "category", what) if categorical else None)
-
-
-def _check_grades(grades: tuple[Grade, ...], maps: list[_Map], scale: Scale | None) -> None:
-    seen: dict[str, int] = {}
-    for grade, m, previous in zip(grades, maps, (None, *grades), strict=False):
-        if grade.name in seen:
-            raise _Problem(m.line, f"grade {grade.name} appears twice (first on line {seen[grade.name]})")
-        seen[grade.name] = m.line
-        if previous is not None and grade.ladder < previous.ladder:
-            raise _Problem(m.at("ladder"), f"grade {grade.name} is on ladder rung {grade.ladder}, better than "
-                           f"{previous.name} above it ({previous.ladder}); grades go best → worst, so rungs "
-                           f"must not decrease")
-    if scale is None:
-        return
-    _check_partition([(g.name, g.interval, m.line) for g, m in zip(grades, maps, strict=True) if g.interval],
-                     scale.interval, "the scale", scale.direction, "grade")
-    level_names: dict[str, str] = {}
-    for grade, m in zip(grades, maps, strict=True):
-        level_lines = {lv.name: lv_map.line for lv, lv_map in zip(grade.levels, m.get("levels", []), strict=False)}
-        for level in grade.levels:
-            if level.name in level_names or (level.name in seen and level.name != grade.name):
-                raise _Problem(level_lines[level.name], f"level {level.name} of grade {grade.name} reuses the "
-                               f"name of {level_names.get(level.name, 'a grade')}; level names must be unique")
-            level_names[level.name] = f"level {level.name} of grade {grade.name}"
-        if grade.levels and grade.interval:
-            _check_partition([(lv.name, lv.interval, level_lines[lv.name]) for lv in grade.levels],
-                             grade.interval, f"grade {grade.name}", scale.direction, "level")
-
-
-def _span(interval: Interval) -> str:
-    return f"the score {format_number(interval.low)} is" if interval.is_point else f"scores {interval} are"
-
-
-def _check_partition(parts: list[tuple[str, Interval, int]], whole: Interval, whole_name: str,
-                     direction: Direction, noun: str) -> None:
-    """The parts must cover ``whole`` with no gap and no overlap, listed best → worst."""
-    for name, interval, line in parts:
-        if not interval.within(whole):
-            raise _Problem(line, f"{noun} {name} {interval} is outside {whole_name} {whole}")
-    ordered = sorted(parts, key=lambda part: (part[1].low, not part[1].low_closed))
-    (_, low, low_line), (_, high, high_line) = ordered[0], ordered[-1]
-    if (low.low, low.low_closed) != (whole.low, whole.low_closed):
-        gap = Interval(whole.low, low.low, whole.low_closed, not low.low_closed)
-        raise _Problem(low_line, f"{_span(gap)} in no {noun}: the {noun}s must cover {whole_name} {whole}")
-    if (high.high, high.high_closed) != (whole.high, whole.high_closed):
-        gap = Interval(high.high, whole.high, not high.high_closed, whole.high_closed)
-        raise _Problem(high_line, f"{_span(gap)} in no {noun}: the {noun}s must cover {whole_name} {whole}")
-    for (a, ia, line_a), (b, ib, line_b) in pairwise(ordered):
-        first, second = sorted([(line_a, a, ia), (line_b, b, ib)])  # name the pair in file order
-        pair = f"{noun}s {first[1]} {first[2]} (line {first[0]}) and {second[1]} {second[2]} (line {second[0]})"
-        if ia.high < ib.low or (ia.high == ib.low and not ia.high_closed and not ib.low_closed):
-            gap = Interval(ia.high, ib.low, not ia.high_closed, not ib.low_closed)
-            raise _Problem(max(line_a, line_b), f"gap between {pair}: {_span(gap)} in no {noun}")
-        if ia.high > ib.low or (ia.high == ib.low and ia.high_closed and ib.low_closed):
-            top = min(ia.high, ib.high)
-            both = Interval(ib.low, top, ib.low_closed and ia.contains(ib.low), ia.contains(top) and ib.contains(top))
-            raise _Problem(max(line_a, line_b), f"{pair} overlap: {_span(both)} in both")
-    expected = ordered if direction is Direction.HIGHER_IS_RISKIER else ordered[::-1]
-    for (name, interval, line), (wanted, wanted_interval, _) in zip(parts, expected, strict=True):
-        if name != wanted:
-            raise _Problem(line, f"{noun}s must be listed best → worst ({direction.value}): {wanted} "
-                           f"{wanted_interval} must come before {name} {interval}")
-
-
-def _overrides(document: _Map, grades: tuple[Grade, ...]) -> tuple[Override, ...]:
-    overrides: list[Override] = []
-    names = [grade.name for grade in grades]
-    for m in _maps(document, "overrides", "override", may_be_empty=True) if "overrides" in document else []:
-        _keys(m, "an override", ("flag", "forces", "note"))
-        flag = _text(m, "flag", "an override")
-        if flag not in OVERRIDE_FLAGS:
-            known = ", ".join(sorted(OVERRIDE_FLAGS))
-            raise _Problem(m.at("flag"), f"unknown override flag {flag!r}; known flags: {known}")
-        if any(o.flag == flag for o in overrides):
-            raise _Problem(m.at("flag"), f"override {flag} appears twice")
-        forces = _text(m, "forces", f"override {flag}")
-        if forces not in names:
-            raise _Problem(m.at("forces"), f"override {flag} forces {forces!r}, which is not a grade of this "
-                           f"scheme (grades: {', '.join(names)})")
-        overrides.append(Override(flag, forces, _text(m, "note", f"override {flag}")))
-    return tuple(overrides)

@@ -1,13 +1,10 @@
 """双随机、一公开 — the double-random draw: random targets, randomly assigned inspectors, published.
 
-The draw is a pure function of the published inputs and a 32-byte seed. The seed is committed
-(its SHA-256 published) before the population is frozen and revealed after, so nobody can pick a
-seed that suits a population they already know, and anyone holding the published inputs can
-recompute the same draw. The protocol, algorithms and byte encodings are specified in
-``docs/draw-protocol.md``; that document and this module must change together (and bump ``v1``).
-
-Randomness never comes from :mod:`random` (its algorithms are not a published standard): it is
-HMAC-SHA256 in counter mode, read as 64-bit words, with rejection sampling for uniform integers.
+A pure function of the inputs and a 32-byte seed. The seed is committed (its SHA-256 published)
+before the population is frozen and revealed after, so no seed can be chosen to suit a known
+population, and anyone holding the inputs recomputes the same draw. Randomness is HMAC-SHA256 in
+counter mode, never :mod:`random` (not a published standard). ``docs/draw-protocol.md`` specifies
+the protocol, algorithms and encodings; it changes with this module (and ``v1`` is bumped).
 """
 
 from __future__ import annotations
@@ -168,21 +165,20 @@ def _duplicates(what: str, values: Iterable[str]) -> None:
 
 
 def _check_population(population: tuple[tuple[str, str], ...], ratio_grades: set[str]) -> None:
-    """Checks a million rows in bulk (joins and sets in C); a per-row loop only on failure."""
-    if not population:
-        return
+    """Checks a million rows in bulk (a dict, joins and sets run in C); a per-row loop only on failure."""
     try:
-        codes, grades = zip(*population, strict=True)
+        grade_of = dict(population)
+        codes, grades = grade_of.keys(), set(grade_of.values())
         joined = "".join(codes) + "".join(grades)
     except (TypeError, ValueError) as exc:
         raise DrawError("population rows must be (subject code, grade) pairs of strings") from exc
-    if "" in codes or "" in grades or _CONTROL.search(joined) or not joined.isprintable():
+    if "" in grade_of or "" in grades or _CONTROL.search(joined) or not joined.isprintable():
         for code, grade in population:
             _check_text("subject code", code)
             _check_text(f"grade of subject {code!r}", grade)
-    if len(set(codes)) != len(codes):
-        _duplicates("subject in population", codes)
-    missing = sorted(set(grades) - ratio_grades)
+    if len(grade_of) != len(population):
+        _duplicates("subject in population", (code for code, _ in population))
+    missing = sorted(grades - ratio_grades)
     if missing:
         raise DrawError(f"grade without a ratio: {', '.join(missing)} (every grade in the population "
                         "needs a minimum sampling ratio)")
@@ -208,8 +204,8 @@ def seed_commitment(seed: bytes) -> str:
 
 def _check_seed(seed: bytes) -> None:
     if not isinstance(seed, bytes) or len(seed) < SEED_BYTES:
-        size = len(seed) if isinstance(seed, bytes) else type(seed).__name__
-        raise DrawError(f"seed must be at least {SEED_BYTES} random bytes, got {size}")
+        raise DrawError(f"seed must be at least {SEED_BYTES} random bytes, got "
+                        f"{len(seed) if isinstance(seed, bytes) else type(seed).__name__}")
 
 
 def _strata_codes(population: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
@@ -388,7 +384,8 @@ def draw(inputs: DrawInputs, seed: bytes) -> DrawResult:
     groups = _strata_codes(inputs.population)
     inputs_hex = _sha256(_text(_inputs_lines(inputs, _digest_groups(groups))))  # before the shuffle
     percents = {ratio.grade: ratio.minimum_percent for ratio in inputs.ratios}
-    strata, drawn = [], []
+    strata: list[Stratum] = []
+    drawn: list[tuple[str, str]] = []
     for grade in sorted(percents):
         codes = groups.get(grade, [])
         size = sample_size(len(codes), percents[grade])
@@ -402,18 +399,13 @@ def draw(inputs: DrawInputs, seed: bytes) -> DrawResult:
 
 def verify(inputs: DrawInputs, seed: bytes, commitment: str, result_digest: str) -> VerifyOutcome:
     """Recomputes the draw from the published inputs and revealed seed; reports every failed check."""
-    failures: list[Mismatch] = []
-    details: list[str] = []
     try:
         recomputed = draw(inputs, seed)
     except DrawError as exc:
         return VerifyOutcome((Mismatch.DRAW,), None, f"{Mismatch.DRAW}: {exc}")
-    actual = seed_commitment(seed)
-    if actual != commitment.strip().lower():
-        failures.append(Mismatch.COMMITMENT)
-        details.append(f"{Mismatch.COMMITMENT}: SHA-256 of the revealed seed is {actual}, "
-                       f"the published commitment is {commitment}")
-    if recomputed.digest != result_digest.strip().lower():
-        failures.append(Mismatch.RESULT)
-        details.append(f"{Mismatch.RESULT}: recomputed {recomputed.digest}, published {result_digest}")
-    return VerifyOutcome(tuple(failures), recomputed.digest, "; ".join(details) or "ok")
+    checks = ((Mismatch.COMMITMENT, "SHA-256 of the revealed seed", seed_commitment(seed), commitment),
+              (Mismatch.RESULT, "recomputed result digest", recomputed.digest, result_digest))
+    failed = [(check, f"{check}: {what} is {ours}, published {theirs}")
+              for check, what, ours, theirs in checks if ours != theirs.strip().lower()]
+    details = "; ".join(detail for _, detail in failed) or "ok"
+    return VerifyOutcome(tuple(check for check, _ in failed), recomputed.digest, details)

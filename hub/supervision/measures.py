@@ -27,17 +27,15 @@ from __future__ import annotations
 
 import calendar
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from hub.clock import CHINA
+from hub.datafile import DataFileError, FileProblem, LineMap, read_data_file, require_keys, text
 from hub.grading.schemes import GradingScheme, SchemeRegistry
 
 MEASURES_DIR = Path(__file__).with_name("measures")
@@ -52,12 +50,8 @@ class MeasuresError(Exception):
     """Base of the measures-list errors."""
 
 
-class MeasuresFileError(MeasuresError, ValueError):
-    """A measures file (or the directory holding it) is malformed."""
-
-    def __init__(self, path: Path, line: int | None, problem: str) -> None:
-        self.path, self.line, self.problem = path, line, problem
-        super().__init__(f"{path.name} line {line}: {problem}" if line is not None else f"{path}: {problem}")
+class MeasuresFileError(MeasuresError, DataFileError):
+    """A measures file (or the directory holding it) is malformed; ``.path``, ``.line``, ``.problem``."""
 
 
 class UnknownGrade(MeasuresError, LookupError):
@@ -253,90 +247,26 @@ def _china_day(when: date | datetime) -> date:
 
 # ---- reading a list file ----------------------------------------------------------------------
 
-class _Problem(Exception):
-    def __init__(self, line: int | None, message: str) -> None:
-        super().__init__(message)
-        self.line, self.message = line, message
-
-
-class _Map(dict[str, Any]):
-    """A YAML mapping that remembers its line and each key's line (1-based), for error messages."""
-
-    line: int = 1
-    key_lines: dict[str, int]
-
-    def at(self, key: str) -> int:
-        return self.key_lines.get(key, self.line)
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A SafeLoader whose mappings are ``_Map``s and refuse a repeated key (SafeLoader keeps the last)."""
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    mapping = _Map()
-    mapping.line, mapping.key_lines = node.start_mark.line + 1, {}
-    for key_node, value_node in node.value:
-        key, line = loader.construct_object(key_node, deep=True), key_node.start_mark.line + 1
-        if not isinstance(key, str):
-            raise _Problem(line, f"key {key!r} is not a name")
-        if key in mapping:
-            raise _Problem(line, f"key {key!r} appears twice (first on line {mapping.key_lines[key]})")
-        mapping[key], mapping.key_lines[key] = loader.construct_object(value_node, deep=True), line
-    return mapping
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-
-
 def load_measures_list(path: str | os.PathLike[str], schemes: SchemeRegistry) -> MeasuresList:
     """Read and validate one list file; raise MeasuresFileError naming the file and the line."""
-    path = Path(path)
-    try:
-        return _build(yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader), path.stem, schemes)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MeasuresFileError(path, None, f"cannot be read: {exc}") from exc
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise MeasuresFileError(path, mark.line + 1 if mark else None, f"YAML syntax error: {exc.problem}") from exc
-    except yaml.YAMLError as exc:
-        raise MeasuresFileError(path, None, f"YAML error: {exc}") from exc
-    except _Problem as problem:
-        raise MeasuresFileError(path, problem.line, problem.message) from None
+    stem = Path(path).stem
+    return read_data_file(path, lambda document: _build(document, stem, schemes), MeasuresFileError)
 
 
-def _keys(m: _Map, what: str, required: Sequence[str], optional: Sequence[str] = ()) -> None:
-    allowed = [*required, *optional]
-    for key in m:
-        if key not in allowed:
-            raise _Problem(m.at(key), f"unknown key {key!r} in {what}; expected {', '.join(allowed)}")
-    missing = [key for key in required if key not in m]
-    if missing:
-        raise _Problem(m.line, f"{what} is missing {', '.join(missing)}")
-
-
-def _text(m: _Map, key: str, what: str) -> str:
-    value = m[key]
-    if not isinstance(value, str) or not value.strip():
-        raise _Problem(m.at(key), f"{what}: {key} must be non-empty text, not {value!r}")
-    return value.strip()
-
-
-def _period(m: _Map, what: str) -> Period:
+def _period(m: LineMap, what: str) -> Period:
     value = m["period"]
     if value == WHILE_GRADED:
         return Period()
-    if isinstance(value, _Map) and len(value) == 1 and next(iter(value)) in ("days", "months"):
+    if isinstance(value, LineMap) and len(value) == 1 and next(iter(value)) in ("days", "months"):
         try:
             return Period(**value)
         except ValueError:
             pass
-    raise _Problem(m.at("period"), f"{what}: period must be {WHILE_GRADED}, {{days: N}} or {{months: N}} "
+    raise FileProblem(m.at("period"), f"{what}: period must be {WHILE_GRADED}, {{days: N}} or {{months: N}} "
                    f"with N a whole number ≥ 1, not {value!r}")
 
 
-def _percent(m: _Map, what: str) -> Decimal:
+def _percent(m: LineMap, what: str) -> Decimal:
     value = m["sampling_minimum_percent"]
     try:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -345,74 +275,75 @@ def _percent(m: _Map, what: str) -> Decimal:
     except InvalidOperation:
         percent = Decimal("NaN")
     if not (percent.is_finite() and 0 < percent <= 100):
-        raise _Problem(m.at("sampling_minimum_percent"), f"{what}: sampling_minimum_percent must be a "
+        raise FileProblem(m.at("sampling_minimum_percent"), f"{what}: sampling_minimum_percent must be a "
                        f"percentage above 0 and at most 100, not {value!r}")
     return percent
 
 
 def _build(document: object, stem: str, schemes: SchemeRegistry) -> MeasuresList:
-    if not isinstance(document, _Map):
-        raise _Problem(1, "a measures list file holds one mapping (id, name, scheme, department, measures, …)")
-    _keys(document, "the list", ("id", "name", "scheme", "department", "source", "measures"),
+    if not isinstance(document, LineMap):
+        raise FileProblem(1, "a measures list file holds one mapping (id, name, scheme, department, measures, …)")
+    require_keys(document, "the list", ("id", "name", "scheme", "department", "source", "measures"),
           ("implementing_body", "period"))
-    list_id = _text(document, "id", "the list")
+    list_id = text(document, "id", "the list")
     if list_id != stem:
-        raise _Problem(document.at("id"), f"id {list_id!r} must match the file name ({stem}.yaml)")
-    scheme_id = _text(document, "scheme", "the list")
+        raise FileProblem(document.at("id"), f"id {list_id!r} must match the file name ({stem}.yaml)")
+    scheme_id = text(document, "scheme", "the list")
     if scheme_id not in schemes:
         known = ", ".join(scheme.id for scheme in schemes.all())
-        raise _Problem(document.at("scheme"), f"unknown grading scheme {scheme_id!r}; known schemes: {known}")
+        raise FileProblem(document.at("scheme"), f"unknown grading scheme {scheme_id!r}; known schemes: {known}")
     scheme = schemes.get(scheme_id)
-    body = _text(document, "implementing_body", "the list") if "implementing_body" in document else None
+    body = text(document, "implementing_body", "the list") if "implementing_body" in document else None
     period = _period(document, "the list") if "period" in document else Period()
     items = document["measures"]
-    if not isinstance(items, list) or not items or not all(isinstance(item, _Map) for item in items):
-        raise _Problem(document.at("measures"), "measures must be a non-empty list of mappings")
+    if not isinstance(items, list) or not items or not all(isinstance(item, LineMap) for item in items):
+        raise FileProblem(document.at("measures"), "measures must be a non-empty list of mappings")
     by_grade: dict[str, list[tuple[Measure, int]]] = {grade: [] for grade in scheme.grade_names}
     lines: dict[str, int] = {}
     for m in items:
         measure, grades = _measure(m, scheme, body, period)
         if measure.id in lines:
-            raise _Problem(m.at("id"), f"measure id {measure.id!r} appears twice (first on line {lines[measure.id]})")
+            raise FileProblem(m.at("id"), f"measure id {measure.id!r} appears twice "
+                              f"(first on line {lines[measure.id]})")
         lines[measure.id] = m.line
         for grade in grades:
             by_grade[grade].append((measure, m.line))
     for grade, measures in by_grade.items():
         if not measures:
-            raise _Problem(document.at("measures"), f"grade {grade} of {scheme_id} has no measure; a list "
+            raise FileProblem(document.at("measures"), f"grade {grade} of {scheme_id} has no measure; a list "
                            f"states the measures of every grade (seed 003 附件2 §三.(二).4)")
         sampling = [(m, line) for m, line in measures if m.sampling_minimum_percent is not None]
         if len(sampling) > 1:
             (first, first_line), (second, second_line) = sampling[:2]
-            raise _Problem(second_line, f"grade {grade} has two sampling measures ({first.id}, line {first_line}, "
+            raise FileProblem(second_line, f"grade {grade} has two sampling measures ({first.id}, line {first_line}, "
                            f"and {second.id}): a list gives one sampling minimum per grade")
-    return MeasuresList(id=list_id, name=_text(document, "name", "the list"),
-                        department=_text(document, "department", "the list"), scheme_id=scheme_id,
-                        source=_text(document, "source", "the list"),
+    return MeasuresList(id=list_id, name=text(document, "name", "the list"),
+                        department=text(document, "department", "the list"), scheme_id=scheme_id,
+                        source=text(document, "source", "the list"),
                         grades=tuple((g, tuple(m for m, _ in ms)) for g, ms in by_grade.items()))
 
 
-def _measure(m: _Map, scheme: GradingScheme, body: str | None, period: Period) -> tuple[Measure, list[str]]:
+def _measure(m: LineMap, scheme: GradingScheme, body: str | None, period: Period) -> tuple[Measure, list[str]]:
     what = f"measure {m['id']}" if isinstance(m.get("id"), str) else "a measure"
-    _keys(m, what, ("id", "grades", "name", "kind", "basis"),
+    require_keys(m, what, ("id", "grades", "name", "kind", "basis"),
           ("implementing_body", "period", "sampling_minimum_percent", "note"))
     grades = m["grades"]
     if not isinstance(grades, list) or not grades or not all(isinstance(g, str) for g in grades):
-        raise _Problem(m.at("grades"), f"{what}: grades must be a non-empty list of grade names, like [A, B]")
+        raise FileProblem(m.at("grades"), f"{what}: grades must be a non-empty list of grade names, like [A, B]")
     for grade in grades:
         if grade not in scheme.grade_names:
-            raise _Problem(m.at("grades"), f"{what}: {grade!r} is not a grade of {scheme.id} "
+            raise FileProblem(m.at("grades"), f"{what}: {grade!r} is not a grade of {scheme.id} "
                            f"(grades: {', '.join(scheme.grade_names)})")
     if len(set(grades)) != len(grades):
-        raise _Problem(m.at("grades"), f"{what}: grades name a grade twice: {grades}")
+        raise FileProblem(m.at("grades"), f"{what}: grades name a grade twice: {grades}")
     if m["kind"] not in list(MeasureKind):
-        raise _Problem(m.at("kind"), f"{what}: kind {m['kind']!r} is not one of {', '.join(MeasureKind)}")
+        raise FileProblem(m.at("kind"), f"{what}: kind {m['kind']!r} is not one of {', '.join(MeasureKind)}")
     if "implementing_body" in m:
-        body = _text(m, "implementing_body", what)
+        body = text(m, "implementing_body", what)
     if body is None:
-        raise _Problem(m.line, f"{what} has no implementing_body (措施实施主体): give it here or as the list's")
+        raise FileProblem(m.line, f"{what} has no implementing_body (措施实施主体): give it here or as the list's")
     return Measure(
-        id=_text(m, "id", what), name=_text(m, "name", what), kind=MeasureKind(m["kind"]), implementing_body=body,
-        basis=_text(m, "basis", what), period=_period(m, what) if "period" in m else period,
+        id=text(m, "id", what), name=text(m, "name", what), kind=MeasureKind(m["kind"]), implementing_body=body,
+        basis=text(m, "basis", what), period=_period(m, what) if "period" in m else period,
         sampling_minimum_percent=_percent(m, what) if "sampling_minimum_percent" in m else None,
-        note=_text(m, "note", what) if "note" in m else None), grades
+        note=text(m, "note", what) if "note" in m else None), grades
