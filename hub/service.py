@@ -15,17 +15,19 @@ from datetime import UTC, date, datetime, timedelta
 from hub import audit as audit_chain
 from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
-from hub.db import audit_store, consents, evaluations, ingest, records, subjects
+from hub.db import audit_store, consents, evaluations, ingest, records, subjects, supervision
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.subjects import ProfilePart, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
 from hub.grading.models import ModelRegistry
 from hub.grading.schemes import SchemeRegistry
+from hub.inspections import Inspections
 from hub.models import Consent, RecordStatus, SubjectProfile
 from hub.personal_data import PersonalDataVault
 from hub.reevaluation import Reevaluator, RunSummary
 from hub.settings import Settings
+from hub.supervision.measures import MeasuresRegistry
 
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
 
@@ -66,6 +68,8 @@ class CreditHub:
         self.schemes = SchemeRegistry(settings.schemes_dir)
         self.models = ModelRegistry(settings.models_dir)
         self.reevaluator = Reevaluator(gateway, self.schemes, self.models)
+        self.measures = MeasuresRegistry(self.schemes, settings.measures_dir)
+        self.inspections = Inspections(gateway, self.schemes, self.measures, self.vault)
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -163,6 +167,20 @@ class CreditHub:
 
     async def review_flags(self) -> list[dict[str, object]]:
         return await evaluations.open_flags(self.gateway)
+
+    # --- supervision ------------------------------------------------------------------------
+    async def inspection_plans(self) -> list[dict[str, object]]:
+        return await supervision.list_plans(self.gateway)
+
+    async def draws(self, plan_id: str | None = None) -> list[dict[str, object]]:
+        return await supervision.list_draws(self.gateway, plan_id)
+
+    async def draw_targets(self, draw_id: str, *, only_with_results: bool = False) -> list[dict[str, object]]:
+        return await supervision.targets_of(self.gateway, draw_id, only_with_results=only_with_results)
+
+    async def record_inspection_result(self, draw_id: str, uscc: str, result: str,
+                                       notes: str) -> dict[str, object]:
+        return await self.inspections.record_result(draw_id, uscc, result, notes)
 
     # --- audit ------------------------------------------------------------------------------
     async def audit(self, events: Sequence[audit_chain.AuditEvent]) -> None:

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
     schemes_dir: Path | None = Field(default=None, alias="HUB_SCHEMES_DIR")
     models_dir: Path | None = Field(default=None, alias="HUB_MODELS_DIR")
+    measures_dir: Path | None = Field(default=None, alias="HUB_MEASURES_DIR")
 
     @field_validator("port")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -30,13 +31,18 @@ class HubSchema(strawberry.Schema):
         return None
 
 
+def _attribute_or_key(root: Any, name: str) -> Any:
+    """Domain dataclasses are read by attribute; rows from the store (plans, draws) by key."""
+    return root.get(name) if isinstance(root, dict) else getattr(root, name)
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # The limit rules are built once: the validation cache is keyed by the rule classes, and
     # strawberry's limiter extensions would build new classes per request (and never hit it).
     limits = [depth_rule(settings.max_query_depth, None, None), alias_rule(settings.max_aliases)]
     schema = HubSchema(
         query=Query, mutation=Mutation,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),
         extensions=[
             ErrorPolicy,
             partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),

@@ -18,7 +18,10 @@ from strawberry.extensions import SchemaExtension
 from hub.codes import InvalidCode
 from hub.db.gateway import DatabaseUnavailable
 from hub.grading.schemes import GradingError, UnknownScheme
+from hub.inspections import InspectionError
 from hub.service import InvalidInput, NotFound
+from hub.supervision.draw import DrawError
+from hub.supervision.measures import MeasuresError
 
 log = logging.getLogger("hub.graphql")
 
@@ -43,6 +46,9 @@ def bad_input(message: str) -> GraphQLError:
 _KNOWN: tuple[tuple[type[BaseException], ErrorCode], ...] = (
     (UnknownScheme, ErrorCode.NOT_FOUND),
     (GradingError, ErrorCode.BAD_USER_INPUT),
+    (InspectionError, ErrorCode.BAD_USER_INPUT),
+    (DrawError, ErrorCode.BAD_USER_INPUT),
+    (MeasuresError, ErrorCode.BAD_USER_INPUT),
     (InvalidCode, ErrorCode.BAD_USER_INPUT),
     (InvalidInput, ErrorCode.BAD_USER_INPUT),
     (NotFound, ErrorCode.NOT_FOUND),

@@ -10,7 +10,9 @@ from strawberry.types import Info
 from hub.audit import AuditEvent
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.service import parse_code
+from schema import supervision
 from schema.context import HubContext
+from schema.supervision import DrawType, InspectionPlanType, InspectionResultType
 from schema.types import ConsentScope, ConsentType
 
 
@@ -44,3 +46,16 @@ class Mutation:
         consent = await context.hub.revoke_consent(str(id))
         _audit_write(context, "revokeConsent", consent.subject_uscc, consent.id)
         return consent  # type: ignore[return-value]
+
+    create_inspection_plan: InspectionPlanType = strawberry.mutation(
+        resolver=supervision.create_inspection_plan, description="A department's 双随机 plan.")
+    set_inspectors: int = strawberry.mutation(
+        resolver=supervision.set_inspectors, description="Replace a department's inspector pool.")
+    commit_draw: DrawType = strawberry.mutation(
+        resolver=supervision.commit_draw, description="Step 1: make a seed, publish its SHA-256.")
+    freeze_draw: DrawType = strawberry.mutation(
+        resolver=supervision.freeze_draw, description="Step 2: freeze the population, publish its digest.")
+    reveal_draw: DrawType = strawberry.mutation(
+        resolver=supervision.reveal_draw, description="Step 3: reveal the seed, draw targets and inspectors.")
+    record_inspection_result: InspectionResultType = strawberry.mutation(
+        resolver=supervision.record_inspection_result, description="Step 4: a target's result (一公开).")

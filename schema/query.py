@@ -23,6 +23,7 @@ from schema.grading import (
     grading_schemes,
     review_flags,
 )
+from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
 from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
 
 _CURSOR_PREFIX = "subject:"
@@ -31,6 +32,7 @@ _PART_OF_FIELD = {
     "evaluations": ProfilePart.EVALUATIONS,
     "riskClassification": ProfilePart.EVALUATIONS,
     "legalRepresentative": ProfilePart.LEGAL_REPRESENTATIVE,
+    "measures": ProfilePart.EVALUATIONS,
 }
 
 
@@ -74,6 +76,10 @@ class Query:
         resolver=grading_schemes, description="Every grading scheme this hub knows, with its grades.")
     classify: ClassificationType = strawberry.field(
         resolver=classify_score, description="Grade a score (and override flags) under a scheme.")
+    inspection_plans: list[InspectionPlanType] = strawberry.field(
+        resolver=inspection_plans, description="双随机 inspection plans. INTERNAL only.")
+    draws: list[DrawType] = strawberry.field(
+        resolver=draws, description="Draws with their published inputs, digests and results (一公开).")
     review_flags: list[ReviewFlagType] = strawberry.field(
         resolver=review_flags, description="Open grade-discrepancy flags. INTERNAL only.")
 

@@ -52,6 +52,8 @@ from hub.disclosure import (
 from schema.errors import forbidden
 
 _WRITERS = frozenset({Role.ADMIN, Role.PLATFORM})
+_SUPERVISORS = frozenset({Role.AGENCY, Role.ADMIN})
+_SUPERVISION = Requirement(Disclosure.PUBLIC, roles=_SUPERVISORS)
 
 # (GraphQL type, field) → what the field asks of its viewer. Unknown keys fail at start-up.
 FIELD_RULES: dict[tuple[str, str], Requirement] = {
@@ -65,6 +67,18 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
         Disclosure.INTERNAL, reason="resident ID numbers are never shown whole outside government"),
     ("Query", "reviewFlags"): Requirement(
         Disclosure.INTERNAL, reason="grade discrepancies are reviewed between departments (seed 001)"),
+    ("Subject", "measures"): Requirement(
+        Disclosure.INTERNAL, reason="measures lists are applied by government departments"),
+    ("Query", "inspectionPlans"): Requirement(
+        Disclosure.INTERNAL, reason="a plan's population and rules are internal until results are published"),
+    ("Draw", "assignments"): Requirement(
+        Disclosure.INTERNAL, reason="targets and inspectors are internal until inspected (双随机)"),
+    ("Mutation", "createInspectionPlan"): _SUPERVISION,
+    ("Mutation", "setInspectors"): _SUPERVISION,
+    ("Mutation", "commitDraw"): _SUPERVISION,
+    ("Mutation", "freezeDraw"): _SUPERVISION,
+    ("Mutation", "revealDraw"): _SUPERVISION,
+    ("Mutation", "recordInspectionResult"): _SUPERVISION,
     ("Mutation", "grantConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
     ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
 }

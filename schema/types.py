@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import strawberry
 from strawberry.types import Info
 
+from hub.clock import CHINA
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.disclosure import Disclosure as DisclosureEnum
 from hub.models import Consent as ConsentModel
 from hub.models import CreditRecord, Evaluation, Person, SubjectProfile
 from hub.models import SubjectKind as SubjectKindEnum
-from hub.service import CHINA
+from schema.supervision import MeasureInForceType, subject_measures
 
 Disclosure = strawberry.enum(DisclosureEnum, description="Disclosure tier (seed 003 附件2 §五.1).")
 ConsentScope = strawberry.enum(ConsentScopeEnum, description="What part of a profile a consent opens.")
@@ -173,6 +174,10 @@ class SubjectType:
     @strawberry.field(description="AUTHORIZED (with the subject's consent) and INTERNAL.")
     def legal_representative(self, root: strawberry.Parent[SubjectProfile]) -> PersonType | None:
         return root.subject.legal_representative  # type: ignore[return-value]
+
+    measures: list[MeasureInForceType] = strawberry.field(
+        resolver=subject_measures, description="Supervision measures in force now, each with the grade "
+        "that triggers it (监管措施清单). INTERNAL only.")
 
     @strawberry.field(description="SAMR enterprise credit risk class (henan-market-risk). "
                       "INTERNAL only (seed 004 第六条).")

@@ -17,9 +17,11 @@ app.add_typer(db_commands.app, name="db", help="Manage the local Neo4j server.")
 token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+draw_app = typer.Typer(help="双随机 draws.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
+app.add_typer(draw_app, name="draw")
 
 
 def _logging() -> None:
@@ -139,6 +141,23 @@ async def _evaluate(schemes: list[str] | None, region: str | None, batch_size: i
     from hub.audit import AuditEvent
 
     await _with_hub(work)
+
+
+@draw_app.command("verify")
+def draw_verify(draw_id: Annotated[str, typer.Argument(help="The draw's id")]) -> None:
+    """Recompute a draw from its frozen inputs and revealed seed; exit 1 naming what does not match."""
+    _logging()
+
+    async def work(hub):  # type: ignore[no-untyped-def]
+        return await hub.inspections.verify(draw_id)
+
+    outcome = asyncio.run(_with_hub(work))
+    if outcome.ok:
+        typer.echo(f"draw {draw_id} verified: the revealed seed matches its commitment and the recomputed "
+                   f"result digest {outcome.recomputed_digest} matches the published one")
+        return
+    typer.echo(f"draw {draw_id} FAILED verification: {outcome.detail}")
+    raise typer.Exit(1)
 
 
 @audit_app.command("verify")

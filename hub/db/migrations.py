@@ -30,13 +30,17 @@ STATEMENTS: tuple[str, ...] = (
 DATA_MIGRATIONS: tuple[tuple[str, str], ...] = (
     # 0001: the CURRENT pointer from a subject to the newest unsuperseded evaluation of each scheme;
     # older unsuperseded ones are marked superseded (they were replaced before the pointer existed).
+    # Batched per 1000 subjects: a province's history does not fit one transaction's memory.
     ("0001-current-evaluation-pointer", """
-        MATCH (s:Subject)<-[:OF]-(e:Evaluation) WHERE e.superseded_at IS NULL
-        WITH s, e ORDER BY e.evaluated_at DESC
-        WITH s, e.scheme AS scheme, collect(e) AS newest_first
-        WITH s, head(newest_first) AS latest, tail(newest_first) AS older
-        MERGE (s)-[:CURRENT]->(latest)
-        FOREACH (o IN older | SET o.superseded_at = latest.evaluated_at, o.superseded_by = latest.id)
+        MATCH (s:Subject)
+        CALL (s) {
+          MATCH (s)<-[:OF]-(e:Evaluation) WHERE e.superseded_at IS NULL
+          WITH e ORDER BY e.evaluated_at DESC
+          WITH e.scheme AS scheme, collect(e) AS newest_first
+          WITH head(newest_first) AS latest, tail(newest_first) AS older
+          MERGE (s)-[:CURRENT]->(latest)
+          FOREACH (o IN older | SET o.superseded_at = latest.evaluated_at, o.superseded_by = latest.id)
+        } IN TRANSACTIONS OF 1000 ROWS
     """),
 )
 
@@ -51,7 +55,7 @@ async def migrate(gateway: Neo4jGateway) -> int:
     ran = 0
     for migration_id, statement in DATA_MIGRATIONS:
         if migration_id not in applied:
-            await gateway.run(statement, write=True)
+            await gateway.autocommit(statement)
             await gateway.run("MERGE (m:Migration {id: $id}) SET m.applied_at = datetime()",
                               {"id": migration_id}, write=True)
             ran += 1

@@ -96,9 +96,9 @@ async def get_draw(gateway: Neo4jGateway, draw_id: str) -> dict[str, Any] | None
 
 
 async def list_draws(gateway: Neo4jGateway, plan_id: str | None = None) -> list[dict[str, Any]]:
-    rows = await gateway.run(
-        "MATCH (d:Draw) WHERE $plan IS NULL OR d.plan_id = $plan RETURN d { .* } AS d ORDER BY d.committed_at DESC",
-        {"plan": plan_id})
+    where = "WHERE d.plan_id = $plan " if plan_id else ""
+    rows = await gateway.run("MATCH (d:Draw) " + where + "RETURN d { .* } AS d ORDER BY d.committed_at DESC",
+                             {"plan": plan_id})
     return [_plain(row["d"]) for row in rows]
 
 
@@ -143,12 +143,12 @@ async def store_targets(gateway: Neo4jGateway, draw_id: str, targets: Sequence[d
 
 
 async def targets_of(gateway: Neo4jGateway, draw_id: str, *, only_with_results: bool = False,
-                     limit: int = 10_000) -> list[dict[str, Any]]:
+                     only_without_results: bool = False, limit: int = 10_000) -> list[dict[str, Any]]:
     rows = await gateway.run(
         "MATCH (t:InspectionTarget {draw_id: $id})-[:TARGETS]->(s:Subject) "
-        "WHERE NOT $only OR t.result IS NOT NULL "
+        "WHERE (NOT $with OR t.result IS NOT NULL) AND (NOT $without OR t.result IS NULL) "
         "RETURN t { .*, name: s.name } AS t ORDER BY t.position LIMIT $limit",
-        {"id": draw_id, "only": only_with_results, "limit": limit})
+        {"id": draw_id, "with": only_with_results, "without": only_without_results, "limit": limit})
     return [_plain(row["t"]) for row in rows]
 
 
