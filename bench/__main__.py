@@ -153,12 +153,13 @@ async def evaluation_section(hub: CreditHub, batch_size: int) -> None:
     """Engine: facts read, models, classification, history and flags written. Raw: the same number
     of result rows created by one UNWIND per batch, nothing read, nothing computed (the limit)."""
     summary = await hub.evaluate(batch_size=batch_size)
-    codes = [row["uscc"] for row in await hub.gateway.run("MATCH (s:Subject) RETURN s.uscc AS uscc")]
+    # The same rows the engine wrote (its explanations included), written again with nothing else.
+    rows = [{**row["e"], "id": "raw-" + row["e"]["id"], "valid_until": row["e"]["valid_until"].iso_format()}
+            for row in await hub.gateway.query(
+                "MATCH (e:Evaluation {run_id: $run}) RETURN e { .id, .subject_uscc, .scheme, .score, .grade, "
+                ".level, .disclosure, .valid_until, .evaluator, .explanation, .run_id } AS e",
+                {"run": summary.run_id})]
     now = datetime.now(UTC)
-    rows = [{"id": f"raw-{n}", "subject_uscc": codes[n % len(codes)], "scheme": "henan-public-credit",
-             "score": 80.0, "grade": "良", "level": None, "disclosure": "PUBLIC",
-             "valid_until": now.date().isoformat(), "evaluator": "bench", "explanation": '{"contributions":[]}',
-             "run_id": "raw"} for n in range(summary.evaluations)]
     chunk = max(1, summary.evaluations * batch_size // max(summary.subjects, 1))
     started = time.perf_counter()
     for start in range(0, len(rows), chunk):

@@ -1,7 +1,7 @@
 """Re-evaluation at scale: grade every covered subject in batches, or just the subjects that changed.
 
-Each batch is two round trips (facts, then results in one transaction); the next batch's facts are
-read while the current one is graded and written, so Neo4j and Python work at the same time.
+Each batch is two round trips (facts, then results in one transaction); a reader fetches batches
+ahead while two workers grade and write, so Neo4j and Python work at the same time.
 History is kept: a new evaluation supersedes the current one of its scheme, which stays readable.
 """
 
@@ -28,6 +28,7 @@ from hub.grading.types import SubjectFacts
 PUBLIC_SCHEMES = ("henan-public-credit", "shanxi-public-credit")
 LOOK_BACK = timedelta(days=5 * 366)  # no model looks further back than five years
 Progress = Callable[[int], None]
+WORKERS = 2
 
 
 @dataclass
@@ -80,19 +81,29 @@ class Reevaluator:
         since = clock.today() - LOOK_BACK
         prefix = _region_prefix(region)
 
-        async def fetch(after: str) -> FactsPage:
-            return await store.facts_page(self.gateway, after=after, region=prefix,
-                                          limit=batch_size, since=since, today=clock.today())
+        # One reader walks the pages in code order (each page starts after the last); WORKERS tasks
+        # grade and write, so Neo4j reads, Neo4j writes and Python grading overlap.
+        pages: asyncio.Queue[FactsPage | None] = asyncio.Queue(maxsize=WORKERS)
 
-        pending = asyncio.ensure_future(fetch(""))
-        while True:
-            page = await pending
-            if page.last is None:
-                break
-            pending = asyncio.ensure_future(fetch(page.last))
-            await self._grade_and_write(page.rows, schemes, summary)
-            if progress:
-                progress(len(page.rows))
+        async def read() -> None:
+            after = ""
+            while True:
+                page = await store.facts_page(self.gateway, after=after, region=prefix, limit=batch_size,
+                                              since=since, today=clock.today())
+                if page.last is None:
+                    break
+                await pages.put(page)
+                after = page.last
+            for _ in range(WORKERS):
+                await pages.put(None)
+
+        async def work() -> None:
+            while (page := await pages.get()) is not None:
+                await self._grade_and_write(page.rows, schemes, summary)
+                if progress:
+                    progress(len(page.rows))
+
+        await asyncio.gather(read(), *(work() for _ in range(WORKERS)))
         summary.seconds = time.perf_counter() - started
         return summary
 
