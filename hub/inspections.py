@@ -138,8 +138,16 @@ class Inspections:
             industries=plan["industries"], ungraded_as=plan["ungraded_as"], today=clock.today())
         if not population:
             raise InspectionError(f"plan {plan['id']} covers no subject; nothing to draw")
+        # The inspector pool is frozen with the population: both are inputs of the draw, and a later
+        # change to the department's roster must not change (or unverify) a draw already made.
+        pool = await store.inspectors_of(self.gateway, plan["department"])
+        if len(pool) < plan["inspectors_per_target"]:
+            raise InspectionError(f"department {plan['department']} has {len(pool)} inspectors; each target "
+                                  f"needs {plan['inspectors_per_target']} (setInspectors first)")
         changes = {"status": "FROZEN", "frozen_at": clock.now(), "population_size": len(population),
-                   "population_digest": population_digest(population)}
+                   "population_digest": population_digest(population),
+                   "inspectors": store.dumps([{**i, "conflicts": sorted(i["conflicts"])} for i in pool]),
+                   "inspectors_per_target": plan["inspectors_per_target"]}
         await store.freeze_population(self.gateway, draw_id, population, changes)
         return {**draw_row, **changes}
 
@@ -160,15 +168,15 @@ class Inspections:
         return {**draw_row, **changes}
 
     async def inputs(self, draw_row: Mapping[str, Any]) -> DrawInputs:
-        plan = await self._plan(draw_row["plan_id"])
-        pool = await store.inspectors_of(self.gateway, plan["department"])
+        """The draw's inputs exactly as frozen: ratios copied at commit, population and pool at freeze."""
         ratios = json.loads(draw_row["ratios"])
         return DrawInputs(
-            plan_id=plan["id"], department=plan["department"], scheme=plan["scheme"],
+            plan_id=draw_row["plan_id"], department=draw_row["department"], scheme=draw_row["scheme"],
             ratios=tuple(Ratio(grade, Decimal(p)) for grade, p in sorted(ratios.items())),
             population=tuple(await store.frozen_population(self.gateway, draw_row["id"])),
-            inspectors=tuple(Inspector(i["id"], i["name"], frozenset(i["conflicts"])) for i in pool),
-            inspectors_per_target=plan["inspectors_per_target"])
+            inspectors=tuple(Inspector(i["id"], i["name"], frozenset(i["conflicts"]))
+                             for i in json.loads(draw_row["inspectors"])),
+            inspectors_per_target=draw_row["inspectors_per_target"])
 
     async def record_result(self, draw_id: str, uscc: str, result: str, notes: str) -> dict[str, Any]:
         """一公开: a result is public once recorded; when every target has one, the draw is PUBLISHED."""

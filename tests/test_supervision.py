@@ -123,6 +123,16 @@ async def test_a_draw_meets_every_ratio_and_is_verifiable(
     assert mine["status"] == "PUBLISHED" and len(mine["results"]) == len(ours["assignments"])
     assert mine["resultDocument"] and drawn["resultDigest"]
 
+    # A later change to the department's roster does not touch a draw already made…
+    await gql(client, pool, agency, d=DEPARTMENT, i=inspectors[:3])
+    assert _cli(neo4j_credentials, "draw", "verify", drawn["id"]).returncode == 0
+    # …but altering any frozen input does: the pool as frozen, or the population.
+    await hub.gateway.run("MATCH (d:Draw {id: $d}) SET d.inspectors = replace(d.inspectors, 'insp-4', 'insp-9')",
+                          {"d": drawn["id"]}, write=True)
+    swapped = _cli(neo4j_credentials, "draw", "verify", drawn["id"])
+    assert swapped.returncode == 1 and "result mismatch" in swapped.stdout
+    await hub.gateway.run("MATCH (d:Draw {id: $d}) SET d.inspectors = replace(d.inspectors, 'insp-9', 'insp-4')",
+                          {"d": drawn["id"]}, write=True)
     await hub.gateway.run("MATCH (c:DrawPopulation {draw_id: $d}) SET c.entries = [c.entries[0]] + c.entries[2..]",
                           {"d": drawn["id"]}, write=True)
     tampered = _cli(neo4j_credentials, "draw", "verify", drawn["id"])
