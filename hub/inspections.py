@@ -148,6 +148,8 @@ class Inspections:
                    "population_digest": population_digest(population),
                    "inspectors": store.dumps([{**i, "conflicts": sorted(i["conflicts"])} for i in pool]),
                    "inspectors_per_target": plan["inspectors_per_target"]}
+        # Step 3 publishes the digest of every input (docs/draw-protocol.md §1), before the reveal.
+        changes["inputs_digest"] = inputs_digest(self._inputs({**draw_row, **changes}, population))
         await store.freeze_population(self.gateway, draw_id, population, changes)
         return {**draw_row, **changes}
 
@@ -158,8 +160,10 @@ class Inspections:
         result = draw(inputs, seed)
         targets = [{"uscc": t.uscc, "grade": t.grade, "inspectors": list(t.inspectors), "position": n}
                    for n, t in enumerate(result.targets)]
+        if inputs_digest(inputs) != draw_row["inputs_digest"]:
+            raise InspectionError(f"draw {draw_id}: the stored inputs no longer match the digest published "
+                                  "at the freeze; refusing to draw")
         changes = {"status": "DRAWN", "drawn_at": clock.now(), "seed": seed.hex(), "result_digest": result.digest,
-                   "inputs_digest": inputs_digest(inputs),
                    "strata": json.dumps([{"grade": s.grade, "population": s.population,
                                           "minimum_percent": str(s.minimum_percent), "drawn": s.drawn}
                                          for s in result.strata], ensure_ascii=False),
@@ -169,11 +173,15 @@ class Inspections:
 
     async def inputs(self, draw_row: Mapping[str, Any]) -> DrawInputs:
         """The draw's inputs exactly as frozen: ratios copied at commit, population and pool at freeze."""
+        return self._inputs(draw_row, await store.frozen_population(self.gateway, draw_row["id"]))
+
+    @staticmethod
+    def _inputs(draw_row: Mapping[str, Any], population: Sequence[tuple[str, str]]) -> DrawInputs:
         ratios = json.loads(draw_row["ratios"])
         return DrawInputs(
             plan_id=draw_row["plan_id"], department=draw_row["department"], scheme=draw_row["scheme"],
             ratios=tuple(Ratio(grade, Decimal(p)) for grade, p in sorted(ratios.items())),
-            population=tuple(await store.frozen_population(self.gateway, draw_row["id"])),
+            population=tuple(population),
             inspectors=tuple(Inspector(i["id"], i["name"], frozenset(i["conflicts"]))
                              for i in json.loads(draw_row["inspectors"])),
             inspectors_per_target=draw_row["inspectors_per_target"])
@@ -198,6 +206,9 @@ class Inspections:
         inputs = await self.inputs(draw_row)
         if population_digest(inputs.population) != draw_row["population_digest"]:
             raise InspectionError("the stored population no longer matches the digest published at the freeze")
+        if inputs_digest(inputs) != draw_row["inputs_digest"]:
+            raise InspectionError("the stored inputs (ratios or inspector pool) no longer match the digest "
+                                  "published at the freeze")
         return verify(inputs, bytes.fromhex(draw_row["seed"]), draw_row["seed_commitment"],
                       draw_row["result_digest"])
 
