@@ -31,10 +31,12 @@ run: install tools
 
 test: install tools
 	$(BIN)/ruff check hub schema connectors tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check hub schema connectors tests bench
+	$(BIN)/mypy
 
 bench: install tools
 	$(BIN)/python -m bench

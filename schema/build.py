@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -39,7 +39,8 @@ def _attribute_or_key(root: Any, name: str) -> Any:
 def build_schema(settings: Settings) -> strawberry.Schema:
     # The limit rules are built once: the validation cache is keyed by the rule classes, and
     # strawberry's limiter extensions would build new classes per request (and never hit it).
-    limits = [depth_rule(settings.max_query_depth, None, None), alias_rule(settings.max_aliases)]
+    limits: list[type[ASTValidationRule]] = [depth_rule(settings.max_query_depth, None, None),
+                                             alias_rule(settings.max_aliases)]
     schema = HubSchema(
         query=Query, mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),

@@ -63,7 +63,7 @@ def classify(error: GraphQLError) -> GraphQLError:
         if error.extensions and "code" in error.extensions:
             return error
         return _with_code(error, error.message, ErrorCode.GRAPHQL_VALIDATION_FAILED)
-    if isinstance(original, GraphQLError) and original.extensions.get("code"):
+    if isinstance(original, GraphQLError) and original.extensions and original.extensions.get("code"):
         return _with_code(error, original.message, ErrorCode(original.extensions["code"]))
     for kind, code in _KNOWN:
         if isinstance(original, kind):
@@ -86,8 +86,9 @@ class ErrorPolicy(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
-            result.errors = [classify(error) for error in result.errors]
+        errors = getattr(result, "errors", None)
+        if result is not None and errors:
+            result.errors = [classify(error) for error in errors]
         if self.execution_context.pre_execution_errors:
             self.execution_context.pre_execution_errors = [
                 classify(error) for error in self.execution_context.pre_execution_errors]

@@ -163,7 +163,9 @@ def _visible(context: TierContext, item: DisclosedItem) -> bool:
 
 def _hide_unreachable_fields_from_introspection() -> None:
     """``__Type.fields`` lists only the fields this request's viewer could ever be given."""
-    field = introspection_types["__Type"].fields["fields"]
+    type_ = introspection_types["__Type"]
+    assert isinstance(type_, GraphQLObjectType)
+    field = type_.fields["fields"]
     original = field.resolve
     if getattr(original, "_tier_aware", False):
         return

@@ -17,9 +17,13 @@ from hub.models import CreditRecord, Evaluation, Person, SubjectProfile
 from hub.models import SubjectKind as SubjectKindEnum
 from schema.supervision import MeasureInForceType, subject_measures
 
-Disclosure = strawberry.enum(DisclosureEnum, description="Disclosure tier (seed 003 附件2 §五.1).")
-ConsentScope = strawberry.enum(ConsentScopeEnum, description="What part of a profile a consent opens.")
-SubjectKind = strawberry.enum(SubjectKindEnum, description="Kind of subject, from its code (GB 32100).")
+# The domain's enums are the GraphQL enums: strawberry.enum registers them in place.
+strawberry.enum(DisclosureEnum, name="Disclosure", description="Disclosure tier (seed 003 附件2 §五.1).")
+strawberry.enum(ConsentScopeEnum, name="ConsentScope", description="What part of a profile a consent opens.")
+strawberry.enum(SubjectKindEnum, name="SubjectKind", description="Kind of subject, from its code (GB 32100).")
+Disclosure = DisclosureEnum
+ConsentScope = ConsentScopeEnum
+SubjectKind = SubjectKindEnum
 
 MARKET_RISK_SCHEME = "henan-market-risk"
 

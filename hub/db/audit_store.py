@@ -64,7 +64,7 @@ def _props(event: AuditEvent) -> dict[str, Any]:
 
 
 def _entry(row: dict[str, Any]) -> AuditEntry:
-    fields = {name: row.get(name) for name in AuditEvent.__dataclass_fields__}
+    fields: dict[str, Any] = {name: row.get(name) for name in AuditEvent.__dataclass_fields__}
     fields["detail"] = fields["detail"] or ""
     fields["at"] = fields["at"] or ""
     return AuditEntry(row["seq"], row["prev_hash"], row["hash"], AuditEvent(**fields))
