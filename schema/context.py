@@ -56,6 +56,13 @@ class HubContext:
             self.accesses[subject_uscc] = access
         return access
 
+    def note_write(self, what: str, subject_uscc: str | None = None, consent_id: str | None = None) -> None:
+        """Every write is audited with who made it (seeds 000 §四.(一), 004 第十八条)."""
+        viewer = self.viewer
+        self.writes.append(AuditEvent(action="write", actor=viewer.label, role=viewer.role.value,
+                                      subject_uscc=subject_uscc, consent_id=consent_id,
+                                      token_id=viewer.token_id, detail=what))
+
     def audit_events(self) -> list[AuditEvent]:
         """Every read above PUBLIC, every refusal, every write of this request."""
         viewer = self.viewer

@@ -7,20 +7,12 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from hub.audit import AuditEvent
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.service import parse_code
 from schema import supervision
 from schema.context import HubContext
 from schema.supervision import DrawType, InspectionPlanType, InspectionResultType
 from schema.types import ConsentScope, ConsentType
-
-
-def _audit_write(context: HubContext, what: str, subject: str | None, consent: str | None) -> None:
-    viewer = context.viewer
-    context.writes.append(AuditEvent(action="write", actor=viewer.label, role=viewer.role.value,
-                                     subject_uscc=subject, consent_id=consent,
-                                     token_id=viewer.token_id, detail=what))
 
 
 @strawberry.type
@@ -37,14 +29,14 @@ class Mutation:
             uscc=code, grantee=grantee, purpose=purpose, expires_at=expires_at,
             scopes=frozenset(ConsentScopeEnum(s) for s in scopes) if scopes else None,
             granted_by=context.viewer)
-        _audit_write(context, f"grantConsent to {consent.grantee}", code, consent.id)
+        context.note_write(f"grantConsent to {consent.grantee}", code, consent.id)
         return consent  # type: ignore[return-value]
 
     @strawberry.mutation(description="Revoke an authorization; takes effect at once.")
     async def revoke_consent(self, info: Info, id: strawberry.ID) -> ConsentType:
         context: HubContext = info.context
         consent = await context.hub.revoke_consent(str(id))
-        _audit_write(context, "revokeConsent", consent.subject_uscc, consent.id)
+        context.note_write("revokeConsent", consent.subject_uscc, consent.id)
         return consent  # type: ignore[return-value]
 
     create_inspection_plan: InspectionPlanType = strawberry.mutation(

@@ -14,7 +14,6 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from hub.audit import AuditEvent
 from hub.inspections import PlanRequest
 from hub.models import SubjectProfile
 from hub.supervision.measures import MeasureInForce, measures_in_force
@@ -178,12 +177,6 @@ class InspectionPlanInput:
     ungraded_as: str | None = None
 
 
-def _audit(info: Info, what: str, subject: str | None = None) -> None:
-    viewer = info.context.viewer
-    info.context.writes.append(AuditEvent(action="write", actor=viewer.label, role=viewer.role.value,
-                                          subject_uscc=subject, token_id=viewer.token_id, detail=what))
-
-
 async def create_inspection_plan(info: Info, plan: InspectionPlanInput) -> InspectionPlanType:
     request = PlanRequest(
         department=plan.department, name=plan.name, scheme=plan.scheme, region=plan.region,
@@ -191,38 +184,38 @@ async def create_inspection_plan(info: Info, plan: InspectionPlanInput) -> Inspe
         ratios={r.grade: r.minimum_percent for r in plan.ratios} if plan.ratios is not None else None,
         inspectors_per_target=plan.inspectors_per_target, ungraded_as=plan.ungraded_as)
     created = await info.context.hub.inspections.create_plan(request, info.context.viewer.label)
-    _audit(info, f"createInspectionPlan {created['id']}")
+    info.context.note_write(f"createInspectionPlan {created['id']}")
     return created  # type: ignore[return-value]
 
 
 async def set_inspectors(info: Info, department: str, inspectors: list[InspectorInput]) -> int:
     count = await info.context.hub.inspections.set_inspectors(
         department, [{"id": i.id, "name": i.name, "conflicts": i.conflicts} for i in inspectors])
-    _audit(info, f"setInspectors {department}: {count}")
+    info.context.note_write(f"setInspectors {department}: {count}")
     return count  # type: ignore[no-any-return]
 
 
 async def commit_draw(info: Info, plan_id: strawberry.ID) -> DrawType:
     row = await info.context.hub.inspections.commit(str(plan_id))
-    _audit(info, f"commitDraw {row['id']}")
+    info.context.note_write(f"commitDraw {row['id']}")
     return row  # type: ignore[no-any-return]
 
 
 async def freeze_draw(info: Info, id: strawberry.ID) -> DrawType:
     row = await info.context.hub.inspections.freeze(str(id))
-    _audit(info, f"freezeDraw {id}")
+    info.context.note_write(f"freezeDraw {id}")
     return row  # type: ignore[no-any-return]
 
 
 async def reveal_draw(info: Info, id: strawberry.ID) -> DrawType:
     row = await info.context.hub.inspections.reveal(str(id))
-    _audit(info, f"revealDraw {id}")
+    info.context.note_write(f"revealDraw {id}")
     return row  # type: ignore[no-any-return]
 
 
 async def record_inspection_result(info: Info, draw_id: strawberry.ID, uscc: str, result: str,
                                    notes: str = "") -> InspectionResultType:
     row = await info.context.hub.record_inspection_result(str(draw_id), uscc, result, notes)
-    _audit(info, f"recordInspectionResult {draw_id}: {result}", subject=row["uscc"])
+    info.context.note_write(f"recordInspectionResult {draw_id}: {result}", row["uscc"])
     return InspectionResultType(uscc=row["uscc"], name=row["name"], result=row["result"], notes=row.get("notes"),
                                 result_at=row["result_at"])
