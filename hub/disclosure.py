@@ -147,7 +147,7 @@ class Access:
         """The item rule: its tier, its consent scope, and (outside government) its publicity.
 
         Records stop being published when their publicity window ends (发改办财金〔2019〕527号;
-        NDRC Order 58) or when they are repaired or withdrawn; INTERNAL viewers keep seeing them.
+        the NDRC 2025 credit-repair measures, hub.rights.publicity) or when they are repaired or withdrawn; INTERNAL viewers keep seeing them.
         """
         if not self.allows(Requirement(item.disclosure, item.consent_scope)):
             return False

@@ -127,6 +127,7 @@ class CreditRecord:
     content: str | None = None
     amount_wan_yuan: float | None = None
     kept: bool | None = None  # commitments: whether the commitment was kept
+    under_objection: bool = False  # a pending 异议 contests it (shown in every tier)
 
     @property
     def consent_scope(self) -> ConsentScope:
@@ -154,6 +155,7 @@ class Evaluation:
     explanation: str | None = None  # JSON: the contributions and overrides that produced it
     superseded_at: datetime | None = None  # set when a newer evaluation of the scheme replaced it
     previous_grade: str | None = None
+    under_objection: bool = False
 
     @property
     def consent_scope(self) -> ConsentScope:

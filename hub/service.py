@@ -26,6 +26,10 @@ from hub.inspections import Inspections
 from hub.models import Consent, RecordStatus, SubjectProfile
 from hub.personal_data import PersonalDataVault
 from hub.reevaluation import Reevaluator, RunSummary
+from hub.rights.calendar import WorkingCalendar
+from hub.rights.objections import Objections
+from hub.rights.publicity import default_policy, load_policies
+from hub.rights.repair import CreditRepair
 from hub.settings import Settings
 from hub.supervision.measures import MeasuresRegistry
 
@@ -70,6 +74,11 @@ class CreditHub:
         self.reevaluator = Reevaluator(gateway, self.schemes, self.models)
         self.measures = MeasuresRegistry(self.schemes, settings.measures_dir)
         self.inspections = Inspections(gateway, self.schemes, self.measures, self.vault)
+        self.calendar = WorkingCalendar(settings.calendar_file)
+        policies = load_policies()
+        self.publicity = policies[settings.publicity_policy] if settings.publicity_policy else default_policy()
+        self.objections = Objections(gateway, self.calendar, self.reevaluator.subjects)
+        self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
 
     # --- lifecycle -------------------------------------------------------------------------

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     schemes_dir: Path | None = Field(default=None, alias="HUB_SCHEMES_DIR")
     models_dir: Path | None = Field(default=None, alias="HUB_MODELS_DIR")
     measures_dir: Path | None = Field(default=None, alias="HUB_MEASURES_DIR")
+    calendar_file: Path | None = Field(default=None, alias="HUB_CALENDAR_FILE")
+    publicity_policy: str | None = Field(default=None, alias="HUB_PUBLICITY_POLICY")
 
     @field_validator("port")
     @classmethod

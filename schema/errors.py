@@ -19,6 +19,8 @@ from hub.codes import InvalidCode
 from hub.db.gateway import DatabaseUnavailable
 from hub.grading.schemes import GradingError, UnknownScheme
 from hub.inspections import InspectionError
+from hub.rights.objections import ObjectionError
+from hub.rights.repair import RepairError
 from hub.service import InvalidInput, NotFound
 from hub.supervision.draw import DrawError
 from hub.supervision.measures import MeasuresError
@@ -47,6 +49,8 @@ _KNOWN: tuple[tuple[type[BaseException], ErrorCode], ...] = (
     (UnknownScheme, ErrorCode.NOT_FOUND),
     (GradingError, ErrorCode.BAD_USER_INPUT),
     (InspectionError, ErrorCode.BAD_USER_INPUT),
+    (ObjectionError, ErrorCode.BAD_USER_INPUT),
+    (RepairError, ErrorCode.BAD_USER_INPUT),
     (DrawError, ErrorCode.BAD_USER_INPUT),
     (MeasuresError, ErrorCode.BAD_USER_INPUT),
     (InvalidCode, ErrorCode.BAD_USER_INPUT),

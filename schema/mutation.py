@@ -9,8 +9,9 @@ from strawberry.types import Info
 
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.service import parse_code
-from schema import supervision
+from schema import rights, supervision
 from schema.context import HubContext
+from schema.rights import ObjectionType, RepairType
 from schema.supervision import DrawType, InspectionPlanType, InspectionResultType
 from schema.types import ConsentScope, ConsentType
 
@@ -51,3 +52,13 @@ class Mutation:
         resolver=supervision.reveal_draw, description="Step 3: reveal the seed, draw targets and inspectors.")
     record_inspection_result: InspectionResultType = strawberry.mutation(
         resolver=supervision.record_inspection_result, description="Step 4: a target's result (一公开).")
+    file_objection: ObjectionType = strawberry.mutation(
+        resolver=rights.file_objection, description="File an objection (异议) on the subject's behalf.")
+    resolve_objection: ObjectionType = strawberry.mutation(
+        resolver=rights.resolve_objection, description="Uphold (the item is withdrawn, the subject re-graded) "
+        "or reject an objection, with reasons.")
+    apply_for_credit_repair: RepairType = strawberry.mutation(
+        resolver=rights.apply_for_credit_repair, description="Apply for credit repair (信用修复); free of charge.")
+    decide_credit_repair: RepairType = strawberry.mutation(
+        resolver=rights.decide_credit_repair, description="Approve (the record is repaired, the subject "
+        "re-graded, the platform above told) or reject an application.")

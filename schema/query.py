@@ -14,6 +14,7 @@ from strawberry.types.nodes import Selection
 from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import ProfilePart
 from hub.models import SubjectProfile
+from schema import rights
 from schema.errors import bad_input
 from schema.grading import (
     ClassificationType,
@@ -23,6 +24,7 @@ from schema.grading import (
     grading_schemes,
     review_flags,
 )
+from schema.rights import ObjectionType, OutboxEntryType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
 from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
 
@@ -80,6 +82,12 @@ class Query:
         resolver=inspection_plans, description="双随机 inspection plans. INTERNAL only.")
     draws: list[DrawType] = strawberry.field(
         resolver=draws, description="Draws with their published inputs, digests and results (一公开).")
+    objections: list[ObjectionType] = strawberry.field(
+        resolver=rights.objections, description="Objections by status (default PENDING). INTERNAL only.")
+    overdue_objections: list[ObjectionType] = strawberry.field(
+        resolver=rights.overdue_objections, description="Pending objections past their due date. INTERNAL only.")
+    outbox: list[OutboxEntryType] = strawberry.field(
+        resolver=rights.outbox, description="Changes not yet delivered to the platform above. INTERNAL only.")
     review_flags: list[ReviewFlagType] = strawberry.field(
         resolver=review_flags, description="Open grade-discrepancy flags. INTERNAL only.")
 

@@ -53,6 +53,8 @@ from schema.errors import forbidden
 
 _WRITERS = frozenset({Role.ADMIN, Role.PLATFORM})
 _SUPERVISORS = frozenset({Role.AGENCY, Role.ADMIN})
+# A subject acts through the platform or an agency (SPEC 2.5); the credit office may file for it too.
+_ON_BEHALF = frozenset({Role.PLATFORM, Role.AGENCY, Role.ADMIN})
 _SUPERVISION = Requirement(Disclosure.PUBLIC, roles=_SUPERVISORS)
 
 # (GraphQL type, field) → what the field asks of its viewer. Unknown keys fail at start-up.
@@ -79,6 +81,13 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "freezeDraw"): _SUPERVISION,
     ("Mutation", "revealDraw"): _SUPERVISION,
     ("Mutation", "recordInspectionResult"): _SUPERVISION,
+    ("Query", "objections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
+    ("Query", "overdueObjections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
+    ("Query", "outbox"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
+    ("Mutation", "fileObjection"): Requirement(Disclosure.PUBLIC, roles=_ON_BEHALF),
+    ("Mutation", "resolveObjection"): _SUPERVISION,
+    ("Mutation", "applyForCreditRepair"): Requirement(Disclosure.PUBLIC, roles=_ON_BEHALF),
+    ("Mutation", "decideCreditRepair"): _SUPERVISION,
     ("Mutation", "grantConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
     ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
 }

@@ -61,6 +61,7 @@ class RecordType:
     content: str | None
     amount_wan_yuan: float | None
     kept: bool | None = strawberry.field(description="Commitments: whether it was kept.")
+    under_objection: bool = strawberry.field(description="A pending objection (异议) contests it.")
     decided_on: date | None
     publicity_ends_on: date | None = strawberry.field(
         description="Last day PUBLIC viewers see it (penalties' publicity window).")
@@ -96,6 +97,7 @@ class EvaluationType:
     evaluator: str | None
 
     previous_grade: str | None = strawberry.field(description="The grade this one replaced.")
+    under_objection: bool = strawberry.field(description="A pending objection (异议) contests it.")
     superseded_at: datetime | None
 
     @strawberry.field(description="True while within its validity and not replaced by a newer one.")

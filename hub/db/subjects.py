@@ -49,12 +49,14 @@ CALL (s) {
 CALL (s) {
   OPTIONAL MATCH (s)<-[:ABOUT]-(r:Record) WHERE $with_records
   WITH r ORDER BY r.decided_on DESC
-  RETURN collect(r { .* }) AS records
+  RETURN collect(r { .*, under_objection: EXISTS { (r)<-[:CONTESTS]-(:Objection {status: 'PENDING'}) } })
+         AS records
 }
 CALL (s) {
   OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation) WHERE $with_evaluations
   WITH e ORDER BY e.evaluated_at DESC
-  RETURN collect(e { .* }) AS evaluations
+  RETURN collect(e { .*, under_objection: EXISTS { (e)<-[:CONTESTS]-(:Objection {status: 'PENDING'}) } })
+         AS evaluations
 }
 CALL (s) {
   OPTIONAL MATCH (s)<-[:GIVEN_BY]-(c:Consent) WHERE $grantee IS NOT NULL AND c.grantee = $grantee
@@ -144,6 +146,7 @@ def record_from_row(row: Mapping[str, Any], uscc: str) -> CreditRecord:
         publicity_ends_on=native(row.get("publicity_ends_on")),
         document_number=row.get("document_number"), content=row.get("content"),
         amount_wan_yuan=row.get("amount_wan_yuan"), kept=row.get("kept"),
+        under_objection=bool(row.get("under_objection")),
     )
 
 
@@ -154,4 +157,5 @@ def evaluation_from_row(row: Mapping[str, Any], uscc: str) -> Evaluation:
         evaluated_at=native(row["evaluated_at"]), valid_until=native(row.get("valid_until")),
         evaluator=row.get("evaluator"), explanation=row.get("explanation"),
         superseded_at=native(row.get("superseded_at")), previous_grade=row.get("previous_grade"),
+        under_objection=bool(row.get("under_objection")),
     )

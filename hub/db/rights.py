@@ -1,0 +1,107 @@
+"""Cypher for subjects' rights: objections (异议), credit repair applications (信用修复), the outbox.
+
+  (:Objection)-[:CONTESTS]->(:Record|:Evaluation)     (:Objection)-[:BY_SUBJECT]->(:Subject)
+  (:RepairApplication)-[:REPAIRS]->(:Record)          (:OutboxEntry) — changes owed to the platform above
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from neo4j import AsyncManagedTransaction
+
+from hub.db.gateway import Neo4jGateway, native
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: native(value) for key, value in row.items()}
+
+
+async def contested_item(gateway: Neo4jGateway, item_id: str) -> dict[str, Any] | None:
+    """A record or an evaluation by id, with its subject and the department it is routed to."""
+    rows = await gateway.run(
+        """
+        MATCH (item)-[:ABOUT|OF]->(s:Subject) WHERE (item:Record OR item:Evaluation) AND item.id = $id
+        RETURN item.id AS id, CASE WHEN item:Record THEN 'RECORD' ELSE 'EVALUATION' END AS kind,
+               s.uscc AS subject_uscc, coalesce(item.issuing_department, item.evaluator) AS department,
+               item.status AS status, item.kind AS record_kind, item.severity AS severity,
+               item.decided_on AS decided_on, item.scheme AS scheme
+        """, {"id": item_id})
+    return _plain(rows[0]) if rows else None
+
+
+async def create_objection(gateway: Neo4jGateway, objection: dict[str, Any]) -> None:
+    await gateway.run(
+        """
+        MATCH (item) WHERE (item:Record OR item:Evaluation) AND item.id = $o.target_id
+        MATCH (s:Subject {uscc: $o.subject_uscc})
+        CREATE (o:Objection) SET o = $o
+        CREATE (o)-[:CONTESTS]->(item), (o)-[:BY_SUBJECT]->(s)
+        """, {"o": objection}, write=True)
+
+
+async def get_objection(gateway: Neo4jGateway, objection_id: str) -> dict[str, Any] | None:
+    rows = await gateway.run("MATCH (o:Objection {id: $id}) RETURN o { .* } AS o", {"id": objection_id})
+    return _plain(rows[0]["o"]) if rows else None
+
+
+async def resolve_objection(gateway: Neo4jGateway, objection_id: str, changes: dict[str, Any],
+                            withdraw_record: bool) -> None:
+    """Close the objection; an upheld objection against a record withdraws the record, in one transaction."""
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        await tx.run("MATCH (o:Objection {id: $id}) SET o += $changes", id=objection_id, changes=changes)
+        if withdraw_record:
+            await tx.run("MATCH (:Objection {id: $id})-[:CONTESTS]->(r:Record) "
+                         "SET r.status = 'WITHDRAWN', r.status_changed_at = datetime()", id=objection_id)
+
+    await gateway.write(work)
+
+
+async def objections(gateway: Neo4jGateway, *, status: str | None = None, due_before: date | None = None,
+                     limit: int = 500) -> list[dict[str, Any]]:
+    where = ["true"]
+    if status is not None:
+        where.append("o.status = $status")
+    if due_before is not None:
+        where.append("o.due_on < $due_before")
+    rows = await gateway.run(
+        "MATCH (o:Objection) WHERE " + " AND ".join(where) +
+        " RETURN o { .* } AS o ORDER BY o.due_on, o.id LIMIT $limit",
+        {"status": status, "due_before": due_before, "limit": limit})
+    return [_plain(row["o"]) for row in rows]
+
+
+async def create_repair(gateway: Neo4jGateway, application: dict[str, Any]) -> None:
+    await gateway.run(
+        "MATCH (r:Record {id: $a.record_id}) CREATE (a:RepairApplication) SET a = $a CREATE (a)-[:REPAIRS]->(r)",
+        {"a": application}, write=True)
+
+
+async def get_repair(gateway: Neo4jGateway, application_id: str) -> dict[str, Any] | None:
+    rows = await gateway.run("MATCH (a:RepairApplication {id: $id}) RETURN a { .* } AS a", {"id": application_id})
+    return _plain(rows[0]["a"]) if rows else None
+
+
+async def decide_repair(gateway: Neo4jGateway, application_id: str, changes: dict[str, Any],
+                        outbox: dict[str, Any] | None) -> None:
+    """Decide an application; an approval marks the record repaired and queues the change for the
+    platform above (seed 000 §四.(三): "上报省公共信用信息平台"), all in one transaction."""
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        await tx.run("MATCH (a:RepairApplication {id: $id}) SET a += $changes", id=application_id, changes=changes)
+        if outbox is not None:
+            await tx.run("MATCH (:RepairApplication {id: $id})-[:REPAIRS]->(r:Record) "
+                         "SET r.status = 'REPAIRED', r.status_changed_at = datetime(), r.repaired_on = $on",
+                         id=application_id, on=changes["decided_at"].date())
+            await tx.run("CREATE (e:OutboxEntry) SET e = $entry", entry=outbox)
+
+    await gateway.write(work)
+
+
+async def outbox(gateway: Neo4jGateway, *, undelivered_only: bool = True) -> list[dict[str, Any]]:
+    where = "WHERE e.delivered_at IS NULL " if undelivered_only else ""
+    rows = await gateway.run("MATCH (e:OutboxEntry) " + where + "RETURN e { .* } AS e ORDER BY e.created_at")
+    return [_plain(row["e"]) for row in rows]
+

@@ -1,0 +1,1 @@
+"""Subjects' rights: objections, credit repair, publicity windows."""

@@ -1,0 +1,79 @@
+"""信用修复 — credit repair of corrected dishonest behaviour.
+
+A subject applies after correcting the behaviour; eligibility follows the publicity policy (the
+minimum publicity period must have passed — hub.rights.publicity, by default the NDRC 2025 credit-repair measures). Approval marks the record
+repaired: it stops being published, no longer counts in any evaluation (seed 002 §三.(五).2
+"不再纳入评价依据"), the subject is re-graded so its measures follow, and the change is queued for the
+platforms above (seed 000 §四.(三) "上报省公共信用信息平台"). Repair is free of charge (seed 004
+§二.(五) "不得以任何形式向申请信用修复的主体收取费用"): there is no fee anywhere in this workflow.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from hub import clock
+from hub.db import rights as store
+from hub.db.gateway import Neo4jGateway
+from hub.db.subjects import record_from_row
+from hub.rights.publicity import PublicityPolicy, repair_eligibility
+
+Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
+
+
+class RepairError(ValueError):
+    """A repair request that cannot be taken; the message says why."""
+
+
+class CreditRepair:
+    def __init__(self, gateway: Neo4jGateway, policy: PublicityPolicy, regrade: Regrade,
+                 platform_id: str) -> None:
+        self.gateway = gateway
+        self.policy = policy
+        self.regrade = regrade
+        self.platform_id = platform_id
+
+    async def apply(self, record_id: str, statement: str, filed_by: str) -> dict[str, Any]:
+        if not statement.strip():
+            raise RepairError("an application must say how the behaviour was corrected (statement)")
+        record = await self._record(record_id)
+        eligibility = repair_eligibility(record, clock.today(), self.policy)
+        if not eligibility.eligible:
+            raise RepairError(f"record {record_id} cannot be repaired now: {eligibility.reason}")
+        application = {"id": f"repair-{uuid.uuid4().hex[:12]}", "record_id": record_id,
+                       "subject_uscc": record.subject_uscc, "statement": statement.strip(), "filed_by": filed_by,
+                       "filed_at": clock.now(), "status": "PENDING", "policy": self.policy.id}
+        await store.create_repair(self.gateway, application)
+        return application
+
+    async def decide(self, application_id: str, approve: bool, reason: str, decided_by: str) -> dict[str, Any]:
+        application = await store.get_repair(self.gateway, application_id)
+        if application is None:
+            raise RepairError(f"no repair application {application_id!r}")
+        if application["status"] != "PENDING":
+            raise RepairError(f"application {application_id} was already {application['status'].lower()}")
+        now = clock.now()
+        changes = {"status": "APPROVED" if approve else "REJECTED", "decided_at": now, "decided_by": decided_by,
+                   "reason": reason.strip()}
+        outbox = None
+        if approve:
+            outbox = {"id": f"outbox-{uuid.uuid4().hex[:12]}", "kind": "RECORD_REPAIRED", "created_at": now,
+                      "origin_platform": self.platform_id, "record_id": application["record_id"],
+                      "subject_uscc": application["subject_uscc"],
+                      "payload": json.dumps({"record_id": application["record_id"], "status": "REPAIRED",
+                                             "repaired_on": now.date().isoformat(),
+                                             "application": application_id}, ensure_ascii=False)}
+        await store.decide_repair(self.gateway, application_id, changes, outbox)
+        if approve:
+            await self.regrade([application["subject_uscc"]], None)
+        return {**application, **changes}
+
+    async def _record(self, record_id: str) -> Any:
+        rows = await self.gateway.run(
+            "MATCH (r:Record {id: $id})-[:ABOUT]->(s:Subject) RETURN r { .* } AS r, s.uscc AS uscc", {"id": record_id})
+        if not rows:
+            raise RepairError(f"no record with id {record_id!r}")
+        return record_from_row(rows[0]["r"], rows[0]["uscc"])

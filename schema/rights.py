@@ -1,0 +1,93 @@
+"""Subjects' rights in GraphQL: objections (异议), credit repair (信用修复), the outbox to platforms above."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from strawberry.types import Info
+
+from hub.rights.objections import Resolution
+
+
+@strawberry.type(name="Objection", description="异议: a subject contests a record or an evaluation.")
+class ObjectionType:
+    id: strawberry.ID
+    target_id: str
+    target_kind: str
+    subject_uscc: str
+    department: str = strawberry.field(description="The department it is routed to (the item's issuer).")
+    reason: str
+    filed_by: str
+    filed_at: datetime
+    due_on: date = strawberry.field(description="7 Chinese working days after receipt (seed 002).")
+    status: str
+    reasons: str | None = strawberry.field(description="The department's reasons for its decision.")
+    resolved_at: datetime | None
+    resolved_late: bool | None
+
+
+@strawberry.type(name="CreditRepairApplication", description="信用修复: free of charge (seed 004).")
+class RepairType:
+    id: strawberry.ID
+    record_id: str
+    subject_uscc: str
+    statement: str
+    filed_by: str
+    filed_at: datetime
+    status: str
+    policy: str = strawberry.field(description="The publicity policy that decided eligibility.")
+    reason: str | None
+    decided_at: datetime | None
+
+
+@strawberry.type(name="OutboxEntry", description="A change owed to the platform above.")
+class OutboxEntryType:
+    id: strawberry.ID
+    kind: str
+    record_id: str | None
+    subject_uscc: str | None
+    origin_platform: str
+    payload: str
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+async def objections(info: Info, status: str | None = "PENDING") -> list[ObjectionType]:
+    from hub.db import rights as store
+
+    return await store.objections(info.context.hub.gateway, status=status)  # type: ignore[return-value]
+
+
+async def overdue_objections(info: Info) -> list[ObjectionType]:
+    return await info.context.hub.objections.overdue()  # type: ignore[no-any-return]
+
+
+async def outbox(info: Info) -> list[OutboxEntryType]:
+    from hub.db import rights as store
+
+    return await store.outbox(info.context.hub.gateway)  # type: ignore[return-value]
+
+
+async def file_objection(info: Info, target_id: strawberry.ID, reason: str) -> ObjectionType:
+    row = await info.context.hub.objections.file(str(target_id), reason, info.context.viewer.label)
+    info.context.note_write(f"fileObjection {row['id']} against {target_id}", row["subject_uscc"])
+    return row  # type: ignore[no-any-return]
+
+
+async def resolve_objection(info: Info, id: strawberry.ID, upheld: bool, reasons: str) -> ObjectionType:
+    row = await info.context.hub.objections.resolve(str(id), Resolution(upheld, reasons), info.context.viewer.label)
+    info.context.note_write(f"resolveObjection {id}: {row['status']}", row["subject_uscc"])
+    return row  # type: ignore[no-any-return]
+
+
+async def apply_for_credit_repair(info: Info, record_id: strawberry.ID, statement: str) -> RepairType:
+    row = await info.context.hub.repair.apply(str(record_id), statement, info.context.viewer.label)
+    info.context.note_write(f"applyForCreditRepair {row['id']} for {record_id}", row["subject_uscc"])
+    return row  # type: ignore[no-any-return]
+
+
+async def decide_credit_repair(info: Info, id: strawberry.ID, approve: bool, reason: str = "") -> RepairType:
+    row = await info.context.hub.repair.decide(str(id), approve, reason, info.context.viewer.label)
+    info.context.note_write(f"decideCreditRepair {id}: {row['status']}", row["subject_uscc"])
+    return row  # type: ignore[no-any-return]

@@ -1,0 +1,126 @@
+"""Subjects' rights on the real graph: objections upheld, rejected, overdue; credit repair; the outbox."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.service import CreditHub
+from hub.settings import Settings
+from tests.builders import add_record, add_subject, bearer, uscc
+
+REGION = "410484"
+UPHELD, REJECTED, REPAIRED, TOO_SOON = (uscc(1100 + n, region=REGION) for n in range(4))
+TODAY = date.today()
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def world(hub: CreditHub) -> None:
+    for code in (UPHELD, REJECTED, REPAIRED, TOO_SOON):
+        await add_subject(hub, code)
+        for n in range(3):  # three serious penalties: enough to pull the public grade down
+            decided = TODAY - timedelta(days=400 if code == REPAIRED else 30)
+            await add_record(hub, code, f"{code}-p{n}", kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC",
+                             severity="SERIOUS", decided_on=decided, publicity_ends_on=decided + timedelta(days=1000))
+    await hub.evaluate(["henan-public-credit"], REGION)
+
+
+async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,
+              **variables: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+FILE = "mutation($t: ID!, $r: String!) { fileObjection(targetId: $t, reason: $r) { id dueOn status department } }"
+
+RESOLVE = ("mutation($i: ID!, $u: Boolean!, $r: String!) { "
+           "resolveObjection(id: $i, upheld: $u, reasons: $r) { status } }")
+PROFILE = ('{ subject(uscc: "%s") { records { id underObjection } '
+           'evaluations { scheme grade current explanation { recordIds } } } }')
+
+
+def current_public(body: dict[str, Any]) -> dict[str, Any]:
+    evaluations = body["data"]["subject"]["evaluations"]
+    return next(e for e in evaluations if e["current"] and e["scheme"] == "henan-public-credit")
+
+
+async def test_an_upheld_objection_withdraws_the_record_and_regrades(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
+    platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), bearer(settings, "agency", "县市场监管局")
+    before = await gql(client, PROFILE % UPHELD)
+    filed = (await gql(client, FILE, platform, t=f"{UPHELD}-p0", r="处罚对象错误，非本企业"))["data"]["fileObjection"]
+    assert filed["status"] == "PENDING"
+    assert date.fromisoformat(filed["dueOn"]) == hub.calendar.add_working_days(TODAY, 7)
+
+    during = await gql(client, PROFILE % UPHELD)  # PUBLIC sees it is contested
+    assert {r["id"]: r["underObjection"] for r in during["data"]["subject"]["records"]}[f"{UPHELD}-p0"] is True
+
+    await gql(client, RESOLVE, agency, i=filed["id"], u=True, r="经核查，处罚决定对象登记错误，予以撤回")
+    after = await gql(client, PROFILE % UPHELD)
+    assert f"{UPHELD}-p0" not in {r["id"] for r in after["data"]["subject"]["records"]}
+    cited = {rid for c in current_public(after)["explanation"] for rid in c["recordIds"]}
+    assert f"{UPHELD}-p0" not in cited
+    assert current_public(after)["grade"] != current_public(before)["grade"] or len(cited) < 3
+
+
+async def test_a_rejected_objection_changes_nothing(client: httpx.AsyncClient, settings: Settings) -> None:
+    platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), bearer(settings, "agency", "县市场监管局")
+    before = current_public(await gql(client, PROFILE % REJECTED))
+    filed = (await gql(client, FILE, platform, t=f"{REJECTED}-p0", r="认为处罚过重"))["data"]["fileObjection"]
+    resolved = await gql(client, RESOLVE, agency, i=filed["id"], u=False, r="处罚事实清楚，依据充分")
+    assert resolved["data"]["resolveObjection"]["status"] == "REJECTED"
+    after = await gql(client, PROFILE % REJECTED)
+    assert current_public(after) == before
+    assert {r["id"]: r["underObjection"] for r in after["data"]["subject"]["records"]}[f"{REJECTED}-p0"] is False
+
+
+async def test_overdue_objections_are_listed_for_internal_viewers(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
+    filed = (await gql(client, FILE, bearer(settings, "admin", "郏县信用办"), t=f"{REJECTED}-p1",
+                       r="记录重复"))["data"]["fileObjection"]
+    await hub.gateway.run("MATCH (o:Objection {id: $id}) SET o.due_on = $past",
+                          {"id": filed["id"], "past": TODAY - timedelta(days=1)}, write=True)
+    overdue = await gql(client, "{ overdueObjections { id dueOn } }", bearer(settings, "agency", "县市场监管局"))
+    assert filed["id"] in {o["id"] for o in overdue["data"]["overdueObjections"]}
+    refused = await gql(client, "{ overdueObjections { id } }")
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_repaired_penalty_leaves_public_views_and_is_queued_upwards(
+        client: httpx.AsyncClient, settings: Settings) -> None:
+    platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), bearer(settings, "agency", "县市场监管局")
+    apply = 'mutation($r: ID!) { applyForCreditRepair(recordId: $r, statement: "已整改并缴清罚款") { id status } }'
+    applied = (await gql(client, apply, platform, r=f"{REPAIRED}-p0"))["data"]["applyForCreditRepair"]
+    decided = await gql(client, """mutation($i: ID!) { decideCreditRepair(id: $i, approve: true, reason: "符合修复条件")
+        { status } }""", agency, i=applied["id"])
+    assert decided["data"]["decideCreditRepair"]["status"] == "APPROVED"
+
+    after = await gql(client, PROFILE % REPAIRED)
+    assert f"{REPAIRED}-p0" not in {r["id"] for r in after["data"]["subject"]["records"]}
+    assert f"{REPAIRED}-p0" not in {rid for c in current_public(after)["explanation"] for rid in c["recordIds"]}
+    internal = await gql(client, PROFILE % REPAIRED, agency)
+    assert f"{REPAIRED}-p0" in {r["id"] for r in internal["data"]["subject"]["records"]}
+
+    outbox = await gql(client, "{ outbox { kind recordId payload } }", agency)
+    entry = next(e for e in outbox["data"]["outbox"] if e["recordId"] == f"{REPAIRED}-p0")
+    assert entry["kind"] == "RECORD_REPAIRED" and json.loads(entry["payload"])["status"] == "REPAIRED"
+
+
+async def test_repair_before_the_minimum_publicity_period_is_refused(client: httpx.AsyncClient,
+                                                                      settings: Settings) -> None:
+    apply = """mutation($r: ID!) { applyForCreditRepair(recordId: $r, statement: "已整改") { id } }"""
+    body = await gql(client, apply, bearer(settings, "platform", "郏县公共信用信息平台"), r=f"{TOO_SOON}-p0")
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "cannot be repaired now" in error["message"]
+
+
+async def test_repair_never_asks_for_a_fee(client: httpx.AsyncClient, settings: Settings) -> None:
+    body = await gql(client, '{ __type(name: "CreditRepairApplication") { fields { name } } }',
+                     bearer(settings, "admin", "郏县信用办"))
+    names = {f["name"].lower() for f in body["data"]["__type"]["fields"]}
+    assert names and not {n for n in names if "fee" in n or "charge" in n or "payment" in n}
