@@ -33,7 +33,8 @@ CHUNK = 2000  # rows per progress step in load()
 
 # ---- penalty publicity (SPEC §2.4) --------------------------------------------------------------
 # How long a penalty stays published, in months from the decision (the maximum each rule allows):
-#   发改办财金〔2019〕527号 and the NDRC 2025 credit-repair measures (hub.rights.publicity): 一般 at most 1 year, 严重 at most 3 years;
+#   发改办财金〔2019〕527号 and the NDRC 2025 credit-repair measures (hub.rights.publicity):
+#   一般 at most 1 year, 严重 at most 3 years;
 #   SAMR Order No. 107 (2025): 轻微 not published or ending after 3 months.
 PUBLICITY_MONTHS = {Severity.MINOR: 3, Severity.GENERAL: 12, Severity.SERIOUS: 36}
 # The least time before repair may end publicity: the NDRC 2025 measures — general 3 months, serious 1 year.

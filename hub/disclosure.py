@@ -146,8 +146,9 @@ class Access:
     def may_see(self, item: DisclosedItem) -> bool:
         """The item rule: its tier, its consent scope, and (outside government) its publicity.
 
-        Records stop being published when their publicity window ends (发改办财金〔2019〕527号;
-        the NDRC 2025 credit-repair measures, hub.rights.publicity) or when they are repaired or withdrawn; INTERNAL viewers keep seeing them.
+        Records stop being published when their publicity window ends (发改办财金〔2019〕527号; the
+        NDRC 2025 credit-repair measures, hub.rights.publicity) or when they are repaired or
+        withdrawn; INTERNAL viewers keep seeing them.
         """
         if not self.allows(Requirement(item.disclosure, item.consent_scope)):
             return False
