@@ -1,11 +1,12 @@
 """信用修复 — credit repair of corrected dishonest behaviour.
 
-A subject applies after correcting the behaviour; eligibility follows the publicity policy (the
-minimum publicity period must have passed — hub.rights.publicity, by default the NDRC 2025
-credit-repair measures). Approval marks the record repaired: it stops being published, no longer
-counts in any evaluation (seed 002 §三.(五).2 "不再纳入评价依据"), the subject is re-graded so its measures follow, and the change is queued for the
-platforms above (seed 000 §四.(三) "上报省公共信用信息平台"). Repair is free of charge (seed 004
-§二.(五) "不得以任何形式向申请信用修复的主体收取费用"): there is no fee anywhere in this workflow.
+A subject applies after correcting the behaviour; eligibility follows the publicity policy: the
+minimum publicity period must have passed (hub.rights.publicity; by default the NDRC 2025
+credit-repair measures). Approval marks the record repaired: it stops being published and no
+longer counts in any evaluation (seed 002 §三.(五).2 "不再纳入评价依据"), the subject is re-graded
+so its measures follow, and the change is queued for the platforms above (seed 000 §四.(三)
+"上报省公共信用信息平台"). Repair is free of charge (seed 004 §二.(五)
+"不得以任何形式向申请信用修复的主体收取费用"): there is no fee anywhere in this workflow.
 """
 
 from __future__ import annotations
