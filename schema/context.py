@@ -9,10 +9,12 @@ from datetime import date, datetime
 from strawberry.dataloader import DataLoader
 
 from hub.audit import AuditEvent
+from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import ProfilePart
 from hub.disclosure import Access, Tier, Viewer
 from hub.models import Consent, SubjectProfile
 from hub.service import CreditHub
+from schema.errors import bad_input
 
 ProfileKey = tuple[str, frozenset[ProfilePart]]
 
@@ -42,6 +44,15 @@ class HubContext:
     def remember(self, profile: SubjectProfile) -> None:
         """Keep the viewer's consents from this subject; the tier mechanism reads them."""
         self.consents[profile.subject.uscc] = profile.consents
+
+    async def access_for_code(self, uscc: str) -> Access:
+        """The access to a subject named by a root field's argument, its consents loaded first."""
+        try:
+            code = parse_uscc(uscc).value
+        except InvalidCode as exc:
+            raise bad_input(str(exc)) from None
+        await self.profiles.load((code, frozenset()))
+        return self.access_for(code)
 
     def access_for(self, subject_uscc: str | None) -> Access:
         access = self.accesses.get(subject_uscc)

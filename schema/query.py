@@ -24,6 +24,7 @@ from schema.grading import (
     grading_schemes,
     review_flags,
 )
+from schema.report import CreditReportType, credit_report
 from schema.rights import ObjectionType, OutboxEntryType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
 from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
@@ -78,6 +79,9 @@ class Query:
         resolver=grading_schemes, description="Every grading scheme this hub knows, with its grades.")
     classify: ClassificationType = strawberry.field(
         resolver=classify_score, description="Grade a score (and override flags) under a scheme.")
+    credit_report: CreditReportType | None = strawberry.field(
+        resolver=credit_report, description="The authorized credit report: a bank holding the subject's "
+        "unexpired consent, or INTERNAL viewers. Audited with its consent.")
     inspection_plans: list[InspectionPlanType] = strawberry.field(
         resolver=inspection_plans, description="双随机 inspection plans. INTERNAL only.")
     draws: list[DrawType] = strawberry.field(

@@ -65,6 +65,11 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Subject", "riskClassification"): Requirement(
         Disclosure.INTERNAL,
         reason="seed 004 第六条: SAMR risk classes are shared with government departments only"),
+    ("CreditReport", "legalRepresentative"): Requirement(
+        Disclosure.AUTHORIZED, ConsentScope.LEGAL_REPRESENTATIVE,
+        reason="legal representatives are natural persons (SPEC 2.5)"),
+    ("Query", "creditReport"): Requirement(
+        Disclosure.AUTHORIZED, reason="a credit report is for a bank the subject authorized, or government"),
     ("Person", "idNumber"): Requirement(
         Disclosure.INTERNAL, reason="resident ID numbers are never shown whole outside government"),
     ("Query", "reviewFlags"): Requirement(
@@ -106,6 +111,9 @@ class TierContext:
     def access_for(self, subject_uscc: str | None) -> Any:  # -> hub.disclosure.Access
         raise NotImplementedError
 
+    async def access_for_code(self, uscc: str) -> Any:  # -> hub.disclosure.Access
+        raise NotImplementedError
+
 
 def install(schema: GraphQLSchema) -> None:
     """Wrap every guarded field's resolver and the introspection of fields. Call once."""
@@ -127,8 +135,22 @@ def install(schema: GraphQLSchema) -> None:
 
 def _guard(resolve: Resolver, what: str, rule: Requirement | None, filters: bool,
            returns_list: bool) -> Resolver:
+    async def guarded_by_argument(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+        # A root field about one subject (creditReport): its consents are loaded before the check.
+        context: TierContext = info.context
+        access = await context.access_for_code(args["uscc"])
+        assert rule is not None
+        if not access.allows(rule):
+            access.note_denied(what)
+            raise forbidden(access.refusal(rule, what))
+        access.note_use(Tier.of(rule.disclosure))
+        result = resolve(root, info, **args)
+        return await result if isawaitable(result) else result
+
     def guarded(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
         context: TierContext = info.context
+        if rule is not None and root is None and "uscc" in args:
+            return guarded_by_argument(root, info, **args)
         if rule is not None:
             access = context.access_for(getattr(root, "subject_uscc", None))
             if not access.allows(rule):
