@@ -28,17 +28,14 @@ from hub.db.ingest import Row
 from hub.disclosure import Disclosure
 from hub.models import RecordKind, RecordStatus, Severity, SubjectKind
 from hub.personal_data import PersonalDataVault
+from hub.rights.publicity import add_months, default_policy
 
 CHUNK = 2000  # rows per progress step in load()
 
 # ---- penalty publicity (SPEC §2.4) --------------------------------------------------------------
-# How long a penalty stays published, in months from the decision (the maximum each rule allows):
-#   发改办财金〔2019〕527号 and the NDRC 2025 credit-repair measures (hub.rights.publicity):
-#   一般 at most 1 year, 严重 at most 3 years;
-#   SAMR Order No. 107 (2025): 轻微 not published or ending after 3 months.
-PUBLICITY_MONTHS = {Severity.MINOR: 3, Severity.GENERAL: 12, Severity.SERIOUS: 36}
-# The least time before repair may end publicity: the NDRC 2025 measures — general 3 months, serious 1 year.
-MIN_PUBLICITY_MONTHS = {Severity.MINOR: 0, Severity.GENERAL: 3, Severity.SERIOUS: 12}
+# Publicity windows and the earliest repair come from the hub's policy (hub.rights.publicity: by
+# default the NDRC 2025 credit-repair measures), exactly as for real records.
+PUBLICITY = default_policy()
 # Names stay on a serious-dishonesty list three years (SAMR Order No. 44, 2021, for its list).
 LIST_MONTHS = 36
 
@@ -117,13 +114,6 @@ def resident_id(region: str, birth: date, sequence: int) -> str:
     """GB 11643: region, birth date, 3-digit sequence (odd for men), mod 11-2 check."""
     first17 = f"{region}{birth:%Y%m%d}{sequence:03d}"
     return first17 + resident_id_check_character(first17)
-
-
-def add_months(day: date, months: int) -> date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(day.day, last))
 
 
 def _latest(as_of: date, month: int, day: int) -> date:
@@ -421,8 +411,8 @@ class _Generator:
             low, high = {"MINOR": (0.05, 0.5), "GENERAL": (0.5, 5), "SERIOUS": (5, 50)}[severity.value]
             amount = round(rng.uniform(low, high), 2)
             measure = f"罚款{amount}万元" + ("，没收违法所得" if severity is Severity.SERIOUS else "")
-        ends, status = add_months(day, PUBLICITY_MONTHS[severity]), RecordStatus.ACTIVE
-        earliest = add_months(day, MIN_PUBLICITY_MONTHS[severity])
+        ends, status = PUBLICITY.publicity_ends_on(day, severity), RecordStatus.ACTIVE
+        earliest = PUBLICITY.earliest_repair_on(day, severity)
         if (repairable and severity is not Severity.MINOR and earliest < self.as_of
                 and rng.random() < 0.15):  # 信用修复 after the minimum publicity period
             status = RecordStatus.REPAIRED
