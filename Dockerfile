@@ -1,5 +1,7 @@
 # The hub's image (used by docker-compose.yml). Neo4j runs in its own container there.
 FROM python:3.11-slim
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-droid-fallback \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY hub ./hub

@@ -18,12 +18,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
 
+FONTS := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf
+
 tools:
 	@if [ -z "$$NEO4J_URI" ] && ! (command -v java >/dev/null && command -v mvn >/dev/null); then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing Java 17 and Maven (needed to fetch and run the local Neo4j)…"; \
 	    apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless maven >/dev/null; \
 	  else echo "Java 17 and Maven are needed for the local Neo4j (or set NEO4J_URI)"; exit 1; fi; \
+	fi
+	@for font in $(FONTS); do [ -f "$$font" ] || missing=1; done; \
+	if [ -n "$$missing" ] && [ -z "$$HUB_PDF_FONTS" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing the fonts the PDF credit report embeds (DejaVu, Droid Sans Fallback)…"; \
+	    apt-get install -y -qq fonts-dejavu-core fonts-droid-fallback >/dev/null 2>&1 || \
+	      (apt-get update -qq && apt-get install -y -qq fonts-dejavu-core fonts-droid-fallback >/dev/null); \
+	  else echo "the PDF report needs fonts-dejavu-core and fonts-droid-fallback (or HUB_PDF_FONTS)"; exit 1; fi; \
 	fi
 
 run: install tools

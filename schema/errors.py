@@ -21,6 +21,7 @@ from hub.grading.schemes import GradingError, UnknownScheme
 from hub.inspections import InspectionError
 from hub.rights.objections import ObjectionError
 from hub.rights.repair import RepairError
+from hub.rights.report_pdf import ReportFontMissing
 from hub.service import InvalidInput, NotFound
 from hub.supervision.draw import DrawError
 from hub.supervision.measures import MeasuresError
@@ -51,6 +52,7 @@ _KNOWN: tuple[tuple[type[BaseException], ErrorCode], ...] = (
     (InspectionError, ErrorCode.BAD_USER_INPUT),
     (ObjectionError, ErrorCode.BAD_USER_INPUT),
     (RepairError, ErrorCode.BAD_USER_INPUT),
+    (ReportFontMissing, ErrorCode.INTERNAL_ERROR),
     (DrawError, ErrorCode.BAD_USER_INPUT),
     (MeasuresError, ErrorCode.BAD_USER_INPUT),
     (InvalidCode, ErrorCode.BAD_USER_INPUT),

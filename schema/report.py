@@ -4,6 +4,7 @@ the subject's unexpired consent, or INTERNAL viewers; each report is audited wit
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +13,8 @@ from strawberry.types import Info
 
 from hub.db.subjects import ALL_PARTS
 from hub.models import CreditRecord, Evaluation, Person, RecordKind, SubjectProfile
+from hub.rights.report_pdf import ReportContent, render
+from schema import tiers
 from schema.types import EvaluationType, PersonType, RecordType, SubjectType
 
 
@@ -53,6 +56,21 @@ class CreditReportType:
     def legal_representative(self, root: strawberry.Parent[CreditReport]) -> PersonType | None:
         person: Person | None = root.profile.subject.legal_representative
         return person  # type: ignore[return-value]
+
+    @strawberry.field(description="The report as a PDF (base64) a loan officer can file; it holds only "
+                      "what the viewer may see.")
+    def pdf_base64(self, root: strawberry.Parent[CreditReport], info: Info) -> str:
+        context = info.context
+        profile, uscc = root.profile, root.subject_uscc
+        current = [e for e in profile.evaluations if e.is_current(context.today)]
+        person = profile.subject.legal_representative
+        content = ReportContent(
+            subject=profile.subject, generated_at=root.generated_at, consent_id=root.consent_id,
+            viewer=context.viewer.label, evaluations=tiers.visible(context, current),
+            records=tiers.visible(context, profile.records),
+            legal_representative=person if person and tiers.field_allowed(
+                context, "CreditReport", "legalRepresentative", uscc) else None)
+        return base64.b64encode(render(content)).decode()
 
 
 async def credit_report(info: Info, uscc: str) -> CreditReportType | None:

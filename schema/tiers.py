@@ -192,6 +192,22 @@ def _visible(context: TierContext, item: DisclosedItem) -> bool:
     return True
 
 
+def visible(context: TierContext, items: Iterable[Any]) -> list[Any]:
+    """The item rule, for a resolver that renders items itself (the PDF report)."""
+    return [item for item in items if _visible(context, item)]
+
+
+def field_allowed(context: TierContext, type_name: str, field_name: str, subject_uscc: str) -> bool:
+    """A field rule, for a resolver that renders the field itself; refusals are audited as usual."""
+    rule = FIELD_RULES[(type_name, field_name)]
+    access = context.access_for(subject_uscc)
+    if not access.allows(rule):
+        access.note_denied(f"{type_name}.{field_name}")
+        return False
+    access.note_use(Tier.of(rule.disclosure))
+    return True
+
+
 def _hide_unreachable_fields_from_introspection() -> None:
     """``__Type.fields`` lists only the fields this request's viewer could ever be given."""
     type_ = introspection_types["__Type"]

@@ -80,3 +80,26 @@ async def test_a_malformed_code_is_a_clear_error(client: httpx.AsyncClient, sett
     body = await report(client, bearer(settings, "bank", BANK), code="91410485")
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "has 8 characters" in body["errors"][0]["message"]
+
+
+async def test_the_pdf_reads_back_with_only_what_the_bank_may_see(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
+    import base64
+    import io
+
+    from pypdf import PdfReader
+
+    now = datetime.now(UTC)
+    await consents.create_consent(hub.gateway, Consent(
+        id="consent-report-pdf", subject_uscc=SUBJECT, grantee="报告PDF银行", purpose="信易贷 loan review",
+        granted_at=now, expires_at=now + timedelta(days=30), scopes=frozenset(ConsentScope)))
+    response = await client.post("/graphql", headers=bearer(settings, "bank", "报告PDF银行"), json={
+        "query": "query($u: String!) { creditReport(uscc: $u) { pdfBase64 } }", "variables": {"u": SUBJECT}})
+    pdf = base64.b64decode(response.json()["data"]["creditReport"]["pdfBase64"])
+    assert pdf.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "信用报告" in text and SUBJECT in text and "王五" in text
+    assert "consent-report-pdf" in text  # the authorization it was issued under
+    assert "henan-public-credit" in text and "henan-market-risk" not in text  # risk classes are INTERNAL
+    assert resident_id(1200) not in text and resident_id(1200)[:6] in text
+    assert "COMPLAINT" not in text and "CONTRACT_PERFORMANCE" in text
