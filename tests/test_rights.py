@@ -20,7 +20,11 @@ TODAY = date.today()
 
 @pytest.fixture(scope="module", autouse=True)
 async def world(hub: CreditHub) -> None:
-    for code in (UPHELD, REJECTED, REPAIRED, TOO_SOON):
+    # A serious-dishonesty listing forces 差 (seed 000 §二.(三)); an objection will contest it.
+    await add_subject(hub, UPHELD)
+    await add_record(hub, UPHELD, f"{UPHELD}-listed", kind="SERIOUS_DISHONESTY_LIST", disclosure="PUBLIC",
+                     decided_on=TODAY - timedelta(days=20), publicity_ends_on=TODAY + timedelta(days=700))
+    for code in (REJECTED, REPAIRED, TOO_SOON):
         await add_subject(hub, code)
         for n in range(3):  # three serious penalties: enough to pull the public grade down
             decided = TODAY - timedelta(days=400 if code == REPAIRED else 30)
@@ -49,23 +53,33 @@ def current_public(body: dict[str, Any]) -> dict[str, Any]:
     return next(e for e in evaluations if e["current"] and e["scheme"] == "henan-public-credit")
 
 
-async def test_an_upheld_objection_withdraws_the_record_and_regrades(
+MEASURES = '{ subject(uscc: "%s") { measures { scheme grade name } } }'
+
+
+async def test_an_upheld_objection_changes_the_grade_and_the_measures(
         client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
     platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), bearer(settings, "agency", "县市场监管局")
     before = await gql(client, PROFILE % UPHELD)
-    filed = (await gql(client, FILE, platform, t=f"{UPHELD}-p0", r="处罚对象错误，非本企业"))["data"]["fileObjection"]
+    assert current_public(before)["grade"] == "差"
+    measures_before = (await gql(client, MEASURES % UPHELD, agency))["data"]["subject"]["measures"]
+    assert {m["grade"] for m in measures_before if m["scheme"] == "henan-public-credit"} == {"差"}
+    filed = (await gql(client, FILE, platform, t=f"{UPHELD}-listed", r="列入严重失信名单的主体登记错误，非本企业"))[
+        "data"]["fileObjection"]
     assert filed["status"] == "PENDING"
     assert date.fromisoformat(filed["dueOn"]) == hub.calendar.add_working_days(TODAY, 7)
 
     during = await gql(client, PROFILE % UPHELD)  # PUBLIC sees it is contested
-    assert {r["id"]: r["underObjection"] for r in during["data"]["subject"]["records"]}[f"{UPHELD}-p0"] is True
+    assert {r["id"]: r["underObjection"] for r in during["data"]["subject"]["records"]}[f"{UPHELD}-listed"] is True
 
-    await gql(client, RESOLVE, agency, i=filed["id"], u=True, r="经核查，处罚决定对象登记错误，予以撤回")
+    await gql(client, RESOLVE, agency, i=filed["id"], u=True, r="经核查，名单主体登记错误，予以撤回")
     after = await gql(client, PROFILE % UPHELD)
-    assert f"{UPHELD}-p0" not in {r["id"] for r in after["data"]["subject"]["records"]}
+    assert f"{UPHELD}-listed" not in {r["id"] for r in after["data"]["subject"]["records"]}
     cited = {rid for c in current_public(after)["explanation"] for rid in c["recordIds"]}
-    assert f"{UPHELD}-p0" not in cited
-    assert current_public(after)["grade"] != current_public(before)["grade"] or len(cited) < 3
+    assert f"{UPHELD}-listed" not in cited
+    new_grade = current_public(after)["grade"]
+    assert new_grade != "差"
+    measures_after = (await gql(client, MEASURES % UPHELD, agency))["data"]["subject"]["measures"]
+    assert {m["grade"] for m in measures_after if m["scheme"] == "henan-public-credit"} == {new_grade}
 
 
 async def test_a_rejected_objection_changes_nothing(client: httpx.AsyncClient, settings: Settings) -> None:
