@@ -346,3 +346,12 @@ async def test_load_writes_in_order_and_reports_progress(vault: PersonalDataVaul
     assert record_steps[0] == 0 and record_steps[-1] == len(data.records)
     assert record_steps == sorted(record_steps) and len(record_steps) > 2  # several chunks
     assert [stage for stage, done, _ in steps if done == 0] == list(counts)
+
+
+def test_every_demo_evaluation_is_under_a_known_scheme_with_one_of_its_grades(data: demo.DemoData) -> None:
+    from hub.grading.schemes import SchemeRegistry
+
+    registry = SchemeRegistry()
+    for e in data.evaluations:
+        assert e["scheme"] in registry, e["scheme"]
+        assert e["grade"] in registry.get(e["scheme"]).grade_names, (e["scheme"], e["grade"])

@@ -37,8 +37,8 @@ from hub.grading.types import (
 
 REGISTRY = SchemeRegistry()
 SCORED = [scheme.id for scheme in REGISTRY.all() if not scheme.categorical]
-PRESET_IDS = ["heilongjiang-industry", "henan-market-risk", "henan-public-credit", "jiaxian-food-industry",
-              "quanzhou-industry", "shanxi-public-credit"]
+PRESET_IDS = ["heilongjiang-industry", "henan-market-risk", "henan-public-credit", "jiaxian-construction-industry",
+              "jiaxian-food-industry", "quanzhou-industry", "shanxi-public-credit"]
 
 
 def grade_of(scheme_id: str, score: float, *flags: str) -> tuple[str, str | None]:
