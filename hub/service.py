@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -23,7 +23,7 @@ from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
 from hub.grading.models import ModelRegistry
 from hub.grading.schemes import SchemeRegistry
 from hub.inspections import Inspections
-from hub.models import Consent, RecordStatus, SubjectProfile
+from hub.models import Consent, RecordStatus, SubjectKind, SubjectProfile
 from hub.personal_data import PersonalDataVault
 from hub.reevaluation import Reevaluator, RunSummary
 from hub.rights.calendar import WorkingCalendar
@@ -173,6 +173,13 @@ class CreditHub:
         count = await ingest.upsert_records(self.gateway, rows)
         await self.regrade(sorted({str(row["subject_uscc"]) for row in rows}))
         return count
+
+    async def import_records(self, subjects: Mapping[str, str], rows: Sequence[dict[str, object]]) -> int:
+        """Records from a file (双公示): unknown subjects are created from the file's names first."""
+        await ingest.ensure_subjects(self.gateway, [
+            {"uscc": code, "name": name or code, "kind": SubjectKind.from_uscc(code).value, "region": code[2:8]}
+            for code, name in subjects.items()])
+        return await self.add_records(rows)
 
     async def review_flags(self) -> list[dict[str, object]]:
         return await evaluations.open_flags(self.gateway)

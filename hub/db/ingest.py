@@ -106,6 +106,18 @@ async def upsert_evaluations(gateway: Neo4jGateway, rows: Sequence[Row],
     return await _batched(gateway, _EVALUATIONS, rows, batch_size)
 
 
+_NEW_SUBJECTS = """
+UNWIND $rows AS row
+MERGE (s:Subject {uscc: row.uscc})
+ON CREATE SET s.name = row.name, s.kind = row.kind, s.region = row.region, s.status = '存续'
+"""
+
+
+async def ensure_subjects(gateway: Neo4jGateway, rows: Sequence[Row]) -> int:
+    """Create subjects a file names that the hub does not know yet; known subjects are untouched."""
+    return await _batched(gateway, _NEW_SUBJECTS, rows, 5000)
+
+
 async def is_empty(gateway: Neo4jGateway) -> bool:
     rows = await gateway.run("MATCH (s:Subject) RETURN count(s) > 0 AS any")
     return not rows[0]["any"]

@@ -1,0 +1,138 @@
+"""Reading a whole 双公示 file: which kind it is, each row checked, mapped, and timed; the report back.
+
+Pure: no database, no network. The caller (the composition root's CLI or a sync job) writes
+``result.records`` with ``hub.db.ingest.upsert_records`` — after ``upsert_subjects`` for any subject
+the hub does not know yet, since a record is attached to its subject by code — and returns
+``error_report_csv(result)`` to the sending department.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Sequence
+from datetime import date
+
+from connectors.shuanggongshi import columns as c
+from connectors.shuanggongshi.columns import LAYOUTS, Layout, match_headers, unknown_hint
+from connectors.shuanggongshi.fields import code, scrub, text
+from connectors.shuanggongshi.mapping import record_id, record_row
+from connectors.shuanggongshi.reader import Cell, read_table
+from connectors.shuanggongshi.result import ImportResult, RowError, ShuanggongshiFileError
+from connectors.shuanggongshi.rows import ParsedRow, check_row
+from connectors.shuanggongshi.timeliness import DepartmentTally
+from hub import clock
+from hub.rights.calendar import WorkingCalendar
+from hub.rights.publicity import PublicityPolicy, default_policy
+
+
+def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on: date | None = None,
+              calendar: WorkingCalendar | None = None, policy: PublicityPolicy | None = None) -> ImportResult:
+    """Read, check and map a 行政处罚 or 行政许可 file (CSV or XLSX, headers per the standard).
+
+    ``source_platform`` names the platform the file came from (stored on each record);
+    ``received_on`` is the day the platform received it — rows decided more than 7 working days
+    before are late, and no decision may be dated after it (without it: after today, China time,
+    and timeliness is not measured). ``calendar`` counts working days (default: the library's
+    schedule); ``policy`` gives publicity periods where the file has no 公示截止期 (default: the
+    shipped default policy). Raises ShuanggongshiFileError when the file as a whole is unreadable.
+    """
+    table = read_table(path)
+    layout, names = _layout(str(path), table.headers)
+    as_of = received_on or clock.today()
+    policy = policy or default_policy()
+    tally = DepartmentTally(received_on, calendar or WorkingCalendar())
+    records: list[dict[str, object]] = []
+    errors: list[RowError] = []
+    late: list[int] = []
+    persons: list[int] = []
+    subjects: dict[str, str] = {}
+    first_row_of: dict[str, int] = {}
+    for number, cells in table.rows:
+        values = {name: cells[i] for i, name in enumerate(names) if name is not None and i < len(cells)}
+        outcome = _stray(number, cells, names) or check_row(number, values, layout, as_of)
+        if isinstance(outcome, ParsedRow) and outcome.subject_uscc is not None:
+            key = record_id(layout.kind, outcome.subject_uscc, outcome.document_number)
+            if key in first_row_of:
+                outcome = [RowError(number, layout.document, scrub(
+                    f"row {first_row_of[key]} already reports {layout.document} {outcome.document_number!r} for "
+                    f"this 行政相对人代码_1: a decision about a subject is reported once; remove one of the rows"))]
+            else:
+                first_row_of[key] = number
+        department, name = _department(values, layout)
+        if not isinstance(outcome, ParsedRow):
+            errors.extend(outcome)
+            tally.add(department, name, None)
+            continue
+        if tally.add(department, name, outcome.decided_on):
+            late.append(number)
+        if outcome.natural_person:
+            persons.append(number)
+        else:
+            records.append(record_row(outcome, layout.kind, source_platform, policy))
+            subjects.setdefault(str(outcome.subject_uscc), outcome.subject_name)
+    return ImportResult(layout.kind.value, records, errors, late, tally.stats(), len(table.rows), persons,
+                        subjects)
+
+
+def error_report_csv(result: ImportResult) -> str:
+    """The refused rows as CSV ``row,column,message`` — what the department gets back to fix.
+
+    Rows are in file order; a file-wide problem has no column. Open it with UTF-8 (write it with
+    encoding ``utf-8-sig`` for Excel on Chinese Windows to show the Chinese right).
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["row", "column", "message"])
+    for error in sorted(result.errors, key=lambda e: (e.row, e.column or "")):
+        writer.writerow([error.row, error.column or "", scrub(error.message)])
+    return out.getvalue()
+
+
+def _layout(path: str, headers: list[str]) -> tuple[Layout, tuple[str | None, ...]]:
+    """The kind of file the header row says, and each column's standard name; refuse a bad header row."""
+    match = match_headers(headers)
+    present = {name for name in match.names if name is not None}
+    scored = sorted(((len(layout.own_columns & present), layout) for layout in LAYOUTS), key=lambda s: -s[0])
+    (best, layout), (runner_up, _) = scored[0], scored[1]
+    if best == 0:
+        raise ShuanggongshiFileError(
+            path, "is neither a 行政处罚 nor a 行政许可 file: row 1 has none of the standard's columns for either "
+            f"(e.g. {c.P_DOCUMENT}, {c.P_DECIDED} / {c.L_DOCUMENT}, {c.L_DECIDED})",
+            "put the standard's column names, verbatim, in row 1")
+    if best == runner_up:
+        raise ShuanggongshiFileError(path, "mixes 行政处罚 and 行政许可 columns in one header row",
+                                     "send penalties and licences as separate files")
+    foreign = [name for name in match.names if name is not None and name not in layout.columns]
+    unknown = [unknown_hint(h) for h, name in zip(headers, match.names, strict=True) if name is None and h.strip()]
+    missing = [name for name in layout.required_headers if name not in present]
+    problems = []
+    if missing:
+        problems.append(f"lacks required {layout.label} columns: {', '.join(missing)}")
+    if unknown or foreign:
+        problems.append(f"has columns the {layout.label} standard does not: {', '.join(unknown + foreign)}")
+    if match.duplicated:
+        problems.append(f"repeats columns: {', '.join(match.duplicated)}")
+    if problems:
+        raise ShuanggongshiFileError(path, "; ".join(problems),
+                                     "use the standard's column names verbatim in row 1, once each",
+                                     tuple(missing + unknown + foreign + list(match.duplicated)))
+    return layout, match.names
+
+
+def _stray(number: int, cells: Sequence[Cell], names: tuple[str | None, ...]) -> list[RowError] | None:
+    """Values under no header (a blank header cell, or past the last one) mean shifted columns: refuse
+    the row rather than guess which value belongs where."""
+    stray = [i for i, cell in enumerate(cells) if (i >= len(names) or names[i] is None) and text(cell) is not None]
+    if not stray:
+        return None
+    return [RowError(number, None, f"the row has a value in column {stray[0] + 1}, which has no header in row 1: "
+                                   "a separator or a cell was probably added; align the row with the header")]
+
+
+def _department(values: dict[str, Cell], layout: Layout) -> tuple[str, str | None]:
+    """The key a row counts under: the authority's code as written, else its name."""
+    name = text(values.get(layout.authority))
+    name = scrub(name) if name else None
+    return scrub(code(values.get(layout.authority_code)) or name or f"(no {layout.authority})"), name

@@ -1,0 +1,90 @@
+"""What an import gives back: the records to upsert, the rows to send back, and each department's rates.
+
+Two audiences read a result. The hub writes ``records`` with ``hub.db.ingest.upsert_records``; the
+department that sent the file gets ``errors`` (as ``error_report_csv``) to fix and resend, and the
+credit office reads ``per_department`` against seed 004 §一.(二)'s targets: 合规率 (compliance: rows that
+pass the standard) and 及时率 (timeliness: valid rows reported within 7 working days), both 100 %.
+
+Errors form a small tree::
+
+    ShuanggongshiFileError          the whole file is refused (nothing imported)
+    RowError (a value, not raised)  one row is refused; the other rows go on
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ShuanggongshiFileError(ValueError):
+    """The file as a whole cannot be read: its format, its encoding or its header row.
+
+    ``problem`` says what is wrong and ``suggestion`` what the sender can do; ``columns`` names the
+    headers at fault (missing or unknown) when the header row is the problem.
+    """
+
+    def __init__(self, path: str, problem: str, suggestion: str, columns: tuple[str, ...] = ()) -> None:
+        self.path, self.problem, self.suggestion, self.columns = path, problem, suggestion, columns
+        super().__init__(f"{path}: {problem} — {suggestion}")
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One refused row: the spreadsheet row number (header = 1), the column at fault, and why.
+
+    The message names the rule broken (the standard's 必填, GB 32100, GB 11643, the category list…)
+    and never carries a resident ID number in clear: identity numbers are masked before they get here.
+    """
+
+    row: int
+    column: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class DepartmentStats:
+    """One issuing department's share of a file: how many rows, how many valid, how many on time.
+
+    ``on_time`` and ``late`` count valid rows only (a refused row has no trustworthy date) and are
+    ``None`` when the import was given no ``received_on`` date to measure against.
+    """
+
+    name: str | None
+    rows: int
+    valid: int
+    on_time: int | None
+    late: int | None
+
+    @property
+    def compliance_rate(self) -> float:
+        """合规率: valid rows / rows (seed 004 §一.(二) target 100 %)."""
+        return self.valid / self.rows if self.rows else 1.0
+
+    @property
+    def timeliness_rate(self) -> float | None:
+        """及时率: valid rows reported on time / valid rows; ``None`` when unmeasured or nothing valid."""
+        if self.on_time is None or not self.valid:
+            return None
+        return self.on_time / self.valid
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """A read 双公示 file: the kind it holds, the record rows, the refused rows and the rates.
+
+    ``records`` are row dicts in the shape ``hub.db.ingest`` documents for records. ``late`` lists the
+    row numbers of valid rows reported more than 7 working days after their decision.
+    ``natural_persons`` lists valid rows about a 自然人: they count in the rates, but the hub keys
+    every record to a subject's unified social credit code (SPEC §2.6), which a person has not, so
+    they yield no record (and their identity numbers go nowhere).
+    """
+
+    kind: str
+    records: list[dict[str, Any]]
+    errors: list[RowError]
+    late: list[int]
+    per_department: dict[str, DepartmentStats]
+    rows: int = 0
+    natural_persons: list[int] = field(default_factory=list)
+    subjects: dict[str, str] = field(default_factory=dict)  # code → 行政相对人名称, to create unknown subjects

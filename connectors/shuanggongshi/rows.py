@@ -1,0 +1,225 @@
+"""Checking one 双公示 row against the standard — every problem of the row, never stopping the file.
+
+A row is judged alone: a bad row becomes RowErrors (all of its problems at once, so the department
+fixes it in one round trip) and the rows around it go on. The rules:
+
+- the standard's 必填 columns are filled (``columns.Layout.required_values``);
+- 行政相对人类别 is one of 法人及非法人组织 / 自然人 / 个体工商户; an organization or 个体工商户 carries a
+  valid 统一社会信用代码 in 行政相对人代码_1 (GB 32100, ``hub.codes.parse_uscc``); a 自然人 carries
+  证件类型 and 证件号码, a valid resident ID (GB 11643) when the type is 身份证 — other documents
+  (passports…) have no checkable format and are taken as given;
+- the authority's and the data source's codes are valid GB 32100 codes;
+- dates read (``fields.parse_date``) and the decision date is not after the day of the check;
+- 处罚类别 values are 行政处罚法（2021年修订）第九条's kinds (or 其他…), 许可类别 the standard's six;
+- amounts in 万元 are numbers ≥ 0, and a 罚款 states its 罚款金额.
+
+Identity numbers are checked but never copied into what the row yields; messages mask them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+from connectors.shuanggongshi import columns as c
+from connectors.shuanggongshi.columns import Layout
+from connectors.shuanggongshi.fields import (
+    FieldProblem,
+    code,
+    enum_value,
+    parse_amount,
+    parse_date,
+    resident_id_problem,
+    scrub,
+    split_list,
+    text,
+)
+from connectors.shuanggongshi.reader import Cell
+from connectors.shuanggongshi.result import RowError
+from hub.codes import InvalidCode, parse_uscc
+from hub.models import RecordKind
+
+_IN_FORCE = "行政处罚法（2021年修订）第九条"
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """A row that passed: what the record needs, and nothing of a person's identity."""
+
+    row: int
+    natural_person: bool
+    subject_uscc: str | None
+    document_number: str
+    title: str
+    content: str
+    categories: tuple[str, ...]
+    fine_wan_yuan: float | None
+    decided_on: date
+    publicity_ends_on: date | None
+    authority_code: str
+    authority_name: str
+    subject_name: str = ""
+
+
+class _Check:
+    """The problems found so far in one row, and the readers that add to them."""
+
+    def __init__(self, row: int, values: Mapping[str, Cell], layout: Layout) -> None:
+        self.row, self.values, self.layout = row, values, layout
+        self.errors: list[RowError] = []
+
+    def fail(self, column: str | None, message: str) -> None:
+        self.errors.append(RowError(self.row, column, scrub(message)))
+
+    def text(self, column: str) -> str | None:
+        return text(self.values.get(column))
+
+    def required(self, column: str, why: str | None = None) -> str | None:
+        value = self.text(column)
+        if value is None:
+            reason = why or f"必填 in the {self.layout.label} standard"
+            self.fail(column, f"{column} is empty; it is required ({reason})")
+        return value
+
+    def parsed(self, column: str, parse: Callable[[Cell, str], T]) -> T | None:
+        """The cell read by ``parse``; None (and a RowError) when it does not read, None when empty."""
+        cell = self.values.get(column)
+        if text(cell) is None:
+            return None
+        try:
+            return parse(cell, column)
+        except FieldProblem as exc:
+            self.fail(column, str(exc))
+            return None
+
+    def uscc(self, column: str) -> str | None:
+        value = code(self.values.get(column))
+        if value is None:
+            return None  # emptiness is the required check's to report
+        try:
+            return parse_uscc(value).value
+        except InvalidCode as exc:
+            self.fail(column, f"{column}: {exc}")
+            return None
+
+    def not_before(self, column: str, day: date | None, decided_on: date | None) -> None:
+        if day is not None and decided_on is not None and day < decided_on:
+            self.fail(column, f"{column} {day} is before the decision date {decided_on}")
+
+
+def check_row(row: int, values: Mapping[str, Cell], layout: Layout, today: date) -> ParsedRow | list[RowError]:
+    """The row as a ParsedRow, or every RowError it has."""
+    check = _Check(row, values, layout)
+    for column in layout.required_values:
+        check.required(column)
+    category = _subject_category(check)
+    subject = _subject(check, category)
+    authority = check.uscc(layout.authority_code)
+    check.uscc(c.SOURCE_CODE)
+    _legal_representative(check)
+    decided_on = check.parsed(layout.decided, parse_date)
+    if decided_on is not None and decided_on > today:
+        check.fail(layout.decided, f"{layout.decided} {decided_on} is in the future (after {today}): a decision "
+                                   "is reported once it has been made")
+    penalty = layout.kind is RecordKind.ADMINISTRATIVE_PENALTY
+    details = _penalty(check, decided_on) if penalty else _licence(check)
+    if check.errors or decided_on is None or authority is None or details is None:
+        return check.errors
+    title, content, categories, fine, publicity_ends_on = details
+    return ParsedRow(
+        row=row, natural_person=category == "自然人", subject_uscc=subject,
+        document_number=scrub(check.text(layout.document) or ""), title=scrub(title), content=scrub(content),
+        categories=categories, fine_wan_yuan=fine, decided_on=decided_on, publicity_ends_on=publicity_ends_on,
+        authority_code=authority, authority_name=check.text(layout.authority) or "",
+        subject_name=scrub(check.text(c.NAME) or ""),
+    )
+
+
+def _subject_category(check: _Check) -> str | None:
+    value = enum_value(check.values.get(c.CATEGORY))
+    if value is not None and value not in c.SUBJECT_CATEGORIES:
+        check.fail(c.CATEGORY, f"{c.CATEGORY} {value!r} is not one of the standard's three: "
+                               f"{' / '.join(c.SUBJECT_CATEGORIES)}")
+        return None
+    return value
+
+
+def _subject(check: _Check, category: str | None) -> str | None:
+    """The subject's unified social credit code; None for a 自然人 (whose ID is only checked)."""
+    if category in c.ORGANIZATION_CATEGORIES:
+        if check.required(c.CODE_1, f"a {category} is identified by its 统一社会信用代码") is None:
+            return None
+        return check.uscc(c.CODE_1)
+    if category == "自然人":
+        id_type = check.required(c.ID_TYPE, "a 自然人 is identified by an identity document")
+        number = check.required(c.ID_NUMBER, "a 自然人 is identified by an identity document")
+        kind = enum_value(id_type) if id_type else None
+        if kind is not None and kind not in c.RESIDENT_ID_TYPES and kind not in c.ID_TYPES \
+                and not kind.startswith("其他"):
+            check.fail(c.ID_TYPE, f"{c.ID_TYPE} {kind!r} is not one of the standard's: {', '.join(c.ID_TYPES)}"
+                                  " (其他 as 其他-…)")
+        elif kind in c.RESIDENT_ID_TYPES and number is not None:
+            problem = resident_id_problem(check.values.get(c.ID_NUMBER), c.ID_NUMBER)
+            if problem:
+                check.fail(c.ID_NUMBER, problem)
+    return None
+
+
+def _legal_representative(check: _Check) -> None:
+    """A legal representative's resident ID, when given, must be one (GB 11643); it is not kept."""
+    id_type = enum_value(check.values.get(c.LEGAL_REP_ID_TYPE))
+    if check.text(c.LEGAL_REP_ID) is not None and (id_type is None or id_type in c.RESIDENT_ID_TYPES):
+        problem = resident_id_problem(check.values.get(c.LEGAL_REP_ID), c.LEGAL_REP_ID)
+        if problem:
+            check.fail(c.LEGAL_REP_ID, problem)
+
+
+_Details = tuple[str, str, tuple[str, ...], float | None, date | None]
+
+
+def _penalty(check: _Check, decided_on: date | None) -> _Details | None:
+    categories = _penalty_categories(check)
+    fine = check.parsed(c.P_FINE, parse_amount)
+    check.parsed(c.P_CONFISCATED, parse_amount)
+    if "罚款" in categories and check.text(c.P_FINE) is None:
+        check.required(c.P_FINE, "处罚类别 includes 罚款")
+    check.not_before(c.P_VALID_UNTIL, check.parsed(c.P_VALID_UNTIL, parse_date), decided_on)
+    publicity_ends_on = check.parsed(c.P_PUBLICITY_ENDS, parse_date)
+    check.not_before(c.P_PUBLICITY_ENDS, publicity_ends_on, decided_on)
+    title, facts, content = check.text(c.P_VIOLATION), check.text(c.P_FACTS), check.text(c.P_CONTENT)
+    if title is None or facts is None or content is None:
+        return None
+    return title, f"违法事实：{facts}\n处罚内容：{content}", categories, fine, publicity_ends_on
+
+
+def _penalty_categories(check: _Check) -> tuple[str, ...]:
+    value = enum_value(check.values.get(c.P_CATEGORIES))
+    if value is None:
+        return ()
+    found = tuple(split_list(value))
+    for category in found:
+        if category not in c.PENALTY_CATEGORIES and not category.startswith("其他"):
+            check.fail(c.P_CATEGORIES, f"{c.P_CATEGORIES} {category!r} is not a kind of penalty in {_IN_FORCE}: "
+                                       f"{', '.join(c.PENALTY_CATEGORIES)} (several separated by ; or ，)")
+    return found
+
+
+def _licence(check: _Check) -> _Details | None:
+    category = enum_value(check.values.get(c.L_CATEGORY))
+    if category is not None and category not in c.LICENCE_CATEGORIES and not category.startswith("其他"):
+        check.fail(c.L_CATEGORY, f"{c.L_CATEGORY} {category!r} is not one of the standard's: "
+                                 f"{', '.join(c.LICENCE_CATEGORIES)} (其他 as 其他-…)")
+    valid_from = check.parsed(c.L_VALID_FROM, parse_date)
+    valid_to = check.parsed(c.L_VALID_TO, parse_date)
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        check.fail(c.L_VALID_TO, f"{c.L_VALID_TO} {valid_to} is before {c.L_VALID_FROM} {valid_from}")
+    content = check.text(c.L_CONTENT)
+    title = check.text(c.L_CERTIFICATE) or content
+    if title is None or content is None or category is None:
+        return None
+    if valid_from is not None and valid_to is not None:
+        content = f"{content}\n有效期：{valid_from} 至 {valid_to}"
+    return title, content, (category,), None, None
