@@ -176,11 +176,6 @@ def test_instance_names_are_validated(tmp_path: Path, name: str) -> None:
         LocalNeo4j(_settings(tmp_path), name)
 
 
-def _has_tools() -> bool:
-    return shutil.which("java") is not None and shutil.which("mvn") is not None
-
-
-@pytest.mark.skipif(not _has_tools(), reason="needs java and mvn")
 def test_full_cycle(tmp_path: Path) -> None:
     """Fetch, start, connect, start again, stop — against a real Neo4j process."""
     db = LocalNeo4j(_settings(tmp_path), "unittest-cycle")
