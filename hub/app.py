@@ -49,7 +49,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
 
     graphql = GraphQLEndpoint(
         schema, lambda token: verify_token(settings.jwt_key, settings.jwt_issuer, token),
-        make_context, audit, metrics.observe)
+        make_context, audit, metrics.observe, settings.max_batch_bytes)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

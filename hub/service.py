@@ -20,6 +20,9 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.subjects import ProfilePart, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
+from hub.exchange.peers import Platform, load_peers
+from hub.exchange.service import Exchange
+from hub.exchange.signing import load_or_create_key
 from hub.grading.models import ModelRegistry
 from hub.grading.schemes import SchemeRegistry
 from hub.inspections import Inspections
@@ -80,6 +83,10 @@ class CreditHub:
         self.objections = Objections(gateway, self.calendar, self.reevaluator.subjects)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
+        self.exchange = Exchange(
+            gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
+            load_or_create_key(settings.signing_key, settings.secrets_dir / "platform-ed25519.key"),
+            settings.max_concurrent_batches)
 
     # --- lifecycle -------------------------------------------------------------------------
     async def migrate(self) -> int:

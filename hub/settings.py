@@ -62,6 +62,18 @@ class Settings(BaseSettings):
     calendar_file: Path | None = Field(default=None, alias="HUB_CALENDAR_FILE")
     publicity_policy: str | None = Field(default=None, alias="HUB_PUBLICITY_POLICY")
 
+    # --- platform exchange (docs/exchange-protocol.md) ---
+    level: str = Field(default="county", alias="HUB_LEVEL")
+    region: str = Field(default="410425", alias="HUB_REGION")
+    peers_file: Path | None = Field(default=None, alias="HUB_PEERS_FILE")
+    signing_key: str | None = Field(default=None, alias="HUB_SIGNING_KEY")
+    sync_page_size: int = Field(default=1000, alias="HUB_SYNC_PAGE_SIZE")
+    sync_interval_s: float = Field(default=300.0, alias="HUB_SYNC_INTERVAL")
+    sync_timeout_s: float = Field(default=60.0, alias="HUB_SYNC_TIMEOUT")
+    sync_attempts: int = Field(default=6, alias="HUB_SYNC_ATTEMPTS")
+    max_batch_bytes: int = Field(default=32 * 1024 * 1024, alias="HUB_MAX_BATCH_BYTES")
+    max_concurrent_batches: int = Field(default=2, alias="HUB_MAX_CONCURRENT_BATCHES")
+
     @field_validator("port")
     @classmethod
     def _port_in_range(cls, value: int) -> int:
@@ -74,6 +86,20 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: str | None) -> str | None:
         if value is not None and len(value) < 32:
             raise ValueError("secrets must be at least 32 characters")
+        return value
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value not in ("county", "city", "province"):
+            raise ValueError(f"HUB_LEVEL must be county, city or province, got {value!r}")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region_code(cls, value: str) -> str:
+        if not (len(value) == 6 and value.isdigit()):
+            raise ValueError(f"HUB_REGION must be a 6-digit administrative division code, got {value!r}")
         return value
 
     @property

@@ -17,6 +17,8 @@ from strawberry.extensions import SchemaExtension
 
 from hub.codes import InvalidCode
 from hub.db.gateway import DatabaseUnavailable
+from hub.exchange.service import Busy, NotAPeer
+from hub.exchange.signing import BatchRefused
 from hub.grading.schemes import GradingError, UnknownScheme
 from hub.inspections import InspectionError
 from hub.rights.objections import ObjectionError
@@ -36,6 +38,8 @@ class ErrorCode(StrEnum):
     DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    BATCH_REFUSED = "BATCH_REFUSED"  # a signed batch that does not verify or is not for this hub
+    BUSY = "BUSY"  # back-pressure: retry after extensions.retryAfter seconds
 
 
 def forbidden(message: str) -> GraphQLError:
@@ -59,6 +63,8 @@ _KNOWN: tuple[tuple[type[BaseException], ErrorCode], ...] = (
     (InvalidInput, ErrorCode.BAD_USER_INPUT),
     (NotFound, ErrorCode.NOT_FOUND),
     (DatabaseUnavailable, ErrorCode.DATABASE_UNAVAILABLE),
+    (NotAPeer, ErrorCode.FORBIDDEN),
+    (BatchRefused, ErrorCode.BATCH_REFUSED),
 )
 
 
@@ -71,6 +77,8 @@ def classify(error: GraphQLError) -> GraphQLError:
         return _with_code(error, error.message, ErrorCode.GRAPHQL_VALIDATION_FAILED)
     if isinstance(original, GraphQLError) and original.extensions and original.extensions.get("code"):
         return _with_code(error, original.message, ErrorCode(original.extensions["code"]))
+    if isinstance(original, Busy):
+        return _with_code(error, str(original), ErrorCode.BUSY, retryAfter=original.retry_after_s)
     for kind, code in _KNOWN:
         if isinstance(original, kind):
             return _with_code(error, str(original), code)
@@ -80,10 +88,10 @@ def classify(error: GraphQLError) -> GraphQLError:
     return _with_code(error, f"internal error (reference {reference})", ErrorCode.INTERNAL_ERROR)
 
 
-def _with_code(error: GraphQLError, message: str, code: ErrorCode) -> GraphQLError:
+def _with_code(error: GraphQLError, message: str, code: ErrorCode, **extra: object) -> GraphQLError:
     return GraphQLError(message, nodes=error.nodes, source=error.source,
                         positions=error.positions, path=error.path, original_error=None,
-                        extensions={"code": code.value})
+                        extensions={"code": code.value, **extra})
 
 
 class ErrorPolicy(SchemaExtension):

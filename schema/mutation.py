@@ -9,8 +9,9 @@ from strawberry.types import Info
 
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.service import parse_code
-from schema import rights, supervision
+from schema import exchange, rights, supervision
 from schema.context import HubContext
+from schema.exchange import PushReceiptType
 from schema.rights import ObjectionType, RepairType
 from schema.supervision import DrawType, InspectionPlanType, InspectionResultType
 from schema.types import ConsentScope, ConsentType
@@ -62,3 +63,6 @@ class Mutation:
     decide_credit_repair: RepairType = strawberry.mutation(
         resolver=rights.decide_credit_repair, description="Approve (the record is repaired, the subject "
         "re-graded, the platform above told) or reject an application.")
+    push_changes: PushReceiptType = strawberry.mutation(
+        resolver=exchange.push_changes, description="Apply a signed batch a peer pushes (a child UP, a parent "
+        "DOWN). A batch whose signature does not verify is refused whole; invalid items are dead-lettered.")

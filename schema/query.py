@@ -14,8 +14,9 @@ from strawberry.types.nodes import Selection
 from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import ProfilePart
 from hub.models import SubjectProfile
-from schema import rights
+from schema import exchange, rights
 from schema.errors import bad_input
+from schema.exchange import ChangeBatchType, DeadLetterType, PlatformType, SyncCursorType
 from schema.grading import (
     ClassificationType,
     GradingSchemeType,
@@ -94,6 +95,15 @@ class Query:
         resolver=rights.outbox, description="Changes not yet delivered to the platform above. INTERNAL only.")
     review_flags: list[ReviewFlagType] = strawberry.field(
         resolver=review_flags, description="Open grade-discrepancy flags. INTERNAL only.")
+    platform: PlatformType = strawberry.field(
+        resolver=exchange.platform, description="This hub's platform id, level, region and public key.")
+    changes: ChangeBatchType = strawberry.field(
+        resolver=exchange.changes, description="A signed page of this hub's change feed. PLATFORM peers only: "
+        "the parent reads UP, children read DOWN (docs/exchange-protocol.md).")
+    dead_letters: list[DeadLetterType] = strawberry.field(
+        resolver=exchange.dead_letters, description="Items peers sent that failed validation. INTERNAL only.")
+    sync_status: list[SyncCursorType] = strawberry.field(
+        resolver=exchange.sync_status, description="Cursors and counts per peer and direction. INTERNAL only.")
 
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:

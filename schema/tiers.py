@@ -53,6 +53,7 @@ from schema.errors import forbidden
 
 _WRITERS = frozenset({Role.ADMIN, Role.PLATFORM})
 _SUPERVISORS = frozenset({Role.AGENCY, Role.ADMIN})
+_PLATFORMS = frozenset({Role.PLATFORM})
 # A subject acts through the platform or an agency (SPEC 2.5); the credit office may file for it too.
 _ON_BEHALF = frozenset({Role.PLATFORM, Role.AGENCY, Role.ADMIN})
 _SUPERVISION = Requirement(Disclosure.PUBLIC, roles=_SUPERVISORS)
@@ -95,6 +96,11 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "decideCreditRepair"): _SUPERVISION,
     ("Mutation", "grantConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
     ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
+    # seed 002 §三.(四).1 "谁评价谁共享": between government credit platforms, each a PLATFORM token
+    ("Query", "changes"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
+    ("Mutation", "pushChanges"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
+    ("Query", "deadLetters"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
+    ("Query", "syncStatus"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
 }
 
 # GraphQL types whose objects carry their own disclosure tier (hub.disclosure.DisclosedItem).

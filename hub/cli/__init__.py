@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +10,9 @@ from typing import Annotated
 import typer
 
 from hub.cli import db as db_commands
+from hub.cli import sync as sync_commands
+from hub.cli.common import setup_logging as _logging
+from hub.cli.common import with_hub as _with_hub
 from hub.settings import load_settings
 
 app = typer.Typer(help="Credit Hub — 信用分级分类监管 data-sharing hub.", no_args_is_help=True)
@@ -25,12 +27,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(draw_app, name="draw")
 app.add_typer(import_app, name="import")
-
-
-def _logging() -> None:
-    settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+app.add_typer(sync_commands.app, name="sync")
 
 
 @token_app.command("issue")
@@ -237,32 +234,6 @@ def run(
         db_commands.start(instance=None)
     asyncio.run(_demo_load(7, subjects, None, if_empty=True, reset=False))
     serve(host=None, port=None)
-
-
-async def _with_hub(work):  # type: ignore[no-untyped-def]
-    from hub.app import gateway_for
-    from hub.codes import InvalidCode
-    from hub.db.gateway import DatabaseUnavailable
-    from hub.grading.schemes import GradingError
-    from hub.service import CreditHub
-
-    settings = load_settings()
-    try:
-        hub = CreditHub(settings, gateway_for(settings))
-    except GradingError as exc:  # a malformed scheme or model file: refuse to start, say where
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    try:
-        return await work(hub)
-    except (InvalidCode, GradingError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except DatabaseUnavailable as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        if "hub" in locals():
-            await hub.close()
 
 
 def main() -> None:

@@ -68,7 +68,8 @@ CALL (s, row) {
   RETURN collect(old.grade)[0] AS previous
 }
 CREATE (e:Evaluation)
-SET e = row, e.previous_grade = previous, e.evaluated_at = $now, e.valid_until = date(row.valid_until)
+SET e = row, e.previous_grade = previous, e.evaluated_at = $now, e.valid_until = date(row.valid_until),
+    e.version = 1, e:Pending
 CREATE (e)-[:OF]->(s), (s)-[:CURRENT]->(e)
 """
 

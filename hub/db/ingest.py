@@ -7,8 +7,11 @@ on the item's key, so applying the same batch twice changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
+
+import orjson
 
 from hub.db.gateway import Neo4jGateway
 
@@ -45,27 +48,25 @@ MERGE (s)-[:LEGAL_REPRESENTATIVE]->(p)
 # A record row: id, subject_uscc, kind, title, decided_on, issuing_department (code),
 # source_platform, disclosure, status, severity, publicity_ends_on, document_number, content,
 # amount_wan_yuan, kept.
+#
+# A row whose content is what was last written (``row_digest``) changes nothing, so re-importing a
+# file is a no-op and a repaired record is not revived by an old file. A changed record gets the next
+# version and joins the change feed (``:Pending``, see hub.db.feed).
 _RECORDS = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})
 MERGE (r:Record {id: row.id})
-SET r += row
+WITH s, r, row WHERE r.row_digest IS NULL OR r.row_digest <> row.row_digest
+SET r += row, r.version = coalesce(r.version, 0) + 1, r:Pending
 MERGE (r)-[:ABOUT]->(s)
 WITH r, row WHERE row.issuing_department IS NOT NULL
 MATCH (d:Department {code: row.issuing_department})
 MERGE (r)-[:ISSUED_BY]->(d)
 """
 
-# An evaluation row: id, subject_uscc, scheme, score, grade, level, disclosure, evaluated_at,
-# valid_until, evaluator. The newest evaluation of a scheme becomes the subject's CURRENT one and
-# the one it replaces is marked superseded (history is kept, never deleted).
-_EVALUATIONS = """
-UNWIND $rows AS row
-MATCH (s:Subject {uscc: row.subject_uscc})
-MERGE (e:Evaluation {id: row.id})
-SET e += row
-MERGE (e)-[:OF]->(s)
-WITH s, e
+# Makes the evaluation ``e`` of subject ``s`` its CURRENT one for the scheme unless a newer one is
+# current; the one it replaces is marked superseded. Shared by local writes and platform sync.
+CURRENT_POINTER = """
 CALL (s, e) {
   OPTIONAL MATCH (s)-[c:CURRENT]->(cur:Evaluation {scheme: e.scheme}) WHERE cur <> e
   WITH e, c, cur WHERE cur IS NULL OR cur.evaluated_at <= e.evaluated_at
@@ -76,6 +77,19 @@ CALL (s, e) {
 WITH s, e, newer WHERE newer > 0 AND e.superseded_at IS NULL
 MERGE (s)-[:CURRENT]->(e)
 """
+
+
+# An evaluation row: id, subject_uscc, scheme, score, grade, level, disclosure, evaluated_at,
+# valid_until, evaluator. The newest evaluation of a scheme becomes the subject's CURRENT one and
+# the one it replaces is marked superseded (history is kept, never deleted).
+_EVALUATIONS = """
+UNWIND $rows AS row
+MATCH (s:Subject {uscc: row.subject_uscc})
+MERGE (e:Evaluation {id: row.id})
+SET e += row, e.version = coalesce(e.version, 0) + 1, e:Pending
+MERGE (e)-[:OF]->(s)
+WITH s, e
+""" + CURRENT_POINTER
 
 
 async def _batched(gateway: Neo4jGateway, statement: str, rows: Sequence[Row],
@@ -98,7 +112,14 @@ async def upsert_subjects(gateway: Neo4jGateway, rows: Sequence[Row], batch_size
 
 
 async def upsert_records(gateway: Neo4jGateway, rows: Sequence[Row], batch_size: int = 5000) -> int:
-    return await _batched(gateway, _RECORDS, rows, batch_size)
+    return await _batched(gateway, _RECORDS, [{**row, "row_digest": row_digest(row)} for row in rows], batch_size)
+
+
+def row_digest(row: Row) -> str:
+    """A digest of what a record row says (its values, in key order), to recognize a re-sent row."""
+    canonical = orjson.dumps({k: v for k, v in row.items() if k != "row_digest"}, option=orjson.OPT_SORT_KEYS,
+                             default=str)
+    return hashlib.blake2b(canonical, digest_size=16).hexdigest()
 
 
 async def upsert_evaluations(gateway: Neo4jGateway, rows: Sequence[Row],

@@ -23,6 +23,13 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX evaluation_scheme IF NOT EXISTS FOR (e:Evaluation) ON (e.scheme)",
     "CREATE INDEX consent_grantee IF NOT EXISTS FOR (c:Consent) ON (c.grantee)",
     "CREATE INDEX review_flag_status IF NOT EXISTS FOR (f:ReviewFlag) ON (f.status)",
+    # the change feed between platforms (hub.db.feed)
+    "CREATE INDEX record_seq IF NOT EXISTS FOR (r:Record) ON (r.seq)",
+    "CREATE INDEX evaluation_seq IF NOT EXISTS FOR (e:Evaluation) ON (e.seq)",
+    "CREATE CONSTRAINT feed_counter_name IF NOT EXISTS FOR (c:FeedCounter) REQUIRE c.name IS UNIQUE",
+    "CREATE CONSTRAINT sync_cursor_key IF NOT EXISTS FOR (c:SyncCursor) REQUIRE c.key IS UNIQUE",
+    "CREATE CONSTRAINT dead_letter_id IF NOT EXISTS FOR (d:DeadLetter) REQUIRE d.id IS UNIQUE",
+    "CREATE INDEX dead_letter_peer IF NOT EXISTS FOR (d:DeadLetter) ON (d.peer)",
 )
 
 
@@ -41,6 +48,11 @@ DATA_MIGRATIONS: tuple[tuple[str, str], ...] = (
           MERGE (s)-[:CURRENT]->(latest)
           FOREACH (o IN older | SET o.superseded_at = latest.evaluated_at, o.superseded_by = latest.id)
         } IN TRANSACTIONS OF 1000 ROWS
+    """),
+    # 0002: records and evaluations written before the change feed existed join it at version 1.
+    ("0002-change-feed", """
+        MATCH (n) WHERE (n:Record OR n:Evaluation) AND n.seq IS NULL AND NOT n:Pending
+        CALL (n) { SET n:Pending, n.version = coalesce(n.version, 1) } IN TRANSACTIONS OF 10000 ROWS
     """),
 )
 

@@ -1,4 +1,7 @@
-"""Cypher for changes to single records (status after repair or an upheld objection)."""
+"""Cypher for changes to single records (status after repair or an upheld objection).
+
+A change raises the record's version and puts it on the change feed (hub.db.feed).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ async def set_status(gateway: Neo4jGateway, record_id: str, status: RecordStatus
     """Set a record's status; return its subject's code, or None if there is no such record."""
     rows = await gateway.run(
         "MATCH (r:Record {id: $id})-[:ABOUT]->(s:Subject) SET r.status = $status, "
-        "r.status_changed_at = datetime() RETURN s.uscc AS uscc",
+        "r.status_changed_at = datetime(), r.version = coalesce(r.version, 0) + 1, r:Pending "
+        "RETURN s.uscc AS uscc",
         {"id": record_id, "status": status.value}, write=True)
     return rows[0]["uscc"] if rows else None

@@ -93,7 +93,8 @@ async def decide_repair(gateway: Neo4jGateway, application_id: str, changes: dic
         await tx.run("MATCH (a:RepairApplication {id: $id}) SET a += $changes", id=application_id, changes=changes)
         if outbox is not None:
             await tx.run("MATCH (:RepairApplication {id: $id})-[:REPAIRS]->(r:Record) "
-                         "SET r.status = 'REPAIRED', r.status_changed_at = datetime(), r.repaired_on = $on",
+                         "SET r.status = 'REPAIRED', r.status_changed_at = datetime(), r.repaired_on = $on, "
+                         "r.version = coalesce(r.version, 0) + 1, r:Pending",
                          id=application_id, on=changes["decided_at"].date())
             await tx.run("CREATE (e:OutboxEntry) SET e = $entry", entry=outbox)
 

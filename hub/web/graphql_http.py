@@ -30,12 +30,13 @@ from strawberry.types.graphql import OperationType
 
 from hub.auth import InvalidToken
 from hub.db.gateway import DatabaseUnavailable
-from hub.disclosure import PUBLIC_VIEWER, Viewer
+from hub.disclosure import PUBLIC_VIEWER, Role, Viewer
 
 log = logging.getLogger(__name__)
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+MAX_BODY = 100_000  # bytes; platform peers get HUB_MAX_BATCH_BYTES
 
 ViewerFromToken = Callable[[str], Viewer]
 ContextFactory = Callable[[Viewer], Any]
@@ -53,12 +54,14 @@ class GraphQLEndpoint:
     """The ``/graphql`` endpoint; knows HTTP, delegates execution to the schema."""
 
     def __init__(self, schema: Schema, verify_token: ViewerFromToken, make_context: ContextFactory,
-                 audit: Callable[[Any], Awaitable[None]], observe: Observer) -> None:
+                 audit: Callable[[Any], Awaitable[None]], observe: Observer,
+                 platform_body_limit: int = MAX_BODY) -> None:
         self.schema = schema
         self.verify_token = verify_token
         self.make_context = make_context
         self.audit = audit
         self.observe = observe
+        self.platform_body_limit = platform_body_limit
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -91,7 +94,9 @@ class GraphQLEndpoint:
                 .encode("ascii", "replace").decode()}) from None
 
     async def _execute(self, request: Request, viewer: Viewer, media_type: str) -> Response:
-        params = await _parameters(request)
+        # Platforms push batches of thousands of items; everyone else's requests are small.
+        limit = self.platform_body_limit if viewer.role is Role.PLATFORM else MAX_BODY
+        params = await _parameters(request, limit)
         allowed = {OperationType.QUERY} if request.method == "GET" else {
             OperationType.QUERY, OperationType.MUTATION}
         context = self.make_context(viewer)
@@ -123,7 +128,7 @@ class GraphQLEndpoint:
         return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 
 
-async def _parameters(request: Request) -> dict[str, Any]:
+async def _parameters(request: Request, limit: int) -> dict[str, Any]:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         if "variables" in params:
@@ -134,9 +139,12 @@ async def _parameters(request: Request) -> dict[str, Any]:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in (JSON, GRAPHQL_RESPONSE, ""):
             raise RequestError(415, f"POST bodies must be {JSON}, not {content_type!r}")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise RequestError(413, f"request body is larger than {limit:,} bytes")
         raw = await request.body()
-        if len(raw) > 100_000:
-            raise RequestError(413, "request body is larger than 100 kB")
+        if len(raw) > limit:
+            raise RequestError(413, f"request body is larger than {limit:,} bytes")
         try:
             params = json.loads(raw or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):

@@ -1,0 +1,164 @@
+"""One sync round of a hub with its peers — the job behind ``hub sync run`` and ``hub sync serve``.
+
+In order: pull each child's upward feed, push our upward feed to the parent (so what came up from
+the children goes on up in the same round), pull the parent's downward feed (the province's public
+evaluations). Each pulled batch is applied and its cursor checkpointed in one Neo4j transaction,
+so a crash at any point resumes at the last applied batch: nothing lost, nothing doubled. A pushed
+batch is checkpointed after the parent acknowledges it; a crash in between re-sends it, which the
+parent's version rule makes a no-op.
+
+Back-pressure: the fetcher runs at most ``prefetch`` pages ahead of the applier (a bounded queue),
+so a slow database here slows the requests to the peer rather than filling memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from connectors.platform.client import PeerClient, PeerRefused, PeerUnavailable
+from hub.db import feed
+from hub.db.feed import Checkpoint
+from hub.db.gateway import DatabaseUnavailable
+from hub.exchange.batch import Batch, position
+from hub.exchange.peers import Peer
+from hub.exchange.service import Exchange
+from hub.exchange.signing import BatchRefused
+
+
+@dataclass
+class LinkSummary:
+    """What one direction of one peer did in a round."""
+
+    peer: str
+    direction: str  # PULL_UP, PUSH, PULL_DOWN
+    batches: int = 0
+    items: int = 0
+    applied: int = 0
+    unchanged: int = 0
+    dead_letters: int = 0
+    cursor: str | None = None
+    seconds: float = 0.0
+    error: str | None = None
+
+    def describe(self) -> str:
+        rate = f", {self.items / self.seconds:,.0f} items/s" if self.seconds > 0 and self.items else ""
+        outcome = f" — FAILED: {self.error}" if self.error else ""
+        return (f"{self.peer} {self.direction}: {self.batches} batches, {self.items:,} items "
+                f"({self.applied:,} applied, {self.unchanged:,} unchanged, {self.dead_letters:,} dead-lettered), "
+                f"cursor {self.cursor}, "
+                f"{self.seconds:.1f} s{rate}{outcome}")
+
+
+@dataclass
+class SyncSummary:
+    links: list[LinkSummary] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(link.error is None for link in self.links)
+
+    def describe(self) -> str:
+        if not self.links:
+            return "no peers to sync with (HUB_PEERS_FILE lists none with pull or push)"
+        return "\n".join(link.describe() for link in self.links)
+
+
+Progress = Callable[[LinkSummary], None]
+_FAILURES = (PeerRefused, PeerUnavailable, BatchRefused, DatabaseUnavailable)
+
+
+class SyncJob:
+    def __init__(self, exchange: Exchange, clients: Mapping[str, PeerClient], *, page_size: int = 1000,
+                 prefetch: int = 2, progress: Progress | None = None) -> None:
+        self.exchange, self.clients = exchange, clients
+        self.page_size, self.prefetch = page_size, prefetch
+        self.progress = progress or (lambda _: None)
+
+    async def run_once(self, only: str | None = None) -> SyncSummary:
+        summary = SyncSummary()
+        peers = self.exchange.peers
+        for child in peers.children:
+            if child.pull and only in (None, child.id):
+                summary.links.append(await self._guarded(child, "PULL_UP", self.pull))
+        parent = peers.parent
+        if parent is not None and only in (None, parent.id):
+            if parent.push:
+                summary.links.append(await self._guarded(parent, "PUSH", self.push))
+            if parent.pull:
+                summary.links.append(await self._guarded(parent, "PULL_DOWN", self.pull))
+        return summary
+
+    async def _guarded(self, peer: Peer, direction: str,
+                       run: Callable[[Peer, LinkSummary], object]) -> LinkSummary:
+        link = LinkSummary(peer.id, direction)
+        started = time.perf_counter()
+        try:
+            await run(peer, link)  # type: ignore[misc]
+        except _FAILURES as exc:
+            link.error = str(exc)
+        link.seconds = time.perf_counter() - started
+        self.progress(link)
+        return link
+
+    async def pull(self, peer: Peer, link: LinkSummary) -> None:
+        """Apply a peer's feed page by page from our checkpoint, fetching ahead at most ``prefetch`` pages."""
+        scope = "UP" if link.direction == "PULL_UP" else "DOWN"
+        gateway = self.exchange.gateway
+        start = await feed.cursor(gateway, peer.id, link.direction)
+        link.cursor = start
+        pages: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=self.prefetch)
+
+        async def fetch() -> None:
+            after = start
+            try:
+                while True:
+                    signed = await self.clients[peer.id].changes(scope, after, self.page_size)
+                    batch = self.exchange.open(peer, signed, after=after)
+                    await pages.put(batch)
+                    if not batch.has_more or (not batch.items and batch.cursor == str(position(after))):
+                        break
+                    after = batch.cursor
+                await pages.put(None)
+            except BaseException as exc:  # handed to the applier, which raises it
+                await pages.put(exc)
+
+        fetcher = asyncio.create_task(fetch())
+        try:
+            while (batch := await pages.get()) is not None:
+                if isinstance(batch, BaseException):
+                    raise batch
+                receipt = await self.exchange.apply(peer.id, batch, Checkpoint(peer.id, link.direction, batch.cursor))
+                self._count(link, len(batch.items), receipt.applied, receipt.unchanged, len(receipt.dead_letters))
+                link.cursor = batch.cursor
+        finally:
+            if not fetcher.done():
+                fetcher.cancel()
+            await asyncio.gather(fetcher, return_exceptions=True)
+
+    async def push(self, peer: Peer, link: LinkSummary) -> None:
+        """Send our upward feed to the parent from our checkpoint; checkpoint each batch it acknowledges."""
+        gateway = self.exchange.gateway
+        after = await feed.cursor(gateway, peer.id, "PUSH")
+        link.cursor = after
+        while True:
+            page = await self.exchange.page_for(peer.id, "UP", after, self.page_size)
+            if page.count:
+                receipt = await self.clients[peer.id].push(page.signed)
+                dead = len(receipt["deadLetters"])
+                self._count(link, page.count, int(receipt["applied"]), int(receipt["unchanged"]), dead)
+            await feed.save_checkpoint(gateway, Checkpoint(peer.id, "PUSH", page.cursor))
+            await feed.acknowledge(gateway, peer.id, position(page.cursor))
+            link.cursor = after = page.cursor
+            if not page.has_more:
+                break
+
+    def _count(self, link: LinkSummary, items: int, applied: int, unchanged: int, dead: int) -> None:
+        link.batches += 1
+        link.items += items
+        link.applied += applied
+        link.unchanged += unchanged
+        link.dead_letters += dead
+        self.progress(link)

@@ -1,0 +1,108 @@
+"""``hub sync``: exchange records and evaluations with the peers in HUB_PEERS_FILE.
+
+``run`` does one round and exits 0 when every link succeeded (1 otherwise); ``serve`` repeats a
+round every ``--interval`` seconds until stopped, logging each round's summary. ``key`` prints this
+platform's public key for the peers' files; ``status`` prints the cursors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Any
+
+import httpx
+import typer
+
+from hub.cli.common import setup_logging, with_hub
+from hub.settings import load_settings
+
+app = typer.Typer(help="Sync with county, city and provincial platforms (HUB_PEERS_FILE).", no_args_is_help=True)
+log = logging.getLogger("hub.sync")
+
+PeerOption = Annotated[str | None, typer.Option(help="Only this peer (its platform id)")]
+
+
+@app.command("run")
+def run(peer: PeerOption = None) -> None:
+    """One round: pull from children, push to the parent, pull public evaluations down."""
+    setup_logging()
+    summary = asyncio.run(with_hub(lambda hub: _round(hub, peer, show_progress=True)))
+    typer.echo(summary.describe())
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+@app.command("serve")
+def serve(
+    interval: Annotated[float | None, typer.Option(help="Seconds between rounds (HUB_SYNC_INTERVAL)")] = None,
+    peer: PeerOption = None,
+) -> None:
+    """Sync on an interval until stopped (Ctrl-C or SIGTERM)."""
+    setup_logging()
+    seconds = interval or load_settings().sync_interval_s
+
+    async def forever(hub: Any) -> None:
+        while True:
+            summary = await _round(hub, peer, show_progress=False)
+            for line in summary.describe().splitlines():
+                (log.info if summary.ok else log.warning)("%s", line)
+            await asyncio.sleep(seconds)
+
+    try:
+        asyncio.run(with_hub(forever))
+    except KeyboardInterrupt:
+        typer.echo("sync stopped", err=True)
+
+
+@app.command("key")
+def key() -> None:
+    """Print this platform's Ed25519 public key (the public_key of its entry in its peers' files)."""
+    from hub.exchange.signing import load_or_create_key, public_key_text
+
+    settings = load_settings()
+    typer.echo(public_key_text(load_or_create_key(settings.signing_key, settings.secrets_dir / "platform-ed25519.key")))
+
+
+@app.command("status")
+def status() -> None:
+    """Print each peer's cursors and counts."""
+    setup_logging()
+
+    async def work(hub: Any) -> list[dict[str, Any]]:
+        return await hub.exchange.status()  # type: ignore[no-any-return]
+
+    for row in asyncio.run(with_hub(work)):
+        typer.echo(f"{row['peer']} {row['direction']}: cursor {row.get('cursor')}, {row.get('batches') or 0} batches, "
+                   f"{row.get('applied') or 0} applied, {row.get('unchanged') or 0} unchanged, "
+                   f"{row.get('dead_letters') or 0} dead-lettered, at {row['updated_at']}")
+
+
+async def _round(hub: Any, only: str | None, *, show_progress: bool) -> Any:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from connectors.platform import LinkSummary, PeerClient, RetryPolicy, SyncJob
+
+    settings = hub.settings
+    peers = hub.exchange.peers
+    if only is not None and peers.get(only) is None:
+        raise ValueError(f"{only!r} is not a peer in HUB_PEERS_FILE ({', '.join(peers.by_id) or 'none configured'})")
+    policy = RetryPolicy(attempts=settings.sync_attempts)
+    timeout = httpx.Timeout(settings.sync_timeout_s, connect=min(10.0, settings.sync_timeout_s))
+    async with httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=8)) as http:
+        clients = {peer_id: PeerClient(peer, http, policy) for peer_id, peer in peers.by_id.items()}
+        if not show_progress:
+            return await SyncJob(hub.exchange, clients, page_size=settings.sync_page_size).run_once(only)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      transient=True) as progress:
+            tasks: dict[tuple[str, str], Any] = {}
+
+            def report(link: LinkSummary) -> None:
+                key = (link.peer, link.direction)
+                if key not in tasks:
+                    tasks[key] = progress.add_task("", total=None)
+                progress.update(tasks[key], description=f"{link.peer} {link.direction}: {link.batches} batches, "
+                                f"{link.items:,} items, {link.dead_letters:,} dead-lettered")
+
+            job = SyncJob(hub.exchange, clients, page_size=settings.sync_page_size, progress=report)
+            return await job.run_once(only)

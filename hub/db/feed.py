@@ -1,0 +1,262 @@
+"""Cypher for the change feed between platforms: sequencing, pages, applying batches, cursors.
+
+The feed is every record and evaluation ordered by ``seq``, the hub's own sequence number. Writers
+never take a sequence number themselves — they only raise the item's ``version`` and label it
+``:Pending`` — so concurrent writes never queue on a counter. :func:`sequence` gives pending items
+their numbers in one transaction that first locks ``(:FeedCounter)``: numbers are handed out only to
+committed items and only by one sequencer at a time, so a reader that has seen number N will never
+later find a smaller number appear. That is what makes a cursor ("everything after N") safe to resume
+from. An item keeps only its latest ``seq``: the feed carries state, not every intermediate change.
+
+Applying a batch (:func:`apply`) keeps, for each item, the highest version from the item's issuer:
+the same item twice changes nothing, an older version changes nothing, and an item whose id is held
+under another issuer is dead-lettered. The batch's items, its dead letters and the cursor it
+advances are written in ONE transaction — a crash anywhere leaves either all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from neo4j import AsyncManagedTransaction
+
+from hub.db.gateway import Neo4jGateway, native
+from hub.db.ingest import CURRENT_POINTER
+
+# Pending items numbered per sequencer transaction; the rest wait for the next page request.
+SEQUENCE_CHUNK = 20_000
+MAX_LETTER_ITEM = 20_000  # characters of the refused item kept with its dead letter
+
+_SEQUENCE = """
+MERGE (c:FeedCounter {name: 'changes'}) ON CREATE SET c.value = 0
+SET c.sequenced_at = datetime()
+WITH c
+OPTIONAL MATCH (n:Pending)
+WITH c, n LIMIT $limit
+WITH c, collect(n) AS items
+WITH c, items, c.value AS base
+SET c.value = base + size(items)
+WITH base, items
+UNWIND range(0, size(items) - 1) AS i
+WITH base + i + 1 AS seq, items[i] AS n
+SET n.seq = seq, n.version = coalesce(n.version, 1),
+    n.origin_platform = coalesce(n.origin_platform, $platform),
+    n.origin_level = coalesce(n.origin_level, $level),
+    n.issuer = coalesce(n.issuer, n.issuing_department, n.evaluator, $platform)
+REMOVE n:Pending
+RETURN count(*) AS sequenced
+"""
+
+
+async def sequence(gateway: Neo4jGateway, platform: str, level: str, limit: int = SEQUENCE_CHUNK) -> int:
+    """Number up to ``limit`` pending items; returns how many were numbered."""
+    rows = await gateway.run(_SEQUENCE, {"platform": platform, "level": level, "limit": limit}, write=True)
+    return int(rows[0]["sequenced"]) if rows else 0
+
+
+async def pending(gateway: Neo4jGateway) -> int:
+    rows = await gateway.query("MATCH (n:Pending) RETURN count(n) AS n")
+    return int(rows[0]["n"])
+
+
+# One page: records and evaluations after a position, merged in order. ``$levels`` are the origin
+# levels the page may carry; ``$records`` false leaves records out (the downward feed).
+_PAGE = """
+CALL () {
+  MATCH (r:Record) WHERE r.seq > $after AND $records AND r.origin_level IN $levels
+  WITH r ORDER BY r.seq LIMIT $first
+  MATCH (r)-[:ABOUT]->(s:Subject)
+  OPTIONAL MATCH (r)-[:ISSUED_BY]->(d:Department)
+  RETURN r.seq AS seq, 'RECORD' AS type, properties(r) AS node, s.uscc AS uscc, s.name AS subject_name,
+         d.name AS department_name
+  UNION ALL
+  MATCH (e:Evaluation) WHERE e.seq > $after AND e.origin_level IN $levels AND e.disclosure IN $disclosures
+  WITH e ORDER BY e.seq LIMIT $first
+  MATCH (e)-[:OF]->(s:Subject)
+  RETURN e.seq AS seq, 'EVALUATION' AS type, properties(e) AS node, s.uscc AS uscc, s.name AS subject_name,
+         null AS department_name
+}
+RETURN seq, type, node, uscc, subject_name, department_name ORDER BY seq LIMIT $first
+"""
+
+_LAST = "MATCH (c:FeedCounter {name: 'changes'}) RETURN c.value AS last"
+
+
+@dataclass(frozen=True)
+class FeedRow:
+    seq: int
+    type: str
+    node: dict[str, Any]
+    uscc: str
+    subject_name: str | None
+    department_name: str | None
+
+
+async def page(gateway: Neo4jGateway, *, after: int, first: int, levels: Sequence[str], records: bool,
+               disclosures: Sequence[str]) -> tuple[list[FeedRow], int]:
+    """Up to ``first`` feed rows after ``after``, and the last number handed out (the feed's head)."""
+    params = {"after": after, "first": first, "levels": list(levels), "records": records,
+              "disclosures": list(disclosures)}
+    rows = await gateway.query(_PAGE, params)
+    head = await gateway.query(_LAST)
+    items = [FeedRow(row["seq"], row["type"], {k: native(v) for k, v in row["node"].items()}, row["uscc"],
+                     row["subject_name"], row["department_name"]) for row in rows]
+    return items, int(head[0]["last"]) if head else 0
+
+
+# --- applying a batch -------------------------------------------------------------------------
+
+_HELD = """
+CALL () {
+  UNWIND $records AS id MATCH (n:Record {id: id}) RETURN 'RECORD' AS type, n
+  UNION ALL
+  UNWIND $evaluations AS id MATCH (n:Evaluation {id: id}) RETURN 'EVALUATION' AS type, n
+}
+RETURN type, n.id AS id, n.version AS version, coalesce(n.issuer, n.issuing_department, n.evaluator) AS issuer
+"""
+
+_APPLY_RECORDS = """
+UNWIND $rows AS row
+MERGE (s:Subject {uscc: row.subject.uscc})
+  ON CREATE SET s.name = row.subject.name, s.kind = row.subject.kind, s.region = row.subject.region,
+                s.status = '存续'
+MERGE (r:Record {id: row.id})
+WITH s, r, row WHERE coalesce(r.version, 0) < row.version
+SET r += row.props, r:Pending
+MERGE (r)-[:ABOUT]->(s)
+WITH r, row WHERE row.department IS NOT NULL
+MERGE (d:Department {code: row.department.code}) ON CREATE SET d.name = row.department.name, d.domains = []
+MERGE (r)-[:ISSUED_BY]->(d)
+"""
+
+_APPLY_EVALUATIONS = """
+UNWIND $rows AS row
+MERGE (s:Subject {uscc: row.subject.uscc})
+  ON CREATE SET s.name = row.subject.name, s.kind = row.subject.kind, s.region = row.subject.region,
+                s.status = '存续'
+MERGE (e:Evaluation {id: row.id})
+WITH s, e, row WHERE coalesce(e.version, 0) < row.version
+SET e += row.props, e:Pending
+MERGE (e)-[:OF]->(s)
+WITH s, e
+""" + CURRENT_POINTER
+
+_DEAD_LETTERS = "UNWIND $letters AS letter CREATE (d:DeadLetter) SET d = letter, d.at = datetime()"
+
+_CHECKPOINT = """
+MERGE (c:SyncCursor {key: $key})
+SET c.peer = $peer, c.direction = $direction, c.cursor = coalesce($cursor, c.cursor), c.updated_at = datetime(),
+    c.batches = coalesce(c.batches, 0) + 1, c.applied = coalesce(c.applied, 0) + $applied,
+    c.unchanged = coalesce(c.unchanged, 0) + $unchanged, c.dead_letters = coalesce(c.dead_letters, 0) + $dead
+"""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a peer's feed stands after a batch: ``key`` is ``<peer>:<direction>``."""
+
+    peer: str
+    direction: str  # PULL_UP, PULL_DOWN, PUSH (at the sender), RECEIVED (at the receiver)
+    cursor: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.peer}:{self.direction}"
+
+
+@dataclass(frozen=True)
+class Applied:
+    applied: list[str]
+    unchanged: list[str]
+    conflicts: list[tuple[str, str]]  # (item id, issuer held here)
+
+
+async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: Sequence[dict[str, Any]],
+                checkpoint: Checkpoint, batch_id: str) -> Applied:
+    """Apply validated item rows (``hub.exchange.items.row_for`` plus ``type``), write dead letters, and
+    advance the checkpoint — one transaction. An item held under another issuer becomes a dead letter."""
+
+    async def work(tx: AsyncManagedTransaction) -> Applied:
+        result = await tx.run(_HELD, records=[r["id"] for r in rows if r["type"] == "RECORD"],
+                              evaluations=[r["id"] for r in rows if r["type"] == "EVALUATION"])
+        held = {(row["type"], row["id"]): row async for row in result}
+        fresh: dict[str, list[dict[str, Any]]] = {"RECORD": [], "EVALUATION": []}
+        unchanged: list[str] = []
+        conflicts: list[tuple[str, str]] = []
+        for row in rows:
+            mine = held.get((row["type"], row["id"]))
+            if mine and mine["issuer"] is not None and mine["issuer"] != row["issuer"]:
+                conflicts.append((row["id"], mine["issuer"]))
+            elif mine and mine["version"] is not None and mine["version"] >= row["version"]:
+                unchanged.append(row["id"])
+            else:
+                fresh[row["type"]].append(row)
+        if fresh["RECORD"]:
+            await (await tx.run(_APPLY_RECORDS, rows=fresh["RECORD"])).consume()
+        if fresh["EVALUATION"]:
+            await (await tx.run(_APPLY_EVALUATIONS, rows=fresh["EVALUATION"])).consume()
+        all_letters = list(letters) + [
+            dead_letter(checkpoint, batch_id, item_id, f"{item_id} is held here as issued by {issuer}; only its "
+                        "issuing authority changes it", next(r for r in rows if r["id"] == item_id)["props"])
+            for item_id, issuer in conflicts]
+        if all_letters:
+            await (await tx.run(_DEAD_LETTERS, letters=all_letters)).consume()
+        applied = [r["id"] for kind in fresh.values() for r in kind]
+        await (await tx.run(_CHECKPOINT, key=checkpoint.key, peer=checkpoint.peer, direction=checkpoint.direction,
+                            cursor=checkpoint.cursor, applied=len(applied), unchanged=len(unchanged),
+                            dead=len(all_letters))).consume()
+        return Applied(applied, unchanged, conflicts)
+
+    return await gateway.write(work)
+
+
+def dead_letter(checkpoint: Checkpoint, batch_id: str, item_id: str | None, reason: str, item: Any) -> dict[str, Any]:
+    """A dead letter's properties: which peer and batch, which item, why, and the item as received."""
+    text = orjson.dumps(item, default=str).decode()
+    return {"id": f"dl-{uuid.uuid4().hex}", "peer": checkpoint.peer, "direction": checkpoint.direction,
+            "batch_id": batch_id, "item_id": item_id, "reason": reason, "item": text[:MAX_LETTER_ITEM]}
+
+
+async def save_checkpoint(gateway: Neo4jGateway, checkpoint: Checkpoint, *, applied: int = 0,
+                          unchanged: int = 0, dead: int = 0) -> None:
+    await gateway.run(_CHECKPOINT, {"key": checkpoint.key, "peer": checkpoint.peer,
+                                    "direction": checkpoint.direction, "cursor": checkpoint.cursor,
+                                    "applied": applied, "unchanged": unchanged, "dead": dead}, write=True)
+
+
+async def cursor(gateway: Neo4jGateway, peer: str, direction: str) -> str | None:
+    rows = await gateway.query("MATCH (c:SyncCursor {key: $key}) RETURN c.cursor AS cursor",
+                               {"key": f"{peer}:{direction}"})
+    return rows[0]["cursor"] if rows else None
+
+
+async def cursors(gateway: Neo4jGateway) -> list[dict[str, Any]]:
+    rows = await gateway.query("MATCH (c:SyncCursor) RETURN properties(c) AS c ORDER BY c.key")
+    return [{k: native(v) for k, v in row["c"].items()} for row in rows]
+
+
+async def acknowledge(gateway: Neo4jGateway, peer: str, position: int) -> int:
+    """A peer asked for the feed after ``position``: it holds everything up to it (it checkpoints
+    only after applying). Record that, and mark delivered the outbox entries it covers; returns how many."""
+    rows = await gateway.run("""
+        MERGE (c:SyncCursor {key: $key})
+        SET c.peer = $peer, c.direction = 'ACKED', c.cursor = toString($position), c.updated_at = datetime()
+        WITH c
+        OPTIONAL MATCH (o:OutboxEntry) WHERE o.delivered_at IS NULL
+        OPTIONAL MATCH (r:Record {id: o.record_id}) WHERE r.seq <= $position AND NOT r:Pending
+        WITH o, r WHERE r IS NOT NULL
+        SET o.delivered_at = datetime(), o.delivered_to = $peer
+        RETURN count(o) AS delivered
+    """, {"key": f"{peer}:ACKED", "peer": peer, "position": position}, write=True)
+    return int(rows[0]["delivered"]) if rows else 0
+
+
+async def dead_letters(gateway: Neo4jGateway, *, peer: str | None, first: int) -> list[dict[str, Any]]:
+    where = "WHERE d.peer = $peer " if peer else ""
+    rows = await gateway.query("MATCH (d:DeadLetter) " + where + "RETURN properties(d) AS d ORDER BY d.at DESC "
+                               "LIMIT $first", {"peer": peer, "first": first})
+    return [{k: native(v) for k, v in row["d"].items()} for row in rows]

@@ -1,0 +1,79 @@
+"""A batch: the signed unit of exchange — one page of a change feed, pulled or pushed.
+
+On the wire the batch is the payload of a JWS (:mod:`hub.exchange.signing`)::
+
+    {"protocol": 1, "id": "b-…", "sender": "henan-jiaxian", "sender_level": "county",
+     "recipient": "henan-pingdingshan", "scope": "UP", "after": "1200", "cursor": "2200",
+     "has_more": true, "issued_at": "2026-11-23T10:00:00+08:00", "items": [{…}, …]}
+
+``after``/``cursor`` are the feed positions before and after the page (opaque strings to the
+receiver). ``recipient`` binds the batch to one platform: a batch signed for the city is refused by
+the province, so a relay cannot redirect it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from hub.exchange.signing import BatchRefused
+
+PROTOCOL = 1
+SCOPES = ("UP", "DOWN")
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: str
+    sender: str
+    sender_level: str
+    recipient: str
+    scope: str
+    after: str
+    cursor: str
+    has_more: bool
+    issued_at: datetime
+    items: list[dict[str, Any]] = field(default_factory=list)
+    protocol: int = PROTOCOL
+
+    def encode(self) -> bytes:
+        return orjson.dumps(asdict(self))
+
+    @classmethod
+    def decode(cls, payload: bytes) -> Batch:
+        """Parse an opened batch's payload; a malformed envelope refuses the whole batch."""
+        try:
+            data = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            raise BatchRefused("the batch payload is not JSON") from None
+        if not isinstance(data, dict):
+            raise BatchRefused("the batch payload must be a JSON object")
+        if data.get("protocol") != PROTOCOL:
+            raise BatchRefused(f"batch protocol {data.get('protocol')!r} is not supported (this hub speaks {PROTOCOL})")
+        missing = [name for name in ("id", "sender", "sender_level", "recipient", "scope", "after", "cursor",
+                                     "has_more", "issued_at", "items") if name not in data]
+        if missing:
+            raise BatchRefused(f"the batch lacks {', '.join(missing)}")
+        if not isinstance(data["items"], list):
+            raise BatchRefused("the batch's items must be a list")
+        if data["scope"] not in SCOPES:
+            raise BatchRefused(f"the batch's scope must be UP or DOWN, not {data['scope']!r}")
+        try:
+            issued = datetime.fromisoformat(str(data["issued_at"]))
+        except ValueError:
+            raise BatchRefused("the batch's issued_at is not an ISO 8601 time") from None
+        return cls(str(data["id"]), str(data["sender"]), str(data["sender_level"]), str(data["recipient"]),
+                   data["scope"], str(data["after"]), str(data["cursor"]), bool(data["has_more"]), issued,
+                   data["items"])
+
+
+def position(cursor: str | None) -> int:
+    """A feed position from its cursor; a cursor is the decimal sequence number, opaque to peers."""
+    if cursor is None or cursor == "":
+        return 0
+    if not cursor.isdigit() or len(cursor) > 18:
+        raise ValueError(f"cursor {cursor!r} is not one this hub gave out")
+    return int(cursor)

@@ -1,0 +1,133 @@
+"""What a shared item must hold to be applied, and the shape it has on the wire.
+
+Two kinds of item cross between platforms: credit records (``RECORD``) and evaluation results
+(``EVALUATION``). Each carries its provenance — the platform where it entered the network
+(``origin_platform``, ``origin_level``), the authority that issued it (``issuer``: the issuing
+department's code, else the origin platform) — and ``version``, which the issuer raises with every
+change (a repair, a withdrawal, a corrected decision). A receiver keeps the highest version and
+only from the same issuer; see :mod:`hub.db.feed`.
+
+Each item is validated on its own: a bad one is dead-lettered with the reason and the rest of its
+batch is applied (AGENTS non-negotiable 4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from hub.codes import InvalidCode, parse_uscc
+from hub.disclosure import Disclosure
+from hub.models import RecordKind, RecordStatus, Severity, SubjectKind
+
+Level = Literal["county", "city", "province"]
+
+
+def _code(value: str) -> str:
+    try:
+        return parse_uscc(value).value
+    except InvalidCode as exc:
+        raise ValueError(str(exc)) from None
+
+
+Uscc = Annotated[str, AfterValidator(_code)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Text = Annotated[str, Field(max_length=20_000)]
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    id: Name
+    version: Annotated[int, Field(ge=1)]
+    origin_platform: Name
+    origin_level: Level
+    issuer: Name
+    subject_uscc: Uscc
+    subject_name: Name | None = None
+    disclosure: Disclosure
+
+
+class RecordItem(_Item):
+    type: Literal["RECORD"]
+    kind: RecordKind
+    title: Annotated[str, Field(min_length=1, max_length=500)]
+    decided_on: date | None = None
+    issuing_department: Name | None = None
+    issuing_department_name: Name | None = None
+    source_platform: Name | None = None
+    status: RecordStatus
+    severity: Severity | None = None
+    publicity_ends_on: date | None = None
+    repaired_on: date | None = None
+    document_number: Annotated[str, Field(max_length=500)] | None = None
+    content: Text | None = None
+    amount_wan_yuan: Annotated[float, Field(ge=0)] | None = None
+    kept: bool | None = None
+
+
+class EvaluationItem(_Item):
+    type: Literal["EVALUATION"]
+    scheme: Name
+    score: float | None = None
+    grade: Annotated[str, Field(min_length=1, max_length=50)]
+    level: Annotated[str, Field(max_length=50)] | None = None
+    evaluated_at: AwareDatetime
+    valid_until: date | None = None
+    evaluator: Name | None = None
+    explanation: Text | None = None
+
+
+Item = Annotated[RecordItem | EvaluationItem, Field(discriminator="type")]
+_ITEM: TypeAdapter[RecordItem | EvaluationItem] = TypeAdapter(Item)
+
+# The properties each kind stores on its node (the rest of the item is provenance or context).
+RECORD_PROPERTIES = ("id", "kind", "title", "decided_on", "issuing_department", "source_platform",
+                     "disclosure", "status", "severity", "publicity_ends_on", "repaired_on",
+                     "document_number", "content", "amount_wan_yuan", "kept")
+EVALUATION_PROPERTIES = ("id", "scheme", "score", "grade", "level", "disclosure", "evaluated_at",
+                         "valid_until", "evaluator", "explanation")
+PROVENANCE = ("version", "origin_platform", "origin_level", "issuer")
+
+
+def check(raw: Any) -> RecordItem | EvaluationItem | str:
+    """The validated item, or a one-line reason naming each field at fault."""
+    try:
+        return _ITEM.validate_python(raw)
+    except ValidationError as exc:
+        return "; ".join(_reason(error) for error in exc.errors(include_url=False, include_input=False))
+
+
+def _reason(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"] if part not in ("RECORD", "EVALUATION"))
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
+
+
+def item_id(raw: Any) -> str | None:
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def row_for(item: RecordItem | EvaluationItem) -> dict[str, Any]:
+    """The parameters the apply statements take for one item."""
+    properties = RECORD_PROPERTIES if isinstance(item, RecordItem) else EVALUATION_PROPERTIES
+    props = {name: _plain(getattr(item, name)) for name in properties}
+    for name in PROVENANCE:
+        props[name] = getattr(item, name)
+    row: dict[str, Any] = {
+        "id": item.id, "version": item.version, "issuer": item.issuer, "props": props,
+        "subject": {"uscc": item.subject_uscc, "name": item.subject_name or item.subject_uscc,
+                    "kind": SubjectKind.from_uscc(item.subject_uscc).value, "region": item.subject_uscc[2:8]},
+    }
+    if isinstance(item, RecordItem):
+        row["department"] = ({"code": item.issuing_department,
+                              "name": item.issuing_department_name or item.issuing_department}
+                             if item.issuing_department else None)
+    return row
+
+
+def _plain(value: Any) -> Any:
+    return value.value if hasattr(value, "value") and not isinstance(value, date) else value

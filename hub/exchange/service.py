@@ -1,0 +1,203 @@
+"""The exchange, as one hub sees it: serve its feed to peers, open and apply their batches.
+
+Who may do what (docs/exchange-protocol.md §Roles):
+
+- the **upward** feed (records and evaluations of every tier, from this level and below) is read by
+  the parent platform only — "谁评价谁共享", upwards to the platform of the level above;
+- the **downward** feed (PUBLIC evaluations made at this level or above — the province's public
+  credit evaluations, seed 000 §三) is read by children only;
+- a child pushes its upward feed to us; a parent may push its downward feed to us.
+
+A caller proves which platform it is twice: its bearer token (PLATFORM role, ``org`` = its platform
+id, issued by this hub) and the batch's Ed25519 signature under the key its peers-file entry holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from hub import clock
+from hub.db import feed
+from hub.db.feed import Checkpoint, FeedRow
+from hub.db.gateway import Neo4jGateway
+from hub.exchange import items
+from hub.exchange.batch import Batch, position
+from hub.exchange.peers import LEVEL_RANKS, Peer, Peers, Platform, Relation
+from hub.exchange.signing import BatchRefused, open_signed, public_key_text, sign
+
+MAX_PAGE = 5000
+
+
+class NotAPeer(Exception):
+    """The caller is not a platform this hub exchanges with in that direction (FORBIDDEN)."""
+
+
+class Busy(Exception):
+    """Back-pressure: this hub is applying as many batches as it will at once; retry after a pause."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(f"this hub is applying other batches; retry in {retry_after_s:g} s")
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True)
+class SignedPage:
+    signed: str
+    count: int
+    cursor: str
+    has_more: bool
+
+
+@dataclass(frozen=True)
+class Refusal:
+    item_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    batch_id: str
+    sender: str
+    cursor: str
+    applied: int
+    unchanged: int
+    dead_letters: list[Refusal] = field(default_factory=list)
+
+
+class Exchange:
+    def __init__(self, gateway: Neo4jGateway, platform: Platform, peers: Peers, key: Ed25519PrivateKey,
+                 max_concurrent_batches: int = 2) -> None:
+        self.gateway, self.platform, self.peers, self.key = gateway, platform, peers, key
+        self._slots = asyncio.Semaphore(max_concurrent_batches)
+
+    @property
+    def public_key(self) -> str:
+        return public_key_text(self.key)
+
+    # --- serving the feed ----------------------------------------------------------------------
+    async def serve_changes(self, caller: str | None, scope: str, after: str | None, first: int) -> SignedPage:
+        """A page of this hub's feed for the peer ``caller`` (a PLATFORM token's org)."""
+        peer = self._peer(caller)
+        wanted = Relation.PARENT if scope == "UP" else Relation.CHILD
+        if peer.relation is not wanted:
+            raise NotAPeer(f"platform {peer.id} is our {peer.relation.value}; the {scope.lower()}ward feed is "
+                           f"for our {wanted.value} only")
+        page = await self.page_for(peer.id, scope, after, first)
+        if scope == "UP":
+            await feed.acknowledge(self.gateway, peer.id, position(after))
+        return page
+
+    async def page_for(self, recipient: str, scope: str, after: str | None, first: int) -> SignedPage:
+        """Sequence what is pending, read one page after ``after`` and sign it for ``recipient``."""
+        if not 1 <= first <= MAX_PAGE:
+            raise ValueError(f"first must be between 1 and {MAX_PAGE}, got {first}")
+        start = position(after)
+        sequenced = await feed.sequence(self.gateway, self.platform.id, self.platform.level)
+        rank = self.platform.rank
+        if scope == "UP":  # ours and what came from below; never what came down from above
+            levels = [name for name, r in LEVEL_RANKS.items() if r <= rank]
+            rows, head = await feed.page(self.gateway, after=start, first=first, levels=levels, records=True,
+                                         disclosures=["PUBLIC", "AUTHORIZED", "INTERNAL"])
+        else:  # public evaluations made here or above (seed 000 §三: 省级平台 → 各地各部门)
+            levels = [name for name, r in LEVEL_RANKS.items() if r >= rank]
+            rows, head = await feed.page(self.gateway, after=start, first=first, levels=levels, records=False,
+                                         disclosures=["PUBLIC"])
+        full = len(rows) == first
+        # A short page holds every matching item up to the head read before it: the cursor may skip to it.
+        end = rows[-1].seq if full else max([start, head, *(r.seq for r in rows)])
+        has_more = full or sequenced >= feed.SEQUENCE_CHUNK
+        batch = Batch(id=f"b-{uuid.uuid4().hex}", sender=self.platform.id, sender_level=self.platform.level,
+                      recipient=recipient, scope=scope, after=str(start), cursor=str(end), has_more=has_more,
+                      issued_at=clock.now(), items=[outgoing(row) for row in rows])
+        return SignedPage(sign(batch.encode(), self.key, self.platform.id), len(rows), str(end), has_more)
+
+    # --- receiving -----------------------------------------------------------------------------
+    async def receive_push(self, caller: str | None, signed: str) -> Receipt:
+        """A batch a peer pushed: refused whole unless its signature, signer and recipient hold."""
+        peer = self._peer(caller)
+        if self._slots.locked():
+            raise Busy(1.0)
+        async with self._slots:
+            batch = self.open(peer, signed)
+            wanted = "UP" if peer.relation is Relation.CHILD else "DOWN"
+            if batch.scope != wanted:
+                raise BatchRefused(f"platform {peer.id} is our {peer.relation.value}: it may push {wanted} batches, "
+                                   f"not {batch.scope}")
+            return await self.apply(peer.id, batch, Checkpoint(peer.id, "RECEIVED", batch.cursor))
+
+    def open(self, peer: Peer, signed: str, *, after: str | None = None) -> Batch:
+        """Verify and parse a batch from ``peer``; ``after`` (for a pulled page) must match what was asked."""
+        opened = open_signed(signed, {peer.id: peer.public_key})
+        batch = Batch.decode(opened.payload)
+        if batch.sender != peer.id:
+            raise BatchRefused(f"the batch names {batch.sender!r} as sender but is signed by {peer.id}")
+        if batch.recipient != self.platform.id:
+            raise BatchRefused(f"the batch is addressed to {batch.recipient!r}, not to this hub ({self.platform.id})")
+        if after is not None and batch.after != str(position(after)):
+            raise BatchRefused(f"asked for the feed after {after} but the signed batch starts after {batch.after}: "
+                               "a replayed or substituted page")
+        return batch
+
+    async def apply(self, peer_id: str, batch: Batch, checkpoint: Checkpoint) -> Receipt:
+        """Apply the valid items of an opened batch and dead-letter the rest with their reasons, advancing
+        ``checkpoint`` in the same transaction."""
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
+        letters: list[dict[str, Any]] = []
+        refusals: list[Refusal] = []
+        for index, raw in enumerate(batch.items):
+            item = items.check(raw)
+            reason = item if isinstance(item, str) else _out_of_scope(item, batch.scope)
+            if reason is not None:
+                item_id = items.item_id(raw)
+                refusals.append(Refusal(item_id, f"item {index}: {reason}"))
+                letters.append(feed.dead_letter(checkpoint, batch.id, item_id, f"item {index}: {reason}", raw))
+                continue
+            assert not isinstance(item, str)
+            row = items.row_for(item)
+            row["type"] = item.type
+            key = (item.type, item.id)
+            if key not in rows or rows[key]["version"] < row["version"]:
+                rows[key] = row
+        result = await feed.apply(self.gateway, list(rows.values()), letters, checkpoint, batch.id)
+        refusals += [Refusal(item_id, f"{item_id} is held here as issued by {issuer}; only its issuing "
+                             "authority changes it") for item_id, issuer in result.conflicts]
+        return Receipt(batch.id, peer_id, batch.cursor, len(result.applied), len(result.unchanged), refusals)
+
+    # --- reading state -------------------------------------------------------------------------
+    async def dead_letters(self, peer: str | None, first: int) -> list[dict[str, Any]]:
+        return await feed.dead_letters(self.gateway, peer=peer, first=first)
+
+    async def status(self) -> list[dict[str, Any]]:
+        return await feed.cursors(self.gateway)
+
+    def _peer(self, caller: str | None) -> Peer:
+        peer = self.peers.get(caller)
+        if peer is None:
+            raise NotAPeer(f"platform {caller!r} is not a peer of this hub ({self.platform.id}); its operator lists "
+                           "peers in HUB_PEERS_FILE")
+        return peer
+
+
+def _out_of_scope(item: items.RecordItem | items.EvaluationItem, scope: str) -> str | None:
+    if scope == "DOWN" and not (isinstance(item, items.EvaluationItem) and item.disclosure.value == "PUBLIC"):
+        return "a downward batch carries only PUBLIC evaluations (seed 000 §三); this item stays where it was issued"
+    return None
+
+
+def outgoing(row: FeedRow) -> dict[str, Any]:
+    """A feed row as the item a peer receives (see hub.exchange.items)."""
+    node = row.node
+    names: Sequence[str] = items.RECORD_PROPERTIES if row.type == "RECORD" else items.EVALUATION_PROPERTIES
+    item: dict[str, Any] = {"type": row.type}
+    for name in (*names, *items.PROVENANCE):
+        item[name] = node.get(name)
+    item["subject_uscc"], item["subject_name"] = row.uscc, row.subject_name
+    if row.type == "RECORD":
+        item["issuing_department_name"] = row.department_name
+    return item
