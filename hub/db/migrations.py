@@ -23,6 +23,9 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX evaluation_scheme IF NOT EXISTS FOR (e:Evaluation) ON (e.scheme)",
     "CREATE INDEX consent_grantee IF NOT EXISTS FOR (c:Consent) ON (c.grantee)",
     "CREATE INDEX review_flag_status IF NOT EXISTS FOR (f:ReviewFlag) ON (f.status)",
+    "CREATE CONSTRAINT reporting_tally_key IF NOT EXISTS FOR (t:ReportingTally) REQUIRE (t.import_id, t.department) "
+    "IS UNIQUE",
+    "CREATE INDEX reporting_tally_department IF NOT EXISTS FOR (t:ReportingTally) ON (t.department)",
 )
 
 
