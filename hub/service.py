@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime, timedelta
 from hub import audit as audit_chain
 from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
-from hub.db import audit_store, consents, evaluations, ingest, records, subjects, supervision
+from hub.db import audit_store, consents, evaluations, ingest, records, reporting, subjects, supervision
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
+from hub.db.reporting import DepartmentCounts, DepartmentReporting
 from hub.db.subjects import ProfilePart, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
 from hub.exchange.peers import Platform, load_peers
@@ -190,6 +191,24 @@ class CreditHub:
 
     async def review_flags(self) -> list[dict[str, object]]:
         return await evaluations.open_flags(self.gateway)
+
+    # --- 双公示 reporting -------------------------------------------------------------------
+    async def record_reporting(self, import_id: str, *, kind: str, source_platform: str, received_on: date | None,
+                               per_department: Mapping[str, DepartmentCounts]) -> int:
+        """Keep one import's per-department counts for the rates of seed 004 §一.(二); recording the
+        same ``import_id`` again replaces its counts rather than adding to them."""
+        return await reporting.record_tallies(self.gateway, import_id, kind=kind, source_platform=source_platform,
+                                              received_on=received_on, imported_at=self.now(),
+                                              per_department=per_department)
+
+    async def department_reporting(self, department: str | None = None, *, received_from: date | None = None,
+                                   received_to: date | None = None) -> list[DepartmentReporting]:
+        """合规率 and 及时率 per department, over every import or those received in a date range."""
+        if received_from is not None and received_to is not None and received_from > received_to:
+            raise InvalidInput(f"the received-on range starts on {received_from.isoformat()}, after it ends "
+                               f"on {received_to.isoformat()}")
+        return await reporting.department_rates(self.gateway, department=department,
+                                                received_from=received_from, received_to=received_to)
 
     # --- supervision ------------------------------------------------------------------------
     async def inspection_plans(self) -> list[dict[str, object]]:

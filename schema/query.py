@@ -26,6 +26,7 @@ from schema.grading import (
     review_flags,
 )
 from schema.report import CreditReportType, credit_report
+from schema.reporting import DepartmentReportingType, department_reporting
 from schema.rights import ObjectionType, OutboxEntryType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
 from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
@@ -104,6 +105,9 @@ class Query:
         resolver=exchange.dead_letters, description="Items peers sent that failed validation. INTERNAL only.")
     sync_status: list[SyncCursorType] = strawberry.field(
         resolver=exchange.sync_status, description="Cursors and counts per peer and direction. INTERNAL only.")
+    department_reporting: list[DepartmentReportingType] = strawberry.field(
+        resolver=department_reporting, description="Each department's 双公示 compliance and timeliness rates "
+        "over its imported files. INTERNAL only.")
 
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:

@@ -90,6 +90,8 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Query", "objections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
     ("Query", "overdueObjections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
     ("Query", "outbox"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
+    ("Query", "departmentReporting"): Requirement(
+        Disclosure.INTERNAL, reason="the credit office's oversight of departments' reporting (seed 004 §一.(二))"),
     ("Mutation", "fileObjection"): Requirement(Disclosure.PUBLIC, roles=_ON_BEHALF),
     ("Mutation", "resolveObjection"): _SUPERVISION,
     ("Mutation", "applyForCreditRepair"): Requirement(Disclosure.PUBLIC, roles=_ON_BEHALF),

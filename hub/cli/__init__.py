@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -156,16 +157,21 @@ def import_shuanggongshi(
     _logging()
     settings = load_settings()
     received = date.fromisoformat(received_on) if received_on else None
+    platform = source_platform or settings.platform_id
     try:
-        result = read_file(file, source_platform=source_platform or settings.platform_id, received_on=received)
+        result = read_file(file, source_platform=platform, received_on=received)
     except ShuanggongshiFileError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    import_id = _import_id(file, platform)
 
     async def work(hub):  # type: ignore[no-untyped-def]
         count = await hub.import_records(result.subjects, result.records)
+        await hub.record_reporting(import_id, kind=result.kind, source_platform=platform, received_on=received,
+                                   per_department=result.per_department)
         await hub.audit([AuditEvent(action="write", actor=f"cli:import:{file.name}", role="admin", subject_uscc=None,
-                                    detail=f"双公示 {result.kind}: {count} records, {len(result.errors)} refused")])
+                                    detail=f"双公示 {result.kind}: {count} records, {len(result.errors)} refused, "
+                                           f"import {import_id}")])
         return count
 
     from hub.audit import AuditEvent
@@ -179,6 +185,14 @@ def import_shuanggongshi(
     for department, stats in sorted(result.per_department.items()):
         timeliness = "-" if stats.timeliness_rate is None else f"{stats.timeliness_rate:.1%}"
         typer.echo(f"  {stats.name or department}: compliance {stats.compliance_rate:.1%}, timeliness {timeliness}")
+
+
+def _import_id(file: Path, source_platform: str) -> str:
+    """The same bytes from the same platform are the same import: importing a file again replaces its
+    tallies instead of counting its rows twice (its records are idempotent too)."""
+    digest = hashlib.sha256(source_platform.encode() + b"\0")
+    digest.update(file.read_bytes())
+    return "sgs-" + digest.hexdigest()[:32]
 
 
 @draw_app.command("verify")

@@ -30,6 +30,9 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT sync_cursor_key IF NOT EXISTS FOR (c:SyncCursor) REQUIRE c.key IS UNIQUE",
     "CREATE CONSTRAINT dead_letter_id IF NOT EXISTS FOR (d:DeadLetter) REQUIRE d.id IS UNIQUE",
     "CREATE INDEX dead_letter_peer IF NOT EXISTS FOR (d:DeadLetter) ON (d.peer)",
+    "CREATE CONSTRAINT reporting_tally_key IF NOT EXISTS FOR (t:ReportingTally) REQUIRE (t.import_id, t.department) "
+    "IS UNIQUE",
+    "CREATE INDEX reporting_tally_department IF NOT EXISTS FOR (t:ReportingTally) ON (t.department)",
 )
 
 

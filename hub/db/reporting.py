@@ -1,0 +1,115 @@
+"""Cypher for 双公示 reporting: each import's per-department tallies, and each department's rates over them.
+
+  (:ReportingTally {import_id, department, department_name, kind, source_platform, received_on,
+                    imported_at, rows, valid, on_time, late})      one per department per import
+
+Seed 004 §一.(二) holds every department to a 合规率 (compliance) and a 及时率 (timeliness) of 100 %.
+An import keeps its counts, not its rates, so that rates over several imports are rates of the sums.
+``on_time`` and ``late`` are null for an import given no received-on date (timeliness unmeasured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from hub.db.gateway import Neo4jGateway
+
+# The key is (import_id, department), so recording the same import again overwrites its tallies.
+_TALLIES = """
+UNWIND $tallies AS tally
+MERGE (t:ReportingTally {import_id: $import_id, department: tally.department})
+ON CREATE SET t.imported_at = $imported_at
+SET t += tally, t.kind = $kind, t.source_platform = $source_platform, t.received_on = $received_on
+"""
+
+# count(x) and collect(x) skip nulls: on_time stays null unless some import measured it, and the name
+# is the newest one a file gave.
+_RATES = """
+MATCH (t:ReportingTally) WHERE {where}
+WITH t ORDER BY t.imported_at DESC
+RETURN t.department AS department, head(collect(t.department_name)) AS name,
+       sum(t.rows) AS rows, sum(t.valid) AS valid,
+       CASE WHEN count(t.on_time) = 0 THEN null ELSE sum(t.on_time) END AS on_time,
+       CASE WHEN count(t.late) = 0 THEN null ELSE sum(t.late) END AS late,
+       count(t) AS imports
+ORDER BY department
+"""
+
+
+class DepartmentCounts(Protocol):
+    """One department's share of one file, as the 双公示 importer counts it (its ``DepartmentStats``)."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def rows(self) -> int: ...
+
+    @property
+    def valid(self) -> int: ...
+
+    @property
+    def on_time(self) -> int | None: ...
+
+    @property
+    def late(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class DepartmentReporting:
+    """A department's counts summed over its imports; the rates are ratios of the sums."""
+
+    department: str
+    name: str | None
+    rows: int
+    valid: int
+    on_time: int | None
+    late: int | None
+    imports: int
+
+    @property
+    def compliance_rate(self) -> float:
+        """合规率: valid rows / rows."""
+        return self.valid / self.rows if self.rows else 1.0
+
+    @property
+    def timeliness_rate(self) -> float | None:
+        """及时率: rows on time / valid rows of the imports that measured it (each of those is on time
+        or late); ``None`` when no import measured it or none had a valid row."""
+        if self.on_time is None or self.late is None or not self.on_time + self.late:
+            return None
+        return self.on_time / (self.on_time + self.late)
+
+
+async def record_tallies(gateway: Neo4jGateway, import_id: str, *, kind: str, source_platform: str,
+                         received_on: date | None, imported_at: datetime,
+                         per_department: Mapping[str, DepartmentCounts]) -> int:
+    """Store one import's tallies, one node per department, in one statement; return how many."""
+    tallies = [{"department": department, "department_name": counts.name, "rows": counts.rows,
+                "valid": counts.valid, "on_time": counts.on_time, "late": counts.late}
+               for department, counts in per_department.items()]
+    if tallies:
+        await gateway.run(_TALLIES, {"tallies": tallies, "import_id": import_id, "kind": kind,
+                                     "source_platform": source_platform, "received_on": received_on,
+                                     "imported_at": imported_at}, write=True)
+    return len(tallies)
+
+
+async def department_rates(gateway: Neo4jGateway, *, department: str | None = None,
+                           received_from: date | None = None,
+                           received_to: date | None = None) -> list[DepartmentReporting]:
+    """Each department's sums over its imports, by department; a received-on range leaves out the
+    imports that had no received-on date."""
+    where = ["true"]
+    if department is not None:
+        where.append("t.department = $department")
+    if received_from is not None:
+        where.append("t.received_on >= $received_from")
+    if received_to is not None:
+        where.append("t.received_on <= $received_to")
+    rows = await gateway.run(_RATES.format(where=" AND ".join(where)), {
+        "department": department, "received_from": received_from, "received_to": received_to})
+    return [DepartmentReporting(**row) for row in rows]

@@ -1,0 +1,52 @@
+"""双公示 reporting in GraphQL: each department's 合规率 and 及时率 over its imported files.
+
+Seed 004 §一.(二) asks both rates of every department at 100 %. INTERNAL only: the field rule is in
+schema.tiers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from hub.db.reporting import DepartmentReporting
+
+
+@strawberry.type(name="DepartmentReporting", description="A department's 双公示 rows summed over the files "
+                 "imported from it; rates are ratios of the sums (seed 004 §一.(二): both 100 %).")
+class DepartmentReportingType:
+    department: str = strawberry.field(description="The authority's unified social credit code as its rows "
+                                       "give it (else its name).")
+    name: str | None
+    rows: int
+    valid: int = strawberry.field(description="Rows that pass the data standard.")
+    on_time: int | None = strawberry.field(description="Valid rows reported within 7 working days of the "
+                                           "decision; null when no import had a received-on date.")
+    late: int | None
+    compliance_rate: float = strawberry.field(description="合规率: valid / rows.")
+    timeliness_rate: float | None = strawberry.field(description="及时率: onTime / (onTime + late), over the "
+                                                     "imports that had a received-on date.")
+    imports: int
+
+
+def _type(found: DepartmentReporting) -> DepartmentReportingType:
+    return DepartmentReportingType(
+        department=found.department, name=found.name, rows=found.rows, valid=found.valid, on_time=found.on_time,
+        late=found.late, compliance_rate=found.compliance_rate, timeliness_rate=found.timeliness_rate,
+        imports=found.imports)
+
+
+async def department_reporting(
+    info: Info,
+    department: Annotated[str | None, strawberry.argument(description="Only this department.")] = None,
+    received_from: Annotated[date | None, strawberry.argument(
+        description="Only files received on or after this day.")] = None,
+    received_to: Annotated[date | None, strawberry.argument(
+        description="Only files received on or before this day.")] = None,
+) -> list[DepartmentReportingType]:
+    found = await info.context.hub.department_reporting(department, received_from=received_from,
+                                                        received_to=received_to)
+    return [_type(row) for row in found]
