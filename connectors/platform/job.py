@@ -118,7 +118,9 @@ class SyncJob:
                     signed = await self.clients[peer.id].changes(scope, after, self.page_size)
                     batch = self.exchange.open(peer, signed, after=after)
                     await pages.put(batch)
-                    if not batch.has_more or (not batch.items and batch.cursor == str(position(after))):
+                    # Ask until a page comes back empty: that last request also tells the peer we hold
+                    # everything up to our cursor (it marks its outbox delivered).
+                    if not batch.items and (not batch.has_more or batch.cursor == str(position(after))):
                         break
                     after = batch.cursor
                 await pages.put(None)
