@@ -176,8 +176,8 @@ async def test_one_bad_item_is_dead_lettered_and_the_rest_applied(
     assert "check character (position 18)" in letter["reason"]
     assert set(await held(city, [i["id"] for i in [*good, bad]])) == {i["id"] for i in good}
 
-    listed = await gql(http, "{ deadLetters(peer: \"%s\") { itemId reason direction item } }" % COUNTY,
-                       bearer(city_settings, "agency", "平顶山市发展改革委"))
+    listed = await gql(http, "query($p: String) { deadLetters(peer: $p) { itemId reason direction item } }",
+                       bearer(city_settings, "agency", "平顶山市发展改革委"), p=COUNTY)
     mine = [d for d in listed["data"]["deadLetters"] if d["itemId"] == f"x-{RUN}-r22"]
     assert len(mine) == 1 and mine[0]["direction"] == "RECEIVED" and mine[0]["reason"] == letter["reason"]
     assert orjson.loads(mine[0]["item"])["subject_uscc"] == bad["subject_uscc"]
@@ -356,7 +356,7 @@ def test_peers_files_name_their_mistakes_by_line(tmp_path: Path) -> None:
 
     bad = tmp_path / "peers.yaml"
     bad.write_text(f"peers:\n  - id: a\n    relation: sibling\n    url: http://x\n    public_key: {_public(CITY)}\n")
-    with pytest.raises(PeersFileError, match="peers.yaml line 3: peer a: relation must be child or parent"):
+    with pytest.raises(PeersFileError, match=r"peers\.yaml line 3: peer a: relation must be child or parent"):
         load_peers(bad)
     bad.write_text("peers:\n  - id: a\n    relation: child\n    url: http://x\n    public_key: c2hvcnQ\n")
     with pytest.raises(PeersFileError, match="line 5: peer a: public_key must be 32 bytes"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -71,11 +72,17 @@ class PeerClient:
 
     async def changes(self, scope: str, after: str | None, first: int) -> str:
         data = await self._call(CHANGES, {"scope": scope, "after": after, "first": first}, f"{scope} feed")
-        return str(data["changes"]["signed"])
+        page = data.get("changes")
+        if not isinstance(page, dict) or not isinstance(page.get("signed"), str):
+            raise PeerRefused(f"{self.peer.id}: the feed answer has no signed batch")
+        return page["signed"]
 
     async def push(self, signed: str) -> dict[str, Any]:
         data = await self._call(PUSH, {"batch": signed}, "push")
-        return dict(data["pushChanges"])
+        receipt = data.get("pushChanges")
+        if not isinstance(receipt, dict):
+            raise PeerRefused(f"{self.peer.id}: the push answer has no receipt")
+        return receipt
 
     async def _call(self, query: str, variables: dict[str, Any], what: str) -> dict[str, Any]:
         token = self.peer.token()
@@ -103,9 +110,11 @@ class PeerClient:
             raise _Retry(f"timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise _Retry(f"cannot reach it ({type(exc).__name__}: {exc})") from None
+        except httpx.HTTPError as exc:  # decoding, redirects: the answer was unusable
+            raise _Retry(f"unusable answer ({type(exc).__name__}: {exc})") from None
         status = response.status_code
         if status == 429 or status >= 500:
-            raise _Retry(f"HTTP {status}: {_message(response)}", _retry_after(response.headers.get("retry-after")))
+            raise _Retry(f"HTTP {status}: {_message(response)}", _seconds(response.headers.get("retry-after")))
         if status == 401:
             raise PeerRefused(f"{self.peer.id} refused our token: {_message(response)} — ask its operator for a new "
                               "platform token")
@@ -117,13 +126,16 @@ class PeerClient:
             body = response.json()
         except ValueError:
             raise _Retry("the answer is not JSON") from None
+        if not isinstance(body, dict):
+            raise _Retry("the answer is not a GraphQL response (a JSON object)")
         errors = body.get("errors") or []
         if errors:
-            first = errors[0]
-            extensions = first.get("extensions") or {}
-            code, message = extensions.get("code"), first.get("message", "")
+            first: dict[str, Any] = errors[0] if isinstance(errors[0], dict) else {"message": str(errors[0])}
+            raw = first.get("extensions")
+            extensions: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            code, message = extensions.get("code") or "UNSPECIFIED", first.get("message", "")
             if code in _RETRYABLE_CODES:
-                raise _Retry(f"{code}: {message}", float(extensions.get("retryAfter") or 0.0))
+                raise _Retry(f"{code}: {message}", _seconds(extensions.get("retryAfter")))
             raise PeerRefused(f"{self.peer.id} refused: {code}: {message}")
         data = body.get("data")
         if not isinstance(data, dict):
@@ -142,8 +154,14 @@ def _message(response: httpx.Response) -> str:
     return response.text[:200]
 
 
-def _retry_after(value: str | None) -> float:
+MAX_WAIT_S = 300.0
+
+
+def _seconds(value: object) -> float:
+    """A peer's requested wait (a Retry-After header or a retryAfter extension), within 0…300 s.
+    Anything else — a date, NaN, infinity, text — counts as no request (our own backoff applies)."""
     try:
-        return min(float(value), 300.0) if value else 0.0
-    except ValueError:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return 0.0
+    return min(seconds, MAX_WAIT_S) if math.isfinite(seconds) and seconds > 0 else 0.0

@@ -14,6 +14,7 @@ so a slow database here slows the requests to the peer rather than filling memor
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from hub.db import feed
 from hub.db.feed import Checkpoint
 from hub.db.gateway import DatabaseUnavailable
 from hub.exchange.batch import Batch, position
-from hub.exchange.peers import Peer
+from hub.exchange.peers import Peer, PeerTokenMissing
 from hub.exchange.service import Exchange
 from hub.exchange.signing import BatchRefused
 
@@ -67,7 +68,8 @@ class SyncSummary:
 
 
 Progress = Callable[[LinkSummary], None]
-_FAILURES = (PeerRefused, PeerUnavailable, BatchRefused, DatabaseUnavailable)
+log = logging.getLogger("connectors.platform")
+_FAILURES = (PeerRefused, PeerUnavailable, PeerTokenMissing, BatchRefused, DatabaseUnavailable)
 
 
 class SyncJob:
@@ -99,6 +101,9 @@ class SyncJob:
             await run(peer, link)  # type: ignore[misc]
         except _FAILURES as exc:
             link.error = str(exc)
+        except Exception as exc:  # a bug or a peer's nonsense must not stop the other links
+            log.exception("sync with %s %s failed unexpectedly", peer.id, direction)
+            link.error = f"unexpected {type(exc).__name__}: {exc} (see the log)"
         link.seconds = time.perf_counter() - started
         self.progress(link)
         return link

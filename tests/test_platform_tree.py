@@ -1,0 +1,198 @@
+"""Three real hubs on loopback — 郏县 (county 410425) → 平顶山 (city 410400) → 河南 (province 410000) —
+each a `hub serve` process on its own Neo4j, synced by real `hub sync run` processes over HTTP.
+
+Records go up, the province's public evaluations come down, a repaired record's status follows, and
+a sync killed mid-batch (twice) and restarted leaves exactly the source's items at the destination.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from connectors.platform.loopback import PlatformTree, henan_tree
+from hub.db import ingest
+from hub.db.gateway import Neo4jGateway
+
+COUNTY, CITY, PROVINCE = "henan-jiaxian", "henan-pingdingshan", "henan-province"
+
+ITEMS = """
+CALL () { MATCH (n:Record) RETURN n UNION ALL MATCH (n:Evaluation) RETURN n }
+WITH n WHERE $origin IS NULL OR n.origin_platform = $origin OR (n.origin_platform IS NULL AND $local)
+RETURN n.id AS id, n.version AS version
+"""
+
+
+@pytest.fixture(scope="module")
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformTree]:
+    platforms = henan_tree(tmp_path_factory.mktemp("tree"))
+    platforms.start_databases()
+    try:
+        platforms.configure()
+        platforms.launch_hubs()
+        asyncio.run(platforms.wait_ready())
+        yield platforms
+    finally:
+        platforms.stop()
+
+
+@pytest.fixture
+async def gateways(tree: PlatformTree) -> AsyncIterator[dict[str, Neo4jGateway]]:
+    await tree.wipe()
+    opened = {platform_id: tree[platform_id].gateway() for platform_id in (COUNTY, CITY, PROVINCE)}
+    yield opened
+    for gateway in opened.values():
+        await gateway.close()
+
+
+async def items(gateway: Neo4jGateway, origin: str | None = None, *, local: bool = False) -> dict[str, int]:
+    """id → version of the records and evaluations held, by origin platform."""
+    rows = await gateway.run(ITEMS, {"origin": origin, "local": local})
+    found = {row["id"]: row["version"] for row in rows}
+    assert len(found) == len(rows), "an item is held twice"
+    return found
+
+
+def sync(tree: PlatformTree, platform_id: str, *args: str) -> str:
+    result = tree.cli(platform_id, "sync", "run", *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def load_demo(tree: PlatformTree, platform_id: str, subjects: int) -> None:
+    result = tree.cli(platform_id, "demo", "load", "--subjects", str(subjects), "--seed", "5")
+    assert result.returncode == 0, result.stderr
+
+
+async def test_a_sync_killed_mid_batch_resumes_without_loss_or_duplication(
+        tree: PlatformTree, gateways: dict[str, Neo4jGateway]) -> None:
+    load_demo(tree, COUNTY, 1500)
+    source = await items(gateways[COUNTY])
+    assert len(source) > 10_000
+
+    async def cursor() -> int:
+        rows = await gateways[CITY].run("MATCH (c:SyncCursor {key: $k}) RETURN toInteger(c.cursor) AS c",
+                                        {"k": f"{COUNTY}:PULL_UP"})
+        return int(rows[0]["c"]) if rows else 0
+
+    kills, rng = [], random.Random(6)
+    for _ in range(2):
+        process = tree.spawn(CITY, "sync", "run", "--peer", COUNTY, HUB_SYNC_PAGE_SIZE="200")
+        start, deadline = await cursor(), time.monotonic() + 120
+        while await cursor() == start and process.poll() is None and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)  # polling another process's database: no event to wait on
+        await asyncio.sleep(rng.uniform(0.0, 0.3))  # somewhere inside a later batch
+        assert process.poll() is None, "the sync finished before it could be killed; load more items"
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        kills.append(await cursor())
+    assert 0 < kills[0] < kills[1]  # killed after some progress, then again after more
+
+    summary = sync(tree, CITY, "--peer", COUNTY)
+    assert f"{COUNTY} PULL_UP" in summary and "FAILED" not in summary
+
+    received = await items(gateways[CITY], COUNTY)
+    assert received == source  # every item, at its version: none lost, none doubled
+    state = (await gateways[CITY].run("MATCH (c:SyncCursor {key: $k}) RETURN c.applied AS applied, "
+                                      "c.unchanged AS unchanged", {"k": f"{COUNTY}:PULL_UP"}))[0]
+    assert (state["applied"], state["unchanged"]) == (len(source), 0)  # each applied exactly once
+
+
+async def gql(url: str, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def add_old_penalty(gateway: Neo4jGateway) -> str:
+    """A department's general penalty decided 400 days ago: past its minimum publicity, so repairable."""
+    code = (await gateway.run("MATCH (s:Subject) RETURN s.uscc AS uscc ORDER BY s.uscc LIMIT 1"))[0]["uscc"]
+    decided = date.today() - timedelta(days=400)
+    await ingest.upsert_records(gateway, [{
+        "id": "tree-old-penalty", "subject_uscc": code, "kind": "ADMINISTRATIVE_PENALTY", "title": "未按规定公示年报",
+        "decided_on": decided, "issuing_department": None, "source_platform": COUNTY, "disclosure": "PUBLIC",
+        "status": "ACTIVE", "severity": "GENERAL", "publicity_ends_on": decided + timedelta(days=1095),
+        "document_number": "郏市监罚〔2025〕1号", "content": None, "amount_wan_yuan": 0.5, "kept": None}])
+    return "tree-old-penalty"
+
+
+async def repair(tree: PlatformTree, record_id: str) -> None:
+    """信用修复 at the county, over its GraphQL API: applied for on the subject's behalf, approved."""
+    county = tree[COUNTY]
+    applicant, officer = county.token("platform", "郏县公共信用信息平台"), county.token("agency", "郏县市场监管局")
+    applied = await gql(county.url, 'mutation($r: ID!) { applyForCreditRepair(recordId: $r, statement: "已整改") '
+                        "{ id } }", applicant, r=record_id)
+    assert not applied.get("errors"), applied
+    decided = await gql(county.url, 'mutation($i: ID!) { decideCreditRepair(id: $i, approve: true, reason: "符合条件")'
+                        " { status } }", officer, i=applied["data"]["applyForCreditRepair"]["id"])
+    assert decided["data"]["decideCreditRepair"]["status"] == "APPROVED", decided
+
+
+async def test_records_go_up_public_evaluations_come_down_and_repairs_follow(
+        tree: PlatformTree, gateways: dict[str, Neo4jGateway]) -> None:
+    load_demo(tree, COUNTY, 120)
+    penalty = await add_old_penalty(gateways[COUNTY])
+    county_items = await items(gateways[COUNTY])
+
+    sync(tree, CITY)  # pulls the county's feed
+    sync(tree, PROVINCE)  # pulls the city's: the county's items relayed
+    assert await items(gateways[CITY], COUNTY) == county_items
+    assert await items(gateways[PROVINCE], COUNTY) == county_items
+
+    graded = tree.cli(PROVINCE, "evaluate", "--scheme", "henan-public-credit")
+    assert graded.returncode == 0, graded.stderr
+    public = {row["id"]: row["grade"] for row in await gateways[PROVINCE].run(
+        "MATCH (e:Evaluation {scheme: 'henan-public-credit', disclosure: 'PUBLIC'}) WHERE e.origin_platform IS NULL "
+        "OR e.origin_platform = $p RETURN e.id AS id, e.grade AS grade", {"p": PROVINCE})}
+    assert public
+
+    sync(tree, CITY)  # pulls the province's downward feed
+    summary = sync(tree, COUNTY)  # pushes up (nothing new) and pulls the city's downward feed
+    assert f"{CITY} PUSH" in summary and f"{CITY} PULL_DOWN" in summary
+    came_down = await gateways[COUNTY].run(
+        "MATCH (e:Evaluation {origin_platform: $p})-[:OF]->(s:Subject) RETURN e.id AS id, e.grade AS grade, "
+        "e.disclosure AS disclosure, s.uscc AS uscc", {"p": PROVINCE})
+    assert {row["id"]: row["grade"] for row in came_down} == public
+    assert {row["disclosure"] for row in came_down} == {"PUBLIC"}
+
+    shown = await gql(tree[COUNTY].url, "query($c: String!) { subject(uscc: $c) { evaluations { scheme grade "
+                      "current } } }", c=came_down[0]["uscc"])  # PUBLIC, no token
+    current = [e for e in shown["data"]["subject"]["evaluations"]
+               if e["scheme"] == "henan-public-credit" and e["current"]]
+    assert [e["grade"] for e in current] == [came_down[0]["grade"]]
+
+    await repair(tree, penalty)
+    sync(tree, CITY)
+    sync(tree, PROVINCE)
+    at_province = (await gateways[PROVINCE].run("MATCH (r:Record {id: $id}) RETURN r.status AS status, "
+                                                "r.version AS version, r.repaired_on AS on", {"id": penalty}))[0]
+    assert (at_province["status"], at_province["version"]) == ("REPAIRED", 2) and at_province["on"] is not None
+    delivered = await gateways[COUNTY].run("MATCH (o:OutboxEntry {record_id: $id}) RETURN o.delivered_to AS to",
+                                           {"id": penalty})
+    assert delivered == [{"to": CITY}]  # the city acknowledged the repair by asking past it
+
+
+def test_a_refused_token_fails_the_link_with_a_reason(tree: PlatformTree) -> None:
+    county = tree[COUNTY]
+    token_file = Path(county.folder / f"token-from-{CITY}")
+    good = token_file.read_text()
+    token_file.write_text(good[:-4] + "AAAA")
+    try:
+        result = tree.cli(COUNTY, "sync", "run")
+    finally:
+        token_file.write_text(good)
+    assert result.returncode == 1
+    assert f"{CITY} PUSH" in result.stdout and "FAILED" in result.stdout
+    assert "refused our token" in result.stdout and "forged or tampered" in result.stdout
