@@ -260,3 +260,29 @@ def test_backoffs_are_jittered_and_grow_to_the_cap() -> None:
         draws = [policy.delay(attempt, random.Random(seed)) for seed in range(200)]
         assert len(set(draws)) > 1  # counties retrying a recovering city do not arrive in step
         assert max(draws) > 0.5 * min(30, 0.5 * 2 ** attempt)  # and the draws fill the range
+
+
+@pytest.mark.parametrize(("asked", "least", "most"), [
+    ("NaN", 0.0, 30.0), ("Infinity", 0.0, 30.0), ("soon", 0.0, 30.0), (1e9, 300.0, 300.0), (-5, 0.0, 30.0)])
+async def test_a_peers_requested_wait_is_bounded(
+        province: FakePeer, peer_client: PeerClient, asked: object, least: float, most: float) -> None:
+    """NaN or infinity would make asyncio.sleep never return; a huge wait would stall the round for days."""
+    province.answers(graphql_error("BUSY", "busy", retryAfter=asked), FEED)
+    assert await peer_client.changes("UP", None, 100) == "header.payload.signature"
+    [wait] = province.waits
+    assert least <= wait <= most
+
+
+@pytest.mark.parametrize("body", [[], {"errors": ["boom"]}, {"data": None}])
+async def test_an_answer_that_is_not_a_graphql_response_is_retried_then_reported(
+        province: FakePeer, peer_client: PeerClient, body: object) -> None:
+    province.answers(httpx.Response(200, json=body))
+    with pytest.raises((PeerUnavailable, PeerRefused)) as failed:
+        await peer_client.changes("UP", None, 100)
+    assert PROVINCE in str(failed.value)
+
+
+async def test_a_feed_answer_without_a_signed_batch_is_refused(province: FakePeer, peer_client: PeerClient) -> None:
+    province.answers(data({"changes": None}))
+    with pytest.raises(PeerRefused, match="no signed batch"):
+        await peer_client.changes("UP", None, 100)
