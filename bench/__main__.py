@@ -1,7 +1,8 @@
 """`make bench`: the hub's figures, each beside the raw Neo4j figure it is bounded by.
 
 Runs against its own local Neo4j instance ("bench"), loads the demo data set, starts the hub as a
-real HTTP server on loopback, and prints a table. Sections are added by later issues.
+real HTTP server on loopback, and prints a table. The sync section (bench/sync.py) starts two more
+hubs, a county and its city, each on its own instance.
 """
 
 from __future__ import annotations
@@ -215,9 +216,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=2000)
-    parser.add_argument("--only", choices=["lookup", "evaluation", "draw"], default=None)
+    parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync"], default=None)
+    parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=500)
     args = parser.parse_args()
+    if args.only == "sync":  # its own two instances; no need for the lookup data set
+        from bench.sync import sync_section
+
+        print(f"# Credit Hub benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+        await sync_section(args.sync_records)
+        return
 
     # A province holds millions of records: the bench instance gets a page cache that fits its
     # data (the hub's default of 256 MB is for a county's demo). Changes apply at the next start.
@@ -245,6 +253,10 @@ async def main() -> None:
             draw_section()
     finally:
         await hub.close()
+    if args.only is None:
+        from bench.sync import sync_section
+
+        await sync_section(args.sync_records)
 
 
 if __name__ == "__main__":
