@@ -196,3 +196,24 @@ def test_a_refused_token_fails_the_link_with_a_reason(tree: PlatformTree) -> Non
     assert result.returncode == 1
     assert f"{CITY} PUSH" in result.stdout and "FAILED" in result.stdout
     assert "refused our token" in result.stdout and "forged or tampered" in result.stdout
+
+
+async def test_sync_serve_keeps_the_city_current_until_stopped(
+        tree: PlatformTree, gateways: dict[str, Neo4jGateway]) -> None:
+    load_demo(tree, COUNTY, 20)
+    process = tree.spawn(CITY, "sync", "serve", "--interval", "0.5", "--peer", COUNTY)
+    try:
+        source = await items(gateways[COUNTY])
+        deadline = time.monotonic() + 60
+        while await items(gateways[CITY], COUNTY) != source and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)  # another process's rounds: nothing to wait on but its database
+        assert await items(gateways[CITY], COUNTY) == source
+        penalty = await add_old_penalty(gateways[COUNTY])  # a new record, picked up by a later round
+        while penalty not in await items(gateways[CITY], COUNTY) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+        assert penalty in await items(gateways[CITY], COUNTY)
+        assert process.poll() is None  # still serving
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.returncode == 0  # SIGTERM stops it cleanly between (or inside) rounds

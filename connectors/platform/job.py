@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from connectors.platform.client import PeerClient, PeerRefused, PeerUnavailable
-from hub.db import feed
 from hub.db.feed import Checkpoint
 from hub.db.gateway import DatabaseUnavailable
 from hub.exchange.batch import Batch, position
@@ -111,8 +110,7 @@ class SyncJob:
     async def pull(self, peer: Peer, link: LinkSummary) -> None:
         """Apply a peer's feed page by page from our checkpoint, fetching ahead at most ``prefetch`` pages."""
         scope = "UP" if link.direction == "PULL_UP" else "DOWN"
-        gateway = self.exchange.gateway
-        start = await feed.cursor(gateway, peer.id, link.direction)
+        start = await self.exchange.cursor(peer.id, link.direction)
         link.cursor = start
         pages: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=self.prefetch)
 
@@ -147,8 +145,7 @@ class SyncJob:
 
     async def push(self, peer: Peer, link: LinkSummary) -> None:
         """Send our upward feed to the parent from our checkpoint; checkpoint each batch it acknowledges."""
-        gateway = self.exchange.gateway
-        after = await feed.cursor(gateway, peer.id, "PUSH")
+        after = await self.exchange.cursor(peer.id, "PUSH")
         link.cursor = after
         while True:
             page = await self.exchange.page_for(peer.id, "UP", after, self.page_size)
@@ -156,8 +153,7 @@ class SyncJob:
                 receipt = await self.clients[peer.id].push(page.signed)
                 dead = len(receipt["deadLetters"])
                 self._count(link, page.count, int(receipt["applied"]), int(receipt["unchanged"]), dead)
-            await feed.save_checkpoint(gateway, Checkpoint(peer.id, "PUSH", page.cursor))
-            await feed.acknowledge(gateway, peer.id, position(page.cursor))
+            await self.exchange.pushed(peer.id, page.cursor)
             link.cursor = after = page.cursor
             if not page.has_more:
                 break

@@ -8,7 +8,9 @@ platform's public key for the peers' files; ``status`` prints the cursors.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 from typing import Annotated, Any
 
 import httpx
@@ -43,16 +45,27 @@ def serve(
     seconds = interval or load_settings().sync_interval_s
 
     async def forever(hub: Any) -> None:
-        while True:
-            summary = await _round(hub, peer, show_progress=False)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        while not stop.is_set():
+            round_ = asyncio.create_task(_round(hub, peer, show_progress=False))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({round_, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not round_.done():  # stopped mid-round: the batch in flight rolls back, its cursor stays
+                round_.cancel()
+                await asyncio.gather(round_, return_exceptions=True)
+                break
+            summary = round_.result()
             for line in summary.describe().splitlines():
                 (log.info if summary.ok else log.warning)("%s", line)
-            await asyncio.sleep(seconds)
+            with contextlib.suppress(TimeoutError):  # the interval passed without a stop
+                await asyncio.wait_for(stop.wait(), timeout=seconds)
 
-    try:
-        asyncio.run(with_hub(forever))
-    except KeyboardInterrupt:
-        typer.echo("sync stopped", err=True)
+    asyncio.run(with_hub(forever))
+    typer.echo("sync stopped", err=True)
 
 
 @app.command("key")

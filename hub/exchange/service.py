@@ -169,6 +169,16 @@ class Exchange:
                              "authority changes it") for item_id, issuer in result.conflicts]
         return Receipt(batch.id, peer_id, batch.cursor, len(result.applied), len(result.unchanged), refusals)
 
+    # --- cursors ---------------------------------------------------------------------------------
+    async def cursor(self, peer_id: str, direction: str) -> str | None:
+        """Where our exchange with a peer stands in one direction (None: from the beginning)."""
+        return await feed.cursor(self.gateway, peer_id, direction)
+
+    async def pushed(self, parent_id: str, cursor: str) -> None:
+        """The parent acknowledged our feed up to ``cursor``: checkpoint it and deliver the outbox it covers."""
+        await feed.save_checkpoint(self.gateway, Checkpoint(parent_id, "PUSH", cursor))
+        await feed.acknowledge(self.gateway, parent_id, position(cursor))
+
     # --- reading state -------------------------------------------------------------------------
     async def dead_letters(self, peer: str | None, first: int) -> list[dict[str, Any]]:
         return await feed.dead_letters(self.gateway, peer=peer, first=first)
