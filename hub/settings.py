@@ -88,6 +88,13 @@ class Settings(BaseSettings):
             raise ValueError("secrets must be at least 32 characters")
         return value
 
+    @field_validator("sync_page_size")
+    @classmethod
+    def _page_size(cls, value: int) -> int:
+        if not 1 <= value <= 5000:
+            raise ValueError(f"HUB_SYNC_PAGE_SIZE must be 1..5000 (a peer serves at most 5000), got {value}")
+        return value
+
     @field_validator("level")
     @classmethod
     def _known_level(cls, value: str) -> str:

@@ -98,6 +98,16 @@ async def push_changes(info: Info, batch: str) -> PushReceiptType:
                            dead_letters=[RefusalType(item_id=r.item_id, reason=r.reason) for r in receipt.dead_letters])
 
 
+async def acknowledge_changes(info: Info, up_to: str) -> int:
+    try:
+        position(up_to)
+    except ValueError as exc:
+        raise bad_input(str(exc)) from None
+    delivered: int = await info.context.hub.exchange.acknowledged(info.context.viewer.org, up_to)
+    info.context.note_write(f"platform acknowledged our feed up to {up_to}: {delivered} outbox entries delivered")
+    return delivered
+
+
 async def dead_letters(info: Info, peer: str | None = None, first: int = 100) -> list[DeadLetterType]:
     if not 1 <= first <= 1000:
         raise bad_input(f"first must be between 1 and 1000, got {first}")

@@ -66,3 +66,6 @@ class Mutation:
     push_changes: PushReceiptType = strawberry.mutation(
         resolver=exchange.push_changes, description="Apply a signed batch a peer pushes (a child UP, a parent "
         "DOWN). A batch whose signature does not verify is refused whole; invalid items are dead-lettered.")
+    acknowledge_changes: int = strawberry.mutation(
+        resolver=exchange.acknowledge_changes, description="The parent says it has applied our upward feed up to "
+        "a cursor (after checkpointing it); returns how many outbox entries that delivered.")

@@ -101,6 +101,7 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     # seed 002 §三.(四).1 "谁评价谁共享": between government credit platforms, each a PLATFORM token
     ("Query", "changes"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
     ("Mutation", "pushChanges"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
+    ("Mutation", "acknowledgeChanges"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
     ("Query", "deadLetters"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
     ("Query", "syncStatus"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
 }

@@ -231,8 +231,10 @@ async def test_a_parent_may_push_only_public_evaluations_down(
     receipt = (await push(http, city_settings, signed_batch(down, sender=PROVINCE, scope="DOWN"),
                           org=PROVINCE))["data"]["pushChanges"]
     assert receipt["applied"] == 1
-    assert {d["itemId"] for d in receipt["deadLetters"]} == {f"x-{RUN}-e61", f"x-{RUN}-r62"}
-    assert all("only PUBLIC evaluations" in d["reason"] for d in receipt["deadLetters"])
+    reasons = {d["itemId"]: d["reason"] for d in receipt["deadLetters"]}
+    assert set(reasons) == {f"x-{RUN}-e61", f"x-{RUN}-r62"}
+    assert "only PUBLIC evaluations" in reasons[f"x-{RUN}-e61"]
+    assert "origin_level county is not above this city platform" in reasons[f"x-{RUN}-r62"]
     upward = await push(http, city_settings, signed_batch([record(63)], sender=PROVINCE, scope="UP"), org=PROVINCE)
     assert "may push DOWN batches, not UP" in upward["errors"][0]["message"]
 
@@ -361,3 +363,35 @@ def test_peers_files_name_their_mistakes_by_line(tmp_path: Path) -> None:
     bad.write_text("peers:\n  - id: a\n    relation: child\n    url: http://x\n    public_key: c2hvcnQ\n")
     with pytest.raises(PeersFileError, match="line 5: peer a: public_key must be 32 bytes"):
         load_peers(bad)
+
+
+async def test_a_child_cannot_pass_an_item_off_as_the_provinces(
+        http: httpx.AsyncClient, city_settings: Settings, city: CreditHub) -> None:
+    forged = evaluation(100, origin=PROVINCE, level="province")  # it would then flow down to other counties
+    receipt = (await push(http, city_settings, signed_batch([forged, record(101)])))["data"]["pushChanges"]
+    assert receipt["applied"] == 1
+    [letter] = receipt["deadLetters"]
+    assert letter["itemId"] == f"x-{RUN}-e100"
+    assert "origin_level province is not below this city platform" in letter["reason"]
+
+
+def test_a_pulled_page_must_be_the_one_asked_for(city: CreditHub) -> None:
+    from hub.exchange.signing import BatchRefused
+
+    province = city.exchange.peers.by_id[PROVINCE]
+    down = signed_batch([evaluation(110, origin=PROVINCE, level="province")], sender=PROVINCE, scope="DOWN")
+    with pytest.raises(BatchRefused, match="asked for the UP feed but the signed batch is DOWN"):
+        city.exchange.open(province, down, after="0", scope="UP")
+    with pytest.raises(BatchRefused, match="a replayed or substituted page"):
+        city.exchange.open(province, down, after="42", scope="DOWN")
+    assert city.exchange.open(province, down, after=None, scope="DOWN").items[0]["id"] == f"x-{RUN}-e110"
+
+
+async def test_only_the_parent_acknowledges_our_feed(http: httpx.AsyncClient, city_settings: Settings) -> None:
+    ack = 'mutation($u: String!) { acknowledgeChanges(upTo: $u) }'
+    child = await gql(http, ack, bearer(city_settings, "platform", COUNTY), u="5")
+    assert "only our parent acknowledges our feed" in child["errors"][0]["message"]
+    parent = await gql(http, ack, bearer(city_settings, "platform", PROVINCE), u="5")
+    assert parent["data"]["acknowledgeChanges"] == 0  # no repair is waiting for delivery
+    bank = await gql(http, ack, bearer(city_settings, "bank", "中原银行"), u="5")
+    assert bank["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -31,6 +31,8 @@ CHANGES = """query Changes($scope: ChangeScope!, $after: String, $first: Int!) {
   changes(scope: $scope, after: $after, first: $first) { signed }
 }"""
 
+ACKNOWLEDGE = """mutation Acknowledge($upTo: String!) { acknowledgeChanges(upTo: $upTo) }"""
+
 PUSH = """mutation Push($batch: String!) {
   pushChanges(batch: $batch) { batchId cursor applied unchanged deadLetters { itemId reason } }
 }"""
@@ -76,6 +78,10 @@ class PeerClient:
         if not isinstance(page, dict) or not isinstance(page.get("signed"), str):
             raise PeerRefused(f"{self.peer.id}: the feed answer has no signed batch")
         return page["signed"]
+
+    async def acknowledge(self, cursor: str) -> int:
+        data = await self._call(ACKNOWLEDGE, {"upTo": cursor}, "acknowledgement")
+        return int(data.get("acknowledgeChanges") or 0)
 
     async def push(self, signed: str) -> dict[str, Any]:
         data = await self._call(PUSH, {"batch": signed}, "push")

@@ -119,10 +119,8 @@ class SyncJob:
             try:
                 while True:
                     signed = await self.clients[peer.id].changes(scope, after, self.page_size)
-                    batch = self.exchange.open(peer, signed, after=after)
+                    batch = self.exchange.open(peer, signed, after=after, scope=scope)
                     await pages.put(batch)
-                    # Ask until a page comes back empty: that last request also tells the peer we hold
-                    # everything up to our cursor (it marks its outbox delivered).
                     if not batch.items and (not batch.has_more or batch.cursor == str(position(after))):
                         break
                     after = batch.cursor
@@ -142,6 +140,9 @@ class SyncJob:
             if not fetcher.done():
                 fetcher.cancel()
             await asyncio.gather(fetcher, return_exceptions=True)
+        if scope == "UP" and link.cursor is not None and link.cursor != start:
+            # Everything up to the cursor is applied and checkpointed: tell the child (its outbox).
+            await self.clients[peer.id].acknowledge(link.cursor)
 
     async def push(self, peer: Peer, link: LinkSummary) -> None:
         """Send our upward feed to the parent from our checkpoint; checkpoint each batch it acknowledges."""

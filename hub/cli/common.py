@@ -29,7 +29,7 @@ async def with_hub(work: Callable[[Any], Awaitable[Any]]) -> Any:
     settings = load_settings()
     try:
         hub = CreditHub(settings, gateway_for(settings))
-    except (GradingError, PeersFileError) as exc:  # a malformed data file: refuse to start, say where
+    except (GradingError, PeersFileError, ValueError) as exc:  # a malformed file or key: refuse, say where
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     try:

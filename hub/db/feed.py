@@ -101,8 +101,8 @@ async def page(gateway: Neo4jGateway, *, after: int, first: int, levels: Sequenc
     """Up to ``first`` feed rows after ``after``, and the last number handed out (the feed's head)."""
     params = {"after": after, "first": first, "levels": list(levels), "records": records,
               "disclosures": list(disclosures)}
+    head = await gateway.query(_LAST)  # first: every number up to it is committed and visible to the page
     rows = await gateway.query(_PAGE, params)
-    head = await gateway.query(_LAST)
     items = [FeedRow(row["seq"], row["type"], {k: native(v) for k, v in row["node"].items()}, row["uscc"],
                      row["subject_name"], row["department_name"]) for row in rows]
     return items, int(head[0]["last"]) if head else 0
@@ -240,8 +240,8 @@ async def cursors(gateway: Neo4jGateway) -> list[dict[str, Any]]:
 
 
 async def acknowledge(gateway: Neo4jGateway, peer: str, position: int) -> int:
-    """A peer asked for the feed after ``position``: it holds everything up to it (it checkpoints
-    only after applying). Record that, and mark delivered the outbox entries it covers; returns how many."""
+    """A peer holds (has applied) our feed up to ``position``. Record that, and mark delivered the
+    outbox entries it covers; returns how many."""
     rows = await gateway.run("""
         MERGE (c:SyncCursor {key: $key})
         SET c.peer = $peer, c.direction = 'ACKED', c.cursor = toString($position), c.updated_at = datetime()

@@ -54,7 +54,8 @@ async def resolve_objection(gateway: Neo4jGateway, objection_id: str, changes: d
         await tx.run("MATCH (o:Objection {id: $id}) SET o += $changes", id=objection_id, changes=changes)
         if withdraw_record:
             await tx.run("MATCH (:Objection {id: $id})-[:CONTESTS]->(r:Record) "
-                         "SET r.status = 'WITHDRAWN', r.status_changed_at = datetime()", id=objection_id)
+                         "SET r.status = 'WITHDRAWN', r.status_changed_at = datetime(), "
+                         "r.version = coalesce(r.version, 0) + 1, r:Pending", id=objection_id)
 
     await gateway.write(work)
 

@@ -66,7 +66,7 @@ class Batch:
         except ValueError:
             raise BatchRefused("the batch's issued_at is not an ISO 8601 time") from None
         return cls(str(data["id"]), str(data["sender"]), str(data["sender_level"]), str(data["recipient"]),
-                   data["scope"], str(data["after"]), str(data["cursor"]), bool(data["has_more"]), issued,
+                   data["scope"], str(data["after"]), str(data["cursor"]), data["has_more"] is True, issued,
                    data["items"])
 
 

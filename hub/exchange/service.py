@@ -88,10 +88,15 @@ class Exchange:
         if peer.relation is not wanted:
             raise NotAPeer(f"platform {peer.id} is our {peer.relation.value}; the {scope.lower()}ward feed is "
                            f"for our {wanted.value} only")
-        page = await self.page_for(peer.id, scope, after, first)
-        if scope == "UP":
-            await feed.acknowledge(self.gateway, peer.id, position(after))
-        return page
+        return await self.page_for(peer.id, scope, after, first)
+
+    async def acknowledged(self, caller: str | None, cursor: str) -> int:
+        """The parent has applied our upward feed up to ``cursor`` (it says so after checkpointing):
+        returns how many outbox entries that delivers."""
+        peer = self._peer(caller)
+        if peer.relation is not Relation.PARENT:
+            raise NotAPeer(f"platform {peer.id} is our {peer.relation.value}; only our parent acknowledges our feed")
+        return await feed.acknowledge(self.gateway, peer.id, position(cursor))
 
     async def page_for(self, recipient: str, scope: str, after: str | None, first: int) -> SignedPage:
         """Sequence what is pending, read one page after ``after`` and sign it for ``recipient``."""
@@ -131,10 +136,13 @@ class Exchange:
                                    f"not {batch.scope}")
             return await self.apply(peer.id, batch, Checkpoint(peer.id, "RECEIVED", batch.cursor))
 
-    def open(self, peer: Peer, signed: str, *, after: str | None = None) -> Batch:
-        """Verify and parse a batch from ``peer``; ``after`` (for a pulled page) must match what was asked."""
+    def open(self, peer: Peer, signed: str, *, after: str | None = None, scope: str | None = None) -> Batch:
+        """Verify and parse a batch from ``peer``; a pulled page must start ``after`` the cursor and be of
+        the ``scope`` that was asked for."""
         opened = open_signed(signed, {peer.id: peer.public_key})
         batch = Batch.decode(opened.payload)
+        if scope is not None and batch.scope != scope:
+            raise BatchRefused(f"asked for the {scope} feed but the signed batch is {batch.scope}")
         if batch.sender != peer.id:
             raise BatchRefused(f"the batch names {batch.sender!r} as sender but is signed by {peer.id}")
         if batch.recipient != self.platform.id:
@@ -152,7 +160,7 @@ class Exchange:
         refusals: list[Refusal] = []
         for index, raw in enumerate(batch.items):
             item = items.check(raw)
-            reason = item if isinstance(item, str) else _out_of_scope(item, batch.scope)
+            reason = item if isinstance(item, str) else self._out_of_scope(item, batch.scope)
             if reason is not None:
                 item_id = items.item_id(raw)
                 refusals.append(Refusal(item_id, f"item {index}: {reason}"))
@@ -186,18 +194,28 @@ class Exchange:
     async def status(self) -> list[dict[str, Any]]:
         return await feed.cursors(self.gateway)
 
+    def _out_of_scope(self, item: items.RecordItem | items.EvaluationItem, scope: str) -> str | None:
+        """Upward items come from below this level, downward ones from above it, and only PUBLIC
+        evaluations come down: a peer cannot pass an item off as another level's."""
+        origin = LEVEL_RANKS[item.origin_level]
+        if scope == "UP" and origin >= self.platform.rank:
+            return (f"origin_level {item.origin_level} is not below this {self.platform.level} platform: "
+                    "an upward batch carries items from lower levels only")
+        if scope == "DOWN":
+            if origin <= self.platform.rank:
+                return (f"origin_level {item.origin_level} is not above this {self.platform.level} platform: "
+                        "a downward batch carries items from higher levels only")
+            if not (isinstance(item, items.EvaluationItem) and item.disclosure.value == "PUBLIC"):
+                return ("a downward batch carries only PUBLIC evaluations (seed 000 §三); this item stays where "
+                        "it was issued")
+        return None
+
     def _peer(self, caller: str | None) -> Peer:
         peer = self.peers.get(caller)
         if peer is None:
             raise NotAPeer(f"platform {caller!r} is not a peer of this hub ({self.platform.id}); its operator lists "
                            "peers in HUB_PEERS_FILE")
         return peer
-
-
-def _out_of_scope(item: items.RecordItem | items.EvaluationItem, scope: str) -> str | None:
-    if scope == "DOWN" and not (isinstance(item, items.EvaluationItem) and item.disclosure.value == "PUBLIC"):
-        return "a downward batch carries only PUBLIC evaluations (seed 000 §三); this item stays where it was issued"
-    return None
 
 
 def outgoing(row: FeedRow) -> dict[str, Any]:
