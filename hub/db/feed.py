@@ -129,8 +129,15 @@ WITH s, r, row WHERE coalesce(r.version, 0) < row.version
 SET r += row.props, r:Pending
 MERGE (r)-[:ABOUT]->(s)
 WITH r, row WHERE row.department IS NOT NULL
-MERGE (d:Department {code: row.department.code}) ON CREATE SET d.name = row.department.name, d.domains = []
+MATCH (d:Department {code: row.department.code})
 MERGE (r)-[:ISSUED_BY]->(d)
+"""
+
+# The batch's departments first, once each: a page of a county's feed names a handful of departments
+# a thousand times, and merging one node per row would lock and re-check it per row.
+_DEPARTMENTS = """
+UNWIND $departments AS department
+MERGE (d:Department {code: department.code}) ON CREATE SET d.name = department.name, d.domains = []
 """
 
 _APPLY_EVALUATIONS = """
@@ -196,6 +203,9 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
             else:
                 fresh[row["type"]].append(row)
         if fresh["RECORD"]:
+            departments = {r["department"]["code"]: r["department"] for r in fresh["RECORD"] if r["department"]}
+            if departments:
+                await (await tx.run(_DEPARTMENTS, departments=list(departments.values()))).consume()
             await (await tx.run(_APPLY_RECORDS, rows=fresh["RECORD"])).consume()
         if fresh["EVALUATION"]:
             await (await tx.run(_APPLY_EVALUATIONS, rows=fresh["EVALUATION"])).consume()

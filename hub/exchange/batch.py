@@ -13,7 +13,7 @@ the province, so a relay cannot redirect it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -40,7 +40,8 @@ class Batch:
     protocol: int = PROTOCOL
 
     def encode(self) -> bytes:
-        return orjson.dumps(asdict(self))
+        # Not dataclasses.asdict: it deep-copies every item (a third of a page's serialization time).
+        return orjson.dumps({name: getattr(self, name) for name in _FIELDS})
 
     @classmethod
     def decode(cls, payload: bytes) -> Batch:
@@ -77,3 +78,6 @@ def position(cursor: str | None) -> int:
     if not cursor.isdigit() or len(cursor) > 18:
         raise ValueError(f"cursor {cursor!r} is not one this hub gave out")
     return int(cursor)
+
+
+_FIELDS = tuple(f.name for f in fields(Batch))

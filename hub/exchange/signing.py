@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -103,13 +105,21 @@ def sign(payload: bytes, key: Ed25519PrivateKey, signer: str) -> str:
 
 
 def open_signed(token: str, keys: Mapping[str, Ed25519PublicKey]) -> OpenedBatch:
-    """Verify a signed batch against the signer's registered key; raise :class:`BatchRefused`."""
+    """Verify a signed batch against the signer's registered key; raise :class:`BatchRefused`.
+
+    Verification is RFC 7515 §5.2 done directly with ``cryptography``: the Ed25519 signature over
+    ``BASE64URL(header) '.' BASE64URL(payload)``. (PyJWT's decoder checks every character of a segment
+    in a Python loop — about 300 ms per megabyte, longer than applying the batch.)
+    """
     if not isinstance(token, str) or token.count(".") != 2:
         raise BatchRefused("the batch is not a compact JWS (header.payload.signature)")
+    header_b64, payload_b64, signature_b64 = token.split(".")
     try:
-        header = _jws.get_unverified_header(token)
-    except jwt.PyJWTError:
+        header = json.loads(_strict_unb64(header_b64))
+    except (ValueError, UnicodeDecodeError):
         raise BatchRefused("the batch's JWS header is not readable") from None
+    if not isinstance(header, dict):
+        raise BatchRefused("the batch's JWS header is not a JSON object")
     if header.get("alg") != ALGORITHM:
         raise BatchRefused(f"batch signature algorithm {header.get('alg')!r} is not accepted; "
                            f"batches are signed with {ALGORITHM} (Ed25519)")
@@ -118,10 +128,20 @@ def open_signed(token: str, keys: Mapping[str, Ed25519PublicKey]) -> OpenedBatch
     if key is None or not isinstance(signer, str):
         raise BatchRefused(f"the batch is signed by {signer!r}, which is not a registered peer of this hub")
     try:
-        payload = _jws.decode(token, key, algorithms=[ALGORITHM])
-    except jwt.InvalidSignatureError:
+        signature, payload = _strict_unb64(signature_b64), _strict_unb64(payload_b64)
+    except ValueError:
+        raise BatchRefused("the signed batch is malformed: a segment is not base64url") from None
+    try:
+        key.verify(signature, f"{header_b64}.{payload_b64}".encode("ascii"))
+    except (InvalidSignature, UnicodeEncodeError):
         raise BatchRefused(f"the batch's signature does not verify with {signer}'s key: it was altered "
                            "after signing (or signed with another key); nothing of it was applied") from None
-    except jwt.PyJWTError as exc:
-        raise BatchRefused(f"the signed batch is malformed: {exc}") from None
     return OpenedBatch(signer, payload)
+
+
+def _strict_unb64(segment: str) -> bytes:
+    """base64url without padding (RFC 7515 §2); any other character is refused."""
+    try:
+        return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
+    except binascii.Error as exc:
+        raise ValueError(str(exc)) from None
