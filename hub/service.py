@@ -81,7 +81,7 @@ class CreditHub:
         self.calendar = WorkingCalendar(settings.calendar_file)
         policies = load_policies()
         self.publicity = policies[settings.publicity_policy] if settings.publicity_policy else default_policy()
-        self.objections = Objections(gateway, self.calendar, self.reevaluator.subjects)
+        self.objections = Objections(gateway, self.calendar, self.reevaluator.subjects, settings.platform_id)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
         self.exchange = Exchange(

@@ -395,3 +395,20 @@ async def test_only_the_parent_acknowledges_our_feed(http: httpx.AsyncClient, ci
     assert parent["data"]["acknowledgeChanges"] == 0  # no repair is waiting for delivery
     bank = await gql(http, ack, bearer(city_settings, "bank", "中原银行"), u="5")
     assert bank["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_objections_and_repairs_go_to_the_platform_an_item_was_issued_through(
+        http: httpx.AsyncClient, city_settings: Settings) -> None:
+    """seed 000 §四.(二)(三): the issuing unit decides; a copy here would fork the item's versions."""
+    old = record(120, decided_on="2024-06-03", publicity_ends_on="2027-06-03")
+    await push(http, city_settings, signed_batch([old]))
+    agency = bearer(city_settings, "agency", "平顶山市市场监管局")
+    repair = await gql(http, 'mutation($r: ID!) { applyForCreditRepair(recordId: $r, statement: "已整改") { id } }',
+                       agency, r=old["id"])
+    objection = await gql(http, 'mutation($t: ID!) { fileObjection(targetId: $t, reason: "处罚对象有误") { id } }',
+                          agency, t=old["id"])
+    for body, action in ((repair, "apply for its repair"), (objection, "file the objection")):
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["message"] == (f"{old['id']} was issued through the {COUNTY} platform, which decides on it; "
+                                    f"{action} there — its decision reaches this hub ({CITY}) by sync")

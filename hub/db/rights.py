@@ -22,11 +22,16 @@ async def contested_item(gateway: Neo4jGateway, item_id: str) -> dict[str, Any] 
     """A record or an evaluation by id, with its subject and the department it is routed to."""
     rows = await gateway.run(
         """
-        MATCH (item)-[:ABOUT|OF]->(s:Subject) WHERE (item:Record OR item:Evaluation) AND item.id = $id
+        CALL () {
+          MATCH (item:Record {id: $id})-[:ABOUT]->(s:Subject) RETURN item, s
+          UNION ALL
+          MATCH (item:Evaluation {id: $id})-[:OF]->(s:Subject) RETURN item, s
+        }
         RETURN item.id AS id, CASE WHEN item:Record THEN 'RECORD' ELSE 'EVALUATION' END AS kind,
                s.uscc AS subject_uscc, coalesce(item.issuing_department, item.evaluator) AS department,
                item.status AS status, item.kind AS record_kind, item.severity AS severity,
-               item.decided_on AS decided_on, item.scheme AS scheme
+               item.decided_on AS decided_on, item.scheme AS scheme, item.origin_platform AS origin_platform
+        LIMIT 1
         """, {"id": item_id})
     return _plain(rows[0]) if rows else None
 

@@ -18,6 +18,7 @@ from hub import clock
 from hub.db import rights as store
 from hub.db.gateway import Neo4jGateway
 from hub.rights.calendar import WorkingCalendar
+from hub.rights.origin import issued_elsewhere
 
 OBJECTION_DUE_WORKING_DAYS = 7  # seed 002 §三.(五).1
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
@@ -34,10 +35,11 @@ class Resolution:
 
 
 class Objections:
-    def __init__(self, gateway: Neo4jGateway, calendar: WorkingCalendar, regrade: Regrade) -> None:
+    def __init__(self, gateway: Neo4jGateway, calendar: WorkingCalendar, regrade: Regrade, platform_id: str) -> None:
         self.gateway = gateway
         self.calendar = calendar
         self.regrade = regrade
+        self.platform_id = platform_id
 
     async def file(self, target_id: str, reason: str, filed_by: str) -> dict[str, Any]:
         if not reason.strip():
@@ -45,6 +47,9 @@ class Objections:
         item = await store.contested_item(self.gateway, target_id)
         if item is None:
             raise ObjectionError(f"no record or evaluation with id {target_id!r}")
+        elsewhere = issued_elsewhere(target_id, item.get("origin_platform"), self.platform_id, "file the objection")
+        if elsewhere:
+            raise ObjectionError(elsewhere)
         pending = await store.objections(self.gateway, status="PENDING")
         if any(o["target_id"] == target_id for o in pending):
             raise ObjectionError(f"{target_id} is already under objection")

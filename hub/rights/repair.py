@@ -20,6 +20,7 @@ from hub import clock
 from hub.db import rights as store
 from hub.db.gateway import Neo4jGateway
 from hub.db.subjects import record_from_row
+from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import PublicityPolicy, repair_eligibility
 
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
@@ -40,7 +41,10 @@ class CreditRepair:
     async def apply(self, record_id: str, statement: str, filed_by: str) -> dict[str, Any]:
         if not statement.strip():
             raise RepairError("an application must say how the behaviour was corrected (statement)")
-        record = await self._record(record_id)
+        record, origin = await self._record(record_id)
+        elsewhere = issued_elsewhere(record_id, origin, self.platform_id, "apply for its repair")
+        if elsewhere:
+            raise RepairError(elsewhere)
         eligibility = repair_eligibility(record, clock.today(), self.policy)
         if not eligibility.eligible:
             raise RepairError(f"record {record_id} cannot be repaired now: {eligibility.reason}")
@@ -77,4 +81,4 @@ class CreditRepair:
             "MATCH (r:Record {id: $id})-[:ABOUT]->(s:Subject) RETURN r { .* } AS r, s.uscc AS uscc", {"id": record_id})
         if not rows:
             raise RepairError(f"no record with id {record_id!r}")
-        return record_from_row(rows[0]["r"], rows[0]["uscc"])
+        return record_from_row(rows[0]["r"], rows[0]["uscc"]), rows[0]["r"].get("origin_platform")
