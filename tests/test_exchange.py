@@ -412,3 +412,16 @@ async def test_objections_and_repairs_go_to_the_platform_an_item_was_issued_thro
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert error["message"] == (f"{old['id']} was issued through the {COUNTY} platform, which decides on it; "
                                     f"{action} there — its decision reaches this hub ({CITY}) by sync")
+
+
+def test_a_malformed_setting_is_named_without_a_traceback() -> None:
+    import os
+    import subprocess
+    import sys
+
+    hub = str(Path(sys.executable).with_name("hub"))
+    result = subprocess.run([hub, "sync", "run"], env={**os.environ, "HUB_SYNC_PAGE_SIZE": "9000"},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("error: configuration HUB_SYNC_PAGE_SIZE='9000': HUB_SYNC_PAGE_SIZE must be "
+                                     "1..5000 (a peer serves at most 5000), got 9000")

@@ -251,4 +251,13 @@ def run(
 
 
 def main() -> None:
-    app()
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as exc:  # a malformed HUB_*/NEO4J_* variable: say which, no traceback
+        for error in exc.errors(include_url=False):
+            name = ".".join(str(part) for part in error["loc"])
+            typer.echo(f"error: configuration {name}={error.get('input')!r}: "
+                       f"{str(error['msg']).removeprefix('Value error, ')}", err=True)
+        raise SystemExit(2) from None
