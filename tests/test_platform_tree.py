@@ -217,3 +217,22 @@ async def test_sync_serve_keeps_the_city_current_until_stopped(
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
     assert process.returncode == 0  # SIGTERM stops it cleanly between (or inside) rounds
+
+
+async def test_what_the_parent_refuses_from_a_push_is_kept_at_the_source(
+        tree: PlatformTree, gateways: dict[str, Neo4jGateway]) -> None:
+    bad_code = "91410425MA40000001"  # a legacy row whose check character is wrong (GB 32100 gives A)
+    await ingest.ensure_subjects(gateways[COUNTY], [{"uscc": bad_code, "name": "旧系统迁移主体", "kind": "ENTERPRISE",
+                                                     "region": "410425"}])
+    await ingest.upsert_records(gateways[COUNTY], [{
+        "id": "legacy-1", "subject_uscc": bad_code, "kind": "ADMINISTRATIVE_LICENSE", "title": "食品经营许可",
+        "decided_on": date(2025, 3, 3), "issuing_department": None, "source_platform": COUNTY, "disclosure": "PUBLIC",
+        "status": "ACTIVE", "severity": None, "publicity_ends_on": None, "document_number": "JY14104250001",
+        "content": None, "amount_wan_yuan": None, "kept": None}])
+    summary = tree.cli(COUNTY, "sync", "run").stdout
+    assert f"{CITY} PUSH: 1 batches, 1 items (0 applied, 0 unchanged, 1 dead-lettered)" in summary
+    [letter] = await gateways[COUNTY].run("MATCH (d:DeadLetter) RETURN d.direction AS direction, d.item_id AS item, "
+                                          "d.peer AS peer, d.reason AS reason")
+    assert (letter["direction"], letter["item"], letter["peer"]) == ("PUSH_REFUSED", "legacy-1", CITY)
+    assert "subject_uscc: invalid unified social credit code" in letter["reason"]
+    assert await items(gateways[CITY]) == {}

@@ -24,7 +24,7 @@ from hub.db.feed import Checkpoint
 from hub.db.gateway import DatabaseUnavailable
 from hub.exchange.batch import Batch, position
 from hub.exchange.peers import Peer, PeerTokenMissing
-from hub.exchange.service import Exchange
+from hub.exchange.service import Exchange, Refusal
 from hub.exchange.signing import BatchRefused
 
 
@@ -150,11 +150,14 @@ class SyncJob:
         link.cursor = after
         while True:
             page = await self.exchange.page_for(peer.id, "UP", after, self.page_size)
+            refused: list[Refusal] = []
+            batch_id = None
             if page.count:
                 receipt = await self.clients[peer.id].push(page.signed)
-                dead = len(receipt["deadLetters"])
-                self._count(link, page.count, int(receipt["applied"]), int(receipt["unchanged"]), dead)
-            await self.exchange.pushed(peer.id, page.cursor)
+                batch_id = str(receipt.get("batchId"))
+                refused = [Refusal(d.get("itemId"), str(d.get("reason"))) for d in receipt.get("deadLetters") or []]
+                self._count(link, page.count, int(receipt["applied"]), int(receipt["unchanged"]), len(refused))
+            await self.exchange.pushed(peer.id, page.cursor, batch_id, refused)
             link.cursor = after = page.cursor
             if not page.has_more:
                 break

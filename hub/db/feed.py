@@ -231,6 +231,11 @@ def dead_letter(checkpoint: Checkpoint, batch_id: str, item_id: str | None, reas
             "batch_id": batch_id, "item_id": item_id, "reason": reason, "item": text[:MAX_LETTER_ITEM]}
 
 
+async def add_dead_letters(gateway: Neo4jGateway, letters: Sequence[dict[str, Any]]) -> None:
+    if letters:
+        await gateway.run(_DEAD_LETTERS, {"letters": list(letters)}, write=True)
+
+
 async def save_checkpoint(gateway: Neo4jGateway, checkpoint: Checkpoint, *, applied: int = 0,
                           unchanged: int = 0, dead: int = 0) -> None:
     await gateway.run(_CHECKPOINT, {"key": checkpoint.key, "peer": checkpoint.peer,

@@ -182,9 +182,15 @@ class Exchange:
         """Where our exchange with a peer stands in one direction (None: from the beginning)."""
         return await feed.cursor(self.gateway, peer_id, direction)
 
-    async def pushed(self, parent_id: str, cursor: str) -> None:
-        """The parent acknowledged our feed up to ``cursor``: checkpoint it and deliver the outbox it covers."""
-        await feed.save_checkpoint(self.gateway, Checkpoint(parent_id, "PUSH", cursor))
+    async def pushed(self, parent_id: str, cursor: str, batch_id: str | None = None,
+                     refused: Sequence[Refusal] = ()) -> None:
+        """The parent acknowledged our feed up to ``cursor``: keep what it refused (as our own dead letters,
+        direction ``PUSH_REFUSED``, for our operator to fix at the source), checkpoint, deliver the outbox."""
+        checkpoint = Checkpoint(parent_id, "PUSH", cursor)
+        await feed.add_dead_letters(self.gateway, [
+            feed.dead_letter(Checkpoint(parent_id, "PUSH_REFUSED", cursor), batch_id or "", r.item_id, r.reason, None)
+            for r in refused])
+        await feed.save_checkpoint(self.gateway, checkpoint, dead=len(refused))
         await feed.acknowledge(self.gateway, parent_id, position(cursor))
 
     # --- reading state -------------------------------------------------------------------------
