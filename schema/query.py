@@ -35,9 +35,9 @@ _CURSOR_PREFIX = "subject:"
 _PART_OF_FIELD = {
     "records": ProfilePart.RECORDS,
     "evaluations": ProfilePart.EVALUATIONS,
-    "riskClassification": ProfilePart.EVALUATIONS,
+    "riskClassification": ProfilePart.CURRENT_EVALUATIONS,
     "legalRepresentative": ProfilePart.LEGAL_REPRESENTATIVE,
-    "measures": ProfilePart.EVALUATIONS,
+    "measures": ProfilePart.CURRENT_EVALUATIONS,
 }
 
 
@@ -48,6 +48,8 @@ def requested_parts(selections: Iterable[Selection]) -> frozenset[ProfilePart]:
     while stack:
         selection = stack.pop()
         part = _PART_OF_FIELD.get(getattr(selection, "name", ""))
+        if part is ProfilePart.EVALUATIONS and getattr(selection, "arguments", {}).get("current") is True:
+            part = ProfilePart.CURRENT_EVALUATIONS  # no history asked for: load only the CURRENT pointers
         if part is not None:
             parts.add(part)
         stack.extend(selection.selections)

@@ -165,8 +165,14 @@ class SubjectType:
     def registered_on(self, root: strawberry.Parent[SubjectProfile]) -> date | None:
         return root.subject.registered_on
 
-    @strawberry.field(description="Evaluations the viewer may see, newest first.")
-    def evaluations(self, root: strawberry.Parent[SubjectProfile]) -> list[EvaluationType]:
+    @strawberry.field(description="Evaluations the viewer may see, newest first: the whole history, or with "
+                      "`current: true` only those in force (one per scheme, within validity).")
+    def evaluations(
+        self, root: strawberry.Parent[SubjectProfile], info: Info,
+        current: Annotated[bool, strawberry.argument(description="Only the evaluations in force now.")] = False,
+    ) -> list[EvaluationType]:
+        if current:
+            return [e for e in root.evaluations if e.is_current(info.context.today)]  # type: ignore[misc]
         return list(root.evaluations)  # type: ignore[arg-type]
 
     @strawberry.field(description="Records the viewer may see; PUBLIC sees 双公示 records "

@@ -34,7 +34,8 @@ class ProfilePart(StrEnum):
     """The parts of a profile a request may ask for; each is one subquery, skipped when unasked."""
 
     RECORDS = "records"
-    EVALUATIONS = "evaluations"
+    EVALUATIONS = "evaluations"  # the whole history
+    CURRENT_EVALUATIONS = "current_evaluations"  # only each scheme's CURRENT one (cheap; enough for most views)
     LEGAL_REPRESENTATIVE = "legal_representative"
 
 
@@ -59,10 +60,16 @@ CALL (s) {
          AS evaluations
 }
 CALL (s) {
+  OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation) WHERE $with_current_only
+  WITH e ORDER BY e.evaluated_at DESC
+  RETURN collect(e { .*, under_objection: EXISTS { (e)<-[:CONTESTS]-(:Objection {status: 'PENDING'}) } })
+         AS current
+}
+CALL (s) {
   OPTIONAL MATCH (s)<-[:GIVEN_BY]-(c:Consent) WHERE $grantee IS NOT NULL AND c.grantee = $grantee
   RETURN collect(c { .* , subject_uscc: s.uscc }) AS consents
 }
-RETURN s { .* } AS subject, person, records, evaluations, consents
+RETURN s { .* } AS subject, person, records, evaluations + current AS evaluations, consents
 """
 
 _BY_CODES = "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + _PROFILE
@@ -79,6 +86,7 @@ def _parameters(parts: frozenset[ProfilePart], grantee: str | None) -> dict[str,
         "with_person": ProfilePart.LEGAL_REPRESENTATIVE in parts,
         "with_records": ProfilePart.RECORDS in parts,
         "with_evaluations": ProfilePart.EVALUATIONS in parts,
+        "with_current_only": ProfilePart.CURRENT_EVALUATIONS in parts and ProfilePart.EVALUATIONS not in parts,
         "grantee": grantee,
     }
 

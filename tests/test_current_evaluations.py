@@ -1,0 +1,41 @@
+"""`evaluations(current: true)`: only what is in force, loaded through the CURRENT pointers alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from hub.service import CreditHub
+from hub.settings import Settings
+from tests.builders import add_evaluation, add_subject, bearer, uscc
+
+CODE = uscc(930_001)
+
+
+async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,
+              **variables: Any) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_current_evaluations_leave_out_history_and_expired_ones(
+        client: httpx.AsyncClient, hub: CreditHub, settings: Settings) -> None:
+    await add_subject(hub, CODE)
+    await add_evaluation(hub, CODE, "cur-old", scheme="henan-public-credit", grade="中", disclosure="PUBLIC")
+    await add_evaluation(hub, CODE, "cur-new", scheme="henan-public-credit", grade="良", disclosure="PUBLIC")
+    await add_evaluation(hub, CODE, "cur-expired", scheme="henan-market-risk", grade="B", disclosure="INTERNAL",
+                         valid_days=-1)
+    agency = bearer(settings, "agency", "郏县市场监管局")
+    query = "query($u: String!, $c: Boolean!) { subject(uscc: $u) { evaluations(current: $c) { scheme grade } } }"
+    history = (await gql(client, query, agency, u=CODE, c=False))["data"]["subject"]["evaluations"]
+    assert sorted(e["grade"] for e in history) == ["B", "中", "良"]
+    current = (await gql(client, query, agency, u=CODE, c=True))["data"]["subject"]["evaluations"]
+    assert current == [{"scheme": "henan-public-credit", "grade": "良"}]
+    both = await gql(client, "query($u: String!) { subject(uscc: $u) { now: evaluations(current: true) { grade } "
+                     "all: evaluations { grade } } }", agency, u=CODE)  # history loaded once, both answered
+    assert [e["grade"] for e in both["data"]["subject"]["now"]] == ["良"]
+    assert len(both["data"]["subject"]["all"]) == 3
+    public = (await gql(client, query, u=CODE, c=True))["data"]["subject"]["evaluations"]
+    assert public == [{"scheme": "henan-public-credit", "grade": "良"}]  # tiers apply as to every list
