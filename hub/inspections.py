@@ -25,6 +25,7 @@ from hub.db import supervision as store
 from hub.db.gateway import Neo4jGateway
 from hub.grading.schemes import SchemeRegistry
 from hub.personal_data import PersonalDataVault
+from hub.supervision import draw_file
 from hub.supervision.draw import (
     DrawInputs,
     Inspector,
@@ -211,6 +212,13 @@ class Inspections:
                                   "published at the freeze")
         return verify(inputs, bytes.fromhex(draw_row["seed"]), draw_row["seed_commitment"],
                       draw_row["result_digest"])
+
+    async def export(self, draw_id: str) -> dict[str, Any]:
+        """The draw as one document a verifier needs (hub.supervision.draw_file): INTERNAL, it holds the population."""
+        draw_row = await store.get_draw(self.gateway, draw_id)
+        if draw_row is None or draw_row["status"] not in ("DRAWN", "PUBLISHED"):
+            raise InspectionError(f"draw {draw_id!r} does not exist or has not been drawn yet")
+        return draw_file.to_document(await self.inputs(draw_row), draw_row)
 
     async def _plan(self, plan_id: str) -> dict[str, Any]:
         plan = await store.get_plan(self.gateway, plan_id)

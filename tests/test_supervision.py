@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -89,7 +90,8 @@ async def run_draw(client: httpx.AsyncClient, agency: dict[str, str]) -> dict[st
 
 
 async def test_a_draw_meets_every_ratio_and_is_verifiable(
-        client: httpx.AsyncClient, settings: Settings, neo4j_credentials: Neo4jCredentials, hub: CreditHub) -> None:
+        client: httpx.AsyncClient, settings: Settings, neo4j_credentials: Neo4jCredentials, hub: CreditHub,
+        tmp_path: Path) -> None:
     agency = bearer(settings, "agency", "县市场监管局")
     inspectors = [{"id": f"insp-{n}", "name": f"执法人员{n}", "conflicts": [CONFLICTED] if n < 2 else []}
                   for n in range(5)]
@@ -115,6 +117,7 @@ async def test_a_draw_meets_every_ratio_and_is_verifiable(
     assert public["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     verified = _cli(neo4j_credentials, "draw", "verify", drawn["id"])
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    check_exported_file(neo4j_credentials, drawn["id"], tmp_path)
 
     for target in ours["assignments"]:
         await gql(client, RESULT, agency, d=drawn["id"], u=target["uscc"])
@@ -162,3 +165,23 @@ def _cli(credentials: Neo4jCredentials, *args: str) -> subprocess.CompletedProce
            "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY}
     return subprocess.run([str(Path(sys.executable).with_name("hub")), *args], env=env, capture_output=True,
                           text=True, timeout=300, check=False)
+
+
+def check_exported_file(credentials: Neo4jCredentials, draw_id: str, folder: Path) -> None:
+    """`hub draw export` then `hub draw verify --file`: no database needed, and each alteration named."""
+    exported = folder / "draw.json"
+    assert _cli(credentials, "draw", "export", draw_id, "--out", str(exported)).returncode == 0
+    document = json.loads(exported.read_text(encoding="utf-8"))
+    offline = subprocess.run([str(Path(sys.executable).with_name("hub")), "draw", "verify", "--file", str(exported)],
+                             env={k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")},
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    assert f"draw {draw_id} verified" in offline.stdout
+
+    code, grade = document["population"][0]
+    regraded = {**document, "population": [[code, "A" if grade != "A" else "B"], *document["population"][1:]]}
+    other_seed = {**document, "seed": "00" * 32}
+    for altered, expected in ((regraded, "population digest is"), (other_seed, "commitment mismatch")):
+        exported.write_text(json.dumps(altered, ensure_ascii=False), encoding="utf-8")
+        failed = _cli(credentials, "draw", "verify", "--file", str(exported))
+        assert failed.returncode == 1 and expected in failed.stdout, failed.stdout + failed.stderr
