@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     sync_interval_s: float = Field(default=300.0, alias="HUB_SYNC_INTERVAL")
     sync_timeout_s: float = Field(default=60.0, alias="HUB_SYNC_TIMEOUT")
     sync_attempts: int = Field(default=6, alias="HUB_SYNC_ATTEMPTS")
+    sync_regrade: str | None = Field(default=None, alias="HUB_SYNC_REGRADE")  # schemes, comma-separated
     max_batch_bytes: int = Field(default=32 * 1024 * 1024, alias="HUB_MAX_BATCH_BYTES")
     max_concurrent_batches: int = Field(default=2, alias="HUB_MAX_CONCURRENT_BATCHES")
 

@@ -118,7 +118,8 @@ async def gql(url: str, query: str, token: str | None = None, **variables: Any) 
 
 async def add_old_penalty(gateway: Neo4jGateway) -> str:
     """A department's general penalty decided 400 days ago: past its minimum publicity, so repairable."""
-    code = (await gateway.run("MATCH (s:Subject) RETURN s.uscc AS uscc ORDER BY s.uscc LIMIT 1"))[0]["uscc"]
+    code = (await gateway.run("MATCH (s:Subject) WHERE s.uscc STARTS WITH '91410425' "  # a 郏县 enterprise
+                              "RETURN s.uscc AS uscc ORDER BY s.uscc LIMIT 1"))[0]["uscc"]
     decided = date.today() - timedelta(days=400)
     await ingest.upsert_records(gateway, [{
         "id": "tree-old-penalty", "subject_uscc": code, "kind": "ADMINISTRATIVE_PENALTY", "title": "未按规定公示年报",
@@ -126,6 +127,14 @@ async def add_old_penalty(gateway: Neo4jGateway) -> str:
         "status": "ACTIVE", "severity": "GENERAL", "publicity_ends_on": decided + timedelta(days=1095),
         "document_number": "郏市监罚〔2025〕1号", "content": None, "amount_wan_yuan": 0.5, "kept": None}])
     return "tree-old-penalty"
+
+
+async def current_public_evaluation(gateway: Neo4jGateway, record_id: str) -> dict[str, Any]:
+    rows = await gateway.run("MATCH (:Record {id: $id})-[:ABOUT]->(s:Subject)-[:CURRENT]->"
+                             "(e:Evaluation {scheme: 'henan-public-credit'}) RETURN e.id AS id, e.evaluated_at AS at",
+                             {"id": record_id})
+    assert len(rows) == 1
+    return rows[0]
 
 
 async def repair(tree: PlatformTree, record_id: str) -> None:
@@ -175,7 +184,11 @@ async def test_records_go_up_public_evaluations_come_down_and_repairs_follow(
 
     await repair(tree, penalty)
     sync(tree, CITY)
-    sync(tree, PROVINCE)
+    before = await current_public_evaluation(gateways[PROVINCE], penalty)
+    regraded = sync(tree, PROVINCE, "--regrade", "henan-public-credit")  # grade what arrived, at once
+    assert "re-graded 1 subjects whose records arrived, under henan-public-credit: 1 evaluations" in regraded
+    after = await current_public_evaluation(gateways[PROVINCE], penalty)
+    assert after["id"] != before["id"] and after["at"] > before["at"]
     at_province = (await gateways[PROVINCE].run("MATCH (r:Record {id: $id}) RETURN r.status AS status, "
                                                 "r.version AS version, r.repaired_on AS on", {"id": penalty}))[0]
     assert (at_province["status"], at_province["version"]) == ("REPAIRED", 2) and at_province["on"] is not None

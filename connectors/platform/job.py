@@ -42,6 +42,7 @@ class LinkSummary:
     cursor: str | None = None
     seconds: float = 0.0
     error: str | None = None
+    subjects: set[str] = field(default_factory=set)  # whose records changed here in this round
 
     def describe(self) -> str:
         rate = f", {self.items / self.seconds:,.0f} items/s" if self.seconds > 0 and self.items else ""
@@ -59,6 +60,11 @@ class SyncSummary:
     @property
     def ok(self) -> bool:
         return all(link.error is None for link in self.links)
+
+    @property
+    def subjects(self) -> set[str]:
+        """Subjects whose records this round changed (``hub sync run --regrade`` grades them)."""
+        return set().union(*(link.subjects for link in self.links))
 
     def describe(self) -> str:
         if not self.links:
@@ -135,6 +141,7 @@ class SyncJob:
                     raise batch
                 receipt = await self.exchange.apply(peer.id, batch, Checkpoint(peer.id, link.direction, batch.cursor))
                 self._count(link, len(batch.items), receipt.applied, receipt.unchanged, len(receipt.dead_letters))
+                link.subjects |= receipt.subjects
                 link.cursor = batch.cursor
         finally:
             if not fetcher.done():

@@ -23,26 +23,50 @@ app = typer.Typer(help="Sync with county, city and provincial platforms (HUB_PEE
 log = logging.getLogger("hub.sync")
 
 PeerOption = Annotated[str | None, typer.Option(help="Only this peer (its platform id)")]
+RegradeOption = Annotated[list[str] | None, typer.Option(
+    "--regrade", help="After the round, re-grade the subjects whose records arrived, under this scheme "
+    "(repeatable; HUB_SYNC_REGRADE, comma-separated) — e.g. henan-public-credit at the province")]
 
 
 @app.command("run")
-def run(peer: PeerOption = None) -> None:
+def run(peer: PeerOption = None, regrade: RegradeOption = None) -> None:
     """One round: pull from children, push to the parent, pull public evaluations down."""
     setup_logging()
-    summary = asyncio.run(with_hub(lambda hub: _round(hub, peer, show_progress=True)))
-    typer.echo(summary.describe())
-    if not summary.ok:
+    schemes = _schemes(regrade)
+
+    async def work(hub: Any) -> Any:
+        summary = await _round(hub, peer, show_progress=True)
+        typer.echo(summary.describe())
+        if schemes and summary.subjects:
+            typer.echo(await _regrade(hub, summary.subjects, schemes))
+        return summary
+
+    if not asyncio.run(with_hub(work)).ok:
         raise typer.Exit(1)
+
+
+def _schemes(given: list[str] | None) -> list[str]:
+    configured = load_settings().sync_regrade
+    return list(given or []) or [s.strip() for s in (configured or "").split(",") if s.strip()]
+
+
+async def _regrade(hub: Any, subjects: set[str], schemes: list[str]) -> str:
+    """Grade the subjects whose records changed in the round: received records count at once."""
+    result = await hub.reevaluator.subjects(sorted(subjects), schemes)
+    return (f"re-graded {result.subjects} subjects whose records arrived, under {', '.join(schemes)}: "
+            f"{result.evaluations} evaluations, {result.changed} grades changed")
 
 
 @app.command("serve")
 def serve(
     interval: Annotated[float | None, typer.Option(help="Seconds between rounds (HUB_SYNC_INTERVAL)")] = None,
     peer: PeerOption = None,
+    regrade: RegradeOption = None,
 ) -> None:
     """Sync on an interval until stopped (Ctrl-C or SIGTERM)."""
     setup_logging()
     seconds = interval or load_settings().sync_interval_s
+    schemes = _schemes(regrade)
 
     async def forever(hub: Any) -> None:
         stop = asyncio.Event()
@@ -61,6 +85,8 @@ def serve(
             summary = round_.result()
             for line in summary.describe().splitlines():
                 (log.info if summary.ok else log.warning)("%s", line)
+            if schemes and summary.subjects:
+                log.info("%s", await _regrade(hub, summary.subjects, schemes))
             with contextlib.suppress(TimeoutError):  # the interval passed without a stop
                 await asyncio.wait_for(stop.wait(), timeout=seconds)
 

@@ -68,6 +68,7 @@ class Receipt:
     applied: int
     unchanged: int
     dead_letters: list[Refusal] = field(default_factory=list)
+    subjects: frozenset[str] = frozenset()  # subjects whose records changed here (to re-grade)
 
 
 class Exchange:
@@ -175,7 +176,10 @@ class Exchange:
         result = await feed.apply(self.gateway, list(rows.values()), letters, checkpoint, batch.id)
         refusals += [Refusal(item_id, f"{item_id} is held here as issued by {issuer}; only its issuing "
                              "authority changes it") for item_id, issuer in result.conflicts]
-        return Receipt(batch.id, peer_id, batch.cursor, len(result.applied), len(result.unchanged), refusals)
+        changed = set(result.applied)
+        subjects = frozenset(row["subject"]["uscc"] for row in rows.values()
+                             if row["type"] == "RECORD" and row["id"] in changed)
+        return Receipt(batch.id, peer_id, batch.cursor, len(result.applied), len(result.unchanged), refusals, subjects)
 
     # --- cursors ---------------------------------------------------------------------------------
     async def cursor(self, peer_id: str, direction: str) -> str | None:
