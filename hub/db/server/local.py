@@ -1,30 +1,9 @@
-"""A local Neo4j Community server that the hub fetches, configures, starts and stops itself.
-
-Why: development machines and CI here have Java and Maven but no Docker and no Neo4j
-package. Neo4j Community is published as ordinary Maven artifacts, so ``mvn
-dependency:copy-dependencies`` on a three-line POM yields a complete, runnable server
-(``org.neo4j.server.CommunityEntryPoint``). Maven resolves them through its own
-configuration (``~/.m2/settings.xml``, mirrors, proxies), so nothing here names a registry.
-
-Layout under ``settings.state_dir``::
-
-    neo4j/<version>/pom.xml, lib/*.jar     shared, immutable, installed atomically
-    instances/<name>/conf/neo4j.conf       re-rendered from settings at every start
-    instances/<name>/{data,logs,run,plugins,import}/
-    instances/<name>/instance.json         port, user, password, version (mode 0600)
-    instances/<name>/neo4j.pid             pid of the running server
-    instances/<name>/logs/console.log      the server's stdout and stderr
-    instances/<name>/.lock                 flock: one start/stop/wipe at a time
-
-Several named instances (``default``, ``test``, ``county``…) can run side by side; each
-keeps the loopback Bolt port it was given at creation.
-"""
+"""LocalNeo4j: one named instance's lifecycle — create, start, stop, status, wipe."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import fcntl
 import json
 import logging
 import os
@@ -33,270 +12,44 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, DriverError, Neo4jError
 
+from hub.db.server.config import java_command, render_neo4j_conf
+from hub.db.server.credentials import Neo4jCredentials, _credentials
+from hub.db.server.errors import Neo4jServerError
+from hub.db.server.fetch import _java, _maven_fetch, _require_tool
+from hub.db.server.layout import InstanceStatus, _InstanceRecord, _load_record, _Paths, _save_record, _write_private
+from hub.db.server.process import (
+    _DETACH_SCRIPT,
+    _ephemeral_port,
+    _flock,
+    _is_server_process,
+    _port_accepts,
+    _port_is_free,
+    _tail_text,
+    _wait_for_exit,
+)
 from hub.settings import DEFAULT_BOLT_PORT, Settings
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("hub.db.server")  # one logger for the package: the log format prints its name
 
 Echo = Callable[[str], None]
 
 DEFAULT_INSTANCE = "default"
 NEO4J_USER = "neo4j"
-LOOPBACK = "127.0.0.1"
-ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"
-
-# (groupId, artifactId): the server, its bootloader/entry points, and neo4j-admin.
-MAVEN_ARTIFACTS = (
-    ("org.neo4j.app", "neo4j-server"),
-    ("org.neo4j", "neo4j"),
-    ("org.neo4j", "neo4j-command-line"),
-)
-# The plugin version Maven 3.8's super-POM binds; pinned so other Maven versions agree.
-DEPENDENCY_PLUGIN_VERSION = "2.8"
-# A complete 5.26 runtime is ~210 jars; far fewer means Maven stopped half way.
-MIN_JARS = 150
-MVN_TIMEOUT_S = 1800.0
 ADMIN_TIMEOUT_S = 120.0
-
-# The ``server.jvm.additional`` lines of the stock Neo4j 5.26 neo4j.conf, which the
-# official ``neo4j`` script passes to the JVM. We launch the entry point ourselves, so we
-# pass them too. Deliberately left out: -XX:+AlwaysPreTouch, which commits the whole heap
-# up front and slows start — wrong for several small instances side by side on one box.
-JVM_FLAGS = (
-    "-XX:+UseG1GC",
-    "-XX:-OmitStackTraceInFastThrow",
-    "-XX:+UnlockExperimentalVMOptions",
-    "-XX:+TrustFinalNonStaticFields",
-    "-XX:+DisableExplicitGC",
-    "-Djdk.nio.maxCachedBufferSize=1024",
-    "-Dio.netty.tryReflectionSetAccessible=true",
-    "-Djdk.tls.ephemeralDHKeySize=2048",
-    "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
-    "-XX:FlightRecorderOptions=stackdepth=256",
-    "-XX:+UnlockDiagnosticVMOptions",
-    "-XX:+DebugNonSafepoints",
-    "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--enable-native-access=ALL-UNNAMED",
-    "-Dlog4j2.disable.jmx=true",
-    "-Dlog4j.layout.jsonTemplate.maxStringLength=32768",
-    "-Dfile.encoding=UTF-8",  # added by the official bootloader, not by neo4j.conf
-)
 
 _INSTANCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 _VERSION = re.compile(r"[0-9][0-9A-Za-z.-]{0,39}")
 _MEMORY_SIZE = re.compile(r"[1-9][0-9]*[kmgKMG]?")  # what both the JVM and Neo4j accept
-
-# Runs the server as an orphan of a short-lived shell: the shell prints the server's pid
-# and exits, so the caller never has a child to reap and no pipe of the caller's is held.
-_DETACH_SCRIPT = 'log=$1; shift; "$@" </dev/null >>"$log" 2>&1 & echo $!'
-
-
-class Neo4jServerError(Exception):
-    """The local Neo4j could not be installed, started or stopped; the message says why."""
-
-
-@dataclass(frozen=True)
-class Neo4jCredentials:
-    """How to reach one Neo4j server over Bolt."""
-
-    uri: str
-    user: str
-    password: str
-
-    def shell_exports(self) -> str:
-        """POSIX-shell lines for ``eval "$(hub db env)"``; exported so child processes see them."""
-        return "\n".join(
-            f"export {key}={shlex.quote(value)}"
-            for key, value in (
-                ("NEO4J_URI", self.uri),
-                ("NEO4J_USER", self.user),
-                ("NEO4J_PASSWORD", self.password),
-            )
-        )
-
-
-@dataclass(frozen=True)
-class InstanceStatus:
-    """A snapshot of one local instance, for ``hub db status`` and for fixtures."""
-
-    name: str
-    installed: bool
-    created: bool
-    running: bool
-    pid: int | None
-    uri: str | None
-    home: Path
-
-    def describe(self) -> str:
-        """One line a human can act on."""
-        if self.running:
-            return f"Neo4j {self.name}: running (pid {self.pid}) at {self.uri} — {self.home}"
-        if self.created:
-            return f"Neo4j {self.name}: stopped; would listen at {self.uri} — {self.home}"
-        fetched = "fetched" if self.installed else "not fetched yet"
-        return f"Neo4j {self.name}: not created (server jars {fetched}) — {self.home}"
-
-
-@dataclass(frozen=True)
-class _InstanceRecord:
-    """What ``instance.json`` persists: chosen once at creation, reused by every start."""
-
-    port: int
-    user: str
-    password: str
-    version: str
-
-    @property
-    def uri(self) -> str:
-        return f"bolt://{LOOPBACK}:{self.port}"
-
-
-@dataclass(frozen=True)
-class _Paths:
-    """Every path of one instance, absolute, so neo4j.conf never depends on a cwd."""
-
-    home: Path
-
-    @property
-    def conf_dir(self) -> Path:
-        return self.home / "conf"
-
-    @property
-    def conf_file(self) -> Path:
-        return self.conf_dir / "neo4j.conf"
-
-    @property
-    def data(self) -> Path:
-        return self.home / "data"
-
-    @property
-    def logs(self) -> Path:
-        return self.home / "logs"
-
-    @property
-    def run(self) -> Path:
-        return self.home / "run"
-
-    @property
-    def plugins(self) -> Path:
-        return self.home / "plugins"
-
-    @property
-    def import_dir(self) -> Path:
-        return self.home / "import"
-
-    @property
-    def record(self) -> Path:
-        return self.home / "instance.json"
-
-    @property
-    def pid_file(self) -> Path:
-        return self.home / "neo4j.pid"
-
-    @property
-    def console_log(self) -> Path:
-        return self.logs / "console.log"
-
-    @property
-    def lock_file(self) -> Path:
-        return self.home / ".lock"
-
-    def directories(self) -> tuple[Path, ...]:
-        return (self.conf_dir, self.data, self.logs, self.run, self.plugins, self.import_dir)
-
-
-# --------------------------------------------------------------------------- rendering
-
-
-def render_pom(version: str) -> str:
-    """A POM whose only job is to make Maven resolve the server's runtime classpath."""
-    dependencies = "".join(
-        f"    <dependency><groupId>{group}</groupId><artifactId>{artifact}</artifactId>"
-        f"<version>{version}</version></dependency>\n"
-        for group, artifact in MAVEN_ARTIFACTS
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        "<project>\n"
-        "  <modelVersion>4.0.0</modelVersion>\n"
-        "  <groupId>local.credit-hub</groupId>\n"
-        "  <artifactId>neo4j-runtime</artifactId>\n"
-        f"  <version>{version}</version>\n"
-        "  <packaging>pom</packaging>\n"
-        "  <dependencies>\n"
-        f"{dependencies}"
-        "  </dependencies>\n"
-        "  <build><pluginManagement><plugins><plugin>\n"
-        "    <groupId>org.apache.maven.plugins</groupId>\n"
-        "    <artifactId>maven-dependency-plugin</artifactId>\n"
-        f"    <version>{DEPENDENCY_PLUGIN_VERSION}</version>\n"
-        "  </plugin></plugins></pluginManagement></build>\n"
-        "</project>\n"
-    )
-
-
-def render_neo4j_conf(home: Path, port: int, heap: str, pagecache: str) -> str:
-    """neo4j.conf for one instance: loopback only, Bolt only, auth on, no phoning home.
-
-    The ``server.jvm.additional`` lines are what we pass to the JVM ourselves; they are
-    repeated here so that the file also works with a stock ``neo4j console``.
-    """
-    paths = _Paths(home)
-    lines = [
-        "# Generated by hub.db.server at every start; edits are overwritten.",
-        f"server.default_listen_address={LOOPBACK}",
-        f"server.default_advertised_address={LOOPBACK}",
-        "server.bolt.enabled=true",
-        f"server.bolt.listen_address={LOOPBACK}:{port}",
-        f"server.bolt.advertised_address={LOOPBACK}:{port}",
-        "server.http.enabled=false",
-        "server.https.enabled=false",
-        "dbms.security.auth_enabled=true",
-        "dbms.usage_report.enabled=false",
-        f"server.memory.heap.initial_size={heap}",
-        f"server.memory.heap.max_size={heap}",
-        f"server.memory.pagecache.size={pagecache}",
-        f"server.directories.data={paths.data}",
-        f"server.directories.logs={paths.logs}",
-        f"server.directories.run={paths.run}",
-        f"server.directories.plugins={paths.plugins}",
-        f"server.directories.import={paths.import_dir}",
-        *(f"server.jvm.additional={flag}" for flag in JVM_FLAGS),
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def java_command(java: str, lib: Path, home: Path, heap: str) -> list[str]:
-    """The command line the official bootloader would build for ``neo4j console``."""
-    paths = _Paths(home)
-    classpath = os.pathsep.join(f"{d}/*" for d in (paths.plugins, paths.conf_dir, lib))
-    return [
-        java,
-        f"-Xms{heap}",
-        f"-Xmx{heap}",
-        *JVM_FLAGS,
-        "-cp",
-        classpath,
-        ENTRY_POINT,
-        f"--home-dir={home}",
-        f"--config-dir={paths.conf_dir}",
-    ]
-
-
-# --------------------------------------------------------------------------- public API
 
 
 class LocalNeo4j:
@@ -385,7 +138,7 @@ class LocalNeo4j:
         lib = self.ensure_installed(echo)
         java = _java()
         with self._locked():
-            record = self._load_record() or self._create(echo)
+            record = _load_record(self.paths.record) or self._create(echo)
             running = self._running_pid()
             if running is not None:
                 self._wait_until_ready(running, record, wait_s)
@@ -401,7 +154,7 @@ class LocalNeo4j:
                 self.paths.pid_file.unlink(missing_ok=True)
                 raise
             if record.version != self.version:
-                self._save_record(dataclasses.replace(record, version=self.version))
+                _save_record(self.paths.record, dataclasses.replace(record, version=self.version))
             log.info("Neo4j %s started (pid %d) at %s", self.name, pid, record.uri)
             return _credentials(record), True
 
@@ -419,7 +172,7 @@ class LocalNeo4j:
 
     def status(self) -> InstanceStatus:
         """A lock-free snapshot; a stale pid file reads as not running."""
-        record = self._load_record()
+        record = _load_record(self.paths.record)
         pid = self._running_pid()
         return InstanceStatus(
             name=self.name,
@@ -432,7 +185,7 @@ class LocalNeo4j:
         )
 
     def credentials(self) -> Neo4jCredentials:
-        record = self._load_record()
+        record = _load_record(self.paths.record)
         if record is None:
             raise Neo4jServerError(
                 f"Neo4j instance {self.name!r} has not been created yet (run `hub db start --instance {self.name}`)"
@@ -458,7 +211,7 @@ class LocalNeo4j:
             password=secrets.token_urlsafe(24),
             version=self.version,
         )
-        self._save_record(record)
+        _save_record(self.paths.record, record)
         echo(f"created Neo4j instance {self.name} (Bolt port {port}) in {self.home}")
         return record
 
@@ -630,7 +383,7 @@ class LocalNeo4j:
         parts.append(f"(details: {self.paths.logs / 'debug.log'})")
         return "\n".join(parts)
 
-    # -- persistence ---------------------------------------------------------------------
+    # -- locking -------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -638,29 +391,6 @@ class LocalNeo4j:
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         with _flock(self.paths.lock_file):
             yield
-
-    def _load_record(self) -> _InstanceRecord | None:
-        try:
-            raw = json.loads(self.paths.record.read_text())
-            return _InstanceRecord(
-                port=int(raw["port"]),
-                user=str(raw["user"]),
-                password=str(raw["password"]),
-                version=str(raw["version"]),
-            )
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise Neo4jServerError(f"unreadable {self.paths.record}: {exc}") from exc
-
-    def _save_record(self, record: _InstanceRecord) -> None:
-        payload = {
-            "port": record.port,
-            "user": record.user,
-            "password": record.password,
-            "version": record.version,
-        }
-        _write_private(self.paths.record, json.dumps(payload, indent=2) + "\n")
 
 
 def resolve_credentials(settings: Settings) -> Neo4jCredentials | None:
@@ -671,166 +401,3 @@ def resolve_credentials(settings: Settings) -> Neo4jCredentials | None:
     if not local.status().created:
         return None
     return local.credentials()
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _credentials(record: _InstanceRecord) -> Neo4jCredentials:
-    return Neo4jCredentials(record.uri, record.user, record.password)
-
-
-def _require_tool(name: str, hint: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise Neo4jServerError(f"`{name}` not found on PATH; {hint}")
-    return path
-
-
-def _java() -> str:
-    """JAVA_HOME's java if set (as the official scripts do), else the one on PATH."""
-    java_home = os.environ.get("JAVA_HOME")
-    if java_home and os.access(Path(java_home, "bin", "java"), os.X_OK):
-        return str(Path(java_home, "bin", "java"))
-    return _require_tool("java", "install a Java 17 or 21 runtime (e.g. openjdk-17-jre-headless)")
-
-
-def _maven_fetch(mvn: str, staging: Path, version: str) -> int:
-    """Resolve the runtime classpath into ``staging/lib``; return the jar count."""
-    (staging / "pom.xml").write_text(render_pom(version))
-    command = [
-        mvn,
-        "-q",
-        "-B",
-        "dependency:copy-dependencies",
-        "-DoutputDirectory=lib",
-        "-DincludeScope=runtime",
-    ]
-    try:
-        result = subprocess.run(
-            command,
-            cwd=staging,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=MVN_TIMEOUT_S,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise Neo4jServerError(f"Maven did not finish within {MVN_TIMEOUT_S:.0f}s") from exc
-    if result.returncode != 0:
-        raise Neo4jServerError(
-            f"Maven could not fetch Neo4j {version} (exit {result.returncode}):\n"
-            f"{_tail_text(result.stdout + result.stderr)}"
-        )
-    shutil.rmtree(staging / "target", ignore_errors=True)
-    jars = list((staging / "lib").glob("*.jar"))
-    if len(jars) < MIN_JARS or not any(j.name.startswith("neo4j-server-") for j in jars):
-        raise Neo4jServerError(f"Maven fetched only {len(jars)} jars for Neo4j {version}; expected a full server")
-    return len(jars)
-
-
-@contextlib.contextmanager
-def _flock(path: Path) -> Iterator[None]:
-    """An exclusive advisory lock, released by the kernel even if we are killed.
-
-    If the file was deleted while we waited (``wipe`` removes the instance dir, lock
-    included), the lock we got guards nothing: take it again on the new file.
-    """
-    while True:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                current = path.stat().st_ino
-            except FileNotFoundError:
-                continue
-            if current != os.fstat(handle.fileno()).st_ino:
-                continue
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-            return
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write atomically with mode 0600: the file may hold a password."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-def _is_server_process(pid: int, home: Path) -> bool:
-    """Whether ``pid`` is a live Neo4j server for ``home`` (guards against pid reuse).
-
-    Zombies count as dead: the server runs as an orphan and some init processes (in
-    containers, micro-VMs) never reap orphans.
-    """
-    found = _process_state_and_args(pid) if pid > 0 else None
-    if found is None:
-        return False
-    state, args = found
-    return not state.startswith("Z") and ENTRY_POINT in args and f"--home-dir={home}" in args
-
-
-def _process_state_and_args(pid: int) -> tuple[str, list[str]] | None:
-    """(state letter, argv) of a process, from procfs or, where there is none, from ps."""
-    proc = Path("/proc", str(pid))
-    if Path("/proc/self").exists():
-        try:
-            state = proc.joinpath("stat").read_text().rpartition(")")[2].split()[0]
-            argv = proc.joinpath("cmdline").read_bytes().decode(errors="replace").split("\0")
-        except (OSError, IndexError):
-            return None
-        return state, argv
-    result = subprocess.run(  # macOS: argv is only available space-joined
-        ["ps", "-o", "stat=,args=", "-p", str(pid)], capture_output=True, text=True, check=False
-    )
-    fields = result.stdout.split()
-    if result.returncode != 0 or not fields:
-        return None
-    return fields[0], fields[1:]
-
-
-def _wait_for_exit(pid: int, home: Path, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while _is_server_process(pid, home):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.2)
-    return True
-
-
-def _port_is_free(port: int) -> bool:
-    """Whether Neo4j could bind the port (it sets SO_REUSEADDR too, so TIME_WAIT is fine)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((LOOPBACK, port))
-        except OSError:
-            return False
-    return True
-
-
-def _ephemeral_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return int(sock.getsockname()[1])
-
-
-def _port_accepts(port: int) -> bool:
-    """Cheap pre-check so we only build Bolt sessions once something listens."""
-    try:
-        with socket.create_connection((LOOPBACK, port), timeout=1.0):
-            return True
-    except OSError:
-        return False
-
-
-def _tail_text(text: str, lines: int = 25) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])
