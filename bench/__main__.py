@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 import httpx
 from neo4j import AsyncGraphDatabase
 
+from connectors.platform.loopback import free_port, wait_ready
 from hub import demo
 from hub.auth import issue_token
 from hub.db import consents, ingest
@@ -67,30 +67,12 @@ async def timed(action: Callable[[], Awaitable[object]], runs: int) -> list[floa
     return samples
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_hub(credentials: Neo4jCredentials, env_secrets: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, **env_secrets, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
            "NEO4J_PASSWORD": credentials.password, "HUB_PORT": str(port), "HUB_LOG_LEVEL": "WARNING"}
     hub_command = str(Path(sys.executable).with_name("hub"))
     return subprocess.Popen([hub_command, "serve"], env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-async def wait_ready(base: str, seconds: float = 60) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(int(seconds * 10)):
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise SystemExit("the hub did not become ready")
 
 
 async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub: CreditHub,
@@ -120,7 +102,7 @@ async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub:
     server = start_hub(credentials, secrets, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        await wait_ready(base)
+        await wait_ready(base, 60, server.poll)
         bank = issue_token(settings.jwt_key, settings.jwt_issuer, role=Role.BANK, org=BANK, ttl_s=3600)
         async with httpx.AsyncClient(base_url=base) as client:
             body = {"query": LOOKUP, "variables": {"uscc": code}}

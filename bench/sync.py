@@ -23,9 +23,9 @@ import httpx
 
 from connectors.platform import PeerClient, RetryPolicy, SyncJob
 from connectors.platform.loopback import Platform, PlatformTree
-from hub.codes import USCC_CHARSET, uscc_check_character
 from hub.db import ingest
 from hub.db.gateway import Neo4jGateway
+from hub.demo import organization_code, social_credit_code
 from hub.service import CreditHub
 from hub.settings import Settings
 
@@ -40,16 +40,9 @@ MERGE (r)-[:ABOUT]->(s)
 """
 
 
-def _code(serial: int) -> str:
-    body = ""
-    for _ in range(8):
-        body, serial = USCC_CHARSET[serial % 31] + body, serial // 31
-    first17 = "91410425M" + body
-    return first17 + uscc_check_character(first17)
-
-
 def _rows(records: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    subjects = [{"uscc": _code(900_000 + n), "name": f"基准同步主体{n}有限公司", "kind": "ENTERPRISE",
+    subjects = [{"uscc": social_credit_code("91", "410425", organization_code(f"MA{n:06d}")),
+                 "name": f"基准同步主体{n}有限公司", "kind": "ENTERPRISE",
                  "region": "410425", "industry": "食品生产", "status": "存续", "registered_on": date(2016, 5, 1),
                  "person": None} for n in range(max(1, records // 10))]
     start = date(2025, 1, 2)

@@ -15,6 +15,9 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.codes import parse_region
+from hub.exchange import levels
+
 DEFAULT_NEO4J_VERSION = "5.26.30"  # Neo4j Community 5.26 LTS; runs on Java 17
 DEFAULT_BOLT_PORT = 7687
 DEFAULT_HUB_PORT = 8000
@@ -99,16 +102,13 @@ class Settings(BaseSettings):
     @field_validator("level")
     @classmethod
     def _known_level(cls, value: str) -> str:
-        if value not in ("county", "city", "province"):
-            raise ValueError(f"HUB_LEVEL must be county, city or province, got {value!r}")
+        levels.rank(value)  # raises naming the levels
         return value
 
     @field_validator("region")
     @classmethod
     def _region_code(cls, value: str) -> str:
-        if not (len(value) == 6 and value.isdigit()):
-            raise ValueError(f"HUB_REGION must be a 6-digit administrative division code, got {value!r}")
-        return value
+        return parse_region(value)  # GB/T 2260, as everywhere else
 
     @property
     def uses_local_neo4j(self) -> bool:
@@ -121,6 +121,11 @@ class Settings(BaseSettings):
     @cached_property
     def jwt_key(self) -> str:
         return self.jwt_secret or _generated_secret(self.secrets_dir / "jwt.key")
+
+    @property
+    def signing_key_file(self) -> Path:
+        """Where the generated Ed25519 platform key lives when HUB_SIGNING_KEY is unset."""
+        return self.secrets_dir / "platform-ed25519.key"
 
     @cached_property
     def personal_data_key(self) -> str:

@@ -17,7 +17,7 @@ from strawberry.extensions import SchemaExtension
 
 from hub.codes import InvalidCode
 from hub.db.gateway import DatabaseUnavailable
-from hub.exchange.service import Busy, NotAPeer
+from hub.exchange.service import Busy, ExchangeInputError, NotAPeer
 from hub.exchange.signing import BatchRefused
 from hub.grading.schemes import GradingError, UnknownScheme
 from hub.inspections import InspectionError
@@ -64,6 +64,7 @@ _KNOWN: tuple[tuple[type[BaseException], ErrorCode], ...] = (
     (NotFound, ErrorCode.NOT_FOUND),
     (DatabaseUnavailable, ErrorCode.DATABASE_UNAVAILABLE),
     (NotAPeer, ErrorCode.FORBIDDEN),
+    (ExchangeInputError, ErrorCode.BAD_USER_INPUT),
     (BatchRefused, ErrorCode.BATCH_REFUSED),
 )
 

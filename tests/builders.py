@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
+
 from hub.auth import issue_token
 from hub.codes import USCC_CHARSET, resident_id_check_character, uscc_check_character
 from hub.db import ingest
@@ -76,3 +78,11 @@ async def add_evaluation(hub: CreditHub, code: str, evaluation_id: str, *, schem
         "id": evaluation_id, "subject_uscc": code, "scheme": scheme, "score": score,
         "grade": grade, "level": None, "disclosure": disclosure, "evaluated_at": now,
         "valid_until": (now + timedelta(days=valid_days)).date(), "evaluator": "test"}])
+
+
+async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,
+              **variables: Any) -> dict[str, Any]:
+    """POST one GraphQL operation; the HTTP status must be 200 (GraphQL errors are in the body)."""
+    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
+    assert response.status_code == 200, response.text
+    return response.json()

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_evaluation, add_subject, bearer, uscc
+from tests.builders import add_evaluation, add_subject, bearer, gql, uscc
 
 CODE = uscc(930_001)
-
-
-async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,
-              **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 async def test_current_evaluations_leave_out_history_and_expired_ones(

@@ -27,7 +27,7 @@ from hub.exchange.signing import generate_key_text, open_signed, private_key_fro
 from hub.models import RecordStatus
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, add_evaluation, add_record, add_subject, bearer, uscc
+from tests.builders import DATA_KEY, JWT_SECRET, add_evaluation, add_record, add_subject, bearer, gql, uscc
 
 CITY, COUNTY, PROVINCE = "henan-pingdingshan", "henan-jiaxian", "henan-province"
 KEYS = {COUNTY: generate_key_text(), PROVINCE: generate_key_text(), CITY: generate_key_text()}
@@ -110,20 +110,14 @@ CHANGES = """query($s: ChangeScope!, $a: String, $f: Int!) { changes(scope: $s, 
   signed count cursor hasMore } }"""
 
 
-async def gql(http: httpx.AsyncClient, query: str, headers: dict[str, str], **variables: Any) -> dict[str, Any]:
-    response = await http.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
 async def push(http: httpx.AsyncClient, settings: Settings, batch: str, org: str = COUNTY) -> dict[str, Any]:
     return await gql(http, PUSH, bearer(settings, "platform", org), b=batch)
 
 
 async def held(city: CreditHub, ids: list[str]) -> dict[str, dict[str, Any]]:
     rows = await city.gateway.run(
-        "UNWIND $ids AS id MATCH (n {id: id}) WHERE n:Record OR n:Evaluation "
-        "RETURN n.id AS id, n.version AS version, n.status AS status, n.origin_platform AS origin, "
+        "UNWIND $ids AS id CALL (id) { MATCH (n:Record {id: id}) RETURN n UNION MATCH (n:Evaluation {id: id}) "
+        "RETURN n } RETURN n.id AS id, n.version AS version, n.status AS status, n.origin_platform AS origin, "
         "count { (n)-->(:Subject) } AS subjects", {"ids": ids})
     return {row["id"]: row for row in rows}
 

@@ -11,7 +11,7 @@ import pytest
 
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_record, add_subject, bearer, uscc
+from tests.builders import add_record, add_subject, bearer, gql, uscc
 
 REGION = "410484"
 UPHELD, REJECTED, REPAIRED, TOO_SOON = (uscc(1100 + n, region=REGION) for n in range(4))
@@ -31,13 +31,6 @@ async def world(hub: CreditHub) -> None:
             await add_record(hub, code, f"{code}-p{n}", kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC",
                              severity="SERIOUS", decided_on=decided, publicity_ends_on=decided + timedelta(days=1000))
     await hub.evaluate(["henan-public-credit"], REGION)
-
-
-async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,
-              **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 FILE = "mutation($t: ID!, $r: String!) { fileObjection(targetId: $t, reason: $r) { id dueOn status department } }"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import httpx
 
+from connectors.platform.loopback import free_port, wait_ready
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from tests.builders import DATA_KEY, JWT_SECRET, add_subject, uscc
@@ -18,29 +18,10 @@ from tests.builders import DATA_KEY, JWT_SECRET, add_subject, uscc
 NAME = "郏县真实进程测试有限公司"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def _ready(client: httpx.AsyncClient) -> int:
-    status = 0
-    for _ in range(200):
-        try:
-            status = (await client.get("/readyz")).status_code
-        except httpx.TransportError:
-            status = 0
-        if status == 200:
-            break
-        await asyncio.sleep(0.1)
-    return status
-
-
 async def test_hub_serve_answers_over_real_http(neo4j_credentials: Neo4jCredentials,
                                                 hub: CreditHub) -> None:
     await add_subject(hub, uscc(800), name=NAME)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "NEO4J_URI": neo4j_credentials.uri, "NEO4J_USER": neo4j_credentials.user,
            "NEO4J_PASSWORD": neo4j_credentials.password, "HUB_JWT_SECRET": JWT_SECRET,
            "HUB_DATA_KEY": DATA_KEY, "HUB_PORT": str(port)}
@@ -50,7 +31,7 @@ async def test_hub_serve_answers_over_real_http(neo4j_credentials: Neo4jCredenti
         stderr=asyncio.subprocess.PIPE, start_new_session=True)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            assert await _ready(client) == 200
+            await wait_ready(f"http://127.0.0.1:{port}", 20, lambda: process.returncode)  # raises unless 200
             body = (await client.post("/graphql", json={
                 "query": '{ subjects(search: "真实进程测试") { nodes { uscc name } } }'})).json()
         assert body["data"]["subjects"]["nodes"] == [{"uscc": uscc(800), "name": NAME}]

@@ -16,7 +16,7 @@ import pytest
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, add_evaluation, add_subject, bearer, uscc
+from tests.builders import DATA_KEY, JWT_SECRET, add_evaluation, add_subject, bearer, gql, uscc
 
 REGION = "410483"
 DEPARTMENT = "410483-SCJG"
@@ -33,13 +33,6 @@ async def world(hub: CreditHub) -> None:
         await add_subject(hub, code)
         await add_evaluation(hub, code, f"{code}-risk-{n}", scheme="henan-market-risk", grade=grade,
                              disclosure="INTERNAL", score={"A": 100, "B": 300, "C": 600, "D": 800}[grade])
-
-
-async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,
-              **variables: Any) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 MEASURES = '{ subject(uscc: "%s") { measures { scheme grade name kind basis samplingMinimumPercent } } }'

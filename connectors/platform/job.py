@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from connectors.platform.client import PeerClient, PeerRefused, PeerUnavailable
@@ -99,11 +99,11 @@ class SyncJob:
         return summary
 
     async def _guarded(self, peer: Peer, direction: str,
-                       run: Callable[[Peer, LinkSummary], object]) -> LinkSummary:
+                       run: Callable[[Peer, LinkSummary], Awaitable[None]]) -> LinkSummary:
         link = LinkSummary(peer.id, direction)
         started = time.perf_counter()
         try:
-            await run(peer, link)  # type: ignore[misc]
+            await run(peer, link)
         except _FAILURES as exc:
             link.error = str(exc)
         except Exception as exc:  # a bug or a peer's nonsense must not stop the other links

@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +108,7 @@ class PlatformTree:
         """Ports, peers files and tokens: each hub issues its peers their platform tokens."""
         for platform in self.by_id.values():
             platform.folder.mkdir(parents=True, exist_ok=True)
-            platform.port = platform.port or _free_port()
+            platform.port = platform.port or free_port()
         for platform in self.by_id.values():
             entries = []
             parent = self.by_id.get(platform.parent) if platform.parent else None
@@ -141,9 +141,9 @@ class PlatformTree:
                                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     async def wait_ready(self, timeout_s: float = 60.0) -> None:
-        async with httpx.AsyncClient() as client:
-            for platform in self.by_id.values():
-                await _wait_ready(client, platform, timeout_s)
+        for platform in self.by_id.values():
+            assert platform.process is not None, "launch the hubs first"
+            await wait_ready(platform.url, timeout_s, platform.process.poll, platform.folder / "hub.log")
 
     def stop(self) -> None:
         for platform in self.by_id.values():
@@ -181,26 +181,39 @@ class PlatformTree:
                 await gateway.close()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port free right now (the OS picks it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-async def _wait_ready(client: httpx.AsyncClient, platform: Platform, timeout_s: float) -> None:
+async def wait_ready(url: str, timeout_s: float, exit_code: Callable[[], int | None] = lambda: None,
+                     log: Path | None = None) -> None:
+    """Until ``url``/readyz answers 200. RuntimeError if time runs out, or as soon as ``exit_code`` (the
+    serving process's ``poll``) says it died — with the tail of its ``log``."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert platform.process is not None
-        if platform.process.poll() is not None:
-            log = (platform.folder / "hub.log").read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"hub {platform.id} exited with {platform.process.returncode}:\n{log}")
-        try:
-            if (await client.get(f"{platform.url}/readyz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"hub {platform.id} was not ready on {platform.url} within {timeout_s:.0f} s")
+    async with httpx.AsyncClient() as client:
+        while time.monotonic() < deadline:
+            code = exit_code()
+            if code is not None:
+                tail = _tail(log) if log is not None else ""
+                raise RuntimeError(f"the hub at {url} exited with {code}:\n{tail}")
+            try:
+                if (await client.get(f"{url}/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"the hub at {url} was not ready within {timeout_s:.0f} s")
+
+
+def _tail(log: Path) -> str:
+    """The end of a dead process's log, for the error that reports it (read once, on the way out)."""
+    try:
+        return log.read_text(errors="replace")[-2000:]
+    except OSError:
+        return ""
 
 
 def henan_tree(folder: Path, prefix: str = "tree") -> PlatformTree:

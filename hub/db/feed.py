@@ -25,7 +25,7 @@ import orjson
 from neo4j import AsyncManagedTransaction
 
 from hub.db.gateway import Neo4jGateway, native
-from hub.db.ingest import CURRENT_POINTER
+from hub.db.ingest import CURRENT_POINTER, NEW_SUBJECTS
 
 # Pending items numbered per sequencer transaction; the rest wait for the next page request.
 SEQUENCE_CHUNK = 20_000
@@ -41,26 +41,32 @@ WITH c, collect(n) AS items
 WITH c, items, c.value AS base
 SET c.value = base + size(items)
 WITH base, items
-UNWIND range(0, size(items) - 1) AS i
-WITH base + i + 1 AS seq, items[i] AS n
-SET n.seq = seq, n.version = coalesce(n.version, 1),
-    n.origin_platform = coalesce(n.origin_platform, $platform),
-    n.origin_level = coalesce(n.origin_level, $level),
-    n.issuer = coalesce(n.issuer, n.issuing_department, n.evaluator, $platform)
-REMOVE n:Pending
-RETURN count(*) AS sequenced
+CALL (base, items) {
+  UNWIND range(0, size(items) - 1) AS i
+  WITH base + i + 1 AS seq, items[i] AS n
+  SET n.seq = seq, n.version = coalesce(n.version, 1),
+      n.origin_platform = coalesce(n.origin_platform, $platform),
+      n.origin_level = coalesce(n.origin_level, $level),
+      n.issuer = coalesce(n.issuer, n.issuing_department, n.evaluator, $platform)
+  REMOVE n:Pending
+}
+RETURN size(items) AS sequenced, base + size(items) AS head
 """
 
 
-async def sequence(gateway: Neo4jGateway, platform: str, level: str, limit: int = SEQUENCE_CHUNK) -> int:
-    """Number up to ``limit`` pending items; returns how many were numbered."""
-    rows = await gateway.run(_SEQUENCE, {"platform": platform, "level": level, "limit": limit}, write=True)
-    return int(rows[0]["sequenced"]) if rows else 0
+@dataclass(frozen=True)
+class Sequenced:
+    """What one sequencer transaction did: how many items it numbered, and the feed's head after it —
+    every number up to ``head`` belongs to a committed item, so a page read afterwards may skip to it."""
+
+    count: int
+    head: int
 
 
-async def pending(gateway: Neo4jGateway) -> int:
-    rows = await gateway.query("MATCH (n:Pending) RETURN count(n) AS n")
-    return int(rows[0]["n"])
+async def sequence(gateway: Neo4jGateway, platform: str, level: str, limit: int = SEQUENCE_CHUNK) -> Sequenced:
+    """Number up to ``limit`` pending items."""
+    [row] = await gateway.run(_SEQUENCE, {"platform": platform, "level": level, "limit": limit}, write=True)
+    return Sequenced(int(row["sequenced"]), int(row["head"]))
 
 
 # One page: records and evaluations after a position, merged in order. ``$levels`` are the origin
@@ -83,9 +89,6 @@ CALL () {
 RETURN seq, type, node, uscc, subject_name, department_name ORDER BY seq LIMIT $first
 """
 
-_LAST = "MATCH (c:FeedCounter {name: 'changes'}) RETURN c.value AS last"
-
-
 @dataclass(frozen=True)
 class FeedRow:
     seq: int
@@ -97,15 +100,12 @@ class FeedRow:
 
 
 async def page(gateway: Neo4jGateway, *, after: int, first: int, levels: Sequence[str], records: bool,
-               disclosures: Sequence[str]) -> tuple[list[FeedRow], int]:
-    """Up to ``first`` feed rows after ``after``, and the last number handed out (the feed's head)."""
+               disclosures: Sequence[str]) -> list[FeedRow]:
+    """Up to ``first`` feed rows after ``after``."""
     params = {"after": after, "first": first, "levels": list(levels), "records": records,
               "disclosures": list(disclosures)}
-    head = await gateway.query(_LAST)  # first: every number up to it is committed and visible to the page
-    rows = await gateway.query(_PAGE, params)
-    items = [FeedRow(row["seq"], row["type"], {k: native(v) for k, v in row["node"].items()}, row["uscc"],
-                     row["subject_name"], row["department_name"]) for row in rows]
-    return items, int(head[0]["last"]) if head else 0
+    return [FeedRow(row["seq"], row["type"], {k: native(v) for k, v in row["node"].items()}, row["uscc"],
+                    row["subject_name"], row["department_name"]) for row in await gateway.query(_PAGE, params)]
 
 
 # --- applying a batch -------------------------------------------------------------------------
@@ -119,11 +119,10 @@ CALL () {
 RETURN type, n.id AS id, n.version AS version, coalesce(n.issuer, n.issuing_department, n.evaluator) AS issuer
 """
 
+# Subjects (ingest.NEW_SUBJECTS) and departments are merged once per batch before these run.
 _APPLY_RECORDS = """
 UNWIND $rows AS row
-MERGE (s:Subject {uscc: row.subject.uscc})
-  ON CREATE SET s.name = row.subject.name, s.kind = row.subject.kind, s.region = row.subject.region,
-                s.status = '存续'
+MATCH (s:Subject {uscc: row.subject.uscc})
 MERGE (r:Record {id: row.id})
 WITH s, r, row WHERE coalesce(r.version, 0) < row.version
 SET r += row.props, r:Pending
@@ -134,7 +133,8 @@ MERGE (r)-[:ISSUED_BY]->(d)
 """
 
 # The batch's departments first, once each: a page of a county's feed names a handful of departments
-# a thousand times, and merging one node per row would lock and re-check it per row.
+# a thousand times, and merging one node per row would lock and re-check it per row. (Not
+# ingest's department statement: that one overwrites; a department a peer names is only created.)
 _DEPARTMENTS = """
 UNWIND $departments AS department
 MERGE (d:Department {code: department.code}) ON CREATE SET d.name = department.name, d.domains = []
@@ -142,9 +142,7 @@ MERGE (d:Department {code: department.code}) ON CREATE SET d.name = department.n
 
 _APPLY_EVALUATIONS = """
 UNWIND $rows AS row
-MERGE (s:Subject {uscc: row.subject.uscc})
-  ON CREATE SET s.name = row.subject.name, s.kind = row.subject.kind, s.region = row.subject.region,
-                s.status = '存续'
+MATCH (s:Subject {uscc: row.subject.uscc})
 MERGE (e:Evaluation {id: row.id})
 WITH s, e, row WHERE coalesce(e.version, 0) < row.version
 SET e += row.props, e:Pending
@@ -179,7 +177,7 @@ class Checkpoint:
 class Applied:
     applied: list[str]
     unchanged: list[str]
-    conflicts: list[tuple[str, str]]  # (item id, issuer held here)
+    conflicts: list[tuple[str, str]]  # (item id, why it was dead-lettered): held here under another issuer
 
 
 async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: Sequence[dict[str, Any]],
@@ -193,33 +191,40 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
         held = {(row["type"], row["id"]): row async for row in result}
         fresh: dict[str, list[dict[str, Any]]] = {"RECORD": [], "EVALUATION": []}
         unchanged: list[str] = []
-        conflicts: list[tuple[str, str]] = []
+        conflicts: list[tuple[dict[str, Any], str]] = []
         for row in rows:
             mine = held.get((row["type"], row["id"]))
             if mine and mine["issuer"] is not None and mine["issuer"] != row["issuer"]:
-                conflicts.append((row["id"], mine["issuer"]))
+                conflicts.append((row, f"{row['id']} is held here as issued by {mine['issuer']}; only its "
+                                       "issuing authority changes it"))
             elif mine and mine["version"] is not None and mine["version"] >= row["version"]:
                 unchanged.append(row["id"])
             else:
                 fresh[row["type"]].append(row)
+        changed = fresh["RECORD"] + fresh["EVALUATION"]
+        subjects: dict[str, dict[str, Any]] = {}
+        for r in changed:  # a subject named by any item of the batch is created with that name
+            known = subjects.setdefault(r["subject"]["uscc"], r["subject"])
+            if known["name"] is None:
+                subjects[r["subject"]["uscc"]] = r["subject"]
+        if subjects:
+            await (await tx.run(NEW_SUBJECTS, rows=list(subjects.values()))).consume()
+        departments = {r["department"]["code"]: r["department"] for r in fresh["RECORD"] if r["department"]}
+        if departments:
+            await (await tx.run(_DEPARTMENTS, departments=list(departments.values()))).consume()
         if fresh["RECORD"]:
-            departments = {r["department"]["code"]: r["department"] for r in fresh["RECORD"] if r["department"]}
-            if departments:
-                await (await tx.run(_DEPARTMENTS, departments=list(departments.values()))).consume()
             await (await tx.run(_APPLY_RECORDS, rows=fresh["RECORD"])).consume()
         if fresh["EVALUATION"]:
             await (await tx.run(_APPLY_EVALUATIONS, rows=fresh["EVALUATION"])).consume()
-        all_letters = list(letters) + [
-            dead_letter(checkpoint, batch_id, item_id, f"{item_id} is held here as issued by {issuer}; only its "
-                        "issuing authority changes it", next(r for r in rows if r["id"] == item_id)["props"])
-            for item_id, issuer in conflicts]
+        all_letters = list(letters) + [dead_letter(checkpoint, batch_id, row["id"], reason, row["props"])
+                                       for row, reason in conflicts]
         if all_letters:
             await (await tx.run(_DEAD_LETTERS, letters=all_letters)).consume()
-        applied = [r["id"] for kind in fresh.values() for r in kind]
+        applied = [r["id"] for r in changed]
         await (await tx.run(_CHECKPOINT, key=checkpoint.key, peer=checkpoint.peer, direction=checkpoint.direction,
                             cursor=checkpoint.cursor, applied=len(applied), unchanged=len(unchanged),
                             dead=len(all_letters))).consume()
-        return Applied(applied, unchanged, conflicts)
+        return Applied(applied, unchanged, [(row["id"], reason) for row, reason in conflicts])
 
     return await gateway.write(work)
 

@@ -127,16 +127,18 @@ async def upsert_evaluations(gateway: Neo4jGateway, rows: Sequence[Row],
     return await _batched(gateway, _EVALUATIONS, rows, batch_size)
 
 
-_NEW_SUBJECTS = """
+# ON CREATE only: a subject the hub knows is never renamed by a file or a peer.
+NEW_SUBJECTS = """
 UNWIND $rows AS row
 MERGE (s:Subject {uscc: row.uscc})
-ON CREATE SET s.name = row.name, s.kind = row.kind, s.region = row.region, s.status = '存续'
+ON CREATE SET s.name = coalesce(row.name, row.uscc), s.kind = row.kind, s.region = row.region,
+              s.status = '存续'
 """
 
 
 async def ensure_subjects(gateway: Neo4jGateway, rows: Sequence[Row]) -> int:
     """Create subjects a file names that the hub does not know yet; known subjects are untouched."""
-    return await _batched(gateway, _NEW_SUBJECTS, rows, 5000)
+    return await _batched(gateway, NEW_SUBJECTS, rows, 5000)
 
 
 async def is_empty(gateway: Neo4jGateway) -> bool:

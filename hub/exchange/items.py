@@ -20,9 +20,8 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from hub.codes import InvalidCode, parse_uscc
 from hub.disclosure import Disclosure
+from hub.exchange.levels import Level
 from hub.models import RecordKind, RecordStatus, Severity, SubjectKind
-
-Level = Literal["county", "city", "province"]
 
 
 def _code(value: str) -> str:
@@ -119,7 +118,7 @@ def row_for(item: RecordItem | EvaluationItem) -> dict[str, Any]:
         props[name] = getattr(item, name)
     row: dict[str, Any] = {
         "id": item.id, "version": item.version, "issuer": item.issuer, "props": props,
-        "subject": {"uscc": item.subject_uscc, "name": item.subject_name or item.subject_uscc,
+        "subject": {"uscc": item.subject_uscc, "name": item.subject_name,
                     "kind": SubjectKind.from_uscc(item.subject_uscc).value, "region": item.subject_uscc[2:8]},
     }
     if isinstance(item, RecordItem):

@@ -28,10 +28,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hub.datafile import DataFileError, FileProblem, LineMap, LineSeq, read_data_file, require_keys, text
+from hub.exchange import levels
 from hub.exchange.signing import public_key_from_text
-
-# 省级 above 市级 above 县级: items flow up to higher ranks, public evaluations down to lower ones.
-LEVEL_RANKS: Mapping[str, int] = {"county": 1, "city": 2, "province": 3}
 
 
 class Relation(StrEnum):
@@ -53,7 +51,13 @@ class Platform:
 
     @property
     def rank(self) -> int:
-        return LEVEL_RANKS[self.level]
+        return levels.rank(self.level)
+
+    def levels_up_to(self) -> list[str]:
+        return levels.up_to(self.level)
+
+    def levels_from(self) -> list[str]:
+        return levels.from_(self.level)
 
 
 @dataclass(frozen=True)
@@ -99,9 +103,6 @@ class Peers:
     @property
     def parent(self) -> Peer | None:
         return next((p for p in self.by_id.values() if p.relation is Relation.PARENT), None)
-
-    def keys(self) -> dict[str, Ed25519PublicKey]:
-        return {peer_id: peer.public_key for peer_id, peer in self.by_id.items()}
 
     def get(self, peer_id: str | None) -> Peer | None:
         return self.by_id.get(peer_id) if peer_id else None

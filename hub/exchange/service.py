@@ -26,9 +26,10 @@ from hub import clock
 from hub.db import feed
 from hub.db.feed import Checkpoint, FeedRow
 from hub.db.gateway import Neo4jGateway
-from hub.exchange import items
+from hub.disclosure import Disclosure
+from hub.exchange import items, levels
 from hub.exchange.batch import Batch, position
-from hub.exchange.peers import LEVEL_RANKS, Peer, Peers, Platform, Relation
+from hub.exchange.peers import Peer, Peers, Platform, Relation
 from hub.exchange.signing import BatchRefused, open_signed, public_key_text, sign
 
 MAX_PAGE = 5000
@@ -36,6 +37,17 @@ MAX_PAGE = 5000
 
 class NotAPeer(Exception):
     """The caller is not a platform this hub exchanges with in that direction (FORBIDDEN)."""
+
+
+class ExchangeInputError(ValueError):
+    """A request argument the exchange cannot take (a page size, a cursor); BAD_USER_INPUT."""
+
+
+def _position(cursor: str | None) -> int:
+    try:
+        return position(cursor)
+    except ValueError as exc:
+        raise ExchangeInputError(str(exc)) from None
 
 
 class Busy(Exception):
@@ -97,27 +109,24 @@ class Exchange:
         peer = self._peer(caller)
         if peer.relation is not Relation.PARENT:
             raise NotAPeer(f"platform {peer.id} is our {peer.relation.value}; only our parent acknowledges our feed")
-        return await feed.acknowledge(self.gateway, peer.id, position(cursor))
+        return await feed.acknowledge(self.gateway, peer.id, _position(cursor))
 
     async def page_for(self, recipient: str, scope: str, after: str | None, first: int) -> SignedPage:
         """Sequence what is pending, read one page after ``after`` and sign it for ``recipient``."""
         if not 1 <= first <= MAX_PAGE:
-            raise ValueError(f"first must be between 1 and {MAX_PAGE}, got {first}")
-        start = position(after)
-        sequenced = await feed.sequence(self.gateway, self.platform.id, self.platform.level)
-        rank = self.platform.rank
+            raise ExchangeInputError(f"first must be between 1 and {MAX_PAGE}, got {first}")
+        start = _position(after)
+        numbered = await feed.sequence(self.gateway, self.platform.id, self.platform.level)
         if scope == "UP":  # ours and what came from below; never what came down from above
-            levels = [name for name, r in LEVEL_RANKS.items() if r <= rank]
-            rows, head = await feed.page(self.gateway, after=start, first=first, levels=levels, records=True,
-                                         disclosures=["PUBLIC", "AUTHORIZED", "INTERNAL"])
+            rows = await feed.page(self.gateway, after=start, first=first, levels=self.platform.levels_up_to(),
+                                   records=True, disclosures=list(Disclosure))
         else:  # public evaluations made here or above (seed 000 §三: 省级平台 → 各地各部门)
-            levels = [name for name, r in LEVEL_RANKS.items() if r >= rank]
-            rows, head = await feed.page(self.gateway, after=start, first=first, levels=levels, records=False,
-                                         disclosures=["PUBLIC"])
+            rows = await feed.page(self.gateway, after=start, first=first, levels=self.platform.levels_from(),
+                                   records=False, disclosures=[Disclosure.PUBLIC])
         full = len(rows) == first
-        # A short page holds every matching item up to the head read before it: the cursor may skip to it.
-        end = rows[-1].seq if full else max([start, head, *(r.seq for r in rows)])
-        has_more = full or sequenced >= feed.SEQUENCE_CHUNK
+        # A short page holds every matching item up to the head the sequencer left: the cursor may skip to it.
+        end = rows[-1].seq if full else max([start, numbered.head, *(r.seq for r in rows)])
+        has_more = full or numbered.count >= feed.SEQUENCE_CHUNK
         batch = Batch(id=f"b-{uuid.uuid4().hex}", sender=self.platform.id, sender_level=self.platform.level,
                       recipient=recipient, scope=scope, after=str(start), cursor=str(end), has_more=has_more,
                       issued_at=clock.now(), items=[outgoing(row) for row in rows])
@@ -174,8 +183,7 @@ class Exchange:
             if key not in rows or rows[key]["version"] < row["version"]:
                 rows[key] = row
         result = await feed.apply(self.gateway, list(rows.values()), letters, checkpoint, batch.id)
-        refusals += [Refusal(item_id, f"{item_id} is held here as issued by {issuer}; only its issuing "
-                             "authority changes it") for item_id, issuer in result.conflicts]
+        refusals += [Refusal(item_id, reason) for item_id, reason in result.conflicts]
         changed = set(result.applied)
         subjects = frozenset(row["subject"]["uscc"] for row in rows.values()
                              if row["type"] == "RECORD" and row["id"] in changed)
@@ -190,12 +198,11 @@ class Exchange:
                      refused: Sequence[Refusal] = ()) -> None:
         """The parent acknowledged our feed up to ``cursor``: keep what it refused (as our own dead letters,
         direction ``PUSH_REFUSED``, for our operator to fix at the source), checkpoint, deliver the outbox."""
-        checkpoint = Checkpoint(parent_id, "PUSH", cursor)
+        refusals = Checkpoint(parent_id, "PUSH_REFUSED", cursor)
         await feed.add_dead_letters(self.gateway, [
-            feed.dead_letter(Checkpoint(parent_id, "PUSH_REFUSED", cursor), batch_id or "", r.item_id, r.reason, None)
-            for r in refused])
-        await feed.save_checkpoint(self.gateway, checkpoint, dead=len(refused))
-        await feed.acknowledge(self.gateway, parent_id, position(cursor))
+            feed.dead_letter(refusals, batch_id or "", r.item_id, r.reason, None) for r in refused])
+        await feed.save_checkpoint(self.gateway, Checkpoint(parent_id, "PUSH", cursor), dead=len(refused))
+        await feed.acknowledge(self.gateway, parent_id, _position(cursor))
 
     # --- reading state -------------------------------------------------------------------------
     async def dead_letters(self, peer: str | None, first: int) -> list[dict[str, Any]]:
@@ -207,7 +214,7 @@ class Exchange:
     def _out_of_scope(self, item: items.RecordItem | items.EvaluationItem, scope: str) -> str | None:
         """Upward items come from below this level, downward ones from above it, and only PUBLIC
         evaluations come down: a peer cannot pass an item off as another level's."""
-        origin = LEVEL_RANKS[item.origin_level]
+        origin = levels.rank(item.origin_level)
         if scope == "UP" and origin >= self.platform.rank:
             return (f"origin_level {item.origin_level} is not below this {self.platform.level} platform: "
                     "an upward batch carries items from lower levels only")

@@ -47,14 +47,10 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def private_key_from_text(text: str) -> Ed25519PrivateKey:
     try:
         raw = _unb64(text.strip())
-    except (binascii.Error, ValueError):
+    except ValueError:
         raise ValueError("HUB_SIGNING_KEY is not base64url") from None
     if len(raw) != 32:
         raise ValueError(f"HUB_SIGNING_KEY must be 32 bytes (an Ed25519 seed), got {len(raw)}")
@@ -65,7 +61,7 @@ def public_key_from_text(text: str) -> Ed25519PublicKey:
     """A peer's public key as its peers-file entry writes it (32 bytes, base64url)."""
     try:
         raw = _unb64(str(text).strip())
-    except (binascii.Error, ValueError):
+    except ValueError:
         raise ValueError("public_key is not base64url") from None
     if len(raw) != 32:
         raise ValueError(f"public_key must be 32 bytes of Ed25519, got {len(raw)}")
@@ -115,7 +111,7 @@ def open_signed(token: str, keys: Mapping[str, Ed25519PublicKey]) -> OpenedBatch
         raise BatchRefused("the batch is not a compact JWS (header.payload.signature)")
     header_b64, payload_b64, signature_b64 = token.split(".")
     try:
-        header = json.loads(_strict_unb64(header_b64))
+        header = json.loads(_unb64(header_b64))
     except (ValueError, UnicodeDecodeError):
         raise BatchRefused("the batch's JWS header is not readable") from None
     if not isinstance(header, dict):
@@ -128,7 +124,7 @@ def open_signed(token: str, keys: Mapping[str, Ed25519PublicKey]) -> OpenedBatch
     if key is None or not isinstance(signer, str):
         raise BatchRefused(f"the batch is signed by {signer!r}, which is not a registered peer of this hub")
     try:
-        signature, payload = _strict_unb64(signature_b64), _strict_unb64(payload_b64)
+        signature, payload = _unb64(signature_b64), _unb64(payload_b64)
     except ValueError:
         raise BatchRefused("the signed batch is malformed: a segment is not base64url") from None
     try:
@@ -139,8 +135,9 @@ def open_signed(token: str, keys: Mapping[str, Ed25519PublicKey]) -> OpenedBatch
     return OpenedBatch(signer, payload)
 
 
-def _strict_unb64(segment: str) -> bytes:
-    """base64url without padding (RFC 7515 §2); any other character is refused."""
+def _unb64(segment: str) -> bytes:
+    """base64url without padding (RFC 7515 §2), for keys and JWS segments alike; any other character
+    is refused (ValueError)."""
     try:
         return base64.b64decode(segment + "=" * (-len(segment) % 4), altchars=b"-_", validate=True)
     except binascii.Error as exc:

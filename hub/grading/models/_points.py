@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from hub.grading.models._catalogue import (
@@ -41,7 +42,7 @@ from hub.grading.models._catalogue import (
     full_years,
     read_window,
 )
-from hub.grading.types import Contribution
+from hub.grading.types import Contribution, Score, SubjectFacts
 from hub.models import CreditRecord, RecordKind, Severity, SubjectKind
 
 
@@ -337,3 +338,30 @@ def read_engine(doc: Section, base_label: str, low: float, high: float,
             for kind in indicator.selector.kinds:
                 by_kind[kind] = (*by_kind.get(kind, ()), indicator)
     return PointsEngine(base, base_label, low, high, tuple(indicators), by_kind), lookback
+
+
+@dataclass(frozen=True, eq=False)  # compared by identity: a model is a loaded file
+class PointsModel:
+    """A catalogue scored by a :class:`PointsEngine`, raising a flag for each list a current record is on."""
+
+    id: str
+    name: str
+    source: str
+    path: Path
+    scheme_ids: tuple[str, ...]
+    engine: PointsEngine
+    lookback_years: int
+    list_flags: tuple[tuple[str, tuple[RecordKind, ...]], ...]
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        return self.engine.low, self.engine.high
+
+    def score(self, facts: SubjectFacts) -> Score:
+        return self.score_view(FactsView(facts))
+
+    def score_view(self, view: FactsView) -> Score:
+        """Score facts already bucketed (industry models share their view with their fallback)."""
+        value, contributions = self.engine.run(view)
+        flags = frozenset(flag for flag, kinds in self.list_flags if view.any_current(kinds))
+        return Score(value, contributions, flags)

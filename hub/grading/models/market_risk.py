@@ -18,11 +18,11 @@ department replaces with its own catalogue of the same id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from hub.grading.models._catalogue import FactsView, Section, read_list_flags
-from hub.grading.models._points import PointsEngine, read_engine
+from hub.grading.models._catalogue import Section, read_list_flags
+from hub.grading.models._points import PointsModel, read_engine
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
     HIGH_ATTENTION_INDUSTRY,
@@ -30,38 +30,23 @@ from hub.grading.types import (
     Score,
     SubjectFacts,
 )
-from hub.models import RecordKind
 
 SCALE = (0.0, 1000.0)  # seed 004 第九条: 0~1000分
 LIST_FLAGS = frozenset({SERIOUS_DISHONESTY_LIST, DISHONEST_EXECUTEE})
 GROUPS = ("基础属性", "动态信息", "监管信息", "关联关系", "社会评价")
 
 
-@dataclass(frozen=True, eq=False)  # compared by identity: a model is a loaded file
-class MarketRiskModel:
+@dataclass(frozen=True, eq=False)
+class MarketRiskModel(PointsModel):
     """Base risk plus indicator points on 0–1000; flags for seed 004 第十条."""
 
-    id: str
-    name: str
-    source: str
-    path: Path
-    scheme_ids: tuple[str, ...]
-    engine: PointsEngine
-    lookback_years: int
-    list_flags: tuple[tuple[str, tuple[RecordKind, ...]], ...]
-    high_attention_industries: frozenset[str]
-
-    @property
-    def scale(self) -> tuple[float, float]:
-        return self.engine.low, self.engine.high
+    high_attention_industries: frozenset[str] = frozenset()
 
     def score(self, facts: SubjectFacts) -> Score:
-        view = FactsView(facts)
-        value, contributions = self.engine.run(view)
-        flags = {flag for flag, kinds in self.list_flags if view.any_current(kinds)}
-        if facts.subject.industry in self.high_attention_industries:  # seed 004 第十条(三)
-            flags.add(HIGH_ATTENTION_INDUSTRY)
-        return Score(value, contributions, frozenset(flags))
+        listed = super().score(facts)
+        if facts.subject.industry not in self.high_attention_industries:
+            return listed
+        return replace(listed, flags=listed.flags | {HIGH_ATTENTION_INDUSTRY})  # seed 004 第十条(三)
 
 
 def build(doc: Section, path: Path, model_id: str, scheme_ids: tuple[str, ...]) -> MarketRiskModel:

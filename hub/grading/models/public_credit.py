@@ -22,46 +22,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.grading.models._catalogue import FactsView, Section, read_list_flags
-from hub.grading.models._points import PointsEngine, read_engine
+from hub.grading.models._catalogue import Section, read_list_flags
+from hub.grading.models._points import PointsModel, read_engine
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
     JOINT_PUNISHMENT_LIST,
     SERIOUS_DISHONESTY_LIST,
-    Score,
-    SubjectFacts,
 )
-from hub.models import RecordKind
 
 SCALE = (0.0, 100.0)  # seed 000 §二.(二): 百分制，满分为 100 分
 LIST_FLAGS = frozenset({SERIOUS_DISHONESTY_LIST, DISHONEST_EXECUTEE, JOINT_PUNISHMENT_LIST})
 
 
-@dataclass(frozen=True, eq=False)  # compared by identity: a model is a loaded file
-class PublicCreditModel:
+@dataclass(frozen=True, eq=False)
+class PublicCreditModel(PointsModel):
     """Base plus bonus and deduction indicators on 100 points; flags for the lists."""
-
-    id: str
-    name: str
-    source: str
-    path: Path
-    scheme_ids: tuple[str, ...]
-    engine: PointsEngine
-    lookback_years: int
-    list_flags: tuple[tuple[str, tuple[RecordKind, ...]], ...]
-
-    @property
-    def scale(self) -> tuple[float, float]:
-        return self.engine.low, self.engine.high
-
-    def score(self, facts: SubjectFacts) -> Score:
-        return self.score_view(FactsView(facts))
-
-    def score_view(self, view: FactsView) -> Score:
-        """Score facts already bucketed (industry models share their view with their fallback)."""
-        value, contributions = self.engine.run(view)
-        flags = frozenset(flag for flag, kinds in self.list_flags if view.any_current(kinds))
-        return Score(value, contributions, flags)
 
 
 def build(doc: Section, path: Path, model_id: str, scheme_ids: tuple[str, ...]) -> PublicCreditModel:
