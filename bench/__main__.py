@@ -17,14 +17,14 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 from neo4j import AsyncGraphDatabase
 
 from connectors.platform.loopback import free_port, wait_ready
-from hub import demo
+from hub import clock, demo
 from hub.auth import issue_token
 from hub.db import consents, ingest
 from hub.db import evaluations as evaluations_store
@@ -81,7 +81,7 @@ async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub:
         "MATCH (s:Subject)<-[:ABOUT]-(:Record) WITH s, count(*) AS n ORDER BY n DESC, s.uscc "
         "LIMIT 1 RETURN s.uscc AS s")]
     code = codes[0]
-    now = datetime.now(UTC)
+    now = clock.now()
     await consents.create_consent(hub.gateway, Consent(
         id=f"bench-{code}-{uuid.uuid4().hex[:8]}", subject_uscc=code, grantee=BANK, purpose="benchmark", granted_at=now,
         expires_at=now + timedelta(days=30), scopes=frozenset(ConsentScope)))
@@ -142,7 +142,7 @@ async def evaluation_section(hub: CreditHub, batch_size: int) -> None:
                 "MATCH (e:Evaluation {run_id: $run}) RETURN e { .id, .subject_uscc, .scheme, .score, .grade, "
                 ".level, .disclosure, .valid_until, .evaluator, .explanation, .run_id } AS e",
                 {"run": summary.run_id})]
-    now = datetime.now(UTC)
+    now = clock.now()
     chunk = max(1, summary.evaluations * batch_size // max(summary.subjects, 1))
     started = time.perf_counter()
     for start in range(0, len(rows), chunk):
@@ -205,7 +205,7 @@ async def main() -> None:
     if args.only == "sync":  # its own two instances; no need for the lookup data set
         from bench.sync import sync_section
 
-        print(f"# Credit Hub benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+        print(f"# Credit Hub benchmark — {clock.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
         await sync_section(args.sync_records)
         return
 
@@ -225,7 +225,7 @@ async def main() -> None:
             await hub.migrate()
             data = demo.generate(seed=7, subjects=args.subjects, as_of=hub.today(), vault=hub.vault)
             await demo.load(gateway, data)
-        print(f"# Credit Hub benchmark — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
+        print(f"# Credit Hub benchmark — {clock.now():%Y-%m-%d %H:%M} UTC, "
               f"{os.cpu_count()} cores, Neo4j {settings.neo4j_version}, {args.subjects} subjects")
         if args.only in (None, "lookup"):
             await lookup_section(settings, credentials, hub, args.runs)

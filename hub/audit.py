@@ -14,7 +14,8 @@ import hmac
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+
+from hub import clock
 
 GENESIS = "0" * 64
 
@@ -34,7 +35,7 @@ class AuditEvent:
     at: str = ""
 
     def stamped(self) -> AuditEvent:
-        return self if self.at else AuditEvent(**{**asdict(self), "at": datetime.now(UTC).isoformat()})
+        return self if self.at else AuditEvent(**{**asdict(self), "at": clock.now().isoformat()})
 
 
 @dataclass(frozen=True)

@@ -20,3 +20,8 @@ def now() -> datetime:
 def today() -> date:
     """Today on the Chinese calendar."""
     return datetime.now(CHINA).date()
+
+
+def date_of(moment: datetime) -> date:
+    """The China date of an aware instant (a UTC timestamp taken at 16:30 is already tomorrow there)."""
+    return moment.astimezone(CHINA).date()

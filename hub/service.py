@@ -10,9 +10,10 @@ import hashlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from hub import audit as audit_chain
+from hub import clock
 from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
 from hub.db import audit_store, consents, evaluations, ingest, records, reporting, subjects, supervision
@@ -102,12 +103,12 @@ class CreditHub:
     # --- time -------------------------------------------------------------------------------
     @staticmethod
     def now() -> datetime:
-        return datetime.now(UTC)
+        return clock.now()
 
     @staticmethod
     def today() -> date:
         """Today on the Chinese calendar (publicity windows and validity are Beijing dates)."""
-        return datetime.now(CHINA).date()
+        return clock.today()
 
     # --- subjects ---------------------------------------------------------------------------
     async def profiles(self, usccs: Sequence[str], parts: frozenset[ProfilePart],

@@ -8,7 +8,6 @@ generates one on first use into ``$HUB_STATE_DIR/secrets/`` (mode 0600) and reus
 from __future__ import annotations
 
 import os
-import secrets
 from functools import cached_property
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.codes import parse_region
 from hub.exchange import levels
+from hub.secret_text import new_secret
 
 DEFAULT_NEO4J_VERSION = "5.26.30"  # Neo4j Community 5.26 LTS; runs on Java 17
 DEFAULT_BOLT_PORT = 7687
@@ -137,7 +137,7 @@ def _generated_secret(path: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    value = secrets.token_urlsafe(48)
+    value = new_secret(64)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(value)

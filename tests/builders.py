@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import os
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
+from hub import clock
 from hub.auth import issue_token
 from hub.codes import USCC_CHARSET, resident_id_check_character, uscc_check_character
 from hub.db import ingest
@@ -14,6 +16,12 @@ from hub.disclosure import Role
 from hub.models import SubjectKind
 from hub.service import CreditHub
 from hub.settings import Settings
+
+# The suite's own Neo4j instances. HUB_TEST_INSTANCE names them, so that two checkouts on one
+# machine (a worktree beside main) run their suites side by side without wiping each other's data.
+TEST_INSTANCE = os.environ.get("HUB_TEST_INSTANCE", "test")
+TREE_PREFIX = "tree" if TEST_INSTANCE == "test" else f"{TEST_INSTANCE}-tree"
+OUTAGE_INSTANCE = "outage" if TEST_INSTANCE == "test" else f"{TEST_INSTANCE}-outage"
 
 JWT_SECRET = "test-secret-" + "k" * 40
 DATA_KEY = "test-data-key-" + "d" * 40
@@ -58,6 +66,18 @@ async def add_subject(hub: CreditHub, code: str, *, name: str | None = None,
         "status": "存续", "registered_on": date(2015, 3, 1), "person": person}])
 
 
+async def remove_subjects(hub: CreditHub, codes: list[str]) -> None:
+    """Forget subjects and everything about them (records, evaluations, consents, objections,
+    repair applications): a module that builds its world again (under another clock) starts clean."""
+    await hub.gateway.run(
+        """
+        UNWIND $codes AS code MATCH (s:Subject {uscc: code})
+        OPTIONAL MATCH (s)<-[:ABOUT|OF|GIVEN_BY|BY_SUBJECT]-(item)
+        OPTIONAL MATCH (item)<-[:CONTESTS|REPAIRS]-(claim)
+        DETACH DELETE claim, item, s
+        """, {"codes": codes}, write=True)
+
+
 async def add_record(hub: CreditHub, code: str, record_id: str, *, kind: str,
                      disclosure: str, decided_on: date | None = None,
                      publicity_ends_on: date | None = None, status: str = "ACTIVE",
@@ -73,11 +93,11 @@ async def add_record(hub: CreditHub, code: str, record_id: str, *, kind: str,
 async def add_evaluation(hub: CreditHub, code: str, evaluation_id: str, *, scheme: str,
                          grade: str, disclosure: str, score: float | None = None,
                          valid_days: int = 365) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     await ingest.upsert_evaluations(hub.gateway, [{
         "id": evaluation_id, "subject_uscc": code, "scheme": scheme, "score": score,
         "grade": grade, "level": None, "disclosure": disclosure, "evaluated_at": now,
-        "valid_until": (now + timedelta(days=valid_days)).date(), "evaluator": "test"}])
+        "valid_until": clock.today() + timedelta(days=valid_days), "evaluator": "test"}])
 
 
 async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,

@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, time
 
 import httpx
 import pytest
+import time_machine
 
+from hub import clock
 from hub.app import create_app
 from hub.db import ingest
 from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j, Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET
-
-TEST_INSTANCE = "test"
+from tests.builders import DATA_KEY, JWT_SECRET, TEST_INSTANCE
 
 
 def _settings(**extra: str) -> Settings:
@@ -66,3 +67,18 @@ async def client(settings: Settings, hub: CreditHub) -> AsyncIterator[httpx.Asyn
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
         yield http
+
+
+# The China date turns at 16:00 UTC. A module whose data depends on "today" (publicity windows,
+# validity, due dates) runs twice: a minute before, when China and UTC share the date, and a minute
+# after, when China is a day ahead. A rule or a test that takes the machine's date instead of
+# hub.clock's fails the second run — at any hour the suite is started.
+CHINA_DAY_TURNS = {"15:59Z": time(15, 59), "16:01Z": time(16, 1)}
+
+
+@pytest.fixture(scope="module", params=sorted(CHINA_DAY_TURNS))
+def china_clock(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The whole module (its data and its requests) at that UTC time of today, the clock ticking."""
+    moment = datetime.combine(clock.now().date(), CHINA_DAY_TURNS[request.param], tzinfo=UTC)
+    with time_machine.travel(moment, tick=True):
+        yield request.param

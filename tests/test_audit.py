@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from hub import clock
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
@@ -41,7 +42,7 @@ def verify_command(credentials: Neo4jCredentials) -> subprocess.CompletedProcess
 async def test_authorized_reads_and_writes_are_audited_with_their_consent(
         client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
     admin, bank = bearer(settings, "admin", "郏县信用办"), bearer(settings, "bank", "审计银行")
-    expires = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    expires = (clock.now() + timedelta(days=5)).isoformat()
     granted = await client.post("/graphql", headers=admin, json={"query": f"""mutation {{
         grantConsent(uscc: "{SUBJECT}", grantee: "审计银行", purpose: "信易贷",
                      expiresAt: "{expires}") {{ id }} }}"""})

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from hub import clock
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import add_subject, bearer, resident_id, uscc
+
+pytestmark = pytest.mark.usefixtures("china_clock")  # dates from hub.clock, at 15:59 and 16:01 UTC
+
 
 SUBJECT = uscc(300)
 BANK = "测试银行丙"
@@ -36,7 +40,7 @@ async def call(client: httpx.AsyncClient, query: str, headers: dict[str, str],
 
 
 def in_days(days: float) -> str:
-    return (datetime.now(UTC) + timedelta(days=days)).isoformat()
+    return (clock.now() + timedelta(days=days)).isoformat()
 
 
 async def test_granted_used_then_revoked(client: httpx.AsyncClient, settings: Settings) -> None:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_evaluation, add_subject, bearer, gql, uscc
+from tests.builders import add_evaluation, add_subject, bearer, gql, remove_subjects, uscc
+
+pytestmark = pytest.mark.usefixtures("china_clock")  # dates from hub.clock, at 15:59 and 16:01 UTC
+
 
 CODE = uscc(930_001)
 
 
 async def test_current_evaluations_leave_out_history_and_expired_ones(
         client: httpx.AsyncClient, hub: CreditHub, settings: Settings) -> None:
+    await remove_subjects(hub, [CODE])
     await add_subject(hub, CODE)
     await add_evaluation(hub, CODE, "cur-old", scheme="henan-public-credit", grade="中", disclosure="PUBLIC")
     await add_evaluation(hub, CODE, "cur-new", scheme="henan-public-credit", grade="良", disclosure="PUBLIC")

@@ -1,13 +1,14 @@
 """The local Neo4j manager: rendered config, credentials plumbing, status, one real cycle.
 
-Only ``test_full_cycle`` starts a server (instance "unittest-cycle" under a tmp state
-dir); everything else is checked without Java.
+``test_full_cycle`` fetches and starts a server (instance "unittest-cycle" under a tmp state dir);
+the awkward-password tests run the admin tool and one server from the machine's installation.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
+from connectors.platform.loopback import free_port
 from hub.db.server import (
     ENTRY_POINT,
     InstanceStatus,
@@ -26,6 +28,8 @@ from hub.db.server import (
     render_pom,
     resolve_credentials,
 )
+from hub.db.server.fetch import _java
+from hub.secret_text import new_secret
 from hub.settings import DEFAULT_BOLT_PORT, Settings
 
 # Everything Settings reads that could leak in from the developer's shell.
@@ -226,3 +230,66 @@ def _assert_detached(pid: int) -> None:
     for fd in (0, 1, 2):
         target = os.readlink(f"/proc/{pid}/fd/{fd}")
         assert target == "/dev/null" or target.endswith("console.log"), target
+
+
+# --- secrets handed to other tools ---------------------------------------------------------------
+
+# What once broke a fresh machine (a generated password beginning with "-": `neo4j-admin` printed its
+# usage and exited 64), and the other ways a secret can be misread by a command line or a shell.
+AWKWARD_PASSWORDS = ["-wL-lB" + "q" * 26, "--help-as-a-password", "a b 'c' \"d\" $(e) `f`;g|h&", "密码-中文-🔑-x"]
+
+
+def test_generated_secrets_are_plain_words_for_every_tool() -> None:
+    drawn = [new_secret() for _ in range(5000)]  # a leading "-" came once in 64 with token_urlsafe
+    assert all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]{31}", secret) for secret in drawn)
+    assert len(set(drawn)) == len(drawn)
+    with pytest.raises(ValueError, match="at least 16"):
+        new_secret(8)
+
+
+@pytest.mark.parametrize("password", AWKWARD_PASSWORDS)
+def test_the_shell_gets_back_exactly_the_password(password: str) -> None:
+    exports = Neo4jCredentials("bolt://127.0.0.1:7999", "neo4j", password).shell_exports()
+    echoed = subprocess.run(["/bin/sh", "-c", 'eval "$EXPORTS"; printf %s "$NEO4J_PASSWORD"'],
+                            env={**os.environ, "EXPORTS": exports}, capture_output=True, text=True, check=True)
+    assert echoed.stdout == password
+
+
+@pytest.fixture(scope="module")
+def shared_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scratch state dir whose Neo4j installation is the machine's (fetched once, not again)."""
+    lib = LocalNeo4j(Settings(HUB_STATE_DIR=str(_default_state())),  # type: ignore[call-arg]
+                     "unused").ensure_installed(echo=lambda _: None)
+    state = tmp_path_factory.mktemp("state")
+    (state / "neo4j").mkdir()
+    (state / "neo4j" / lib.parent.name).symlink_to(lib.parent)
+    return state
+
+
+def _default_state() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "credit-hub"
+
+
+@pytest.mark.parametrize("password", AWKWARD_PASSWORDS)
+def test_the_admin_tool_reads_any_password_as_the_password(shared_install: Path, password: str) -> None:
+    db = LocalNeo4j(_settings(shared_install), f"awkward-{AWKWARD_PASSWORDS.index(password)}")
+    for directory in db.paths.directories():
+        directory.mkdir(parents=True, exist_ok=True)
+    db.paths.conf_file.write_text(render_neo4j_conf(db.home, free_port(), "256m", "64m"))
+    db._set_initial_password(_java(), db.lib_dir, password)  # raises with the tool's output if refused
+    assert (db.paths.data / "dbms" / "auth.ini").is_file()
+
+
+def test_an_instance_whose_password_begins_with_a_dash_starts_and_takes_it(shared_install: Path) -> None:
+    settings = _settings(shared_install, HUB_NEO4J_HEAP="256m", HUB_NEO4J_PAGECACHE="64m")
+    password = "-wL-lB" + new_secret(26)
+    _write_instance_record(settings, "dash", port=free_port(), password=password)
+    db = LocalNeo4j(settings, "dash")
+    try:
+        credentials, started = db.start(echo=lambda _: None)
+        assert started and credentials.password == password
+        with GraphDatabase.driver(credentials.uri, auth=(credentials.user, password)) as driver:
+            records, _, _ = driver.execute_query("RETURN 1 AS one")
+            assert records[0]["one"] == 1
+    finally:
+        db.stop()

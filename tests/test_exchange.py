@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import httpx
 import orjson
 import pytest
 
+from hub import clock
 from hub.app import create_app
 from hub.db.gateway import Neo4jGateway
 from hub.db.server import Neo4jCredentials
@@ -99,7 +99,7 @@ def evaluation(n: int, *, disclosure: str = "PUBLIC", origin: str = COUNTY, leve
 def signed_batch(items: list[dict[str, Any]], *, sender: str = COUNTY, recipient: str = CITY, scope: str = "UP",
                  key: str | None = None) -> str:
     batch = Batch(id=f"b-{uuid.uuid4().hex}", sender=sender, sender_level="county", recipient=recipient,
-                  scope=scope, after="0", cursor=str(len(items)), has_more=False, issued_at=datetime.now(UTC),
+                  scope=scope, after="0", cursor=str(len(items)), has_more=False, issued_at=clock.now(),
                   items=items)
     return sign(batch.encode(), private_key_from_text(key or KEYS[sender]), sender)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import random
 import shutil
-import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -429,21 +428,3 @@ def test_adding_a_penalty_never_improves_either_score(models: ModelRegistry, rec
     assert public.score(after).value <= public.score(before).value  # type: ignore[operator]
     assert risk.score(after).value >= risk.score(before).value  # type: ignore[operator]
 
-
-def test_score_speed_is_printed_for_information(models: ModelRegistry, capsys: pytest.CaptureFixture[str]) -> None:
-    """Information only (no assertion): the engine scores 100,000 subjects per batch run."""
-    computed = [facts(*mixed_records()) for _ in range(2000)]
-    given_public = [replace(item, public_credit_score=80.0) for item in computed]
-    lines = []
-    for scheme in ALL_SCHEMES:
-        model = models.get(scheme)
-        for label, batch in (("", computed), (", public score given", given_public)):
-            if label and scheme not in ("jiaxian-food-industry", "quanzhou-industry"):
-                continue
-            start = time.perf_counter()
-            for item in batch:
-                model.score(item)
-            per = (time.perf_counter() - start) / len(batch) * 1e6
-            lines.append(f"{scheme}{label}: {per:.1f} µs per subject ({len(batch[0].records)} records)")
-    with capsys.disabled():
-        print("\n" + "\n".join(lines))

@@ -17,14 +17,14 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j, Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_subject, uscc
+from tests.builders import OUTAGE_INSTANCE, add_subject, uscc
 
 QUERY = {"query": "{ subjects(first: 1) { nodes { uscc } } }"}
 
 
 @pytest.fixture(scope="module")
 def outage_server() -> Iterator[tuple[LocalNeo4j, Neo4jCredentials]]:
-    server = LocalNeo4j(Settings(), "outage")
+    server = LocalNeo4j(Settings(), OUTAGE_INSTANCE)
     credentials, _ = server.start()
     yield server, credentials
     server.stop()

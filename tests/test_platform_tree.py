@@ -21,8 +21,10 @@ import httpx
 import pytest
 
 from connectors.platform.loopback import PlatformTree, henan_tree
+from hub import clock
 from hub.db import ingest
 from hub.db.gateway import Neo4jGateway
+from tests.builders import TREE_PREFIX
 
 COUNTY, CITY, PROVINCE = "henan-jiaxian", "henan-pingdingshan", "henan-province"
 
@@ -35,9 +37,9 @@ RETURN n.id AS id, n.version AS version
 
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformTree]:
-    platforms = henan_tree(tmp_path_factory.mktemp("tree"))
-    platforms.start_databases()
+    platforms = henan_tree(tmp_path_factory.mktemp("tree"), prefix=TREE_PREFIX)
     try:
+        platforms.start_databases()
         platforms.configure()
         platforms.launch_hubs()
         asyncio.run(platforms.wait_ready())
@@ -120,7 +122,7 @@ async def add_old_penalty(gateway: Neo4jGateway) -> str:
     """A department's general penalty decided 400 days ago: past its minimum publicity, so repairable."""
     code = (await gateway.run("MATCH (s:Subject) WHERE s.uscc STARTS WITH '91410425' "  # a 郏县 enterprise
                               "RETURN s.uscc AS uscc ORDER BY s.uscc LIMIT 1"))[0]["uscc"]
-    decided = date.today() - timedelta(days=400)
+    decided = clock.today() - timedelta(days=400)
     await ingest.upsert_records(gateway, [{
         "id": "tree-old-penalty", "subject_uscc": code, "kind": "ADMINISTRATIVE_PENALTY", "title": "未按规定公示年报",
         "decided_on": decided, "issuing_department": None, "source_platform": COUNTY, "disclosure": "PUBLIC",

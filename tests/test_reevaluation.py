@@ -6,34 +6,36 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from hub import clock
 from hub.db.server import Neo4jCredentials
 from hub.models import RecordStatus
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, add_evaluation, add_record, add_subject, bearer, uscc
+from tests.builders import DATA_KEY, JWT_SECRET, add_evaluation, add_record, add_subject, bearer, remove_subjects, uscc
 
 REGION = "410482"  # a Henan county used by no other test module
 CLEAN, PENALIZED, LISTED, SPLIT, CLOSE = (uscc(900 + n, region=REGION) for n in range(5))
-RECENT = date.today() - timedelta(days=200)
 
 
 @pytest.fixture(scope="module", autouse=True)
-async def world(hub: CreditHub) -> None:
+async def world(hub: CreditHub, china_clock: str) -> None:
+    await remove_subjects(hub, [CLEAN, PENALIZED, LISTED, SPLIT, CLOSE])
+    recent = clock.today() - timedelta(days=200)
     for code in (CLEAN, PENALIZED, LISTED, SPLIT, CLOSE):
         await add_subject(hub, code)
-    await add_record(hub, CLEAN, f"{CLEAN}-honour", kind="HONOR", disclosure="PUBLIC", decided_on=RECENT)
+    await add_record(hub, CLEAN, f"{CLEAN}-honour", kind="HONOR", disclosure="PUBLIC", decided_on=recent)
     for n in range(3):
         await add_record(hub, PENALIZED, f"{PENALIZED}-penalty-{n}", kind="ADMINISTRATIVE_PENALTY",
-                         disclosure="PUBLIC", decided_on=RECENT, severity="SERIOUS")
+                         disclosure="PUBLIC", decided_on=recent, severity="SERIOUS")
     await add_record(hub, LISTED, f"{LISTED}-list", kind="SERIOUS_DISHONESTY_LIST", disclosure="PUBLIC",
-                     decided_on=RECENT, publicity_ends_on=date.today() + timedelta(days=700))
+                     decided_on=recent, publicity_ends_on=clock.today() + timedelta(days=700))
     # Evaluations made elsewhere: quanzhou-industry does not cover this region, so they stand.
     await add_evaluation(hub, SPLIT, f"{SPLIT}-qz", scheme="quanzhou-industry", grade="E",
                          disclosure="AUTHORIZED", score=300)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from hub import clock
 from hub.db import consents
 from hub.disclosure import ConsentScope
 from hub.models import Consent
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_evaluation, add_record, add_subject, bearer, resident_id, uscc
+from tests.builders import add_evaluation, add_record, add_subject, bearer, remove_subjects, resident_id, uscc
 
 SUBJECT = uscc(1200, region="410485")
 BANK = "报告测试银行"
@@ -23,10 +24,11 @@ REPORT = """query($u: String!) { creditReport(uscc: $u) { consentId subject { us
 
 
 @pytest.fixture(scope="module", autouse=True)
-async def world(hub: CreditHub) -> None:
+async def world(hub: CreditHub, china_clock: str) -> None:
+    await remove_subjects(hub, [SUBJECT])
     await add_subject(hub, SUBJECT, person_id=resident_id(1200), person_name="王五")
     await add_record(hub, SUBJECT, f"{SUBJECT}-commitment", kind="COMMITMENT", disclosure="PUBLIC",
-                     decided_on=date.today() - timedelta(days=90))
+                     decided_on=clock.today() - timedelta(days=90))
     await add_record(hub, SUBJECT, f"{SUBJECT}-contract", kind="CONTRACT_PERFORMANCE", disclosure="AUTHORIZED")
     await add_record(hub, SUBJECT, f"{SUBJECT}-complaint", kind="COMPLAINT", disclosure="INTERNAL")
     await add_evaluation(hub, SUBJECT, f"{SUBJECT}-public", scheme="henan-public-credit", grade="良",
@@ -50,7 +52,7 @@ async def test_a_bank_without_consent_is_forbidden(client: httpx.AsyncClient, se
 
 async def test_with_consent_the_bank_gets_the_report_audited_with_it(
         client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
-    now = datetime.now(UTC)
+    now = clock.now()
     consent = await consents.create_consent(hub.gateway, Consent(
         id="consent-report-test", subject_uscc=SUBJECT, grantee=BANK, purpose="信易贷 loan review",
         granted_at=now, expires_at=now + timedelta(days=30), scopes=frozenset(ConsentScope)))
@@ -89,7 +91,7 @@ async def test_the_pdf_reads_back_with_only_what_the_bank_may_see(
 
     from pypdf import PdfReader
 
-    now = datetime.now(UTC)
+    now = clock.now()
     await consents.create_consent(hub.gateway, Consent(
         id="consent-report-pdf", subject_uscc=SUBJECT, grantee="报告PDF银行", purpose="信易贷 loan review",
         granted_at=now, expires_at=now + timedelta(days=30), scopes=frozenset(ConsentScope)))

@@ -9,25 +9,27 @@ from typing import Any
 import httpx
 import pytest
 
+from hub import clock
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_record, add_subject, bearer, gql, uscc
+from tests.builders import add_record, add_subject, bearer, gql, remove_subjects, uscc
 
 REGION = "410484"
 UPHELD, REJECTED, REPAIRED, TOO_SOON = (uscc(1100 + n, region=REGION) for n in range(4))
-TODAY = date.today()
 
 
 @pytest.fixture(scope="module", autouse=True)
-async def world(hub: CreditHub) -> None:
+async def world(hub: CreditHub, china_clock: str) -> None:
+    await remove_subjects(hub, [UPHELD, REJECTED, REPAIRED, TOO_SOON])
+    today = clock.today()
     # A serious-dishonesty listing forces 差 (seed 000 §二.(三)); an objection will contest it.
     await add_subject(hub, UPHELD)
     await add_record(hub, UPHELD, f"{UPHELD}-listed", kind="SERIOUS_DISHONESTY_LIST", disclosure="PUBLIC",
-                     decided_on=TODAY - timedelta(days=20), publicity_ends_on=TODAY + timedelta(days=700))
+                     decided_on=today - timedelta(days=20), publicity_ends_on=today + timedelta(days=700))
     for code in (REJECTED, REPAIRED, TOO_SOON):
         await add_subject(hub, code)
         for n in range(3):  # three serious penalties: enough to pull the public grade down
-            decided = TODAY - timedelta(days=400 if code == REPAIRED else 30)
+            decided = today - timedelta(days=400 if code == REPAIRED else 30)
             await add_record(hub, code, f"{code}-p{n}", kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC",
                              severity="SERIOUS", decided_on=decided, publicity_ends_on=decided + timedelta(days=1000))
     await hub.evaluate(["henan-public-credit"], REGION)
@@ -59,7 +61,7 @@ async def test_an_upheld_objection_changes_the_grade_and_the_measures(
     filed = (await gql(client, FILE, platform, t=f"{UPHELD}-listed", r="列入严重失信名单的主体登记错误，非本企业"))[
         "data"]["fileObjection"]
     assert filed["status"] == "PENDING"
-    assert date.fromisoformat(filed["dueOn"]) == hub.calendar.add_working_days(TODAY, 7)
+    assert date.fromisoformat(filed["dueOn"]) == hub.calendar.add_working_days(clock.today(), 7)
 
     during = await gql(client, PROFILE % UPHELD)  # PUBLIC sees it is contested
     assert {r["id"]: r["underObjection"] for r in during["data"]["subject"]["records"]}[f"{UPHELD}-listed"] is True
@@ -91,7 +93,7 @@ async def test_overdue_objections_are_listed_for_internal_viewers(
     filed = (await gql(client, FILE, bearer(settings, "admin", "郏县信用办"), t=f"{REJECTED}-p1",
                        r="记录重复"))["data"]["fileObjection"]
     await hub.gateway.run("MATCH (o:Objection {id: $id}) SET o.due_on = $past",
-                          {"id": filed["id"], "past": TODAY - timedelta(days=1)}, write=True)
+                          {"id": filed["id"], "past": clock.today() - timedelta(days=1)}, write=True)
     overdue = await gql(client, "{ overdueObjections { id dueOn } }", bearer(settings, "agency", "县市场监管局"))
     assert filed["id"] in {o["id"] for o in overdue["data"]["overdueObjections"]}
     refused = await gql(client, "{ overdueObjections { id } }")

@@ -9,23 +9,23 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
+from hub import clock
 from hub.db import consents
 from hub.disclosure import ConsentScope
 from hub.models import Consent
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_evaluation, add_record, add_subject, bearer, resident_id, uscc
+from tests.builders import add_evaluation, add_record, add_subject, bearer, remove_subjects, resident_id, uscc
 
 A, B, C, D, E = (uscc(100 + n) for n in range(5))
 IDS = {code: resident_id(n + 1) for n, code in enumerate((A, B, C, D, E))}
 BANK_JIA, BANK_YI = "测试银行甲", "测试银行乙"
-TODAY = datetime.now(UTC).date()
 
 # record id suffix → (kind, disclosure, publicity_ends_on offset in days or None, status)
 RECORDS = {
@@ -49,7 +49,7 @@ EVALUATIONS = {
 
 def _consent(code: str, grantee: str, *, expires_in: timedelta, revoked: bool = False,
              scopes: frozenset[ConsentScope] | None = None) -> Consent:
-    now = datetime.now(UTC)
+    now = clock.now()
     return Consent(id=f"consent-{code[-6:]}-{grantee}", subject_uscc=code, grantee=grantee,
                    purpose="信易贷 loan review", granted_at=now - timedelta(days=30),
                    expires_at=now + expires_in, revoked_at=now if revoked else None,
@@ -57,11 +57,13 @@ def _consent(code: str, grantee: str, *, expires_in: timedelta, revoked: bool = 
 
 
 @pytest.fixture(scope="module", autouse=True)
-async def world(hub: CreditHub) -> None:
+async def world(hub: CreditHub, china_clock: str) -> None:
+    await remove_subjects(hub, [A, B, C, D, E])
+    today = clock.today()
     for code in (A, B, C, D, E):
         await add_subject(hub, code, person_id=IDS[code])
         for suffix, (kind, disclosure, offset, status) in RECORDS.items():
-            ends = TODAY + timedelta(days=offset) if offset is not None else None
+            ends = today + timedelta(days=offset) if offset is not None else None
             await add_record(hub, code, f"{code}-{suffix}", kind=kind, disclosure=disclosure,
                              publicity_ends_on=ends, status=status)
         for suffix, (scheme, grade, disclosure) in EVALUATIONS.items():
@@ -334,6 +336,3 @@ async def test_internal_response_does_contain_the_id_so_the_scan_can_fail(
                      bearer(settings, "agency", "县市场监管局"))
     assert ID_PATTERN.search(json.dumps(body))
 
-
-def test_today_is_used_for_windows() -> None:
-    assert isinstance(TODAY, date)

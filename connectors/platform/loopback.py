@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -28,6 +27,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j, Neo4jCredentials
 from hub.disclosure import Role
 from hub.exchange.signing import generate_key_text, private_key_from_text, public_key_text
+from hub.secret_text import new_secret
 from hub.settings import Settings
 
 HUB = str(Path(sys.executable).with_name("hub"))
@@ -45,8 +45,8 @@ class Platform:
     folder: Path
     port: int = 0
     push_up: bool = False  # also push to the parent (the parent pulls from us either way)
-    jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(40))
-    data_key: str = field(default_factory=lambda: secrets.token_urlsafe(40))
+    jwt_secret: str = field(default_factory=lambda: new_secret(48))
+    data_key: str = field(default_factory=lambda: new_secret(48))
     signing_key: str = field(default_factory=generate_key_text)
     credentials: Neo4jCredentials | None = None
     process: subprocess.Popen[bytes] | None = None
@@ -92,7 +92,11 @@ class PlatformTree:
 
     # --- lifecycle ---------------------------------------------------------------------------
     def start_databases(self) -> None:
-        """Start every hub's Neo4j (in parallel: each takes seconds to boot)."""
+        """Start every hub's Neo4j (in parallel: each takes seconds to boot).
+
+        If any of them fails, the ones that did start are stopped before the error is raised: a
+        failed setup leaves no server behind.
+        """
         settings = Settings(HUB_NEO4J_HEAP=self.heap, HUB_NEO4J_PAGECACHE=self.pagecache)  # type: ignore[call-arg]
 
         def start(platform: Platform) -> None:
@@ -102,7 +106,11 @@ class PlatformTree:
                 self._started.append(server)
 
         with ThreadPoolExecutor(max_workers=len(self.by_id)) as pool:
-            list(pool.map(start, self.by_id.values()))
+            outcomes = [pool.submit(start, platform) for platform in self.by_id.values()]
+        failures = [error for error in (outcome.exception() for outcome in outcomes) if error is not None]
+        if failures:
+            self.stop()
+            raise failures[0]
 
     def configure(self) -> None:
         """Ports, peers files and tokens: each hub issues its peers their platform tokens."""
@@ -155,6 +163,7 @@ class PlatformTree:
                     os.killpg(platform.process.pid, signal.SIGKILL)
         for server in self._started:
             server.stop()
+        self._started.clear()
 
     # --- acting as a hub ---------------------------------------------------------------------
     def cli(self, platform_id: str, *args: str, timeout_s: float = 600.0,

@@ -8,6 +8,7 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from hub import clock
 from hub.audit import GENESIS, AuditEntry, AuditEvent
 from hub.db.gateway import Neo4jGateway
 
@@ -25,8 +26,8 @@ async def append(gateway: Neo4jGateway, events: Sequence[AuditEvent], chainer: C
     async def work(tx: AsyncManagedTransaction) -> int:
         head = await (await tx.run(
             "MERGE (h:AuditHead {name: 'main'}) ON CREATE SET h.seq = 0, h.hash = $genesis "
-            "SET h.locked_at = datetime() RETURN h.seq AS seq, h.hash AS hash",
-            genesis=GENESIS)).single()
+            "SET h.locked_at = $now RETURN h.seq AS seq, h.hash AS hash",
+            genesis=GENESIS, now=clock.now())).single()
         assert head is not None
         entries = chainer(head["seq"], head["hash"], events)
         await tx.run(

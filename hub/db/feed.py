@@ -24,6 +24,7 @@ from typing import Any
 import orjson
 from neo4j import AsyncManagedTransaction
 
+from hub import clock
 from hub.db.gateway import Neo4jGateway, native
 from hub.db.ingest import CURRENT_POINTER, NEW_SUBJECTS
 
@@ -33,7 +34,7 @@ MAX_LETTER_ITEM = 20_000  # characters of the refused item kept with its dead le
 
 _SEQUENCE = """
 MERGE (c:FeedCounter {name: 'changes'}) ON CREATE SET c.value = 0
-SET c.sequenced_at = datetime()
+SET c.sequenced_at = $now
 WITH c
 OPTIONAL MATCH (n:Pending)
 WITH c, n LIMIT $limit
@@ -65,7 +66,8 @@ class Sequenced:
 
 async def sequence(gateway: Neo4jGateway, platform: str, level: str, limit: int = SEQUENCE_CHUNK) -> Sequenced:
     """Number up to ``limit`` pending items."""
-    [row] = await gateway.run(_SEQUENCE, {"platform": platform, "level": level, "limit": limit}, write=True)
+    parameters = {"platform": platform, "level": level, "limit": limit, "now": clock.now()}
+    [row] = await gateway.run(_SEQUENCE, parameters, write=True)
     return Sequenced(int(row["sequenced"]), int(row["head"]))
 
 
@@ -150,11 +152,11 @@ MERGE (e)-[:OF]->(s)
 WITH s, e
 """ + CURRENT_POINTER
 
-_DEAD_LETTERS = "UNWIND $letters AS letter CREATE (d:DeadLetter) SET d = letter, d.at = datetime()"
+_DEAD_LETTERS = "UNWIND $letters AS letter CREATE (d:DeadLetter) SET d = letter, d.at = $now"
 
 _CHECKPOINT = """
 MERGE (c:SyncCursor {key: $key})
-SET c.peer = $peer, c.direction = $direction, c.cursor = coalesce($cursor, c.cursor), c.updated_at = datetime(),
+SET c.peer = $peer, c.direction = $direction, c.cursor = coalesce($cursor, c.cursor), c.updated_at = $now,
     c.batches = coalesce(c.batches, 0) + 1, c.applied = coalesce(c.applied, 0) + $applied,
     c.unchanged = coalesce(c.unchanged, 0) + $unchanged, c.dead_letters = coalesce(c.dead_letters, 0) + $dead
 """
@@ -219,11 +221,11 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
         all_letters = list(letters) + [dead_letter(checkpoint, batch_id, row["id"], reason, row["props"])
                                        for row, reason in conflicts]
         if all_letters:
-            await (await tx.run(_DEAD_LETTERS, letters=all_letters)).consume()
+            await (await tx.run(_DEAD_LETTERS, letters=all_letters, now=clock.now())).consume()
         applied = [r["id"] for r in changed]
         await (await tx.run(_CHECKPOINT, key=checkpoint.key, peer=checkpoint.peer, direction=checkpoint.direction,
                             cursor=checkpoint.cursor, applied=len(applied), unchanged=len(unchanged),
-                            dead=len(all_letters))).consume()
+                            dead=len(all_letters), now=clock.now())).consume()
         return Applied(applied, unchanged, [(row["id"], reason) for row, reason in conflicts])
 
     return await gateway.write(work)
@@ -238,14 +240,15 @@ def dead_letter(checkpoint: Checkpoint, batch_id: str, item_id: str | None, reas
 
 async def add_dead_letters(gateway: Neo4jGateway, letters: Sequence[dict[str, Any]]) -> None:
     if letters:
-        await gateway.run(_DEAD_LETTERS, {"letters": list(letters)}, write=True)
+        await gateway.run(_DEAD_LETTERS, {"letters": list(letters), "now": clock.now()}, write=True)
 
 
 async def save_checkpoint(gateway: Neo4jGateway, checkpoint: Checkpoint, *, applied: int = 0,
                           unchanged: int = 0, dead: int = 0) -> None:
     await gateway.run(_CHECKPOINT, {"key": checkpoint.key, "peer": checkpoint.peer,
                                     "direction": checkpoint.direction, "cursor": checkpoint.cursor,
-                                    "applied": applied, "unchanged": unchanged, "dead": dead}, write=True)
+                                    "applied": applied, "unchanged": unchanged, "dead": dead,
+                                    "now": clock.now()}, write=True)
 
 
 async def cursor(gateway: Neo4jGateway, peer: str, direction: str) -> str | None:
@@ -264,14 +267,14 @@ async def acknowledge(gateway: Neo4jGateway, peer: str, position: int) -> int:
     outbox entries it covers; returns how many."""
     rows = await gateway.run("""
         MERGE (c:SyncCursor {key: $key})
-        SET c.peer = $peer, c.direction = 'ACKED', c.cursor = toString($position), c.updated_at = datetime()
+        SET c.peer = $peer, c.direction = 'ACKED', c.cursor = toString($position), c.updated_at = $now
         WITH c
         OPTIONAL MATCH (o:OutboxEntry) WHERE o.delivered_at IS NULL
         OPTIONAL MATCH (r:Record {id: o.record_id}) WHERE r.seq <= $position AND NOT r:Pending
         WITH o, r WHERE r IS NOT NULL
-        SET o.delivered_at = datetime(), o.delivered_to = $peer
+        SET o.delivered_at = $now, o.delivered_to = $peer
         RETURN count(o) AS delivered
-    """, {"key": f"{peer}:ACKED", "peer": peer, "position": position}, write=True)
+    """, {"key": f"{peer}:ACKED", "peer": peer, "position": position, "now": clock.now()}, write=True)
     return int(rows[0]["delivered"]) if rows else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hub import clock
 from hub.db.gateway import Neo4jGateway
 
 # Each statement is idempotent (IF NOT EXISTS); add, never edit, so every hub converges.
@@ -71,7 +72,7 @@ async def migrate(gateway: Neo4jGateway) -> int:
     for migration_id, statement in DATA_MIGRATIONS:
         if migration_id not in applied:
             await gateway.autocommit(statement)
-            await gateway.run("MERGE (m:Migration {id: $id}) SET m.applied_at = datetime()",
-                              {"id": migration_id}, write=True)
+            await gateway.run("MERGE (m:Migration {id: $id}) SET m.applied_at = $now",
+                              {"id": migration_id, "now": clock.now()}, write=True)
             ran += 1
     return len(STATEMENTS) + ran

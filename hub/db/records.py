@@ -5,6 +5,7 @@ A change raises the record's version and puts it on the change feed (hub.db.feed
 
 from __future__ import annotations
 
+from hub import clock
 from hub.db.gateway import Neo4jGateway
 from hub.models import RecordStatus
 
@@ -13,7 +14,7 @@ async def set_status(gateway: Neo4jGateway, record_id: str, status: RecordStatus
     """Set a record's status; return its subject's code, or None if there is no such record."""
     rows = await gateway.run(
         "MATCH (r:Record {id: $id})-[:ABOUT]->(s:Subject) SET r.status = $status, "
-        "r.status_changed_at = datetime(), r.version = coalesce(r.version, 0) + 1, r:Pending "
+        "r.status_changed_at = $now, r.version = coalesce(r.version, 0) + 1, r:Pending "
         "RETURN s.uscc AS uscc",
-        {"id": record_id, "status": status.value}, write=True)
+        {"id": record_id, "status": status.value, "now": clock.now()}, write=True)
     return rows[0]["uscc"] if rows else None

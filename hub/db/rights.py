@@ -11,6 +11,7 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from hub import clock
 from hub.db.gateway import Neo4jGateway, native
 
 
@@ -59,8 +60,8 @@ async def resolve_objection(gateway: Neo4jGateway, objection_id: str, changes: d
         await tx.run("MATCH (o:Objection {id: $id}) SET o += $changes", id=objection_id, changes=changes)
         if withdraw_record:
             await tx.run("MATCH (:Objection {id: $id})-[:CONTESTS]->(r:Record) "
-                         "SET r.status = 'WITHDRAWN', r.status_changed_at = datetime(), "
-                         "r.version = coalesce(r.version, 0) + 1, r:Pending", id=objection_id)
+                         "SET r.status = 'WITHDRAWN', r.status_changed_at = $changes.resolved_at, "
+                         "r.version = coalesce(r.version, 0) + 1, r:Pending", id=objection_id, changes=changes)
 
     await gateway.write(work)
 
@@ -99,9 +100,9 @@ async def decide_repair(gateway: Neo4jGateway, application_id: str, changes: dic
         await tx.run("MATCH (a:RepairApplication {id: $id}) SET a += $changes", id=application_id, changes=changes)
         if outbox is not None:
             await tx.run("MATCH (:RepairApplication {id: $id})-[:REPAIRS]->(r:Record) "
-                         "SET r.status = 'REPAIRED', r.status_changed_at = datetime(), r.repaired_on = $on, "
+                         "SET r.status = 'REPAIRED', r.status_changed_at = $at, r.repaired_on = $on, "
                          "r.version = coalesce(r.version, 0) + 1, r:Pending",
-                         id=application_id, on=changes["decided_at"].date())
+                         id=application_id, at=changes["decided_at"], on=clock.date_of(changes["decided_at"]))
             await tx.run("CREATE (e:OutboxEntry) SET e = $entry", entry=outbox)
 
     await gateway.write(work)

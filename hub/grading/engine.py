@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import orjson
 import yaml
 
+from hub import clock
 from hub.grading.ladder import discrepancies
 from hub.grading.schemes import GradingScheme, SchemeKind, SchemeRegistry, accepted_flags, classify
 from hub.grading.types import Classification, Score, SubjectFacts
@@ -84,7 +85,7 @@ def evaluation_row(subject_uscc: str, graded: Graded, *, now: datetime, run_id: 
         "subject_uscc": subject_uscc, "scheme": scheme.id,
         "score": graded.score.value, "grade": graded.classification.grade,
         "level": graded.classification.level, "disclosure": scheme.disclosure.value,
-        "valid_until": (now + timedelta(days=scheme.validity_days)).date().isoformat(),
+        "valid_until": (clock.date_of(now) + timedelta(days=scheme.validity_days)).isoformat(),
         "evaluator": scheme.evaluator, "explanation": explanation_json(graded), "run_id": run_id,
     }
 

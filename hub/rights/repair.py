@@ -69,7 +69,7 @@ class CreditRepair:
                       "origin_platform": self.platform_id, "record_id": application["record_id"],
                       "subject_uscc": application["subject_uscc"],
                       "payload": json.dumps({"record_id": application["record_id"], "status": "REPAIRED",
-                                             "repaired_on": now.date().isoformat(),
+                                             "repaired_on": clock.date_of(now).isoformat(),
                                              "application": application_id}, ensure_ascii=False)}
         await store.decide_repair(self.gateway, application_id, changes, outbox)
         if approve:

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import shlex
 import shutil
 import signal
@@ -36,6 +35,7 @@ from hub.db.server.process import (
     _tail_text,
     _wait_for_exit,
 )
+from hub.secret_text import new_secret
 from hub.settings import DEFAULT_BOLT_PORT, Settings
 
 log = logging.getLogger("hub.db.server")  # one logger for the package: the log format prints its name
@@ -208,7 +208,7 @@ class LocalNeo4j:
         record = _InstanceRecord(
             port=port,
             user=NEO4J_USER,
-            password=secrets.token_urlsafe(24),
+            password=new_secret(),
             version=self.version,
         )
         _save_record(self.paths.record, record)
@@ -254,8 +254,12 @@ class LocalNeo4j:
             self._set_initial_password(java, lib, record.password)
 
     def _set_initial_password(self, java: str, lib: Path, password: str) -> None:
-        """Must run before the first start: the system database reads it when initialised."""
-        command = [java, "-cp", f"{lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", password]
+        """Must run before the first start: the system database reads it when initialised.
+
+        The password follows ``--``: whatever it holds (an older instance's password may begin with
+        ``-``), the admin tool reads it as the argument, never as an option.
+        """
+        command = [java, "-cp", f"{lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", "--", password]
         try:
             result = subprocess.run(
                 command,
