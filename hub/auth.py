@@ -13,12 +13,13 @@ import uuid
 import jwt
 
 from hub.disclosure import Role, Viewer
+from hub.errors import Unauthenticated
 
 ALGORITHM = "HS256"
 AUDIENCE = "credit-hub"
 
 
-class InvalidToken(Exception):
+class InvalidToken(Unauthenticated):
     """A bearer token the hub refuses; ``str()`` is safe to show the caller."""
 
 

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from hub.errors import BadInput
+
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUE = {char: index for index, char in enumerate(USCC_CHARSET)}
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
@@ -56,7 +58,7 @@ _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _REGION_SHAPE = re.compile(r"^\d{6}$")
 
 
-class InvalidCode(ValueError):
+class InvalidCode(BadInput):
     """An identifier that breaks its standard; ``str()`` says which rule and why."""
 
     def __init__(self, kind: str, value: str, problem: str) -> None:

@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from hub.errors import ConfigurationError
+
 T = TypeVar("T")
 
 
@@ -29,7 +31,7 @@ class FileProblem(Exception):
         self.line, self.message = line, message
 
 
-class DataFileError(ValueError):
+class DataFileError(ConfigurationError, ValueError):
     """A data file (or the directory holding it) is malformed: "<file> line N: <problem>"."""
 
     def __init__(self, path: Path, line: int | None, problem: str) -> None:

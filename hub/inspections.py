@@ -23,6 +23,7 @@ from hub import clock
 from hub.codes import parse_region, parse_uscc
 from hub.db import supervision as store
 from hub.db.gateway import Neo4jGateway
+from hub.errors import BadInput, Conflict, NotFound
 from hub.grading.schemes import SchemeRegistry
 from hub.personal_data import PersonalDataVault
 from hub.supervision import draw_file
@@ -43,7 +44,7 @@ from hub.supervision.measures import MeasuresRegistry
 INSPECTION_RESULTS = ("合格", "不合格", "责令整改", "未发现问题", "无法联系", "已注销")
 
 
-class InspectionError(ValueError):
+class InspectionError(BadInput):
     """A plan or draw request that breaks a rule; the message says which."""
 
 
@@ -223,15 +224,15 @@ class Inspections:
     async def _plan(self, plan_id: str) -> dict[str, Any]:
         plan = await store.get_plan(self.gateway, plan_id)
         if plan is None:
-            raise InspectionError(f"no inspection plan {plan_id!r}")
+            raise NotFound(f"no inspection plan {plan_id!r}")
         return plan
 
     async def _draw(self, draw_id: str, expect: str) -> dict[str, Any]:
         row = await store.get_draw(self.gateway, draw_id)
         if row is None:
-            raise InspectionError(f"no draw {draw_id!r}")
+            raise NotFound(f"no draw {draw_id!r}")
         if row["status"] != expect:
-            raise InspectionError(f"draw {draw_id} is {row['status']}; this step needs it {expect}")
+            raise Conflict(f"draw {draw_id} is {row['status']}; this step needs it {expect}")
         return row
 
 

@@ -22,6 +22,7 @@ from hub.db.migrations import migrate
 from hub.db.reporting import DepartmentCounts, DepartmentReporting
 from hub.db.subjects import ProfilePart, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
+from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
 from hub.exchange.service import Exchange
 from hub.exchange.signing import load_or_create_key
@@ -41,12 +42,8 @@ from hub.supervision.measures import MeasuresRegistry
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
 
 
-class InvalidInput(ValueError):
+class InvalidInput(BadInput):
     """A caller's input that breaks a rule; the message says which."""
-
-
-class NotFound(LookupError):
-    """A referenced item does not exist."""
 
 
 @dataclass(frozen=True)

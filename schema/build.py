@@ -16,7 +16,7 @@ from strawberry.types import ExecutionContext
 
 from hub.settings import Settings
 from schema import tiers
-from schema.errors import ErrorPolicy
+from schema.errors import classify
 from schema.mutation import Mutation
 from schema.query import Query
 
@@ -24,11 +24,18 @@ SDL_PATH = Path(__file__).with_name("schema.graphql")
 
 
 class HubSchema(strawberry.Schema):
-    """Leaves error logging to :class:`ErrorPolicy`, which logs only what is unexpected."""
+    """Every error of a result gets its code here, once (schema.errors.classify), whichever stage
+    raised it — parsing, validation, a limit or a resolver; only the unexpected ones are logged."""
 
     def process_errors(self, errors: list[GraphQLError],
                        execution_context: ExecutionContext | None = None) -> None:
         return None
+
+    async def execute(self, *args: Any, **kwargs: Any) -> Any:
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            result.errors = [classify(error) for error in result.errors]
+        return result
 
 
 def _attribute_or_key(root: Any, name: str) -> Any:
@@ -45,7 +52,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         query=Query, mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),
         extensions=[
-            ErrorPolicy,
             partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
             partial(AddValidationRules, limits),
             partial(ParserCache, maxsize=1000),

@@ -21,11 +21,12 @@ from typing import Any
 
 import httpx
 
+from hub.errors import PeerRefused, PeerUnavailable, retryable_codes
 from hub.exchange.peers import Peer
 
 log = logging.getLogger("connectors.platform")
 
-_RETRYABLE_CODES = frozenset({"BUSY", "DATABASE_UNAVAILABLE"})
+_RETRYABLE_CODES = retryable_codes()
 
 CHANGES = """query Changes($scope: ChangeScope!, $after: String, $first: Int!) {
   changes(scope: $scope, after: $after, first: $first) { signed }
@@ -38,12 +39,7 @@ PUSH = """mutation Push($batch: String!) {
 }"""
 
 
-class PeerRefused(Exception):
-    """The peer refused the request for a reason a retry will not change; the message says which."""
-
-
-class PeerUnavailable(Exception):
-    """The peer did not answer usefully within the retry budget."""
+__all__ = ["PeerRefused", "PeerUnavailable"]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from connectors.shuanggongshi.reader import Cell
 from hub.codes import InvalidCode, mask_resident_id, parse_resident_id, parse_uscc
+from hub.errors import BadInput
 
 _DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 _LIST_SEPARATORS = re.compile(r"[;；,，、]")
@@ -24,7 +25,7 @@ _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _EXCEL_SERIALS = (1, 2958465)
 
 
-class FieldProblem(ValueError):
+class FieldProblem(BadInput):
     """A cell that breaks the standard; ``str()`` is the sentence for the department."""
 
 

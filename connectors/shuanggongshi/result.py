@@ -16,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.errors import BadInput
 
-class ShuanggongshiFileError(ValueError):
+
+class ShuanggongshiFileError(BadInput):
     """The file as a whole cannot be read: its format, its encoding or its header row.
 
     ``problem`` says what is wrong and ``suggestion`` what the sender can do; ``columns`` names the

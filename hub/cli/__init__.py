@@ -290,8 +290,13 @@ def run(
 def main() -> None:
     from pydantic import ValidationError
 
+    from hub.errors import HubError
+
     try:
         app()
+    except HubError as exc:  # one that a command did not map itself
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(exc.exit_code) from None
     except ValidationError as exc:  # a malformed HUB_*/NEO4J_* variable: say which, no traceback
         for error in exc.errors(include_url=False):
             name = ".".join(str(part) for part in error["loc"])

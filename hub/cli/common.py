@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 
+from hub.errors import HubError
 from hub.settings import load_settings
 
 
@@ -18,28 +19,24 @@ def setup_logging() -> None:
 
 
 async def with_hub(work: Callable[[Any], Awaitable[Any]]) -> Any:
-    """Run ``work(hub)`` with a CreditHub; known failures become one ``error:`` line and an exit code."""
+    """Run ``work(hub)`` with a CreditHub; a hub error becomes one ``error:`` line and its exit code."""
     from hub.app import gateway_for
-    from hub.codes import InvalidCode
-    from hub.db.gateway import DatabaseUnavailable
-    from hub.exchange.peers import PeersFileError
-    from hub.grading.schemes import GradingError
     from hub.service import CreditHub
 
     settings = load_settings()
     try:
         hub = CreditHub(settings, gateway_for(settings))
-    except (GradingError, PeersFileError, ValueError) as exc:  # a malformed file or key: refuse, say where
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    except HubError as exc:  # a malformed data file or key: refuse, say where
+        raise fail(exc) from None
     try:
         return await work(hub)
-    except (InvalidCode, GradingError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    except DatabaseUnavailable as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
+    except HubError as exc:
+        raise fail(exc) from None
     finally:
-        if "hub" in locals():
-            await hub.close()
+        await hub.close()
+
+
+def fail(error: HubError) -> typer.Exit:
+    """The CLI's one mapping of the error tree: the message on stderr, the error's exit code."""
+    typer.echo(f"error: {error}", err=True)
+    return typer.Exit(error.exit_code)

@@ -22,13 +22,15 @@ from neo4j.exceptions import (
     TransientError,
 )
 
+from hub import errors
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Work = Callable[[AsyncManagedTransaction], Awaitable[T]]
 
 
-class DatabaseUnavailable(Exception):
+class DatabaseUnavailable(errors.DatabaseUnavailable):
     """Neo4j cannot be reached or refused us; the message is safe to show a caller."""
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hub.datafile import DataFileError, FileProblem, LineMap, LineSeq, read_data_file, require_keys, text
+from hub.errors import ConfigurationError
 from hub.exchange import levels
 from hub.exchange.signing import public_key_from_text
 
@@ -86,7 +87,7 @@ class Peer:
             raise PeerTokenMissing(f"peer {self.id}: cannot read token_file {self.token_file}: {exc}") from None
 
 
-class PeerTokenMissing(Exception):
+class PeerTokenMissing(ConfigurationError):
     pass
 
 

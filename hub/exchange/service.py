@@ -22,11 +22,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from hub import clock
+from hub import clock, errors
 from hub.db import feed
 from hub.db.feed import Checkpoint, FeedRow
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Disclosure
+from hub.errors import BadInput, Forbidden
 from hub.exchange import items, levels
 from hub.exchange.batch import Batch, position
 from hub.exchange.peers import Peer, Peers, Platform, Relation
@@ -35,11 +36,11 @@ from hub.exchange.signing import BatchRefused, open_signed, public_key_text, sig
 MAX_PAGE = 5000
 
 
-class NotAPeer(Exception):
+class NotAPeer(Forbidden):
     """The caller is not a platform this hub exchanges with in that direction (FORBIDDEN)."""
 
 
-class ExchangeInputError(ValueError):
+class ExchangeInputError(BadInput):
     """A request argument the exchange cannot take (a page size, a cursor); BAD_USER_INPUT."""
 
 
@@ -50,12 +51,11 @@ def _position(cursor: str | None) -> int:
         raise ExchangeInputError(str(exc)) from None
 
 
-class Busy(Exception):
+class Busy(errors.Busy):
     """Back-pressure: this hub is applying as many batches as it will at once; retry after a pause."""
 
     def __init__(self, retry_after_s: float) -> None:
-        super().__init__(f"this hub is applying other batches; retry in {retry_after_s:g} s")
-        self.retry_after_s = retry_after_s
+        super().__init__(f"this hub is applying other batches; retry in {retry_after_s:g} s", retry_after_s)
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,15 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from hub import errors
+
 ALGORITHM = "EdDSA"
 MEDIA_TYPE = "application/vnd.credit-hub.batch+json"
 
 _jws = jwt.PyJWS(algorithms=[ALGORITHM])
 
 
-class BatchRefused(Exception):
+class BatchRefused(errors.BatchRefused):
     """A batch that is not opened at all: bad signature, unknown signer, malformed envelope.
 
     ``str()`` says why and is safe to return to the sender.

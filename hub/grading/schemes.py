@@ -39,6 +39,7 @@ from pathlib import Path
 
 from hub.datafile import DataFileError
 from hub.disclosure import Disclosure
+from hub.errors import BadInput, HubError, NotFound
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
     HIGH_ATTENTION_INDUSTRY,
@@ -62,20 +63,22 @@ FLAG_DESCRIPTIONS = {
 }
 
 
-class GradingError(Exception):
+class GradingError(HubError):
     """Base of the grading errors."""
 
 
-class SchemeError(GradingError, DataFileError):
+class SchemeError(DataFileError, GradingError):
     """A scheme file (or the directory holding it) is malformed; ``.path``, ``.line``, ``.problem``."""
 
 
-class UnknownScheme(GradingError, LookupError):
+class UnknownScheme(NotFound, GradingError):
+    exit_code = 2  # on the command line it is always an option naming a scheme: a usage error
+
     def __str__(self) -> str:  # LookupError would print the message quoted
         return str(self.args[0])
 
 
-class ClassifyError(GradingError, ValueError):
+class ClassifyError(BadInput, GradingError):
     """classify was asked to grade something it cannot."""
 
 

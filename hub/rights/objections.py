@@ -17,6 +17,7 @@ from typing import Any
 from hub import clock
 from hub.db import rights as store
 from hub.db.gateway import Neo4jGateway
+from hub.errors import BadInput, Conflict, NotFound
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
 
@@ -24,7 +25,7 @@ OBJECTION_DUE_WORKING_DAYS = 7  # seed 002 §三.(五).1
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
 
 
-class ObjectionError(ValueError):
+class ObjectionError(BadInput):
     """An objection request that cannot be taken; the message says why."""
 
 
@@ -46,13 +47,13 @@ class Objections:
             raise ObjectionError("an objection must say what is wrong with the item (reason)")
         item = await store.contested_item(self.gateway, target_id)
         if item is None:
-            raise ObjectionError(f"no record or evaluation with id {target_id!r}")
+            raise NotFound(f"no record or evaluation with id {target_id!r}")
         elsewhere = issued_elsewhere(target_id, item.get("origin_platform"), self.platform_id, "file the objection")
         if elsewhere:
             raise ObjectionError(elsewhere)
         pending = await store.objections(self.gateway, status="PENDING")
         if any(o["target_id"] == target_id for o in pending):
-            raise ObjectionError(f"{target_id} is already under objection")
+            raise Conflict(f"{target_id} is already under objection")
         received = clock.today()
         objection = {
             "id": f"objection-{uuid.uuid4().hex[:12]}", "target_id": target_id, "target_kind": item["kind"],
@@ -66,9 +67,9 @@ class Objections:
     async def resolve(self, objection_id: str, resolution: Resolution, resolved_by: str) -> dict[str, Any]:
         objection = await store.get_objection(self.gateway, objection_id)
         if objection is None:
-            raise ObjectionError(f"no objection {objection_id!r}")
+            raise NotFound(f"no objection {objection_id!r}")
         if objection["status"] != "PENDING":
-            raise ObjectionError(f"objection {objection_id} was already {objection['status'].lower()}")
+            raise Conflict(f"objection {objection_id} was already {objection['status'].lower()}")
         if not resolution.reasons.strip():
             raise ObjectionError("a decision on an objection must give its reasons")
         changes = {"status": "UPHELD" if resolution.upheld else "REJECTED", "reasons": resolution.reasons.strip(),

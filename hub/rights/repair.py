@@ -20,13 +20,14 @@ from hub import clock
 from hub.db import rights as store
 from hub.db.gateway import Neo4jGateway
 from hub.db.subjects import record_from_row
+from hub.errors import BadInput, Conflict, NotFound
 from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import PublicityPolicy, repair_eligibility
 
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
 
 
-class RepairError(ValueError):
+class RepairError(BadInput):
     """A repair request that cannot be taken; the message says why."""
 
 
@@ -57,9 +58,9 @@ class CreditRepair:
     async def decide(self, application_id: str, approve: bool, reason: str, decided_by: str) -> dict[str, Any]:
         application = await store.get_repair(self.gateway, application_id)
         if application is None:
-            raise RepairError(f"no repair application {application_id!r}")
+            raise NotFound(f"no repair application {application_id!r}")
         if application["status"] != "PENDING":
-            raise RepairError(f"application {application_id} was already {application['status'].lower()}")
+            raise Conflict(f"application {application_id} was already {application['status'].lower()}")
         now = clock.now()
         changes = {"status": "APPROVED" if approve else "REJECTED", "decided_at": now, "decided_by": decided_by,
                    "reason": reason.strip()}
@@ -80,5 +81,5 @@ class CreditRepair:
         rows = await self.gateway.run(
             "MATCH (r:Record {id: $id})-[:ABOUT]->(s:Subject) RETURN r { .* } AS r, s.uscc AS uscc", {"id": record_id})
         if not rows:
-            raise RepairError(f"no record with id {record_id!r}")
+            raise NotFound(f"no record with id {record_id!r}")
         return record_from_row(rows[0]["r"], rows[0]["uscc"]), rows[0]["r"].get("origin_platform")

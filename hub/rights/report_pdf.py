@@ -15,13 +15,14 @@ from pathlib import Path
 
 from fpdf import FPDF
 
+from hub.errors import ConfigurationError
 from hub.models import CreditRecord, Evaluation, Person, Subject
 
 DEFAULT_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
                  "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")
 
 
-class ReportFontMissing(RuntimeError):
+class ReportFontMissing(ConfigurationError):
     """No usable font: the message says which files and how to install them."""
 
 

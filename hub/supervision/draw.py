@@ -21,6 +21,8 @@ from decimal import Decimal
 from enum import StrEnum
 from itertools import count
 
+from hub.errors import BadInput
+
 SEED_BYTES = 32
 DEFAULT_INSPECTORS_PER_TARGET = 2  # two law-enforcement officers per inspection
 _VERSION = "v1"
@@ -32,7 +34,7 @@ _SPAN = 1 << 64
 _CONTROL = re.compile(r"[\x00-\x1f]")
 
 
-class DrawError(ValueError):
+class DrawError(BadInput):
     """Inputs that cannot be drawn; ``str()`` names the offending value and the rule it breaks."""
 
 

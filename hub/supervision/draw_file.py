@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from hub.errors import BadInput
 from hub.supervision.draw import (
     DrawError,
     DrawInputs,
@@ -29,7 +30,7 @@ from hub.supervision.draw import (
 FORMAT = "credit-hub-draw/1"
 
 
-class DrawFileError(ValueError):
+class DrawFileError(BadInput):
     """The file is not a readable exported draw; the message says what is wrong."""
 
 

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from hub.clock import CHINA
 from hub.datafile import DataFileError, FileProblem, LineMap, read_data_file, require_keys, text
+from hub.errors import HubError, NotFound
 from hub.grading.schemes import GradingScheme, SchemeRegistry
 
 MEASURES_DIR = Path(__file__).with_name("measures")
@@ -46,19 +47,19 @@ WHILE_GRADED = "while-graded"
 EvaluationInForce = tuple[str, str, date | datetime, date | None]
 
 
-class MeasuresError(Exception):
+class MeasuresError(HubError):
     """Base of the measures-list errors."""
 
 
-class MeasuresFileError(MeasuresError, DataFileError):
+class MeasuresFileError(DataFileError, MeasuresError):
     """A measures file (or the directory holding it) is malformed; ``.path``, ``.line``, ``.problem``."""
 
 
-class UnknownGrade(MeasuresError, LookupError):
+class UnknownGrade(NotFound, MeasuresError):
     pass
 
 
-class NoSamplingMeasure(MeasuresError, LookupError):
+class NoSamplingMeasure(NotFound, MeasuresError):
     pass
 
 

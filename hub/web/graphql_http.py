@@ -31,6 +31,14 @@ from strawberry.types.graphql import OperationType
 from hub.auth import InvalidToken
 from hub.db.gateway import DatabaseUnavailable
 from hub.disclosure import PUBLIC_VIEWER, Role, Viewer
+from hub.errors import (
+    HubError,
+    MethodNotAllowed,
+    NotAcceptable,
+    PayloadTooLarge,
+    RequestError,
+    UnsupportedMediaType,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +49,6 @@ MAX_BODY = 100_000  # bytes; platform peers get HUB_MAX_BATCH_BYTES
 ViewerFromToken = Callable[[str], Viewer]
 ContextFactory = Callable[[Viewer], Any]
 Observer = Callable[[Viewer, int, float], None]
-
-
-class RequestError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.headers = headers or {}
 
 
 class GraphQLEndpoint:
@@ -73,8 +74,8 @@ class GraphQLEndpoint:
             media_type = _negotiate(request.headers.get("accept"))
             viewer = self._viewer(request)
             response = await self._execute(request, viewer, media_type)
-        except RequestError as exc:
-            response = _error_response(exc.status, str(exc), media_type, exc.headers)
+        except HubError as exc:
+            response = error_response(exc, media_type)
         self.observe(viewer, response.status_code, time.perf_counter() - started)
         return response
 
@@ -84,14 +85,8 @@ class GraphQLEndpoint:
             return PUBLIC_VIEWER
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise RequestError(401, "Authorization must be 'Bearer <token>'",
-                               {"WWW-Authenticate": 'Bearer error="invalid_request"'})
-        try:
-            return self.verify_token(token.strip())
-        except InvalidToken as exc:
-            raise RequestError(401, str(exc), {
-                "WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc}"'
-                .encode("ascii", "replace").decode()}) from None
+            raise InvalidToken("Authorization must be 'Bearer <token>'")
+        return self.verify_token(token.strip())
 
     async def _execute(self, request: Request, viewer: Viewer, media_type: str) -> Response:
         # Platforms push batches of thousands of items; everyone else's requests are small.
@@ -106,18 +101,17 @@ class GraphQLEndpoint:
                 context_value=context, operation_name=params.get("operationName"),
                 allowed_operation_types=allowed)
         except InvalidOperationTypeError:
-            raise RequestError(405, "mutations must be sent with POST", {"Allow": "POST"}) from None
+            raise MethodNotAllowed("mutations must be sent with POST", {"Allow": "POST"}) from None
         except CannotGetOperationTypeError as exc:
-            raise RequestError(400, exc.as_http_error_reason()) from None
+            raise RequestError(exc.as_http_error_reason()) from None
         except MissingQueryError:
-            raise RequestError(400, "no GraphQL query was given (the 'query' parameter)") from None
+            raise RequestError("no GraphQL query was given (the 'query' parameter)") from None
         try:
             await self.audit(context)
         except DatabaseUnavailable as exc:
             log.error("response withheld: could not audit it: %s", exc)
-            return _error_response(503, "the response was withheld because its audit entry could "
-                                   "not be written; " + str(exc), media_type,
-                                   code="DATABASE_UNAVAILABLE")
+            return error_response(DatabaseUnavailable("the response was withheld because its audit entry "
+                                                      "could not be written; " + str(exc)), media_type)
         body: dict[str, Any] = {}
         if result.errors:
             body["errors"] = [error.formatted for error in result.errors]
@@ -138,31 +132,31 @@ async def _parameters(request: Request, limit: int) -> dict[str, Any]:
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in (JSON, GRAPHQL_RESPONSE, ""):
-            raise RequestError(415, f"POST bodies must be {JSON}, not {content_type!r}")
+            raise UnsupportedMediaType(f"POST bodies must be {JSON}, not {content_type!r}")
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise RequestError(413, f"request body is larger than {limit:,} bytes")
+            raise PayloadTooLarge(f"request body is larger than {limit:,} bytes")
         raw = await request.body()
         if len(raw) > limit:
-            raise RequestError(413, f"request body is larger than {limit:,} bytes")
+            raise PayloadTooLarge(f"request body is larger than {limit:,} bytes")
         try:
             params = json.loads(raw or b"null")
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise RequestError(400, "request body is not valid JSON") from None
+            raise RequestError("request body is not valid JSON") from None
         if isinstance(params, list):
-            raise RequestError(400, "batched requests are not supported; send one operation "
+            raise RequestError("batched requests are not supported; send one operation "
                                "per request (several root fields in one operation are fine)")
         if not isinstance(params, dict):
-            raise RequestError(400, "request body must be a JSON object with a 'query'")
+            raise RequestError("request body must be a JSON object with a 'query'")
     query = params.get("query")
     if not isinstance(query, str) or not query.strip():
-        raise RequestError(400, "no GraphQL query was given (the 'query' parameter)")
+        raise RequestError("no GraphQL query was given (the 'query' parameter)")
     variables = params.get("variables")
     if variables is not None and not isinstance(variables, dict):
-        raise RequestError(400, "'variables' must be a JSON object")
+        raise RequestError("'variables' must be a JSON object")
     operation = params.get("operationName")
     if operation is not None and not isinstance(operation, str):
-        raise RequestError(400, "'operationName' must be a string")
+        raise RequestError("'operationName' must be a string")
     return params
 
 
@@ -170,9 +164,9 @@ def _json_object(text: str, name: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError:
-        raise RequestError(400, f"'{name}' is not valid JSON") from None
+        raise RequestError(f"'{name}' is not valid JSON") from None
     if not isinstance(value, dict):
-        raise RequestError(400, f"'{name}' must be a JSON object")
+        raise RequestError(f"'{name}' must be a JSON object")
     return value
 
 
@@ -200,8 +194,7 @@ def _negotiate(accept: str | None) -> str:
                 key = (quality, -preference, candidate)
                 best = key if best is None or key > best else best
     if best is None:
-        raise RequestError(406, f"cannot answer with any of {accept!r}; ask for "
-                           f"{GRAPHQL_RESPONSE} or {JSON}")
+        raise NotAcceptable(f"cannot answer with any of {accept!r}; ask for {GRAPHQL_RESPONSE} or {JSON}")
     return best[2]
 
 
@@ -210,10 +203,7 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in accept and "query" not in request.query_params
 
 
-def _error_response(status: int, message: str, media_type: str,
-                    headers: dict[str, str] | None = None, code: str | None = None) -> Response:
-    codes = {401: "UNAUTHENTICATED", 405: "METHOD_NOT_ALLOWED", 406: "NOT_ACCEPTABLE",
-             413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 503: "DATABASE_UNAVAILABLE"}
-    error = {"message": message, "extensions": {"code": code or codes.get(status, "BAD_REQUEST")}}
-    return JSONResponse({"errors": [error]}, status_code=status, headers=headers,
-                        media_type=media_type)
+def error_response(error: HubError, media_type: str = JSON) -> Response:
+    """The HTTP door's one mapping of the error tree: its status, headers and GraphQL-shaped body."""
+    body = {"errors": [{"message": str(error), "extensions": {"code": error.code, **error.extensions()}}]}
+    return JSONResponse(body, status_code=error.http_status, headers=error.http_headers(), media_type=media_type)

@@ -40,6 +40,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from hub.errors import NotFound
 from hub.grading.models import categorical, industry, market_risk, public_credit
 from hub.grading.models._catalogue import (
     CATALOGUE_DIR,
@@ -56,7 +57,7 @@ __all__ = ["CATALOGUE_DIR", "ModelError", "ModelRegistry", "ScoringError", "Scor
            "load_model"]
 
 
-class UnknownModel(GradingError, LookupError):
+class UnknownModel(NotFound, GradingError):
     def __str__(self) -> str:  # LookupError would print the message quoted
         return str(self.args[0])
 

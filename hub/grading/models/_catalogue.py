@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from hub.errors import BadInput, ConfigurationError
 from hub.grading.schemes import GradingError
 from hub.grading.types import SubjectFacts
 from hub.models import CreditRecord, RecordKind, RecordStatus, Severity
@@ -43,7 +44,7 @@ _ACTIVE = RecordStatus.ACTIVE
 _MISSING: Any = object()
 
 
-class ModelError(GradingError, ValueError):
+class ModelError(ConfigurationError, GradingError, ValueError):
     """A model catalogue is malformed or breaks a rule of the seeds; names the file."""
 
     def __init__(self, path: Path, problem: str) -> None:
@@ -51,7 +52,7 @@ class ModelError(GradingError, ValueError):
         super().__init__(f"{path}: {problem}")
 
 
-class ScoringError(GradingError, ValueError):
+class ScoringError(BadInput, GradingError):
     """A model was given facts it cannot score (e.g. a public credit score outside its scale)."""
 
 
