@@ -25,7 +25,8 @@ async def test_grading_schemes_are_public_with_their_boundaries(client: httpx.As
     henan = schemes["henan-public-credit"]
     assert [(g["name"], g["interval"]) for g in henan["grades"]] == [
         ("优", "(85, 100]"), ("良", "(70, 85]"), ("中", "(50, 70]"), ("差", "[0, 50]")]
-    assert henan["overrides"] == [{"flag": "JOINT_PUNISHMENT_LIST", "forces": "差"}]
+    assert henan["overrides"] == [{"flag": "JOINT_PUNISHMENT_LIST", "forces": "差"},
+                                  {"flag": "SERIOUS_DISHONESTY_LIST", "forces": "差"}]
     assert schemes["henan-market-risk"]["disclosure"] == "INTERNAL"
     assert len([lv for g in schemes["shanxi-public-credit"]["grades"] for lv in g["levels"]]) == 9
 

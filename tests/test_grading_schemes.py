@@ -145,6 +145,12 @@ def test_the_joint_punishment_list_forces_cha_even_at_100() -> None:
                               "on the joint-punishment list (失信联合奖惩对象名单): forced to 差 (seed 000 §二.(三))")
 
 
+def test_the_serious_dishonesty_list_forces_henan_cha_at_95() -> None:
+    # seed 000 §二.(三): the 差 band is for "严重失信主体"; the list replaced the joint-punishment list
+    result = classify(REGISTRY.get("henan-public-credit"), 95, [SERIOUS_DISHONESTY_LIST])
+    assert (result.grade, result.overridden_by) == ("差", SERIOUS_DISHONESTY_LIST)
+
+
 def test_the_serious_dishonesty_list_forces_shanxi_d_with_its_only_level() -> None:
     result = classify(REGISTRY.get("shanxi-public-credit"), 99, [SERIOUS_DISHONESTY_LIST])
     assert (result.grade, result.level, result.overridden_by) == ("D", "D", SERIOUS_DISHONESTY_LIST)
