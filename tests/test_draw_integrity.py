@@ -49,7 +49,8 @@ SUBJECTS = {uscc(5000 + n, region=REGION): grade
 OUTSIDER = uscc(5999, region=REGION)  # a valid code the hub does not know: never in a population
 _PERIODS = (f"{year}-{month:02d}" for year in range(2030, 2040) for month in range(1, 13))
 
-PLAN = "mutation($plan: InspectionPlanInput!) { createInspectionPlan(plan: $plan) { id ratios { grade minimumPercent } } }"
+PLAN = ("mutation($plan: InspectionPlanInput!) { createInspectionPlan(plan: $plan) "
+        "{ id ratios { grade minimumPercent } } }")
 COMMIT = "mutation($p: ID!, $r: String) { commitDraw(planId: $p, redrawReason: $r) { id status attempt } }"
 FREEZE = "mutation($d: ID!) { freezeDraw(id: $d) { id status } }"
 REVEAL = "mutation($d: ID!) { revealDraw(id: $d) { id status targetsTotal } }"
@@ -159,8 +160,8 @@ async def _dropped_target(hub: CreditHub, d: Drawn) -> None:
 
 
 async def _assignment(hub: CreditHub, d: Drawn) -> None:
-    await run(hub, "MATCH (t:InspectionTarget {draw_id: $d, uscc: $u}) SET t.inspectors = [t.inspectors[1], t.inspectors[0]]",
-              d=d.draw_id, u=d.targets[0])
+    await run(hub, "MATCH (t:InspectionTarget {draw_id: $d, uscc: $u}) "
+              "SET t.inspectors = [t.inspectors[1], t.inspectors[0]]", d=d.draw_id, u=d.targets[0])
 
 
 async def _result(hub: CreditHub, d: Drawn) -> None:
@@ -380,7 +381,8 @@ async def test_public_statements_verify_with_the_published_key(client: httpx.Asy
 # --- plans: the seeds' floors, one period one plan --------------------------------------------------------
 
 def _ratios_input(**percents: str) -> list[dict[str, str]]:
-    return [{"grade": g, "minimumPercent": p} for g, p in {"A": "1", "B": "3", "C": "10", "D": "20", **percents}.items()]
+    ratios = {"A": "1", "B": "3", "C": "10", "D": "20", **percents}
+    return [{"grade": g, "minimumPercent": p} for g, p in ratios.items()]
 
 
 @pytest.mark.parametrize(("percents", "below"), [
