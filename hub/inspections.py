@@ -205,8 +205,7 @@ class Inspections:
         return draw_row
 
     async def freeze(self, draw_id: str, viewer: Viewer) -> dict[str, Any]:
-        draw_row = await self._draw(draw_id, DrawStatus.COMMITTED)
-        require_owner(viewer, draw_row["department"], f"draw {draw_id} (freeze)")
+        draw_row = await self._draw(draw_id, DrawStatus.COMMITTED, viewer, "freeze")
         plan = await self._plan(draw_row["plan_id"])
         population = await store.population(
             self.gateway, scheme=plan["scheme"], region=region_prefix(plan.get("region")), kinds=plan["kinds"],
@@ -238,8 +237,7 @@ class Inspections:
         return {**draw_row, **changes}
 
     async def reveal(self, draw_id: str, viewer: Viewer) -> dict[str, Any]:
-        draw_row = await self._draw(draw_id, DrawStatus.FROZEN)
-        require_owner(viewer, draw_row["department"], f"draw {draw_id} (reveal)")
+        draw_row = await self._draw(draw_id, DrawStatus.FROZEN, viewer, "reveal")
         targets, changes = await self._drawn(draw_row)
         changes["status"] = DrawStatus.DRAWN.value
         if not await store.store_targets(self.gateway, draw_id, targets, changes):
@@ -317,8 +315,7 @@ class Inspections:
                             viewer: Viewer) -> dict[str, Any]:
         """A target's result, signed and public once recorded (and final: 一公开 publishes what was
         found); when every target has one, the draw is PUBLISHED."""
-        draw_row = await self._draw(draw_id, DrawStatus.DRAWN)
-        require_owner(viewer, draw_row["department"], f"draw {draw_id} (record an inspection result)")
+        draw_row = await self._draw(draw_id, DrawStatus.DRAWN, viewer, "record an inspection result")
         if result not in INSPECTION_RESULTS:
             raise InspectionError(f"result must be one of {', '.join(INSPECTION_RESULTS)}")
         if len(notes) > MAX_NOTES:
@@ -392,10 +389,13 @@ class Inspections:
             raise NotFound(f"no inspection plan {plan_id!r}")
         return plan
 
-    async def _draw(self, draw_id: str, expect: DrawStatus) -> dict[str, Any]:
+    async def _draw(self, draw_id: str, expect: DrawStatus, viewer: Viewer, step: str) -> dict[str, Any]:
+        """The draw, if the viewer's department owns it (asked first: a stranger learns nothing of its
+        state from the answer) and it is in the state the step needs."""
         row = await store.get_draw(self.gateway, draw_id)
         if row is None:
             raise NotFound(f"no draw {draw_id!r}")
+        require_owner(viewer, row["department"], f"draw {draw_id} ({step})")
         if row["status"] != expect:
             raise Conflict(f"draw {draw_id} is {row['status']}; this step needs it {expect}")
         if row.get("protocol") != PROTOCOL:
