@@ -486,3 +486,11 @@ async def test_a_draw_is_published_when_every_target_has_a_result(
     assert status == [{"status": "PUBLISHED"}]
     report = await hub.inspections.verify(drawn.draw_id)
     assert report.ok and f"{len(drawn.targets)} results match their signed statements" in report.describe()
+
+
+async def test_a_draw_checked_against_another_key_fails(client: httpx.AsyncClient, settings: Settings,
+                                                        hub: CreditHub) -> None:
+    drawn = await make_draw(client, settings, results=1)
+    report = await hub.inspections.verify(drawn.draw_id, Ed25519PrivateKey.generate().public_key())
+    assert not report.ok and Artefact.STATEMENTS in artefacts(report)
+    assert "statement 1: the signature does not verify with the given public key" in report.describe()
