@@ -176,8 +176,8 @@ def draw_section(subjects: int = 1_000_000, inspectors: int = 200) -> None:
     started = time.perf_counter()
     inputs = DrawInputs(plan_id="bench", department="410000-SCJG", scheme="henan-market-risk",
                         ratios=tuple(Ratio(g, Decimal(p)) for g, p in zip("ABCD", (1, 3, 10, 20), strict=True)),
-                        population=population, inspectors=pool)
-    digest = population_digest(population)
+                        population=population, inspectors=pool, population_salt=b"\x05" * 32)
+    digest = population_digest(population, inputs.population_salt)
     frozen = time.perf_counter()
     result = draw(inputs, b"\x07" * 32)
     drawn = time.perf_counter()

@@ -38,6 +38,7 @@ from hub.rights.publicity import default_policy, load_policies
 from hub.rights.repair import CreditRepair
 from hub.settings import Settings
 from hub.supervision.measures import MeasuresRegistry
+from hub.supervision.statements import Notary
 
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
 
@@ -75,7 +76,10 @@ class CreditHub:
         self.models = ModelRegistry(settings.models_dir)
         self.reevaluator = Reevaluator(gateway, self.schemes, self.models)
         self.measures = MeasuresRegistry(self.schemes, settings.measures_dir)
-        self.inspections = Inspections(gateway, self.schemes, self.measures, self.vault)
+        # One Ed25519 key per platform: it signs exchange batches and the statements of 双随机 draws.
+        platform_key = load_or_create_key(settings.signing_key, settings.signing_key_file)
+        self.inspections = Inspections(gateway, self.schemes, self.measures, self.vault,
+                                       Notary(platform_key, settings.platform_id))
         self.calendar = WorkingCalendar(settings.calendar_file)
         policies = load_policies()
         self.publicity = policies[settings.publicity_policy] if settings.publicity_policy else default_policy()
@@ -84,8 +88,7 @@ class CreditHub:
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
-            load_or_create_key(settings.signing_key, settings.signing_key_file),
-            settings.max_concurrent_batches)
+            platform_key, settings.max_concurrent_batches)
 
     # --- lifecycle -------------------------------------------------------------------------
     async def migrate(self) -> int:
@@ -218,9 +221,9 @@ class CreditHub:
     async def draw_targets(self, draw_id: str, *, only_with_results: bool = False) -> list[dict[str, object]]:
         return await supervision.targets_of(self.gateway, draw_id, only_with_results=only_with_results)
 
-    async def record_inspection_result(self, draw_id: str, uscc: str, result: str,
-                                       notes: str) -> dict[str, object]:
-        return await self.inspections.record_result(draw_id, uscc, result, notes)
+    async def record_inspection_result(self, draw_id: str, uscc: str, result: str, notes: str,
+                                       viewer: Viewer) -> dict[str, object]:
+        return await self.inspections.record_result(draw_id, uscc, result, notes, viewer)
 
     # --- audit ------------------------------------------------------------------------------
     async def audit(self, events: Sequence[audit_chain.AuditEvent]) -> None:

@@ -42,11 +42,14 @@ class Mutation:
         return consent  # type: ignore[return-value]
 
     create_inspection_plan: InspectionPlanType = strawberry.mutation(
-        resolver=supervision.create_inspection_plan, description="A department's 双随机 plan.")
+        resolver=supervision.create_inspection_plan, description="A 双随机 plan of the caller's own department "
+        "for one period; ratios never below the measures lists' minimums (seed 004: A 1, B 3, C 10, D 20 %).")
     set_inspectors: int = strawberry.mutation(
-        resolver=supervision.set_inspectors, description="Replace a department's inspector pool.")
+        resolver=supervision.set_inspectors, description="Replace the caller's own department's inspector pool "
+        "(inspector ids are per department).")
     commit_draw: DrawType = strawberry.mutation(
-        resolver=supervision.commit_draw, description="Step 1: make a seed, publish its SHA-256.")
+        resolver=supervision.commit_draw, description="Step 1: make a seed, publish its SHA-256. A plan is drawn "
+        "once; a re-draw needs redrawReason (recorded, public, counted) and supersedes the earlier draw.")
     freeze_draw: DrawType = strawberry.mutation(
         resolver=supervision.freeze_draw, description="Step 2: freeze the population, publish its digest.")
     reveal_draw: DrawType = strawberry.mutation(

@@ -1,8 +1,11 @@
 """差异化监管 in GraphQL: measures in force, inspection plans and draws (双随机、一公开).
 
-Tiers (issue 4): a plan's population and a draw's assignments are INTERNAL; a draw's published
-inputs (commitment, population digest, ratios, the seed once revealed), its results and — once
-every target has been inspected — its result document are PUBLIC. Field rules live in schema.tiers.
+Tiers: a plan, a draw's assignments, its per-grade figures (strata) and the time of day of a result
+are INTERNAL; a draw's published inputs (commitment, digests, ratios, totals, the seed once
+revealed), its signed statements, its results (listed by subject code) and — once every target has
+been inspected — its result document are PUBLIC. Nothing PUBLIC carries an order, count or field
+from which a target's risk class can be derived (seed 004 第六条; docs/draw-protocol.md §7). Field
+rules live in schema.tiers; who may write is decided in hub.inspections (the owning department).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from hub.inspections import PlanRequest
+from hub.inspections import InspectorEntry, PlanRequest
 from hub.models import SubjectProfile
 from hub.supervision.measures import MeasureInForce, measures_in_force
 
@@ -68,12 +71,16 @@ class InspectionPlanType:
     ungraded_as: str
     created_at: datetime
 
+    @strawberry.field(description="The period the plan covers: 2026, 2026-H2, 2026-Q4 or 2026-11.")
+    def period(self, root: strawberry.Parent[dict[str, Any]]) -> str | None:
+        return root.get("period")
+
     @strawberry.field
     def ratios(self, root: strawberry.Parent[dict[str, Any]]) -> list[SamplingRatio]:
         return _ratios(root["ratios"])
 
 
-@strawberry.type(name="DrawStratum")
+@strawberry.type(name="DrawStratum", description="One grade's figures in a draw. INTERNAL (seed 004 第六条).")
 class DrawStratum:
     grade: str
     population: int
@@ -87,7 +94,17 @@ class InspectionResultType:
     name: str
     result: str
     notes: str | None
-    result_at: datetime
+    inspected_on: date | None = strawberry.field(description="The day (China date) the result was recorded.")
+    result_at: datetime | None = strawberry.field(
+        description="The moment it was recorded. INTERNAL: the order results come in may follow the grades.")
+    statement: str | None = strawberry.field(
+        description="The result as the hub signed it (compact JWS, EdDSA; docs/draw-protocol.md §6).")
+
+
+def _result(row: dict[str, Any]) -> InspectionResultType:
+    return InspectionResultType(uscc=row["uscc"], name=row["name"], result=row["result"], notes=row.get("notes"),
+                                inspected_on=row.get("inspected_on"), result_at=row.get("result_at"),
+                                statement=row.get("result_statement"))
 
 
 @strawberry.type(name="Assignment", description="A drawn target and its inspectors. INTERNAL.")
@@ -106,37 +123,54 @@ class DrawType:
     plan_id: str
     department: str
     scheme: str
-    status: str
+    status: str = strawberry.field(description="COMMITTED, FROZEN, DRAWN, PUBLISHED or SUPERSEDED (by a re-draw).")
     seed_commitment: str
     committed_at: datetime
-    population_digest: str | None
-    population_size: int | None
+    population_digest: str | None = strawberry.field(
+        description="SHA-256 of the salted population (a hiding commitment: the salt is INTERNAL).")
+    pool_digest: str | None = strawberry.field(description="SHA-256 of the frozen inspector pool.")
+    population_size: int | None = strawberry.field(description="Subjects in the population, all grades together.")
     frozen_at: datetime | None
     seed: str | None = strawberry.field(description="Revealed after the freeze (hex).")
     result_digest: str | None
     inputs_digest: str | None
+    targets_total: int | None = strawberry.field(description="Targets drawn, all grades together.")
     drawn_at: datetime | None
+    superseded_by: str | None = strawberry.field(description="The re-draw that replaced this draw.")
+    superseded_at: datetime | None
+    replaces: str | None = strawberry.field(description="The earlier draw of the plan this re-draw replaces.")
+    redraw_reason: str | None = strawberry.field(description="Why the plan was drawn again (recorded, public).")
+
+    @strawberry.field(description="1 for a plan's draw, 2 and up for its re-draws: every re-draw is counted.")
+    def attempt(self, root: strawberry.Parent[dict[str, Any]]) -> int:
+        return int(root.get("attempt") or 1)
+
+    @strawberry.field(description="What the hub signed at each step (compact JWS, EdDSA, kid = platform id): "
+                      "check them with `platform { publicKey }` (docs/draw-protocol.md §6).")
+    def statements(self, root: strawberry.Parent[dict[str, Any]]) -> list[str]:
+        return list(root.get("statements") or [])
 
     @strawberry.field
     def ratios(self, root: strawberry.Parent[dict[str, Any]]) -> list[SamplingRatio]:
         return _ratios(root["ratios"])
 
-    @strawberry.field
-    def strata(self, root: strawberry.Parent[dict[str, Any]]) -> list[DrawStratum]:
+    @strawberry.field(description="Per-grade population and targets. INTERNAL: beside the public results they "
+                      "would tell a target's risk class.")
+    def strata(self, root: strawberry.Parent[dict[str, Any]]) -> list[DrawStratum] | None:
         return [DrawStratum(**s) for s in json.loads(root.get("strata") or "[]")]
 
-    @strawberry.field(description="Results recorded so far (一公开).")
+    @strawberry.field(description="Results recorded so far (一公开), by subject code.")
     async def results(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[InspectionResultType]:
         rows = await info.context.hub.draw_targets(root["id"], only_with_results=True)
-        return [InspectionResultType(uscc=r["uscc"], name=r["name"], result=r["result"], notes=r.get("notes"),
-                                     result_at=r["result_at"]) for r in rows]
+        return [_result(r) for r in rows]
 
-    @strawberry.field(description="The canonical result document, once every target was inspected.")
+    @strawberry.field(description="The canonical result document (targets by code, no grades), once every "
+                      "target was inspected or the draw was superseded.")
     def result_document(self, root: strawberry.Parent[dict[str, Any]]) -> str | None:
-        return root.get("result_text") if root["status"] == "PUBLISHED" else None
+        return root.get("result_text") if root["status"] in ("PUBLISHED", "SUPERSEDED") else None
 
-    @strawberry.field(description="Targets and their inspectors. INTERNAL.")
-    async def assignments(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[AssignmentType]:
+    @strawberry.field(description="Targets and their inspectors, by subject code. INTERNAL.")
+    async def assignments(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[AssignmentType] | None:
         rows = await info.context.hub.draw_targets(root["id"])
         return [AssignmentType(uscc=r["uscc"], name=r["name"], grade=r["grade"], inspectors=r["inspectors"],
                                position=r["position"], result=r.get("result")) for r in rows]
@@ -165,7 +199,6 @@ class RatioInput:
 
 @strawberry.input
 class InspectionPlanInput:
-    department: str
     name: str
     scheme: str
     region: str | None = None
@@ -175,6 +208,10 @@ class InspectionPlanInput:
         default=None, description="Default: the measures list's minimums (seed 004: A 1, B 3, C 10, D 20).")
     inspectors_per_target: int = 2
     ungraded_as: str | None = None
+    department: str | None = strawberry.field(
+        default=None, description="Default: the caller's own (its token's department); no other may be named.")
+    period: str | None = strawberry.field(
+        default=None, description="2026, 2026-H2, 2026-Q4 or 2026-11; default: the current quarter.")
 
 
 async def create_inspection_plan(info: Info, plan: InspectionPlanInput) -> InspectionPlanType:
@@ -182,40 +219,39 @@ async def create_inspection_plan(info: Info, plan: InspectionPlanInput) -> Inspe
         department=plan.department, name=plan.name, scheme=plan.scheme, region=plan.region,
         kinds=tuple(plan.kinds), industries=tuple(plan.industries),
         ratios={r.grade: r.minimum_percent for r in plan.ratios} if plan.ratios is not None else None,
-        inspectors_per_target=plan.inspectors_per_target, ungraded_as=plan.ungraded_as)
-    created = await info.context.hub.inspections.create_plan(request, info.context.viewer.label)
+        inspectors_per_target=plan.inspectors_per_target, ungraded_as=plan.ungraded_as, period=plan.period)
+    created = await info.context.hub.inspections.create_plan(request, info.context.viewer)
     info.context.note_write(f"createInspectionPlan {created['id']}")
     return created  # type: ignore[return-value]
 
 
 async def set_inspectors(info: Info, department: str, inspectors: list[InspectorInput]) -> int:
     count = await info.context.hub.inspections.set_inspectors(
-        department, [{"id": i.id, "name": i.name, "conflicts": i.conflicts} for i in inspectors])
+        department, [InspectorEntry(i.id, i.name, tuple(i.conflicts)) for i in inspectors], info.context.viewer)
     info.context.note_write(f"setInspectors {department}: {count}")
     return count  # type: ignore[no-any-return]
 
 
-async def commit_draw(info: Info, plan_id: strawberry.ID) -> DrawType:
-    row = await info.context.hub.inspections.commit(str(plan_id))
+async def commit_draw(info: Info, plan_id: strawberry.ID, redraw_reason: str | None = None) -> DrawType:
+    row = await info.context.hub.inspections.commit(str(plan_id), info.context.viewer, redraw_reason)
     info.context.note_write(f"commitDraw {row['id']}")
     return row  # type: ignore[no-any-return]
 
 
 async def freeze_draw(info: Info, id: strawberry.ID) -> DrawType:
-    row = await info.context.hub.inspections.freeze(str(id))
+    row = await info.context.hub.inspections.freeze(str(id), info.context.viewer)
     info.context.note_write(f"freezeDraw {id}")
     return row  # type: ignore[no-any-return]
 
 
 async def reveal_draw(info: Info, id: strawberry.ID) -> DrawType:
-    row = await info.context.hub.inspections.reveal(str(id))
+    row = await info.context.hub.inspections.reveal(str(id), info.context.viewer)
     info.context.note_write(f"revealDraw {id}")
     return row  # type: ignore[no-any-return]
 
 
 async def record_inspection_result(info: Info, draw_id: strawberry.ID, uscc: str, result: str,
                                    notes: str = "") -> InspectionResultType:
-    row = await info.context.hub.record_inspection_result(str(draw_id), uscc, result, notes)
+    row = await info.context.hub.record_inspection_result(str(draw_id), uscc, result, notes, info.context.viewer)
     info.context.note_write(f"recordInspectionResult {draw_id}: {result}", row["uscc"])
-    return InspectionResultType(uscc=row["uscc"], name=row["name"], result=row["result"], notes=row.get("notes"),
-                                result_at=row["result_at"])
+    return _result(row)

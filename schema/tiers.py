@@ -57,6 +57,9 @@ _PLATFORMS = frozenset({Role.PLATFORM})
 # A subject acts through the platform or an agency (SPEC 2.5); the credit office may file for it too.
 _ON_BEHALF = frozenset({Role.PLATFORM, Role.AGENCY, Role.ADMIN})
 _SUPERVISION = Requirement(Disclosure.PUBLIC, roles=_SUPERVISORS)
+# 双随机 inspections are the regulating department's (seed 000 §三; seed 004 要求二): an agency token
+# speaking for that department (hub.inspections checks the `dept` claim). The credit office has no role.
+_DEPARTMENT_SUPERVISION = Requirement(Disclosure.PUBLIC, roles=frozenset({Role.AGENCY}))
 
 # (GraphQL type, field) → what the field asks of its viewer. Unknown keys fail at start-up.
 FIELD_RULES: dict[tuple[str, str], Requirement] = {
@@ -81,12 +84,17 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
         Disclosure.INTERNAL, reason="a plan's population and rules are internal until results are published"),
     ("Draw", "assignments"): Requirement(
         Disclosure.INTERNAL, reason="targets and inspectors are internal until inspected (双随机)"),
-    ("Mutation", "createInspectionPlan"): _SUPERVISION,
-    ("Mutation", "setInspectors"): _SUPERVISION,
-    ("Mutation", "commitDraw"): _SUPERVISION,
-    ("Mutation", "freezeDraw"): _SUPERVISION,
-    ("Mutation", "revealDraw"): _SUPERVISION,
-    ("Mutation", "recordInspectionResult"): _SUPERVISION,
+    ("Draw", "strata"): Requirement(
+        Disclosure.INTERNAL, reason="seed 004 第六条: per-grade figures beside the public results would tell "
+        "each target's risk class"),
+    ("InspectionResult", "resultAt"): Requirement(
+        Disclosure.INTERNAL, reason="the order results come in may follow the risk classes (seed 004 第六条)"),
+    ("Mutation", "createInspectionPlan"): _DEPARTMENT_SUPERVISION,
+    ("Mutation", "setInspectors"): _DEPARTMENT_SUPERVISION,
+    ("Mutation", "commitDraw"): _DEPARTMENT_SUPERVISION,
+    ("Mutation", "freezeDraw"): _DEPARTMENT_SUPERVISION,
+    ("Mutation", "revealDraw"): _DEPARTMENT_SUPERVISION,
+    ("Mutation", "recordInspectionResult"): _DEPARTMENT_SUPERVISION,
     ("Query", "objections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
     ("Query", "overdueObjections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
     ("Query", "outbox"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),

@@ -100,6 +100,20 @@ async def add_evaluation(hub: CreditHub, code: str, evaluation_id: str, *, schem
         "valid_until": clock.today() + timedelta(days=valid_days), "evaluator": "test"}])
 
 
+async def add_graded_subjects(hub: CreditHub, grades: dict[str, str], *, scheme: str = "henan-market-risk",
+                              disclosure: str = "INTERNAL") -> None:
+    """Subjects with a current evaluation each (code → grade), written in two batches."""
+    now = clock.now()
+    await ingest.upsert_subjects(hub.gateway, [{
+        "uscc": code, "name": f"测试主体{code[-6:]}有限公司", "kind": SubjectKind.from_uscc(code).value,
+        "region": code[2:8], "industry": "食品生产", "status": "存续", "registered_on": date(2015, 3, 1),
+        "person": None} for code in grades])
+    await ingest.upsert_evaluations(hub.gateway, [{
+        "id": f"{code}-{scheme}", "subject_uscc": code, "scheme": scheme, "score": None, "grade": grade,
+        "level": None, "disclosure": disclosure, "evaluated_at": now,
+        "valid_until": clock.today() + timedelta(days=365), "evaluator": "test"} for code, grade in grades.items()])
+
+
 async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,
               **variables: Any) -> dict[str, Any]:
     """POST one GraphQL operation; the HTTP status must be 200 (GraphQL errors are in the body)."""

@@ -24,10 +24,12 @@ from hub.supervision.draw import (
     Inspector,
     Mismatch,
     Ratio,
+    _assign,
     _Stream,
     draw,
     inputs_digest,
     inputs_text,
+    pool_digest,
     population_digest,
     result_text,
     sample_size,
@@ -37,6 +39,7 @@ from hub.supervision.draw import (
 from tests.builders import uscc
 
 SEED = bytes(range(32))
+SALT = bytes(range(100, 132))
 GRADES = ("A", "B", "C", "D", "严重失信")
 SEED_004 = (Ratio("A", Decimal(1)), Ratio("B", Decimal(3)), Ratio("C", Decimal(10)), Ratio("D", Decimal(20)))
 
@@ -46,7 +49,7 @@ def _inputs(population: tuple[tuple[str, str], ...], ratios: tuple[Ratio, ...] =
     if inspectors is None:
         inspectors = tuple(Inspector(f"E{i:02d}", f"检查员{i}", frozenset()) for i in range(6))
     return DrawInputs("2024-豫-001", "河南省市场监督管理局", "samr-risk-2024", ratios, population,
-                      inspectors, per_target)
+                      inspectors, SALT, per_target)
 
 
 def _stratum(grade: str, size: int, offset: int = 0) -> tuple[tuple[str, str], ...]:
@@ -96,23 +99,23 @@ def _reference_targets(inputs: DrawInputs, seed: bytes) -> list[tuple[str, str, 
     for ratio in sorted(inputs.ratios, key=lambda ratio: ratio.grade):
         codes = sorted(code for code, grade in inputs.population if grade == ratio.grade)
         size = math.ceil(len(codes) * Fraction(ratio.minimum_percent) / 100)
-        stream = _words(seed, "credit-hub/draw/v1/targets/" + ratio.grade)
+        stream = _words(seed, "credit-hub/draw/v2/targets/" + ratio.grade)
         for i in range(size):
             j = i + _below(stream, len(codes) - i)
             codes[i], codes[j] = codes[j], codes[i]
         drawn += [(code, ratio.grade) for code in codes[:size]]
     inspectors = sorted(inputs.inspectors, key=lambda inspector: inspector.id)
     load = dict.fromkeys((inspector.id for inspector in inspectors), 0)
-    stream, targets = _words(seed, "credit-hub/draw/v1/inspectors"), []
-    for code, grade in drawn:
+    stream, assigned = _words(seed, "credit-hub/draw/v2/inspectors"), {}
+    for code in sorted(code for code, _ in drawn):  # §3.3: in code order, not draw order
         chosen: list[str] = []
         for _ in range(inputs.inspectors_per_target):
             eligible = [i.id for i in inspectors if code not in i.conflicts and i.id not in chosen]
             lowest = [i for i in eligible if load[i] == min(load[e] for e in eligible)]
             chosen.append(lowest[_below(stream, len(lowest))])
             load[chosen[-1]] += 1
-        targets.append((code, grade, tuple(chosen)))
-    return targets
+        assigned[code] = tuple(chosen)
+    return [(code, grade, assigned[code]) for code, grade in drawn]
 
 
 @given(cases())
@@ -252,7 +255,8 @@ def test_verify_accepts_the_published_draw() -> None:
     lambda i: replace(i, inspectors=(*i.inspectors[:-1], Inspector("E05", "检查员5", frozenset({uscc(0)})))),
     lambda i: replace(i, inspectors_per_target=3),
     lambda i: replace(i, plan_id="2024-豫-002"),
-], ids=["removed", "regraded", "added", "ratio", "inspector-dropped", "conflict-added", "per-target", "plan"])
+    lambda i: replace(i, population_salt=bytes(32)),
+], ids=["removed", "regraded", "added", "ratio", "inspector-dropped", "conflict-added", "per-target", "plan", "salt"])
 def test_verify_detects_altered_inputs(alter: Callable[[DrawInputs], DrawInputs]) -> None:
     inputs = _inputs(_stratum("B", 120) + _stratum("D", 30, 500))
     commitment, result = _published(inputs)
@@ -279,41 +283,82 @@ def test_published_result_reveals_no_subject_grade() -> None:
     lines = [line.split("\t") for line in text.splitlines() if line.startswith("target\t")]
     assert [fields[1] for fields in lines] == sorted(target.uscc for target in result.targets)
     assert all(len(fields) == 4 for fields in lines)  # "target", code, two inspectors: no grade
+    # no per-grade figure either: only the two totals
+    assert [line.split("\t")[0] for line in text.splitlines()[3:5]] == ["population", "targets"]
+    assert not any(grade in text for grade in ("\tA\t", "\tD\t", "stratum"))
+
+
+@given(cases(), st.data())
+def test_inspectors_are_assigned_in_code_order_whatever_the_draw_order(
+        case: tuple[DrawInputs, bytes], data: st.DataObject) -> None:
+    """The draw order is grade by grade; assigning in it would let the rounds of the load balancing
+    show which targets were drawn together. Assignments depend on the set of targets only."""
+    inputs, seed = case
+    drawn = [(target.uscc, target.grade) for target in draw(inputs, seed).targets]
+    shuffled = data.draw(st.permutations(drawn))
+    relabelled = [(code, "X") for code, _ in shuffled]  # grades play no part either
+    assert _assign(inputs, list(shuffled), seed) == _assign(inputs, drawn, seed) == _assign(inputs, relabelled, seed)
+
+
+def test_the_population_digest_hides_the_grades_behind_the_salt() -> None:
+    population = _stratum("A", 3) + _stratum("D", 1, 10)
+    regraded = _stratum("A", 2) + _stratum("D", 2, 2)
+    # Someone who knows the four subjects can hash every grading of them; without the salt,
+    # they cannot tell which grading the digest commits to.
+    assert population_digest(population, SALT) != population_digest(regraded, SALT)
+    assert population_digest(population, SALT) != population_digest(population, bytes(32))
+    with pytest.raises(DrawError, match="at least 16 random bytes"):
+        population_digest(population, b"short")
+
+
+def test_the_pool_digest_covers_names_and_conflicts() -> None:
+    pool = (Inspector("E1", "张三", frozenset({uscc(1)})), Inspector("E2", "李四"))
+    assert pool_digest(pool) == pool_digest(tuple(reversed(pool)))
+    assert pool_digest(pool) != pool_digest((Inspector("E1", "张三"), Inspector("E2", "李四")))
+    assert pool_digest(pool) != pool_digest((Inspector("E1", "张三", frozenset({uscc(1)})), Inspector("E2", "李五")))
 
 
 def test_known_answer() -> None:
-    """Pins the protocol: a silent change of algorithm or encoding must fail here."""
+    """Pins the protocol (docs/draw-protocol.md §4.5): a silent change of algorithm or encoding must fail here."""
     population = (("91410425M000000010", "A"), ("91410425M000000023", "D"), ("91410425M000000036", "D"),
                   ("91410425M000000049", "D"), ("92410425M000000059", "严重失信"))
-    inspectors = (Inspector("E2", "李四"), Inspector("E1", "张三", frozenset({"91410425M000000036"})),
+    inspectors = (Inspector("E2", "李四"), Inspector("E1", "张三", frozenset({"91410425M000000049"})),
                   Inspector("E3", "王五"))
     ratios = (*SEED_004[:2], Ratio("D", Decimal("20.0")), Ratio("严重失信", Decimal(100)))
     inputs = _inputs(population, ratios, inspectors)
-    population_text = ("A\t91410425M000000010\nD\t91410425M000000023\nD\t91410425M000000036\n"
+    population_text = ("credit-hub/draw-population/v2\n"
+                       "salt\t6465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f80818283\n"
+                       "A\t91410425M000000010\nD\t91410425M000000023\nD\t91410425M000000036\n"
                        "D\t91410425M000000049\n严重失信\t92410425M000000059\n")
-    assert population_digest(population) == hashlib.sha256(population_text.encode()).hexdigest()
+    assert population_digest(population, SALT) == hashlib.sha256(population_text.encode()).hexdigest() == (
+        "de6c1788f88c03d63267f98bc87ccf976d08a70aef5258b1ab693aba8ede96c5")
+    pool_text = ("credit-hub/draw-pool/v2\ninspector\tE1\t张三\ninspector\tE2\t李四\ninspector\tE3\t王五\n"
+                 "conflict\tE1\t91410425M000000049\n")
+    assert pool_digest(inspectors) == hashlib.sha256(pool_text.encode()).hexdigest() == (
+        "6bf04d74ba118ad2b20152ba879ac3cfe0a8999421cce5b4f63fc88c98daba43")
     assert inputs_text(inputs) == (
-        "credit-hub/draw-inputs/v1\nplan\t2024-豫-001\ndepartment\t河南省市场监督管理局\n"
+        "credit-hub/draw-inputs/v2\nplan\t2024-豫-001\ndepartment\t河南省市场监督管理局\n"
         "scheme\tsamr-risk-2024\ninspectors-per-target\t2\nratio\tA\t1\nratio\tB\t3\nratio\tD\t20\n"
-        "ratio\t严重失信\t100\ninspector\tE1\t张三\ninspector\tE2\t李四\ninspector\tE3\t王五\n"
-        "conflict\tE1\t91410425M000000036\n"
-        f"population\t{hashlib.sha256(population_text.encode()).hexdigest()}\n")
+        "ratio\t严重失信\t100\npool\t6bf04d74ba118ad2b20152ba879ac3cfe0a8999421cce5b4f63fc88c98daba43\n"
+        "population\tde6c1788f88c03d63267f98bc87ccf976d08a70aef5258b1ab693aba8ede96c5\n")
     assert seed_commitment(SEED) == "630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd"
     result = draw(inputs, SEED)
-    # E3 is the only least-loaded inspector for the second target, and E1's conflict leaves E2.
+    # In code order: the first target takes E1 and E2; for the second, E3 is the only inspector at load
+    # 0 and of E1 and E2 (load 1) E1 is conflicted; for the third, E1 and E3 are the least loaded.
     assert [(t.uscc, t.inspectors) for t in result.targets] == [
-        ("91410425M000000010", ("E2", "E1")), ("91410425M000000036", ("E3", "E2")),
-        ("92410425M000000059", ("E1", "E3"))]
+        ("91410425M000000010", ("E1", "E2")), ("91410425M000000049", ("E3", "E2")),
+        ("92410425M000000059", ("E3", "E1"))]
+    assert [(t.uscc, t.grade, t.inspectors) for t in result.targets] == _reference_targets(inputs, SEED)
     expected = (
-        "credit-hub/draw-result/v1\n"
-        "inputs\t59d78bb9043086821394c258c3ab89c6c92a344fb9eca9b0b497737eafbe78a0\n"
+        "credit-hub/draw-result/v2\n"
+        "inputs\tc8e84892bc3880389d72e23e39f7408773592b21ec7ea0b5cdfa984f93f4c0ef\n"
         "seed-commitment\t630dcd2966c4336691125448bbb25b4ff412a49c732db2c8abc1b8581bd710dd\n"
-        "stratum\tA\t1\t1\t1\nstratum\tB\t0\t3\t0\nstratum\tD\t3\t20\t1\nstratum\t严重失信\t1\t100\t1\n"
-        "target\t91410425M000000010\tE2\tE1\ntarget\t91410425M000000036\tE3\tE2\n"
-        "target\t92410425M000000059\tE1\tE3\n")
+        "population\t5\ntargets\t3\n"
+        "target\t91410425M000000010\tE1\tE2\ntarget\t91410425M000000049\tE3\tE2\n"
+        "target\t92410425M000000059\tE3\tE1\n")
     assert result_text(inputs, SEED, result) == expected
     assert result.digest == hashlib.sha256(expected.encode()).hexdigest()
-    assert result.digest == "aaeba92f24b79df496a545fc527bd7db1050c8c5bc4d3c40b2e3b2bfca7c63d7"
+    assert result.digest == "9888fcf17f2844a6ac4f625298c6142e2e8b649023ff6a1bbf6ddb5daad0d3fc"
 
 
 def test_a_million_subjects(capsys: pytest.CaptureFixture[str]) -> None:

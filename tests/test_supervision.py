@@ -69,7 +69,7 @@ DRAW_FIELDS = ("id status seedCommitment populationDigest populationSize seed re
 async def run_draw(client: httpx.AsyncClient, agency: dict[str, str]) -> dict[str, Any]:
     plan = (await gql(client, PLAN, agency, plan={
         "department": DEPARTMENT, "name": "2026年第四季度双随机抽查", "scheme": "henan-market-risk",
-        "region": REGION}))["data"]["createInspectionPlan"]
+        "region": REGION, "period": "2026-Q4"}))["data"]["createInspectionPlan"]
     assert {r["grade"]: r["minimumPercent"] for r in plan["ratios"]} == {"A": "1", "B": "3", "C": "10", "D": "20"}
     committed = (await gql(client, f"mutation($p: ID!) {{ commitDraw(planId: $p) {{ {DRAW_FIELDS} }} }}",
                            agency, p=plan["id"]))["data"]["commitDraw"]
@@ -85,7 +85,7 @@ async def run_draw(client: httpx.AsyncClient, agency: dict[str, str]) -> dict[st
 async def test_a_draw_meets_every_ratio_and_is_verifiable(
         client: httpx.AsyncClient, settings: Settings, neo4j_credentials: Neo4jCredentials, hub: CreditHub,
         tmp_path: Path) -> None:
-    agency = bearer(settings, "agency", "县市场监管局")
+    agency = bearer(settings, "agency", "县市场监管局", department=DEPARTMENT)
     inspectors = [{"id": f"insp-{n}", "name": f"执法人员{n}", "conflicts": [CONFLICTED] if n < 2 else []}
                   for n in range(5)]
     pool = "mutation($d: String!, $i: [InspectorInput!]!) { setInspectors(department: $d, inspectors: $i) }"
@@ -108,9 +108,11 @@ async def test_a_draw_meets_every_ratio_and_is_verifiable(
 
     public = await gql(client, "{ draws { id seedCommitment resultDigest assignments { uscc } } }")
     assert public["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert all(d["assignments"] is None for d in public["data"]["draws"])  # the rest of the draw stands
     verified = _cli(neo4j_credentials, "draw", "verify", drawn["id"])
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    check_exported_file(neo4j_credentials, drawn["id"], tmp_path)
+    key = (await gql(client, "{ platform { publicKey } }"))["data"]["platform"]["publicKey"]
+    check_exported_file(neo4j_credentials, drawn["id"], tmp_path, key)
 
     for target in ours["assignments"]:
         await gql(client, RESULT, agency, d=drawn["id"], u=target["uscc"])
@@ -122,17 +124,17 @@ async def test_a_draw_meets_every_ratio_and_is_verifiable(
     # A later change to the department's roster does not touch a draw already made…
     await gql(client, pool, agency, d=DEPARTMENT, i=inspectors[:3])
     assert _cli(neo4j_credentials, "draw", "verify", drawn["id"]).returncode == 0
-    # …but altering any frozen input does: the pool as frozen, or the population.
+    # …but altering any frozen input does: the pool as frozen, or the population (exit 1, named).
     await hub.gateway.run("MATCH (d:Draw {id: $d}) SET d.inspectors = replace(d.inspectors, 'insp-4', 'insp-9')",
                           {"d": drawn["id"]}, write=True)
     swapped = _cli(neo4j_credentials, "draw", "verify", drawn["id"])
-    assert swapped.returncode != 0 and "inspector pool" in swapped.stdout + swapped.stderr
+    assert swapped.returncode == 1 and "inspector pool:" in swapped.stdout, swapped.stdout + swapped.stderr
     await hub.gateway.run("MATCH (d:Draw {id: $d}) SET d.inspectors = replace(d.inspectors, 'insp-9', 'insp-4')",
                           {"d": drawn["id"]}, write=True)
     await hub.gateway.run("MATCH (c:DrawPopulation {draw_id: $d}) SET c.entries = [c.entries[0]] + c.entries[2..]",
                           {"d": drawn["id"]}, write=True)
     tampered = _cli(neo4j_credentials, "draw", "verify", drawn["id"])
-    assert tampered.returncode != 0 and "population" in (tampered.stdout + tampered.stderr)
+    assert tampered.returncode == 1 and "population:" in tampered.stdout, tampered.stdout + tampered.stderr
 
 
 async def test_the_grade_decides_the_stratum_in_the_next_draw(hub: CreditHub) -> None:
@@ -148,7 +150,7 @@ async def test_the_grade_decides_the_stratum_in_the_next_draw(hub: CreditHub) ->
 ])
 async def test_bad_plans_are_refused_clearly(client: httpx.AsyncClient, settings: Settings,
                                              ratios: list[dict[str, str]], message: str) -> None:
-    body = await gql(client, PLAN, bearer(settings, "agency", "县市场监管局"), plan={
+    body = await gql(client, PLAN, bearer(settings, "agency", "县市场监管局", department=DEPARTMENT), plan={
         "department": DEPARTMENT, "name": "x", "scheme": "henan-market-risk", "ratios": ratios})
     assert message in body["errors"][0]["message"]
 
@@ -160,21 +162,22 @@ def _cli(credentials: Neo4jCredentials, *args: str) -> subprocess.CompletedProce
                           text=True, timeout=300, check=False)
 
 
-def check_exported_file(credentials: Neo4jCredentials, draw_id: str, folder: Path) -> None:
-    """`hub draw export` then `hub draw verify --file`: no database needed, and each alteration named."""
+def check_exported_file(credentials: Neo4jCredentials, draw_id: str, folder: Path, public_key: str) -> None:
+    """`hub draw export` then `hub draw verify --file --public-key`: no database needed, and each alteration named."""
     exported = folder / "draw.json"
     assert _cli(credentials, "draw", "export", draw_id, "--out", str(exported)).returncode == 0
     document = json.loads(exported.read_text(encoding="utf-8"))
-    offline = subprocess.run([str(Path(sys.executable).with_name("hub")), "draw", "verify", "--file", str(exported)],
-                             env={k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")},
-                             capture_output=True, text=True, timeout=60, check=False)
+    offline_env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    offline = subprocess.run([str(Path(sys.executable).with_name("hub")), "draw", "verify", "--file", str(exported),
+                              "--public-key", public_key], env=offline_env, capture_output=True, text=True,
+                             timeout=60, check=False)
     assert offline.returncode == 0, offline.stdout + offline.stderr
-    assert f"draw {draw_id} verified" in offline.stdout
+    assert f"draw {draw_id} (DRAWN) verified" in offline.stdout
 
     code, grade = document["population"][0]
     regraded = {**document, "population": [[code, "A" if grade != "A" else "B"], *document["population"][1:]]}
     other_seed = {**document, "seed": "00" * 32}
-    for altered, expected in ((regraded, "population digest is"), (other_seed, "commitment mismatch")):
+    for altered, expected in ((regraded, "population: the stored population"), (other_seed, "seed: ")):
         exported.write_text(json.dumps(altered, ensure_ascii=False), encoding="utf-8")
-        failed = _cli(credentials, "draw", "verify", "--file", str(exported))
+        failed = _cli(credentials, "draw", "verify", "--file", str(exported), "--public-key", public_key)
         assert failed.returncode == 1 and expected in failed.stdout, failed.stdout + failed.stderr

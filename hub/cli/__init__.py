@@ -200,34 +200,46 @@ def _import_id(file: Path, source_platform: str) -> str:
 def draw_verify(
     draw_id: Annotated[str | None, typer.Argument(help="The draw's id (verified from the database)")] = None,
     file: Annotated[Path | None, typer.Option(help="An exported draw (hub draw export): no database needed")] = None,
+    public_key: Annotated[str | None, typer.Option(
+        help="The platform's Ed25519 public key (base64url), obtained out of band: `platform { publicKey }` or "
+             "`hub sync key`. Required with --file; default for a draw id: this hub's own key")] = None,
 ) -> None:
-    """Recompute a draw from its frozen inputs and revealed seed; exit 1 naming what does not match."""
+    """Check a draw's signed statements, recompute it from its frozen inputs and revealed seed, and compare
+    targets, assignments and results with what is stored; exit 1 naming every difference."""
+    from hub.exchange.signing import public_key_from_text
     from hub.supervision import draw_file
 
     _logging()
     if (draw_id is None) == (file is None):
         typer.echo("error: give a draw id or --file FILE (one of them)", err=True)
         raise typer.Exit(2)
-    if file is not None:
+    trusted = None
+    if public_key is not None:
         try:
-            document = draw_file.read(file)
-            checked = draw_file.verify_document(document)
+            trusted = public_key_from_text(public_key)
+        except ValueError as exc:
+            typer.echo(f"error: --public-key: {exc}", err=True)
+            raise typer.Exit(2) from None
+    if file is not None:
+        if trusted is None:
+            typer.echo("error: --file needs --public-key: the platform's key as published by the hub "
+                       "(`platform { publicKey }`) or given by its operator (`hub sync key`). The key written in "
+                       "the file proves nothing: whoever edits the file can re-sign it with a key of their own",
+                       err=True)
+            raise typer.Exit(2)
+        try:
+            report = draw_file.verify_document(draw_file.read(file), trusted)
         except draw_file.DrawFileError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-        name, ok, detail, digest = document["draw"], checked.ok, checked.detail, checked.outcome.recomputed_digest
     else:
         async def work(hub):  # type: ignore[no-untyped-def]
-            return await hub.inspections.verify(draw_id)
+            return await hub.inspections.verify(draw_id, trusted)
 
-        outcome = asyncio.run(_with_hub(work))
-        name, ok, detail, digest = draw_id, outcome.ok, outcome.detail, outcome.recomputed_digest
-    if ok:
-        typer.echo(f"draw {name} verified: the revealed seed matches its commitment and the recomputed "
-                   f"result digest {digest} matches the published one")
-        return
-    typer.echo(f"draw {name} FAILED verification: {detail}")
-    raise typer.Exit(1)
+        report = asyncio.run(_with_hub(work))
+    typer.echo(report.describe())
+    if not report.ok:
+        raise typer.Exit(1)
 
 
 @draw_app.command("export")
@@ -235,8 +247,9 @@ def draw_export(
     draw_id: Annotated[str, typer.Argument(help="The draw's id")],
     out: Annotated[Path, typer.Option(help="Where to write the JSON file")],
 ) -> None:
-    """Write a drawn draw's frozen inputs, seed and digests to a file `hub draw verify --file` checks.
-    The population holds SAMR risk classes (seed 004 第六条): the file is for government departments."""
+    """Write a draw's frozen inputs, seed, targets, results and signed statements to a file that
+    `hub draw verify --file FILE --public-key KEY` checks. The population holds SAMR risk classes
+    (seed 004 第六条): the file is for government departments."""
     _logging()
 
     async def work(hub):  # type: ignore[no-untyped-def]
@@ -245,8 +258,10 @@ def draw_export(
     document = asyncio.run(_with_hub(work))
     out.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     out.chmod(0o600)
-    typer.echo(f"draw {draw_id}: {len(document['population']):,} subjects, {len(document['inspectors'])} inspectors "
-               f"written to {out} (INTERNAL: it holds risk classes)")
+    typer.echo(f"draw {draw_id}: {len(document['population'] or ()):,} subjects, "
+               f"{len(document['inspectors'] or ())} inspectors, {len(document['statements'])} signed statements "
+               f"written to {out} (INTERNAL: it holds risk classes); verify it with "
+               f"--public-key {document['public_key']}")
 
 
 @audit_app.command("verify")

@@ -34,6 +34,13 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT reporting_tally_key IF NOT EXISTS FOR (t:ReportingTally) REQUIRE (t.import_id, t.department) "
     "IS UNIQUE",
     "CREATE INDEX reporting_tally_department IF NOT EXISTS FOR (t:ReportingTally) ON (t.department)",
+    # 双随机 (hub.db.supervision): an inspector is identified within its department; one draw per plan attempt
+    "CREATE CONSTRAINT inspector_key IF NOT EXISTS FOR (i:Inspector) REQUIRE (i.department, i.id) IS UNIQUE",
+    "CREATE CONSTRAINT inspection_plan_id IF NOT EXISTS FOR (p:InspectionPlan) REQUIRE p.id IS UNIQUE",
+    "CREATE CONSTRAINT draw_id IF NOT EXISTS FOR (d:Draw) REQUIRE d.id IS UNIQUE",
+    "CREATE CONSTRAINT draw_attempt IF NOT EXISTS FOR (d:Draw) REQUIRE (d.plan_id, d.attempt) IS UNIQUE",
+    "CREATE INDEX draw_population_draw IF NOT EXISTS FOR (c:DrawPopulation) ON (c.draw_id)",
+    "CREATE INDEX inspection_target_draw IF NOT EXISTS FOR (t:InspectionTarget) ON (t.draw_id)",
 )
 
 
@@ -57,6 +64,31 @@ DATA_MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0002-change-feed", """
         MATCH (n) WHERE (n:Record OR n:Evaluation) AND n.seq IS NULL AND NOT n:Pending
         CALL (n) { SET n:Pending, n.version = coalesce(n.version, 1) } IN TRANSACTIONS OF 10000 ROWS
+    """),
+    # 双随机: inspectors were keyed by id alone, so a second department reusing an id took over the
+    # first's inspector (name, conflicts). Each membership becomes its own (department, id) inspector,
+    # with the conflicts (回避) it last had as a list, flagged for the department to review.
+    ("0003-inspectors-per-department", """
+        MATCH (i:Inspector)-[m:MEMBER_OF]->(d:Department)
+        OPTIONAL MATCH (i)-[:CONFLICTS_WITH]->(s:Subject)
+        WITH i, m, d, collect(s.uscc) AS conflicts
+        MERGE (own:Inspector {department: d.code, id: i.id})
+        ON CREATE SET own.name = i.name, own.conflicts = conflicts, own.review_conflicts = true
+        SET own.conflicts = coalesce(own.conflicts, conflicts)
+        MERGE (own)-[:MEMBER_OF]->(d)
+        WITH i, m, own WHERE own <> i DELETE m
+    """),
+    ("0004-inspector-conflicts-as-codes", """
+        MATCH (i:Inspector)-[c:CONFLICTS_WITH]->() DELETE c
+    """),
+    # Draws before re-draws were counted: each plan's draws numbered by commit time (protocol v1).
+    ("0005-draw-attempts", """
+        MATCH (d:Draw) WHERE d.attempt IS NULL
+        WITH d.plan_id AS plan, d ORDER BY d.committed_at
+        WITH plan, collect(d) AS draws
+        UNWIND range(0, size(draws) - 1) AS n
+        WITH draws[n] AS d, n
+        SET d.attempt = n + 1, d.protocol = coalesce(d.protocol, 'v1')
     """),
 )
 

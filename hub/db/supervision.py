@@ -1,21 +1,27 @@
 """Cypher for "双随机、一公开": inspection plans, inspector pools, draws, targets and results.
 
-  (:InspectionPlan)-[:BY]->(:Department)            (:Inspector)-[:MEMBER_OF]->(:Department)
-  (:Inspector)-[:CONFLICTS_WITH]->(:Subject)        (:Draw)-[:FOR_PLAN]->(:InspectionPlan)
-  (:DrawPopulation {draw_id, chunk, entries})       (:InspectionTarget)-[:IN_DRAW]->(:Draw)
-  (:InspectionTarget)-[:TARGETS]->(:Subject)
+  (:InspectionPlan)-[:BY]->(:Department)            (:Inspector {department, id})-[:MEMBER_OF]->(:Department)
+  (:Draw)-[:FOR_PLAN]->(:InspectionPlan)            (:DrawPopulation {draw_id, chunk, entries})
+  (:InspectionTarget)-[:IN_DRAW]->(:Draw)           (:InspectionTarget)-[:TARGETS]->(:Subject)
+
+An inspector is identified within its department (``(department, id)`` is unique): the same id in
+another department's pool is another person, and setting one pool never touches another's roster
+or conflicts (回避). Every state change of a draw is conditional on the state it leaves, so two
+requests racing on one draw cannot both move it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
 
 from hub.db.gateway import Neo4jGateway, native
+from hub.errors import Conflict
 
 _CHUNK = 20_000
 
@@ -24,10 +30,29 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return {key: native(value) for key, value in row.items()}
 
 
-async def create_plan(gateway: Neo4jGateway, plan: dict[str, Any]) -> None:
-    await gateway.run(
-        "MERGE (d:Department {code: $plan.department}) "
-        "CREATE (p:InspectionPlan) SET p = $plan CREATE (p)-[:BY]->(d)", {"plan": plan}, write=True)
+# --- plans ------------------------------------------------------------------------------------
+async def create_plan(gateway: Neo4jGateway, plan: dict[str, Any],
+                      clashes: Callable[[list[dict[str, Any]]], list[str]]) -> list[str]:
+    """Create ``plan`` unless ``clashes`` names plans it may not coexist with; those are returned.
+
+    The department's plans of the scheme whose periods overlap are read after taking the
+    department's lock, so two requests cannot both create a clashing plan."""
+
+    async def work(tx: AsyncManagedTransaction) -> list[str]:
+        await tx.run("MERGE (d:Department {code: $code}) SET d.plans_changed_at = $now",
+                     code=plan["department"], now=plan["created_at"])
+        result = await tx.run(
+            "MATCH (p:InspectionPlan)-[:BY]->(:Department {code: $code}) "
+            "WHERE p.scheme = $scheme AND p.period_starts_on <= $ends AND p.period_ends_on >= $starts "
+            "RETURN p { .* } AS p", code=plan["department"], scheme=plan["scheme"],
+            starts=plan["period_starts_on"], ends=plan["period_ends_on"])
+        found = clashes([_plain(record["p"]) async for record in result])
+        if not found:
+            await tx.run("MATCH (d:Department {code: $plan.department}) "
+                         "CREATE (p:InspectionPlan) SET p = $plan CREATE (p)-[:BY]->(d)", plan=plan)
+        return found
+
+    return await gateway.write(work)
 
 
 async def get_plan(gateway: Neo4jGateway, plan_id: str) -> dict[str, Any] | None:
@@ -40,27 +65,28 @@ async def list_plans(gateway: Neo4jGateway) -> list[dict[str, Any]]:
     return [_plain(row["p"]) for row in rows]
 
 
-async def upsert_inspectors(gateway: Neo4jGateway, department: str, inspectors: Sequence[dict[str, Any]]) -> None:
-    """Inspectors of a department's pool, each with the subjects they must not inspect (回避)."""
+# --- inspector pools --------------------------------------------------------------------------
+async def replace_inspectors(gateway: Neo4jGateway, department: str, inspectors: Sequence[dict[str, Any]]) -> None:
+    """The department's pool becomes exactly ``inspectors`` (each with the codes they must not
+    inspect, 回避). Other departments' inspectors are never matched: the key is (department, id)."""
     await gateway.run(
         """
         MERGE (d:Department {code: $department})
-        WITH d UNWIND $inspectors AS row
-        MERGE (i:Inspector {id: row.id}) SET i.name = row.name, i.department = $department
+        WITH d
+        OPTIONAL MATCH (gone:Inspector {department: $department}) WHERE NOT gone.id IN $ids
+        DETACH DELETE gone
+        WITH DISTINCT d UNWIND $inspectors AS row
+        MERGE (i:Inspector {department: $department, id: row.id})
+        SET i.name = row.name, i.conflicts = row.conflicts
         MERGE (i)-[:MEMBER_OF]->(d)
-        WITH i, row
-        OPTIONAL MATCH (i)-[old:CONFLICTS_WITH]->() DELETE old
-        WITH DISTINCT i, row UNWIND row.conflicts AS code
-        MATCH (s:Subject {uscc: code}) MERGE (i)-[:CONFLICTS_WITH]->(s)
-        """, {"department": department, "inspectors": list(inspectors)}, write=True)
+        """, {"department": department, "inspectors": list(inspectors),
+              "ids": [row["id"] for row in inspectors]}, write=True)
 
 
 async def inspectors_of(gateway: Neo4jGateway, department: str) -> list[dict[str, Any]]:
-    rows = await gateway.run(
-        "MATCH (i:Inspector)-[:MEMBER_OF]->(:Department {code: $d}) "
-        "OPTIONAL MATCH (i)-[:CONFLICTS_WITH]->(s:Subject) "
-        "RETURN i.id AS id, i.name AS name, collect(s.uscc) AS conflicts ORDER BY id", {"d": department})
-    return rows
+    return await gateway.run(
+        "MATCH (i:Inspector {department: $d}) "
+        "RETURN i.id AS id, i.name AS name, coalesce(i.conflicts, []) AS conflicts ORDER BY id", {"d": department})
 
 
 async def population(gateway: Neo4jGateway, *, scheme: str, region: str | None, kinds: Sequence[str],
@@ -84,10 +110,35 @@ async def population(gateway: Neo4jGateway, *, scheme: str, region: str | None, 
     return [(row["uscc"], row["grade"]) for row in rows]
 
 
-async def create_draw(gateway: Neo4jGateway, draw: dict[str, Any]) -> None:
-    await gateway.run(
-        "MATCH (p:InspectionPlan {id: $draw.plan_id}) CREATE (d:Draw) SET d = $draw CREATE (d)-[:FOR_PLAN]->(p)",
-        {"draw": draw}, write=True)
+# --- draws ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Supersession:
+    """The earlier draw a re-draw replaces: the state it must still be in, what changes, and the
+    targets to store when it is revealed on the way out (it was frozen but not yet drawn)."""
+
+    draw_id: str
+    expected_status: str
+    changes: dict[str, Any]
+    targets: Sequence[dict[str, Any]] = ()
+
+
+async def create_draw(gateway: Neo4jGateway, draw: dict[str, Any], supersedes: Supersession | None) -> None:
+    """A new draw of a plan — and, for a re-draw, the earlier draw superseded — in one transaction.
+    (:Draw {plan_id, attempt}) is unique, so two commits racing for one plan cannot both succeed."""
+
+    async def work(tx: AsyncManagedTransaction) -> None:
+        if supersedes is not None:
+            if not await _transition(tx, supersedes.draw_id, supersedes.expected_status, supersedes.changes):
+                raise Conflict(f"draw {supersedes.draw_id} changed while it was being superseded; try again")
+            await _create_targets(tx, supersedes.draw_id, supersedes.targets)
+        await tx.run("MATCH (p:InspectionPlan {id: $draw.plan_id}) CREATE (d:Draw) SET d = $draw "
+                     "CREATE (d)-[:FOR_PLAN]->(p)", draw=draw)
+
+    try:
+        await gateway.write(work)
+    except ConstraintError:
+        raise Conflict(f"another draw of plan {draw['plan_id']} was committed at the same time (attempt "
+                       f"{draw['attempt']}); look at the plan's draws and try again") from None
 
 
 async def get_draw(gateway: Neo4jGateway, draw_id: str) -> dict[str, Any] | None:
@@ -102,63 +153,137 @@ async def list_draws(gateway: Neo4jGateway, plan_id: str | None = None) -> list[
     return [_plain(row["d"]) for row in rows]
 
 
-async def update_draw(gateway: Neo4jGateway, draw_id: str, changes: dict[str, Any]) -> None:
-    await gateway.run("MATCH (d:Draw {id: $id}) SET d += $changes", {"id": draw_id, "changes": changes},
-                      write=True)
+async def draws_of_plan(gateway: Neo4jGateway, plan_id: str) -> list[dict[str, Any]]:
+    """Every draw of a plan, first attempt first."""
+    rows = await gateway.run("MATCH (d:Draw {plan_id: $plan}) RETURN d { .* } AS d "
+                             "ORDER BY coalesce(d.attempt, 0), d.committed_at", {"plan": plan_id})
+    return [_plain(row["d"]) for row in rows]
+
+
+async def _transition(tx: AsyncManagedTransaction, draw_id: str, expected: str, changes: dict[str, Any]) -> bool:
+    result = await tx.run("MATCH (d:Draw {id: $id}) WHERE d.status = $expected SET d += $changes RETURN d.id AS id",
+                          id=draw_id, expected=expected, changes=changes)
+    return bool([record async for record in result])
+
+
+async def transition(gateway: Neo4jGateway, draw_id: str, expected: str, changes: dict[str, Any]) -> bool:
+    """Apply ``changes`` only if the draw is still ``expected``; False when it was not."""
+
+    async def work(tx: AsyncManagedTransaction) -> bool:
+        return await _transition(tx, draw_id, expected, changes)
+
+    return await gateway.write(work)
 
 
 async def freeze_population(gateway: Neo4jGateway, draw_id: str, entries: Sequence[tuple[str, str]],
-                            changes: dict[str, Any]) -> None:
-    """Store the frozen population in chunks (it is published for verification) and the digest."""
+                            changes: dict[str, Any]) -> bool:
+    """Store the frozen population in chunks and move the draw COMMITTED → FROZEN, in one transaction."""
 
-    async def work(tx: AsyncManagedTransaction) -> None:
+    async def work(tx: AsyncManagedTransaction) -> bool:
+        if not await _transition(tx, draw_id, "COMMITTED", changes):
+            return False
         for start in range(0, len(entries), _CHUNK):
             chunk = [f"{code}\t{grade}" for code, grade in entries[start:start + _CHUNK]]
             await tx.run("CREATE (:DrawPopulation {draw_id: $id, chunk: $n, entries: $entries})",
                          id=draw_id, n=start // _CHUNK, entries=chunk)
-        await tx.run("MATCH (d:Draw {id: $id}) SET d += $changes", id=draw_id, changes=changes)
+        return True
 
-    await gateway.write(work)
+    return await gateway.write(work)
 
 
-async def frozen_population(gateway: Neo4jGateway, draw_id: str) -> list[tuple[str, str]]:
+async def frozen_population(gateway: Neo4jGateway, draw_id: str) -> list[tuple[str, ...]]:
     rows = await gateway.run(
         "MATCH (c:DrawPopulation {draw_id: $id}) RETURN c.entries AS entries ORDER BY c.chunk", {"id": draw_id})
-    return [tuple(entry.split("\t", 1)) for row in rows for entry in row["entries"]]  # type: ignore[misc]
+    return [tuple(entry.split("\t", 1)) for row in rows for entry in row["entries"]]
+
+
+async def _create_targets(tx: AsyncManagedTransaction, draw_id: str, targets: Sequence[dict[str, Any]]) -> None:
+    for start in range(0, len(targets), _CHUNK):
+        await tx.run(
+            "MATCH (d:Draw {id: $id}) UNWIND $rows AS row "
+            "CREATE (t:InspectionTarget {draw_id: $id, uscc: row.uscc, grade: row.grade, "
+            "inspectors: row.inspectors, position: row.position}) CREATE (t)-[:IN_DRAW]->(d) "
+            "WITH t, row OPTIONAL MATCH (s:Subject {uscc: row.uscc}) "
+            "FOREACH (_ IN CASE WHEN s IS NULL THEN [] ELSE [1] END | CREATE (t)-[:TARGETS]->(s))",
+            id=draw_id, rows=list(targets[start:start + _CHUNK]))
 
 
 async def store_targets(gateway: Neo4jGateway, draw_id: str, targets: Sequence[dict[str, Any]],
-                        changes: dict[str, Any]) -> None:
-    async def work(tx: AsyncManagedTransaction) -> None:
-        for start in range(0, len(targets), _CHUNK):
-            await tx.run(
-                "MATCH (d:Draw {id: $id}) UNWIND $rows AS row MATCH (s:Subject {uscc: row.uscc}) "
-                "CREATE (t:InspectionTarget {draw_id: $id, uscc: row.uscc, grade: row.grade, "
-                "inspectors: row.inspectors, position: row.position}) "
-                "CREATE (t)-[:IN_DRAW]->(d), (t)-[:TARGETS]->(s)",
-                id=draw_id, rows=list(targets[start:start + _CHUNK]))
-        await tx.run("MATCH (d:Draw {id: $id}) SET d += $changes", id=draw_id, changes=changes)
+                        changes: dict[str, Any]) -> bool:
+    """Store the drawn targets and move the draw FROZEN → DRAWN, in one transaction."""
 
-    await gateway.write(work)
+    async def work(tx: AsyncManagedTransaction) -> bool:
+        if not await _transition(tx, draw_id, "FROZEN", changes):
+            return False
+        await _create_targets(tx, draw_id, targets)
+        return True
+
+    return await gateway.write(work)
 
 
 async def targets_of(gateway: Neo4jGateway, draw_id: str, *, only_with_results: bool = False,
-                     only_without_results: bool = False, limit: int = 10_000) -> list[dict[str, Any]]:
+                     only_without_results: bool = False, limit: int | None = 10_000) -> list[dict[str, Any]]:
+    """A draw's targets in subject-code order — never in draw order, which is grade order."""
     rows = await gateway.run(
-        "MATCH (t:InspectionTarget {draw_id: $id})-[:TARGETS]->(s:Subject) "
+        "MATCH (t:InspectionTarget {draw_id: $id}) "
         "WHERE (NOT $with OR t.result IS NOT NULL) AND (NOT $without OR t.result IS NULL) "
-        "RETURN t { .*, name: s.name } AS t ORDER BY t.position LIMIT $limit",
+        "OPTIONAL MATCH (t)-[:TARGETS]->(s:Subject) "
+        "RETURN t { .*, name: coalesce(s.name, t.uscc) } AS t ORDER BY t.uscc"
+        + (" LIMIT $limit" if limit is not None else ""),
         {"id": draw_id, "with": only_with_results, "without": only_without_results, "limit": limit})
     return [_plain(row["t"]) for row in rows]
 
 
-async def record_result(gateway: Neo4jGateway, draw_id: str, uscc: str, result: str, notes: str,
-                        at: datetime) -> dict[str, Any] | None:
-    rows = await gateway.run(
-        "MATCH (t:InspectionTarget {draw_id: $id, uscc: $uscc})-[:TARGETS]->(s:Subject) "
-        "SET t.result = $result, t.notes = $notes, t.result_at = $at RETURN t { .*, name: s.name } AS t",
-        {"id": draw_id, "uscc": uscc, "result": result, "notes": notes, "at": at}, write=True)
-    return _plain(rows[0]["t"]) if rows else None
+class _Refused(Exception):
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+@dataclass(frozen=True)
+class RecordedResult:
+    """What recording a result came to: ``state`` is recorded, not-drawn, not-a-target or already-recorded."""
+
+    state: str
+    target: dict[str, Any] | None = None
+    published: bool = False
+
+
+async def record_result(gateway: Neo4jGateway, draw_id: str, uscc: str, fields: dict[str, Any],
+                        count_statement: Callable[[int], str], published_at: Any) -> RecordedResult:
+    """Record one target's result and the signed running count, in one transaction.
+
+    The draw is locked first (its count is incremented), so concurrent results get distinct counts;
+    a result already recorded is never overwritten (一公开: what was published stays published)."""
+
+    async def work(tx: AsyncManagedTransaction) -> RecordedResult:
+        counted = await (await tx.run(
+            "MATCH (d:Draw {id: $id}) WHERE d.status = 'DRAWN' "
+            "SET d.results_recorded = coalesce(d.results_recorded, 0) + 1 "
+            "RETURN d.results_recorded AS n, d.targets_total AS total", id=draw_id)).data()
+        if not counted:
+            raise _Refused("not-drawn")
+        found = await (await tx.run(
+            "MATCH (t:InspectionTarget {draw_id: $id, uscc: $uscc}) RETURN t.result AS result",
+            id=draw_id, uscc=uscc)).data()
+        if not found:
+            raise _Refused("not-a-target")
+        if found[0]["result"] is not None:
+            raise _Refused("already-recorded")
+        n, total = counted[0]["n"], counted[0]["total"]
+        changes: dict[str, Any] = {"results_statement": count_statement(n)}
+        if n == total:
+            changes |= {"status": "PUBLISHED", "published_at": published_at}
+        await tx.run("MATCH (d:Draw {id: $id}) SET d += $changes", id=draw_id, changes=changes)
+        rows = await (await tx.run(
+            "MATCH (t:InspectionTarget {draw_id: $id, uscc: $uscc}) SET t += $fields "
+            "WITH t OPTIONAL MATCH (t)-[:TARGETS]->(s:Subject) "
+            "RETURN t { .*, name: coalesce(s.name, t.uscc) } AS t", id=draw_id, uscc=uscc, fields=fields)).data()
+        return RecordedResult("recorded", _plain(rows[0]["t"]), n == total)
+
+    try:
+        return await gateway.write(work)
+    except _Refused as refused:
+        return RecordedResult(refused.state)
 
 
 def dumps(value: Any) -> str:

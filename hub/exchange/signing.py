@@ -97,9 +97,39 @@ def load_or_create_key(configured: str | None, path: Path) -> Ed25519PrivateKey:
     return private_key_from_text(path.read_text())
 
 
-def sign(payload: bytes, key: Ed25519PrivateKey, signer: str) -> str:
-    """The batch as a compact JWS whose ``kid`` is the signing platform's id."""
-    return _jws.encode(payload, key, algorithm=ALGORITHM, headers={"kid": signer, "cty": MEDIA_TYPE})
+def sign(payload: bytes, key: Ed25519PrivateKey, signer: str, content_type: str = MEDIA_TYPE) -> str:
+    """The payload (a batch, unless ``content_type`` says otherwise) as a compact JWS whose ``kid`` is
+    the signing platform's id."""
+    return _jws.encode(payload, key, algorithm=ALGORITHM, headers={"kid": signer, "cty": content_type})
+
+
+class SignatureInvalid(ValueError):
+    """A compact JWS that does not verify with the one key it is checked against; ``str()`` says why."""
+
+
+def verify_with(token: str, key: Ed25519PublicKey) -> tuple[dict[str, object], bytes]:
+    """Header and payload of a compact JWS signed with ``key`` (EdDSA), or :class:`SignatureInvalid`.
+
+    For documents a third party checks against a key it obtained out of band (a draw's signed
+    statements, docs/draw-protocol.md §6); a batch is opened with :func:`open_signed`, which first
+    looks the signer's key up by ``kid``.
+    """
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise SignatureInvalid("not a compact JWS (header.payload.signature)")
+    header_b64, payload_b64, signature_b64 = token.split(".")
+    try:
+        header = json.loads(_unb64(header_b64))
+        signature, payload = _unb64(signature_b64), _unb64(payload_b64)
+    except (ValueError, UnicodeDecodeError):
+        raise SignatureInvalid("a segment is not base64url-encoded JSON") from None
+    if not isinstance(header, dict) or header.get("alg") != ALGORITHM:
+        raise SignatureInvalid(f"the signature algorithm is not {ALGORITHM} (Ed25519)")
+    try:
+        key.verify(signature, f"{header_b64}.{payload_b64}".encode("ascii"))
+    except (InvalidSignature, UnicodeEncodeError):
+        raise SignatureInvalid("the signature does not verify with the given public key: the document was "
+                               "altered after signing, or signed with another key") from None
+    return header, payload
 
 
 def open_signed(token: str, keys: Mapping[str, Ed25519PublicKey]) -> OpenedBatch:

@@ -4,7 +4,14 @@ A pure function of the inputs and a 32-byte seed. The seed is committed (its SHA
 before the population is frozen and revealed after, so no seed can be chosen to suit a known
 population, and anyone holding the inputs recomputes the same draw. Randomness is HMAC-SHA256 in
 counter mode, never :mod:`random` (not a published standard). ``docs/draw-protocol.md`` specifies
-the protocol, algorithms and encodings; it changes with this module (and ``v1`` is bumped).
+the protocol, algorithms and encodings; it changes with this module (and ``v2`` is bumped).
+
+What is published must not reveal any subject's risk class (seed 004 第六条 "不向社会公开"), so v2
+(a) commits to the population with a secret salt (a bare digest of a small population could be
+brute-forced, 4^N guesses), (b) assigns inspectors in subject-code order, not in draw order (the
+draw order is the strata in grade order, and the way inspectors' loads fill up would show it), and
+(c) keeps per-grade figures out of the result document (per-grade totals beside an ordered list
+gave every target's class away).
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import re
 import struct
 from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -25,7 +32,9 @@ from hub.errors import BadInput
 
 SEED_BYTES = 32
 DEFAULT_INSPECTORS_PER_TARGET = 2  # two law-enforcement officers per inspection
-_VERSION = "v1"
+_VERSION = "v2"
+PROTOCOL = _VERSION
+SALT_BYTES = 32  # the population salt a hub makes; at least 16 are required of inputs
 _TARGETS_LABEL = f"credit-hub/draw/{_VERSION}/targets/"
 _INSPECTORS_LABEL = f"credit-hub/draw/{_VERSION}/inspectors"
 _WORDS = struct.Struct(">4Q")  # one HMAC-SHA256 block = four big-endian 64-bit words
@@ -86,7 +95,11 @@ class Inspector:
 
 @dataclass(frozen=True)
 class DrawInputs:
-    """Everything the draw depends on except the seed; validated once, at construction."""
+    """Everything the draw depends on except the seed; validated once, at construction.
+
+    ``population_salt`` is secret (INTERNAL, like the grades): it makes the published population
+    digest a hiding commitment.
+    """
 
     plan_id: str
     department: str
@@ -94,11 +107,13 @@ class DrawInputs:
     ratios: tuple[Ratio, ...]
     population: tuple[tuple[str, str], ...]  # (subject code, grade): the frozen population
     inspectors: tuple[Inspector, ...]
+    population_salt: bytes
     inspectors_per_target: int = DEFAULT_INSPECTORS_PER_TARGET
 
     def __post_init__(self) -> None:
         for field in ("plan_id", "department", "scheme"):
             _check_text(field, getattr(self, field))
+        _check_salt(self.population_salt)
         per_target = self.inspectors_per_target
         if isinstance(per_target, bool) or not isinstance(per_target, int) or per_target < 1:
             raise DrawError(f"inspectors_per_target must be a positive integer, got {per_target!r}")
@@ -128,7 +143,8 @@ class Stratum:
 
 @dataclass(frozen=True)
 class DrawResult:
-    """Targets in draw order, strata by grade, and the SHA-256 of the canonical result."""
+    """Targets in draw order (INTERNAL), strata by grade (INTERNAL), and the SHA-256 of the
+    canonical result document (public)."""
 
     targets: tuple[Target, ...]
     strata: tuple[Stratum, ...]
@@ -186,6 +202,17 @@ def _check_population(population: tuple[tuple[str, str], ...], ratio_grades: set
                         "needs a minimum sampling ratio)")
 
 
+def _check_salt(salt: object) -> None:
+    if not isinstance(salt, bytes) or len(salt) < 16:
+        raise DrawError(f"population salt must be at least 16 random bytes, got "
+                        f"{len(salt) if isinstance(salt, bytes) else type(salt).__name__}")
+
+
+def percent_text(percent: Decimal) -> str:
+    """A percentage as every document writes it (§4): ``1``, ``0.5``, ``20`` for ``20.0``."""
+    return _percent_text(percent)
+
+
 def _percent_text(percent: Decimal) -> str:
     """Canonical decimal text: no exponent, no trailing zeros (3.0 and 3 encode alike)."""
     text = format(percent, "f")
@@ -220,9 +247,9 @@ def _strata_codes(population: Iterable[tuple[str, str]]) -> dict[str, list[str]]
     return dict(sorted(groups.items()))
 
 
-def _digest_groups(groups: dict[str, list[str]]) -> str:
-    """SHA-256 over ``grade TAB code LF`` lines, sorted by grade then code."""
-    hasher = hashlib.sha256()
+def _digest_groups(groups: dict[str, list[str]], salt: bytes) -> str:
+    """SHA-256 over a header, the salt, and ``grade TAB code LF`` lines sorted by grade then code."""
+    hasher = hashlib.sha256(f"credit-hub/draw-population/{_VERSION}\nsalt\t{salt.hex()}\n".encode())
     for grade, codes in groups.items():
         if codes:
             prefix = grade + "\t"
@@ -230,9 +257,29 @@ def _digest_groups(groups: dict[str, list[str]]) -> str:
     return hasher.hexdigest()
 
 
-def population_digest(population: Iterable[tuple[str, str]]) -> str:
-    """Hex SHA-256 of the canonical population — published when the population is frozen."""
-    return _digest_groups(_strata_codes(population))
+def population_digest(population: Iterable[tuple[str, str]], salt: bytes) -> str:
+    """Hex SHA-256 of the salted canonical population — published when the population is frozen.
+
+    Without the secret salt, whoever knows which subjects a plan covers could try every assignment
+    of grades to them (4^N for four grades) until the digest matched; with it, the digest says
+    nothing (docs/draw-protocol.md §4.2)."""
+    _check_salt(salt)
+    return _digest_groups(_strata_codes(population), salt)
+
+
+def _pool_lines(inspectors: Iterable[Inspector]) -> Iterator[str]:
+    yield f"credit-hub/draw-pool/{_VERSION}"
+    ordered = sorted(inspectors, key=lambda inspector: inspector.id)
+    for inspector in ordered:
+        yield f"inspector\t{inspector.id}\t{inspector.name}"
+    for inspector in ordered:
+        for code in sorted(inspector.conflicts):
+            yield f"conflict\t{inspector.id}\t{code}"
+
+
+def pool_digest(inspectors: Iterable[Inspector]) -> str:
+    """Hex SHA-256 of the frozen inspector pool: ids, names and conflicts (回避), in canonical order."""
+    return _sha256(_text(_pool_lines(inspectors)))
 
 
 def _text(lines: Iterable[str]) -> str:
@@ -251,18 +298,13 @@ def _inputs_lines(inputs: DrawInputs, population_hex: str) -> Iterator[str]:
     yield f"inspectors-per-target\t{inputs.inspectors_per_target}"
     for ratio in sorted(inputs.ratios, key=lambda ratio: ratio.grade):
         yield f"ratio\t{ratio.grade}\t{_percent_text(ratio.minimum_percent)}"
-    inspectors = sorted(inputs.inspectors, key=lambda inspector: inspector.id)
-    for inspector in inspectors:
-        yield f"inspector\t{inspector.id}\t{inspector.name}"
-    for inspector in inspectors:
-        for code in sorted(inspector.conflicts):
-            yield f"conflict\t{inspector.id}\t{code}"
+    yield f"pool\t{pool_digest(inputs.inspectors)}"
     yield f"population\t{population_hex}"
 
 
 def inputs_text(inputs: DrawInputs) -> str:
-    """The canonical inputs document; the population appears only as its digest, so it is publishable."""
-    return _text(_inputs_lines(inputs, population_digest(inputs.population)))
+    """The canonical inputs document; pool and population appear only as their digests."""
+    return _text(_inputs_lines(inputs, population_digest(inputs.population, inputs.population_salt)))
 
 
 def inputs_digest(inputs: DrawInputs) -> str:
@@ -270,23 +312,23 @@ def inputs_digest(inputs: DrawInputs) -> str:
     return _sha256(inputs_text(inputs))
 
 
-def _result_lines(inputs_hex: str, commitment: str, strata: Iterable[Stratum],
-                  targets: Iterable[Target]) -> Iterator[str]:
+def _result_lines(inputs_hex: str, commitment: str, population: int, targets: Sequence[Target]) -> Iterator[str]:
     yield f"credit-hub/draw-result/{_VERSION}"
     yield f"inputs\t{inputs_hex}"
     yield f"seed-commitment\t{commitment}"
-    for stratum in strata:
-        yield (f"stratum\t{stratum.grade}\t{stratum.population}\t"
-               f"{_percent_text(stratum.minimum_percent)}\t{stratum.drawn}")
-    # Sorted by code and without the grade, so the text can be published (一公开) without revealing
-    # any subject's class: SAMR risk classes are internal (seed 004 第六条).
+    yield f"population\t{population}"
+    yield f"targets\t{len(targets)}"
+    # Sorted by code, without grades and without per-grade figures, so the document can be
+    # published (一公开) without revealing any subject's class: SAMR risk classes are internal
+    # (seed 004 第六条). An INTERNAL verifier recomputes the strata from the population.
     for target in sorted(targets, key=lambda target: target.uscc):
         yield "\t".join(("target", target.uscc, *target.inspectors))
 
 
 def result_text(inputs: DrawInputs, seed: bytes, result: DrawResult) -> str:
     """The canonical result document whose SHA-256 is ``result.digest``; reveals no subject's grade."""
-    return _text(_result_lines(inputs_digest(inputs), seed_commitment(seed), result.strata, result.targets))
+    return _text(_result_lines(inputs_digest(inputs), seed_commitment(seed), len(inputs.population),
+                               result.targets))
 
 
 class _Stream:
@@ -355,16 +397,19 @@ class _Roster:
         return inspector
 
 
-def _assign(inputs: DrawInputs, drawn: list[tuple[str, str]], seed: bytes) -> list[Target]:
-    """Picks ``inspectors_per_target`` distinct, unconflicted, least-loaded inspectors per target."""
+def _assign(inputs: DrawInputs, drawn: list[tuple[str, str]], seed: bytes) -> dict[str, tuple[str, ...]]:
+    """Picks ``inspectors_per_target`` distinct, unconflicted, least-loaded inspectors per target,
+    visiting the targets in code order: in draw order (grade by grade) the rounds in which the
+    loads fill up would mark which targets were drawn together, i.e. share a class."""
     inspectors = sorted(inputs.inspectors, key=lambda inspector: inspector.id)
     conflicted: dict[str, set[int]] = {}
     for index, inspector in enumerate(inspectors):
         for code in inspector.conflicts:
             conflicted.setdefault(code, set()).add(index)
     roster, stream = _Roster(len(inspectors)), _Stream(seed, _INSPECTORS_LABEL)
-    needed, targets = inputs.inspectors_per_target, []
-    for code, grade in drawn:
+    needed = inputs.inspectors_per_target
+    assigned: dict[str, tuple[str, ...]] = {}
+    for code in sorted(code for code, _ in drawn):
         excluded = set(conflicted.get(code, ()))
         if len(inspectors) - len(excluded) < needed:
             names = ", ".join(sorted(inspectors[i].id for i in excluded)) or "none"
@@ -376,15 +421,15 @@ def _assign(inputs: DrawInputs, drawn: list[tuple[str, str]], seed: bytes) -> li
             chosen = roster.pick(excluded, stream.below)
             excluded.add(chosen)
             picked.append(inspectors[chosen].id)
-        targets.append(Target(code, grade, tuple(picked)))
-    return targets
+        assigned[code] = tuple(picked)
+    return assigned
 
 
 def draw(inputs: DrawInputs, seed: bytes) -> DrawResult:
-    """The draw: per stratum ceil(N × p / 100) targets, then inspectors for each target in order."""
+    """The draw: per stratum ceil(N × p / 100) targets, then inspectors for each target in code order."""
     _check_seed(seed)
     groups = _strata_codes(inputs.population)
-    inputs_hex = _sha256(_text(_inputs_lines(inputs, _digest_groups(groups))))  # before the shuffle
+    inputs_hex = _sha256(_text(_inputs_lines(inputs, _digest_groups(groups, inputs.population_salt))))
     percents = {ratio.grade: ratio.minimum_percent for ratio in inputs.ratios}
     strata: list[Stratum] = []
     drawn: list[tuple[str, str]] = []
@@ -394,9 +439,10 @@ def draw(inputs: DrawInputs, seed: bytes) -> DrawResult:
         strata.append(Stratum(grade, len(codes), percents[grade], size))
         sample = _sample(codes, size, _Stream(seed, _TARGETS_LABEL + grade))  # shuffles codes in place
         drawn.extend((code, grade) for code in sample)
-    targets = _assign(inputs, drawn, seed)
-    digest = _sha256(_text(_result_lines(inputs_hex, seed_commitment(seed), strata, targets)))
-    return DrawResult(tuple(targets), tuple(strata), digest)
+    assigned = _assign(inputs, drawn, seed)
+    targets = tuple(Target(code, grade, assigned[code]) for code, grade in drawn)
+    digest = _sha256(_text(_result_lines(inputs_hex, seed_commitment(seed), len(inputs.population), targets)))
+    return DrawResult(targets, tuple(strata), digest)
 
 
 def verify(inputs: DrawInputs, seed: bytes, commitment: str, result_digest: str) -> VerifyOutcome:

@@ -143,6 +143,20 @@ class MeasuresList:
 
 
 @dataclass(frozen=True)
+class SamplingFloor:
+    """The lowest 双随机 sampling ratio a grade may be given, and the measure (with its basis) that says so."""
+
+    grade: str
+    percent: Decimal
+    measures_list: MeasuresList
+    measure: Measure
+
+    def __str__(self) -> str:
+        return (f"{self.percent} % (measures list {self.measures_list.id}, {self.measure.basis}: "
+                f"{self.measure.name}; {self.measures_list.source})")
+
+
+@dataclass(frozen=True)
 class MeasureInForce:
     """A measure in force on a subject now, with the scheme and grade that trigger it."""
 
@@ -194,16 +208,27 @@ class MeasuresRegistry:
         Where several lists cover a scheme the highest minimum wins: it is the only ratio that
         satisfies every list's "一般不低于".
         """
-        lists = self.lists_for(scheme_id)
-        ratios: dict[str, Decimal] = {}
+        floors = self.sampling_floors(scheme_id)
+        missing = [grade for grade in self.schemes.get(scheme_id).grade_names if grade not in floors]
+        if missing:
+            searched = ", ".join(lst.id for lst in self.lists_for(scheme_id)) or "none"
+            raise NoSamplingMeasure(f"grade {missing[0]} of {scheme_id} has no sampling measure "
+                                    f"(sampling_minimum_percent) in any measures list; lists: {searched}")
+        return {grade: floor.percent for grade, floor in floors.items()}
+
+    def sampling_floors(self, scheme_id: str) -> dict[str, SamplingFloor]:
+        """The floor under each grade's sampling ratio and the measure that sets it: the highest
+        ``sampling_minimum_percent`` of any list for the scheme (seed 004 第十二–十五条 "抽查比例一般不低于";
+        seed 002 §三.(三).2 "抽查比例不设上限": a plan may go above, never below). Grades no list gives a
+        sampling measure have no floor."""
+        floors: dict[str, SamplingFloor] = {}
         for grade in self.schemes.get(scheme_id).grade_names:
-            minima = [m for lst in lists if (m := lst.sampling_minimum(grade)) is not None]
-            if not minima:
-                searched = ", ".join(lst.id for lst in lists) or "none"
-                raise NoSamplingMeasure(f"grade {grade} of {scheme_id} has no sampling measure "
-                                        f"(sampling_minimum_percent) in any measures list; lists: {searched}")
-            ratios[grade] = max(minima)
-        return ratios
+            for lst in self.lists_for(scheme_id):
+                for measure in lst.measures_for(grade):
+                    percent = measure.sampling_minimum_percent
+                    if percent is not None and (grade not in floors or percent > floors[grade].percent):
+                        floors[grade] = SamplingFloor(grade, percent, lst, measure)
+        return floors
 
 
 def measures_in_force(evaluations: Iterable[EvaluationInForce], registry: MeasuresRegistry,
