@@ -32,7 +32,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j, Neo4jCredentials
 from hub.db.subjects import _BY_CODES, ALL_PARTS, _parameters
 from hub.disclosure import ConsentScope, Role
-from hub.models import Consent
+from hub.models import Consent, OrganizationKind
 from hub.service import CreditHub
 from hub.settings import Settings
 
@@ -82,6 +82,7 @@ async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub:
         "LIMIT 1 RETURN s.uscc AS s")]
     code = codes[0]
     now = clock.now()
+    await hub.register_organization(BANK, OrganizationKind.BANK)  # a consent names a registered bank
     await consents.create_consent(hub.gateway, Consent(
         id=f"bench-{code}-{uuid.uuid4().hex[:8]}", subject_uscc=code, grantee=BANK, purpose="benchmark", granted_at=now,
         expires_at=now + timedelta(days=30), scopes=frozenset(ConsentScope)))

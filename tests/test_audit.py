@@ -14,7 +14,7 @@ from hub import clock
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, add_subject, bearer, resident_id, uscc
+from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, add_subject, bearer, register_bank, resident_id, uscc
 
 SUBJECT = uscc(400)
 
@@ -23,6 +23,7 @@ SUBJECT = uscc(400)
 async def fresh_chain(hub: CreditHub) -> None:
     await hub.gateway.run("MATCH (n) WHERE n:AuditEntry OR n:AuditHead DETACH DELETE n", write=True)
     await add_subject(hub, SUBJECT, person_id=resident_id(400))
+    await register_bank(hub, "审计银行")
 
 
 async def entries(hub: CreditHub) -> list[dict[str, object]]:
@@ -33,7 +34,7 @@ async def entries(hub: CreditHub) -> list[dict[str, object]]:
 def verify_command(credentials: Neo4jCredentials) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
            "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET,
-           "HUB_DATA_KEY": DATA_KEY}
+           "HUB_DATA_KEY": DATA_KEY, "HUB_AUDIT_KEY": AUDIT_KEY}
     hub_command = os.path.join(os.path.dirname(sys.executable), "hub")
     return subprocess.run([hub_command, "audit", "verify"], env=env, capture_output=True,
                           text=True, timeout=120, check=False)

@@ -12,7 +12,7 @@ import pytest
 from hub import clock
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_record, add_subject, bearer, gql, remove_subjects, uscc
+from tests.builders import SCJG, add_record, add_subject, bearer, department, gql, remove_subjects, uscc
 
 REGION = "410484"
 UPHELD, REJECTED, REPAIRED, TOO_SOON = (uscc(1100 + n, region=REGION) for n in range(4))
@@ -25,13 +25,15 @@ async def world(hub: CreditHub, china_clock: str) -> None:
     # A serious-dishonesty listing forces 差 (seed 000 §二.(三)); an objection will contest it.
     await add_subject(hub, UPHELD)
     await add_record(hub, UPHELD, f"{UPHELD}-listed", kind="SERIOUS_DISHONESTY_LIST", disclosure="PUBLIC",
-                     decided_on=today - timedelta(days=20), publicity_ends_on=today + timedelta(days=700))
+                     decided_on=today - timedelta(days=20), publicity_ends_on=today + timedelta(days=700),
+                     department=SCJG)
     for code in (REJECTED, REPAIRED, TOO_SOON):
         await add_subject(hub, code)
         for n in range(3):  # three serious penalties: enough to pull the public grade down
             decided = today - timedelta(days=400 if code == REPAIRED else 30)
             await add_record(hub, code, f"{code}-p{n}", kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC",
-                             severity="SERIOUS", decided_on=decided, publicity_ends_on=decided + timedelta(days=1000))
+                             severity="SERIOUS", decided_on=decided, publicity_ends_on=decided + timedelta(days=1000),
+                             department=SCJG)
     await hub.evaluate(["henan-public-credit"], REGION)
 
 
@@ -53,14 +55,14 @@ MEASURES = '{ subject(uscc: "%s") { measures { scheme grade name } } }'
 
 async def test_an_upheld_objection_changes_the_grade_and_the_measures(
         client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
-    platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), bearer(settings, "agency", "县市场监管局")
+    platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), department(settings, SCJG)
     before = await gql(client, PROFILE % UPHELD)
     assert current_public(before)["grade"] == "差"
     measures_before = (await gql(client, MEASURES % UPHELD, agency))["data"]["subject"]["measures"]
     assert {m["grade"] for m in measures_before if m["scheme"] == "henan-public-credit"} == {"差"}
     filed = (await gql(client, FILE, platform, t=f"{UPHELD}-listed", r="列入严重失信名单的主体登记错误，非本企业"))[
         "data"]["fileObjection"]
-    assert filed["status"] == "PENDING"
+    assert (filed["status"], filed["department"]) == ("PENDING", SCJG)  # routed to the penalty's issuer
     assert date.fromisoformat(filed["dueOn"]) == hub.calendar.add_working_days(clock.today(), 7)
 
     during = await gql(client, PROFILE % UPHELD)  # PUBLIC sees it is contested
@@ -78,7 +80,7 @@ async def test_an_upheld_objection_changes_the_grade_and_the_measures(
 
 
 async def test_a_rejected_objection_changes_nothing(client: httpx.AsyncClient, settings: Settings) -> None:
-    platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), bearer(settings, "agency", "县市场监管局")
+    platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), department(settings, SCJG)
     before = current_public(await gql(client, PROFILE % REJECTED))
     filed = (await gql(client, FILE, platform, t=f"{REJECTED}-p0", r="认为处罚过重"))["data"]["fileObjection"]
     resolved = await gql(client, RESOLVE, agency, i=filed["id"], u=False, r="处罚事实清楚，依据充分")
@@ -94,7 +96,7 @@ async def test_overdue_objections_are_listed_for_internal_viewers(
                        r="记录重复"))["data"]["fileObjection"]
     await hub.gateway.run("MATCH (o:Objection {id: $id}) SET o.due_on = $past",
                           {"id": filed["id"], "past": clock.today() - timedelta(days=1)}, write=True)
-    overdue = await gql(client, "{ overdueObjections { id dueOn } }", bearer(settings, "agency", "县市场监管局"))
+    overdue = await gql(client, "{ overdueObjections { id dueOn } }", bearer(settings, "agency", "县住建局"))
     assert filed["id"] in {o["id"] for o in overdue["data"]["overdueObjections"]}
     refused = await gql(client, "{ overdueObjections { id } }")
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -102,7 +104,7 @@ async def test_overdue_objections_are_listed_for_internal_viewers(
 
 async def test_a_repaired_penalty_leaves_public_views_and_is_queued_upwards(
         client: httpx.AsyncClient, settings: Settings) -> None:
-    platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), bearer(settings, "agency", "县市场监管局")
+    platform, agency = bearer(settings, "platform", "郏县公共信用信息平台"), department(settings, SCJG)
     apply = 'mutation($r: ID!) { applyForCreditRepair(recordId: $r, statement: "已整改并缴清罚款") { id status } }'
     applied = (await gql(client, apply, platform, r=f"{REPAIRED}-p0"))["data"]["applyForCreditRepair"]
     decided = await gql(client, """mutation($i: ID!) { decideCreditRepair(id: $i, approve: true, reason: "符合修复条件")
