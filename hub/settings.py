@@ -11,7 +11,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.codes import parse_region
@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     # Keys rotated out of HUB_JWT_SECRET that still verify the tokens they signed (comma-separated).
     jwt_previous_secrets: str | None = Field(default=None, alias="HUB_JWT_PREVIOUS_SECRETS")
     jwt_issuer: str = Field(default="credit-hub", alias="HUB_JWT_ISSUER")
-    jwt_default_ttl_s: int = Field(default=3600, alias="HUB_TOKEN_TTL")
     token_max_ttl_s: int = Field(default=DEFAULT_TOKEN_MAX_TTL_S, alias="HUB_TOKEN_MAX_TTL")
+    jwt_default_ttl_s: int = Field(default=3600, alias="HUB_TOKEN_TTL")  # validated after the maximum
     revocation_refresh_s: float = Field(default=DEFAULT_REVOCATION_REFRESH_S, alias="HUB_REVOCATION_REFRESH")
     # The audit chain's HMAC key: its own secret, never derived from the token keys (docs/tiers.md).
     audit_key: str | None = Field(default=None, alias="HUB_AUDIT_KEY")
@@ -124,12 +124,13 @@ class Settings(BaseSettings):
                              f"request), got {value}")
         return value
 
-    @model_validator(mode="after")
-    def _default_ttl_within_max(self) -> Settings:
-        if not 0 < self.jwt_default_ttl_s <= self.token_max_ttl_s:
-            raise ValueError(f"HUB_TOKEN_TTL={self.jwt_default_ttl_s} must be positive and at most "
-                             f"HUB_TOKEN_MAX_TTL={self.token_max_ttl_s}")
-        return self
+    @field_validator("jwt_default_ttl_s")
+    @classmethod
+    def _default_ttl_within_max(cls, value: int, info: ValidationInfo) -> int:
+        maximum = info.data.get("token_max_ttl_s")
+        if maximum is not None and not 0 < value <= maximum:
+            raise ValueError(f"HUB_TOKEN_TTL={value} must be positive and at most HUB_TOKEN_MAX_TTL={maximum}")
+        return value
 
     @field_validator("sync_page_size")
     @classmethod

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -129,6 +132,19 @@ async def add_graded_subjects(hub: CreditHub, grades: dict[str, str], *, scheme:
         "id": f"{code}-{scheme}", "subject_uscc": code, "scheme": scheme, "score": None, "grade": grade,
         "level": None, "disclosure": disclosure, "evaluated_at": now,
         "valid_until": clock.today() + timedelta(days=365), "evaluator": "test"} for code, grade in grades.items()])
+
+
+def cli_env(credentials: Any, **extra: str) -> dict[str, str]:
+    """The environment a ``hub`` command of the suite runs with: its Neo4j and its secrets."""
+    return {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
+            "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY,
+            "HUB_AUDIT_KEY": AUDIT_KEY, **extra}
+
+
+def hub_command(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``.venv/bin/hub ARGS`` to completion."""
+    return subprocess.run([str(Path(sys.executable).with_name("hub")), *args], env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
 
 
 async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,

@@ -12,15 +12,27 @@ import pytest
 from hub import clock
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import SCJG, add_record, add_subject, bearer, department, gql, remove_subjects, uscc
+from tests.builders import (
+    SCJG,
+    ZJ,
+    add_evaluation,
+    add_record,
+    add_subject,
+    bearer,
+    department,
+    gql,
+    remove_subjects,
+    uscc,
+)
 
 REGION = "410484"
 UPHELD, REJECTED, REPAIRED, TOO_SOON = (uscc(1100 + n, region=REGION) for n in range(4))
+PLATFORM_ITEM, EVALUATED = uscc(1110, region=REGION), uscc(1111, region=REGION)
 
 
 @pytest.fixture(scope="module", autouse=True)
 async def world(hub: CreditHub, china_clock: str) -> None:
-    await remove_subjects(hub, [UPHELD, REJECTED, REPAIRED, TOO_SOON])
+    await remove_subjects(hub, [UPHELD, REJECTED, REPAIRED, TOO_SOON, PLATFORM_ITEM, EVALUATED])
     today = clock.today()
     # A serious-dishonesty listing forces 差 (seed 000 §二.(三)); an objection will contest it.
     await add_subject(hub, UPHELD)
@@ -35,6 +47,13 @@ async def world(hub: CreditHub, china_clock: str) -> None:
                              severity="SERIOUS", decided_on=decided, publicity_ends_on=decided + timedelta(days=1000),
                              department=SCJG)
     await hub.evaluate(["henan-public-credit"], REGION)
+    await add_subject(hub, PLATFORM_ITEM)  # a record without an issuing department: the platform's own
+    await add_record(hub, PLATFORM_ITEM, f"{PLATFORM_ITEM}-c", kind="COMPLAINT", disclosure="INTERNAL")
+    await add_subject(hub, EVALUATED)
+    await add_evaluation(hub, EVALUATED, f"{EVALUATED}-food", scheme="jiaxian-food-industry", grade="C",
+                         disclosure="AUTHORIZED", score=60.0)
+    await add_evaluation(hub, EVALUATED, f"{EVALUATED}-public", scheme="henan-public-credit", grade="中",
+                         disclosure="PUBLIC", score=60.0)
 
 
 FILE = "mutation($t: ID!, $r: String!) { fileObjection(targetId: $t, reason: $r) { id dueOn status department } }"
@@ -135,3 +154,42 @@ async def test_repair_never_asks_for_a_fee(client: httpx.AsyncClient, settings: 
                      bearer(settings, "admin", "郏县信用办"))
     names = {f["name"].lower() for f in body["data"]["__type"]["fields"]}
     assert names and not {n for n in names if "fee" in n or "charge" in n or "payment" in n}
+
+
+async def test_an_objection_to_the_platforms_own_item_is_decided_by_the_credit_office(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
+    """A record with no issuing department is the platform's: the 信用办 decides (seed 000 §四.(二))."""
+    filed = (await gql(client, FILE, bearer(settings, "platform", "郏县公共信用信息平台"), t=f"{PLATFORM_ITEM}-c",
+                       r="投诉主体有误"))["data"]["fileObjection"]
+    assert filed["department"] == "platform"
+    refused = await gql(client, RESOLVE, department(settings, SCJG), i=filed["id"], u=True, r="撤回")
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "only the credit office (admin)" in refused["errors"][0]["message"]
+    decided = await gql(client, RESOLVE, bearer(settings, "admin", "郏县信用办"), i=filed["id"], u=False, r="属实")
+    assert decided["data"]["resolveObjection"]["status"] == "REJECTED"
+
+
+async def test_an_objection_to_an_evaluation_goes_to_the_schemes_owner(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
+    """seed 000 §四.(二): the department re-makes its industry evaluation; the platform its public one."""
+    platform = bearer(settings, "platform", "郏县公共信用信息平台")
+    food = (await gql(client, FILE, platform, t=f"{EVALUATED}-food", r="指标计算有误"))["data"]["fileObjection"]
+    public = (await gql(client, FILE, platform, t=f"{EVALUATED}-public", r="数据未更新"))["data"]["fileObjection"]
+    assert (food["department"], public["department"]) == (SCJG, "platform")
+    housing = await gql(client, RESOLVE, department(settings, ZJ), i=food["id"], u=True, r="重新评价")
+    assert f"belongs to department {SCJG}" in housing["errors"][0]["message"]
+    office = await gql(client, RESOLVE, bearer(settings, "admin", "郏县信用办"), i=food["id"], u=True, r="重新评价")
+    assert f"belongs to department {SCJG}" in office["errors"][0]["message"]  # not the 信用办's evaluation
+    upheld = await gql(client, RESOLVE, department(settings, SCJG), i=food["id"], u=True, r="重新评价")
+    assert upheld["data"]["resolveObjection"]["status"] == "UPHELD"
+
+
+@pytest.mark.parametrize(("who", "target"), [("department", f"{REJECTED}-p2"), ("admin", f"{PLATFORM_ITEM}-c")])
+async def test_nobody_files_what_they_would_decide(client: httpx.AsyncClient, settings: Settings,
+                                                   who: str, target: str) -> None:
+    """Nobody decides what they filed: the decider cannot file on the subject's behalf (the subject files
+    through the platform), so no objection is left that nobody may decide."""
+    token = department(settings, SCJG) if who == "department" else bearer(settings, "admin", "郏县信用办")
+    body = await gql(client, FILE, token, t=target, r="自查发现有误")
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "nobody decides what they filed" in error["message"]
