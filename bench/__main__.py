@@ -199,7 +199,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=2000)
-    parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync"], default=None)
+    parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync", "revocation"], default=None)
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=500)
     args = parser.parse_args()
@@ -220,6 +220,12 @@ async def main() -> None:
     hub = CreditHub(settings, gateway)
     try:
         await hub.migrate()
+        if args.only == "revocation":  # needs no data set
+            from bench.revocation import revocation_section
+
+            print(f"# Credit Hub benchmark — {clock.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+            await revocation_section(settings, credentials, hub, args.runs)
+            return
         if await hub.count_subjects() != args.subjects:
             print(f"loading {args.subjects} demo subjects…", file=sys.stderr)
             await ingest.wipe(gateway)
@@ -234,6 +240,10 @@ async def main() -> None:
             await evaluation_section(hub, args.batch_size)
         if args.only in (None, "draw"):
             draw_section()
+        if args.only is None:
+            from bench.revocation import revocation_section
+
+            await revocation_section(settings, credentials, hub, args.runs)
     finally:
         await hub.close()
     if args.only is None:

@@ -4,7 +4,8 @@ Revocations live in Neo4j (hub.db.revocations), so every hub process sees a revo
 other — ``hub token revoke`` on the command line, or another replica. Each process keeps the deny list
 in memory and checks it on every authenticated request (a set lookup and a dict lookup); it reads the
 list again from the database when its copy is older than ``HUB_REVOCATION_REFRESH`` seconds (default
-5), in one round trip that the first request after that interval makes (the others wait for it).
+5): the first request after that interval makes one indexed round trip that reads what was revoked
+since the last one (every revocation takes the next number of a counter), and the others wait for it.
 So a revocation made elsewhere takes effect in every hub within that interval, and at once in the
 process that made it. If the list cannot be read when a refresh is due, authenticated requests are
 refused with ``DATABASE_UNAVAILABLE`` (fail closed: the hub cannot tell whether the token was
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from hub import clock
+from hub.clock import CHINA
 from hub.db import revocations as store
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Viewer
@@ -34,31 +35,47 @@ class RevokedToken(Unauthenticated):
     """A token that was revoked (by id, or with every token of its organization)."""
 
 
-@dataclass(frozen=True)
 class DenyList:
-    """One snapshot of what is revoked."""
+    """What is revoked, as this process knows it: token ids and organization cut-offs, each with the time
+    it was revoked (so entries older than the maximum token lifetime can be forgotten)."""
 
-    jtis: frozenset[str] = frozenset()
-    organizations: dict[str, int] = field(default_factory=dict)  # org → revoked-before (epoch seconds)
+    def __init__(self) -> None:
+        self.tokens: dict[str, datetime] = {}
+        self.organizations: dict[str, tuple[int, datetime]] = {}  # org → (revoked-before epoch s, when)
+        self.seq = 0  # the last revocation (hub.db.revocations) merged in
+
+    def merge(self, revoked: store.Revoked) -> None:
+        for jti, at in revoked.tokens:
+            self.tokens[jti] = at
+        for org, before, at in revoked.organizations:
+            known = self.organizations.get(org)
+            if known is None or before > known[0]:
+                self.organizations[org] = (before, at)
+        self.seq = max(self.seq, revoked.seq)
+
+    def forget_before(self, horizon: datetime) -> None:
+        """Drop entries revoked before ``horizon``: every token they could name has expired."""
+        self.tokens = {jti: at for jti, at in self.tokens.items() if at >= horizon}
+        self.organizations = {org: entry for org, entry in self.organizations.items() if entry[1] >= horizon}
 
     def refusal(self, viewer: Viewer) -> str | None:
-        if viewer.token_id is not None and viewer.token_id in self.jtis:
+        if viewer.token_id is not None and viewer.token_id in self.tokens:
             return f"token {viewer.token_id} was revoked; ask the credit office for a new one"
-        before = self.organizations.get(viewer.org or "")
-        if before is not None and viewer.issued_at is not None and viewer.issued_at <= before:
-            return (f"every token issued to {viewer.org} up to {before} (epoch seconds) was revoked; "
-                    "ask the credit office for a new one")
+        entry = self.organizations.get(viewer.org or "")
+        if entry is not None and viewer.issued_at is not None and viewer.issued_at <= entry[0]:
+            cut = datetime.fromtimestamp(entry[0], CHINA).isoformat()
+            return f"every token issued to {viewer.org} up to {cut} was revoked; ask the credit office for a new one"
         return None
 
 
 class RevocationList:
-    """The process's copy of the deny list, refreshed from the database at a bounded interval."""
+    """The process's copy of the deny list, brought up to date from the database at a bounded interval."""
 
     def __init__(self, gateway: Neo4jGateway, refresh_s: float, max_ttl_s: int) -> None:
         self.gateway = gateway
         self.refresh_s = refresh_s
         self.max_ttl_s = max_ttl_s
-        self._snapshot = DenyList()
+        self.denied = DenyList()
         self._loaded_at: float | None = None
         self._lock = asyncio.Lock()
 
@@ -68,7 +85,7 @@ class RevocationList:
             return  # PUBLIC: no token to revoke
         if self._stale():
             await self.refresh()
-        refusal = self._snapshot.refusal(viewer)
+        refusal = self.denied.refusal(viewer)
         if refusal is not None:
             raise RevokedToken(refusal)
 
@@ -76,14 +93,15 @@ class RevocationList:
         return self._loaded_at is None or time.monotonic() - self._loaded_at >= self.refresh_s
 
     async def refresh(self, *, force: bool = False) -> DenyList:
+        """Read what was revoked since the last refresh (everything live, the first time)."""
         async with self._lock:
             if force or self._stale():  # another request may have refreshed it while we waited
                 started = time.monotonic()
-                since = clock.now() - timedelta(seconds=self.max_ttl_s + LEEWAY_S)
-                jtis, organizations = await store.denied(self.gateway, since)
-                self._snapshot = DenyList(frozenset(jtis), organizations)
+                horizon = clock.now() - timedelta(seconds=self.max_ttl_s + LEEWAY_S)
+                self.denied.merge(await store.revoked_after(self.gateway, self.denied.seq, horizon))
+                self.denied.forget_before(horizon)
                 self._loaded_at = started
-        return self._snapshot
+        return self.denied
 
     async def revoke_token(self, jti: str, *, by: str, reason: str) -> bool:
         """Deny one token id here and now (other processes within the refresh interval)."""
