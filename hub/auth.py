@@ -59,6 +59,16 @@ def issue_token(
     return jwt.encode(claims, ring.active_secret, algorithm=ALGORITHM, headers={"kid": ring.active})
 
 
+def token_key_id(token: str) -> str | None:
+    """The key id an HS256 token names in its header, unverified (None when it names none)."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        return None
+    kid = header.get("kid") if header.get("alg") == ALGORITHM else None
+    return str(kid) if kid is not None else None
+
+
 def token_claims(token: str) -> dict[str, object]:
     """The claims of a token, unverified (for ``hub token inspect``: what to revoke)."""
     try:

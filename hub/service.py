@@ -13,11 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import jwt
-
 from hub import audit as audit_chain
 from hub import clock
-from hub.auth import ALGORITHM, verify_token
+from hub.auth import token_key_id, verify_token
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
 from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
@@ -95,7 +93,7 @@ class CreditHub:
         self.calendar = WorkingCalendar(settings.calendar_file)
         policies = load_policies()
         self.publicity = policies[settings.publicity_policy] if settings.publicity_policy else default_policy()
-        self.objections = Objections(gateway, self.calendar, self.reevaluator.subjects, settings.platform_id,
+        self.objections = Objections(gateway, self.calendar, self._regrade_after_decision, settings.platform_id,
                                      self.scheme_owner)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self.revocations = RevocationList(gateway, settings.revocation_refresh_s, settings.token_max_ttl_s)
@@ -170,9 +168,10 @@ class CreditHub:
         """The viewer a bearer token speaks for: signature under a key on the ring, lifetime within
         HUB_TOKEN_MAX_TTL, not revoked. Raises :class:`hub.auth.InvalidToken` (401) saying why."""
         ring = self.token_keys
-        kid = _kid(token)
+        kid = token_key_id(token)
         if kid is not None and ring.secret(kid) is None and self.settings.jwt_keyring_file is not None:
-            self._token_ring_seen = (float("-inf"), None)  # a key rotated in elsewhere: look again now
+            # a key rotated in elsewhere? look at the file again now (read only if it changed)
+            self._token_ring_seen = (float("-inf"), self._token_ring_seen[1])
             ring = self.token_keys
         viewer = verify_token(ring, self.settings.jwt_issuer, token, max_ttl_s=self.settings.token_max_ttl_s)
         await self.revocations.check(viewer)
@@ -265,6 +264,15 @@ class CreditHub:
     async def regrade(self, usccs: Sequence[str]) -> RunSummary:
         """Re-grade subjects whose records changed, without a full run."""
         return await self.reevaluator.subjects(usccs)
+
+    async def _regrade_after_decision(self, usccs: Sequence[str],
+                                      scheme_ids: Sequence[str] | None) -> RunSummary | None:
+        """Re-make evaluations after an upheld objection: of the given schemes that the hub grades
+        (a scheme it has no model for is re-made by its department), or of every covered scheme."""
+        if scheme_ids is None:
+            return await self.reevaluator.subjects(usccs)
+        graded = [scheme_id for scheme_id in scheme_ids if scheme_id in self.reevaluator.coverage]
+        return await self.reevaluator.subjects(usccs, graded) if graded else None
 
     def scheme_owner(self, scheme_id: str | None) -> str:
         """Who owns the evaluations a scheme makes on this hub: a department code, or the platform."""
@@ -359,16 +367,6 @@ class CreditHub:
 def _grantee(viewer: Viewer) -> str | None:
     """Only a bank's own consents matter to what it may see; others need none."""
     return viewer.org if viewer.role.value == "bank" else None
-
-
-def _kid(token: str) -> str | None:
-    """The key id a token names in its header, unverified (to know whether to re-read the ring)."""
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
-        return None
-    kid = header.get("kid") if header.get("alg") == ALGORITHM else None
-    return str(kid) if kid is not None else None
 
 
 def _code(uscc: str) -> str:

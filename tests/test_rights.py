@@ -182,6 +182,9 @@ async def test_an_objection_to_an_evaluation_goes_to_the_schemes_owner(
     assert f"belongs to department {SCJG}" in office["errors"][0]["message"]  # not the 信用办's evaluation
     upheld = await gql(client, RESOLVE, department(settings, SCJG), i=food["id"], u=True, r="重新评价")
     assert upheld["data"]["resolveObjection"]["status"] == "UPHELD"
+    current = await hub.gateway.run("MATCH (:Subject {uscc: $u})-[:CURRENT]->(e:Evaluation {scheme: "
+                                    "'henan-public-credit'}) RETURN e.id AS id", {"u": EVALUATED})
+    assert [row["id"] for row in current] == [f"{EVALUATED}-public"]  # the platform's evaluation is not re-made
 
 
 @pytest.mark.parametrize(("who", "target"), [("department", f"{REJECTED}-p2"), ("admin", f"{PLATFORM_ITEM}-c")])

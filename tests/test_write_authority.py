@@ -39,7 +39,7 @@ from tests.builders import (
     uscc,
 )
 
-REGION = "410482"
+REGION = "410423"  # 鲁山县: a Henan county no other test module grades
 SUBJECT = uscc(5100, region=REGION)
 PENALTY, OLD_PENALTY = f"{SUBJECT}-penalty", f"{SUBJECT}-old-penalty"
 BANK, OTHER_BANK = "外部测试银行甲", "外部测试银行乙"

@@ -78,7 +78,7 @@ class Objections:
         received = clock.today()
         objection = {
             "id": f"objection-{uuid.uuid4().hex[:12]}", "target_id": target_id, "target_kind": item["kind"],
-            "subject_uscc": item["subject_uscc"], "department": department,
+            "subject_uscc": item["subject_uscc"], "department": department, "scheme": item.get("scheme"),
             "reason": reason.strip(), "filed_by": filed_by.label, "filed_by_org": filed_by.org,
             "filed_by_department": filed_by.department, "filed_at": clock.now(), "received_on": received,
             "due_on": self.calendar.add_working_days(received, OBJECTION_DUE_WORKING_DAYS), "status": "PENDING",
@@ -104,7 +104,10 @@ class Objections:
         withdraw = resolution.upheld and objection["target_kind"] == "RECORD"
         await store.resolve_objection(self.gateway, objection_id, changes, withdraw)
         if resolution.upheld:
-            await self.regrade([objection["subject_uscc"]], None)
+            # A withdrawn record changes every evaluation that counted it; an upheld objection to an
+            # evaluation re-makes that scheme's evaluation only — the owner's, nobody else's.
+            scheme = objection.get("scheme") if objection["target_kind"] == "EVALUATION" else None
+            await self.regrade([objection["subject_uscc"]], [scheme] if scheme else None)
         return {**objection, **changes}
 
     async def overdue(self) -> list[dict[str, Any]]:
