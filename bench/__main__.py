@@ -32,7 +32,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j, Neo4jCredentials
 from hub.db.subjects import _BY_CODES, ALL_PARTS, _parameters
 from hub.disclosure import ConsentScope, Role
-from hub.models import Consent
+from hub.models import Consent, OrganizationKind
 from hub.service import CreditHub
 from hub.settings import Settings
 
@@ -82,6 +82,7 @@ async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub:
         "LIMIT 1 RETURN s.uscc AS s")]
     code = codes[0]
     now = clock.now()
+    await hub.register_organization(BANK, OrganizationKind.BANK)  # a consent names a registered bank
     await consents.create_consent(hub.gateway, Consent(
         id=f"bench-{code}-{uuid.uuid4().hex[:8]}", subject_uscc=code, grantee=BANK, purpose="benchmark", granted_at=now,
         expires_at=now + timedelta(days=30), scopes=frozenset(ConsentScope)))
@@ -198,7 +199,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=2000)
-    parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync"], default=None)
+    parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync", "revocation"], default=None)
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=500)
     args = parser.parse_args()
@@ -219,6 +220,12 @@ async def main() -> None:
     hub = CreditHub(settings, gateway)
     try:
         await hub.migrate()
+        if args.only == "revocation":  # needs no data set
+            from bench.revocation import revocation_section
+
+            print(f"# Credit Hub benchmark — {clock.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+            await revocation_section(settings, credentials, hub, args.runs)
+            return
         if await hub.count_subjects() != args.subjects:
             print(f"loading {args.subjects} demo subjects…", file=sys.stderr)
             await ingest.wipe(gateway)
@@ -233,6 +240,10 @@ async def main() -> None:
             await evaluation_section(hub, args.batch_size)
         if args.only in (None, "draw"):
             draw_section()
+        if args.only is None:
+            from bench.revocation import revocation_section
+
+            await revocation_section(settings, credentials, hub, args.runs)
     finally:
         await hub.close()
     if args.only is None:

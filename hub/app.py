@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from hub.auth import verify_token
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
 from hub.db.server import resolve_credentials
 from hub.disclosure import Viewer
@@ -48,8 +47,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         metrics.audit_entries.inc(len(events))
 
     graphql = GraphQLEndpoint(
-        schema, lambda token: verify_token(settings.jwt_key, settings.jwt_issuer, token),
-        make_context, audit, metrics.observe, settings.max_batch_bytes)
+        schema, service.authenticate, make_context, audit, metrics.observe, settings.max_batch_bytes)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})

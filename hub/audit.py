@@ -5,6 +5,13 @@ punishable, so the hub keeps a record of who read what above PUBLIC and who wrot
 hash is HMAC-SHA256 over its sequence number, the previous entry's hash and its canonical content,
 keyed with a secret held outside the database: editing, removing or reordering any entry breaks the
 chain at that point, and someone with only database access cannot forge a consistent chain.
+
+The key is the audit keyring's (hub.keyring; ``HUB_AUDIT_KEY`` or a generated one), never derived
+from the token keys: rotating the token keys leaves the chain alone. Every entry records the id of
+the key it was made with (``key_id``, part of the hashed message), so after ``hub audit rotate-key``
+old entries verify with their own key while new ones use the new key. Entries written before key
+ids existed have none: they were keyed from the token secret of the time (``LEGACY_PREFIX``), and
+verify while that secret is still on the token ring.
 """
 
 from __future__ import annotations
@@ -44,28 +51,70 @@ class AuditEntry:
     prev_hash: str
     hash: str
     event: AuditEvent
+    key_id: str | None = None  # None: an entry from before key ids (a legacy key)
+
+
+LEGACY_PREFIX = "audit|"  # legacy entries: key = SHA-256("audit|" + token secret)
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    """The keys that verify a chain: the ring's by id (the active one signs), and legacy ones."""
+
+    active: str
+    keys: dict[str, bytes]
+    legacy: tuple[bytes, ...] = ()
+
+    @classmethod
+    def of(cls, active: str, secrets: dict[str, str], token_secrets: list[str]) -> AuditKeys:
+        return cls(active, {kid: secret.encode() for kid, secret in secrets.items()},
+                   tuple(hashlib.sha256((LEGACY_PREFIX + secret).encode()).digest() for secret in token_secrets))
+
+    @property
+    def signing(self) -> bytes:
+        return self.keys[self.active]
 
 
 def canonical(event: AuditEvent) -> str:
     return json.dumps(asdict(event), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def entry_hash(key: bytes, seq: int, prev_hash: str, event: AuditEvent) -> str:
-    message = f"{seq}|{prev_hash}|{canonical(event)}".encode()
+def entry_hash(key: bytes, seq: int, prev_hash: str, event: AuditEvent, key_id: str | None = None) -> str:
+    head = f"{seq}|{prev_hash}|" if key_id is None else f"{seq}|{prev_hash}|{key_id}|"
+    message = (head + canonical(event)).encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
-def chain(key: bytes, head_seq: int, head_hash: str,
+def chain(keys: AuditKeys, head_seq: int, head_hash: str,
           events: Sequence[AuditEvent]) -> list[AuditEntry]:
-    """Link new events after the head (seq, hash)."""
+    """Link new events after the head (seq, hash), with the active key."""
     entries: list[AuditEntry] = []
     prev = head_hash
     for offset, event in enumerate(events, start=1):
         stamped = event.stamped()
-        digest = entry_hash(key, head_seq + offset, prev, stamped)
-        entries.append(AuditEntry(head_seq + offset, prev, digest, stamped))
+        digest = entry_hash(keys.signing, head_seq + offset, prev, stamped, keys.active)
+        entries.append(AuditEntry(head_seq + offset, prev, digest, stamped, keys.active))
         prev = digest
     return entries
+
+
+def _problem_with_hash(keys: AuditKeys, entry: AuditEntry) -> str | None:
+    """None when the entry's hash verifies under the key it names (or a legacy key)."""
+    if entry.key_id is None:
+        candidates = list(keys.legacy)
+        if not candidates:
+            return "it names no audit key and no legacy (token-derived) key is configured to check it"
+    else:
+        key = keys.keys.get(entry.key_id)
+        if key is None:
+            return (f"it was made with audit key {entry.key_id}, which this hub does not hold "
+                    "(keep rotated keys in HUB_AUDIT_PREVIOUS_KEYS or on the generated ring)")
+        candidates = [key]
+    expected = entry.hash
+    if any(hmac.compare_digest(entry_hash(key, entry.seq, entry.prev_hash, entry.event, entry.key_id), expected)
+           for key in candidates):
+        return None
+    return "its content does not match its hash (the entry was altered)"
 
 
 @dataclass(frozen=True)
@@ -81,7 +130,7 @@ class VerifyReport:
         return f"audit log BROKEN at entry {self.broken_at}: {self.problem}"
 
 
-async def verify(key: bytes, entries: AsyncIterator[AuditEntry],
+async def verify(keys: AuditKeys, entries: AsyncIterator[AuditEntry],
                  head: tuple[int, str] | None) -> VerifyReport:
     """Walk the chain in sequence order and report the first broken link."""
     expected_seq, prev = 1, GENESIS
@@ -93,9 +142,9 @@ async def verify(key: bytes, entries: AsyncIterator[AuditEntry],
         if entry.prev_hash != prev:
             return VerifyReport(False, checked, entry.seq,
                                 "it does not link to the entry before it (reordered or replaced)")
-        if entry_hash(key, entry.seq, entry.prev_hash, entry.event) != entry.hash:
-            return VerifyReport(False, checked, entry.seq,
-                                "its content does not match its hash (the entry was altered)")
+        problem = _problem_with_hash(keys, entry)
+        if problem is not None:
+            return VerifyReport(False, checked, entry.seq, problem)
         prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
     head_seq, head_hash = head or (0, GENESIS)
     if head_seq != checked or head_hash != prev:

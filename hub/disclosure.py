@@ -72,6 +72,7 @@ class Viewer:
     org: str | None = None
     department: str | None = None
     token_id: str | None = None
+    issued_at: int | None = None  # the token's iat (seconds): revoking an organization's tokens compares it
 
     @property
     def is_internal(self) -> bool:

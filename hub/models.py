@@ -71,6 +71,21 @@ class Department:
     region: str
 
 
+class OrganizationKind(StrEnum):
+    """What an organization is to the hub; a consent's grantee must be a BANK."""
+
+    BANK = "bank"
+    AGENCY = "agency"
+    PLATFORM = "platform"
+    CREDIT_OFFICE = "credit_office"
+
+    @classmethod
+    def of_role(cls, role: str) -> OrganizationKind | None:
+        """The kind of organization a token of ``role`` is issued to (None for the public)."""
+        return {"bank": cls.BANK, "agency": cls.AGENCY, "platform": cls.PLATFORM,
+                "admin": cls.CREDIT_OFFICE}.get(role)
+
+
 @dataclass(frozen=True)
 class Organization:
     """A party that calls the API: a bank, an agency, a platform, the credit office."""

@@ -6,7 +6,8 @@ here knows GraphQL or HTTP; nothing above it writes Cypher.
 
 from __future__ import annotations
 
-import hashlib
+import difflib
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,9 +15,11 @@ from datetime import date, datetime, timedelta
 
 from hub import audit as audit_chain
 from hub import clock
+from hub.auth import token_key_id, verify_token
+from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
 from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
-from hub.db import audit_store, consents, evaluations, ingest, records, reporting, subjects, supervision
+from hub.db import audit_store, consents, evaluations, ingest, organizations, records, reporting, subjects, supervision
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.reporting import DepartmentCounts, DepartmentReporting
@@ -29,11 +32,14 @@ from hub.exchange.signing import load_or_create_key
 from hub.grading.models import ModelRegistry
 from hub.grading.schemes import SchemeRegistry
 from hub.inspections import Inspections
-from hub.models import Consent, RecordStatus, SubjectKind, SubjectProfile
+from hub.keyring import Keyring
+from hub.models import Consent, OrganizationKind, RecordStatus, SubjectKind, SubjectProfile
 from hub.personal_data import PersonalDataVault
 from hub.reevaluation import Reevaluator, RunSummary
+from hub.revocation import RevocationList
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.objections import Objections
+from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import default_policy, load_policies
 from hub.rights.repair import CreditRepair
 from hub.settings import Settings
@@ -45,6 +51,10 @@ MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
 
 class InvalidInput(BadInput):
     """A caller's input that breaks a rule; the message says which."""
+
+
+class UnknownOrganization(BadInput):
+    """A consent names a grantee that is not a registered bank (a typo would make a consent nobody can use)."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +93,15 @@ class CreditHub:
         self.calendar = WorkingCalendar(settings.calendar_file)
         policies = load_policies()
         self.publicity = policies[settings.publicity_policy] if settings.publicity_policy else default_policy()
-        self.objections = Objections(gateway, self.calendar, self.reevaluator.subjects, settings.platform_id)
+        self.objections = Objections(gateway, self.calendar, self._regrade_after_decision, settings.platform_id,
+                                     self.scheme_owner)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
-        self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
+        self.revocations = RevocationList(gateway, settings.revocation_refresh_s, settings.token_max_ttl_s)
+        self._token_ring = settings.jwt_keyring
+        self._token_ring_seen = (time.monotonic(), self._ring_mtime())
+        audit_ring = settings.audit_keyring
+        self._audit_keys = audit_chain.AuditKeys.of(audit_ring.active, dict(audit_ring.keys),
+                                                    list(self._token_ring.keys.values()))
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
             platform_key, settings.max_concurrent_batches)
@@ -128,14 +144,88 @@ class CreditHub:
     def unseal_resident_id(self, sealed: str) -> str:
         return self.vault.unseal(sealed)
 
+    # --- tokens (hub.auth, hub.keyring, hub.revocation) -------------------------------------
+    @property
+    def token_keys(self) -> Keyring:
+        """The token keyring, re-read when its generated file changed (a rotation or a retirement
+        elsewhere is seen within the revocation refresh interval; an unknown key id at once)."""
+        ring_file = self.settings.jwt_keyring_file
+        if ring_file is None:
+            return self._token_ring
+        checked, mtime = self._token_ring_seen
+        if time.monotonic() - checked >= self.settings.revocation_refresh_s:
+            current = ring_file.mtime()
+            if current != mtime:
+                self._token_ring = ring_file.load()
+            self._token_ring_seen = (time.monotonic(), current)
+        return self._token_ring
+
+    def _ring_mtime(self) -> float | None:
+        ring_file = self.settings.jwt_keyring_file
+        return ring_file.mtime() if ring_file else None
+
+    async def authenticate(self, token: str) -> Viewer:
+        """The viewer a bearer token speaks for: signature under a key on the ring, lifetime within
+        HUB_TOKEN_MAX_TTL, not revoked. Raises :class:`hub.auth.InvalidToken` (401) saying why."""
+        ring = self.token_keys
+        kid = token_key_id(token)
+        if kid is not None and ring.secret(kid) is None and self.settings.jwt_keyring_file is not None:
+            # a key rotated in elsewhere? look at the file again now (read only if it changed)
+            self._token_ring_seen = (float("-inf"), self._token_ring_seen[1])
+            ring = self.token_keys
+        viewer = verify_token(ring, self.settings.jwt_issuer, token, max_ttl_s=self.settings.token_max_ttl_s)
+        await self.revocations.check(viewer)
+        return viewer
+
+    async def revoke_token(self, jti: str, *, by: str, reason: str = "") -> bool:
+        if not jti.strip():
+            raise InvalidInput("give the token id (jti) to revoke; `hub token inspect TOKEN` shows it")
+        return await self.revocations.revoke_token(jti.strip(), by=by, reason=reason)
+
+    async def revoke_organization_tokens(self, org: str, *, by: str, reason: str = "") -> int:
+        if not org.strip():
+            raise InvalidInput("give the organization whose tokens to revoke (as in their --org)")
+        return await self.revocations.revoke_organization(org.strip(), by=by, reason=reason)
+
+    # --- organizations ------------------------------------------------------------------------
+    async def register_organization(self, name: str, kind: OrganizationKind) -> bool:
+        """Make an organization known (a bank may then be named as a consent's grantee); True if new."""
+        if not name.strip():
+            raise InvalidInput("an organization needs a name (what its tokens' --org say)")
+        return await organizations.register(self.gateway, name.strip(), kind.value, self.now())
+
+    async def organizations(self, kind: OrganizationKind | None = None) -> list[tuple[str, str]]:
+        return await organizations.names(self.gateway, kind.value if kind else None)
+
+    async def _require_known_bank(self, grantee: str) -> None:
+        kind = await organizations.kind_of(self.gateway, grantee)
+        if kind == OrganizationKind.BANK.value:
+            return
+        if kind is not None:
+            raise UnknownOrganization(f"grantee {grantee!r} is registered as {kind}, not as a bank: consents "
+                                      "open a subject's data to a bank (信易贷)")
+        banks = [name for name, _ in await organizations.names(self.gateway, OrganizationKind.BANK.value)]
+        close = difflib.get_close_matches(grantee, banks, n=5, cutoff=0.5)
+        hint = f"; did you mean {', '.join(repr(name) for name in close)}?" if close else ""
+        raise UnknownOrganization(
+            f"grantee {grantee!r} is not a bank known to this hub{hint} A bank becomes known when the credit "
+            f"office registers it (`hub org add --kind bank NAME`) or issues it a token "
+            f"(`hub token issue --role bank --org NAME`)")
+
     # --- consent ----------------------------------------------------------------------------
     async def grant_consent(self, *, uscc: str, grantee: str, purpose: str, expires_at: datetime,
                             scopes: frozenset[ConsentScope] | None, granted_by: Viewer) -> Consent:
+        """Record a subject's authorization (授权书) of a bank. ``scopes`` None opens every scope (the
+        contract's call without scopes, SPEC §4); an empty set is an error, never "everything"."""
+        require_consent_keeper(granted_by, self.exchange.peers.by_id, "grantConsent")
         code = _code(uscc)
         now = self.now()
         expires = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=CHINA)
         if not grantee.strip():
             raise InvalidInput("grantee must name the bank's organization (as in its token's --org)")
+        if scopes is not None and not scopes:
+            raise InvalidInput("scopes is empty: a consent opens at least one of "
+                               f"{', '.join(sorted(ALL_SCOPES))}; omit scopes to open all of them")
         if not purpose.strip():
             raise InvalidInput("purpose must say what the authorization is for, e.g. 信易贷 loan review")
         if expires <= now:
@@ -146,13 +236,19 @@ class CreditHub:
         consent = Consent(
             id=f"consent-{uuid.uuid4().hex[:16]}", subject_uscc=code, grantee=grantee.strip(),
             purpose=purpose.strip(), granted_at=now, expires_at=expires,
-            granted_by=granted_by.label, scopes=scopes or ALL_SCOPES)
+            granted_by=granted_by.label, scopes=ALL_SCOPES if scopes is None else scopes)
+        await self._require_known_bank(consent.grantee)
         stored = await consents.create_consent(self.gateway, consent)
         if stored is None:
             raise NotFound(f"no subject with code {code} is known to this hub")
         return stored
 
-    async def revoke_consent(self, consent_id: str) -> Consent:
+    async def revoke_consent(self, consent_id: str, revoked_by: Viewer) -> Consent:
+        """Withdraw an authorization: the subject's side, or the bank that holds it (hub.authority)."""
+        held = await consents.get_consent(self.gateway, consent_id)
+        if held is None:
+            raise NotFound(f"no consent with id {consent_id!r}")
+        require_consent_revoker(revoked_by, held.grantee, self.exchange.peers.by_id, f"revokeConsent {consent_id}")
         revoked = await consents.revoke_consent(self.gateway, consent_id, self.now())
         if revoked is None:
             raise NotFound(f"no consent with id {consent_id!r}")
@@ -169,8 +265,32 @@ class CreditHub:
         """Re-grade subjects whose records changed, without a full run."""
         return await self.reevaluator.subjects(usccs)
 
-    async def set_record_status(self, record_id: str, status: RecordStatus) -> str:
-        """Mark a record repaired or withdrawn (it stops counting) and re-grade its subject."""
+    async def _regrade_after_decision(self, usccs: Sequence[str],
+                                      scheme_ids: Sequence[str] | None) -> RunSummary | None:
+        """Re-make evaluations after an upheld objection: of the given schemes that the hub grades
+        (a scheme it has no model for is re-made by its department), or of every covered scheme."""
+        if scheme_ids is None:
+            return await self.reevaluator.subjects(usccs)
+        graded = [scheme_id for scheme_id in scheme_ids if scheme_id in self.reevaluator.coverage]
+        return await self.reevaluator.subjects(usccs, graded) if graded else None
+
+    def scheme_owner(self, scheme_id: str | None) -> str:
+        """Who owns the evaluations a scheme makes on this hub: a department code, or the platform."""
+        if scheme_id is None or scheme_id not in self.schemes:
+            return PLATFORM
+        return self.schemes.get(scheme_id).owner_in(self.settings.region)
+
+    async def set_record_status(self, record_id: str, status: RecordStatus, changed_by: Viewer) -> str:
+        """Mark a record repaired or withdrawn (it stops counting) and re-grade its subject. Only the
+        record's issuing department changes it (a record without one is the platform's: the credit office)."""
+        found = await records.owner_of(self.gateway, record_id)
+        if found is None:
+            raise NotFound(f"no record with id {record_id!r}")
+        department, origin = found
+        elsewhere = issued_elsewhere(record_id, origin, self.settings.platform_id, "change its status")
+        if elsewhere:
+            raise InvalidInput(elsewhere)
+        require_owner(changed_by, department or PLATFORM, f"record {record_id} ({status.value.lower()})")
         uscc = await records.set_status(self.gateway, record_id, status)
         if uscc is None:
             raise NotFound(f"no record with id {record_id!r}")
@@ -232,11 +352,16 @@ class CreditHub:
 
     async def verify_audit(self) -> audit_chain.VerifyReport:
         head = await audit_store.head(self.gateway)
-        return await audit_chain.verify(self._audit_key, audit_store.entries(self.gateway), head)
+        return await audit_chain.verify(self._audit_keys, audit_store.entries(self.gateway), head)
+
+    @property
+    def audit_key_id(self) -> str:
+        """The id of the key new audit entries are made with."""
+        return self._audit_keys.active
 
     def _chain(self, seq: int, prev: str,
                events: Sequence[audit_chain.AuditEvent]) -> list[audit_chain.AuditEntry]:
-        return audit_chain.chain(self._audit_key, seq, prev, events)
+        return audit_chain.chain(self._audit_keys, seq, prev, events)
 
 
 def _grantee(viewer: Viewer) -> str | None:

@@ -11,16 +11,19 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.codes import parse_region
 from hub.exchange import levels
+from hub.keyring import Keyring, KeyringFile
 from hub.secret_text import new_secret
 
 DEFAULT_NEO4J_VERSION = "5.26.30"  # Neo4j Community 5.26 LTS; runs on Java 17
 DEFAULT_BOLT_PORT = 7687
 DEFAULT_HUB_PORT = 8000
+DEFAULT_TOKEN_MAX_TTL_S = 30 * 24 * 3600  # a platform's token file is renewed at least monthly
+DEFAULT_REVOCATION_REFRESH_S = 5.0  # how stale a hub's copy of the token deny list may be
 
 
 def _default_state_dir() -> Path:
@@ -51,8 +54,15 @@ class Settings(BaseSettings):
     state_dir: Path = Field(default_factory=_default_state_dir, alias="HUB_STATE_DIR")
     platform_id: str = Field(default="henan-jiaxian", alias="HUB_PLATFORM_ID")
     jwt_secret: str | None = Field(default=None, alias="HUB_JWT_SECRET")
+    # Keys rotated out of HUB_JWT_SECRET that still verify the tokens they signed (comma-separated).
+    jwt_previous_secrets: str | None = Field(default=None, alias="HUB_JWT_PREVIOUS_SECRETS")
     jwt_issuer: str = Field(default="credit-hub", alias="HUB_JWT_ISSUER")
-    jwt_default_ttl_s: int = Field(default=3600, alias="HUB_TOKEN_TTL")
+    token_max_ttl_s: int = Field(default=DEFAULT_TOKEN_MAX_TTL_S, alias="HUB_TOKEN_MAX_TTL")
+    jwt_default_ttl_s: int = Field(default=3600, alias="HUB_TOKEN_TTL")  # validated after the maximum
+    revocation_refresh_s: float = Field(default=DEFAULT_REVOCATION_REFRESH_S, alias="HUB_REVOCATION_REFRESH")
+    # The audit chain's HMAC key: its own secret, never derived from the token keys (docs/tiers.md).
+    audit_key: str | None = Field(default=None, alias="HUB_AUDIT_KEY")
+    audit_previous_keys: str | None = Field(default=None, alias="HUB_AUDIT_PREVIOUS_KEYS")
     data_key: str | None = Field(default=None, alias="HUB_DATA_KEY")
     max_query_depth: int = Field(default=10, alias="HUB_MAX_QUERY_DEPTH")
     max_query_tokens: int = Field(default=2000, alias="HUB_MAX_QUERY_TOKENS")
@@ -85,11 +95,41 @@ class Settings(BaseSettings):
             raise ValueError(f"HUB_PORT must be 1..65535, got {value}")
         return value
 
-    @field_validator("jwt_secret", "data_key")
+    @field_validator("jwt_secret", "data_key", "audit_key")
     @classmethod
     def _long_enough(cls, value: str | None) -> str | None:
         if value is not None and len(value) < 32:
             raise ValueError("secrets must be at least 32 characters")
+        return value
+
+    @field_validator("jwt_previous_secrets", "audit_previous_keys")
+    @classmethod
+    def _previous_long_enough(cls, value: str | None) -> str | None:
+        if value is not None and any(len(part) < 32 for part in _split(value)):
+            raise ValueError("each previous secret (comma-separated) must be at least 32 characters")
+        return value
+
+    @field_validator("token_max_ttl_s")
+    @classmethod
+    def _max_ttl(cls, value: int) -> int:
+        if value < 60:
+            raise ValueError(f"HUB_TOKEN_MAX_TTL must be at least 60 seconds, got {value}")
+        return value
+
+    @field_validator("revocation_refresh_s")
+    @classmethod
+    def _refresh(cls, value: float) -> float:
+        if not 0 <= value <= 300:
+            raise ValueError(f"HUB_REVOCATION_REFRESH must be 0..300 seconds (0: read the deny list on every "
+                             f"request), got {value}")
+        return value
+
+    @field_validator("jwt_default_ttl_s")
+    @classmethod
+    def _default_ttl_within_max(cls, value: int, info: ValidationInfo) -> int:
+        maximum = info.data.get("token_max_ttl_s")
+        if maximum is not None and not 0 < value <= maximum:
+            raise ValueError(f"HUB_TOKEN_TTL={value} must be positive and at most HUB_TOKEN_MAX_TTL={maximum}")
         return value
 
     @field_validator("sync_page_size")
@@ -118,9 +158,42 @@ class Settings(BaseSettings):
     def secrets_dir(self) -> Path:
         return self.state_dir / "secrets"
 
-    @cached_property
+    @property
+    def jwt_keyring_file(self) -> KeyringFile | None:
+        """The generated, rotatable token keyring; None when HUB_JWT_SECRET configures the keys."""
+        if self.jwt_secret:
+            return None
+        return KeyringFile("token", self.secrets_dir / "jwt-keys.json", legacy=self.secrets_dir / "jwt.key")
+
+    @property
+    def jwt_keyring(self) -> Keyring:
+        """The token keys: HUB_JWT_SECRET (active) and HUB_JWT_PREVIOUS_SECRETS, else the generated ring.
+        Read each time (a file is re-read so a rotation is seen without a restart)."""
+        ring_file = self.jwt_keyring_file
+        if ring_file is None:
+            assert self.jwt_secret is not None
+            return Keyring.of("token", self.jwt_secret, _split(self.jwt_previous_secrets))
+        return ring_file.load()
+
+    @property
     def jwt_key(self) -> str:
-        return self.jwt_secret or _generated_secret(self.secrets_dir / "jwt.key")
+        """The active token key (what ``hub token issue`` signs with)."""
+        return self.jwt_keyring.active_secret
+
+    @property
+    def audit_keyring_file(self) -> KeyringFile | None:
+        if self.audit_key:
+            return None
+        return KeyringFile("audit", self.secrets_dir / "audit-keys.json")
+
+    @property
+    def audit_keyring(self) -> Keyring:
+        """The audit chain's keys: HUB_AUDIT_KEY (active) and HUB_AUDIT_PREVIOUS_KEYS, else generated."""
+        ring_file = self.audit_keyring_file
+        if ring_file is None:
+            assert self.audit_key is not None
+            return Keyring.of("audit", self.audit_key, _split(self.audit_previous_keys))
+        return ring_file.load()
 
     @property
     def signing_key_file(self) -> Path:
@@ -130,6 +203,10 @@ class Settings(BaseSettings):
     @cached_property
     def personal_data_key(self) -> str:
         return self.data_key or _generated_secret(self.secrets_dir / "data.key")
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 def _generated_secret(path: Path) -> str:

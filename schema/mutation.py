@@ -19,8 +19,9 @@ from schema.types import ConsentScope, ConsentType
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Record a subject's authorization (授权书) of a bank. "
-                         "ADMIN or PLATFORM, on the subject's behalf.")
+    @strawberry.mutation(description="Record a subject's authorization (授权书) of a registered bank. "
+                         "ADMIN or this hub's own PLATFORM, on the subject's behalf. Omitted scopes open all "
+                         "scopes; an empty list is an error.")
     async def grant_consent(
         self, info: Info, uscc: str, grantee: str, purpose: str, expires_at: datetime,
         scopes: list[ConsentScope] | None = None,
@@ -29,15 +30,16 @@ class Mutation:
         code = parse_code(uscc)
         consent = await context.hub.grant_consent(
             uscc=code, grantee=grantee, purpose=purpose, expires_at=expires_at,
-            scopes=frozenset(ConsentScopeEnum(s) for s in scopes) if scopes else None,
+            scopes=None if scopes is None else frozenset(ConsentScopeEnum(s) for s in scopes),
             granted_by=context.viewer)
         context.note_write(f"grantConsent to {consent.grantee}", code, consent.id)
         return consent  # type: ignore[return-value]
 
-    @strawberry.mutation(description="Revoke an authorization; takes effect at once.")
+    @strawberry.mutation(description="Revoke an authorization; takes effect at once. The subject's side "
+                         "(ADMIN or this hub's PLATFORM) or the bank that holds it.")
     async def revoke_consent(self, info: Info, id: strawberry.ID) -> ConsentType:
         context: HubContext = info.context
-        consent = await context.hub.revoke_consent(str(id))
+        consent = await context.hub.revoke_consent(str(id), context.viewer)
         context.note_write("revokeConsent", consent.subject_uscc, consent.id)
         return consent  # type: ignore[return-value]
 

@@ -16,7 +16,9 @@ class ObjectionType:
     target_id: str
     target_kind: str
     subject_uscc: str
-    department: str = strawberry.field(description="The department it is routed to (the item's issuer).")
+    department: str = strawberry.field(description="The department it is routed to and that alone decides it: a "
+                                       "record's issuing department, an evaluation's scheme owner, or 'platform' "
+                                       "(the credit office decides).")
     reason: str
     filed_by: str
     filed_at: datetime
@@ -33,6 +35,8 @@ class RepairType:
     record_id: str
     subject_uscc: str
     statement: str
+    department: str | None = strawberry.field(description="The record's issuing department, which alone decides "
+                                              "(seed 000 §四.(三)); 'platform' when it has none (the credit office).")
     filed_by: str
     filed_at: datetime
     status: str
@@ -70,24 +74,24 @@ async def outbox(info: Info) -> list[OutboxEntryType]:
 
 
 async def file_objection(info: Info, target_id: strawberry.ID, reason: str) -> ObjectionType:
-    row = await info.context.hub.objections.file(str(target_id), reason, info.context.viewer.label)
+    row = await info.context.hub.objections.file(str(target_id), reason, info.context.viewer)
     info.context.note_write(f"fileObjection {row['id']} against {target_id}", row["subject_uscc"])
     return row  # type: ignore[no-any-return]
 
 
 async def resolve_objection(info: Info, id: strawberry.ID, upheld: bool, reasons: str) -> ObjectionType:
-    row = await info.context.hub.objections.resolve(str(id), Resolution(upheld, reasons), info.context.viewer.label)
+    row = await info.context.hub.objections.resolve(str(id), Resolution(upheld, reasons), info.context.viewer)
     info.context.note_write(f"resolveObjection {id}: {row['status']}", row["subject_uscc"])
     return row  # type: ignore[no-any-return]
 
 
 async def apply_for_credit_repair(info: Info, record_id: strawberry.ID, statement: str) -> RepairType:
-    row = await info.context.hub.repair.apply(str(record_id), statement, info.context.viewer.label)
+    row = await info.context.hub.repair.apply(str(record_id), statement, info.context.viewer)
     info.context.note_write(f"applyForCreditRepair {row['id']} for {record_id}", row["subject_uscc"])
     return row  # type: ignore[no-any-return]
 
 
 async def decide_credit_repair(info: Info, id: strawberry.ID, approve: bool, reason: str = "") -> RepairType:
-    row = await info.context.hub.repair.decide(str(id), approve, reason, info.context.viewer.label)
+    row = await info.context.hub.repair.decide(str(id), approve, reason, info.context.viewer)
     info.context.note_write(f"decideCreditRepair {id}: {row['status']}", row["subject_uscc"])
     return row  # type: ignore[no-any-return]

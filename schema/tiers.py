@@ -105,7 +105,8 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "applyForCreditRepair"): Requirement(Disclosure.PUBLIC, roles=_ON_BEHALF),
     ("Mutation", "decideCreditRepair"): _SUPERVISION,
     ("Mutation", "grantConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
-    ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
+    # the subject's side, or the bank that holds the consent (which bank: hub.authority, in the service)
+    ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS | {Role.BANK}),
     # seed 002 §三.(四).1 "谁评价谁共享": between government credit platforms, each a PLATFORM token
     ("Query", "changes"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
     ("Mutation", "pushChanges"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),

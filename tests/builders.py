@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,8 +15,8 @@ from hub import clock
 from hub.auth import issue_token
 from hub.codes import USCC_CHARSET, resident_id_check_character, uscc_check_character
 from hub.db import ingest
-from hub.disclosure import Role
-from hub.models import SubjectKind
+from hub.disclosure import Role, Viewer
+from hub.models import OrganizationKind, SubjectKind
 from hub.service import CreditHub
 from hub.settings import Settings
 
@@ -25,6 +28,11 @@ OUTAGE_INSTANCE = "outage" if TEST_INSTANCE == "test" else f"{TEST_INSTANCE}-out
 
 JWT_SECRET = "test-secret-" + "k" * 40
 DATA_KEY = "test-data-key-" + "d" * 40
+AUDIT_KEY = "test-audit-key-" + "a" * 40
+
+# Departments of 郏县 (hub.demo.catalog codes) and the credit office, for tests that act as one.
+SCJG, ZJ, SW = "410425-SCJG", "410425-ZJ", "410425-SW"
+CREDIT_OFFICE = Viewer(Role.ADMIN, "郏县信用办")  # the service's caller where a test acts as the credit office
 
 
 def uscc(serial: int, region: str = "410425", prefix: str = "91") -> str:
@@ -51,6 +59,17 @@ def token(settings: Settings, role: str, org: str | None = None, ttl: int = 600,
 
 def bearer(settings: Settings, role: str, org: str | None = None, **kwargs: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {token(settings, role, org, **kwargs)}"}
+
+
+def department(settings: Settings, code: str, org: str | None = None) -> dict[str, str]:
+    """An agency token that speaks for department ``code`` (``hub token issue --department``)."""
+    return bearer(settings, "agency", org or f"郏县{code.rsplit('-', 1)[-1]}", department=code)
+
+
+async def register_bank(hub: CreditHub, *names: str) -> None:
+    """Make banks known to the hub (``hub org add --kind bank``): a consent may name only a known bank."""
+    for name in names:
+        await hub.register_organization(name, OrganizationKind.BANK)
 
 
 async def add_subject(hub: CreditHub, code: str, *, name: str | None = None,
@@ -81,10 +100,11 @@ async def remove_subjects(hub: CreditHub, codes: list[str]) -> None:
 async def add_record(hub: CreditHub, code: str, record_id: str, *, kind: str,
                      disclosure: str, decided_on: date | None = None,
                      publicity_ends_on: date | None = None, status: str = "ACTIVE",
-                     severity: str | None = None, title: str = "测试记录") -> None:
+                     severity: str | None = None, title: str = "测试记录", department: str | None = None) -> None:
+    """A record; ``department`` is its issuing department (None: the platform's own, hub.authority)."""
     await ingest.upsert_records(hub.gateway, [{
         "id": record_id, "subject_uscc": code, "kind": kind, "title": title,
-        "decided_on": decided_on or date(2026, 1, 5), "issuing_department": None,
+        "decided_on": decided_on or date(2026, 1, 5), "issuing_department": department,
         "source_platform": "test", "disclosure": disclosure, "status": status,
         "severity": severity, "publicity_ends_on": publicity_ends_on, "document_number": None,
         "content": None, "amount_wan_yuan": None, "kept": None}])
@@ -112,6 +132,19 @@ async def add_graded_subjects(hub: CreditHub, grades: dict[str, str], *, scheme:
         "id": f"{code}-{scheme}", "subject_uscc": code, "scheme": scheme, "score": None, "grade": grade,
         "level": None, "disclosure": disclosure, "evaluated_at": now,
         "valid_until": clock.today() + timedelta(days=365), "evaluator": "test"} for code, grade in grades.items()])
+
+
+def cli_env(credentials: Any, **extra: str) -> dict[str, str]:
+    """The environment a ``hub`` command of the suite runs with: its Neo4j and its secrets."""
+    return {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
+            "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY,
+            "HUB_AUDIT_KEY": AUDIT_KEY, **extra}
+
+
+def hub_command(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run ``.venv/bin/hub ARGS`` to completion."""
+    return subprocess.run([str(Path(sys.executable).with_name("hub")), *args], env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
 
 
 async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,

@@ -21,11 +21,12 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j, Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, TEST_INSTANCE
+from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, TEST_INSTANCE
 
 
 def _settings(**extra: str) -> Settings:
-    values = {"HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_DB_INSTANCE": TEST_INSTANCE}
+    values = {"HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_AUDIT_KEY": AUDIT_KEY,
+              "HUB_DB_INSTANCE": TEST_INSTANCE}
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]
 

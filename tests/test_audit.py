@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-import os
+import hashlib
 import subprocess
-import sys
+from dataclasses import asdict
 from datetime import timedelta
 
 import httpx
 import pytest
 
 from hub import clock
+from hub.audit import GENESIS, AuditEvent, entry_hash
 from hub.db.server import Neo4jCredentials
+from hub.keyring import key_id
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, add_subject, bearer, resident_id, uscc
+from tests.builders import (
+    AUDIT_KEY,
+    JWT_SECRET,
+    add_subject,
+    bearer,
+    cli_env,
+    hub_command,
+    register_bank,
+    resident_id,
+    uscc,
+)
 
 SUBJECT = uscc(400)
 
@@ -23,6 +35,7 @@ SUBJECT = uscc(400)
 async def fresh_chain(hub: CreditHub) -> None:
     await hub.gateway.run("MATCH (n) WHERE n:AuditEntry OR n:AuditHead DETACH DELETE n", write=True)
     await add_subject(hub, SUBJECT, person_id=resident_id(400))
+    await register_bank(hub, "审计银行")
 
 
 async def entries(hub: CreditHub) -> list[dict[str, object]]:
@@ -30,13 +43,8 @@ async def entries(hub: CreditHub) -> list[dict[str, object]]:
     return [row["a"] for row in rows]
 
 
-def verify_command(credentials: Neo4jCredentials) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
-           "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET,
-           "HUB_DATA_KEY": DATA_KEY}
-    hub_command = os.path.join(os.path.dirname(sys.executable), "hub")
-    return subprocess.run([hub_command, "audit", "verify"], env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+def verify_command(credentials: Neo4jCredentials, **env: str) -> subprocess.CompletedProcess[str]:
+    return hub_command("audit", "verify", env=cli_env(credentials, **env))
 
 
 async def test_authorized_reads_and_writes_are_audited_with_their_consent(
@@ -98,3 +106,66 @@ async def test_verify_catches_removed_entries(client: httpx.AsyncClient, setting
     await hub.gateway.run("MATCH (a:AuditEntry) WHERE a.seq >= 2 DELETE a", write=True)
     truncated = await hub.verify_audit()
     assert not truncated.ok and "removed from the end" in truncated.problem
+
+
+# --- the audit key: its own ring, a key id on every entry -----------------------------------------------
+
+NEW_AUDIT_KEY = "rotated-audit-key-" + "r" * 40
+
+
+async def read_as(client: httpx.AsyncClient, settings: Settings, times: int) -> None:
+    agency = bearer(settings, "agency", "县市场监管局")
+    for _ in range(times):
+        await client.post("/graphql", headers=agency, json={
+            "query": f'{{ subject(uscc: "{SUBJECT}") {{ legalRepresentative {{ idNumber }} }} }}'})
+
+
+async def test_every_entry_names_its_key_and_old_entries_verify_after_a_rotation(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub,
+        neo4j_credentials: Neo4jCredentials) -> None:
+    await read_as(client, settings, 2)
+    old_kid = hub.audit_key_id
+    assert old_kid == key_id("audit", AUDIT_KEY)
+    assert {e["key_id"] for e in await entries(hub)} == {old_kid}
+
+    rotated = {"HUB_AUDIT_KEY": NEW_AUDIT_KEY, "HUB_AUDIT_PREVIOUS_KEYS": AUDIT_KEY}
+    after = CreditHub(settings.model_copy(update={"audit_key": NEW_AUDIT_KEY, "audit_previous_keys": AUDIT_KEY}),
+                      hub.gateway)
+    await after.audit([AuditEvent(action="write", actor="test", role="admin", subject_uscc=None, detail="after")])
+    logged = await entries(hub)
+    assert [e["key_id"] for e in logged] == [old_kid, old_kid, key_id("audit", NEW_AUDIT_KEY)]
+    assert (await after.verify_audit()).ok
+    intact = verify_command(neo4j_credentials, **rotated)
+    assert intact.returncode == 0 and "intact: 3 entries" in intact.stdout, intact.stdout + intact.stderr
+
+    forgotten = verify_command(neo4j_credentials, HUB_AUDIT_KEY=NEW_AUDIT_KEY)  # the old key dropped
+    assert forgotten.returncode == 1
+    assert f"BROKEN at entry 1: it was made with audit key {old_kid}, which this hub does not hold" in forgotten.stdout
+
+
+async def test_the_audit_key_is_not_the_token_key(client: httpx.AsyncClient, settings: Settings,
+                                                  hub: CreditHub, neo4j_credentials: Neo4jCredentials) -> None:
+    """Rotating the token secret (even dropping the old one) leaves the audit chain verifiable."""
+    await read_as(client, settings, 2)
+    other_token_key = verify_command(neo4j_credentials, HUB_JWT_SECRET="another-token-secret-" + "t" * 40)
+    assert other_token_key.returncode == 0 and "intact: 2 entries" in other_token_key.stdout
+    assert hub.audit_key_id != key_id("audit", JWT_SECRET)
+
+
+async def test_entries_from_before_key_ids_verify_with_the_token_secret_they_were_keyed_with(
+        hub: CreditHub, neo4j_credentials: Neo4jCredentials) -> None:
+    """The chain before this change: HMAC keyed with SHA-256("audit|" + token secret), no key id."""
+    legacy_key = hashlib.sha256(("audit|" + JWT_SECRET).encode()).digest()
+    event = AuditEvent(action="write", actor="admin:old", role="admin", subject_uscc=None, detail="old",
+                       at="2026-01-05T09:00:00+08:00")
+    digest = entry_hash(legacy_key, 1, GENESIS, event)
+    await hub.gateway.run("CREATE (a:AuditEntry) SET a = $row MERGE (h:AuditHead {name: 'main'}) "
+                          "SET h.seq = 1, h.hash = $hash",
+                          {"row": {"seq": 1, "prev_hash": GENESIS, "hash": digest, **{
+                              k: v for k, v in asdict(event).items() if v is not None}}, "hash": digest}, write=True)
+    await hub.audit([AuditEvent(action="write", actor="test", role="admin", subject_uscc=None, detail="new")])
+    assert (await hub.verify_audit()).ok
+    report = verify_command(neo4j_credentials)
+    assert report.returncode == 0 and "intact: 2 entries" in report.stdout
+    await hub.gateway.run("MATCH (a:AuditEntry {seq: 1}) SET a.detail = 'rewritten'", write=True)
+    assert "BROKEN at entry 1" in verify_command(neo4j_credentials).stdout

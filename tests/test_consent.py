@@ -12,7 +12,7 @@ import time_machine
 from hub import clock
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_subject, bearer, resident_id, uscc
+from tests.builders import add_subject, bearer, register_bank, resident_id, uscc
 
 pytestmark = pytest.mark.usefixtures("china_clock")  # dates from hub.clock, at 15:59 and 16:01 UTC
 
@@ -30,6 +30,8 @@ READ = f'{{ subject(uscc: "{SUBJECT}") {{ legalRepresentative {{ name idMasked }
 @pytest.fixture(scope="module", autouse=True)
 async def subject(hub: CreditHub) -> None:
     await add_subject(hub, SUBJECT, person_id=resident_id(300), person_name="李四")
+    await register_bank(hub, BANK, "到期银行", "绑定银行", "评价银行", "持有银行", "全部范围银行",
+                        "中国工商银行郏县支行")
 
 
 async def call(client: httpx.AsyncClient, query: str, headers: dict[str, str],
@@ -107,6 +109,48 @@ async def test_bad_grants_say_what_is_wrong(client: httpx.AsyncClient, settings:
     body = await call(client, GRANT, bearer(settings, "admin", "郏县信用办"), **values)
     assert message in body["errors"][0]["message"]
     assert body["errors"][0]["extensions"]["code"] in {"BAD_USER_INPUT", "NOT_FOUND"}
+
+
+async def test_an_empty_scope_list_is_an_error_not_every_scope(client: httpx.AsyncClient,
+                                                                settings: Settings) -> None:
+    admin = bearer(settings, "admin", "郏县信用办")
+    body = await call(client, GRANT, admin, uscc=SUBJECT, grantee=BANK, expiresAt=in_days(30), scopes=[])
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "scopes is empty" in body["errors"][0]["message"] and "omit scopes" in body["errors"][0]["message"]
+    omitted = await call(client, GRANT, admin, uscc=SUBJECT, grantee="全部范围银行", expiresAt=in_days(30))
+    assert sorted(omitted["data"]["grantConsent"]["scopes"]) == ["EVALUATIONS", "LEGAL_REPRESENTATIVE", "RECORDS"]
+
+
+async def test_a_consent_for_an_unknown_bank_is_refused_naming_close_matches(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
+    typo = "中国工商银行郏县之行"  # 支行 mistyped
+    body = await call(client, GRANT, bearer(settings, "admin", "郏县信用办"), uscc=SUBJECT, grantee=typo,
+                      expiresAt=in_days(30))
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert f"grantee '{typo}' is not a bank known to this hub; did you mean '中国工商银行郏县支行'" in error["message"]
+    assert "hub org add --kind bank" in error["message"]
+    rows = await hub.gateway.run("MATCH (o:Organization {name: $n}) RETURN count(o) AS n", {"n": typo})
+    assert rows[0]["n"] == 0  # no organization is made up from a typo
+    agency = await call(client, GRANT, bearer(settings, "admin", "郏县信用办"), uscc=SUBJECT, grantee="郏县税务局",
+                        expiresAt=in_days(30))
+    assert "not a bank known" in agency["errors"][0]["message"]
+
+
+async def test_the_bank_that_holds_a_consent_may_give_it_up_no_other_bank_may(
+        client: httpx.AsyncClient, settings: Settings) -> None:
+    granted = await call(client, GRANT, bearer(settings, "platform", "郏县公共信用信息平台"), uscc=SUBJECT,
+                         grantee="持有银行", expiresAt=in_days(30))
+    consent_id = granted["data"]["grantConsent"]["id"]
+    other = await call(client, REVOKE, bearer(settings, "bank", BANK), id=consent_id)
+    assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert "does not hold this consent" in other["errors"][0]["message"]
+    assert (await call(client, READ, bearer(settings, "bank", "持有银行")))["data"]["subject"]["legalRepresentative"]
+    holder = await call(client, REVOKE, bearer(settings, "bank", "持有银行"), id=consent_id)
+    assert holder["data"]["revokeConsent"]["active"] is False
+    assert (await call(client, READ, bearer(settings, "bank", "持有银行")))["data"]["subject"][
+        "legalRepresentative"] is None
 
 
 async def test_revoking_an_unknown_consent_is_not_found(client: httpx.AsyncClient,

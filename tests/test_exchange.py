@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,19 @@ from hub.exchange.signing import generate_key_text, open_signed, private_key_fro
 from hub.models import RecordStatus
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, add_evaluation, add_record, add_subject, bearer, gql, uscc
+from tests.builders import (
+    AUDIT_KEY,
+    CREDIT_OFFICE,
+    DATA_KEY,
+    JWT_SECRET,
+    add_evaluation,
+    add_record,
+    add_subject,
+    bearer,
+    gql,
+    register_bank,
+    uscc,
+)
 
 CITY, COUNTY, PROVINCE = "henan-pingdingshan", "henan-jiaxian", "henan-province"
 KEYS = {COUNTY: generate_key_text(), PROVINCE: generate_key_text(), CITY: generate_key_text()}
@@ -49,7 +62,8 @@ def city_settings(tmp_path_factory: pytest.TempPathFactory, neo4j_credentials: N
     public_key: {_public(PROVINCE)}
 """)
     return Settings(**{  # type: ignore[arg-type]
-        "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_STATE_DIR": str(folder),
+        "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_AUDIT_KEY": AUDIT_KEY,
+        "HUB_STATE_DIR": str(folder),
         "NEO4J_URI": neo4j_credentials.uri, "NEO4J_USER": neo4j_credentials.user,
         "NEO4J_PASSWORD": neo4j_credentials.password, "HUB_PLATFORM_ID": CITY, "HUB_LEVEL": "city",
         "HUB_REGION": "410400", "HUB_PEERS_FILE": str(peers), "HUB_SIGNING_KEY": KEYS[CITY],
@@ -301,7 +315,7 @@ async def test_the_upward_feed_pages_in_order_and_resumes_from_its_cursor(
     more = [f"f-{RUN}-{n}" for n in range(30, 35)]
     for record_id in more:
         await add_record(city, codes[0], record_id, kind="ADMINISTRATIVE_LICENSE", disclosure="PUBLIC")
-    await city.set_record_status(ids[3], RecordStatus.WITHDRAWN)
+    await city.set_record_status(ids[3], RecordStatus.WITHDRAWN, CREDIT_OFFICE)  # the platform's own record
     await add_record(city, codes[4], ids[4], kind="ADMINISTRATIVE_LICENSE", disclosure="PUBLIC")  # unchanged row
     resumed, _ = await read_feed(http, city_settings, "UP", cursor, 4, PROVINCE)
     got = {i["id"]: i for i in resumed if i["id"].startswith(f"f-{RUN}-")}
@@ -406,6 +420,29 @@ async def test_objections_and_repairs_go_to_the_platform_an_item_was_issued_thro
         assert error["extensions"]["code"] == "BAD_USER_INPUT"
         assert error["message"] == (f"{old['id']} was issued through the {COUNTY} platform, which decides on it; "
                                     f"{action} there — its decision reaches this hub ({CITY}) by sync")
+
+
+async def test_a_peer_platform_does_not_record_or_withdraw_consents_here(
+        http: httpx.AsyncClient, city_settings: Settings, city: CreditHub) -> None:
+    """A peer's platform token is for the exchange: a subject's 授权书 is kept (and recorded) by its own
+    platform or the credit office (SPEC §4; hub.authority), so a peer's grant or revocation is refused."""
+    code = uscc(700_500)
+    await add_subject(city, code)
+    await register_bank(city, "同步测试银行")
+    grant = """mutation($u: String!, $e: DateTime!) { grantConsent(uscc: $u, grantee: "同步测试银行",
+                 purpose: "信易贷", expiresAt: $e) { id } }"""
+    expires = (clock.now() + timedelta(days=30)).isoformat()
+    for peer in (COUNTY, PROVINCE):
+        body = await gql(http, grant, bearer(city_settings, "platform", peer), u=code, e=expires)
+        assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        assert f"platform {peer} is a peer platform" in body["errors"][0]["message"]
+    own = await gql(http, grant, bearer(city_settings, "platform", "平顶山市公共信用信息平台"), u=code, e=expires)
+    consent_id = own["data"]["grantConsent"]["id"]
+    revoke = "mutation($i: ID!) { revokeConsent(id: $i) { active } }"
+    refused = await gql(http, revoke, bearer(city_settings, "platform", COUNTY), i=consent_id)
+    assert "is a peer platform" in refused["errors"][0]["message"]
+    assert (await gql(http, revoke, bearer(city_settings, "admin", "平顶山市信用办"), i=consent_id))["data"][
+        "revokeConsent"]["active"] is False
 
 
 def test_a_malformed_setting_is_named_without_a_traceback() -> None:

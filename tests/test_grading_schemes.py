@@ -533,3 +533,22 @@ def test_combine_refuses_unknown_domains_and_classes() -> None:
         combine_general_and_domain("A", "B", "cosmetics")
     with pytest.raises(ValueError, match="not a risk class"):
         combine_general_and_domain("A", "E", Domain.FOOD)
+
+
+def test_each_scheme_names_who_owns_its_evaluations() -> None:
+    """hub.authority: an objection to an evaluation is decided by its scheme's owner (seed 000 §四.(二))."""
+    registry = SchemeRegistry()
+    owners = {scheme_id: registry.get(scheme_id).owner_in("410425") for scheme_id in PRESET_IDS}
+    assert owners["jiaxian-food-industry"] == "410425-SCJG" and owners["jiaxian-construction-industry"] == "410425-ZJ"
+    assert owners["henan-public-credit"] == "platform"
+    assert registry.get("henan-market-risk").owner_in("411622") == "411622-SCJG"  # the hub region's 市场监管局
+
+
+def test_a_scheme_without_an_owner_is_the_platforms_and_a_malformed_owner_is_refused(tmp_path: Path) -> None:
+    preset = (PRESETS_DIR / "jiaxian-food-industry.yaml").read_text(encoding="utf-8")
+    (tmp_path / "jiaxian-food-industry.yaml").write_text(preset.replace("owner: 410425-SCJG\n", ""), encoding="utf-8")
+    assert SchemeRegistry(tmp_path).get("jiaxian-food-industry").owner == "platform"
+    (tmp_path / "jiaxian-food-industry.yaml").write_text(preset.replace("owner: 410425-SCJG", "owner: 市场 监管局"),
+                                                         encoding="utf-8")
+    with pytest.raises(SchemeError, match="owner '市场 监管局' must be a department code"):
+        SchemeRegistry(tmp_path)

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
-from tests.builders import DATA_KEY, JWT_SECRET
+from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET
 from tests.test_shuanggongshi import BAD, PENALTY_HEADERS, thousand_penalties, write
 
 
 def _cli(credentials: Neo4jCredentials, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
-           "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY}
+           "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY,
+           "HUB_AUDIT_KEY": AUDIT_KEY}
     return subprocess.run([str(Path(sys.executable).with_name("hub")), *args], env=env, capture_output=True,
                           text=True, timeout=600, check=False)
 

@@ -125,8 +125,9 @@ async def add_old_penalty(gateway: Neo4jGateway) -> str:
     decided = clock.today() - timedelta(days=400)
     await ingest.upsert_records(gateway, [{
         "id": "tree-old-penalty", "subject_uscc": code, "kind": "ADMINISTRATIVE_PENALTY", "title": "未按规定公示年报",
-        "decided_on": decided, "issuing_department": None, "source_platform": COUNTY, "disclosure": "PUBLIC",
-        "status": "ACTIVE", "severity": "GENERAL", "publicity_ends_on": decided + timedelta(days=1095),
+        "decided_on": decided, "issuing_department": "410425-SCJG", "source_platform": COUNTY,
+        "disclosure": "PUBLIC", "status": "ACTIVE", "severity": "GENERAL",
+        "publicity_ends_on": decided + timedelta(days=1095),
         "document_number": "郏市监罚〔2025〕1号", "content": None, "amount_wan_yuan": 0.5, "kept": None}])
     return "tree-old-penalty"
 
@@ -142,7 +143,8 @@ async def current_public_evaluation(gateway: Neo4jGateway, record_id: str) -> di
 async def repair(tree: PlatformTree, record_id: str) -> None:
     """信用修复 at the county, over its GraphQL API: applied for on the subject's behalf, approved."""
     county = tree[COUNTY]
-    applicant, officer = county.token("platform", "郏县公共信用信息平台"), county.token("agency", "郏县市场监管局")
+    applicant = county.token("platform", "郏县公共信用信息平台")
+    officer = county.token("agency", "郏县市场监管局", department="410425-SCJG")  # the penalty's issuer decides
     applied = await gql(county.url, 'mutation($r: ID!) { applyForCreditRepair(recordId: $r, statement: "已整改") '
                         "{ id } }", applicant, r=record_id)
     assert not applied.get("errors"), applied

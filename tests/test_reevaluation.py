@@ -18,7 +18,18 @@ from hub.db.server import Neo4jCredentials
 from hub.models import RecordStatus
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, add_evaluation, add_record, add_subject, bearer, remove_subjects, uscc
+from tests.builders import (
+    AUDIT_KEY,
+    CREDIT_OFFICE,
+    DATA_KEY,
+    JWT_SECRET,
+    add_evaluation,
+    add_record,
+    add_subject,
+    bearer,
+    remove_subjects,
+    uscc,
+)
 
 REGION = "410482"  # a Henan county used by no other test module
 CLEAN, PENALIZED, LISTED, SPLIT, CLOSE = (uscc(900 + n, region=REGION) for n in range(5))
@@ -82,7 +93,7 @@ async def test_a_repaired_penalty_regrades_and_leaves_the_explanation(hub: Credi
     cited_before = {rid for c in json.loads(before["explanation"])["contributions"] for rid in c["record_ids"]}
     assert f"{PENALIZED}-penalty-0" in cited_before
 
-    await hub.set_record_status(f"{PENALIZED}-penalty-0", RecordStatus.REPAIRED)
+    await hub.set_record_status(f"{PENALIZED}-penalty-0", RecordStatus.REPAIRED, CREDIT_OFFICE)  # no department
     after = await current(hub, PENALIZED, "henan-public-credit")
     cited_after = {rid for c in json.loads(after["explanation"])["contributions"] for rid in c["record_ids"]}
     assert f"{PENALIZED}-penalty-0" not in cited_after
@@ -131,7 +142,8 @@ async def test_explanations_are_readable_by_whoever_reads_the_evaluation(client:
 
 def _cli(credentials: Neo4jCredentials, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
-           "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY}
+           "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY,
+           "HUB_AUDIT_KEY": AUDIT_KEY}
     return subprocess.run([str(Path(sys.executable).with_name("hub")), *args], env=env, capture_output=True,
                           text=True, timeout=300, check=False)
 

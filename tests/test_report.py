@@ -14,7 +14,16 @@ from hub.disclosure import ConsentScope
 from hub.models import Consent
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_evaluation, add_record, add_subject, bearer, remove_subjects, resident_id, uscc
+from tests.builders import (
+    add_evaluation,
+    add_record,
+    add_subject,
+    bearer,
+    register_bank,
+    remove_subjects,
+    resident_id,
+    uscc,
+)
 
 SUBJECT = uscc(1200, region="410485")
 BANK = "报告测试银行"
@@ -26,6 +35,7 @@ REPORT = """query($u: String!) { creditReport(uscc: $u) { consentId subject { us
 @pytest.fixture(scope="module", autouse=True)
 async def world(hub: CreditHub, china_clock: str) -> None:
     await remove_subjects(hub, [SUBJECT])
+    await register_bank(hub, BANK, "报告PDF银行")
     await add_subject(hub, SUBJECT, person_id=resident_id(1200), person_name="王五")
     await add_record(hub, SUBJECT, f"{SUBJECT}-commitment", kind="COMMITMENT", disclosure="PUBLIC",
                      decided_on=clock.today() - timedelta(days=90))

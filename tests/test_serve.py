@@ -13,7 +13,7 @@ import httpx
 from connectors.platform.loopback import free_port, wait_ready
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
-from tests.builders import DATA_KEY, JWT_SECRET, add_subject, uscc
+from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, add_subject, uscc
 
 NAME = "郏县真实进程测试有限公司"
 
@@ -24,7 +24,7 @@ async def test_hub_serve_answers_over_real_http(neo4j_credentials: Neo4jCredenti
     port = free_port()
     env = {**os.environ, "NEO4J_URI": neo4j_credentials.uri, "NEO4J_USER": neo4j_credentials.user,
            "NEO4J_PASSWORD": neo4j_credentials.password, "HUB_JWT_SECRET": JWT_SECRET,
-           "HUB_DATA_KEY": DATA_KEY, "HUB_PORT": str(port)}
+           "HUB_DATA_KEY": DATA_KEY, "HUB_AUDIT_KEY": AUDIT_KEY, "HUB_PORT": str(port)}
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("hub")), "serve", env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,

@@ -16,7 +16,7 @@ import pytest
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, add_evaluation, add_subject, bearer, gql, uscc
+from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, add_evaluation, add_subject, bearer, gql, uscc
 
 REGION = "410483"
 DEPARTMENT = "410483-SCJG"
@@ -157,7 +157,8 @@ async def test_bad_plans_are_refused_clearly(client: httpx.AsyncClient, settings
 
 def _cli(credentials: Neo4jCredentials, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
-           "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY}
+           "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY,
+           "HUB_AUDIT_KEY": AUDIT_KEY}
     return subprocess.run([str(Path(sys.executable).with_name("hub")), *args], env=env, capture_output=True,
                           text=True, timeout=300, check=False)
 

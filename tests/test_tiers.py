@@ -21,7 +21,17 @@ from hub.disclosure import ConsentScope
 from hub.models import Consent
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_evaluation, add_record, add_subject, bearer, remove_subjects, resident_id, uscc
+from tests.builders import (
+    CREDIT_OFFICE,
+    add_evaluation,
+    add_record,
+    add_subject,
+    bearer,
+    register_bank,
+    remove_subjects,
+    resident_id,
+    uscc,
+)
 
 A, B, C, D, E = (uscc(100 + n) for n in range(5))
 IDS = {code: resident_id(n + 1) for n, code in enumerate((A, B, C, D, E))}
@@ -70,6 +80,7 @@ async def world(hub: CreditHub, china_clock: str) -> None:
             await add_evaluation(hub, code, f"{code}-{suffix}", scheme=scheme, grade=grade,
                                  disclosure=disclosure, score=80.0)
     year = timedelta(days=200)
+    await register_bank(hub, BANK_JIA, BANK_YI)
     for consent in (
         _consent(A, BANK_JIA, expires_in=year),
         _consent(B, BANK_JIA, expires_in=-timedelta(seconds=1)),
@@ -79,7 +90,7 @@ async def world(hub: CreditHub, china_clock: str) -> None:
     ):
         await consents.create_consent(hub.gateway, consent)
         if consent.revoked_at is not None:
-            await hub.revoke_consent(consent.id)
+            await hub.revoke_consent(consent.id, CREDIT_OFFICE)
 
 
 async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,

@@ -69,9 +69,9 @@ class Platform:
                 "HUB_JWT_SECRET": self.jwt_secret, "HUB_DATA_KEY": self.data_key,
                 "HUB_SIGNING_KEY": self.signing_key, "HUB_LOG_LEVEL": "WARNING", **self.extra_env, **extra}
 
-    def token(self, role: str, org: str, ttl_s: int = 24 * 3600) -> str:
+    def token(self, role: str, org: str, ttl_s: int = 24 * 3600, department: str | None = None) -> str:
         """A token this hub would issue (``hub token issue`` with its secret)."""
-        return issue_token(self.jwt_secret, "credit-hub", role=Role(role), org=org, ttl_s=ttl_s)
+        return issue_token(self.jwt_secret, "credit-hub", role=Role(role), org=org, ttl_s=ttl_s, department=department)
 
     def gateway(self) -> Neo4jGateway:
         assert self.credentials is not None

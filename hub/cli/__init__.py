@@ -12,49 +12,26 @@ from typing import Annotated
 import typer
 
 from hub.cli import db as db_commands
+from hub.cli import organizations as organization_commands
 from hub.cli import sync as sync_commands
+from hub.cli import tokens as token_commands
 from hub.cli.common import setup_logging as _logging
 from hub.cli.common import with_hub as _with_hub
 from hub.settings import load_settings
 
 app = typer.Typer(help="Credit Hub — 信用分级分类监管 data-sharing hub.", no_args_is_help=True)
 app.add_typer(db_commands.app, name="db", help="Manage the local Neo4j server.")
-token_app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 draw_app = typer.Typer(help="双随机 draws.", no_args_is_help=True)
 import_app = typer.Typer(help="File imports.", no_args_is_help=True)
-app.add_typer(token_app, name="token")
+app.add_typer(token_commands.app, name="token", help="Bearer tokens: issue, inspect, revoke; the token keyring.")
 app.add_typer(demo_app, name="demo")
 app.add_typer(audit_app, name="audit")
 app.add_typer(draw_app, name="draw")
 app.add_typer(import_app, name="import")
+app.add_typer(organization_commands.app, name="org", help="The organizations the hub knows (banks named in consents).")
 app.add_typer(sync_commands.app, name="sync")
-
-
-@token_app.command("issue")
-def token_issue(
-    role: Annotated[str, typer.Option(help="public, bank, agency, platform or admin")],
-    org: Annotated[str | None, typer.Option(help="The caller's organization")] = None,
-    department: Annotated[str | None, typer.Option(help="Department code (agencies)")] = None,
-    ttl: Annotated[int | None, typer.Option(help="Seconds until it expires")] = None,
-) -> None:
-    """Print a signed bearer token on stdout."""
-    from hub.auth import issue_token
-    from hub.disclosure import Role
-
-    settings = load_settings()
-    try:
-        parsed = Role(role.lower())
-        token = issue_token(settings.jwt_key, settings.jwt_issuer, role=parsed, org=org,
-                            department=department, ttl_s=ttl or settings.jwt_default_ttl_s)
-    except ValueError as exc:
-        message = str(exc)
-        if "is not a valid Role" in message:
-            message = f"--role must be one of {', '.join(r.value for r in Role)}"
-        typer.echo(f"error: {message}", err=True)
-        raise typer.Exit(2) from None
-    typer.echo(token)
 
 
 @app.command()
@@ -272,6 +249,20 @@ def audit_verify() -> None:
     typer.echo(report.describe())
     if not report.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key() -> None:
+    """Add a new generated audit key and make it active; entries keep the id of the key they were made
+    with, so `hub audit verify` checks old entries with their own key."""
+    settings = load_settings()
+    ring_file = settings.audit_keyring_file
+    if ring_file is None:
+        typer.echo("error: HUB_AUDIT_KEY sets the audit key: rotate by moving it into HUB_AUDIT_PREVIOUS_KEYS "
+                   "(comma-separated) and setting a new HUB_AUDIT_KEY, then restart the hub", err=True)
+        raise typer.Exit(2)
+    ring = ring_file.rotate()
+    typer.echo(f"audit key {ring.active} is active; {len(ring.ids) - 1} older key(s) still verify old entries")
 
 
 @app.command()

@@ -32,7 +32,7 @@ async def append(gateway: Neo4jGateway, events: Sequence[AuditEvent], chainer: C
         entries = chainer(head["seq"], head["hash"], events)
         await tx.run(
             "UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row",
-            rows=[{"seq": e.seq, "prev_hash": e.prev_hash, "hash": e.hash, **_props(e.event)}
+            rows=[{"seq": e.seq, "prev_hash": e.prev_hash, "hash": e.hash, "key_id": e.key_id, **_props(e.event)}
                   for e in entries])
         await tx.run("MATCH (h:AuditHead {name: 'main'}) SET h.seq = $seq, h.hash = $hash",
                      seq=entries[-1].seq, hash=entries[-1].hash)
@@ -68,4 +68,4 @@ def _entry(row: dict[str, Any]) -> AuditEntry:
     fields: dict[str, Any] = {name: row.get(name) for name in AuditEvent.__dataclass_fields__}
     fields["detail"] = fields["detail"] or ""
     fields["at"] = fields["at"] or ""
-    return AuditEntry(row["seq"], row["prev_hash"], row["hash"], AuditEvent(**fields))
+    return AuditEntry(row["seq"], row["prev_hash"], row["hash"], AuditEvent(**fields), row.get("key_id"))

@@ -24,13 +24,14 @@ def consent_from_row(row: Mapping[str, Any]) -> Consent:
 
 
 async def create_consent(gateway: Neo4jGateway, consent: Consent) -> Consent | None:
-    """Store a consent; None when the subject is unknown. The grantee organization is merged."""
+    """Store a consent; None when the subject is unknown. The grantee must be a registered organization
+    (the service checks it is a bank and names close matches when it is not)."""
 
     async def work(tx: AsyncManagedTransaction) -> dict[str, Any] | None:
         result = await tx.run(
             """
             MATCH (s:Subject {uscc: $uscc})
-            MERGE (o:Organization {name: $grantee}) ON CREATE SET o.kind = 'bank'
+            MATCH (o:Organization {name: $grantee})
             CREATE (c:Consent {id: $id, subject_uscc: $uscc, grantee: $grantee, purpose: $purpose,
                                scopes: $scopes, granted_at: $granted_at, expires_at: $expires_at,
                                granted_by: $granted_by})
@@ -46,6 +47,11 @@ async def create_consent(gateway: Neo4jGateway, consent: Consent) -> Consent | N
 
     row = await gateway.write(work)
     return consent_from_row(row) if row else None
+
+
+async def get_consent(gateway: Neo4jGateway, consent_id: str) -> Consent | None:
+    rows = await gateway.run("MATCH (c:Consent {id: $id}) RETURN c { .* } AS consent", {"id": consent_id})
+    return consent_from_row(rows[0]["consent"]) if rows else None
 
 
 async def revoke_consent(gateway: Neo4jGateway, consent_id: str, at: datetime) -> Consent | None:

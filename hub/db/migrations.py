@@ -41,6 +41,11 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT draw_attempt IF NOT EXISTS FOR (d:Draw) REQUIRE (d.plan_id, d.attempt) IS UNIQUE",
     "CREATE INDEX draw_population_draw IF NOT EXISTS FOR (c:DrawPopulation) ON (c.draw_id)",
     "CREATE INDEX inspection_target_draw IF NOT EXISTS FOR (t:InspectionTarget) ON (t.draw_id)",
+    # token revocation (hub.revocation)
+    "CREATE CONSTRAINT revoked_token_jti IF NOT EXISTS FOR (r:RevokedToken) REQUIRE r.jti IS UNIQUE",
+    "CREATE INDEX revoked_token_seq IF NOT EXISTS FOR (r:RevokedToken) ON (r.seq)",
+    "CREATE INDEX revoked_organization_seq IF NOT EXISTS FOR (r:RevokedOrganization) ON (r.seq)",
+    "CREATE CONSTRAINT revocation_counter_name IF NOT EXISTS FOR (c:RevocationCounter) REQUIRE c.name IS UNIQUE",
 )
 
 

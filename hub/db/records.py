@@ -18,3 +18,10 @@ async def set_status(gateway: Neo4jGateway, record_id: str, status: RecordStatus
         "RETURN s.uscc AS uscc",
         {"id": record_id, "status": status.value, "now": clock.now()}, write=True)
     return rows[0]["uscc"] if rows else None
+
+
+async def owner_of(gateway: Neo4jGateway, record_id: str) -> tuple[str | None, str | None] | None:
+    """(issuing department, origin platform) of a record; None when there is no such record."""
+    rows = await gateway.run("MATCH (r:Record {id: $id}) RETURN r.issuing_department AS department, "
+                             "r.origin_platform AS origin", {"id": record_id})
+    return (rows[0]["department"], rows[0]["origin"]) if rows else None

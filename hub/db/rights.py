@@ -20,7 +20,7 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 
 
 async def contested_item(gateway: Neo4jGateway, item_id: str) -> dict[str, Any] | None:
-    """A record or an evaluation by id, with its subject and the department it is routed to."""
+    """A record or an evaluation by id, with its subject, its issuing department and scheme (who owns it)."""
     rows = await gateway.run(
         """
         CALL () {
@@ -29,7 +29,7 @@ async def contested_item(gateway: Neo4jGateway, item_id: str) -> dict[str, Any] 
           MATCH (item:Evaluation {id: $id})-[:OF]->(s:Subject) RETURN item, s
         }
         RETURN item.id AS id, CASE WHEN item:Record THEN 'RECORD' ELSE 'EVALUATION' END AS kind,
-               s.uscc AS subject_uscc, coalesce(item.issuing_department, item.evaluator) AS department,
+               s.uscc AS subject_uscc, item.issuing_department AS issuing_department,
                item.status AS status, item.kind AS record_kind, item.severity AS severity,
                item.decided_on AS decided_on, item.scheme AS scheme, item.origin_platform AS origin_platform
         LIMIT 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterable
 from itertools import pairwise
 from pathlib import Path
@@ -76,7 +77,7 @@ def _build(document: object, stem: str) -> GradingScheme:
     if not isinstance(document, LineMap):
         raise FileProblem(1, "a scheme file holds one mapping (id, name, scale, grades, …)")
     require_keys(document, "the scheme", ("id", "name", "source", "kind", "disclosure", "cycle", "validity_days",
-                                   "evaluator", "grades"), ("categorical", "scale", "overrides"))
+                                   "evaluator", "grades"), ("categorical", "scale", "overrides", "owner"))
     scheme_id = text(document, "id", "the scheme")
     if scheme_id != stem:
         raise FileProblem(document.at("id"), f"id {scheme_id!r} must match the file name ({stem}.yaml)")
@@ -100,7 +101,20 @@ def _build(document: object, stem: str) -> GradingScheme:
         disclosure=Disclosure(_choice(document, "disclosure", "the scheme", Disclosure)),
         cycle=_choice(document, "cycle", "the scheme", CYCLES), validity_days=validity,
         evaluator=text(document, "evaluator", "the scheme"), grades=grades,
-        overrides=_overrides(document, grades), categorical=categorical)
+        overrides=_overrides(document, grades), categorical=categorical, owner=_owner(document))
+
+
+def _owner(document: LineMap) -> str:
+    """``owner``: the department that owns the scheme's evaluations (hub.authority) — a code such as
+    410425-SCJG, {region}-SCJG for the hub's own region — or "platform" (the default): the credit
+    platform the hub runs, whose credit office decides objections to them (seed 000 §四.(二))."""
+    if "owner" not in document:
+        return "platform"
+    owner = text(document, "owner", "the scheme")
+    if re.search(r"\s", owner):
+        raise FileProblem(document.at("owner"), f"owner {owner!r} must be a department code like 410425-SCJG, "
+                          "{region}-SCJG, or platform")
+    return owner
 
 
 def _scale(document: LineMap) -> Scale:

@@ -211,6 +211,13 @@ class GradingScheme:
     grades: tuple[Grade, ...]  # best → worst
     overrides: tuple[Override, ...] = ()
     categorical: bool = False
+    # Who owns the evaluations it makes (hub.authority): a department code, "{region}-SCJG" for the
+    # hub's own region's department, or "platform" — the credit platform the hub runs.
+    owner: str = "platform"
+
+    def owner_in(self, region: str) -> str:
+        """The owning department's code on a hub of ``region`` (or "platform")."""
+        return self.owner.replace("{region}", region)
 
     @property
     def grade_names(self) -> tuple[str, ...]:

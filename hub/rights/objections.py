@@ -1,6 +1,8 @@
 """异议 — objections: a subject contests a record or an evaluation.
 
-Routed to the department that issued the item, due within **7 working days** of receipt on the
+Routed to the department that issued the item — a record's issuing department, an evaluation's
+scheme owner (hub.authority: the platform's own items go to the credit office) — and decided by it
+alone; whoever filed it on the subject's behalf never decides it. Due within **7 working days** of receipt on the
 Chinese calendar (seed 002 §三.(五).1 "在收到正式申请7个工作日内处理完成"). While pending, the item is
 shown as under objection in every tier. Upheld: a contested record is withdrawn, the subject is
 re-graded and the measures follow the new grade; a contested evaluation is re-made (seed 000 §四.(二);
@@ -15,14 +17,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub import clock
+from hub.authority import PLATFORM, acts_for, require_not_filer, require_owner
 from hub.db import rights as store
 from hub.db.gateway import Neo4jGateway
+from hub.disclosure import Role, Viewer
 from hub.errors import BadInput, Conflict, NotFound
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
 
 OBJECTION_DUE_WORKING_DAYS = 7  # seed 002 §三.(五).1
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
+SchemeOwner = Callable[[str | None], str]  # an evaluation's scheme → the department that owns it (or PLATFORM)
 
 
 class ObjectionError(BadInput):
@@ -36,13 +41,22 @@ class Resolution:
 
 
 class Objections:
-    def __init__(self, gateway: Neo4jGateway, calendar: WorkingCalendar, regrade: Regrade, platform_id: str) -> None:
+    def __init__(self, gateway: Neo4jGateway, calendar: WorkingCalendar, regrade: Regrade, platform_id: str,
+                 scheme_owner: SchemeOwner) -> None:
         self.gateway = gateway
         self.calendar = calendar
         self.regrade = regrade
         self.platform_id = platform_id
+        self.scheme_owner = scheme_owner
 
-    async def file(self, target_id: str, reason: str, filed_by: str) -> dict[str, Any]:
+    def routed_to(self, item: dict[str, Any]) -> str:
+        """Who decides an objection to ``item``: a record's issuing department, an evaluation's scheme
+        owner; an item with neither is the platform's (the credit office decides it)."""
+        if item["kind"] == "RECORD":
+            return item.get("issuing_department") or PLATFORM
+        return self.scheme_owner(item.get("scheme"))
+
+    async def file(self, target_id: str, reason: str, filed_by: Viewer) -> dict[str, Any]:
         if not reason.strip():
             raise ObjectionError("an objection must say what is wrong with the item (reason)")
         item = await store.contested_item(self.gateway, target_id)
@@ -51,34 +65,49 @@ class Objections:
         elsewhere = issued_elsewhere(target_id, item.get("origin_platform"), self.platform_id, "file the objection")
         if elsewhere:
             raise ObjectionError(elsewhere)
+        department = self.routed_to(item)
+        if _decides(filed_by, department):
+            # Nobody decides what they filed: the decider filing on the subject's behalf would leave an
+            # objection nobody may decide. The subject files through the platform or another department.
+            raise ObjectionError(f"an objection to {target_id} is decided by {_decider(department)}, which your "
+                                 "token speaks for: nobody decides what they filed, so file it through the "
+                                 "platform (or another channel) on the subject's behalf")
         pending = await store.objections(self.gateway, status="PENDING")
         if any(o["target_id"] == target_id for o in pending):
             raise Conflict(f"{target_id} is already under objection")
         received = clock.today()
         objection = {
             "id": f"objection-{uuid.uuid4().hex[:12]}", "target_id": target_id, "target_kind": item["kind"],
-            "subject_uscc": item["subject_uscc"], "department": item["department"] or "unassigned",
-            "reason": reason.strip(), "filed_by": filed_by, "filed_at": clock.now(), "received_on": received,
+            "subject_uscc": item["subject_uscc"], "department": department, "scheme": item.get("scheme"),
+            "reason": reason.strip(), "filed_by": filed_by.label, "filed_by_org": filed_by.org,
+            "filed_by_department": filed_by.department, "filed_at": clock.now(), "received_on": received,
             "due_on": self.calendar.add_working_days(received, OBJECTION_DUE_WORKING_DAYS), "status": "PENDING",
         }
         await store.create_objection(self.gateway, objection)
         return objection
 
-    async def resolve(self, objection_id: str, resolution: Resolution, resolved_by: str) -> dict[str, Any]:
+    async def resolve(self, objection_id: str, resolution: Resolution, resolved_by: Viewer) -> dict[str, Any]:
         objection = await store.get_objection(self.gateway, objection_id)
         if objection is None:
             raise NotFound(f"no objection {objection_id!r}")
+        what = f"objection {objection_id} (decide)"
+        # Decided only by the department it is routed to (seed 000 §四.(二) 有关单位…处理; seed 002 §三.(五).1).
+        require_owner(resolved_by, _owner(objection["department"]), what)
+        require_not_filer(resolved_by, objection.get("filed_by_org"), objection.get("filed_by_department"), what)
         if objection["status"] != "PENDING":
             raise Conflict(f"objection {objection_id} was already {objection['status'].lower()}")
         if not resolution.reasons.strip():
             raise ObjectionError("a decision on an objection must give its reasons")
         changes = {"status": "UPHELD" if resolution.upheld else "REJECTED", "reasons": resolution.reasons.strip(),
-                   "resolved_at": clock.now(), "resolved_by": resolved_by,
+                   "resolved_at": clock.now(), "resolved_by": resolved_by.label,
                    "resolved_late": clock.today() > objection["due_on"]}
         withdraw = resolution.upheld and objection["target_kind"] == "RECORD"
         await store.resolve_objection(self.gateway, objection_id, changes, withdraw)
         if resolution.upheld:
-            await self.regrade([objection["subject_uscc"]], None)
+            # A withdrawn record changes every evaluation that counted it; an upheld objection to an
+            # evaluation re-makes that scheme's evaluation only — the owner's, nobody else's.
+            scheme = objection.get("scheme") if objection["target_kind"] == "EVALUATION" else None
+            await self.regrade([objection["subject_uscc"]], [scheme] if scheme else None)
         return {**objection, **changes}
 
     async def overdue(self) -> list[dict[str, Any]]:
@@ -87,3 +116,18 @@ class Objections:
 
     async def pending(self) -> list[dict[str, Any]]:
         return await store.objections(self.gateway, status="PENDING")
+
+
+def _owner(department: str | None) -> str:
+    """Objections filed before routing was owned were routed to "unassigned": the platform's."""
+    return PLATFORM if department in (None, "unassigned") else str(department)
+
+
+def _decides(viewer: Viewer, department: str) -> bool:
+    if _owner(department) == PLATFORM:
+        return viewer.role is Role.ADMIN
+    return acts_for(viewer, department)
+
+
+def _decider(department: str) -> str:
+    return "the credit office (admin)" if _owner(department) == PLATFORM else f"department {department}"

@@ -1,6 +1,10 @@
 """信用修复 — credit repair of corrected dishonest behaviour.
 
-A subject applies after correcting the behaviour; eligibility follows the publicity policy: the
+A subject applies after correcting the behaviour (through the platform, a department or the credit
+office, on its behalf); the department that issued the record decides — seed 000 §四.(三)
+"向失信行为认定单位申请信用修复…失信行为认定单位应当及时做出同意信用修复决定": the finding department alone, the
+platform only carrying the decision out (a record without an issuing department is the platform's, so
+the credit office decides; hub.authority). Eligibility follows the publicity policy: the
 minimum publicity period must have passed (hub.rights.publicity; by default the NDRC 2025
 credit-repair measures). Approval marks the record repaired: it stops being published and no
 longer counts in any evaluation (seed 002 §三.(五).2 "不再纳入评价依据"), the subject is re-graded
@@ -17,9 +21,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from hub import clock
+from hub.authority import PLATFORM, require_owner
 from hub.db import rights as store
 from hub.db.gateway import Neo4jGateway
 from hub.db.subjects import record_from_row
+from hub.disclosure import Viewer
 from hub.errors import BadInput, Conflict, NotFound
 from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import PublicityPolicy, repair_eligibility
@@ -39,7 +45,7 @@ class CreditRepair:
         self.regrade = regrade
         self.platform_id = platform_id
 
-    async def apply(self, record_id: str, statement: str, filed_by: str) -> dict[str, Any]:
+    async def apply(self, record_id: str, statement: str, filed_by: Viewer) -> dict[str, Any]:
         if not statement.strip():
             raise RepairError("an application must say how the behaviour was corrected (statement)")
         record, origin = await self._record(record_id)
@@ -50,19 +56,22 @@ class CreditRepair:
         if not eligibility.eligible:
             raise RepairError(f"record {record_id} cannot be repaired now: {eligibility.reason}")
         application = {"id": f"repair-{uuid.uuid4().hex[:12]}", "record_id": record_id,
-                       "subject_uscc": record.subject_uscc, "statement": statement.strip(), "filed_by": filed_by,
+                       "subject_uscc": record.subject_uscc, "statement": statement.strip(),
+                       "department": record.issuing_department or PLATFORM, "filed_by": filed_by.label,
                        "filed_at": clock.now(), "status": "PENDING", "policy": self.policy.id}
         await store.create_repair(self.gateway, application)
         return application
 
-    async def decide(self, application_id: str, approve: bool, reason: str, decided_by: str) -> dict[str, Any]:
+    async def decide(self, application_id: str, approve: bool, reason: str, decided_by: Viewer) -> dict[str, Any]:
         application = await store.get_repair(self.gateway, application_id)
         if application is None:
             raise NotFound(f"no repair application {application_id!r}")
+        # seed 000 §四.(三): 失信行为认定单位…做出同意信用修复决定 — the record's issuing department decides.
+        require_owner(decided_by, await self._decider(application), f"repair application {application_id} (decide)")
         if application["status"] != "PENDING":
             raise Conflict(f"application {application_id} was already {application['status'].lower()}")
         now = clock.now()
-        changes = {"status": "APPROVED" if approve else "REJECTED", "decided_at": now, "decided_by": decided_by,
+        changes = {"status": "APPROVED" if approve else "REJECTED", "decided_at": now, "decided_by": decided_by.label,
                    "reason": reason.strip()}
         outbox = None
         if approve:
@@ -76,6 +85,14 @@ class CreditRepair:
         if approve:
             await self.regrade([application["subject_uscc"]], None)
         return {**application, **changes}
+
+    async def _decider(self, application: dict[str, Any]) -> str:
+        """The department the application is routed to (read from the record for applications filed
+        before they carried it)."""
+        if application.get("department"):
+            return str(application["department"])
+        record, _ = await self._record(application["record_id"])
+        return record.issuing_department or PLATFORM
 
     async def _record(self, record_id: str) -> Any:
         rows = await self.gateway.run(

@@ -46,7 +46,7 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 MAX_BODY = 100_000  # bytes; platform peers get HUB_MAX_BATCH_BYTES
 
-ViewerFromToken = Callable[[str], Viewer]
+ViewerFromToken = Callable[[str], Awaitable[Viewer]]  # verifies and checks revocation (hub.revocation)
 ContextFactory = Callable[[Viewer], Any]
 Observer = Callable[[Viewer, int, float], None]
 
@@ -72,21 +72,21 @@ class GraphQLEndpoint:
             if request.method == "GET" and _wants_html(request):
                 return HTMLResponse(get_graphql_ide_html())
             media_type = _negotiate(request.headers.get("accept"))
-            viewer = self._viewer(request)
+            viewer = await self._viewer(request)
             response = await self._execute(request, viewer, media_type)
         except HubError as exc:
             response = error_response(exc, media_type)
         self.observe(viewer, response.status_code, time.perf_counter() - started)
         return response
 
-    def _viewer(self, request: Request) -> Viewer:
+    async def _viewer(self, request: Request) -> Viewer:
         header = request.headers.get("authorization")
         if header is None:
             return PUBLIC_VIEWER
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise InvalidToken("Authorization must be 'Bearer <token>'")
-        return self.verify_token(token.strip())
+        return await self.verify_token(token.strip())
 
     async def _execute(self, request: Request, viewer: Viewer, media_type: str) -> Response:
         # Platforms push batches of thousands of items; everyone else's requests are small.

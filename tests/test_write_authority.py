@@ -1,0 +1,226 @@
+"""Every mutation, attacked with a foreign department's (or another party's) token over HTTP.
+
+The attack of issue 10 §1: a 住建局 token filed an objection against a 市场监管局 penalty, upheld it itself,
+and the penalty was withdrawn. Here each mutation of the schema has a case in :data:`CASES` that sends
+it with a token that does not own the thing it touches, and checks both the refusal and that nothing
+changed (the supervision mutations have theirs in tests/test_supervision_ownership.py).
+:func:`test_every_mutation_has_a_foreign_token_case` enumerates the Mutation type, so a new mutation
+without a case fails the suite. docs/tiers.md ("Who may write what") is the table these
+cases check.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from hub import clock
+from hub.authority import NotTheOwner
+from hub.disclosure import Role, Viewer
+from hub.models import RecordStatus
+from hub.service import CreditHub
+from hub.settings import Settings
+from schema.build import build_schema
+from tests import test_supervision_ownership
+from tests.builders import (
+    SCJG,
+    ZJ,
+    add_record,
+    add_subject,
+    bearer,
+    department,
+    gql,
+    register_bank,
+    remove_subjects,
+    resident_id,
+    uscc,
+)
+
+REGION = "410423"  # 鲁山县: a Henan county no other test module grades
+SUBJECT = uscc(5100, region=REGION)
+PENALTY, OLD_PENALTY = f"{SUBJECT}-penalty", f"{SUBJECT}-old-penalty"
+BANK, OTHER_BANK = "外部测试银行甲", "外部测试银行乙"
+PLATFORM_ORG = "郏县公共信用信息平台"
+
+# The supervision mutations (plans, inspector pools, draws, results) are attacked with every stranger's
+# token in tests/test_supervision_ownership.py; the completeness test counts a mutation that module sends.
+SUPERVISION_CASES = inspect.getsource(test_supervision_ownership)
+
+
+@dataclass
+class Attack:
+    client: httpx.AsyncClient
+    settings: Settings
+    hub: CreditHub
+
+    async def call(self, query: str, headers: dict[str, str], **variables: Any) -> dict[str, Any]:
+        return await gql(self.client, query, headers, **variables)
+
+    def refused(self, body: dict[str, Any], *, code: str = "FORBIDDEN", says: str = "") -> str:
+        assert body.get("data") is None or all(v is None for v in body["data"].values()), body
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == code, error
+        assert says in error["message"], error["message"]
+        return str(error["message"])
+
+    async def record_status(self, record_id: str) -> str:
+        rows = await self.hub.gateway.run("MATCH (r:Record {id: $id}) RETURN r.status AS s", {"id": record_id})
+        return str(rows[0]["s"])
+
+    async def grade(self) -> str:
+        rows = await self.hub.gateway.run(
+            "MATCH (:Subject {uscc: $u})-[:CURRENT]->(e:Evaluation {scheme: 'henan-public-credit'}) "
+            "RETURN e.grade AS g", {"u": SUBJECT})
+        return str(rows[0]["g"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def world(hub: CreditHub, china_clock: str) -> None:
+    await remove_subjects(hub, [SUBJECT])
+    await hub.gateway.run("MATCH (o:Objection {target_id: $p}) DETACH DELETE o", {"p": PENALTY}, write=True)
+    today = clock.today()
+    await add_subject(hub, SUBJECT, person_id=resident_id(5100))
+    for record_id, decided, severity in ((PENALTY, today - timedelta(days=20), "SERIOUS"),
+                                         (OLD_PENALTY, today - timedelta(days=400), "GENERAL")):
+        await add_record(hub, SUBJECT, record_id, kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC",
+                         severity=severity, decided_on=decided, publicity_ends_on=decided + timedelta(days=1000),
+                         department=SCJG)  # 市场监管局's penalties
+    await hub.evaluate(["henan-public-credit"], REGION)
+    await register_bank(hub, BANK, OTHER_BANK)
+
+
+@pytest.fixture
+def attack(client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> Attack:
+    return Attack(client, settings, hub)
+
+
+GRANT = """mutation($u: String!, $g: String!, $e: DateTime!) {
+  grantConsent(uscc: $u, grantee: $g, purpose: "信易贷", expiresAt: $e) { id } }"""
+REVOKE = "mutation($i: ID!) { revokeConsent(id: $i) { id active } }"
+FILE = "mutation($t: ID!) { fileObjection(targetId: $t, reason: \"处罚对象有误\") { id department status } }"
+RESOLVE = "mutation($i: ID!) { resolveObjection(id: $i, upheld: true, reasons: \"撤回\") { status } }"
+APPLY = "mutation($r: ID!) { applyForCreditRepair(recordId: $r, statement: \"已整改\") { id department status } }"
+DECIDE = "mutation($i: ID!) { decideCreditRepair(id: $i, approve: true, reason: \"同意\") { status } }"
+PUSH = "mutation { pushChanges(batch: \"x.y.z\") { applied } }"
+ACK = "mutation { acknowledgeChanges(upTo: \"1\") }"
+
+
+def _in_days(days: int) -> str:
+    return (clock.now() + timedelta(days=days)).isoformat()
+
+
+async def grant_consent(a: Attack) -> None:
+    before = await a.hub.gateway.run("MATCH (c:Consent {subject_uscc: $u}) RETURN count(c) AS n", {"u": SUBJECT})
+    for who in (department(a.settings, ZJ), bearer(a.settings, "bank", BANK), {}):
+        body = await a.call(GRANT, who, u=SUBJECT, g=BANK, e=_in_days(30))
+        a.refused(body, says="restricted to the roles admin, platform")
+    after = await a.hub.gateway.run("MATCH (c:Consent {subject_uscc: $u}) RETURN count(c) AS n", {"u": SUBJECT})
+    assert after == before
+
+
+async def revoke_consent(a: Attack) -> None:
+    granted = await a.call(GRANT, bearer(a.settings, "admin", "郏县信用办"), u=SUBJECT, g=BANK, e=_in_days(30))
+    consent_id = granted["data"]["grantConsent"]["id"]
+    a.refused(await a.call(REVOKE, bearer(a.settings, "bank", OTHER_BANK), i=consent_id),
+              says="your bank does not hold this consent")
+    a.refused(await a.call(REVOKE, department(a.settings, ZJ), i=consent_id), says="restricted to the roles")
+    opened = await a.call('query($u: String!) { subject(uscc: $u) { legalRepresentative { idMasked } } }',
+                          bearer(a.settings, "bank", BANK), u=SUBJECT)
+    assert opened["data"]["subject"]["legalRepresentative"] is not None  # still in force
+
+
+async def file_objection(a: Attack) -> None:
+    a.refused(await a.call(FILE, bearer(a.settings, "bank", BANK), t=PENALTY), says="restricted to the roles")
+    filed = await a.call(FILE, department(a.settings, ZJ), t=PENALTY)  # on the subject's behalf: allowed …
+    objection = filed["data"]["fileObjection"]
+    assert (objection["department"], objection["status"]) == (SCJG, "PENDING")  # … but routed to the issuer
+    a.refused(await a.call(RESOLVE, department(a.settings, ZJ), i=objection["id"]), says=f"department {SCJG}")
+    await a.hub.gateway.run("MATCH (o:Objection {id: $i}) DETACH DELETE o", {"i": objection["id"]}, write=True)
+
+
+async def resolve_objection(a: Attack) -> None:
+    """The attack of the issue, end to end: 住建局 files against 市场监管局's penalty and upholds it."""
+    grade = await a.grade()
+    filed = await a.call(FILE, bearer(a.settings, "platform", PLATFORM_ORG), t=PENALTY)
+    objection_id = filed["data"]["fileObjection"]["id"]
+    for who in (department(a.settings, ZJ), bearer(a.settings, "admin", "郏县信用办"),
+                bearer(a.settings, "agency", "郏县市场监管局")):  # a department token without --department
+        message = a.refused(await a.call(RESOLVE, who, i=objection_id), says=f"belongs to department {SCJG}")
+        assert "only that department may change or decide it" in message
+    assert await a.record_status(PENALTY) == "ACTIVE" and await a.grade() == grade
+    pending = await a.hub.gateway.run("MATCH (o:Objection {id: $i}) RETURN o.status AS s", {"i": objection_id})
+    assert pending[0]["s"] == "PENDING"
+    await a.hub.gateway.run("MATCH (o:Objection {id: $i}) DETACH DELETE o", {"i": objection_id}, write=True)
+
+
+async def apply_for_credit_repair(a: Attack) -> None:
+    a.refused(await a.call(APPLY, bearer(a.settings, "bank", BANK), r=OLD_PENALTY), says="restricted to the roles")
+    applied = (await a.call(APPLY, department(a.settings, ZJ), r=OLD_PENALTY))["data"]["applyForCreditRepair"]
+    assert (applied["department"], applied["status"]) == (SCJG, "PENDING")  # decided by the issuer only
+    assert await a.record_status(OLD_PENALTY) == "ACTIVE"
+
+
+async def decide_credit_repair(a: Attack) -> None:
+    applied = await a.call(APPLY, bearer(a.settings, "platform", PLATFORM_ORG), r=OLD_PENALTY)
+    application_id = applied["data"]["applyForCreditRepair"]["id"]
+    for who in (department(a.settings, ZJ), bearer(a.settings, "admin", "郏县信用办")):
+        a.refused(await a.call(DECIDE, who, i=application_id), says=f"belongs to department {SCJG}")
+    assert await a.record_status(OLD_PENALTY) == "ACTIVE"
+    state = await a.hub.gateway.run("MATCH (r:RepairApplication {id: $i}) RETURN r.status AS s", {"i": application_id})
+    assert state[0]["s"] == "PENDING"
+
+
+async def push_changes(a: Attack) -> None:
+    a.refused(await a.call(PUSH, department(a.settings, ZJ)), says="restricted to the roles platform")
+    a.refused(await a.call(PUSH, bearer(a.settings, "platform", "某外省平台")), says="is not a peer of this hub")
+
+
+async def acknowledge_changes(a: Attack) -> None:
+    a.refused(await a.call(ACK, department(a.settings, ZJ)), says="restricted to the roles platform")
+    a.refused(await a.call(ACK, bearer(a.settings, "platform", "某外省平台")), says="is not a peer of this hub")
+
+
+CASES: dict[str, Callable[[Attack], Awaitable[None]]] = {
+    "grantConsent": grant_consent,
+    "revokeConsent": revoke_consent,
+    "fileObjection": file_objection,
+    "resolveObjection": resolve_objection,
+    "applyForCreditRepair": apply_for_credit_repair,
+    "decideCreditRepair": decide_credit_repair,
+    "pushChanges": push_changes,
+    "acknowledgeChanges": acknowledge_changes,
+}
+
+
+def test_every_mutation_has_a_foreign_token_case(settings: Settings) -> None:
+    mutation_type = build_schema(settings)._schema.mutation_type
+    assert mutation_type is not None
+    names = set(mutation_type.fields)
+    supervision = {name for name in names if re.search(rf"\{{ {name}\(", SUPERVISION_CASES)}
+    assert supervision == {"createInspectionPlan", "setInspectors", "commitDraw", "freezeDraw", "revealDraw",
+                           "recordInspectionResult"}
+    missing = names - set(CASES) - supervision
+    assert not missing, f"mutations without a foreign-token case in tests/test_write_authority.py: {sorted(missing)}"
+    assert set(CASES) <= names, f"cases for mutations that are gone: {set(CASES) - names}"
+
+
+@pytest.mark.parametrize("mutation", sorted(CASES))
+async def test_a_foreign_token_changes_nothing(mutation: str, attack: Attack) -> None:
+    await CASES[mutation](attack)
+
+
+async def test_the_owner_and_only_the_owner_changes_a_record_through_the_service(hub: CreditHub) -> None:
+    """No GraphQL door changes a record's status directly; the service answers every door the same."""
+    for foreign in (Viewer(Role.AGENCY, "郏县住建局", ZJ), Viewer(Role.ADMIN, "郏县信用办"),
+                    Viewer(Role.PLATFORM, PLATFORM_ORG)):
+        with pytest.raises(NotTheOwner, match=f"belongs to department {SCJG}"):
+            await hub.set_record_status(PENALTY, RecordStatus.WITHDRAWN, foreign)
+    rows = await hub.gateway.run("MATCH (r:Record {id: $id}) RETURN r.status AS s", {"id": PENALTY})
+    assert rows[0]["s"] == "ACTIVE"
