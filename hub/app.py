@@ -14,10 +14,11 @@ from starlette.routing import Route
 from hub.auth import verify_token
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
 from hub.db.server import resolve_credentials
-from hub.disclosure import Viewer
+from hub.disclosure import Role, Viewer
 from hub.service import CreditHub
 from hub.settings import Settings
 from hub.web.graphql_http import GraphQLEndpoint
+from hub.web.limits import Admission, RateLimiter, RequestLimits
 from hub.web.metrics import HubMetrics
 from schema.build import build_schema
 from schema.context import HubContext
@@ -49,8 +50,12 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
 
     graphql = GraphQLEndpoint(
         schema, lambda token: verify_token(settings.jwt_key, settings.jwt_issuer, token),
-        make_context, audit, metrics.observe, settings.max_batch_bytes)
+        make_context, audit, metrics.observe, RequestLimits.from_settings(settings),
+        Admission(settings.max_concurrent_requests, settings.max_queued_requests, settings.queue_timeout_s),
+        {Role.PUBLIC: RateLimiter(settings.rate_limit_public, settings.rate_burst, "address"),
+         Role.BANK: RateLimiter(settings.rate_limit_bank, settings.rate_burst, "organisation")})
 
+    # /healthz and /readyz take no GraphQL turn and no rate: they answer while GraphQL is saturated.
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 

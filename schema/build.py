@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,12 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from hub.exchange.service import MAX_PAGE as MAX_FEED_PAGE
 from hub.settings import Settings
 from schema import tiers
 from schema.errors import classify
+from schema.exchange import MAX_DEAD_LETTERS
+from schema.limits import DemandControl, QueryLimits
 from schema.mutation import Mutation
 from schema.query import Query
 
@@ -48,11 +52,19 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # strawberry's limiter extensions would build new classes per request (and never hit it).
     limits: list[type[ASTValidationRule]] = [depth_rule(settings.max_query_depth, None, None),
                                              alias_rule(settings.max_aliases)]
+    demand = QueryLimits(
+        max_cost=settings.max_query_cost, list_size=settings.query_list_size,
+        max_selections=settings.max_selections, max_field_repeats=settings.max_field_repeats,
+        # the largest first: each field accepts (its resolver refuses more, before any work)
+        slice_maxima={("Query", "subjects"): settings.max_page_size, ("Query", "changes"): MAX_FEED_PAGE,
+                      ("Query", "deadLetters"): MAX_DEAD_LETTERS})
     schema = HubSchema(
         query=Query, mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
+            # before the caches: it gates parsing and measures the document before validation
+            partial(DemandControl, limits=demand, gate=asyncio.Lock()),
             partial(AddValidationRules, limits),
             partial(ParserCache, maxsize=1000),
             partial(ValidationCache, maxsize=1000),
