@@ -48,10 +48,11 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         await service.audit(events)
         metrics.audit_entries.inc(len(events))
 
+    admission = Admission(settings.max_concurrent_requests, settings.max_queued_requests, settings.queue_timeout_s)
+    metrics.track(admission)
     graphql = GraphQLEndpoint(
         schema, lambda token: verify_token(settings.jwt_key, settings.jwt_issuer, token),
-        make_context, audit, metrics.observe, RequestLimits.from_settings(settings),
-        Admission(settings.max_concurrent_requests, settings.max_queued_requests, settings.queue_timeout_s),
+        make_context, audit, metrics.observe, RequestLimits.from_settings(settings), admission,
         {Role.PUBLIC: RateLimiter(settings.rate_limit_public, settings.rate_burst, "address"),
          Role.BANK: RateLimiter(settings.rate_limit_bank, settings.rate_burst, "organisation")})
 
@@ -85,10 +86,12 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         if hub is None:
             await service.close()
 
-    return Starlette(routes=[
+    app = Starlette(routes=[
         Route("/", home),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
     ], lifespan=lifespan)
+    app.state.graphql = graphql
+    return app
