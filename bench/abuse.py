@@ -77,7 +77,8 @@ async def flood(url: str, seconds: float, concurrency: int, kind: str) -> dict[s
     """Keep ``concurrency`` expensive requests in flight for ``seconds``; count what came back."""
     outcomes: Counter[str] = Counter()
     stop = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    # Idle connections are dropped before uvicorn's keep-alive timeout (5 s) would close them under a request.
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=httpx.Timeout(60.0)) as client:
 
         async def attacker(number: int) -> None:

@@ -23,7 +23,7 @@ DEFAULT_BOLT_PORT = 7687
 DEFAULT_HUB_PORT = 8000
 NEO4J_POOL_SIZE = 50  # the driver's connections (hub/db/gateway.py)
 MAX_CONCURRENT_REQUESTS = NEO4J_POOL_SIZE // 2
-_MAY_BE_ZERO = {"max_queued_requests", "rate_limit_public", "rate_limit_bank"}
+_MAY_BE_ZERO = {"max_queued_requests", "rate_limit_public", "rate_limit_bank", "query_cache_bytes"}
 
 
 def _default_state_dir() -> Path:
@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     query_list_size: int = Field(default=10, alias="HUB_QUERY_LIST_SIZE")
     max_selections: int = Field(default=500, alias="HUB_MAX_SELECTIONS")
     max_field_repeats: int = Field(default=10, alias="HUB_MAX_FIELD_REPEATS")
+    query_cache_bytes: int = Field(default=256 * 1024, alias="HUB_QUERY_CACHE_BYTES")
     request_timeout_s: float = Field(default=30.0, alias="HUB_REQUEST_TIMEOUT")
     max_concurrent_requests: int = Field(default=16, alias="HUB_MAX_CONCURRENT_REQUESTS")
     max_queued_requests: int = Field(default=64, alias="HUB_MAX_QUEUED_REQUESTS")
@@ -104,7 +105,7 @@ class Settings(BaseSettings):
             raise ValueError(f"HUB_PORT must be 1..65535, got {value}")
         return value
 
-    @field_validator("max_query_cost", "query_list_size", "max_selections", "max_field_repeats",
+    @field_validator("max_query_cost", "query_list_size", "max_selections", "max_field_repeats", "query_cache_bytes",
                      "max_queued_requests", "rate_limit_public", "rate_limit_bank", "rate_burst",
                      "max_body_bytes", "max_json_depth", "pdf_workers")
     @classmethod

@@ -4,7 +4,7 @@ the concurrency cap, rate limits, bodies and JSON (hub/web/limits.py, schema/lim
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -18,7 +18,7 @@ from hub.errors import DeadlineExceeded
 from hub.service import CreditHub
 from hub.settings import Settings
 from schema.build import build_schema
-from schema.limits import QueryLimits, measure
+from schema.limits import DemandControl, QueryLimits, measure
 from tests.builders import add_record, add_subject, bearer, uscc
 
 SUBJECT = uscc(1300)
@@ -48,6 +48,14 @@ def app_with(settings: Settings, hub: CreditHub) -> Any:
 def client_of(app: Starlette, address: str = "127.0.0.1") -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 40000)),
                              base_url="http://hub.test", timeout=60)
+
+
+async def eventually(condition: Callable[[], bool], timeout_s: float = 60.0) -> None:
+    for _ in range(int(timeout_s / 0.005)):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"not within {timeout_s:g} s")
 
 
 def code_of(response: httpx.Response) -> str:
@@ -82,7 +90,7 @@ async def test_a_field_repeated_through_fragments_counts_as_repeated(client: htt
 
 
 async def test_a_page_is_costed_by_its_first(client: httpx.AsyncClient) -> None:
-    query = "query($n: Int) { subjects(first: $n) { nodes { uscc records { %s } } } }" % RECORD_FIELDS
+    query = "query($n: Int) { subjects(first: $n) { nodes { uscc records { " + RECORD_FIELDS + " } } } }"
     refused = await client.post("/graphql", json={"query": query, "variables": {"n": 100}})
     assert code_of(refused) == "QUERY_TOO_COSTLY"
     message = refused.json()["errors"][0]["message"]
@@ -125,6 +133,31 @@ async def test_graphiqls_introspection_query_fits_the_default_limits(client: htt
     assert response.json()["data"]["__schema"]["queryType"]["name"] == "Query"
 
 
+async def test_only_accepted_queries_are_kept_prepared(app_with: Any) -> None:
+    # Strawberry's parser cache kept the last 1,000 documents whatever they were: 900 MB of AST for
+    # an attacker varying one query, and seconds-long pauses of the cycle collector.
+    app = app_with()
+    prepared = _prepared(app)
+    async with client_of(app) as http:
+        for variant in range(3):
+            refused = await http.post("/graphql", json={"query": f"# {variant}\n{ATTACK}"})
+            assert code_of(refused) == "QUERY_TOO_COSTLY"
+        assert len(prepared) == 0
+        query = {"query": "query($u: String!) { subject(uscc: $u) { name } }", "variables": {"u": SUBJECT}}
+        answers = [await http.post("/graphql", json=query) for _ in range(3)]
+        invalid = await http.post("/graphql", json={"query": "{ subject { nope } }"})
+        again = await http.post("/graphql", json={"query": "{ subject { nope } }"})
+    assert all(a.json() == {"data": {"subject": {"name": "郏县限额测试商贸有限公司"}}} for a in answers)
+    assert code_of(invalid) == code_of(again) == "GRAPHQL_VALIDATION_FAILED"  # its validation kept with it
+    assert invalid.json() == again.json()
+    assert len(prepared) == 2
+
+
+def _prepared(app: Starlette) -> Any:
+    extension = next(e for e in app.state.graphql.schema.extensions if getattr(e, "func", None) is DemandControl)
+    return extension.keywords["prepared"]
+
+
 def test_the_cost_model(settings: Settings) -> None:
     schema = build_schema(settings)._schema
     limits = QueryLimits(max_cost=10**9, list_size=10, max_selections=500, max_field_repeats=10,
@@ -161,7 +194,8 @@ async def test_a_request_past_its_deadline_is_answered_504(app_with: Any, settin
 
 
 async def test_neo4j_stops_a_transaction_that_outlives_its_request(hub: CreditHub) -> None:
-    slow = "UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b WITH a * b AS x WHERE x % 7 = 3 RETURN count(x) AS n"
+    slow = ("UNWIND range(1, 20000) AS a UNWIND range(1, 20000) AS b WITH a * b AS x WHERE x % 7 = 3 "
+            "RETURN count(x) AS n")
     with pytest.raises(DeadlineExceeded, match="Neo4j stopped its transaction"):
         async with deadline.request_budget(0.5) as budget:
             assert budget.cut is not None
@@ -206,8 +240,7 @@ async def test_a_full_hub_answers_busy_while_health_and_readiness_answer(app_wit
         reports = [asyncio.create_task(http.post("/graphql", headers=agency,
                                                  json={"query": PDF, "variables": {"u": SUBJECT}}))
                    for _ in range(2)]
-        while app.state.graphql.admission.running < 2:
-            await asyncio.sleep(0.005)
+        await eventually(lambda: app.state.graphql.admission.running == 2)
         refused = await http.post("/graphql", json={"query": "{ __typename }"})
         health, ready = await http.get("/healthz"), await http.get("/readyz")
         assert app.state.graphql.admission.running == 2, "the reports finished before the hub was full"
@@ -224,11 +257,9 @@ async def test_a_request_waits_in_the_queue_for_a_turn(app_with: Any, settings: 
     async with client_of(app) as http:
         report = asyncio.create_task(http.post("/graphql", headers=bearer(settings, "agency", "县市场监管局"),
                                                json={"query": PDF, "variables": {"u": SUBJECT}}))
-        while app.state.graphql.admission.running < 1:
-            await asyncio.sleep(0.005)
+        await eventually(lambda: app.state.graphql.admission.running == 1)
         waiting = asyncio.create_task(http.post("/graphql", json={"query": "{ __typename }"}))
-        while app.state.graphql.admission.waiting < 1 and not waiting.done():
-            await asyncio.sleep(0.005)
+        await eventually(lambda: app.state.graphql.admission.waiting == 1)
         third = await http.post("/graphql", json={"query": "{ __typename }"})  # the queue is full
         assert (await waiting).json() == {"data": {"__typename": "Query"}}
         assert (await report).status_code == 200
