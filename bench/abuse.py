@@ -84,7 +84,7 @@ async def flood(url: str, seconds: float, concurrency: int, kind: str) -> dict[s
         async def attacker(number: int) -> None:
             headers = {"X-Forwarded-For": f"10.66.{number // 250}.{number % 250 + 1}"}
             sent = 0
-            while time.monotonic() < stop:
+            while sent == 0 or time.monotonic() < stop:  # each sends one at least, however late it starts
                 query = attack_query(number * 100_000 + sent) if kind == "attack" else HEAVY
                 sent += 1
                 try:

@@ -4,6 +4,8 @@ the concurrency cap, rate limits, bodies and JSON (hub/web/limits.py, schema/lim
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -226,6 +228,21 @@ async def test_a_body_that_does_not_arrive_is_408(app_with: Any) -> None:
         response = await http.post("/graphql", content=dribble(), headers={"Content-Type": "application/json"})
     assert response.status_code == 408
     assert code_of(response) == "REQUEST_TIMEOUT"
+
+
+async def test_a_dead_report_worker_costs_one_answer_not_the_renderer(client: httpx.AsyncClient,
+                                                                       settings: Settings, hub: CreditHub) -> None:
+    agency = bearer(settings, "agency", "县市场监管局")
+    report = {"query": PDF, "variables": {"u": SUBJECT}}
+    assert (await client.post("/graphql", headers=agency, json=report)).json()["data"]["creditReport"]["pdfBase64"]
+    pool = hub.reports._pool
+    assert pool is not None
+    for worker in list(pool._processes.values()):  # killed, as the out-of-memory killer would
+        os.kill(worker.pid, signal.SIGKILL)
+    lost = (await client.post("/graphql", headers=agency, json=report)).json()
+    again = (await client.post("/graphql", headers=agency, json=report)).json()
+    assert lost["errors"][0]["extensions"]["code"] == "BUSY" and lost["errors"][0]["path"][-1] == "pdfBase64"
+    assert again["data"]["creditReport"]["pdfBase64"] and "errors" not in again
 
 
 # --- the concurrency cap --------------------------------------------------------------------------

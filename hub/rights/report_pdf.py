@@ -18,13 +18,14 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
 
-from hub.errors import ConfigurationError
+from hub.errors import Busy, ConfigurationError
 from hub.models import CreditRecord, Evaluation, Person, Subject
 
 DEFAULT_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -122,7 +123,13 @@ class ReportRenderer:
                 # forkserver: workers start from a clean process, not a copy of the serving one
                 # (its event loop, sockets and driver threads must not be forked).
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"))
-            return await asyncio.get_running_loop().run_in_executor(self._pool, render, content)
+            pool = self._pool
+            try:
+                return await asyncio.get_running_loop().run_in_executor(pool, render, content)
+            except BrokenProcessPool:
+                if self._pool is pool:  # a worker died (killed, out of memory): the next report starts anew
+                    self.close()
+                raise Busy("the report renderer lost a worker and is restarting; retry in 1 s", 1.0) from None
 
     def close(self) -> None:
         if self._pool is not None:

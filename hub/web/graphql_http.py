@@ -81,7 +81,7 @@ class GraphQLEndpoint:
                 return HTMLResponse(get_graphql_ide_html())
             media_type = _negotiate(request.headers.get("accept"))
             viewer = self._viewer(request)
-            self._take_turn_of_rate(request, viewer)
+            self._charge_rate(request, viewer)
             response = await self._execute(request, viewer, media_type)
         except HubError as exc:
             response = error_response(exc, media_type)
@@ -98,10 +98,10 @@ class GraphQLEndpoint:
                 raise InvalidToken("Authorization must be 'Bearer <token>'")
             return self.verify_token(token.strip())
         except InvalidToken:
-            self._take_turn_of_rate(request, PUBLIC_VIEWER)  # guessing tokens is paid like any PUBLIC call
+            self._charge_rate(request, PUBLIC_VIEWER)  # guessing tokens is paid like any PUBLIC call
             raise
 
-    def _take_turn_of_rate(self, request: Request, viewer: Viewer) -> None:
+    def _charge_rate(self, request: Request, viewer: Viewer) -> None:
         limiter = self.rates.get(viewer.role)
         if limiter is None:
             return
