@@ -204,6 +204,10 @@ async def abuse_section(seconds: float = SECONDS) -> None:
     hub_process = start_hub(env, folder / "hub.log")
     try:
         await wait_ready(url, 60, hub_process.poll, folder / "hub.log")
+        async with httpx.AsyncClient(base_url=url, timeout=60) as client:  # warm: caches, pools, Neo4j's pages
+            for number, code in enumerate(codes):
+                await client.post("/graphql", json={"query": LOOKUP, "variables": {"u": code}},
+                                  headers={"X-Forwarded-For": f"10.88.0.{number % 250 + 1}"})
         print(f"\n## A hub under abuse ({SUBJECTS:,} subjects; {FLOOD_CONCURRENCY} expensive requests kept in flight "
               f"for {seconds:g} s, each from its own address; {CITIZENS} citizens looking subjects up; loopback)")
         report("quiet (no flood)", await probe(url, min(seconds, 5.0), codes), None)
