@@ -2,7 +2,8 @@
 
 Runs against its own local Neo4j instance ("bench"), loads the demo data set, starts the hub as a
 real HTTP server on loopback, and prints a table. The sync section (bench/sync.py) starts two more
-hubs, a county and its city, each on its own instance.
+hubs, a county and its city, each on its own instance; the abuse section (bench/abuse.py) a hub on
+a county's data ("bench-abuse") that a crowd of expensive queries keeps busy.
 """
 
 from __future__ import annotations
@@ -199,7 +200,8 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=2000)
-    parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync", "revocation"], default=None)
+    parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync", "revocation", "abuse"],
+                        default=None)
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=500)
     args = parser.parse_args()
@@ -208,6 +210,12 @@ async def main() -> None:
 
         print(f"# Credit Hub benchmark — {clock.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
         await sync_section(args.sync_records)
+        return
+    if args.only == "abuse":  # its own instance and a county's data
+        from bench.abuse import abuse_section
+
+        print(f"# Credit Hub benchmark — {clock.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+        await abuse_section()
         return
 
     # A province holds millions of records: the bench instance gets a page cache that fits its
@@ -247,9 +255,11 @@ async def main() -> None:
     finally:
         await hub.close()
     if args.only is None:
+        from bench.abuse import abuse_section
         from bench.sync import sync_section
 
         await sync_section(args.sync_records)
+        await abuse_section()
 
 
 if __name__ == "__main__":

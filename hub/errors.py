@@ -16,12 +16,16 @@ reference and logged.
     ├── Unauthenticated            UNAUTHENTICATED         401  exit 2   no valid token (forged, expired, revoked)
     ├── Forbidden                  FORBIDDEN               403  exit 1   the caller may not see or do this
     ├── Busy                       BUSY                    503  exit 1   back-pressure; retry after ``retry_after_s``
+    │   └── TooManyRequests        TOO_MANY_REQUESTS       429           this client's rate limit is spent
+    ├── QueryTooCostly             QUERY_TOO_COSTLY        400  exit 2   the query's cost or shape is over a limit
+    ├── DeadlineExceeded           DEADLINE_EXCEEDED       504  exit 1   the request ran past HUB_REQUEST_TIMEOUT
     ├── BatchRefused               BATCH_REFUSED           400  exit 1   a signed batch that does not verify
     ├── DatabaseUnavailable        DATABASE_UNAVAILABLE    503  exit 1   Neo4j does not answer
     ├── RequestError               BAD_REQUEST             400           the HTTP request is not GraphQL over HTTP
     │   ├── MethodNotAllowed       METHOD_NOT_ALLOWED      405
     │   ├── NotAcceptable          NOT_ACCEPTABLE          406
     │   ├── PayloadTooLarge        PAYLOAD_TOO_LARGE       413
+    │   ├── RequestTimeout         REQUEST_TIMEOUT         408
     │   └── UnsupportedMediaType   UNSUPPORTED_MEDIA_TYPE  415
     ├── PeerError                  PEER_ERROR              502  exit 1   another platform refused or is down
     │   ├── PeerRefused            PEER_REFUSED
@@ -111,6 +115,32 @@ class Busy(HubError):
         return {"Retry-After": str(max(1, math.ceil(self.retry_after_s)))}
 
 
+class TooManyRequests(Busy):
+    """This client (a bank's organisation, or the address of a PUBLIC caller) asked too often."""
+
+    code = "TOO_MANY_REQUESTS"
+    http_status = 429
+    summary = ("this client's rate limit is spent (per organisation for banks, per address for PUBLIC callers); "
+               "retry after extensions.retryAfter seconds")
+
+
+class QueryTooCostly(HubError):
+    """Demand control: refused from the parsed document, before validation or execution runs."""
+
+    code = "QUERY_TOO_COSTLY"
+    http_status = 400
+    exit_code = 2
+    summary = ("the query's estimated cost, its number of selections or a field repeated in one place is over a "
+               "limit (docs/tiers.md, Limits); ask for fewer items (first:) or fewer fields")
+
+
+class DeadlineExceeded(HubError):
+    code = "DEADLINE_EXCEEDED"
+    http_status = 504
+    summary = ("the request ran longer than HUB_REQUEST_TIMEOUT and was stopped (its Neo4j transaction too); "
+               "ask for less")
+
+
 class BatchRefused(HubError):
     code = "BATCH_REFUSED"
     http_status = 400
@@ -177,10 +207,16 @@ class PayloadTooLarge(RequestError):
     summary = "the request body is larger than the hub takes from this caller"
 
 
+class RequestTimeout(RequestError):
+    code = "REQUEST_TIMEOUT"
+    http_status = 408
+    summary = "the request body did not arrive within HUB_REQUEST_TIMEOUT"
+
+
 class UnsupportedMediaType(RequestError):
     code = "UNSUPPORTED_MEDIA_TYPE"
     http_status = 415
-    summary = "a POST body that is not application/json"
+    summary = "a POST body that is not declared application/json (no Content-Type, or another one)"
 
 
 class ConfigurationError(HubError):

@@ -42,6 +42,7 @@ from hub.rights.objections import Objections
 from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import default_policy, load_policies
 from hub.rights.repair import CreditRepair
+from hub.rights.report_pdf import ReportRenderer
 from hub.settings import Settings
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.statements import Notary
@@ -105,6 +106,7 @@ class CreditHub:
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
             platform_key, settings.max_concurrent_batches)
+        self.reports = ReportRenderer(settings.pdf_workers)
 
     # --- lifecycle -------------------------------------------------------------------------
     async def migrate(self) -> int:
@@ -114,6 +116,7 @@ class CreditHub:
         return await self.gateway.ping()
 
     async def close(self) -> None:
+        self.reports.close()
         await self.gateway.close()
 
     # --- time -------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ DEFAULT_BOLT_PORT = 7687
 DEFAULT_HUB_PORT = 8000
 DEFAULT_TOKEN_MAX_TTL_S = 30 * 24 * 3600  # a platform's token file is renewed at least monthly
 DEFAULT_REVOCATION_REFRESH_S = 5.0  # how stale a hub's copy of the token deny list may be
+NEO4J_POOL_SIZE = 50  # the driver's connections (hub/db/gateway.py)
+MAX_CONCURRENT_REQUESTS = NEO4J_POOL_SIZE // 2
+_MAY_BE_ZERO = {"max_queued_requests", "rate_limit_public", "rate_limit_bank", "query_cache_bytes"}
 
 
 def _default_state_dir() -> Path:
@@ -68,6 +71,23 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=2000, alias="HUB_MAX_QUERY_TOKENS")
     max_aliases: int = Field(default=30, alias="HUB_MAX_ALIASES")
     max_page_size: int = Field(default=100, alias="HUB_MAX_PAGE_SIZE")
+    # --- limits that keep the hub up (docs/tiers.md, "Limits", says why each default) ---
+    max_query_cost: int = Field(default=10_000, alias="HUB_MAX_QUERY_COST")
+    query_list_size: int = Field(default=10, alias="HUB_QUERY_LIST_SIZE")
+    max_selections: int = Field(default=500, alias="HUB_MAX_SELECTIONS")
+    max_field_repeats: int = Field(default=10, alias="HUB_MAX_FIELD_REPEATS")
+    query_cache_bytes: int = Field(default=256 * 1024, alias="HUB_QUERY_CACHE_BYTES")
+    request_timeout_s: float = Field(default=30.0, alias="HUB_REQUEST_TIMEOUT")
+    max_concurrent_requests: int = Field(default=16, alias="HUB_MAX_CONCURRENT_REQUESTS")
+    max_queued_requests: int = Field(default=64, alias="HUB_MAX_QUEUED_REQUESTS")
+    queue_timeout_s: float = Field(default=2.0, alias="HUB_QUEUE_TIMEOUT")
+    rate_limit_public: int = Field(default=300, alias="HUB_RATE_LIMIT_PUBLIC")  # per minute per address; 0 = off
+    rate_limit_bank: int = Field(default=1200, alias="HUB_RATE_LIMIT_BANK")  # per minute per organisation; 0 = off
+    rate_burst: int = Field(default=30, alias="HUB_RATE_BURST")
+    max_body_bytes: int = Field(default=100_000, alias="HUB_MAX_BODY_BYTES")
+    max_json_depth: int = Field(default=32, alias="HUB_MAX_JSON_DEPTH")
+    pdf_workers: int = Field(default=2, alias="HUB_PDF_WORKERS")
+    shutdown_timeout_s: float = Field(default=10.0, alias="HUB_SHUTDOWN_TIMEOUT")
     log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
     schemes_dir: Path | None = Field(default=None, alias="HUB_SCHEMES_DIR")
     models_dir: Path | None = Field(default=None, alias="HUB_MODELS_DIR")
@@ -93,6 +113,32 @@ class Settings(BaseSettings):
     def _port_in_range(cls, value: int) -> int:
         if not 0 < value < 65536:
             raise ValueError(f"HUB_PORT must be 1..65535, got {value}")
+        return value
+
+    @field_validator("max_query_cost", "query_list_size", "max_selections", "max_field_repeats", "query_cache_bytes",
+                     "max_queued_requests", "rate_limit_public", "rate_limit_bank", "rate_burst",
+                     "max_body_bytes", "max_json_depth", "pdf_workers")
+    @classmethod
+    def _limit(cls, value: int, info: ValidationInfo) -> int:
+        floor = 0 if info.field_name in _MAY_BE_ZERO else 1
+        if value < floor:
+            raise ValueError(f"{_alias(info)} must be at least {floor}, got {value}")
+        return value
+
+    @field_validator("request_timeout_s", "queue_timeout_s", "shutdown_timeout_s")
+    @classmethod
+    def _seconds(cls, value: float, info: ValidationInfo) -> float:
+        if not 0 < value <= 3600:
+            raise ValueError(f"{_alias(info)} must be seconds in (0, 3600], got {value}")
+        return value
+
+    @field_validator("max_concurrent_requests")
+    @classmethod
+    def _concurrency(cls, value: int) -> int:
+        # Each request may hold several Neo4j connections at once (root fields resolve in parallel); the
+        # driver's pool has NEO4J_POOL_SIZE, and /readyz, the audit and the sync job need some left.
+        if not 1 <= value <= MAX_CONCURRENT_REQUESTS:
+            raise ValueError(f"HUB_MAX_CONCURRENT_REQUESTS must be 1..{MAX_CONCURRENT_REQUESTS}, got {value}")
         return value
 
     @field_validator("jwt_secret", "data_key", "audit_key")
@@ -207,6 +253,12 @@ class Settings(BaseSettings):
 
 def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _alias(info: ValidationInfo) -> str:
+    name = info.field_name or ""
+    field = Settings.model_fields.get(name)
+    return field.alias if field is not None and field.alias else name
 
 
 def _generated_secret(path: Path) -> str:

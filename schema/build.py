@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from hub.exchange.service import MAX_PAGE as MAX_FEED_PAGE
 from hub.settings import Settings
 from schema import tiers
 from schema.errors import classify
+from schema.exchange import MAX_DEAD_LETTERS
+from schema.limits import DemandControl, QueryLimits
 from schema.mutation import Mutation
+from schema.prepared import PreparedQueries
 from schema.query import Query
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -44,18 +49,24 @@ def _attribute_or_key(root: Any, name: str) -> Any:
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # The limit rules are built once: the validation cache is keyed by the rule classes, and
-    # strawberry's limiter extensions would build new classes per request (and never hit it).
+    # The limit rules are built once (strawberry's limiter extensions would build new classes per request).
     limits: list[type[ASTValidationRule]] = [depth_rule(settings.max_query_depth, None, None),
                                              alias_rule(settings.max_aliases)]
+    demand = QueryLimits(
+        max_cost=settings.max_query_cost, list_size=settings.query_list_size,
+        max_selections=settings.max_selections, max_field_repeats=settings.max_field_repeats,
+        # the largest first: each field accepts (its resolver refuses more, before any work)
+        slice_maxima={("Query", "subjects"): settings.max_page_size, ("Query", "changes"): MAX_FEED_PAGE,
+                      ("Query", "deadLetters"): MAX_DEAD_LETTERS})
     schema = HubSchema(
         query=Query, mutation=Mutation,
         config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
             partial(AddValidationRules, limits),
-            partial(ParserCache, maxsize=1000),
-            partial(ValidationCache, maxsize=1000),
+            # measures each document before validation; parses and validates each accepted text once
+            partial(DemandControl, limits=demand, gate=asyncio.Lock(),
+                    prepared=PreparedQueries(settings.query_cache_bytes)),
         ],
     )
     tiers.install(schema._schema)

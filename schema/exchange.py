@@ -12,6 +12,8 @@ from strawberry.types import Info
 from hub.exchange.service import Receipt, SignedPage
 from schema.errors import bad_input
 
+MAX_DEAD_LETTERS = 1000
+
 
 @strawberry.enum(name="ChangeScope", description="Which of a hub's two feeds.")
 class ChangeScope(Enum):
@@ -97,8 +99,8 @@ async def acknowledge_changes(info: Info, up_to: str) -> int:
 
 
 async def dead_letters(info: Info, peer: str | None = None, first: int = 100) -> list[DeadLetterType]:
-    if not 1 <= first <= 1000:
-        raise bad_input(f"first must be between 1 and 1000, got {first}")
+    if not 1 <= first <= MAX_DEAD_LETTERS:
+        raise bad_input(f"first must be between 1 and {MAX_DEAD_LETTERS}, got {first}")
     rows = await info.context.hub.exchange.dead_letters(peer, first)
     return [DeadLetterType(id=strawberry.ID(r["id"]), peer=r["peer"], direction=r["direction"],
                            batch_id=r.get("batch_id"), item_id=r.get("item_id"), reason=r["reason"],

@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from hub.db.subjects import ALL_PARTS
 from hub.models import CreditRecord, Evaluation, Person, RecordKind, SubjectProfile
-from hub.rights.report_pdf import ReportContent, render
+from hub.rights.report_pdf import ReportContent
 from schema import tiers
 from schema.types import EvaluationType, PersonType, RecordType, SubjectType
 
@@ -59,7 +59,7 @@ class CreditReportType:
 
     @strawberry.field(description="The report as a PDF (base64) a loan officer can file; it holds only "
                       "what the viewer may see.")
-    def pdf_base64(self, root: strawberry.Parent[CreditReport], info: Info) -> str:
+    async def pdf_base64(self, root: strawberry.Parent[CreditReport], info: Info) -> str:
         context = info.context
         profile, uscc = root.profile, root.subject_uscc
         current = [e for e in profile.evaluations if e.is_current(context.today)]
@@ -70,7 +70,7 @@ class CreditReportType:
             records=tiers.visible(context, profile.records),
             legal_representative=person if person and tiers.field_allowed(
                 context, "CreditReport", "legalRepresentative", uscc) else None)
-        return base64.b64encode(render(content)).decode()
+        return base64.b64encode(await context.hub.reports.render(content)).decode()
 
 
 async def credit_report(info: Info, uscc: str) -> CreditReportType | None:

@@ -25,8 +25,10 @@ from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, TEST_INSTANCE
 
 
 def _settings(**extra: str) -> Settings:
+    # The suite is one client sending hundreds of requests a second: rate limits are off for its shared
+    # app (tests/test_limits.py turns them on in apps of its own).
     values = {"HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_AUDIT_KEY": AUDIT_KEY,
-              "HUB_DB_INSTANCE": TEST_INSTANCE}
+              "HUB_DB_INSTANCE": TEST_INSTANCE, "HUB_RATE_LIMIT_PUBLIC": "0", "HUB_RATE_LIMIT_BANK": "0"}
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]
 

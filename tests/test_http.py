@@ -123,7 +123,13 @@ async def test_deep_queries_are_refused(settings: Settings, hub: CreditHub) -> N
 
 
 async def test_cyclic_introspection_is_refused(client: httpx.AsyncClient) -> None:
+    # over every type, its estimated cost refuses it before validation runs (schema/limits.py) …
     cyclic = "{ __schema { types { fields { type { fields { type { fields { type { name } } } } } } } } }"
+    response = await client.post("/graphql", json={"query": cyclic}, headers={"Accept": GQL_RESPONSE})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    # … and from one type, cheap enough to be validated, graphql-core's introspection depth rule does
+    cyclic = '{ __type(name: "Query") { fields { type { fields { type { fields { type { name } } } } } } } }'
     response = await client.post("/graphql", json={"query": cyclic}, headers={"Accept": GQL_RESPONSE})
     assert response.status_code == 400
     assert "Maximum introspection depth exceeded" in response.json()["errors"][0]["message"]

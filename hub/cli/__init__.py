@@ -270,7 +270,10 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (HUB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (HUB_PORT)")] = None,
 ) -> None:
-    """Serve the hub over HTTP (GraphQL at /graphql)."""
+    """Serve the hub over HTTP (GraphQL at /graphql).
+
+    SIGTERM stops it within HUB_SHUTDOWN_TIMEOUT: it stops accepting, lets the requests in flight
+    finish until then, cuts the rest, closes Neo4j and the report workers, and exits."""
     import uvicorn
 
     from hub.app import create_app
@@ -278,7 +281,8 @@ def serve(
     _logging()
     settings = load_settings()
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level.lower(), access_log=False)
+                log_level=settings.log_level.lower(), access_log=False,
+                timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_s)))
 
 
 @app.command()

@@ -4,6 +4,10 @@ A Neo4j outage must never surface as a driver stack trace: every driver failure 
 :class:`DatabaseUnavailable`, whose message names the server and what to do, and the gateway logs
 one line when the database goes away and one when it comes back. The driver reconnects by itself,
 so the hub recovers without a restart.
+
+Inside an HTTP request every transaction carries the request's remaining time as its Neo4j
+transaction timeout (hub/deadline.py): the server stops the work of a request that ran out of time,
+and the caller gets :class:`hub.errors.DeadlineExceeded`.
 """
 
 from __future__ import annotations
@@ -13,16 +17,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j import AsyncGraphDatabase, AsyncManagedTransaction
+from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, Query, unit_of_work
 from neo4j.exceptions import (
     AuthError,
+    ClientError,
     DriverError,
     ServiceUnavailable,
     SessionExpired,
     TransientError,
 )
 
-from hub import errors
+from hub import deadline, errors
+from hub.settings import NEO4J_POOL_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +53,7 @@ class Neo4jGateway:
             connection_acquisition_timeout=timeout_s,
             max_transaction_retry_time=timeout_s,
             liveness_check_timeout=30.0,
-            max_connection_pool_size=50,
+            max_connection_pool_size=NEO4J_POOL_SIZE,
             notifications_min_severity="OFF",
         )
         self._available = True
@@ -76,7 +82,8 @@ class Neo4jGateway:
         instead of a managed transaction's BEGIN … COMMIT. Retried once if the connection was stale."""
 
         async def work(session: Any) -> list[dict[str, Any]]:
-            result = await session.run(query, parameters or {})
+            result = await session.run(Query(query, timeout=deadline.transaction_timeout()),  # type: ignore[arg-type]
+                                       parameters or {})
             return [dict(record.items()) async for record in result]
 
         try:
@@ -104,7 +111,10 @@ class Neo4jGateway:
     async def _run(self, work: Work[T], *, write: bool) -> T:
         async def in_transaction(session: Any) -> T:
             runner = session.execute_write if write else session.execute_read
-            return await runner(work)
+            timeout = deadline.transaction_timeout()
+            if timeout is None:
+                return await runner(work)
+            return await runner(unit_of_work(timeout=timeout)(work))
 
         return await self._with_session(in_transaction)
 
@@ -117,6 +127,11 @@ class Neo4jGateway:
             raise DatabaseUnavailable(
                 f"Neo4j at {self.uri} refused the hub's credentials; check NEO4J_USER and "
                 "NEO4J_PASSWORD (or `hub db env`)") from exc
+        except ClientError as exc:
+            if "TransactionTimedOut" not in (exc.code or ""):
+                raise
+            raise errors.DeadlineExceeded(
+                "the request ran past its time (HUB_REQUEST_TIMEOUT); Neo4j stopped its transaction") from exc
         except (ServiceUnavailable, SessionExpired, TransientError, DriverError, OSError) as exc:
             self._went_down(exc)
             raise DatabaseUnavailable(

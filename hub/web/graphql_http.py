@@ -8,11 +8,15 @@
 - ``Authorization: Bearer …`` decides the viewer; no header is PUBLIC; a bad token is 401 before
   any GraphQL runs. The reads and writes a request made are audited before its response leaves:
   a response that cannot be audited is withheld (503).
+- Limits (hub/web/limits.py, docs/tiers.md "Limits"), in the order a request meets them: the
+  client's rate (429), its body while it streams (413) and its JSON (400), a turn among the
+  requests running at once (503 ``BUSY``), the query's cost before validation (schema/limits.py),
+  and a deadline over all of it that also bounds its Neo4j transactions (504; 408 for a body that
+  does not arrive).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -28,23 +32,25 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
 
+from hub import deadline
 from hub.auth import InvalidToken
 from hub.db.gateway import DatabaseUnavailable
 from hub.disclosure import PUBLIC_VIEWER, Role, Viewer
 from hub.errors import (
+    DeadlineExceeded,
     HubError,
     MethodNotAllowed,
     NotAcceptable,
-    PayloadTooLarge,
     RequestError,
+    RequestTimeout,
     UnsupportedMediaType,
 )
+from hub.web.limits import Admission, RateLimiter, RequestLimits, decode_json, read_body
 
 log = logging.getLogger(__name__)
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-MAX_BODY = 100_000  # bytes; platform peers get HUB_MAX_BATCH_BYTES
 
 ViewerFromToken = Callable[[str], Awaitable[Viewer]]  # verifies and checks revocation (hub.revocation)
 ContextFactory = Callable[[Viewer], Any]
@@ -55,14 +61,16 @@ class GraphQLEndpoint:
     """The ``/graphql`` endpoint; knows HTTP, delegates execution to the schema."""
 
     def __init__(self, schema: Schema, verify_token: ViewerFromToken, make_context: ContextFactory,
-                 audit: Callable[[Any], Awaitable[None]], observe: Observer,
-                 platform_body_limit: int = MAX_BODY) -> None:
+                 audit: Callable[[Any], Awaitable[None]], observe: Observer, limits: RequestLimits,
+                 admission: Admission, rates: dict[Role, RateLimiter]) -> None:
         self.schema = schema
         self.verify_token = verify_token
         self.make_context = make_context
         self.audit = audit
         self.observe = observe
-        self.platform_body_limit = platform_body_limit
+        self.limits = limits
+        self.admission = admission
+        self.rates = rates  # PUBLIC callers by address, banks by organisation
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -73,6 +81,7 @@ class GraphQLEndpoint:
                 return HTMLResponse(get_graphql_ide_html())
             media_type = _negotiate(request.headers.get("accept"))
             viewer = await self._viewer(request)
+            self._charge_rate(request, viewer)
             response = await self._execute(request, viewer, media_type)
         except HubError as exc:
             response = error_response(exc, media_type)
@@ -84,19 +93,58 @@ class GraphQLEndpoint:
         if header is None:
             return PUBLIC_VIEWER
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise InvalidToken("Authorization must be 'Bearer <token>'")
-        return await self.verify_token(token.strip())
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise InvalidToken("Authorization must be 'Bearer <token>'")
+            return await self.verify_token(token.strip())
+        except InvalidToken:
+            self._charge_rate(request, PUBLIC_VIEWER)  # guessing tokens is paid like any PUBLIC call
+            raise
+
+    def _charge_rate(self, request: Request, viewer: Viewer) -> None:
+        limiter = self.rates.get(viewer.role)
+        if limiter is None:
+            return
+        address = request.client.host if request.client else "unknown"
+        limiter.take(f"org {viewer.org}" if viewer.role is Role.BANK and viewer.org else f"address {address}")
 
     async def _execute(self, request: Request, viewer: Viewer, media_type: str) -> Response:
         # Platforms push batches of thousands of items; everyone else's requests are small.
-        limit = self.platform_body_limit if viewer.role is Role.PLATFORM else MAX_BODY
-        params = await _parameters(request, limit)
+        limits = self.limits
+        body_limit = limits.platform_body_bytes if viewer.role is Role.PLATFORM else limits.body_bytes
+        context = self.make_context(viewer)
+        body_read = False
+        try:
+            async with deadline.request_budget(limits.timeout_s) as budget:
+                params = await _parameters(request, body_limit, limits.json_depth)
+                body_read = True
+                async with self.admission.turn():
+                    result = await self._run(request, params, context)
+                    budget.keep_whole()  # the answer is ready: its audit entry is not cut short
+                    try:
+                        await self.audit(context)
+                    except DatabaseUnavailable as exc:
+                        log.error("response withheld: could not audit it: %s", exc)
+                        return error_response(DatabaseUnavailable(
+                            "the response was withheld because its audit entry could not be written; " + str(exc)),
+                            media_type)
+        except TimeoutError:
+            # Cut by the deadline: before the answer was ready, so nothing was written (a mutation is
+            # never cut, see hub/deadline.py) and nothing was served — there is nothing to audit.
+            if not budget.expired():
+                raise
+            if not body_read:
+                raise RequestTimeout(f"the request body did not arrive within {limits.timeout_s:g} s "
+                                     "(HUB_REQUEST_TIMEOUT)") from None
+            raise DeadlineExceeded(f"the request was stopped after {limits.timeout_s:g} s (HUB_REQUEST_TIMEOUT); "
+                                   "ask for less (fewer items, fewer fields)") from None
+        return _response(result, media_type)
+
+    async def _run(self, request: Request, params: dict[str, Any], context: Any) -> Any:
         allowed = {OperationType.QUERY} if request.method == "GET" else {
             OperationType.QUERY, OperationType.MUTATION}
-        context = self.make_context(viewer)
         try:
-            result = await self.schema.execute(
+            return await self.schema.execute(
                 params["query"], variable_values=params.get("variables"),
                 context_value=context, operation_name=params.get("operationName"),
                 allowed_operation_types=allowed)
@@ -106,43 +154,34 @@ class GraphQLEndpoint:
             raise RequestError(exc.as_http_error_reason()) from None
         except MissingQueryError:
             raise RequestError("no GraphQL query was given (the 'query' parameter)") from None
-        try:
-            await self.audit(context)
-        except DatabaseUnavailable as exc:
-            log.error("response withheld: could not audit it: %s", exc)
-            return error_response(DatabaseUnavailable("the response was withheld because its audit entry "
-                                                      "could not be written; " + str(exc)), media_type)
-        body: dict[str, Any] = {}
-        if result.errors:
-            body["errors"] = [error.formatted for error in result.errors]
-        request_error = isinstance(result, PreExecutionError)
-        if not request_error:
-            body["data"] = result.data
-        status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
-        return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 
 
-async def _parameters(request: Request, limit: int) -> dict[str, Any]:
+def _response(result: Any, media_type: str) -> Response:
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    request_error = isinstance(result, PreExecutionError)
+    if not request_error:
+        body["data"] = result.data
+    status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type)
+
+
+async def _parameters(request: Request, limit: int, json_depth: int) -> dict[str, Any]:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         if "variables" in params:
-            params["variables"] = _json_object(params["variables"], "variables")
+            params["variables"] = _json_object(params["variables"], "variables", json_depth)
         if "extensions" in params:
-            params["extensions"] = _json_object(params["extensions"], "extensions")
+            params["extensions"] = _json_object(params["extensions"], "extensions", json_depth)
     else:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type not in (JSON, GRAPHQL_RESPONSE, ""):
+        if not content_type:
+            raise UnsupportedMediaType(f"POST bodies must be {JSON}; the request has no Content-Type")
+        if content_type not in (JSON, GRAPHQL_RESPONSE):
             raise UnsupportedMediaType(f"POST bodies must be {JSON}, not {content_type!r}")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise PayloadTooLarge(f"request body is larger than {limit:,} bytes")
-        raw = await request.body()
-        if len(raw) > limit:
-            raise PayloadTooLarge(f"request body is larger than {limit:,} bytes")
-        try:
-            params = json.loads(raw or b"null")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise RequestError("request body is not valid JSON") from None
+        raw = await read_body(request, limit)
+        params = decode_json(raw or b"null", "request body", json_depth)
         if isinstance(params, list):
             raise RequestError("batched requests are not supported; send one operation "
                                "per request (several root fields in one operation are fine)")
@@ -160,11 +199,8 @@ async def _parameters(request: Request, limit: int) -> dict[str, Any]:
     return params
 
 
-def _json_object(text: str, name: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError:
-        raise RequestError(f"'{name}' is not valid JSON") from None
+def _json_object(text: str, name: str, json_depth: int) -> dict[str, Any]:
+    value = decode_json(text, f"'{name}'", json_depth)
     if not isinstance(value, dict):
         raise RequestError(f"'{name}' must be a JSON object")
     return value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from hub.disclosure import Viewer
+from hub.web.limits import Admission
 
 
 class HubMetrics:
@@ -21,6 +22,12 @@ class HubMetrics:
                               registry=self.registry)
         self.audit_entries = Counter("hub_audit_entries", "Audit entries appended",
                                      registry=self.registry)
+
+    def track(self, admission: Admission) -> None:
+        Gauge("hub_graphql_running", "GraphQL requests running now (HUB_MAX_CONCURRENT_REQUESTS)",
+              registry=self.registry).set_function(lambda: admission.running)
+        Gauge("hub_graphql_waiting", "GraphQL requests waiting for a turn (HUB_MAX_QUEUED_REQUESTS)",
+              registry=self.registry).set_function(lambda: admission.waiting)
 
     def observe(self, viewer: Viewer, status: int, seconds: float) -> None:
         self.requests.labels(viewer.role.value, str(status)).inc()

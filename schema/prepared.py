@@ -1,0 +1,51 @@
+"""Accepted queries, parsed and validated once: an LRU cache bounded by the length of their text.
+
+Strawberry's ParserCache and ValidationCache keep the last N documents *whatever they are*. An
+attacker varying one 8 KB query (a comment is enough) filled a 1,000-entry cache with six million
+AST objects, 900 MB, and Python's cycle collector then stopped the event loop for seconds at a time
+(9.5 s for one full collection on the development machine under load). This cache keeps only the
+documents that passed demand control (schema/limits.py), together with their validation result, and
+bounds them by the total length of their query text (``HUB_QUERY_CACHE_BYTES``): a document's size in
+memory follows its text, so the cache's share of the heap, and of every collection, stays bounded.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from graphql import DocumentNode, GraphQLError
+
+
+@dataclass(frozen=True)
+class Prepared:
+    document: DocumentNode
+    errors: tuple[GraphQLError, ...]  # what validation found (the document is refused if any)
+
+
+class PreparedQueries:
+    """Query text → its parsed and validated document, the least recently used dropped first."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget  # characters of query text kept
+        self._entries: OrderedDict[str, Prepared] = OrderedDict()
+        self._size = 0
+
+    def get(self, query: str) -> Prepared | None:
+        prepared = self._entries.get(query)
+        if prepared is not None:
+            self._entries.move_to_end(query)
+        return prepared
+
+    def put(self, query: str, document: DocumentNode, errors: Sequence[GraphQLError]) -> None:
+        if len(query) > self.budget or query in self._entries:
+            return
+        self._entries[query] = Prepared(document, tuple(errors))
+        self._size += len(query)
+        while self._size > self.budget:
+            dropped, _ = self._entries.popitem(last=False)
+            self._size -= len(dropped)
+
+    def __len__(self) -> int:
+        return len(self._entries)
