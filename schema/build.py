@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import MaxTokensLimiter, ParserCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -19,6 +19,7 @@ from schema import tiers
 from schema.errors import classify
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.visibility import TierExecutor, TierValidation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -44,8 +45,8 @@ def _attribute_or_key(root: Any, name: str) -> Any:
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # The limit rules are built once: the validation cache is keyed by the rule classes, and
-    # strawberry's limiter extensions would build new classes per request (and never hit it).
+    # The limit rules are built once and run on every request as sent; the rest of validation runs
+    # against the schema the viewer's audience sees (schema.visibility), cached per role and query.
     limits: list[type[ASTValidationRule]] = [depth_rule(settings.max_query_depth, None, None),
                                              alias_rule(settings.max_aliases)]
     schema = HubSchema(
@@ -53,12 +54,12 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
-            partial(AddValidationRules, limits),
             partial(ParserCache, maxsize=1000),
-            partial(ValidationCache, maxsize=1000),
+            TierValidation,
         ],
+        execution_context_class=TierExecutor,
     )
-    tiers.install(schema._schema)
+    tiers.install(schema._schema, limits)
     return schema
 
 

@@ -136,7 +136,8 @@ class DrawType:
         return root.get("result_text") if root["status"] == "PUBLISHED" else None
 
     @strawberry.field(description="Targets and their inspectors. INTERNAL.")
-    async def assignments(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[AssignmentType]:
+    async def assignments(self, root: strawberry.Parent[dict[str, Any]],
+                          info: Info) -> list[AssignmentType] | None:
         rows = await info.context.hub.draw_targets(root["id"])
         return [AssignmentType(uscc=r["uscc"], name=r["name"], grade=r["grade"], inspectors=r["inspectors"],
                                position=r["position"], result=r.get("result")) for r in rows]

@@ -16,11 +16,14 @@ remembering to. The cost is one check per guarded field and one pass per list �
 every scalar of every item (the reason this is not a strawberry permission class or a
 ``SchemaExtension.resolve``, which run per field per item).
 
-Introspection: :func:`install` also wraps ``__Type.fields`` so that a viewer is not shown the
-fields it can never be given (internal-only fields for the public and banks, role-restricted
-mutations for other roles). One executable schema is kept on purpose: building a schema per tier
-would turn the SPEC's "null with FORBIDDEN" into a validation error that fails a whole query for
-a public client that a bank could send, and would triple start-up and cache memory.
+What a viewer is *shown* of the schema follows the same rules: :mod:`schema.visibility` gives
+each role (an audience) its own schema for introspection and validation, without the fields it can
+never be given (:func:`reachable`), and refuses such a field, when a request names it, before its
+arguments are read (:func:`refuse`). One executable schema is kept, so that a field a viewer may not
+see still resolves to null with FORBIDDEN, as SPEC §4 says, instead of failing the whole request.
+
+A field that can be refused is nullable, or a refusal would null its parent — the subject, the page
+or the report around it: :func:`install` refuses to start otherwise.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from inspect import isawaitable
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     GraphQLError,
     GraphQLObjectType,
     GraphQLResolveInfo,
@@ -38,9 +42,9 @@ from graphql import (
     is_list_type,
     is_non_null_type,
 )
-from graphql.type.introspection import introspection_types
 
 from hub.disclosure import (
+    INTERNAL_ROLES,
     ConsentScope,
     DisclosedItem,
     Disclosure,
@@ -50,6 +54,7 @@ from hub.disclosure import (
     Viewer,
 )
 from schema.errors import forbidden
+from schema.visibility import Audiences, nullable_problems
 
 _WRITERS = frozenset({Role.ADMIN, Role.PLATFORM})
 _SUPERVISORS = frozenset({Role.AGENCY, Role.ADMIN})
@@ -124,22 +129,33 @@ class TierContext:
         raise NotImplementedError
 
 
-def install(schema: GraphQLSchema) -> None:
-    """Wrap every guarded field's resolver and the introspection of fields. Call once."""
+def install(schema: GraphQLSchema, limits: Iterable[type[ASTValidationRule]] = ()) -> Audiences:
+    """Wrap every guarded field's resolver and give each role its view of the schema. Call once.
+
+    ``limits`` are the validation rules that bound a request's cost; they run on every request.
+    """
     unknown = [key for key in FIELD_RULES if not _has_field(schema, *key)]
     if unknown:
         raise RuntimeError(f"FIELD_RULES name fields the schema does not have: {unknown}")
+    refusable = []
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
         for name, field in type_.fields.items():
             rule = FIELD_RULES.get((type_.name, name))
             filters = get_named_type(field.type).name in DISCLOSED_TYPES
+            returns_list = is_list_type(_nullable(field.type))
             if rule is not None or filters:
                 assert field.resolve is not None, f"{type_.name}.{name} has no resolver"
-                field.resolve = _guard(field.resolve, f"{type_.name}.{name}", rule, filters,
-                                       is_list_type(_nullable(field.type)))
-    _hide_unreachable_fields_from_introspection()
+                field.resolve = _guard(field.resolve, f"{type_.name}.{name}", rule, filters, returns_list)
+            if (rule is not None or (filters and not returns_list)) and is_non_null_type(field.type):
+                refusable.append(f"{type_.name}.{name}")
+    audiences = Audiences(schema, reachable, refuse, tuple(limits))
+    refusable += nullable_problems(audiences)
+    if refusable:
+        raise RuntimeError("fields that can be refused must be nullable, or a refusal nulls what holds them: "
+                           + ", ".join(sorted(set(refusable))))
+    return audiences
 
 
 def _guard(resolve: Resolver, what: str, rule: Requirement | None, filters: bool,
@@ -217,33 +233,24 @@ def field_allowed(context: TierContext, type_name: str, field_name: str, subject
     return True
 
 
-def _hide_unreachable_fields_from_introspection() -> None:
-    """``__Type.fields`` lists only the fields this request's viewer could ever be given."""
-    type_ = introspection_types["__Type"]
-    assert isinstance(type_, GraphQLObjectType)
-    field = type_.fields["fields"]
-    original = field.resolve
-    if getattr(original, "_tier_aware", False):
-        return
-
-    def fields(type_: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
-        items = original(type_, info, **args)  # type: ignore[misc]
-        viewer = getattr(info.context, "viewer", None)
-        if items is None or not isinstance(viewer, Viewer):
-            return items
-        return [(name, f) for name, f in items if _reachable(viewer, type_.name, name)]
-
-    fields._tier_aware = True  # type: ignore[attr-defined]
-    field.resolve = fields
-
-
-def _reachable(viewer: Viewer, type_name: str, field_name: str) -> bool:
+def reachable(role: Role, type_name: str, field_name: str) -> bool:
+    """Whether a viewer of ``role`` could ever be given this field (else the field is hidden from it)."""
     rule = FIELD_RULES.get((type_name, field_name))
     if rule is None:
         return True
-    if rule.roles is not None and viewer.role not in rule.roles:
+    if rule.roles is not None and role not in rule.roles:
         return False
-    return viewer.is_internal or rule.disclosure is not Disclosure.INTERNAL
+    return role in INTERNAL_ROLES or rule.disclosure is not Disclosure.INTERNAL
+
+
+def refuse(context: TierContext, type_name: str, field_name: str, source: Any) -> GraphQLError:
+    """The refusal of a field hidden from the viewer, audited like any other refusal."""
+    what = f"{type_name}.{field_name}"
+    rule = FIELD_RULES.get((type_name, field_name)) or Requirement(
+        Disclosure.INTERNAL, reason="it serves only what government departments see")
+    access = context.access_for(getattr(source, "subject_uscc", None))
+    access.note_denied(what)
+    return forbidden(access.refusal(rule, what))
 
 
 def _has_field(schema: GraphQLSchema, type_name: str, field_name: str) -> bool:
@@ -265,4 +272,4 @@ def guarded_fields(schema: GraphQLSchema) -> Iterable[str]:
                     yield f"{type_.name}.{name}"
 
 
-__all__ = ["DISCLOSED_TYPES", "FIELD_RULES", "GraphQLError", "guarded_fields", "install"]
+__all__ = ["DISCLOSED_TYPES", "FIELD_RULES", "GraphQLError", "guarded_fields", "install", "reachable", "refuse"]

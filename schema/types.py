@@ -187,7 +187,7 @@ class SubjectType:
     def legal_representative(self, root: strawberry.Parent[SubjectProfile]) -> PersonType | None:
         return root.subject.legal_representative  # type: ignore[return-value]
 
-    measures: list[MeasureInForceType] = strawberry.field(
+    measures: list[MeasureInForceType] | None = strawberry.field(
         resolver=subject_measures, description="Supervision measures in force now, each with the grade "
         "that triggers it (监管措施清单). INTERNAL only.")
 
