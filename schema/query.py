@@ -38,6 +38,9 @@ _PART_OF_FIELD = {
     "riskClassification": ProfilePart.CURRENT_EVALUATIONS,
     "legalRepresentative": ProfilePart.LEGAL_REPRESENTATIVE,
     "measures": ProfilePart.CURRENT_EVALUATIONS,
+    # an explanation is shown as far as its viewer may see the records it rests on
+    "explanation": ProfilePart.RECORDS,
+    "reasons": ProfilePart.RECORDS,
 }
 
 

@@ -6,6 +6,9 @@ Two kinds of rule, both decided by :class:`hub.disclosure.Access` (the domain's 
   ``Subject.riskClassification`` is INTERNAL, ``Subject.legalRepresentative`` is AUTHORIZED with
   the LEGAL_REPRESENTATIVE consent scope. A refused field resolves to null with an error whose
   ``extensions.code`` is ``FORBIDDEN``.
+- **explanations**: the fields that show an evaluation's explanation (:data:`EXPLAINING_FIELDS`)
+  show only what the viewer may see of it: lines resting on records it may not see are summed
+  into one line that names none of them (:meth:`hub.disclosure.Access.explanation_seen`).
 - **item rules**: every field whose type is a *disclosed* type (:data:`DISCLOSED_TYPES`: records and
   evaluations, which carry their own tier) is filtered — a list silently omits what the viewer may
   not see; a single item the viewer may not see is null with FORBIDDEN.
@@ -28,7 +31,8 @@ or the report around it: :func:`install` refuses to start otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from inspect import isawaitable
 from typing import Any
 
@@ -53,6 +57,8 @@ from hub.disclosure import (
     Tier,
     Viewer,
 )
+from hub.explanation import Explanation
+from hub.models import Evaluation
 from schema.errors import forbidden
 from schema.visibility import Audiences, nullable_problems
 
@@ -114,6 +120,10 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
 # GraphQL types whose objects carry their own disclosure tier (hub.disclosure.DisclosedItem).
 DISCLOSED_TYPES = frozenset({"Record", "Evaluation"})
 
+# Fields that show an evaluation's explanation: each shows only what its viewer may see of it
+# (hub.disclosure.Access.explanation_seen). Unknown keys fail at start-up.
+EXPLAINING_FIELDS = frozenset({("Evaluation", "explanation"), ("Evaluation", "reasons")})
+
 Resolver = Callable[..., Any]
 
 
@@ -128,15 +138,19 @@ class TierContext:
     async def access_for_code(self, uscc: str) -> Any:  # -> hub.disclosure.Access
         raise NotImplementedError
 
+    def records_of(self, uscc: str) -> Mapping[str, DisclosedItem]:
+        """The subject's records this request loaded, by id (what an explanation may cite)."""
+        raise NotImplementedError
+
 
 def install(schema: GraphQLSchema, limits: Iterable[type[ASTValidationRule]] = ()) -> Audiences:
     """Wrap every guarded field's resolver and give each role its view of the schema. Call once.
 
     ``limits`` are the validation rules that bound a request's cost; they run on every request.
     """
-    unknown = [key for key in FIELD_RULES if not _has_field(schema, *key)]
+    unknown = [key for key in (*FIELD_RULES, *EXPLAINING_FIELDS) if not _has_field(schema, *key)]
     if unknown:
-        raise RuntimeError(f"FIELD_RULES name fields the schema does not have: {unknown}")
+        raise RuntimeError(f"FIELD_RULES or EXPLAINING_FIELDS name fields the schema does not have: {unknown}")
     refusable = []
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
@@ -148,6 +162,9 @@ def install(schema: GraphQLSchema, limits: Iterable[type[ASTValidationRule]] = (
             if rule is not None or filters:
                 assert field.resolve is not None, f"{type_.name}.{name} has no resolver"
                 field.resolve = _guard(field.resolve, f"{type_.name}.{name}", rule, filters, returns_list)
+            if (type_.name, name) in EXPLAINING_FIELDS:
+                assert field.resolve is not None, f"{type_.name}.{name} has no resolver"
+                field.resolve = _explained(field.resolve)
             if (rule is not None or (filters and not returns_list)) and is_non_null_type(field.type):
                 refusable.append(f"{type_.name}.{name}")
     audiences = Audiences(schema, reachable, refuse, tuple(limits))
@@ -190,6 +207,20 @@ def _guard(resolve: Resolver, what: str, rule: Requirement | None, filters: bool
         return _filter(result, context, what, returns_list)
 
     return guarded
+
+
+def _explained(resolve: Resolver) -> Resolver:
+    """The field resolves on the evaluation as its viewer may be shown it."""
+
+    def explained(root: Evaluation, info: GraphQLResolveInfo, **args: Any) -> Any:
+        if root.explanation:
+            context: TierContext = info.context
+            access = context.access_for(root.subject_uscc)
+            seen = access.explanation_seen(Explanation.parse(root.explanation), context.records_of(root.subject_uscc))
+            root = replace(root, explanation=seen.dumps())
+        return resolve(root, info, **args)
+
+    return explained
 
 
 async def _filter_later(pending: Awaitable[Any], context: TierContext, what: str,
