@@ -17,6 +17,8 @@ from hub.db.server import resolve_credentials
 from hub.disclosure import Viewer
 from hub.service import CreditHub
 from hub.settings import Settings
+from hub.web.graphiql import PREFIX as GRAPHIQL_PREFIX
+from hub.web.graphiql import GraphiQLFiles
 from hub.web.graphql_http import GraphQLEndpoint
 from hub.web.metrics import HubMetrics
 from schema.build import build_schema
@@ -47,9 +49,10 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         await service.audit(events)
         metrics.audit_entries.inc(len(events))
 
+    graphiql = GraphiQLFiles()
     graphql = GraphQLEndpoint(
         schema, lambda token: verify_token(settings.jwt_key, settings.jwt_issuer, token),
-        make_context, audit, metrics.observe, settings.max_batch_bytes)
+        make_context, audit, metrics.observe, settings.max_batch_bytes, ide_page=graphiql.page)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -83,6 +86,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
     return Starlette(routes=[
         Route("/", home),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        Route(GRAPHIQL_PREFIX + "{name}", graphiql.asset),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),

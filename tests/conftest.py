@@ -23,6 +23,8 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import DATA_KEY, JWT_SECRET, TEST_INSTANCE
 
+pytest_plugins = ["tests.browser"]  # browser fixtures: a served hub, Chromium, a watched page
+
 
 def _settings(**extra: str) -> Settings:
     values = {"HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_DB_INSTANCE": TEST_INSTANCE}
