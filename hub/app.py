@@ -17,6 +17,8 @@ from hub.db.server import resolve_credentials
 from hub.disclosure import Role, Viewer
 from hub.service import CreditHub
 from hub.settings import Settings
+from hub.web.graphiql import PREFIX as GRAPHIQL_PREFIX
+from hub.web.graphiql import GraphiQLFiles
 from hub.web.graphql_http import GraphQLEndpoint
 from hub.web.limits import Admission, RateLimiter, RequestLimits
 from hub.web.metrics import HubMetrics
@@ -48,13 +50,15 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         await service.audit(events)
         metrics.audit_entries.inc(len(events))
 
+    graphiql = GraphiQLFiles()
     admission = Admission(settings.max_concurrent_requests, settings.max_queued_requests, settings.queue_timeout_s)
     metrics.track(admission)
     graphql = GraphQLEndpoint(
         schema, service.authenticate, make_context, audit, metrics.observe,
         RequestLimits.from_settings(settings), admission,
         {Role.PUBLIC: RateLimiter(settings.rate_limit_public, settings.rate_burst, "address"),
-         Role.BANK: RateLimiter(settings.rate_limit_bank, settings.rate_burst, "organisation")})
+         Role.BANK: RateLimiter(settings.rate_limit_bank, settings.rate_burst, "organisation")},
+        ide_page=graphiql.page)
 
     # /healthz and /readyz take no GraphQL turn and no rate: they answer while GraphQL is saturated.
     async def healthz(_: Request) -> Response:
@@ -93,6 +97,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
     app = Starlette(routes=[
         Route("/", home),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        Route(GRAPHIQL_PREFIX + "{name}", graphiql.asset),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),

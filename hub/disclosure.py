@@ -9,15 +9,19 @@ them to every item it holds:
   classes "不作为对企业的信用评价, 可以与其他政府部门共享, 不向社会公开").
 
 This module knows nothing of GraphQL or HTTP. :class:`Access` answers "may this viewer see this
-item (or this part) of this subject?"; the GraphQL layer routes every guarded field through it.
+item (or this part) of this subject?" — and what of an evaluation's explanation it may be shown
+(:meth:`Access.explanation_seen`); the GraphQL layer routes every guarded field through it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum, StrEnum
 from typing import Protocol
+
+from hub.explanation import Explanation, Grounds, Line, Reason
 
 
 class Disclosure(StrEnum):
@@ -84,6 +88,9 @@ class Viewer:
 
 
 PUBLIC_VIEWER = Viewer(Role.PUBLIC)
+
+# The indicator of the one line that sums what a viewer may not see of an explanation.
+UNDISCLOSED = "undisclosed"
 
 
 @dataclass(frozen=True)
@@ -159,6 +166,55 @@ class Access:
             return False
         ends = item.publicity_ends_on
         return ends is None or self.today <= ends
+
+    def explanation_seen(self, explanation: Explanation, records: Mapping[str, DisclosedItem]) -> Explanation:
+        """What this viewer may be shown of an evaluation's explanation (docs/tiers.md, Explanations).
+
+        A line is shown whole when the viewer may see everything it rests on (``records``: the
+        subject's records by id; a record not there is not seen): registration facts, or records
+        each visible to it. Every other line is folded into one line of their summed points, with
+        no record, indicator, label, note or count — shown only when that sum is not zero, so that
+        the lines still add up to the score, which tells the viewer that sum anyway. A line that
+        rests on related parties or on everything counted is government's alone. A reason about an
+        override is kept when the viewer may see at least one record that raised the flag (then the
+        flag follows from what it sees); when a hidden flag set the grade, one reason says only that.
+        """
+        if self.tier is Tier.INTERNAL:
+            return explanation
+
+        def sees(grounds: Grounds, rests_on: tuple[str, ...], *, any_one: bool = False) -> bool:
+            if grounds is Grounds.REGISTRATION:
+                return True
+            if grounds is not Grounds.RECORDS:
+                return False
+            items = [records.get(record_id) for record_id in rests_on]
+            visible = [item is not None and self.may_see(item) for item in items]
+            return any(visible) if any_one else bool(visible) and all(visible)
+
+        shown: list[Line] = []
+        folded = 0.0
+        for line in explanation.lines:
+            if sees(line.grounds, line.rests_on):
+                shown.append(line)
+            else:
+                folded += line.points
+        folded = round(folded, 9)
+        for line in shown:
+            for record_id in line.rests_on:
+                self.note_use(Tier.of(records[record_id].disclosure))
+        if folded:
+            shown.append(Line(UNDISCLOSED, "未向您公开的信息（合计）", folded, (),
+                              "what you may not see, summed: no record, indicator or count of it is given",
+                              Grounds.WHOLE))
+        flags = {flag for flag in explanation.flags
+                 if (g := explanation.flag_grounds.get(flag)) is not None and sees(g.grounds, g.rests_on, any_one=True)}
+        reasons = [reason for reason in explanation.reasons if reason.flag is None or reason.flag in flags]
+        overridden_by = explanation.overridden_by
+        if overridden_by is not None and overridden_by not in flags:
+            reasons.append(Reason("the grade was set by an override resting on what you may not see (未公开信息)"))
+            overridden_by = None
+        return Explanation(tuple(shown), tuple(reasons), overridden_by, tuple(sorted(flags)),
+                           {flag: explanation.flag_grounds[flag] for flag in flags})
 
     def note_use(self, tier: Tier) -> None:
         self.used_tier = max(self.used_tier, tier)

@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
@@ -24,6 +24,7 @@ from schema.limits import DemandControl, QueryLimits
 from schema.mutation import Mutation
 from schema.prepared import PreparedQueries
 from schema.query import Query
+from schema.visibility import TierExecutor, TierValidation
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -49,7 +50,9 @@ def _attribute_or_key(root: Any, name: str) -> Any:
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
-    # The limit rules are built once (strawberry's limiter extensions would build new classes per request).
+    # The limit rules are built once and run on every request as sent; the rest of validation runs
+    # against the schema the viewer's audience sees (schema.visibility). Demand control measures each
+    # document first and keeps accepted ones parsed and validated, per role and query text.
     limits: list[type[ASTValidationRule]] = [depth_rule(settings.max_query_depth, None, None),
                                              alias_rule(settings.max_aliases)]
     demand = QueryLimits(
@@ -63,13 +66,14 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),
-            partial(AddValidationRules, limits),
             # measures each document before validation; parses and validates each accepted text once
             partial(DemandControl, limits=demand, gate=asyncio.Lock(),
                     prepared=PreparedQueries(settings.query_cache_bytes)),
+            TierValidation,  # after DemandControl: it validates what the cache did not answer
         ],
+        execution_context_class=TierExecutor,
     )
-    tiers.install(schema._schema)
+    tiers.install(schema._schema, limits)
     return schema
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -12,7 +12,7 @@ from hub.audit import AuditEvent
 from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import ProfilePart
 from hub.disclosure import Access, Tier, Viewer
-from hub.models import Consent, SubjectProfile
+from hub.models import Consent, CreditRecord, SubjectProfile
 from hub.service import CreditHub
 from schema.errors import bad_input
 
@@ -26,6 +26,7 @@ class HubContext:
     now: datetime
     today: date
     consents: dict[str, tuple[Consent, ...]] = field(default_factory=dict)
+    records: dict[str, dict[str, CreditRecord]] = field(default_factory=dict)
     accesses: dict[str | None, Access] = field(default_factory=dict)
     writes: list[AuditEvent] = field(default_factory=list)
     profiles: DataLoader[ProfileKey, SubjectProfile | None] = field(init=False)
@@ -42,8 +43,15 @@ class HubContext:
         return [found.get(key[0]) for key in keys]
 
     def remember(self, profile: SubjectProfile) -> None:
-        """Keep the viewer's consents from this subject; the tier mechanism reads them."""
-        self.consents[profile.subject.uscc] = profile.consents
+        """Keep the viewer's consents from this subject, and its records; the tier mechanism reads
+        them (records: what an explanation cites). A profile loaded without records adds none."""
+        uscc = profile.subject.uscc
+        self.consents[uscc] = profile.consents
+        if profile.records:
+            self.records.setdefault(uscc, {}).update((record.id, record) for record in profile.records)
+
+    def records_of(self, uscc: str) -> Mapping[str, CreditRecord]:
+        return self.records.get(uscc, {})
 
     async def access_for_code(self, uscc: str) -> Access:
         """The access to a subject named by a root field's argument, its consents loaded first."""

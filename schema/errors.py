@@ -51,6 +51,8 @@ def classify(error: GraphQLError) -> GraphQLError:
     if isinstance(original, GraphQLError) and original.extensions and original.extensions.get("code"):
         return _with_code(error, original.message, str(original.extensions["code"]),
                           **{k: v for k, v in original.extensions.items() if k != "code"})
+    if isinstance(original, GraphQLError):  # graphql-core's own: a variable's value does not fit its type
+        return _with_code(error, error.message, BadInput.code)
     if isinstance(original, HubError) and type(original) is not HubError:
         return _with_code(error, str(original), original.code, **original.extensions())
     reference = uuid.uuid4().hex[:12]

@@ -1,4 +1,7 @@
-"""Root mutation fields. Who may call each is a field rule in schema.tiers, not an if here."""
+"""Root mutation fields. Who may call each is a field rule in schema.tiers, not an if here.
+
+Each is nullable: a refused mutation is null with FORBIDDEN and leaves the others of the request
+standing (schema.tiers checks it at start-up)."""
 
 from __future__ import annotations
 
@@ -25,7 +28,7 @@ class Mutation:
     async def grant_consent(
         self, info: Info, uscc: str, grantee: str, purpose: str, expires_at: datetime,
         scopes: list[ConsentScope] | None = None,
-    ) -> ConsentType:
+    ) -> ConsentType | None:
         context: HubContext = info.context
         code = parse_code(uscc)
         consent = await context.hub.grant_consent(
@@ -37,40 +40,40 @@ class Mutation:
 
     @strawberry.mutation(description="Revoke an authorization; takes effect at once. The subject's side "
                          "(ADMIN or this hub's PLATFORM) or the bank that holds it.")
-    async def revoke_consent(self, info: Info, id: strawberry.ID) -> ConsentType:
+    async def revoke_consent(self, info: Info, id: strawberry.ID) -> ConsentType | None:
         context: HubContext = info.context
         consent = await context.hub.revoke_consent(str(id), context.viewer)
         context.note_write("revokeConsent", consent.subject_uscc, consent.id)
         return consent  # type: ignore[return-value]
 
-    create_inspection_plan: InspectionPlanType = strawberry.mutation(
+    create_inspection_plan: InspectionPlanType | None = strawberry.mutation(
         resolver=supervision.create_inspection_plan, description="A 双随机 plan of the caller's own department "
         "for one period; ratios never below the measures lists' minimums (seed 004: A 1, B 3, C 10, D 20 %).")
-    set_inspectors: int = strawberry.mutation(
+    set_inspectors: int | None = strawberry.mutation(
         resolver=supervision.set_inspectors, description="Replace the caller's own department's inspector pool "
         "(inspector ids are per department).")
-    commit_draw: DrawType = strawberry.mutation(
+    commit_draw: DrawType | None = strawberry.mutation(
         resolver=supervision.commit_draw, description="Step 1: make a seed, publish its SHA-256. A plan is drawn "
         "once; a re-draw needs redrawReason (recorded, public, counted) and supersedes the earlier draw.")
-    freeze_draw: DrawType = strawberry.mutation(
+    freeze_draw: DrawType | None = strawberry.mutation(
         resolver=supervision.freeze_draw, description="Step 2: freeze the population, publish its digest.")
-    reveal_draw: DrawType = strawberry.mutation(
+    reveal_draw: DrawType | None = strawberry.mutation(
         resolver=supervision.reveal_draw, description="Step 3: reveal the seed, draw targets and inspectors.")
-    record_inspection_result: InspectionResultType = strawberry.mutation(
+    record_inspection_result: InspectionResultType | None = strawberry.mutation(
         resolver=supervision.record_inspection_result, description="Step 4: a target's result (一公开).")
-    file_objection: ObjectionType = strawberry.mutation(
+    file_objection: ObjectionType | None = strawberry.mutation(
         resolver=rights.file_objection, description="File an objection (异议) on the subject's behalf.")
-    resolve_objection: ObjectionType = strawberry.mutation(
+    resolve_objection: ObjectionType | None = strawberry.mutation(
         resolver=rights.resolve_objection, description="Uphold (the item is withdrawn, the subject re-graded) "
         "or reject an objection, with reasons.")
-    apply_for_credit_repair: RepairType = strawberry.mutation(
+    apply_for_credit_repair: RepairType | None = strawberry.mutation(
         resolver=rights.apply_for_credit_repair, description="Apply for credit repair (信用修复); free of charge.")
-    decide_credit_repair: RepairType = strawberry.mutation(
+    decide_credit_repair: RepairType | None = strawberry.mutation(
         resolver=rights.decide_credit_repair, description="Approve (the record is repaired, the subject "
         "re-graded, the platform above told) or reject an application.")
-    push_changes: PushReceiptType = strawberry.mutation(
+    push_changes: PushReceiptType | None = strawberry.mutation(
         resolver=exchange.push_changes, description="Apply a signed batch a peer pushes (a child UP, a parent "
         "DOWN). A batch whose signature does not verify is refused whole; invalid items are dead-lettered.")
-    acknowledge_changes: int = strawberry.mutation(
+    acknowledge_changes: int | None = strawberry.mutation(
         resolver=exchange.acknowledge_changes, description="The parent says it has applied our upward feed up to "
         "a cursor (after checkpointing it); returns how many outbox entries that delivered.")

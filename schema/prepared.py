@@ -7,6 +7,10 @@ AST objects, 900 MB, and Python's cycle collector then stopped the event loop fo
 documents that passed demand control (schema/limits.py), together with their validation result, and
 bounds them by the total length of their query text (``HUB_QUERY_CACHE_BYTES``): a document's size in
 memory follows its text, so the cache's share of the heap, and of every collection, stays bounded.
+
+An entry is keyed by the audience (the viewer's role) and the text: validation runs against the
+schema that audience sees (schema/visibility.py), so one text can be valid for one role and not for
+another, and its messages may name only what that role sees.
 """
 
 from __future__ import annotations
@@ -25,26 +29,28 @@ class Prepared:
 
 
 class PreparedQueries:
-    """Query text → its parsed and validated document, the least recently used dropped first."""
+    """(audience, query text) → its parsed and validated document, the least recently used dropped first."""
 
     def __init__(self, budget: int) -> None:
         self.budget = budget  # characters of query text kept
-        self._entries: OrderedDict[str, Prepared] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, str], Prepared] = OrderedDict()
         self._size = 0
 
-    def get(self, query: str) -> Prepared | None:
-        prepared = self._entries.get(query)
+    def get(self, audience: str, query: str) -> Prepared | None:
+        key = (audience, query)
+        prepared = self._entries.get(key)
         if prepared is not None:
-            self._entries.move_to_end(query)
+            self._entries.move_to_end(key)
         return prepared
 
-    def put(self, query: str, document: DocumentNode, errors: Sequence[GraphQLError]) -> None:
-        if len(query) > self.budget or query in self._entries:
+    def put(self, audience: str, query: str, document: DocumentNode, errors: Sequence[GraphQLError]) -> None:
+        key = (audience, query)
+        if len(query) > self.budget or key in self._entries:
             return
-        self._entries[query] = Prepared(document, tuple(errors))
+        self._entries[key] = Prepared(document, tuple(errors))
         self._size += len(query)
         while self._size > self.budget:
-            dropped, _ = self._entries.popitem(last=False)
+            (_, dropped), _ = self._entries.popitem(last=False)
             self._size -= len(dropped)
 
     def __len__(self) -> int:

@@ -38,6 +38,9 @@ _PART_OF_FIELD = {
     "riskClassification": ProfilePart.CURRENT_EVALUATIONS,
     "legalRepresentative": ProfilePart.LEGAL_REPRESENTATIVE,
     "measures": ProfilePart.CURRENT_EVALUATIONS,
+    # an explanation is shown as far as its viewer may see the records it rests on
+    "explanation": ProfilePart.RECORDS,
+    "reasons": ProfilePart.RECORDS,
 }
 
 
@@ -86,28 +89,28 @@ class Query:
     credit_report: CreditReportType | None = strawberry.field(
         resolver=credit_report, description="The authorized credit report: a bank holding the subject's "
         "unexpired consent, or INTERNAL viewers. Audited with its consent.")
-    inspection_plans: list[InspectionPlanType] = strawberry.field(
+    inspection_plans: list[InspectionPlanType] | None = strawberry.field(
         resolver=inspection_plans, description="双随机 inspection plans. INTERNAL only.")
     draws: list[DrawType] = strawberry.field(
         resolver=draws, description="Draws with their published inputs, digests and results (一公开).")
-    objections: list[ObjectionType] = strawberry.field(
+    objections: list[ObjectionType] | None = strawberry.field(
         resolver=rights.objections, description="Objections by status (default PENDING). INTERNAL only.")
-    overdue_objections: list[ObjectionType] = strawberry.field(
+    overdue_objections: list[ObjectionType] | None = strawberry.field(
         resolver=rights.overdue_objections, description="Pending objections past their due date. INTERNAL only.")
-    outbox: list[OutboxEntryType] = strawberry.field(
+    outbox: list[OutboxEntryType] | None = strawberry.field(
         resolver=rights.outbox, description="Changes not yet delivered to the platform above. INTERNAL only.")
-    review_flags: list[ReviewFlagType] = strawberry.field(
+    review_flags: list[ReviewFlagType] | None = strawberry.field(
         resolver=review_flags, description="Open grade-discrepancy flags. INTERNAL only.")
     platform: PlatformType = strawberry.field(
         resolver=exchange.platform, description="This hub's platform id, level, region and public key.")
-    changes: ChangeBatchType = strawberry.field(
+    changes: ChangeBatchType | None = strawberry.field(
         resolver=exchange.changes, description="A signed page of this hub's change feed. PLATFORM peers only: "
         "the parent reads UP, children read DOWN (docs/exchange-protocol.md).")
-    dead_letters: list[DeadLetterType] = strawberry.field(
+    dead_letters: list[DeadLetterType] | None = strawberry.field(
         resolver=exchange.dead_letters, description="Items peers sent that failed validation. INTERNAL only.")
-    sync_status: list[SyncCursorType] = strawberry.field(
+    sync_status: list[SyncCursorType] | None = strawberry.field(
         resolver=exchange.sync_status, description="Cursors and counts per peer and direction. INTERNAL only.")
-    department_reporting: list[DepartmentReportingType] = strawberry.field(
+    department_reporting: list[DepartmentReportingType] | None = strawberry.field(
         resolver=department_reporting, description="Each department's 双公示 compliance and timeliness rates "
         "over its imported files. INTERNAL only.")
 

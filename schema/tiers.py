@@ -6,6 +6,9 @@ Two kinds of rule, both decided by :class:`hub.disclosure.Access` (the domain's 
   ``Subject.riskClassification`` is INTERNAL, ``Subject.legalRepresentative`` is AUTHORIZED with
   the LEGAL_REPRESENTATIVE consent scope. A refused field resolves to null with an error whose
   ``extensions.code`` is ``FORBIDDEN``.
+- **explanations**: the fields that show an evaluation's explanation (:data:`EXPLAINING_FIELDS`)
+  show only what the viewer may see of it: lines resting on records it may not see are summed
+  into one line that names none of them (:meth:`hub.disclosure.Access.explanation_seen`).
 - **item rules**: every field whose type is a *disclosed* type (:data:`DISCLOSED_TYPES`: records and
   evaluations, which carry their own tier) is filtered — a list silently omits what the viewer may
   not see; a single item the viewer may not see is null with FORBIDDEN.
@@ -16,20 +19,25 @@ remembering to. The cost is one check per guarded field and one pass per list �
 every scalar of every item (the reason this is not a strawberry permission class or a
 ``SchemaExtension.resolve``, which run per field per item).
 
-Introspection: :func:`install` also wraps ``__Type.fields`` so that a viewer is not shown the
-fields it can never be given (internal-only fields for the public and banks, role-restricted
-mutations for other roles). One executable schema is kept on purpose: building a schema per tier
-would turn the SPEC's "null with FORBIDDEN" into a validation error that fails a whole query for
-a public client that a bank could send, and would triple start-up and cache memory.
+What a viewer is *shown* of the schema follows the same rules: :mod:`schema.visibility` gives
+each role (an audience) its own schema for introspection and validation, without the fields it can
+never be given (:func:`reachable`), and refuses such a field, when a request names it, before its
+arguments are read (:func:`refuse`). One executable schema is kept, so that a field a viewer may not
+see still resolves to null with FORBIDDEN, as SPEC §4 says, instead of failing the whole request.
+
+A field that can be refused is nullable, or a refusal would null its parent — the subject, the page
+or the report around it: :func:`install` refuses to start otherwise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from inspect import isawaitable
 from typing import Any
 
 from graphql import (
+    ASTValidationRule,
     GraphQLError,
     GraphQLObjectType,
     GraphQLResolveInfo,
@@ -38,9 +46,9 @@ from graphql import (
     is_list_type,
     is_non_null_type,
 )
-from graphql.type.introspection import introspection_types
 
 from hub.disclosure import (
+    INTERNAL_ROLES,
     ConsentScope,
     DisclosedItem,
     Disclosure,
@@ -49,7 +57,10 @@ from hub.disclosure import (
     Tier,
     Viewer,
 )
+from hub.explanation import Explanation
+from hub.models import Evaluation
 from schema.errors import forbidden
+from schema.visibility import Audiences, nullable_problems
 
 _WRITERS = frozenset({Role.ADMIN, Role.PLATFORM})
 _SUPERVISORS = frozenset({Role.AGENCY, Role.ADMIN})
@@ -118,6 +129,10 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
 # GraphQL types whose objects carry their own disclosure tier (hub.disclosure.DisclosedItem).
 DISCLOSED_TYPES = frozenset({"Record", "Evaluation"})
 
+# Fields that show an evaluation's explanation: each shows only what its viewer may see of it
+# (hub.disclosure.Access.explanation_seen). Unknown keys fail at start-up.
+EXPLAINING_FIELDS = frozenset({("Evaluation", "explanation"), ("Evaluation", "reasons")})
+
 Resolver = Callable[..., Any]
 
 
@@ -132,23 +147,41 @@ class TierContext:
     async def access_for_code(self, uscc: str) -> Any:  # -> hub.disclosure.Access
         raise NotImplementedError
 
+    def records_of(self, uscc: str) -> Mapping[str, DisclosedItem]:
+        """The subject's records this request loaded, by id (what an explanation may cite)."""
+        raise NotImplementedError
 
-def install(schema: GraphQLSchema) -> None:
-    """Wrap every guarded field's resolver and the introspection of fields. Call once."""
-    unknown = [key for key in FIELD_RULES if not _has_field(schema, *key)]
+
+def install(schema: GraphQLSchema, limits: Iterable[type[ASTValidationRule]] = ()) -> Audiences:
+    """Wrap every guarded field's resolver and give each role its view of the schema. Call once.
+
+    ``limits`` are the validation rules that bound a request's cost; they run on every request.
+    """
+    unknown = [key for key in (*FIELD_RULES, *EXPLAINING_FIELDS) if not _has_field(schema, *key)]
     if unknown:
-        raise RuntimeError(f"FIELD_RULES name fields the schema does not have: {unknown}")
+        raise RuntimeError(f"FIELD_RULES or EXPLAINING_FIELDS name fields the schema does not have: {unknown}")
+    refusable = []
     for type_ in schema.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
         for name, field in type_.fields.items():
             rule = FIELD_RULES.get((type_.name, name))
             filters = get_named_type(field.type).name in DISCLOSED_TYPES
+            returns_list = is_list_type(_nullable(field.type))
             if rule is not None or filters:
                 assert field.resolve is not None, f"{type_.name}.{name} has no resolver"
-                field.resolve = _guard(field.resolve, f"{type_.name}.{name}", rule, filters,
-                                       is_list_type(_nullable(field.type)))
-    _hide_unreachable_fields_from_introspection()
+                field.resolve = _guard(field.resolve, f"{type_.name}.{name}", rule, filters, returns_list)
+            if (type_.name, name) in EXPLAINING_FIELDS:
+                assert field.resolve is not None, f"{type_.name}.{name} has no resolver"
+                field.resolve = _explained(field.resolve)
+            if (rule is not None or (filters and not returns_list)) and is_non_null_type(field.type):
+                refusable.append(f"{type_.name}.{name}")
+    audiences = Audiences(schema, reachable, refuse, tuple(limits))
+    refusable += nullable_problems(audiences)
+    if refusable:
+        raise RuntimeError("fields that can be refused must be nullable, or a refusal nulls what holds them: "
+                           + ", ".join(sorted(set(refusable))))
+    return audiences
 
 
 def _guard(resolve: Resolver, what: str, rule: Requirement | None, filters: bool,
@@ -183,6 +216,20 @@ def _guard(resolve: Resolver, what: str, rule: Requirement | None, filters: bool
         return _filter(result, context, what, returns_list)
 
     return guarded
+
+
+def _explained(resolve: Resolver) -> Resolver:
+    """The field resolves on the evaluation as its viewer may be shown it."""
+
+    def explained(root: Evaluation, info: GraphQLResolveInfo, **args: Any) -> Any:
+        if root.explanation:
+            context: TierContext = info.context
+            access = context.access_for(root.subject_uscc)
+            seen = access.explanation_seen(Explanation.parse(root.explanation), context.records_of(root.subject_uscc))
+            root = replace(root, explanation=seen.dumps())
+        return resolve(root, info, **args)
+
+    return explained
 
 
 async def _filter_later(pending: Awaitable[Any], context: TierContext, what: str,
@@ -226,33 +273,24 @@ def field_allowed(context: TierContext, type_name: str, field_name: str, subject
     return True
 
 
-def _hide_unreachable_fields_from_introspection() -> None:
-    """``__Type.fields`` lists only the fields this request's viewer could ever be given."""
-    type_ = introspection_types["__Type"]
-    assert isinstance(type_, GraphQLObjectType)
-    field = type_.fields["fields"]
-    original = field.resolve
-    if getattr(original, "_tier_aware", False):
-        return
-
-    def fields(type_: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
-        items = original(type_, info, **args)  # type: ignore[misc]
-        viewer = getattr(info.context, "viewer", None)
-        if items is None or not isinstance(viewer, Viewer):
-            return items
-        return [(name, f) for name, f in items if _reachable(viewer, type_.name, name)]
-
-    fields._tier_aware = True  # type: ignore[attr-defined]
-    field.resolve = fields
-
-
-def _reachable(viewer: Viewer, type_name: str, field_name: str) -> bool:
+def reachable(role: Role, type_name: str, field_name: str) -> bool:
+    """Whether a viewer of ``role`` could ever be given this field (else the field is hidden from it)."""
     rule = FIELD_RULES.get((type_name, field_name))
     if rule is None:
         return True
-    if rule.roles is not None and viewer.role not in rule.roles:
+    if rule.roles is not None and role not in rule.roles:
         return False
-    return viewer.is_internal or rule.disclosure is not Disclosure.INTERNAL
+    return role in INTERNAL_ROLES or rule.disclosure is not Disclosure.INTERNAL
+
+
+def refuse(context: TierContext, type_name: str, field_name: str, source: Any) -> GraphQLError:
+    """The refusal of a field hidden from the viewer, audited like any other refusal."""
+    what = f"{type_name}.{field_name}"
+    rule = FIELD_RULES.get((type_name, field_name)) or Requirement(
+        Disclosure.INTERNAL, reason="it serves only what government departments see")
+    access = context.access_for(getattr(source, "subject_uscc", None))
+    access.note_denied(what)
+    return forbidden(access.refusal(rule, what))
 
 
 def _has_field(schema: GraphQLSchema, type_name: str, field_name: str) -> bool:
@@ -274,4 +312,4 @@ def guarded_fields(schema: GraphQLSchema) -> Iterable[str]:
                     yield f"{type_.name}.{name}"
 
 
-__all__ = ["DISCLOSED_TYPES", "FIELD_RULES", "GraphQLError", "guarded_fields", "install"]
+__all__ = ["DISCLOSED_TYPES", "FIELD_RULES", "GraphQLError", "guarded_fields", "install", "reachable", "refuse"]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,6 +11,7 @@ from strawberry.types import Info
 from hub.clock import CHINA
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.disclosure import Disclosure as DisclosureEnum
+from hub.explanation import Explanation
 from hub.models import Consent as ConsentModel
 from hub.models import CreditRecord, Evaluation, Person, SubjectProfile
 from hub.models import SubjectKind as SubjectKindEnum
@@ -80,10 +80,6 @@ class ContributionType:
     note: str
 
 
-def _explanation(root: Evaluation) -> dict[str, Any]:
-    return json.loads(root.explanation) if root.explanation else {}
-
-
 @strawberry.type(name="Evaluation", description="A grade under a grading scheme.")
 class EvaluationType:
     id: strawberry.ID
@@ -104,15 +100,16 @@ class EvaluationType:
     def current(self, root: strawberry.Parent[Evaluation], info: Info) -> bool:
         return root.is_current(info.context.today)
 
-    @strawberry.field(description="Why: each indicator's contribution to the score.")
+    @strawberry.field(description="Why: each indicator's contribution to the score, as far as the viewer "
+                      "may see what it rests on; the rest is one line of their summed points (docs/tiers.md).")
     def explanation(self, root: strawberry.Parent[Evaluation]) -> list[ContributionType]:
-        return [ContributionType(indicator=c["indicator"], label=c["label"], points=c["points"],
-                                 record_ids=c.get("record_ids", []), note=c.get("note", ""))
-                for c in _explanation(root).get("contributions", [])]
+        return [ContributionType(indicator=line.indicator, label=line.label, points=line.points,
+                                 record_ids=list(line.record_ids), note=line.note)
+                for line in Explanation.parse(root.explanation).lines]
 
     @strawberry.field(description="Why this grade: the score's band, or the override that forced it.")
     def reasons(self, root: strawberry.Parent[Evaluation]) -> list[str]:
-        return list(_explanation(root).get("reasons", []))
+        return [reason.text for reason in Explanation.parse(root.explanation).reasons]
 
 
 @strawberry.type(name="Consent", description="授权: a subject's authorization of a grantee.")
@@ -187,7 +184,7 @@ class SubjectType:
     def legal_representative(self, root: strawberry.Parent[SubjectProfile]) -> PersonType | None:
         return root.subject.legal_representative  # type: ignore[return-value]
 
-    measures: list[MeasureInForceType] = strawberry.field(
+    measures: list[MeasureInForceType] | None = strawberry.field(
         resolver=subject_measures, description="Supervision measures in force now, each with the grade "
         "that triggers it (监管措施清单). INTERNAL only.")
 

@@ -23,6 +23,8 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, TEST_INSTANCE
 
+pytest_plugins = ["tests.browser"]  # browser fixtures: a served hub, Chromium, a watched page
+
 
 def _settings(**extra: str) -> Settings:
     # The suite is one client sending hundreds of requests a second: rate limits are off for its shared

@@ -23,6 +23,9 @@ GRANT = """mutation($uscc: String!, $grantee: String!, $expiresAt: DateTime!, $s
   grantConsent(uscc: $uscc, grantee: $grantee, purpose: "信易贷 loan review", expiresAt: $expiresAt,
                scopes: $scopes) { id grantee subjectUscc active scopes expiresAt }
 }"""
+GRANT_WITHOUT_SCOPES = """mutation($uscc: String!, $grantee: String!, $expiresAt: DateTime!) {
+  grantConsent(uscc: $uscc, grantee: $grantee, purpose: "信易贷 loan review", expiresAt: $expiresAt) { id }
+}"""
 REVOKE = "mutation($id: ID!) { revokeConsent(id: $id) { id active revokedAt } }"
 READ = f'{{ subject(uscc: "{SUBJECT}") {{ legalRepresentative {{ name idMasked }} }} }}'
 
@@ -89,10 +92,17 @@ async def test_consent_is_bound_to_the_grantee(client: httpx.AsyncClient,
 async def test_only_admin_or_platform_may_grant(client: httpx.AsyncClient, settings: Settings,
                                                 role: str) -> None:
     headers = {} if role == "public" else bearer(settings, role, BANK)
-    body = await call(client, GRANT, headers, uscc=SUBJECT, grantee=BANK, expiresAt=in_days(30))
-    assert body["data"] is None
+    body = await call(client, GRANT_WITHOUT_SCOPES, headers, uscc=SUBJECT, grantee=BANK, expiresAt=in_days(30))
+    assert body["data"] == {"grantConsent": None}
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "restricted to the roles admin, platform" in body["errors"][0]["message"]
+    # ConsentScope serves only the consent mutations: hidden from these roles like the mutations
+    # themselves, a request that names it is refused as naming an unknown type.
+    response = await client.post("/graphql", headers=headers, json={"query": GRANT, "variables": {
+        "uscc": SUBJECT, "grantee": BANK, "expiresAt": in_days(30)}})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"message": "Unknown type 'ConsentScope'.", "locations": [
+        {"line": 1, "column": 78}], "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
 
 
 @pytest.mark.parametrize(("variables", "message"), [

@@ -214,7 +214,7 @@ async def test_a_tampered_batch_is_refused_whole(
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BATCH_REFUSED"
     assert "does not verify with henan-jiaxian's key" in error["message"]
-    assert body["data"] is None
+    assert body["data"] == {"pushChanges": None}
     assert await held(city, [i["id"] for i in items]) == {}
 
 
@@ -263,10 +263,13 @@ async def test_a_busy_hub_asks_the_sender_to_come_back(
 async def test_only_platform_tokens_reach_the_exchange(
         http: httpx.AsyncClient, city_settings: Settings, role: str, org: str | None) -> None:
     headers = bearer(city_settings, role, org) if role != "public" else {}
-    feed = await gql(http, CHANGES, headers, s="UP", a=None, f=10)
+    feed = await gql(http, "{ changes(scope: UP, first: 10) { count } }", headers)
     pushed = await gql(http, PUSH, headers, b=signed_batch([record(80)]))
     for body in (feed, pushed):
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # ChangeScope serves only the feed: to everyone else it is no type at all (schema.visibility)
+    named = await http.post("/graphql", headers=headers, json={"query": CHANGES, "variables": {"s": "UP", "f": 10}})
+    assert named.status_code == 400 and named.json()["errors"][0]["message"].startswith("Unknown type 'ChangeScope'.")
 
 
 async def test_a_platform_that_is_not_a_peer_or_asks_the_wrong_feed_is_forbidden(

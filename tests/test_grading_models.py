@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.disclosure import Disclosure
+from hub.explanation import Grounds
 from hub.grading.models import CATALOGUE_DIR, ModelError, ModelRegistry, ScoringError, UnknownModel, load_model
 from hub.grading.schemes import SchemeRegistry, classify
 from hub.grading.types import (
@@ -428,3 +429,46 @@ def test_adding_a_penalty_never_improves_either_score(models: ModelRegistry, rec
     assert public.score(after).value <= public.score(before).value  # type: ignore[operator]
     assert risk.score(after).value >= risk.score(before).value  # type: ignore[operator]
 
+
+
+# ---- what each line rests on (hub.explanation; shown per viewer by hub.disclosure) ---------------
+
+def test_every_line_says_what_it_rests_on(models: ModelRegistry) -> None:
+    records = mixed_records()
+    score = models.get("henan-public-credit").score(facts(*records))
+    grounds = {c.indicator: (c.grounds, c.rests_on) for c in score.contributions}
+    assert grounds["base"] == (Grounds.REGISTRATION, ())
+    assert grounds["bonus.years_in_business"] == (Grounds.REGISTRATION, ())
+    honour = next(r.id for r in records if r.kind is RecordKind.HONOR)
+    assert grounds["bonus.honor"] == (Grounds.RECORDS, (honour,))
+    for c in score.contributions:
+        assert (c.grounds is Grounds.RECORDS) == bool(c.record_ids), c.indicator
+
+
+def test_a_pass_rate_rests_on_every_inspection_it_counted_not_only_the_failed_ones(models: ModelRegistry) -> None:
+    records = mixed_records()
+    score = models.get("jiaxian-food-industry").score(facts(*records, public=80.0))
+    line = next(c for c in score.contributions if c.indicator == "food.inspection_pass_rate")
+    inspections = {r.id for r in records if r.kind is RecordKind.INSPECTION_RESULT}
+    assert len(line.record_ids) == 1 and set(line.rests_on) == inspections
+    assert next(c for c in score.contributions if c.indicator == "public_credit").grounds is Grounds.WHOLE
+
+
+def test_lines_resting_on_absence_or_other_subjects_are_whole_or_related(models: ModelRegistry) -> None:
+    clean = models.get("henan-public-credit").score(facts(rec(RecordKind.HONOR, title="表彰")))
+    assert next(c for c in clean.contributions if c.indicator == "bonus.clean_record").grounds is Grounds.WHOLE
+    risk = models.get("henan-market-risk").score(facts(
+        related=(RelatedParty("91410425MA0000005X", True, False),), industry="食品生产"))
+    related = [c for c in risk.contributions if c.grounds is Grounds.RELATED_PARTIES]
+    assert related and "91410425MA0000005X" in related[0].note
+    assert risk.flag_grounds[HIGH_ATTENTION_INDUSTRY].grounds is Grounds.REGISTRATION
+
+
+def test_a_list_flag_rests_on_the_list_records_in_force(models: ModelRegistry) -> None:
+    listed = rec(RecordKind.SERIOUS_DISHONESTY_LIST, ends=AS_OF + timedelta(days=10))
+    ended = rec(RecordKind.SERIOUS_DISHONESTY_LIST, ends=AS_OF - timedelta(days=1))
+    score = models.get("henan-public-credit").score(facts(listed, ended))
+    assert score.flag_grounds[SERIOUS_DISHONESTY_LIST].rests_on == (listed.id,)
+    graded = classify(SchemeRegistry().get("henan-public-credit"), score.value, sorted(score.flags))
+    assert len(graded.reason_flags) == len(graded.reasons) and graded.reason_flags[0] is None
+    assert JOINT_PUNISHMENT_LIST in graded.reason_flags

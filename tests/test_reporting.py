@@ -152,7 +152,7 @@ async def test_public_and_bank_callers_are_forbidden(
         printed: dict[str, str], client: httpx.AsyncClient, settings: Settings) -> None:
     for headers in ({}, bearer(settings, "public"), bearer(settings, "bank", "测试银行甲")):
         body = await reporting(client, headers)
-        assert body["data"] is None
+        assert body["data"] == {"departmentReporting": None}
         assert [error["extensions"]["code"] for error in body["errors"]] == ["FORBIDDEN"]
 
 

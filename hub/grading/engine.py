@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-import orjson
 import yaml
 
 from hub import clock
+from hub.explanation import Explanation, Line, Reason
 from hub.grading.ladder import discrepancies
 from hub.grading.schemes import GradingScheme, SchemeKind, SchemeRegistry, accepted_flags, classify
 from hub.grading.types import Classification, Score, SubjectFacts
@@ -67,15 +67,17 @@ def grade(facts: SubjectFacts, scheme: GradingScheme, model: ScoringModel) -> Gr
 
 
 def explanation_json(graded: Graded) -> str:
-    classification = graded.classification
-    return orjson.dumps({
-        "contributions": [{"indicator": c.indicator, "label": c.label, "points": c.points,
-                           "record_ids": list(c.record_ids), "note": c.note}
-                          for c in graded.score.contributions],
-        "reasons": list(classification.reasons),
-        "overridden_by": classification.overridden_by,
-        "flags": sorted(graded.score.flags),
-    }).decode()
+    """The stored explanation: every line with what it rests on, every reason with its flag."""
+    classification, score = graded.classification, graded.score
+    reason_flags = classification.reason_flags or (None,) * len(classification.reasons)
+    return Explanation(
+        lines=tuple(Line(c.indicator, c.label, c.points, c.record_ids, c.note, c.grounds,
+                         c.rests_on or c.record_ids) for c in score.contributions),
+        reasons=tuple(Reason(text, flag) for text, flag in zip(classification.reasons, reason_flags, strict=True)),
+        overridden_by=classification.overridden_by,
+        flags=tuple(sorted(score.flags)),
+        flag_grounds={flag: grounds for flag, grounds in score.flag_grounds.items() if flag in score.flags},
+    ).dumps()
 
 
 def evaluation_row(subject_uscc: str, graded: Graded, *, now: datetime, run_id: str) -> dict[str, Any]:

@@ -375,25 +375,32 @@ def _by_category(scheme: GradingScheme, score: float | None,
 
 def _apply_overrides(scheme: GradingScheme, grade: Grade, level: str | None, reasons: list[str],
                      flags: Sequence[str]) -> Classification:
+    about: list[str | None] = [None] * len(reasons)  # the override flag each reason speaks of
+
+    def say(flag: str, text: str) -> None:
+        reasons.append(text)
+        about.append(flag)
+
     present = [o for o in scheme.overrides if o.flag in flags]
     for flag in sorted(set(flags) - {o.flag for o in present}):
-        reasons.append(f"{FLAG_DESCRIPTIONS[flag]}: no override under {scheme.id}")
+        say(flag, f"{FLAG_DESCRIPTIONS[flag]}: no override under {scheme.id}")
     worst = max(present, key=lambda o: scheme.rank(o.forces), default=None)  # the first of the worst
     if worst is None or scheme.rank(worst.forces) <= scheme.rank(grade.name):
         for o in present:
             already = ("; the grade is already " + o.forces if o.forces == grade.name else
                        f", but the grade is already the worse {grade.name}: an override never improves a grade")
-            reasons.append(f"{FLAG_DESCRIPTIONS[o.flag]}: forces {o.forces} ({o.note}){already}")
-        return Classification(scheme.id, grade.name, level, grade.ladder, tuple(reasons))
+            say(o.flag, f"{FLAG_DESCRIPTIONS[o.flag]}: forces {o.forces} ({o.note}){already}")
+        return Classification(scheme.id, grade.name, level, grade.ladder, tuple(reasons), reason_flags=tuple(about))
     final = scheme.grade(worst.forces)
     for o in present:
         said = FLAG_DESCRIPTIONS[o.flag]
         if o is worst:
-            reasons.append(f"{said}: forced to {o.forces} ({o.note})")
+            say(o.flag, f"{said}: forced to {o.forces} ({o.note})")
         elif o.forces == final.name:
-            reasons.append(f"{said}: also forces {o.forces} ({o.note})")
+            say(o.flag, f"{said}: also forces {o.forces} ({o.note})")
         else:
-            reasons.append(f"{said}: forces {o.forces} ({o.note}), outweighed by the worse {final.name}")
+            say(o.flag, f"{said}: forces {o.forces} ({o.note}), outweighed by the worse {final.name}")
     # No score lies inside a forced grade: name a level only when the grade has just one.
     forced_level = final.levels[0].name if len(final.levels) == 1 else None
-    return Classification(scheme.id, final.name, forced_level, final.ladder, tuple(reasons), overridden_by=worst.flag)
+    return Classification(scheme.id, final.name, forced_level, final.ladder, tuple(reasons),
+                          overridden_by=worst.flag, reason_flags=tuple(about))

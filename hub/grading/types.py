@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from hub.explanation import FlagGrounds, Grounds
 from hub.models import CreditRecord, Subject
 
 # Override flags (SPEC §4): they force grades regardless of the score.
@@ -42,13 +44,20 @@ class SubjectFacts:
 
 @dataclass(frozen=True)
 class Contribution:
-    """One line of an explanation: which indicator moved the score, by how much, because of what."""
+    """One line of an explanation: which indicator moved the score, by how much, because of what.
+
+    ``grounds`` and ``rests_on`` say what the line rests on (hub.explanation): every record it
+    counted, which may be more than those it cites. Unsaid, a line rests on everything counted, so
+    that only government sees it.
+    """
 
     indicator: str
     label: str
     points: float
     record_ids: tuple[str, ...] = ()
     note: str = ""
+    grounds: Grounds = Grounds.WHOLE
+    rests_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ class Score:
     value: float | None
     contributions: tuple[Contribution, ...]
     flags: frozenset[str] = field(default_factory=frozenset)
+    flag_grounds: Mapping[str, FlagGrounds] = field(default_factory=dict)  # what raised each flag
 
 
 @dataclass(frozen=True)
@@ -70,3 +80,4 @@ class Classification:
     ladder: int
     reasons: tuple[str, ...]
     overridden_by: str | None = None
+    reason_flags: tuple[str | None, ...] = ()  # beside each reason, the override flag it speaks of

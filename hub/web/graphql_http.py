@@ -1,7 +1,8 @@
 """GraphQL over HTTP (the GraphQL-over-HTTP spec), as a thin adapter over schema execution.
 
 - ``POST /graphql`` with a JSON body; ``GET /graphql`` with query parameters (queries only:
-  a mutation over GET is 405). A browser (``Accept: text/html``) gets GraphiQL.
+  a mutation over GET is 405). A browser (``Accept: text/html``) gets GraphiQL, served from the
+  hub's own files (hub.web.graphiql).
 - Media types: ``application/graphql-response+json`` (preferred) and ``application/json``. With the
   former, a request error (unparsable, invalid, unknown operation) is 400 and a response with data
   is 200; with the latter, every well-formed GraphQL response is 200. Anything else asked for is 406.
@@ -24,10 +25,9 @@ from typing import Any
 
 import orjson
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import PreExecutionError
 from strawberry.types.graphql import OperationType
@@ -62,8 +62,10 @@ class GraphQLEndpoint:
 
     def __init__(self, schema: Schema, verify_token: ViewerFromToken, make_context: ContextFactory,
                  audit: Callable[[Any], Awaitable[None]], observe: Observer, limits: RequestLimits,
-                 admission: Admission, rates: dict[Role, RateLimiter]) -> None:
+                 admission: Admission, rates: dict[Role, RateLimiter],
+                 ide_page: Callable[[], Response] | None = None) -> None:
         self.schema = schema
+        self.ide_page = ide_page
         self.verify_token = verify_token
         self.make_context = make_context
         self.audit = audit
@@ -77,8 +79,8 @@ class GraphQLEndpoint:
         viewer = PUBLIC_VIEWER
         media_type = JSON
         try:
-            if request.method == "GET" and _wants_html(request):
-                return HTMLResponse(get_graphql_ide_html())
+            if request.method == "GET" and self.ide_page is not None and _wants_html(request):
+                return self.ide_page()
             media_type = _negotiate(request.headers.get("accept"))
             viewer = await self._viewer(request)
             self._charge_rate(request, viewer)

@@ -286,14 +286,11 @@ class FactsView:
             inside = [r for r in bucket if r.decided_on is not None and r.decided_on >= start]
         return inside if selector.plain else [r for r in inside if selector.matches(r)]
 
-    def any_current(self, kinds: tuple[RecordKind, ...]) -> bool:
+    def current_ids(self, kinds: tuple[RecordKind, ...]) -> tuple[str, ...]:
+        """Ids of the records of ``kinds`` in force on ``as_of`` (a list a subject is on now)."""
         as_of = self.as_of
-        for kind in kinds:
-            for record in self.by_kind.get(kind, ()):
-                ends = record.publicity_ends_on
-                if ends is None or ends >= as_of:
-                    return True
-        return False
+        return tuple(record.id for kind in kinds for record in self.by_kind.get(kind, ())
+                     if record.publicity_ends_on is None or record.publicity_ends_on >= as_of)
 
 
 def read_list_flags(s: Section, allowed: frozenset[str]) -> tuple[tuple[str, tuple[RecordKind, ...]], ...]:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from hub.explanation import FlagGrounds, Grounds
 from hub.grading.models._catalogue import (
     FactsView,
     Problem,
@@ -98,7 +99,8 @@ class RecordPoints:
         note = self.notes.get((count, capped))
         if note is None:
             note = self.notes[count, capped] = self._note(count, capped)
-        return Contribution(self.id, self.label, total, tuple([r.id for r in hits]), note)
+        cited = tuple([r.id for r in hits])
+        return Contribution(self.id, self.label, total, cited, note, Grounds.RECORDS, cited)
 
     def _note(self, count: int, capped: bool) -> str:
         if self.once:
@@ -131,7 +133,9 @@ class YearsInBusiness:
                 if (years >= bound) if test == "at_least" else (years < bound):
                     points, note = tier_points, f"{note}: {test.replace('_', ' ')} {bound}"
                     break
-        return Contribution(self.id, self.label, points, (), note + _basis(self.basis)) if points else None
+        if not points:
+            return None
+        return Contribution(self.id, self.label, points, (), note + _basis(self.basis), Grounds.REGISTRATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +153,8 @@ class SubjectAttribute:
         points = self.points.get(value, self.default) if value is not None else self.default
         if not points:
             return None
-        return Contribution(self.id, self.label, points, (), f"{self.what} {value}{_basis(self.basis)}")
+        return Contribution(self.id, self.label, points, (), f"{self.what} {value}{_basis(self.basis)}",
+                            Grounds.REGISTRATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +176,7 @@ class RelatedParties:
         note = f"{len(codes)} related subject(s): {', '.join(codes)}"
         if self.cap is not None and abs(total) > abs(self.cap):
             total, note = self.cap, f"{note}; capped at {_fmt(self.cap)}"
-        return Contribution(self.id, self.label, total, (), note + _basis(self.basis))
+        return Contribution(self.id, self.label, total, (), note + _basis(self.basis), Grounds.RELATED_PARTIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +192,7 @@ class CleanRecord:
         registered = view.facts.subject.registered_on
         if registered is None or full_years(registered, view.as_of) < self.min_years or fired & self.unless:
             return None
+        # It rests on what is absent as much as on what is there: on everything counted (Grounds.WHOLE).
         return Contribution(self.id, self.label, self.points, (),
                             f"no adverse record, {self.min_years}+ years in business{_basis(self.basis)}")
 
@@ -297,7 +303,7 @@ class PointsEngine:
                     else:
                         found[reader.id] = matched
         value = self.base
-        out = [Contribution("base", self.base_label, self.base)]
+        out = [Contribution("base", self.base_label, self.base, grounds=Grounds.REGISTRATION)]
         fired: set[str] = set()
         for indicator in self.indicators:
             if isinstance(indicator, RecordPoints):
@@ -363,5 +369,6 @@ class PointsModel:
     def score_view(self, view: FactsView) -> Score:
         """Score facts already bucketed (industry models share their view with their fallback)."""
         value, contributions = self.engine.run(view)
-        flags = frozenset(flag for flag, kinds in self.list_flags if view.any_current(kinds))
-        return Score(value, contributions, flags)
+        raised = {flag: FlagGrounds(Grounds.RECORDS, listed)
+                  for flag, kinds in self.list_flags if (listed := view.current_ids(kinds))}
+        return Score(value, contributions, frozenset(raised), raised)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from hub.explanation import Grounds
 from hub.grading.models._catalogue import FactsView, Problem, RecordSelector, Section, read_window
 from hub.grading.schemes import CATEGORY_PREFIX, GRADE_PREFIX
 from hub.grading.types import Contribution, Score, SubjectFacts
@@ -35,7 +36,8 @@ class Rule:
         if not hits:
             return None
         when = "current" if self.window is None else f"within {self.window} year(s)"
-        return Contribution(self.id, self.label, 0.0, tuple(r.id for r in hits), f"{len(hits)} record(s) {when}")
+        cited = tuple(r.id for r in hits)
+        return Contribution(self.id, self.label, 0.0, cited, f"{len(hits)} record(s) {when}", Grounds.RECORDS, cited)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class CategoricalModel:
         if grade is not None:
             flags.add(GRADE_PREFIX + grade)
         why = "; ".join(c.label for c in downgrades) if downgrades else "no adverse record"
+        # The default category rests on no rule matching: on everything counted (Grounds.WHOLE).
         explanation = Contribution("category", self.default, 0.0, (), f"{why} ({self.default_basis})")
         return Score(None, (explanation, *downgrades), frozenset(flags))
 

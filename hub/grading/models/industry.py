@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from hub.explanation import Grounds
 from hub.grading.models._catalogue import (
     FactsView,
     Problem,
@@ -80,11 +81,12 @@ class IndustryIndicator:
     no_data: float = 1.0
     notes: dict[tuple[float, float], str] = field(default_factory=dict)  # a cache: notes repeat
 
-    def measure(self, view: FactsView) -> tuple[float, list[CreditRecord], float, float]:
-        """(value in 0..1, records to cite, amount, of) — the last two only feed the note.
+    def measure(self, view: FactsView) -> tuple[float, list[CreditRecord], list[CreditRecord], float, float]:
+        """(value in 0..1, records to cite, records it rests on, amount, of) — the last two feed the note.
 
         ``record_count``: amount = points of the matched records, of = ``full_at``; the rates:
-        amount = passed or kept, of = inspected or known (0: no data, value ``no_data``).
+        amount = passed or kept, of = inspected or known (0: no data, value ``no_data``). A rate
+        cites what failed or was broken and rests on every record it counted.
         """
         hits = view.select(self.selector, self.window)
         if self.kind == "record_count":
@@ -93,14 +95,15 @@ class IndustryIndicator:
             else:
                 x = sum(self.by_severity.get(r.severity, 0.0) for r in hits)
             share = min(x, self.full_at) / self.full_at
-            return (share if self.bonus else 1.0 - share), hits, x, self.full_at
+            return (share if self.bonus else 1.0 - share), hits, hits, x, self.full_at
         if self.kind == "inspection_pass_rate":
             failed = self.failed
             bad = [r for r in hits if failed is not None and failed.matches(r)]
-            return (1.0 - len(bad) / len(hits) if hits else self.no_data), bad, len(hits) - len(bad), len(hits)
+            return (1.0 - len(bad) / len(hits) if hits else self.no_data), bad, hits, len(hits) - len(bad), len(hits)
         known = [r for r in hits if r.kept is not None]
         broken = [r for r in known if not r.kept]
-        return (1.0 - len(broken) / len(known) if known else self.no_data), broken, len(known) - len(broken), len(known)
+        return ((1.0 - len(broken) / len(known) if known else self.no_data), broken, known,
+                len(known) - len(broken), len(known))
 
     def note(self, value: float, good: float, of: float) -> str:
         """The explanation's note; cached, since few (amount, of) pairs occur across a batch."""
@@ -155,7 +158,7 @@ class IndustryModel:
         scale = self.scale
         view = FactsView(facts)
         public, origin = self.public_score(view)
-        contributions = [Contribution("full", "满分", scale)]
+        contributions = [Contribution("full", "满分", scale, grounds=Grounds.REGISTRATION)]
         value = scale
         lost = -scale * self.public_weight * (1.0 - public / self.public_scale)
         if lost:
@@ -165,11 +168,15 @@ class IndustryModel:
                 f"{self.public_weight:g} (seed 002 §三.(一).3)"))
             value += lost
         for indicator in self.indicators:
-            measured, cited, good, of = indicator.measure(view)
+            measured, cited, counted, good, of = indicator.measure(view)
             lost = -scale * indicator.weight * (1.0 - measured)
             if lost:
+                # A line that moved for want of records (no data, no honours) rests on their
+                # absence, which only government can judge (Grounds.WHOLE).
+                grounds = Grounds.RECORDS if counted else Grounds.WHOLE
                 contributions.append(Contribution(indicator.id, indicator.label, lost, tuple([r.id for r in cited]),
-                                                  indicator.note(measured, good, of)))
+                                                  indicator.note(measured, good, of), grounds,
+                                                  tuple([r.id for r in counted])))
                 value += lost
         return Score(value, tuple(contributions), frozenset())
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from hub.explanation import FlagGrounds, Grounds
 from hub.grading.models._catalogue import Section, read_list_flags
 from hub.grading.models._points import PointsModel, read_engine
 from hub.grading.types import (
@@ -46,7 +47,8 @@ class MarketRiskModel(PointsModel):
         listed = super().score(facts)
         if facts.subject.industry not in self.high_attention_industries:
             return listed
-        return replace(listed, flags=listed.flags | {HIGH_ATTENTION_INDUSTRY})  # seed 004 第十条(三)
+        return replace(listed, flags=listed.flags | {HIGH_ATTENTION_INDUSTRY},  # seed 004 第十条(三)
+                       flag_grounds={**listed.flag_grounds, HIGH_ATTENTION_INDUSTRY: FlagGrounds(Grounds.REGISTRATION)})
 
 
 def build(doc: Section, path: Path, model_id: str, scheme_ids: tuple[str, ...]) -> MarketRiskModel:

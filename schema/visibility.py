@@ -1,0 +1,369 @@
+"""The schema as each audience sees it: the tier mechanism's face to introspection and validation.
+
+An **audience** is a viewer role (PUBLIC, BANK, AGENCY, PLATFORM, ADMIN): a bank with or without a
+subject's consent is one audience, since consent opens items, never schema. Hidden from an audience:
+
+- every field whose rule (:data:`schema.tiers.FIELD_RULES`) that role can never meet
+  (:func:`schema.tiers.reachable`: internal-only fields for the public and banks, role-restricted
+  fields for every other role);
+- every type left with no visible field, whole, and every field that returns it;
+- everything reached only through hidden parts: their arguments' input types, enums, objects.
+
+Hidden means hidden everywhere, and each audience gets its own schema built once from the printed
+SDL with the hidden parts left out, checked by graphql-core's ``validate_schema`` at start-up:
+
+- **introspection** — ``__schema`` and ``__type(name:)`` answer from the audience's schema, so
+  GraphiQL, the ``gql`` client and codegen get a valid schema that names nothing hidden (a
+  ``Mutation`` with no visible field is no ``Mutation`` at all);
+- **validation** — a request is validated against the audience's schema after cutting out the
+  hidden fields it names (with their arguments and selections): messages and "Did you mean"
+  suggestions can name only what the viewer may see;
+- **execution** — a hidden field that a request names resolves to ``null`` with ``FORBIDDEN``
+  (SPEC §4) before its arguments are read, so neither its arguments nor its subfields are told.
+
+Naming a hidden field therefore tells the caller one thing: that the field exists (the
+``FORBIDDEN`` answer SPEC §4 asks for says so). Its type, arguments and subfields stay untold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from graphql import (
+    ASTValidationRule,
+    DefinitionNode,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    GraphQLUnionType,
+    NameNode,
+    NoUnusedFragmentsRule,
+    NoUnusedVariablesRule,
+    ObjectTypeDefinitionNode,
+    OperationDefinitionNode,
+    OperationType,
+    SchemaDefinitionNode,
+    SelectionSetNode,
+    TypeDefinitionNode,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    build_ast_schema,
+    get_named_type,
+    is_non_null_type,
+    parse,
+    print_schema,
+    specified_rules,
+    validate,
+    validate_schema,
+    visit,
+)
+from graphql.execution.executor import FieldDetailsList, Path
+from graphql.language.visitor import REMOVE
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+from hub.disclosure import Role, Viewer
+
+Reachable = Callable[[Role, str, str], bool]
+Refuse = Callable[[Any, str, str, Any], GraphQLError]
+
+# Rules that look at the whole request, not at types: they run on the request as sent, so cutting
+# a hidden field out does not make a variable or fragment it used look unused.
+_WHOLE_REQUEST_RULES = (NoUnusedFragmentsRule, NoUnusedVariablesRule)
+_TYPE_RULES = tuple(rule for rule in (*specified_rules, MaybeNullValidationRule, OneOfInputValidationRule)
+                    if rule not in _WHOLE_REQUEST_RULES)
+_TYPENAME = FieldNode(name=NameNode(value="__typename"), arguments=(), directives=())
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One role's view: its schema, and the fields of the executable schema hidden from it."""
+
+    role: Role
+    schema: GraphQLSchema
+    hidden: Mapping[str, frozenset[str]]  # type name → names of its hidden fields
+
+    def hides(self, type_name: str, field_name: str) -> bool:
+        names = self.hidden.get(type_name)
+        return names is not None and field_name in names
+
+    def hidden_fields(self) -> Iterable[str]:
+        for type_name, names in sorted(self.hidden.items()):
+            for name in sorted(names):
+                yield f"{type_name}.{name}"
+
+
+class Audiences:
+    """Every role's view of one executable schema, built at start-up; see the module docstring."""
+
+    def __init__(self, full: GraphQLSchema, reachable: Reachable, refuse: Refuse,
+                 limits: Collection[type[ASTValidationRule]] = ()) -> None:
+        self.full, self.refuse, self.limits = full, refuse, tuple(limits)
+        printed = parse(print_schema(full))
+        self._by_role = {role: _audience(full, printed, role, reachable) for role in Role}
+        _REGISTRY[full] = self
+
+    def of(self, viewer: Viewer) -> Audience:
+        return self._by_role[viewer.role]
+
+    def __iter__(self) -> Any:
+        return iter(self._by_role.values())
+
+    def validate(self, viewer: Viewer, document: DocumentNode) -> list[GraphQLError]:
+        """Validation errors as this viewer's audience may read them."""
+        return self._validate(self.of(viewer), document)
+
+    def _validate(self, audience: Audience, document: DocumentNode) -> list[GraphQLError]:
+        errors = validate(self.full, document, (*_WHOLE_REQUEST_RULES, *self.limits))
+        visible = _cut_hidden_fields(self.full, audience, document) if audience.hidden else document
+        return validate(audience.schema, visible, _TYPE_RULES) + errors
+
+
+_REGISTRY: WeakKeyDictionary[GraphQLSchema, Audiences] = WeakKeyDictionary()
+
+
+# ---- building an audience's schema -------------------------------------------------------------
+
+def _audience(full: GraphQLSchema, printed: DocumentNode, role: Role, reachable: Reachable) -> Audience:
+    objects = {name: type_ for name, type_ in full.type_map.items()
+               if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType) and not name.startswith("__")}
+    hidden = {name: {field for field in type_.fields if not reachable(role, name, field)}
+              for name, type_ in objects.items()}
+    # A type with no visible field is hidden whole, and so is every field returning it; repeat
+    # until nothing changes (hiding a field can empty the type that holds it).
+    while True:
+        empty = {name for name, type_ in objects.items() if len(hidden[name]) == len(type_.fields)}
+        more = {(name, field) for name, type_ in objects.items() for field, definition in type_.fields.items()
+                if field not in hidden[name] and get_named_type(definition.type).name in empty}
+        if not more:
+            break
+        for name, field in more:
+            hidden[name].add(field)
+    kept = _reached(full, hidden, empty)
+    definitions: list[DefinitionNode] = []
+    for definition in printed.definitions:
+        if isinstance(definition, SchemaDefinitionNode):
+            operations = tuple(op for op in definition.operation_types if op.type.name.value in kept)
+            definitions.append(SchemaDefinitionNode(description=definition.description,
+                                                    directives=definition.directives, operation_types=operations))
+        elif isinstance(definition, TypeDefinitionNode):
+            name = definition.name.value
+            if name not in kept:
+                continue
+            if isinstance(definition, ObjectTypeDefinitionNode) and hidden.get(name):
+                fields = tuple(f for f in definition.fields or () if f.name.value not in hidden[name])
+                definition = ObjectTypeDefinitionNode(
+                    description=definition.description, name=definition.name, interfaces=definition.interfaces,
+                    directives=definition.directives, fields=fields)
+            definitions.append(definition)
+        else:
+            definitions.append(definition)  # directive definitions
+    schema = build_ast_schema(DocumentNode(definitions=tuple(definitions)))
+    problems = validate_schema(schema)
+    if problems:
+        raise RuntimeError(f"the schema {role.value} callers see is invalid: {'; '.join(map(str, problems))}")
+    return Audience(role, schema, {name: frozenset(fields) for name, fields in hidden.items() if fields})
+
+
+def _reached(full: GraphQLSchema, hidden: Mapping[str, set[str]], empty: set[str]) -> set[str]:
+    """Names of the types reachable from the visible roots through visible fields only."""
+    roots = [t for t in (full.query_type, full.mutation_type, full.subscription_type)
+             if t is not None and t.name not in empty]
+    seen: set[str] = set()
+    stack: list[GraphQLNamedType] = list(roots)
+    for directive in full.directives:
+        stack += [get_named_type(arg.type) for arg in directive.args.values()]
+    while stack:
+        type_ = stack.pop()
+        if type_.name in seen:
+            continue
+        seen.add(type_.name)
+        if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType):
+            stack += list(type_.interfaces)
+            for name, field in type_.fields.items():
+                if name in hidden.get(type_.name, ()):
+                    continue
+                stack.append(get_named_type(field.type))
+                stack += [get_named_type(arg.type) for arg in field.args.values()]
+        elif isinstance(type_, GraphQLUnionType):
+            stack += list(type_.types)
+        elif isinstance(type_, GraphQLInputObjectType):
+            stack += [get_named_type(field.type) for field in type_.fields.values()]
+    return seen
+
+
+# ---- validation: cut out the hidden fields a request names ------------------------------------
+
+class _CutHidden(Visitor):
+    def __init__(self, type_info: TypeInfo, audience: Audience, visible: GraphQLSchema) -> None:
+        super().__init__()
+        self.type_info, self.audience, self.visible = type_info, audience, visible
+
+    def enter_field(self, node: FieldNode, *_: Any) -> Any:
+        parent = self.type_info.get_parent_type()
+        if parent is not None and self.audience.hides(parent.name, node.name.value):
+            return REMOVE
+        return None
+
+    def leave_selection_set(self, node: SelectionSetNode, *_: Any) -> Any:
+        if node.selections:
+            return None
+        return SelectionSetNode(selections=(_TYPENAME,))
+
+    def leave_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> Any:
+        # An operation on a root type hidden whole (a Mutation with no visible field) names only
+        # hidden fields: what is left to check is its variables, which a query checks the same way.
+        if self.visible.get_root_type(node.operation) is not None:
+            return None
+        return OperationDefinitionNode(operation=OperationType.QUERY, name=node.name, directives=node.directives,
+                                       variable_definitions=node.variable_definitions,
+                                       selection_set=SelectionSetNode(selections=(_TYPENAME,)))
+
+
+def _cut_hidden_fields(full: GraphQLSchema, audience: Audience, document: DocumentNode) -> DocumentNode:
+    type_info = TypeInfo(full)
+    cut: DocumentNode = visit(document, TypeInfoVisitor(type_info, _CutHidden(type_info, audience, audience.schema)))
+    # A fragment spread only inside hidden fields goes with them: what a hidden field would have
+    # selected is never checked, so it tells nothing either. (An unused fragment is reported on the
+    # request as sent.)
+    used_before, used_after = _used_fragments(document), _used_fragments(cut)
+    gone = used_before - used_after
+    if not gone:
+        return cut
+    return DocumentNode(definitions=tuple(
+        d for d in cut.definitions if not (isinstance(d, FragmentDefinitionNode) and d.name.value in gone)))
+
+
+class _Spreads(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: set[str] = set()
+
+    def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+        self.found.add(node.name.value)
+
+
+def _used_fragments(document: DocumentNode) -> set[str]:
+    """Names of the fragments the operations of ``document`` spread, directly or through others."""
+    spreads: dict[str, set[str]] = {}
+    stack: list[str] = []
+    for definition in document.definitions:
+        if isinstance(definition, FragmentDefinitionNode | OperationDefinitionNode):
+            visitor = _Spreads()
+            visit(definition, visitor)
+            if isinstance(definition, FragmentDefinitionNode):
+                spreads[definition.name.value] = visitor.found
+            else:
+                stack += visitor.found
+    used: set[str] = set()
+    while stack:
+        name = stack.pop()
+        if name not in used:
+            used.add(name)
+            stack += spreads.get(name, ())
+    return used
+
+
+class TierValidation(SchemaExtension):
+    """Validates each request as its viewer's audience sees the schema (strawberry's own validation
+    is then skipped). Results are kept by demand control's cache of accepted documents, keyed by
+    role and text (schema/prepared.py): when it has set them already, this does nothing."""
+
+    def on_validate(self) -> Any:
+        context = self.execution_context
+        audiences = _REGISTRY.get(context.schema._schema)
+        viewer = getattr(context.context, "viewer", None)
+        document = context.graphql_document
+        if (context.pre_execution_errors is None and audiences is not None and isinstance(viewer, Viewer)
+                and document is not None):
+            context.pre_execution_errors = audiences.validate(viewer, document)
+        yield
+
+
+# ---- execution: a hidden field named is refused before its arguments are read -----------------
+
+class TierExecutor(StrawberryGraphQLCoreExecutionContext):
+    """Refuses a field hidden from the viewer's audience before graphql-core coerces its arguments
+    (a coercion error would describe them). One dictionary look-up per field otherwise."""
+
+    _audience: Audience | None = None
+
+    def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list: FieldDetailsList,
+                      path: Path, position_context: Any) -> Any:
+        audience = self._audience
+        if audience is None:
+            audience = self._audience = _audience_of(self.schema, self.context_value)
+        names = audience.hidden.get(parent_type.name) if audience is not None else None
+        if names:
+            field_name = field_details_list[0].node.name.value
+            if field_name in names:
+                assert audience is not None
+                field: GraphQLField = parent_type.fields[field_name]
+                error = _REGISTRY[self.schema].refuse(self.context_value, parent_type.name, field_name, source)
+                self.handle_field_error(error, field.type, field_details_list, path)
+                return None
+        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+
+def _audience_of(schema: GraphQLSchema, context: Any) -> Audience | None:
+    audiences = _REGISTRY.get(schema)
+    viewer = getattr(context, "viewer", None)
+    if audiences is None or not isinstance(viewer, Viewer):
+        return None
+    return audiences.of(viewer)
+
+
+# ---- introspection: __schema and __type answer from the audience's schema ---------------------
+
+_SCHEMA_OF = SchemaMetaFieldDef.resolve
+_TYPE_OF = TypeMetaFieldDef.resolve
+
+
+def _introspected_schema(_source: Any, info: GraphQLResolveInfo) -> Any:
+    audience = _audience_of(info.schema, info.context)
+    return audience.schema if audience is not None else _SCHEMA_OF(_source, info)  # type: ignore[misc]
+
+
+def _introspected_type(_source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+    audience = _audience_of(info.schema, info.context)
+    if audience is None:
+        return _TYPE_OF(_source, info, **args)  # type: ignore[misc]
+    return audience.schema.get_type(args["name"])
+
+
+# graphql-core's meta fields are shared by every schema; for a schema without audiences, or a
+# context without a viewer, they answer as before.
+SchemaMetaFieldDef.resolve = _introspected_schema
+TypeMetaFieldDef.resolve = _introspected_type
+
+
+def nullable_problems(audiences: Audiences) -> list[str]:
+    """Hidden fields that are non-null: refusing one would null its parent (checked at start-up)."""
+    problems = set()
+    for audience in audiences:
+        for name in audience.hidden_fields():
+            type_name, field_name = name.split(".")
+            type_ = audiences.full.type_map[type_name]
+            assert isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
+            if is_non_null_type(type_.fields[field_name].type):
+                problems.add(name)
+    return sorted(problems)
+
+
+__all__ = ["Audience", "Audiences", "TierExecutor", "TierValidation", "nullable_problems"]
