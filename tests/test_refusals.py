@@ -23,7 +23,7 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from schema.build import build_schema
 from schema.tiers import DISCLOSED_TYPES, FIELD_RULES
-from tests.builders import add_evaluation, add_subject, bearer, gql, remove_subjects, resident_id, uscc
+from tests.builders import add_evaluation, add_subject, bearer, gql, register_bank, remove_subjects, resident_id, uscc
 
 REGION = "410421"
 CODES = [uscc(960 + n, region=REGION) for n in range(3)]
@@ -43,6 +43,7 @@ async def world(hub: CreditHub, client: httpx.AsyncClient, settings: Settings) -
                              score=300)
         await add_evaluation(hub, code, f"{code}-public", scheme="henan-public-credit", grade="良",
                              disclosure="PUBLIC", score=80)
+    await register_bank(hub, BANK)
     for code, scopes in ((FULL, frozenset(ConsentScope)), (EVALUATIONS_ONLY, frozenset({ConsentScope.EVALUATIONS}))):
         await consents.create_consent(hub.gateway, Consent(
             id=f"consent-{code[-6:]}-refusals", subject_uscc=code, grantee=BANK, purpose="信易贷",
@@ -53,7 +54,19 @@ async def world(hub: CreditHub, client: httpx.AsyncClient, settings: Settings) -
                                    "region": REGION})
     draw = await gql(client, "mutation($p: ID!) { commitDraw(planId: $p) { id } }", agency,
                      p=plan["data"]["createInspectionPlan"]["id"])
-    assert draw["data"]["commitDraw"]["id"]
+    draw_id = draw["data"]["commitDraw"]["id"]
+    # Drawn and one result recorded, so a published result's INTERNAL fields can be attacked too.
+    pool = [{"id": f"refusal-insp-{n}", "name": f"执法人员{n}", "conflicts": []} for n in range(4)]
+    assert (await gql(client, "mutation($d: String!, $i: [InspectorInput!]!) { setInspectors(department: $d, "
+                      "inspectors: $i) }", agency, d=DEPARTMENT, i=pool))["data"]["setInspectors"] == 4
+    for step in ("freezeDraw", "revealDraw"):
+        assert (await gql(client, f"mutation($d: ID!) {{ {step}(id: $d) {{ id }} }}", agency, d=draw_id))["data"]
+    targets = await gql(client, "query($d: ID) { draws(planId: $d) { id assignments { uscc } } }", agency,
+                        d=plan["data"]["createInspectionPlan"]["id"])
+    target = targets["data"]["draws"][0]["assignments"][0]["uscc"]
+    recorded = await gql(client, 'mutation($d: ID!, $u: String!) { recordInspectionResult(drawId: $d, uscc: $u, '
+                         'result: "合格") { uscc } }', agency, d=draw_id, u=target)
+    assert recorded["data"]["recordInspectionResult"] == {"uscc": target}
 
 
 Check = Callable[[dict[str, Any]], None]
@@ -106,6 +119,15 @@ def draws_without_assignments(data: dict[str, Any]) -> None:
     assert data["draws"] and all(d["id"] and d["assignments"] is None for d in data["draws"])
 
 
+def draws_without_strata(data: dict[str, Any]) -> None:
+    assert data["draws"] and all(d["id"] and d["strata"] is None for d in data["draws"])
+
+
+def results_without_their_moment(data: dict[str, Any]) -> None:
+    results = [r for d in data["draws"] for r in d["results"]]
+    assert results and all(r["uscc"] and r["resultAt"] is None for r in results)
+
+
 def person_without_id(node: dict[str, Any]) -> Any:
     return {"name": "张三", "idNumber": None} if node["uscc"] == FULL else None
 
@@ -127,6 +149,9 @@ CASES: dict[str, tuple[str, str, Check, int]] = {
     "Query.creditReport": ("public", f'{{ gradingSchemes {{ id }} creditReport(uscc: "{FULL}") {{ consentId }} }}',
                            beside("creditReport"), 1),
     "Draw.assignments": ("public", "{ draws { id status assignments { uscc } } }", draws_without_assignments, -1),
+    "Draw.strata": ("public", "{ draws { id status strata { grade } } }", draws_without_strata, -1),
+    "InspectionResult.resultAt": ("public", "{ draws { results { uscc resultAt } } }",
+                                  results_without_their_moment, -1),
     "Query.changes": ("admin", "{ gradingSchemes { id } changes { count } }", beside("changes"), 1),
 }
 # The root fields only government reads: refused to the public beside a field it may read.
@@ -140,8 +165,10 @@ _MUTATIONS = ["createInspectionPlan", "setInspectors", "commitDraw", "freezeDraw
 for _n, _mutation in enumerate(_MUTATIONS):
     _other = _MUTATIONS[(_n + 1) % len(_MUTATIONS)]
     _select = {"setInspectors": "", "acknowledgeChanges": ""}
+    # a bank may call revokeConsent (for a consent it holds): that pair is sent by the public
+    _who = "public" if "revokeConsent" in (_mutation, _other) else "bank"
     CASES[f"Mutation.{_mutation}"] = (
-        "bank", f"mutation {{ {_mutation} {_select.get(_mutation, '{ __typename }')} "
+        _who, f"mutation {{ {_mutation} {_select.get(_mutation, '{ __typename }')} "
                 f"{_other} {_select.get(_other, '{ __typename }')} }}",
         mutation_pair(_mutation, _other), 2)
 
