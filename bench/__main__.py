@@ -36,7 +36,7 @@ from hub.models import Consent
 from hub.service import CreditHub
 from hub.settings import Settings
 
-INSTANCE = "bench"
+INSTANCE = os.environ.get("HUB_BENCH_INSTANCE", "bench")  # another checkout benches on its own
 BANK = "基准测试银行"
 LOOKUP = """query($uscc: String!) { subject(uscc: $uscc) {
   uscc name kind region status

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from hub import audit as audit_chain
 from hub import clock
+from hub.audit_writer import AuditWriter
 from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
 from hub.db import audit_store, consents, evaluations, ingest, records, reporting, subjects, supervision
@@ -82,6 +83,7 @@ class CreditHub:
         self.objections = Objections(gateway, self.calendar, self.reevaluator.subjects, settings.platform_id)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
+        self.audit_writer = AuditWriter(gateway, self._chain)
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
             load_or_create_key(settings.signing_key, settings.signing_key_file),
@@ -224,8 +226,8 @@ class CreditHub:
 
     # --- audit ------------------------------------------------------------------------------
     async def audit(self, events: Sequence[audit_chain.AuditEvent]) -> None:
-        if events:
-            await audit_store.append(self.gateway, events, self._chain)
+        """Commit ``events`` to the chain, batched with other requests' (group commit)."""
+        await self.audit_writer.append(events)
 
     async def verify_audit(self) -> audit_chain.VerifyReport:
         head = await audit_store.head(self.gateway)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -98,3 +99,27 @@ async def test_verify_catches_removed_entries(client: httpx.AsyncClient, setting
     await hub.gateway.run("MATCH (a:AuditEntry) WHERE a.seq >= 2 DELETE a", write=True)
     truncated = await hub.verify_audit()
     assert not truncated.ok and "removed from the end" in truncated.problem
+
+
+async def test_concurrent_requests_share_append_transactions_and_the_chain_stays_whole(
+        hub: CreditHub) -> None:
+    from hub.audit import AuditEvent
+    from hub.audit_writer import AuditWriter
+
+    def event(n: int) -> AuditEvent:
+        return AuditEvent(action="read", actor=f"bank:群组{n % 3}", role="bank", subject_uscc=SUBJECT,
+                          tier="AUTHORIZED", detail=f"request {n}")
+
+    # Two writers on one database stand for two hub processes: each chains after the head it
+    # wrote last, finds the other moved it, and takes the locked path.
+    other = AuditWriter(hub.gateway, hub.audit_writer.chainer)
+    before = hub.audit_writer.batches
+    await asyncio.gather(*(
+        (hub.audit_writer if n % 2 else other).append([event(n), event(n + 1000)]) for n in range(60)))
+    logged = await entries(hub)
+    assert len(logged) == 120 and [e["seq"] for e in logged] == list(range(1, 121))
+    # a request's entries are contiguous: written in one batch, in its order
+    by_request = {str(e["detail"]): int(str(e["seq"])) for e in logged}
+    assert all(by_request[f"request {n + 1000}"] == by_request[f"request {n}"] + 1 for n in range(60))
+    assert hub.audit_writer.batches - before < 30  # 30 requests of this process, fewer transactions
+    assert (await hub.verify_audit()).ok
