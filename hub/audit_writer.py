@@ -66,7 +66,8 @@ class AuditWriter:
 
     async def _flush(self) -> None:
         while self._queue:
-            batch, size = [], 0
+            batch: list[_Waiter] = []
+            size = 0
             while self._queue and (not batch or size + len(self._queue[0].events) <= MAX_BATCH_EVENTS):
                 waiter = self._queue.pop(0)
                 batch.append(waiter)
@@ -74,7 +75,7 @@ class AuditWriter:
             events = [event for waiter in batch for event in waiter.events]
             try:
                 await self._write(events)
-            except Exception as exc:  # noqa: BLE001 — every waiter of the batch gets the failure
+            except Exception as exc:  # every waiter of the batch gets the failure
                 self._head = None
                 for waiter in batch:
                     if not waiter.done.done():

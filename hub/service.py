@@ -21,7 +21,7 @@ from hub.db import audit_store, consents, evaluations, ingest, records, reportin
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.reporting import DepartmentCounts, DepartmentReporting
-from hub.db.subjects import ProfilePart, SubjectPage
+from hub.db.subjects import Shape, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
 from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
@@ -110,12 +110,12 @@ class CreditHub:
         return clock.today()
 
     # --- subjects ---------------------------------------------------------------------------
-    async def profiles(self, usccs: Sequence[str], parts: frozenset[ProfilePart],
+    async def profiles(self, usccs: Sequence[str], parts: Shape,
                        viewer: Viewer) -> dict[str, SubjectProfile]:
         return await subjects.load_profiles(self.gateway, usccs, parts, _grantee(viewer))
 
     async def search(self, text: str | None, *, after: str | None, first: int,
-                     parts: frozenset[ProfilePart], viewer: Viewer) -> SubjectPage:
+                     parts: Shape, viewer: Viewer) -> SubjectPage:
         query = SearchQuery.parse(text)
         return await subjects.search_subjects(
             self.gateway, code_prefix=query.code_prefix, name_contains=query.name_contains,

@@ -10,13 +10,13 @@ from strawberry.dataloader import DataLoader
 
 from hub.audit import AuditEvent
 from hub.codes import InvalidCode, parse_uscc
-from hub.db.subjects import ProfilePart
+from hub.db.subjects import NOTHING, ProfilePart, ProfileShape
 from hub.disclosure import Access, Tier, Viewer
 from hub.models import Consent, SubjectProfile
 from hub.service import CreditHub
 from schema.errors import bad_input
 
-ProfileKey = tuple[str, frozenset[ProfilePart]]
+ProfileKey = tuple[str, ProfileShape | frozenset[ProfilePart]]
 
 
 @dataclass
@@ -35,8 +35,10 @@ class HubContext:
 
     async def _load_profiles(self, keys: Sequence[ProfileKey]) -> list[SubjectProfile | None]:
         """All subject lookups of one request in one round trip (aliases, batched root fields)."""
-        parts = frozenset().union(*(key[1] for key in keys))
-        found = await self.hub.profiles([key[0] for key in keys], parts, self.viewer)
+        shape = NOTHING
+        for key in keys:
+            shape |= ProfileShape.of(key[1])
+        found = await self.hub.profiles([key[0] for key in keys], shape, self.viewer)
         for profile in found.values():
             self.remember(profile)
         return [found.get(key[0]) for key in keys]
