@@ -5,11 +5,15 @@ import { readFileSync } from "node:fs";
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { Neo4jGraphQL } from "@neo4j/graphql";
+import { GraphQLScalarType } from "graphql";
 import neo4j from "neo4j-driver";
 
 const typeDefs = readFileSync(new URL("./typeDefs.graphql", import.meta.url), "utf8");
 const driver = neo4j.driver(process.env.NEO4J_URI, neo4j.auth.basic(process.env.NEO4J_USER, process.env.NEO4J_PASSWORD));
-const schema = await new Neo4jGraphQL({ typeDefs, driver }).getSchema();
+// String ranges (uscc > $after) for keyset pages, as the hub pages on the code index.
+const features = { filters: { String: { GT: true, GTE: true, LT: true, LTE: true } } };
+const Instant = new GraphQLScalarType({ name: "Instant", serialize: (value) => value.toString() });
+const schema = await new Neo4jGraphQL({ typeDefs, driver, features, resolvers: { Instant } }).getSchema();
 
 if (process.argv.includes("--print-schema")) {
   const { printSchema } = await import("graphql");
