@@ -137,6 +137,11 @@ def _normal(subject: dict[str, Any], person: Any) -> dict[str, Any]:
     }
 
 
+def _grade(evaluation: dict[str, Any]) -> tuple[str, str, float | None]:
+    score = evaluation["score"]
+    return evaluation["scheme"], evaluation["grade"], None if score is None else float(score)
+
+
 async def _same_data(servers: Servers, codes: list[str]) -> None:
     hub, peer = Connection(servers.hub), Connection(servers.peer)
     try:
@@ -157,12 +162,14 @@ async def _same_data(servers: Servers, codes: list[str]) -> None:
                                      f"{differing}\n hub:  {a}\n peer: {b}")
         first_page = await post_json(hub, servers.hub_request(LIST, None))
         other_page = await post_json(peer, servers.peer_request(peer_queries.LIST, after=""))
-        mine_page = [(s["uscc"], sorted(map(str, s["evaluations"])))
+        mine_page = [(s["uscc"], sorted(map(_grade, s["evaluations"])))
                      for s in first_page["data"]["subjects"]["nodes"]]  # type: ignore[index]
-        peer_page = [(s["uscc"], sorted(map(str, s["evaluations"])))
+        peer_page = [(s["uscc"], sorted(map(_grade, s["evaluations"])))
                      for s in other_page["data"]["subjects"]]  # type: ignore[index]
         if mine_page != peer_page:
-            raise SystemExit("hub and peer disagree on the first page of 100 subjects")
+            differing = [(a, b) for a, b in zip(mine_page, peer_page, strict=False) if a != b][:3]
+            raise SystemExit(f"hub and peer disagree on the first page of 100 subjects: {differing} "
+                             f"({len(mine_page)} and {len(peer_page)} subjects)")
     finally:
         await hub.close()
         await peer.close()

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from strawberry.types.nodes import Selection
 
 from hub.codes import InvalidCode, parse_uscc
-from hub.db.subjects import UNDER_OBJECTION, ProfilePart, ProfileShape
+from hub.db.subjects import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
 from hub.models import SubjectProfile
 from schema import exchange, rights
 from schema.errors import bad_input
@@ -51,8 +51,9 @@ _RECORD_FIELD_PROPERTIES: dict[str, tuple[str, ...]] = {
     "decidedAt": ("decided_on",), "underObjection": (UNDER_OBJECTION,),
 }
 _EVALUATION_FIELD_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "id": (), "scheme": (), "grade": (), "disclosure": (), "evaluatedAt": (), "validUntil": (),
-    "supersededAt": (), "current": (), "__typename": (),
+    "id": (), "scheme": (), "grade": (), "disclosure": (), "__typename": (),
+    "evaluatedAt": ("evaluated_at",), "validUntil": ("valid_until",), "supersededAt": ("superseded_at",),
+    "current": tuple(CURRENCY),
     "score": ("score",), "level": ("level",), "evaluator": ("evaluator",), "previousGrade": ("previous_grade",),
     "explanation": ("explanation",), "reasons": ("explanation",), "underObjection": (UNDER_OBJECTION,),
 }
@@ -74,10 +75,13 @@ def requested_shape(selections: Iterable[Selection]) -> ProfileShape:
         selection = stack.pop()
         name = getattr(selection, "name", "")
         part = _PART_OF_FIELD.get(name)
-        if part is ProfilePart.EVALUATIONS and getattr(selection, "arguments", {}).get("current") is True:
+        current_only = part is ProfilePart.EVALUATIONS and getattr(selection, "arguments", {}).get("current") is True
+        if current_only:
             part = ProfilePart.CURRENT_EVALUATIONS  # no history asked for: load only the CURRENT pointers
         if part is not None:
             parts.add(part)
+        if current_only or name in ("riskClassification", "measures"):  # these pick by currency
+            wanted["evaluations"] = _with(wanted["evaluations"], CURRENCY)
         table = _ITEM_FIELDS.get(name)
         if table is not None:
             bucket = "records" if name == "records" else "evaluations"
@@ -101,6 +105,10 @@ def _properties(selections: Iterable[Selection], table: dict[str, tuple[str, ...
         else:
             into.update(table[name])
     return into
+
+
+def _with(properties: set[str] | None, more: Iterable[str]) -> set[str] | None:
+    return None if properties is None else properties | set(more)
 
 
 def _frozen(properties: set[str] | None) -> frozenset[str] | None:

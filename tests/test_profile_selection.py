@@ -54,6 +54,7 @@ async def test_grades_alone_do_not_ship_explanations(client: httpx.AsyncClient,
     assert body["data"]["subject"]["evaluations"] == [{"scheme": "henan-public-credit", "grade": "良"}]
     keys = _evaluation_keys(shipped)
     assert "grade" in keys and "explanation" not in keys and "score" not in keys
+    assert "evaluated_at" not in keys and "valid_until" not in keys  # no temporal value decoded for nothing
     assert all(row["records"] == [] and row["person"] is None for row in shipped)  # parts not asked for
 
 
@@ -84,3 +85,15 @@ async def test_a_list_ships_only_the_selection(client: httpx.AsyncClient, shippe
                      "evaluations { grade } } } }", s=CODE[:14])
     assert {"uscc": CODE, "evaluations": [{"grade": "良"}]} in body["data"]["subjects"]["nodes"]
     assert "explanation" not in _evaluation_keys(shipped)
+
+
+async def test_currency_is_loaded_when_current_evaluations_are_asked_for(
+        client: httpx.AsyncClient, hub: CreditHub, settings: Settings, shipped: list[dict[str, Any]]) -> None:
+    await add_evaluation(hub, CODE, "sel-e0", scheme="henan-public-credit", grade="中", disclosure="PUBLIC",
+                         valid_days=-1)
+    body = await gql(client, "query($u: String!) { subject(uscc: $u) { evaluations(current: true) { grade } "
+                     "all: evaluations { grade current evaluatedAt } } }", u=CODE)
+    subject = body["data"]["subject"]
+    assert subject["evaluations"] == [{"grade": "良"}]
+    assert sorted((e["grade"], e["current"]) for e in subject["all"]) == [("中", False), ("良", True)]
+    assert all(isinstance(e["evaluatedAt"], str) and "T" in e["evaluatedAt"] for e in subject["all"])
