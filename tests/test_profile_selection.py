@@ -89,11 +89,11 @@ async def test_a_list_ships_only_the_selection(client: httpx.AsyncClient, shippe
 
 async def test_currency_is_loaded_when_current_evaluations_are_asked_for(
         client: httpx.AsyncClient, hub: CreditHub, settings: Settings, shipped: list[dict[str, Any]]) -> None:
-    await add_evaluation(hub, CODE, "sel-e0", scheme="henan-public-credit", grade="中", disclosure="PUBLIC",
+    await add_evaluation(hub, CODE, "sel-e0", scheme="shanxi-public-credit", grade="C", disclosure="PUBLIC",
                          valid_days=-1)
     body = await gql(client, "query($u: String!) { subject(uscc: $u) { evaluations(current: true) { grade } "
                      "all: evaluations { grade current evaluatedAt } } }", u=CODE)
     subject = body["data"]["subject"]
     assert subject["evaluations"] == [{"grade": "良"}]
-    assert sorted((e["grade"], e["current"]) for e in subject["all"]) == [("中", False), ("良", True)]
+    assert sorted((e["grade"], e["current"]) for e in subject["all"]) == [("C", False), ("良", True)]
     assert all(isinstance(e["evaluatedAt"], str) and "T" in e["evaluatedAt"] for e in subject["all"])
