@@ -39,6 +39,13 @@ class Connection:
         self._writer: asyncio.StreamWriter | None = None
 
     async def post(self, request: bytes) -> tuple[int, bytes]:
+        try:
+            return await self._exchange(request)
+        except (asyncio.IncompleteReadError, ConnectionError):  # the server closed an idle connection
+            await self.close()
+            return await self._exchange(request)
+
+    async def _exchange(self, request: bytes) -> tuple[int, bytes]:
         if self._writer is None:
             self._reader, self._writer = await asyncio.open_connection(self.endpoint.host, self.endpoint.port)
         assert self._reader is not None
