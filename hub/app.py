@@ -14,7 +14,7 @@ from starlette.routing import Route
 from hub.auth import verify_token
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
 from hub.db.server import resolve_credentials
-from hub.disclosure import Viewer
+from hub.disclosure import Role, Viewer
 from hub.service import CreditHub
 from hub.settings import Settings
 from hub.web.graphql_http import GraphQLEndpoint
@@ -44,7 +44,9 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
 
     async def audit(context: HubContext) -> None:
         events = context.audit_events()
-        await service.audit(events)
+        # An anonymous caller's refusals disclosed nothing: their one entry does not hold the response.
+        disclosed = context.viewer.role is not Role.PUBLIC or any(e.action != "denied" for e in events)
+        await service.audit(events, wait=disclosed)
         metrics.audit_entries.inc(len(events))
 
     graphql = GraphQLEndpoint(
@@ -79,6 +81,8 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         yield
         if hub is None:
             await service.close()
+        else:
+            await service.audit_writer.drain()
 
     return Starlette(routes=[
         Route("/", home),

@@ -13,7 +13,10 @@ clients most of the hub's time was spent waiting there. Instead, per process:
   statement writes nothing and the batch goes through the locked path (audit_store.append), which
   reads the head under its write lock;
 - each request's wait ends when its batch has committed, or raises what the write raised (the
-  response is then withheld, as before).
+  response is then withheld, as before);
+- what disclosed nothing — an anonymous caller's refusals, one entry per request — is queued with
+  :meth:`AuditWriter.submit` and not waited for: such a request pays no commit (a crash before the
+  next batch may lose those entries, never a read's).
 
 So the chain stays one line, in commit order, across any number of hub processes on one Neo4j; a
 process holds the head lock for one batch at a time instead of once per request.
@@ -34,6 +37,7 @@ from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
 log = logging.getLogger(__name__)
 
 MAX_BATCH_EVENTS = 2000  # one transaction's worth; a larger backlog goes in several batches
+MAX_UNAWAITED = 10_000  # events queued without a waiter; past this, submit() waits like append()
 
 
 @dataclass
@@ -52,6 +56,7 @@ class AuditWriter:
         self._queue: list[_Waiter] = []
         self._flusher: asyncio.Task[None] | None = None
         self._head: Head | None = None  # the head this process wrote last: a hint, checked each time
+        self._unawaited: set[asyncio.Future[None]] = set()
 
     async def append(self, events: Sequence[AuditEvent]) -> None:
         """Return once ``events`` are committed in the chain (in order, contiguous)."""
@@ -63,6 +68,27 @@ class AuditWriter:
             self._flusher = asyncio.create_task(self._flush())
         # shield: a request that goes away still has its entries written with the batch
         await asyncio.shield(waiter.done)
+
+    async def submit(self, events: Sequence[AuditEvent]) -> None:
+        """Queue ``events`` for the next batch without waiting for its commit — for what disclosed
+        nothing (an anonymous caller's refusals). Waits only when the queue is long (back-pressure)."""
+        if sum(len(waiter.events) for waiter in self._queue) >= MAX_UNAWAITED:
+            await self.append(events)
+            return
+        task = asyncio.ensure_future(self.append(events))
+        self._unawaited.add(task)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Future[None]) -> None:
+        self._unawaited.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("audit entries of refusals could not be written: %s", task.exception())
+
+    async def drain(self) -> None:
+        """Until everything queued is committed (at shutdown)."""
+        while self._unawaited or (self._flusher is not None and not self._flusher.done()):
+            await asyncio.gather(*self._unawaited, *([self._flusher] if self._flusher else []),
+                                 return_exceptions=True)
 
     async def _flush(self) -> None:
         while self._queue:

@@ -97,6 +97,7 @@ class CreditHub:
         return await self.gateway.ping()
 
     async def close(self) -> None:
+        await self.audit_writer.drain()
         await self.gateway.close()
 
     # --- time -------------------------------------------------------------------------------
@@ -225,9 +226,13 @@ class CreditHub:
         return await self.inspections.record_result(draw_id, uscc, result, notes)
 
     # --- audit ------------------------------------------------------------------------------
-    async def audit(self, events: Sequence[audit_chain.AuditEvent]) -> None:
-        """Commit ``events`` to the chain, batched with other requests' (group commit)."""
-        await self.audit_writer.append(events)
+    async def audit(self, events: Sequence[audit_chain.AuditEvent], *, wait: bool = True) -> None:
+        """Commit ``events`` to the chain, batched with other requests' (group commit); ``wait=False``
+        for what disclosed nothing: queued for the next batch, not waited for."""
+        if wait:
+            await self.audit_writer.append(events)
+        else:
+            await self.audit_writer.submit(events)
 
     async def verify_audit(self) -> audit_chain.VerifyReport:
         head = await audit_store.head(self.gateway)
