@@ -34,6 +34,15 @@ def gateway_for(settings: Settings) -> Neo4jGateway:
                         settings.neo4j_database, settings.neo4j_timeout_s)
 
 
+def app_from_environment() -> Starlette:
+    """The app of one worker of `hub serve --workers N` (uvicorn imports it by name in each process)."""
+    from hub.settings import load_settings
+
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(settings)
+
+
 def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
     service = hub or CreditHub(settings, gateway_for(settings))
     metrics = HubMetrics()
