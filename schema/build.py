@@ -15,7 +15,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from hub.settings import Settings
-from schema import tiers
+from schema import fast_fields, tiers
 from schema.errors import classify
 from schema.mutation import Mutation
 from schema.query import Query
@@ -58,6 +58,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             partial(ValidationCache, maxsize=1000),
         ],
     )
+    fast_fields.install(schema._schema, _attribute_or_key)  # before the tier mechanism wraps its fields
     tiers.install(schema._schema)
     return schema
 
