@@ -32,7 +32,7 @@ from hub import clock
 from hub.auth import issue_token
 from hub.db import consents
 from hub.db.server import Neo4jCredentials
-from hub.db.subjects import ProfilePart, ProfileShape, by_codes_cypher
+from hub.db.subjects import ProfileShape, by_codes_cypher
 from hub.disclosure import ConsentScope, Role
 from hub.models import Consent
 from hub.service import CreditHub
@@ -49,11 +49,29 @@ PUBLIC = "query($uscc: String!) { subject(uscc: $uscc) { " + _SUBJECT_FIELDS + "
 WITH_PERSON = PUBLIC.removesuffix(" } }") + " legalRepresentative { name idMasked } } }"
 LIST = "{ subjects(first: 100) { nodes { uscc name evaluations { scheme grade score } } } }"
 
-# The shapes schema.query.requested_shape derives from PUBLIC and WITH_PERSON: raw runs the same Cypher.
-_SHAPE = ProfileShape(frozenset({ProfilePart.EVALUATIONS, ProfilePart.RECORDS}), frozenset({"decided_on"}),
-                      frozenset({"score"}))
-_SHAPE_WITH_PERSON = ProfileShape(_SHAPE.parts | {ProfilePart.LEGAL_REPRESENTATIVE}, _SHAPE.record_properties,
-                                  _SHAPE.evaluation_properties)
+
+
+async def derived_shape(hub: CreditHub, settings: Settings, query: str, code: str) -> ProfileShape:
+    """The shape the hub's GraphQL face derives from ``query`` (schema.query.requested_shape), taken
+    from an in-process execution: raw then runs exactly the hub's Cypher for it."""
+    from hub.disclosure import Viewer
+    from schema.build import build_schema
+    from schema.context import HubContext
+
+    shapes: list[ProfileShape] = []
+    profiles = hub.profiles
+
+    async def observed(usccs: Any, shape: Any, viewer: Any) -> Any:
+        shapes.append(ProfileShape.of(shape))
+        return await profiles(usccs, shape, viewer)
+
+    hub.profiles = observed  # type: ignore[method-assign]
+    try:
+        context = HubContext(viewer=Viewer(Role.BANK, BANK), hub=hub, now=hub.now(), today=hub.today())
+        await build_schema(settings).execute(query, variable_values={"uscc": code}, context_value=context)
+    finally:
+        hub.profiles = profiles  # type: ignore[method-assign]
+    return shapes[0]
 
 
 def percentile(samples: list[float], q: float) -> float:
@@ -106,7 +124,9 @@ async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub:
             await _same_data(servers, codes)
             print(f"\n## Subject lookup: hub vs peer (@neo4j/graphql on Apollo Server, one process each) vs raw "
                   f"— same Neo4j; {len(codes)} subjects returned alike by both, as PUBLIC and as a bank")
-            await _sequential(servers, credentials, settings.neo4j_database, codes[0], runs)
+            shapes = (await derived_shape(hub, settings, PUBLIC, codes[0]),
+                      await derived_shape(hub, settings, WITH_PERSON, codes[0]))
+            await _sequential(servers, credentials, settings.neo4j_database, codes[0], runs, shapes)
             await _throughput(servers, codes[0], seconds)
             await _list(servers, max(20, runs // 5))
     finally:
@@ -178,7 +198,7 @@ async def _same_data(servers: Servers, codes: list[str]) -> None:
 # --- sequential --------------------------------------------------------------------------------
 
 async def _sequential(servers: Servers, credentials: Neo4jCredentials, database: str, code: str,
-                      runs: int) -> None:
+                      runs: int, shapes: tuple[ProfileShape, ProfileShape]) -> None:
     driver = AsyncGraphDatabase.driver(credentials.uri, auth=(credentials.user, credentials.password))
     hub, peer = Connection(servers.hub), Connection(servers.peer)
 
@@ -200,11 +220,11 @@ async def _sequential(servers: Servers, credentials: Neo4jCredentials, database:
         return run
 
     variants: dict[str, Callable[[], Awaitable[object]]] = {
-        "raw Cypher, PUBLIC selection": raw(_SHAPE, None),
+        "raw Cypher, PUBLIC selection": raw(shapes[0], None),
         "hub, PUBLIC": http(hub, servers.hub_request(PUBLIC, code)),
         "peer, PUBLIC": http(peer, servers.peer_request(peer_queries.PUBLIC, uscc=code)),
         "hub, PUBLIC naming a refused field": http(hub, servers.hub_request(WITH_PERSON, code)),
-        "raw Cypher, bank selection": raw(_SHAPE_WITH_PERSON, BANK),
+        "raw Cypher, bank selection": raw(shapes[1], BANK),
         "hub, bank with consent (+audit)": http(hub, servers.hub_request(WITH_PERSON, code, bank=True)),
         "peer, bank (consent as filters)": http(peer, servers.peer_request(peer_queries.BANK, uscc=code, bank=BANK)),
     }
