@@ -10,11 +10,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from hub import clock, demo
@@ -26,26 +24,6 @@ from hub.service import CreditHub
 from hub.settings import Settings
 
 INSTANCE = os.environ.get("HUB_BENCH_INSTANCE", "bench")  # another checkout benches on its own
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def line(label: str, samples: list[float]) -> str:
-    p50, p99 = percentile(samples, 0.50) * 1000, percentile(samples, 0.99) * 1000
-    return f"  {label:<38} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   mean {statistics.mean(samples) * 1000:7.2f} ms"
-
-
-async def timed(action: Callable[[], Awaitable[object]], runs: int) -> list[float]:
-    for _ in range(min(50, runs)):  # warm caches, JIT, connection pools
-        await action()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        await action()
-        samples.append(time.perf_counter() - start)
-    return samples
 
 
 def start_hub(credentials: Neo4jCredentials, env_secrets: dict[str, str], port: int) -> subprocess.Popen[bytes]:
