@@ -11,61 +11,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import statistics
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from pathlib import Path
 
-import httpx
-from neo4j import AsyncGraphDatabase
-
-from connectors.platform.loopback import free_port, wait_ready
 from hub import clock, demo
-from hub.auth import issue_token
-from hub.db import consents, ingest
 from hub.db import evaluations as evaluations_store
+from hub.db import ingest
 from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j, Neo4jCredentials
-from hub.db.subjects import _BY_CODES, ALL_PARTS, _parameters
-from hub.disclosure import ConsentScope, Role
-from hub.models import Consent, OrganizationKind
 from hub.service import CreditHub
 from hub.settings import Settings
 
-INSTANCE = "bench"
-BANK = "基准测试银行"
-LOOKUP = """query($uscc: String!) { subject(uscc: $uscc) {
-  uscc name kind region status
-  evaluations { scheme grade score disclosure evaluatedAt }
-  records { id kind decidedAt disclosure }
-  legalRepresentative { name idMasked }
-} }"""
-
-
-def percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def line(label: str, samples: list[float]) -> str:
-    p50, p99 = percentile(samples, 0.50) * 1000, percentile(samples, 0.99) * 1000
-    return f"  {label:<38} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms   mean {statistics.mean(samples) * 1000:7.2f} ms"
-
-
-async def timed(action: Callable[[], Awaitable[object]], runs: int) -> list[float]:
-    for _ in range(min(50, runs)):  # warm caches, JIT, connection pools
-        await action()
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        await action()
-        samples.append(time.perf_counter() - start)
-    return samples
+INSTANCE = os.environ.get("HUB_BENCH_INSTANCE", "bench")  # another checkout benches on its own
 
 
 def start_hub(credentials: Neo4jCredentials, env_secrets: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -74,64 +33,6 @@ def start_hub(credentials: Neo4jCredentials, env_secrets: dict[str, str], port: 
     hub_command = str(Path(sys.executable).with_name("hub"))
     return subprocess.Popen([hub_command, "serve"], env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub: CreditHub,
-                         runs: int) -> None:
-    codes = [row["s"] for row in await hub.gateway.run(
-        "MATCH (s:Subject)<-[:ABOUT]-(:Record) WITH s, count(*) AS n ORDER BY n DESC, s.uscc "
-        "LIMIT 1 RETURN s.uscc AS s")]
-    code = codes[0]
-    now = clock.now()
-    await hub.register_organization(BANK, OrganizationKind.BANK)  # a consent names a registered bank
-    await consents.create_consent(hub.gateway, Consent(
-        id=f"bench-{code}-{uuid.uuid4().hex[:8]}", subject_uscc=code, grantee=BANK, purpose="benchmark", granted_at=now,
-        expires_at=now + timedelta(days=30), scopes=frozenset(ConsentScope)))
-
-    driver = AsyncGraphDatabase.driver(credentials.uri, auth=(credentials.user, credentials.password))
-    parameters = {"usccs": [code], **_parameters(ALL_PARTS, BANK)}
-
-    async def raw() -> None:
-        async with driver.session(database=settings.neo4j_database) as session:
-            result = await session.run(_BY_CODES, parameters)
-            await result.data()
-
-    raw_samples = await timed(raw, runs)
-    await driver.close()
-
-    port = free_port()
-    secrets = {"HUB_JWT_SECRET": settings.jwt_key, "HUB_DATA_KEY": settings.personal_data_key}
-    server = start_hub(credentials, secrets, port)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        await wait_ready(base, 60, server.poll)
-        bank = issue_token(settings.jwt_key, settings.jwt_issuer, role=Role.BANK, org=BANK, ttl_s=3600)
-        async with httpx.AsyncClient(base_url=base) as client:
-            body = {"query": LOOKUP, "variables": {"uscc": code}}
-
-            async def public() -> None:
-                response = await client.post("/graphql", json=body)
-                codes = {e["extensions"]["code"] for e in response.json().get("errors", [])}
-                assert response.status_code == 200 and codes <= {"FORBIDDEN"}, response.text
-
-            async def authorized() -> None:
-                response = await client.post("/graphql", json=body, headers={"Authorization": f"Bearer {bank}"})
-                assert response.json()["data"]["subject"]["legalRepresentative"], response.text
-
-            public_samples = await timed(public, runs)
-            bank_samples = await timed(authorized, runs)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-    records = len((await hub.profiles([code], ALL_PARTS, _bank_viewer()))[code].records)
-    print(f"\n## Subject lookup ({records} records, {runs} sequential requests each, loopback HTTP)")
-    print(line("raw Cypher through the driver", raw_samples))
-    print(line("hub GraphQL, PUBLIC", public_samples))
-    print(line("hub GraphQL, bank with consent (+audit)", bank_samples))
-    raw_p50 = percentile(raw_samples, 0.5)
-    print(f"  ratio hub/raw (p50): PUBLIC {percentile(public_samples, .5) / raw_p50:.1f}x, "
-          f"bank {percentile(bank_samples, .5) / raw_p50:.1f}x")
 
 
 async def evaluation_section(hub: CreditHub, batch_size: int) -> None:
@@ -190,12 +91,6 @@ def draw_section(subjects: int = 1_000_000, inspectors: int = 200) -> None:
                                                           for s in result.strata))
 
 
-def _bank_viewer():  # type: ignore[no-untyped-def]
-    from hub.disclosure import Viewer
-
-    return Viewer(Role.BANK, BANK)
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subjects", type=int, default=100_000)
@@ -204,6 +99,7 @@ async def main() -> None:
                         default=None)
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--seconds", type=float, default=20, help="per server and variant at 16 clients")
     args = parser.parse_args()
     if args.only == "sync":  # its own two instances; no need for the lookup data set
         from bench.sync import sync_section
@@ -243,7 +139,9 @@ async def main() -> None:
         print(f"# Credit Hub benchmark — {clock.now():%Y-%m-%d %H:%M} UTC, "
               f"{os.cpu_count()} cores, Neo4j {settings.neo4j_version}, {args.subjects} subjects")
         if args.only in (None, "lookup"):
-            await lookup_section(settings, credentials, hub, args.runs)
+            from bench.lookup import lookup_section
+
+            await lookup_section(settings, credentials, hub, args.runs, args.seconds, start_hub)
         if args.only in (None, "evaluation"):
             await evaluation_section(hub, args.batch_size)
         if args.only in (None, "draw"):

@@ -37,6 +37,15 @@ def gateway_for(settings: Settings) -> Neo4jGateway:
                         settings.neo4j_database, settings.neo4j_timeout_s)
 
 
+def app_from_environment() -> Starlette:
+    """The app of one worker of `hub serve --workers N` (uvicorn imports it by name in each process)."""
+    from hub.settings import load_settings
+
+    settings = load_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(settings)
+
+
 def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
     service = hub or CreditHub(settings, gateway_for(settings))
     metrics = HubMetrics()
@@ -47,7 +56,9 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
 
     async def audit(context: HubContext) -> None:
         events = context.audit_events()
-        await service.audit(events)
+        # An anonymous caller's refusals disclosed nothing: their one entry does not hold the response.
+        disclosed = context.viewer.role is not Role.PUBLIC or any(e.action != "denied" for e in events)
+        await service.audit(events, wait=disclosed)
         metrics.audit_entries.inc(len(events))
 
     graphiql = GraphiQLFiles()
@@ -93,6 +104,8 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         yield
         if hub is None:
             await service.close()
+        else:
+            await service.audit_writer.drain()
 
     app = Starlette(routes=[
         Route("/", home),

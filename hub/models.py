@@ -221,3 +221,32 @@ class SubjectProfile:
     @property
     def subject_uscc(self) -> str:
         return self.subject.uscc
+
+    # The subject's own facts, read as the profile's (GraphQL reads them as plain fields).
+    @property
+    def uscc(self) -> str:
+        return self.subject.uscc
+
+    @property
+    def name(self) -> str:
+        return self.subject.name
+
+    @property
+    def kind(self) -> SubjectKind:
+        return self.subject.kind
+
+    @property
+    def region(self) -> str:
+        return self.subject.region
+
+    @property
+    def industry(self) -> str | None:
+        return self.subject.industry
+
+    @property
+    def status(self) -> str:
+        return self.subject.status
+
+    @property
+    def registered_on(self) -> date | None:
+        return self.subject.registered_on

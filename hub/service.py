@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from hub import audit as audit_chain
 from hub import clock
+from hub.audit_writer import AuditWriter
 from hub.auth import token_key_id, verify_token
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
 from hub.clock import CHINA
@@ -23,7 +24,7 @@ from hub.db import audit_store, consents, evaluations, ingest, organizations, re
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.reporting import DepartmentCounts, DepartmentReporting
-from hub.db.subjects import ProfilePart, SubjectPage
+from hub.db.subjects import Shape, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
 from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
@@ -103,6 +104,7 @@ class CreditHub:
         audit_ring = settings.audit_keyring
         self._audit_keys = audit_chain.AuditKeys.of(audit_ring.active, dict(audit_ring.keys),
                                                     list(self._token_ring.keys.values()))
+        self.audit_writer = AuditWriter(gateway, self._chain)
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
             platform_key, settings.max_concurrent_batches)
@@ -116,6 +118,7 @@ class CreditHub:
         return await self.gateway.ping()
 
     async def close(self) -> None:
+        await self.audit_writer.drain()
         self.reports.close()
         await self.gateway.close()
 
@@ -130,12 +133,12 @@ class CreditHub:
         return clock.today()
 
     # --- subjects ---------------------------------------------------------------------------
-    async def profiles(self, usccs: Sequence[str], parts: frozenset[ProfilePart],
+    async def profiles(self, usccs: Sequence[str], parts: Shape,
                        viewer: Viewer) -> dict[str, SubjectProfile]:
         return await subjects.load_profiles(self.gateway, usccs, parts, _grantee(viewer))
 
     async def search(self, text: str | None, *, after: str | None, first: int,
-                     parts: frozenset[ProfilePart], viewer: Viewer) -> SubjectPage:
+                     parts: Shape, viewer: Viewer) -> SubjectPage:
         query = SearchQuery.parse(text)
         return await subjects.search_subjects(
             self.gateway, code_prefix=query.code_prefix, name_contains=query.name_contains,
@@ -349,9 +352,13 @@ class CreditHub:
         return await self.inspections.record_result(draw_id, uscc, result, notes, viewer)
 
     # --- audit ------------------------------------------------------------------------------
-    async def audit(self, events: Sequence[audit_chain.AuditEvent]) -> None:
-        if events:
-            await audit_store.append(self.gateway, events, self._chain)
+    async def audit(self, events: Sequence[audit_chain.AuditEvent], *, wait: bool = True) -> None:
+        """Commit ``events`` to the chain, batched with other requests' (group commit); ``wait=False``
+        for what disclosed nothing: queued for the next batch, not waited for."""
+        if wait:
+            await self.audit_writer.append(events)
+        else:
+            await self.audit_writer.submit(events)
 
     async def verify_audit(self) -> audit_chain.VerifyReport:
         head = await audit_store.head(self.gateway)

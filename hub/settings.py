@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # --- the hub itself ---
     host: str = Field(default="127.0.0.1", alias="HUB_HOST")
     port: int = Field(default=DEFAULT_HUB_PORT, alias="HUB_PORT")
+    # hub processes behind one port (`hub serve --workers`); each has its own pool and audit batcher
+    workers: int = Field(default=1, ge=1, le=64, alias="HUB_WORKERS")
     state_dir: Path = Field(default_factory=_default_state_dir, alias="HUB_STATE_DIR")
     platform_id: str = Field(default="henan-jiaxian", alias="HUB_PLATFORM_ID")
     jwt_secret: str | None = Field(default=None, alias="HUB_JWT_SECRET")

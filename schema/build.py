@@ -17,7 +17,7 @@ from strawberry.types import ExecutionContext
 
 from hub.exchange.service import MAX_PAGE as MAX_FEED_PAGE
 from hub.settings import Settings
-from schema import tiers
+from schema import fast_fields, tiers
 from schema.errors import classify
 from schema.exchange import MAX_DEAD_LETTERS
 from schema.limits import DemandControl, QueryLimits
@@ -73,6 +73,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ],
         execution_context_class=TierExecutor,
     )
+    fast_fields.install(schema._schema, _attribute_or_key)  # before the tier mechanism wraps its fields
     tiers.install(schema._schema, limits)
     return schema
 

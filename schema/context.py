@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -10,13 +10,13 @@ from strawberry.dataloader import DataLoader
 
 from hub.audit import AuditEvent
 from hub.codes import InvalidCode, parse_uscc
-from hub.db.subjects import ProfilePart
-from hub.disclosure import Access, Tier, Viewer
+from hub.db.subjects import NOTHING, ProfilePart, ProfileShape
+from hub.disclosure import Access, Role, Tier, Viewer
 from hub.models import Consent, CreditRecord, SubjectProfile
 from hub.service import CreditHub
 from schema.errors import bad_input
 
-ProfileKey = tuple[str, frozenset[ProfilePart]]
+ProfileKey = tuple[str, ProfileShape | frozenset[ProfilePart]]
 
 
 @dataclass
@@ -29,6 +29,7 @@ class HubContext:
     records: dict[str, dict[str, CreditRecord]] = field(default_factory=dict)
     accesses: dict[str | None, Access] = field(default_factory=dict)
     writes: list[AuditEvent] = field(default_factory=list)
+    served: list[tuple[str, Tier, tuple[str, ...]]] = field(default_factory=list)
     profiles: DataLoader[ProfileKey, SubjectProfile | None] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -36,8 +37,10 @@ class HubContext:
 
     async def _load_profiles(self, keys: Sequence[ProfileKey]) -> list[SubjectProfile | None]:
         """All subject lookups of one request in one round trip (aliases, batched root fields)."""
-        parts = frozenset().union(*(key[1] for key in keys))
-        found = await self.hub.profiles([key[0] for key in keys], parts, self.viewer)
+        shape = NOTHING
+        for key in keys:
+            shape |= ProfileShape.of(key[1])
+        found = await self.hub.profiles([key[0] for key in keys], shape, self.viewer)
         for profile in found.values():
             self.remember(profile)
         return [found.get(key[0]) for key in keys]
@@ -82,10 +85,27 @@ class HubContext:
                                       subject_uscc=subject_uscc, consent_id=consent_id,
                                       token_id=viewer.token_id, detail=what))
 
+    def note_served(self, what: str, subjects: Iterable[str | None], tier: Tier) -> None:
+        """A list a root field served (the change feed, review flags, objections, a draw's targets):
+        audited as one read naming every subject it served, whatever its tier."""
+        self.served.append((what, tier, tuple(sorted({code for code in subjects if code}))))
+
     def audit_events(self) -> list[AuditEvent]:
-        """Every read above PUBLIC, every refusal, every write of this request."""
+        """Every read above PUBLIC, every list served, every refusal, every write of this request.
+
+        An anonymous caller's refusals are one entry for the whole request (the fields refused and the
+        subjects they were asked of): a query naming a refused field on a page of subjects must not
+        append an entry per subject."""
         viewer = self.viewer
         events = list(self.writes)
+        for what, tier, codes in self.served:
+            events.append(AuditEvent(
+                action="read", actor=viewer.label, role=viewer.role.value,
+                subject_uscc=codes[0] if len(codes) == 1 else None, tier=tier.name, token_id=viewer.token_id,
+                detail=f"{what} served {len(codes)} subjects: {', '.join(codes)}"))
+        if viewer.role is Role.PUBLIC:
+            refusal = _one_refusal(viewer, [a for a in self.accesses.values() if a.denied])
+            return events + ([refusal] if refusal else [])
         for access in self.accesses.values():
             if access.used_tier > Tier.PUBLIC:
                 events.append(AuditEvent(
@@ -99,3 +119,14 @@ class HubContext:
                     consent_id=access.consent_id, token_id=viewer.token_id,
                     detail=", ".join(sorted(set(access.denied)))))
         return events
+
+
+def _one_refusal(viewer: Viewer, accesses: list[Access]) -> AuditEvent | None:
+    if not accesses:
+        return None
+    fields = sorted({what for access in accesses for what in access.denied})
+    codes = sorted(access.subject_uscc or "-" for access in accesses)
+    return AuditEvent(action="denied", actor=viewer.label, role=viewer.role.value,
+                      subject_uscc=codes[0] if len(codes) == 1 and codes[0] != "-" else None,
+                      tier=Tier.PUBLIC.name, token_id=viewer.token_id,
+                      detail=f"{', '.join(fields)} on {len(codes)} subjects: {', '.join(codes)}")

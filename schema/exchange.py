@@ -9,6 +9,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
+from hub.disclosure import Tier
 from hub.exchange.service import Receipt, SignedPage
 from schema.errors import bad_input
 
@@ -80,6 +81,9 @@ class PlatformType:
 async def changes(info: Info, scope: ChangeScope = ChangeScope.UP, after: str | None = None,
                   first: int = 1000) -> ChangeBatchType:
     page: SignedPage = await info.context.hub.exchange.serve_changes(info.context.viewer.org, scope.value, after, first)
+    # the upward feed carries every tier; the downward one PUBLIC evaluations only — both are audited
+    info.context.note_served(f"Query.changes({scope.value})", page.subjects,
+                             Tier.INTERNAL if scope is ChangeScope.UP else Tier.PUBLIC)
     return ChangeBatchType(signed=page.signed, count=page.count, cursor=page.cursor, has_more=page.has_more)
 
 

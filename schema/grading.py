@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from hub.disclosure import Tier
 from hub.grading.schemes import Grade, GradingScheme, Interval, classify
 from hub.grading.types import Classification
 from schema.types import Disclosure
@@ -107,6 +108,7 @@ class ReviewFlagType:
 
 async def review_flags(info: Info) -> list[ReviewFlagType]:
     rows = await info.context.hub.review_flags()
+    info.context.note_served("Query.reviewFlags", [str(row["subject_uscc"]) for row in rows], Tier.INTERNAL)
     return [ReviewFlagType(key=row["key"], subject_uscc=row["subject_uscc"], subject_name=row["subject_name"],
                            schemes=row["schemes"], grades=row["grades"], gap=row["gap"],
                            departments=row["departments"], status=row["status"], opened_at=row["opened_at"])

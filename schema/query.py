@@ -12,7 +12,7 @@ from strawberry.types import Info
 from strawberry.types.nodes import Selection
 
 from hub.codes import InvalidCode, parse_uscc
-from hub.db.subjects import ProfilePart
+from hub.db.subjects import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
 from hub.models import SubjectProfile
 from schema import exchange, rights
 from schema.errors import bad_input
@@ -44,19 +44,78 @@ _PART_OF_FIELD = {
 }
 
 
+# GraphQL field → the stored properties it reads (schema/types.py). A field not listed here makes
+# its type load every property, so a field added later is served before it is tuned.
+_RECORD_FIELD_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "id": (), "kind": (), "disclosure": (), "status": (), "publicityEndsOn": (), "__typename": (),
+    "title": ("title",), "severity": ("severity",), "issuingDepartment": ("issuing_department",),
+    "sourcePlatform": ("source_platform",), "documentNumber": ("document_number",), "content": ("content",),
+    "amountWanYuan": ("amount_wan_yuan",), "kept": ("kept",), "decidedOn": ("decided_on",),
+    "decidedAt": ("decided_on",), "underObjection": (UNDER_OBJECTION,),
+}
+_EVALUATION_FIELD_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "id": (), "scheme": (), "grade": (), "disclosure": (), "__typename": (),
+    "evaluatedAt": ("evaluated_at",), "validUntil": ("valid_until",), "supersededAt": ("superseded_at",),
+    "current": tuple(CURRENCY),
+    "score": ("score",), "level": ("level",), "evaluator": ("evaluator",), "previousGrade": ("previous_grade",),
+    "explanation": ("explanation",), "reasons": ("explanation",), "underObjection": (UNDER_OBJECTION,),
+}
+_ITEM_FIELDS = {"records": _RECORD_FIELD_PROPERTIES, "evaluations": _EVALUATION_FIELD_PROPERTIES,
+                "riskClassification": _EVALUATION_FIELD_PROPERTIES}
+
+
 def requested_parts(selections: Iterable[Selection]) -> frozenset[ProfilePart]:
     """Which profile parts a selection asks for, through fragments and nesting."""
+    return requested_shape(selections).parts
+
+
+def requested_shape(selections: Iterable[Selection]) -> ProfileShape:
+    """Which profile parts, and which properties of records and evaluations, a selection asks for."""
     parts: set[ProfilePart] = set()
+    wanted: dict[str, set[str] | None] = {"records": set(), "evaluations": set()}
     stack = list(selections)
     while stack:
         selection = stack.pop()
-        part = _PART_OF_FIELD.get(getattr(selection, "name", ""))
-        if part is ProfilePart.EVALUATIONS and getattr(selection, "arguments", {}).get("current") is True:
+        name = getattr(selection, "name", "")
+        part = _PART_OF_FIELD.get(name)
+        current_only = part is ProfilePart.EVALUATIONS and getattr(selection, "arguments", {}).get("current") is True
+        if current_only:
             part = ProfilePart.CURRENT_EVALUATIONS  # no history asked for: load only the CURRENT pointers
         if part is not None:
             parts.add(part)
+        if current_only or name in ("riskClassification", "measures"):  # these pick by currency
+            wanted["evaluations"] = _with(wanted["evaluations"], CURRENCY)
+        table = _ITEM_FIELDS.get(name)
+        if table is not None:
+            bucket = "records" if name == "records" else "evaluations"
+            wanted[bucket] = _properties(selection.selections, table, wanted[bucket])
+            continue
         stack.extend(selection.selections)
-    return frozenset(parts)
+    return ProfileShape(frozenset(parts), _frozen(wanted["records"]), _frozen(wanted["evaluations"]))
+
+
+def _properties(selections: Iterable[Selection], table: dict[str, tuple[str, ...]],
+                into: set[str] | None) -> set[str] | None:
+    """The properties the fields under one item field read; None (all) for a field not in the table."""
+    stack = list(selections)
+    while stack and into is not None:
+        selection = stack.pop()
+        name = getattr(selection, "name", None)
+        if name is None:  # a fragment: its fields belong to the same item
+            stack.extend(selection.selections)
+        elif name not in table:
+            return None
+        else:
+            into.update(table[name])
+    return into
+
+
+def _with(properties: set[str] | None, more: Iterable[str]) -> set[str] | None:
+    return None if properties is None else properties | set(more)
+
+
+def _frozen(properties: set[str] | None) -> frozenset[str] | None:
+    return None if properties is None else frozenset(properties)
 
 
 def encode_cursor(uscc: str) -> str:
@@ -117,8 +176,8 @@ class Query:
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:
         code = _validated(uscc)
-        parts = requested_parts(info.selected_fields[0].selections)
-        return await info.context.profiles.load((code, parts))
+        shape = requested_shape(info.selected_fields[0].selections)
+        return await info.context.profiles.load((code, shape))
 
     @strawberry.field(description="Subjects by code order; search by name or by code prefix.")
     async def subjects(
@@ -133,8 +192,8 @@ class Query:
         if not 1 <= size <= limit:
             raise bad_input(f"first must be between 1 and {limit}, got {size}")
         after_code = decode_cursor(after) if after else None
-        parts = requested_parts(info.selected_fields[0].selections)
-        page = await context.hub.search(search, after=after_code, first=size, parts=parts,
+        shape = requested_shape(info.selected_fields[0].selections)
+        page = await context.hub.search(search, after=after_code, first=size, parts=shape,
                                         viewer=context.viewer)
         for profile in page.profiles:
             context.remember(profile)

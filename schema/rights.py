@@ -7,6 +7,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.types import Info
 
+from hub.disclosure import Tier
 from hub.rights.objections import Resolution
 
 
@@ -60,17 +61,23 @@ class OutboxEntryType:
 async def objections(info: Info, status: str | None = "PENDING") -> list[ObjectionType]:
     from hub.db import rights as store
 
-    return await store.objections(info.context.hub.gateway, status=status)  # type: ignore[return-value]
+    rows = await store.objections(info.context.hub.gateway, status=status)
+    info.context.note_served("Query.objections", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
+    return rows  # type: ignore[return-value]
 
 
 async def overdue_objections(info: Info) -> list[ObjectionType]:
-    return await info.context.hub.objections.overdue()  # type: ignore[no-any-return]
+    rows = await info.context.hub.objections.overdue()
+    info.context.note_served("Query.overdueObjections", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
+    return rows  # type: ignore[no-any-return]
 
 
 async def outbox(info: Info) -> list[OutboxEntryType]:
     from hub.db import rights as store
 
-    return await store.outbox(info.context.hub.gateway)  # type: ignore[return-value]
+    rows = await store.outbox(info.context.hub.gateway)
+    info.context.note_served("Query.outbox", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
+    return rows  # type: ignore[return-value]
 
 
 async def file_objection(info: Info, target_id: strawberry.ID, reason: str) -> ObjectionType:

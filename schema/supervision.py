@@ -17,6 +17,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
+from hub.disclosure import Tier
 from hub.inspections import InspectorEntry, PlanRequest
 from hub.models import SubjectProfile
 from hub.supervision.measures import MeasureInForce, measures_in_force
@@ -172,6 +173,7 @@ class DrawType:
     @strawberry.field(description="Targets and their inspectors, by subject code. INTERNAL.")
     async def assignments(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[AssignmentType] | None:
         rows = await info.context.hub.draw_targets(root["id"])
+        info.context.note_served(f"Draw.assignments({root['id']})", [r["uscc"] for r in rows], Tier.INTERNAL)
         return [AssignmentType(uscc=r["uscc"], name=r["name"], grade=r["grade"], inspectors=r["inspectors"],
                                position=r["position"], result=r.get("result")) for r in rows]
 

@@ -134,33 +134,14 @@ class ConsentType:
 
 @strawberry.type(name="Subject", description="A credit subject (信用主体), keyed by its code.")
 class SubjectType:
-    @strawberry.field(description="Unified social credit code (统一社会信用代码).")
-    def uscc(self, root: strawberry.Parent[SubjectProfile]) -> str:
-        return root.subject.uscc
-
-    @strawberry.field
-    def name(self, root: strawberry.Parent[SubjectProfile]) -> str:
-        return root.subject.name
-
-    @strawberry.field
-    def kind(self, root: strawberry.Parent[SubjectProfile]) -> SubjectKind:
-        return root.subject.kind
-
-    @strawberry.field(description="Administrative division code (GB/T 2260).")
-    def region(self, root: strawberry.Parent[SubjectProfile]) -> str:
-        return root.subject.region
-
-    @strawberry.field
-    def industry(self, root: strawberry.Parent[SubjectProfile]) -> str | None:
-        return root.subject.industry
-
-    @strawberry.field(description="Registration status, e.g. 存续, 注销.")
-    def status(self, root: strawberry.Parent[SubjectProfile]) -> str:
-        return root.subject.status
-
-    @strawberry.field
-    def registered_on(self, root: strawberry.Parent[SubjectProfile]) -> date | None:
-        return root.subject.registered_on
+    # Plain fields: hub.models.SubjectProfile exposes its subject's facts (schema/fast_fields.py).
+    uscc: str = strawberry.field(description="Unified social credit code (统一社会信用代码).")
+    name: str
+    kind: SubjectKind
+    region: str = strawberry.field(description="Administrative division code (GB/T 2260).")
+    industry: str | None
+    status: str = strawberry.field(description="Registration status, e.g. 存续, 注销.")
+    registered_on: date | None
 
     @strawberry.field(description="Evaluations the viewer may see, newest first: the whole history, or with "
                       "`current: true` only those in force (one per scheme, within validity).")

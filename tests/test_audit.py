@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import subprocess
 from dataclasses import asdict
@@ -19,6 +20,7 @@ from hub.settings import Settings
 from tests.builders import (
     AUDIT_KEY,
     JWT_SECRET,
+    add_record,
     add_subject,
     bearer,
     cli_env,
@@ -169,3 +171,64 @@ async def test_entries_from_before_key_ids_verify_with_the_token_secret_they_wer
     assert report.returncode == 0 and "intact: 2 entries" in report.stdout
     await hub.gateway.run("MATCH (a:AuditEntry {seq: 1}) SET a.detail = 'rewritten'", write=True)
     assert "BROKEN at entry 1" in verify_command(neo4j_credentials).stdout
+
+
+async def test_concurrent_requests_share_append_transactions_and_the_chain_stays_whole(
+        hub: CreditHub) -> None:
+    from hub.audit import AuditEvent
+    from hub.audit_writer import AuditWriter
+
+    def event(n: int) -> AuditEvent:
+        return AuditEvent(action="read", actor=f"bank:群组{n % 3}", role="bank", subject_uscc=SUBJECT,
+                          tier="AUTHORIZED", detail=f"request {n}")
+
+    # Two writers on one database stand for two hub processes: each chains after the head it
+    # wrote last, finds the other moved it, and takes the locked path.
+    other = AuditWriter(hub.gateway, hub.audit_writer.chainer)
+    before = hub.audit_writer.batches
+    await asyncio.gather(*(
+        (hub.audit_writer if n % 2 else other).append([event(n), event(n + 1000)]) for n in range(60)))
+    logged = await entries(hub)
+    assert len(logged) == 120 and [e["seq"] for e in logged] == list(range(1, 121))
+    # a request's entries are contiguous: written in one batch, in its order
+    by_request = {str(e["detail"]): int(str(e["seq"])) for e in logged}
+    assert all(by_request[f"request {n + 1000}"] == by_request[f"request {n}"] + 1 for n in range(60))
+    assert hub.audit_writer.batches - before < 30  # 30 requests of this process, fewer transactions
+    assert (await hub.verify_audit()).ok
+
+
+async def test_an_anonymous_request_appends_one_entry_however_many_subjects_it_names(
+        client: httpx.AsyncClient, hub: CreditHub) -> None:
+    codes = [uscc(400 + n) for n in range(1, 6)]
+    for code in codes:
+        await add_subject(hub, code)
+    refused = "legalRepresentative { name } riskClassification { grade }"
+    aliases = " ".join(f'n{n}: subject(uscc: "{code}") {{ {refused} }}' for n, code in enumerate(codes))
+    body = (await client.post("/graphql", json={"query": f"{{ {aliases} }}"})).json()
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"} and len(body["errors"]) == 10
+    await hub.audit_writer.drain()  # an anonymous refusal is queued, not waited for
+    [denied] = await entries(hub)
+    assert (denied["action"], denied["actor"], denied.get("subject_uscc")) == ("denied", "public", None)
+    assert "Subject.legalRepresentative" in str(denied["detail"]) and "Subject.riskClassification" in str(
+        denied["detail"])
+    assert all(code in str(denied["detail"]) for code in codes)
+    assert (await hub.verify_audit()).ok
+
+
+async def test_an_internal_list_read_names_the_subjects_it_served(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
+    other = uscc(410)
+    await add_subject(hub, other)
+    for code in (SUBJECT, other):
+        await add_record(hub, code, f"audit-list-{code}", kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC")
+        filed = await client.post("/graphql", headers=bearer(settings, "platform", "郏县平台"), json={"query": """
+            mutation($t: ID!) { fileObjection(targetId: $t, reason: "记录有误") { id } }""",
+            "variables": {"t": f"audit-list-{code}"}})
+        assert "errors" not in filed.json(), filed.text
+    listed = await client.post("/graphql", headers=bearer(settings, "agency", "县市场监管局"),
+                               json={"query": "{ objections { id subjectUscc } }"})
+    served = {o["subjectUscc"] for o in listed.json()["data"]["objections"]}
+    assert {SUBJECT, other} <= served
+    [read] = [e for e in await entries(hub) if "Query.objections served" in str(e.get("detail"))]
+    assert (read["action"], read["tier"]) == ("read", "INTERNAL")
+    assert str(read["detail"]).endswith(", ".join(sorted(served)))

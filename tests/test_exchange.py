@@ -459,3 +459,22 @@ def test_a_malformed_setting_is_named_without_a_traceback() -> None:
     assert result.returncode == 2
     assert result.stderr.strip() == ("error: configuration HUB_SYNC_PAGE_SIZE='9000': HUB_SYNC_PAGE_SIZE must be "
                                      "1..5000 (a peer serves at most 5000), got 9000")
+
+
+async def test_a_platform_reading_the_feed_is_audited_with_the_subjects_it_served(
+        http: httpx.AsyncClient, city_settings: Settings, city: CreditHub) -> None:
+    code = uscc(712_000, region="410400")
+    await add_subject(city, code)
+    await add_record(city, code, f"aud-{RUN}", kind="ADMINISTRATIVE_PENALTY", disclosure="INTERNAL")
+    before = await city.gateway.run("MATCH (a:AuditHead) RETURN a.seq AS seq")
+    after_seq = before[0]["seq"] if before else 0
+    items, _ = await read_feed(http, city_settings, "UP", None, 1000, PROVINCE)
+    served = sorted({i["subject_uscc"] for i in items})
+    assert code in served
+    rows = await city.gateway.run(
+        "MATCH (a:AuditEntry) WHERE a.seq > $after AND a.actor = $actor RETURN a { .* } AS a ORDER BY a.seq",
+        {"after": after_seq, "actor": f"platform:{PROVINCE}"})
+    reads = [r["a"] for r in rows if r["a"]["action"] == "read" and "Query.changes(UP)" in r["a"]["detail"]]
+    assert reads and all(r["tier"] == "INTERNAL" for r in reads)
+    named = {c for r in reads for c in r["detail"].split(": ", 1)[1].split(", ") if c}
+    assert named == set(served)  # every subject whose items left, and no other

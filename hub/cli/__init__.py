@@ -269,8 +269,12 @@ def audit_rotate_key() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address (HUB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (HUB_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(help="Hub processes sharing the port (HUB_WORKERS)")] = None,
 ) -> None:
-    """Serve the hub over HTTP (GraphQL at /graphql).
+    """Serve the hub over HTTP (GraphQL at /graphql), in one process or several sharing the port.
+
+    Several processes (or replicas on other machines) may serve one Neo4j: the audit chain, the change
+    feed's numbers and consents are kept in the database under its locks (docs/data-model.md).
 
     SIGTERM stops it within HUB_SHUTDOWN_TIMEOUT: it stops accepting, lets the requests in flight
     finish until then, cuts the rest, closes Neo4j and the report workers, and exits."""
@@ -280,9 +284,21 @@ def serve(
 
     _logging()
     settings = load_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level.lower(), access_log=False,
-                timeout_graceful_shutdown=max(1, round(settings.shutdown_timeout_s)))
+    count = workers or settings.workers
+    options = {"host": host or settings.host, "port": port or settings.port,
+               "log_level": settings.log_level.lower(), "access_log": False,
+               "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout_s))}
+    if count == 1:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        return
+    from hub.exchange.signing import load_or_create_key
+
+    # Generated secrets are created here, once, before the workers start reading them; the graph
+    # schema too, so that the workers' own (idempotent) migrations find nothing left to do.
+    _ = settings.jwt_keyring, settings.audit_keyring, settings.personal_data_key
+    load_or_create_key(settings.signing_key, settings.signing_key_file)
+    asyncio.run(_with_hub(lambda hub: hub.migrate()))
+    uvicorn.run("hub.app:app_from_environment", factory=True, workers=count, **options)  # type: ignore[arg-type]
 
 
 @app.command()

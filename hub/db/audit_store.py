@@ -1,4 +1,15 @@
-"""Cypher for the audit chain: appends serialized on one head node, reads in sequence order."""
+"""Cypher for the audit chain: appends after a known head or under the head's lock; reads in order.
+
+Two ways to append a batch (hub/audit_writer.py decides which):
+
+- :func:`append_after` — the fast path, one auto-commit statement (one round trip): the entries are
+  chained in Python after the head this process last wrote, and the statement writes them only if
+  the head is still that one. Two writers that both believe they follow the same head cannot both
+  succeed: their first entries share a ``seq``, and ``AuditEntry.seq`` is unique, so the later
+  commit fails. Either way a stale writer learns it and takes the locked path.
+- :func:`append` — the locked path: a write transaction that takes the head's write lock, reads
+  the head, chains after it and writes. Correct whatever other processes did.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +18,7 @@ from dataclasses import asdict
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
+from neo4j.exceptions import ConstraintError
 
 from hub import clock
 from hub.audit import GENESIS, AuditEntry, AuditEvent
@@ -16,14 +28,42 @@ Chainer = Callable[[int, str, Sequence[AuditEvent]], list[AuditEntry]]
 _PAGE = 5000
 
 
-async def append(gateway: Neo4jGateway, events: Sequence[AuditEvent], chainer: Chainer) -> int:
-    """Append events after the current head in one transaction; return the last sequence number.
+Head = tuple[int, str]  # (seq, hash) of the last entry
+
+_APPEND_AFTER = """
+MATCH (h:AuditHead {name: 'main'})
+SET h.locked_at = $now
+WITH h WHERE h.seq = $seq AND h.hash = $hash
+SET h.seq = $last_seq, h.hash = $last_hash
+WITH h
+UNWIND $rows AS row
+CREATE (a:AuditEntry) SET a = row
+RETURN count(a) AS written
+"""
+
+
+async def append_after(gateway: Neo4jGateway, head: Head, events: Sequence[AuditEvent],
+                       chainer: Chainer) -> Head | None:
+    """Append events after ``head`` in one statement; None (nothing written) if the head moved."""
+    entries = chainer(head[0], head[1], events)
+    rows = [_row(e) for e in entries]
+    try:
+        [result] = await gateway.write_query(_APPEND_AFTER, {
+            "seq": head[0], "hash": head[1], "last_seq": entries[-1].seq, "last_hash": entries[-1].hash,
+            "rows": rows, "now": clock.now()})
+    except ConstraintError:  # another writer took these sequence numbers first
+        return None
+    return (entries[-1].seq, entries[-1].hash) if result["written"] == len(rows) else None
+
+
+async def append(gateway: Neo4jGateway, events: Sequence[AuditEvent], chainer: Chainer) -> Head:
+    """Append events after the current head in one transaction; return the new head.
 
     Setting a property on the head takes its write lock, so concurrent appenders (even from other
     hub processes) queue up and the chain stays linear.
     """
 
-    async def work(tx: AsyncManagedTransaction) -> int:
+    async def work(tx: AsyncManagedTransaction) -> Head:
         head = await (await tx.run(
             "MERGE (h:AuditHead {name: 'main'}) ON CREATE SET h.seq = 0, h.hash = $genesis "
             "SET h.locked_at = $now RETURN h.seq AS seq, h.hash AS hash",
@@ -32,11 +72,10 @@ async def append(gateway: Neo4jGateway, events: Sequence[AuditEvent], chainer: C
         entries = chainer(head["seq"], head["hash"], events)
         await tx.run(
             "UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row",
-            rows=[{"seq": e.seq, "prev_hash": e.prev_hash, "hash": e.hash, "key_id": e.key_id, **_props(e.event)}
-                  for e in entries])
+            rows=[_row(e) for e in entries])
         await tx.run("MATCH (h:AuditHead {name: 'main'}) SET h.seq = $seq, h.hash = $hash",
                      seq=entries[-1].seq, hash=entries[-1].hash)
-        return entries[-1].seq
+        return entries[-1].seq, entries[-1].hash
 
     return await gateway.write(work)
 
@@ -58,6 +97,11 @@ async def entries(gateway: Neo4jGateway) -> AsyncIterator[AuditEntry]:
         if len(rows) < _PAGE:
             return
         after = rows[-1]["a"]["seq"]
+
+
+def _row(entry: AuditEntry) -> dict[str, Any]:
+    return {"seq": entry.seq, "prev_hash": entry.prev_hash, "hash": entry.hash, "key_id": entry.key_id,
+            **_props(entry.event)}
 
 
 def _props(event: AuditEvent) -> dict[str, Any]:

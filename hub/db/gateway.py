@@ -56,6 +56,9 @@ class Neo4jGateway:
             max_connection_pool_size=NEO4J_POOL_SIZE,
             notifications_min_severity="OFF",
         )
+        # Reads go to followers on a cluster (``neo4j://``); one bookmark manager per process makes
+        # them causal: a read always sees this process's own earlier writes.
+        self._bookmarks = AsyncGraphDatabase.bookmark_manager()
         self._available = True
 
     async def close(self) -> None:
@@ -91,6 +94,17 @@ class Neo4jGateway:
         except DatabaseUnavailable:
             return await self._with_session(work)
 
+    async def write_query(self, query: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """One write statement as an auto-commit query: a single round trip, routed to the leader.
+        Not retried: the caller decides what a failure means (the audit's group commit falls back to
+        its locked path)."""
+
+        async def work(session: Any) -> list[dict[str, Any]]:
+            result = await session.run(query, parameters or {})
+            return [dict(record.items()) async for record in result]
+
+        return await self._with_session(work, write=True)
+
     async def autocommit(self, query: str, parameters: dict[str, Any] | None = None) -> None:
         """A statement that manages its own transactions (``CALL { } IN TRANSACTIONS``)."""
 
@@ -98,7 +112,7 @@ class Neo4jGateway:
             result = await session.run(query, parameters or {})
             await result.consume()
 
-        await self._with_session(work)
+        await self._with_session(work, write=True)
 
     async def ping(self) -> bool:
         """True when Neo4j answers a trivial query now (readiness)."""
@@ -118,9 +132,11 @@ class Neo4jGateway:
 
         return await self._with_session(in_transaction)
 
-    async def _with_session(self, work: Callable[[Any], Awaitable[T]]) -> T:
+    async def _with_session(self, work: Callable[[Any], Awaitable[T]], *, write: bool = False) -> T:
+        mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
         try:
-            async with self._driver.session(database=self.database) as session:
+            async with self._driver.session(database=self.database, default_access_mode=mode,
+                                            bookmark_manager=self._bookmarks) as session:
                 result = await work(session)
         except AuthError as exc:
             self._went_down(exc)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from hub.db.consents import consent_from_row
@@ -41,38 +43,129 @@ class ProfilePart(StrEnum):
 
 ALL_PARTS = frozenset(ProfilePart)
 
-# One projection shared by the lookup and the search, so both return the same profile in one trip.
-_PROFILE = """
+# What the tier rule needs of every item, asked for or not (hub.disclosure.Access.may_see), and the
+# identifying strings. Temporal properties are loaded only when asked for: decoding them is most of
+# what a driver spends on a row. An evaluation's currency (Evaluation.is_current) needs CURRENCY.
+_RECORD_ALWAYS = frozenset({"id", "kind", "disclosure", "status", "publicity_ends_on"})
+_EVALUATION_ALWAYS = frozenset({"id", "scheme", "grade", "disclosure"})
+CURRENCY = frozenset({"evaluated_at", "valid_until", "superseded_at"})
+RECORD_PROPERTIES = _RECORD_ALWAYS | {"title", "decided_on", "issuing_department", "source_platform", "severity",
+                                      "document_number", "content", "amount_wan_yuan", "kept"}
+EVALUATION_PROPERTIES = _EVALUATION_ALWAYS | CURRENCY | {"score", "level", "evaluator", "explanation",
+                                                         "previous_grade"}
+_TEMPORAL = frozenset({"decided_on", "publicity_ends_on", "evaluated_at", "valid_until", "superseded_at"})
+UNDER_OBJECTION = "under_objection"  # not a property: whether a pending objection contests the item
+
+
+@dataclass(frozen=True)
+class ProfileShape:
+    """What to load of each subject: the parts, and of records and evaluations the properties (None:
+    all of them). The GraphQL face derives it from the selection, so the Cypher ships only what the
+    query asked for — an evaluation's explanation, say, only when ``explanation`` is selected."""
+
+    parts: frozenset[ProfilePart]
+    record_properties: frozenset[str] | None = None
+    evaluation_properties: frozenset[str] | None = None
+
+    @classmethod
+    def of(cls, shape: ProfileShape | frozenset[ProfilePart]) -> ProfileShape:
+        """A shape as is; parts alone load every property of the parts they name."""
+        if isinstance(shape, ProfileShape):
+            return shape
+        return cls(frozenset(shape)) if shape else NOTHING
+
+    def __or__(self, other: ProfileShape) -> ProfileShape:
+        return ProfileShape(self.parts | other.parts,
+                            _union(self.record_properties, other.record_properties),
+                            _union(self.evaluation_properties, other.evaluation_properties))
+
+
+NOTHING = ProfileShape(frozenset(), frozenset(), frozenset())  # the subject and its consents only
+
+
+def _union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    return None if a is None or b is None else a | b
+
+
+Shape = ProfileShape | frozenset[ProfilePart]
+
+_PERSON = """
 CALL (s) {
-  OPTIONAL MATCH (s)-[:LEGAL_REPRESENTATIVE]->(p:Person) WHERE $with_person
+  OPTIONAL MATCH (s)-[:LEGAL_REPRESENTATIVE]->(p:Person)
   RETURN p { .name, .id_masked, .id_sealed } AS person LIMIT 1
-}
+}"""
+_RECORDS = """
 CALL (s) {
-  OPTIONAL MATCH (s)<-[:ABOUT]-(r:Record) WHERE $with_records
+  OPTIONAL MATCH (s)<-[:ABOUT]-(r:Record)
   WITH r ORDER BY r.decided_on DESC
-  RETURN collect(r { .*, under_objection: EXISTS { (r)<-[:CONTESTS]-(:Objection {status: 'PENDING'}) } })
-         AS records
-}
+  RETURN collect(r { %s }) AS records
+}"""
+_EVALUATIONS = """
 CALL (s) {
-  OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation) WHERE $with_evaluations
+  OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation)
   WITH e ORDER BY e.evaluated_at DESC
-  RETURN collect(e { .*, under_objection: EXISTS { (e)<-[:CONTESTS]-(:Objection {status: 'PENDING'}) } })
-         AS evaluations
-}
+  RETURN collect(e { %s }) AS evaluations
+}"""
+_CURRENT = """
 CALL (s) {
-  OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation) WHERE $with_current_only
+  OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation)
   WITH e ORDER BY e.evaluated_at DESC
-  RETURN collect(e { .*, under_objection: EXISTS { (e)<-[:CONTESTS]-(:Objection {status: 'PENDING'}) } })
-         AS current
-}
+  RETURN collect(e { %s }) AS evaluations
+}"""
+_CONSENTS = """
 CALL (s) {
   OPTIONAL MATCH (s)<-[:GIVEN_BY]-(c:Consent) WHERE $grantee IS NOT NULL AND c.grantee = $grantee
   RETURN collect(c { .* , subject_uscc: s.uscc }) AS consents
 }
-RETURN s { .* } AS subject, person, records, evaluations + current AS evaluations, consents
+RETURN s { .uscc, .name, .kind, .region, .industry, .status, registered_on: toString(s.registered_on) } AS subject,
+       person, records, evaluations, consents
 """
 
-_BY_CODES = "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + _PROFILE
+
+def _projection(variable: str, wanted: frozenset[str] | None, always: frozenset[str],
+                known: frozenset[str]) -> str:
+    """``.a, .b, under_objection: EXISTS {…}`` — the properties asked for (all when ``wanted`` is None)."""
+    if wanted is None:
+        names, objection = [".*"], True
+    else:
+        # temporal values travel as ISO text: parsed by datetime.fromisoformat, ~30 times cheaper
+        # than the driver's temporal types (when(), below)
+        names = [f"{name}: toString({variable}.{name})" if name in _TEMPORAL else "." + name
+                 for name in sorted((wanted & known) | always)]
+        objection = UNDER_OBJECTION in wanted
+    if objection:
+        names.append(f"{UNDER_OBJECTION}: EXISTS {{ ({variable})<-[:CONTESTS]-(:Objection {{status: 'PENDING'}}) }}")
+    return ", ".join(names)
+
+
+@lru_cache(maxsize=256)
+def profile_cypher(shape: ProfileShape) -> str:
+    """The profile projection for ``shape``: only the subqueries and properties it asks for. One
+    statement per shape (Neo4j caches each plan); property names come from the lists above only."""
+    parts = shape.parts
+    blocks = []
+    if ProfilePart.LEGAL_REPRESENTATIVE in parts:
+        blocks.append(_PERSON)
+    else:
+        blocks.append("\nWITH s, null AS person")
+    if ProfilePart.RECORDS in parts:
+        blocks.append(_RECORDS % _projection("r", shape.record_properties, _RECORD_ALWAYS, RECORD_PROPERTIES))
+    else:
+        blocks.append("\nWITH s, person, [] AS records")
+    evaluations = _projection("e", shape.evaluation_properties, _EVALUATION_ALWAYS, EVALUATION_PROPERTIES)
+    if ProfilePart.EVALUATIONS in parts:
+        blocks.append(_EVALUATIONS % evaluations)
+    elif ProfilePart.CURRENT_EVALUATIONS in parts:
+        blocks.append(_CURRENT % evaluations)
+    else:
+        blocks.append("\nWITH s, person, records, [] AS evaluations")
+    blocks.append(_CONSENTS)
+    return "".join(blocks)
+
+
+def by_codes_cypher(shape: ProfileShape) -> str:
+    """Profiles of the subjects in ``$usccs`` (``$grantee`` selects a bank's consents)."""
+    return "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + profile_cypher(shape)
 
 
 @dataclass(frozen=True)
@@ -81,28 +174,19 @@ class SubjectPage:
     has_next: bool
 
 
-def _parameters(parts: frozenset[ProfilePart], grantee: str | None) -> dict[str, Any]:
-    return {
-        "with_person": ProfilePart.LEGAL_REPRESENTATIVE in parts,
-        "with_records": ProfilePart.RECORDS in parts,
-        "with_evaluations": ProfilePart.EVALUATIONS in parts,
-        "with_current_only": ProfilePart.CURRENT_EVALUATIONS in parts and ProfilePart.EVALUATIONS not in parts,
-        "grantee": grantee,
-    }
-
-
 async def load_profiles(
-    gateway: Neo4jGateway, usccs: Iterable[str], parts: frozenset[ProfilePart], grantee: str | None,
+    gateway: Neo4jGateway, usccs: Iterable[str], parts: Shape, grantee: str | None,
 ) -> dict[str, SubjectProfile]:
     """Profiles of the known subjects among ``usccs`` (unknown codes are absent from the map)."""
-    rows = await gateway.query(_BY_CODES, {"usccs": sorted(set(usccs)), **_parameters(parts, grantee)})
+    rows = await gateway.query(by_codes_cypher(ProfileShape.of(parts)),
+                               {"usccs": sorted(set(usccs)), "grantee": grantee})
     profiles = (_profile(row) for row in rows)
     return {profile.subject.uscc: profile for profile in profiles}
 
 
 async def search_subjects(
     gateway: Neo4jGateway, *, code_prefix: str | None, name_contains: str | None,
-    after: str | None, limit: int, parts: frozenset[ProfilePart], grantee: str | None,
+    after: str | None, limit: int, parts: Shape, grantee: str | None,
 ) -> SubjectPage:
     """One page of subjects ordered by code (keyset pagination on the unique code index)."""
     # Only the predicates in use: "$x IS NULL OR …" would stop the planner from walking the code
@@ -112,9 +196,10 @@ async def search_subjects(
         where.append("s.uscc STARTS WITH $prefix")
     if name_contains is not None:
         where.append("s.name CONTAINS $name")
-    query = "MATCH (s:Subject) WHERE " + " AND ".join(where) + " WITH s ORDER BY s.uscc LIMIT $limit" + _PROFILE
+    query = "MATCH (s:Subject) WHERE " + " AND ".join(where) + " WITH s ORDER BY s.uscc LIMIT $limit"
+    query += profile_cypher(ProfileShape.of(parts))
     rows = await gateway.query(query, {"after": after or "", "prefix": code_prefix, "name": name_contains,
-                                       "limit": limit + 1, **_parameters(parts, grantee)})
+                                       "limit": limit + 1, "grantee": grantee})
     profiles = tuple(_profile(row) for row in rows[:limit])
     return SubjectPage(profiles, has_next=len(rows) > limit)
 
@@ -133,8 +218,8 @@ def _profile(row: Mapping[str, Any]) -> SubjectProfile:
                         id_sealed=person_row["id_sealed"], subject_uscc=node["uscc"])
     subject = Subject(
         uscc=node["uscc"], name=node["name"], kind=SubjectKind(node["kind"]),
-        region=node["region"], industry=node.get("industry"), status=node.get("status", "存续"),
-        registered_on=native(node.get("registered_on")), legal_representative=person,
+        region=node["region"], industry=node.get("industry"), status=node.get("status") or "存续",
+        registered_on=when(node.get("registered_on")), legal_representative=person,
     )
     return SubjectProfile(
         subject=subject,
@@ -146,12 +231,12 @@ def _profile(row: Mapping[str, Any]) -> SubjectProfile:
 
 def record_from_row(row: Mapping[str, Any], uscc: str) -> CreditRecord:
     return CreditRecord(
-        id=row["id"], subject_uscc=uscc, kind=RecordKind(row["kind"]), title=row["title"],
-        decided_on=native(row.get("decided_on")), issuing_department=row.get("issuing_department"),
+        id=row["id"], subject_uscc=uscc, kind=RecordKind(row["kind"]), title=row.get("title") or "",
+        decided_on=when(row.get("decided_on")), issuing_department=row.get("issuing_department"),
         source_platform=row.get("source_platform"), disclosure=Disclosure(row["disclosure"]),
-        status=RecordStatus(row.get("status", "ACTIVE")),
+        status=RecordStatus(row.get("status") or "ACTIVE"),
         severity=Severity(row["severity"]) if row.get("severity") else None,
-        publicity_ends_on=native(row.get("publicity_ends_on")),
+        publicity_ends_on=when(row.get("publicity_ends_on")),
         document_number=row.get("document_number"), content=row.get("content"),
         amount_wan_yuan=row.get("amount_wan_yuan"), kept=row.get("kept"),
         under_objection=bool(row.get("under_objection")),
@@ -162,8 +247,17 @@ def evaluation_from_row(row: Mapping[str, Any], uscc: str) -> Evaluation:
     return Evaluation(
         id=row["id"], subject_uscc=uscc, scheme=row["scheme"], score=row.get("score"),
         grade=row["grade"], level=row.get("level"), disclosure=Disclosure(row["disclosure"]),
-        evaluated_at=native(row["evaluated_at"]), valid_until=native(row.get("valid_until")),
+        evaluated_at=when(row.get("evaluated_at")), valid_until=when(row.get("valid_until")),
         evaluator=row.get("evaluator"), explanation=row.get("explanation"),
-        superseded_at=native(row.get("superseded_at")), previous_grade=row.get("previous_grade"),
+        superseded_at=when(row.get("superseded_at")), previous_grade=row.get("previous_grade"),
         under_objection=bool(row.get("under_objection")),
     )
+
+
+def when(value: Any) -> Any:
+    """A temporal value as Python's: from ISO text (the projections above) or a driver type (``.*``)."""
+    if isinstance(value, str):
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value.split("[", 1)[0])  # a zone id in brackets: the offset says it
+    return native(value)

@@ -64,6 +64,7 @@ class SignedPage:
     count: int
     cursor: str
     has_more: bool
+    subjects: tuple[str, ...] = ()  # whose items it carries (the reader's audit entry names them)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ class Exchange:
         batch = Batch(id=f"b-{uuid.uuid4().hex}", sender=self.platform.id, sender_level=self.platform.level,
                       recipient=recipient, scope=scope, after=str(start), cursor=str(end), has_more=has_more,
                       issued_at=clock.now(), items=[outgoing(row) for row in rows])
-        return SignedPage(sign(batch.encode(), self.key, self.platform.id), len(rows), str(end), has_more)
+        return SignedPage(sign(batch.encode(), self.key, self.platform.id), len(rows), str(end), has_more,
+                          tuple(sorted({row.uscc for row in rows})))
 
     # --- receiving -----------------------------------------------------------------------------
     async def receive_push(self, caller: str | None, signed: str) -> Receipt:

@@ -50,6 +50,10 @@ def render_neo4j_conf(home: Path, port: int, heap: str, pagecache: str) -> str:
         "server.bolt.enabled=true",
         f"server.bolt.listen_address={LOOPBACK}:{port}",
         f"server.bolt.advertised_address={LOOPBACK}:{port}",
+        # Keep-alive NOOPs while results stream, but no connection.recv_timeout_seconds hint: given
+        # the hint, the Python driver wraps every socket read in asyncio.wait_for (a task and a
+        # timer per read), which tripled the client's CPU per query (docs/operations in README).
+        "server.bolt.connection_keep_alive_for_requests=STREAMING",
         "server.http.enabled=false",
         "server.https.enabled=false",
         "dbms.security.auth_enabled=true",

@@ -1,0 +1,126 @@
+"""Group commit for the audit chain: concurrent requests share one append transaction.
+
+Every audited request must have its entries committed before its response leaves (hub.web). Done
+one transaction per request, every request queued on the single ``AuditHead`` lock; under 16
+clients most of the hub's time was spent waiting there. Instead, per process:
+
+- a request hands its events to :meth:`AuditWriter.append` and waits;
+- at most one batch per process is being written at a time; events that arrive meanwhile gather
+  into the next batch, which is written as soon as the current one commits (no timer, so a lone
+  request waits for nothing but its own commit);
+- a batch is chained after the head this process wrote last and appended in one statement
+  (hub.db.audit_store.append_after, one round trip); if another process appended since, the
+  statement writes nothing and the batch goes through the locked path (audit_store.append), which
+  reads the head under its write lock;
+- each request's wait ends when its batch has committed, or raises what the write raised (the
+  response is then withheld, as before);
+- what disclosed nothing — an anonymous caller's refusals, one entry per request — is queued with
+  :meth:`AuditWriter.submit` and not waited for: such a request pays no commit (a crash before the
+  next batch may lose those entries, never a read's).
+
+So the chain stays one line, in commit order, across any number of hub processes on one Neo4j; a
+process holds the head lock for one batch at a time instead of once per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hub.audit import AuditEvent
+from hub.db import audit_store
+from hub.db.audit_store import Chainer, Head
+from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH_EVENTS = 2000  # one transaction's worth; a larger backlog goes in several batches
+MAX_UNAWAITED = 10_000  # events queued without a waiter; past this, submit() waits like append()
+
+
+@dataclass
+class _Waiter:
+    events: Sequence[AuditEvent]
+    done: asyncio.Future[None]
+
+
+class AuditWriter:
+    """Appends audit events to the chain with group commit; one per process (per CreditHub)."""
+
+    def __init__(self, gateway: Neo4jGateway, chainer: Chainer) -> None:
+        self.gateway = gateway
+        self.chainer = chainer
+        self.batches = 0  # transactions written (tests and the bench read it)
+        self._queue: list[_Waiter] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._head: Head | None = None  # the head this process wrote last: a hint, checked each time
+        self._unawaited: set[asyncio.Future[None]] = set()
+
+    async def append(self, events: Sequence[AuditEvent]) -> None:
+        """Return once ``events`` are committed in the chain (in order, contiguous)."""
+        if not events:
+            return
+        waiter = _Waiter(events, asyncio.get_running_loop().create_future())
+        self._queue.append(waiter)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        # shield: a request that goes away still has its entries written with the batch
+        await asyncio.shield(waiter.done)
+
+    async def submit(self, events: Sequence[AuditEvent]) -> None:
+        """Queue ``events`` for the next batch without waiting for its commit — for what disclosed
+        nothing (an anonymous caller's refusals). Waits only when the queue is long (back-pressure)."""
+        if sum(len(waiter.events) for waiter in self._queue) >= MAX_UNAWAITED:
+            await self.append(events)
+            return
+        task = asyncio.ensure_future(self.append(events))
+        self._unawaited.add(task)
+        task.add_done_callback(self._settled)
+
+    def _settled(self, task: asyncio.Future[None]) -> None:
+        self._unawaited.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("audit entries of refusals could not be written: %s", task.exception())
+
+    async def drain(self) -> None:
+        """Until everything queued is committed (at shutdown)."""
+        while self._unawaited or (self._flusher is not None and not self._flusher.done()):
+            await asyncio.gather(*self._unawaited, *([self._flusher] if self._flusher else []),
+                                 return_exceptions=True)
+
+    async def _flush(self) -> None:
+        while self._queue:
+            batch: list[_Waiter] = []
+            size = 0
+            while self._queue and (not batch or size + len(self._queue[0].events) <= MAX_BATCH_EVENTS):
+                waiter = self._queue.pop(0)
+                batch.append(waiter)
+                size += len(waiter.events)
+            events = [event for waiter in batch for event in waiter.events]
+            try:
+                await self._write(events)
+            except Exception as exc:  # every waiter of the batch gets the failure
+                self._head = None
+                for waiter in batch:
+                    if not waiter.done.done():
+                        waiter.done.set_exception(exc)
+                        waiter.done.exception()  # retrieved here: a waiter that left must not warn
+                continue
+            for waiter in batch:
+                if not waiter.done.done():
+                    waiter.done.set_result(None)
+
+    async def _write(self, events: Sequence[AuditEvent]) -> None:
+        self.batches += 1
+        if self._head is not None:
+            try:
+                written = await audit_store.append_after(self.gateway, self._head, events, self.chainer)
+            except DatabaseUnavailable as exc:  # a transient failure: the locked path retries
+                log.debug("audit fast path failed, taking the locked path: %s", exc)
+                written = None
+            if written is not None:
+                self._head = written
+                return
+        self._head = await audit_store.append(self.gateway, events, self.chainer)

@@ -1,0 +1,99 @@
+"""The profile Cypher follows the GraphQL selection: only the parts and properties a query asks for
+leave Neo4j (an evaluation's explanation only with `explanation` or `reasons`), and every answer
+is the same as when everything is loaded."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from hub.db.gateway import Neo4jGateway
+from hub.service import CreditHub
+from hub.settings import Settings
+from tests.builders import add_evaluation, add_record, add_subject, bearer, gql, remove_subjects, resident_id, uscc
+
+CODE = uscc(940_001)
+EXPLANATION = {"contributions": [{"indicator": "penalties", "label": "行政处罚", "points": -5.0,
+                                  "record_ids": ["sel-r1"], "note": ""}], "reasons": ["score 80 is in (70, 85]"]}
+
+
+@pytest.fixture
+async def shipped(hub: CreditHub, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[list[dict[str, Any]]]:
+    """The rows the profile statements returned from the real database, as the hub received them."""
+    rows_seen: list[dict[str, Any]] = []
+    original = Neo4jGateway.query
+
+    async def observed(self: Neo4jGateway, query: str, parameters: dict[str, Any] | None = None
+                       ) -> list[dict[str, Any]]:
+        rows = await original(self, query, parameters)
+        if "AS subject" in query:
+            rows_seen.extend(rows)
+        return rows
+
+    monkeypatch.setattr(Neo4jGateway, "query", observed)
+    await remove_subjects(hub, [CODE])
+    await add_subject(hub, CODE, person_id=resident_id(940))
+    await add_record(hub, CODE, "sel-r1", kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC", title="罚款决定")
+    await add_evaluation(hub, CODE, "sel-e1", scheme="henan-public-credit", grade="良", disclosure="PUBLIC", score=80)
+    await hub.gateway.run("MATCH (e:Evaluation {id: 'sel-e1'}) SET e.explanation = $x",
+                          {"x": json.dumps(EXPLANATION, ensure_ascii=False)}, write=True)
+    yield rows_seen
+
+
+def _evaluation_keys(rows: list[dict[str, Any]]) -> set[str]:
+    return {key for row in rows for item in row["evaluations"] for key in item}
+
+
+async def test_grades_alone_do_not_ship_explanations(client: httpx.AsyncClient,
+                                                     shipped: list[dict[str, Any]]) -> None:
+    body = await gql(client, "query($u: String!) { subject(uscc: $u) { evaluations { scheme grade } } }", u=CODE)
+    assert body["data"]["subject"]["evaluations"] == [{"scheme": "henan-public-credit", "grade": "良"}]
+    keys = _evaluation_keys(shipped)
+    assert "grade" in keys and "explanation" not in keys and "score" not in keys
+    assert "evaluated_at" not in keys and "valid_until" not in keys  # no temporal value decoded for nothing
+    assert all(row["records"] == [] and row["person"] is None for row in shipped)  # parts not asked for
+
+
+async def test_reasons_through_a_fragment_ship_the_explanation(client: httpx.AsyncClient,
+                                                               shipped: list[dict[str, Any]]) -> None:
+    body = await gql(client, "query($u: String!) { subject(uscc: $u) { evaluations { ...E } } } "
+                     "fragment E on Evaluation { grade reasons explanation { points recordIds } }", u=CODE)
+    [evaluation] = body["data"]["subject"]["evaluations"]
+    assert evaluation == {"grade": "良", "reasons": ["score 80 is in (70, 85]"],
+                          "explanation": [{"points": -5.0, "recordIds": ["sel-r1"]}]}
+    assert "explanation" in _evaluation_keys(shipped)
+
+
+async def test_record_fields_follow_the_selection_and_the_tier_rule_still_applies(
+        client: httpx.AsyncClient, hub: CreditHub, settings: Settings, shipped: list[dict[str, Any]]) -> None:
+    await add_record(hub, CODE, "sel-r2", kind="ADMINISTRATIVE_PENALTY", disclosure="INTERNAL", title="内部记录")
+    query = "query($u: String!) { subject(uscc: $u) { records { id title } } }"
+    public = await gql(client, query, u=CODE)
+    assert public["data"]["subject"]["records"] == [{"id": "sel-r1", "title": "罚款决定"}]
+    internal = await gql(client, query, bearer(settings, "agency", "郏县市场监管局"), u=CODE)
+    assert sorted(r["id"] for r in internal["data"]["subject"]["records"]) == ["sel-r1", "sel-r2"]
+    record_keys = {key for row in shipped for item in row["records"] for key in item}
+    assert "title" in record_keys and "content" not in record_keys and "under_objection" not in record_keys
+
+
+async def test_a_list_ships_only_the_selection(client: httpx.AsyncClient, shipped: list[dict[str, Any]]) -> None:
+    body = await gql(client, "query($s: String!) { subjects(search: $s, first: 5) { nodes { uscc "
+                     "evaluations { grade } } } }", s=CODE[:14])
+    assert {"uscc": CODE, "evaluations": [{"grade": "良"}]} in body["data"]["subjects"]["nodes"]
+    assert "explanation" not in _evaluation_keys(shipped)
+
+
+async def test_currency_is_loaded_when_current_evaluations_are_asked_for(
+        client: httpx.AsyncClient, hub: CreditHub, settings: Settings, shipped: list[dict[str, Any]]) -> None:
+    await add_evaluation(hub, CODE, "sel-e0", scheme="shanxi-public-credit", grade="C", disclosure="PUBLIC",
+                         valid_days=-1)
+    body = await gql(client, "query($u: String!) { subject(uscc: $u) { evaluations(current: true) { grade } "
+                     "all: evaluations { grade current evaluatedAt } } }", u=CODE)
+    subject = body["data"]["subject"]
+    assert subject["evaluations"] == [{"grade": "良"}]
+    assert sorted((e["grade"], e["current"]) for e in subject["all"]) == [("C", False), ("良", True)]
+    assert all(isinstance(e["evaluatedAt"], str) and "T" in e["evaluatedAt"] for e in subject["all"])
