@@ -9,7 +9,7 @@ from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
-from strawberry.types.nodes import Selection
+from strawberry.types.nodes import SelectedField, Selection
 
 from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
@@ -76,7 +76,7 @@ def requested_shape(selections: Iterable[Selection]) -> ProfileShape:
     stack = list(selections)
     while stack:
         selection = stack.pop()
-        name = getattr(selection, "name", "")
+        name = selection.name if isinstance(selection, SelectedField) else ""  # a spread's name is its fragment's
         part = _PART_OF_FIELD.get(name)
         current_only = part is ProfilePart.EVALUATIONS and getattr(selection, "arguments", {}).get("current") is True
         if current_only:
@@ -89,9 +89,27 @@ def requested_shape(selections: Iterable[Selection]) -> ProfileShape:
         if table is not None:
             bucket = "records" if name == "records" else "evaluations"
             wanted[bucket] = _properties(selection.selections, table, wanted[bucket])
+            if bucket == "evaluations" and _names(selection.selections) & _EXPLAINING:
+                parts.add(ProfilePart.RECORDS)  # an explanation is shown as far as its records may be seen
             continue
         stack.extend(selection.selections)
     return ProfileShape(frozenset(parts), _frozen(wanted["records"]), _frozen(wanted["evaluations"]))
+
+
+_EXPLAINING = frozenset({"explanation", "reasons"})
+
+
+def _names(selections: Iterable[Selection]) -> set[str]:
+    """The field names of one item's selection, fragments included."""
+    found: set[str] = set()
+    stack = list(selections)
+    while stack:
+        selection = stack.pop()
+        if isinstance(selection, SelectedField):
+            found.add(selection.name)
+        else:  # a fragment (a spread has a name too: the fragment's)
+            stack.extend(selection.selections)
+    return found
 
 
 def _properties(selections: Iterable[Selection], table: dict[str, tuple[str, ...]],
@@ -100,8 +118,8 @@ def _properties(selections: Iterable[Selection], table: dict[str, tuple[str, ...
     stack = list(selections)
     while stack and into is not None:
         selection = stack.pop()
-        name = getattr(selection, "name", None)
-        if name is None:  # a fragment: its fields belong to the same item
+        name = selection.name if isinstance(selection, SelectedField) else None
+        if name is None:  # a fragment (a spread's name is the fragment's): its fields belong to the same item
             stack.extend(selection.selections)
         elif name not in table:
             return None

@@ -18,7 +18,8 @@ from tests.builders import add_evaluation, add_record, add_subject, bearer, gql,
 
 CODE = uscc(940_001)
 EXPLANATION = {"contributions": [{"indicator": "penalties", "label": "行政处罚", "points": -5.0,
-                                  "record_ids": ["sel-r1"], "note": ""}], "reasons": ["score 80 is in (70, 85]"]}
+                                  "record_ids": ["sel-r1"], "note": "", "grounds": "RECORDS",
+                                  "rests_on": ["sel-r1"]}], "reasons": ["score 80 is in (70, 85]"]}
 
 
 @pytest.fixture

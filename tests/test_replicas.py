@@ -26,7 +26,7 @@ from hub.exchange import levels
 from hub.exchange.signing import generate_key_text, private_key_from_text, public_key_text
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, add_record, add_subject, bearer, uscc
+from tests.builders import DATA_KEY, JWT_SECRET, add_record, add_subject, bearer, register_bank, uscc
 
 CITY, PROVINCE = "henan-pingdingshan", "henan-province"
 CITY_KEY, PROVINCE_KEY = generate_key_text(), generate_key_text()
@@ -41,6 +41,9 @@ def _environment(credentials: Neo4jCredentials, folder: Path, port: int) -> dict
                      f"    public_key: {public_key_text(private_key_from_text(PROVINCE_KEY))}\n")
     return {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
             "NEO4J_PASSWORD": credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY,
+            # a crowd from one client on a busy machine: no rate limit, and requests wait their turn
+            "HUB_RATE_LIMIT_PUBLIC": "0", "HUB_RATE_LIMIT_BANK": "0", "HUB_QUEUE_TIMEOUT": "60",
+            "HUB_MAX_QUEUED_REQUESTS": "1000",
             "HUB_PORT": str(port), "HUB_STATE_DIR": str(folder), "HUB_PLATFORM_ID": CITY, "HUB_LEVEL": "city",
             "HUB_REGION": "410400", "HUB_PEERS_FILE": str(peers), "HUB_SIGNING_KEY": CITY_KEY,
             "HUB_LOG_LEVEL": "WARNING"}
@@ -52,6 +55,7 @@ async def replicas(neo4j_credentials: Neo4jCredentials, hub: CreditHub,
     await hub.gateway.run("MATCH (n) WHERE n:AuditEntry OR n:AuditHead DETACH DELETE n", write=True)
     for code in CODES:
         await add_subject(hub, code)
+    await register_bank(hub, BANK)
     command = str(Path(sys.executable).with_name("hub"))
     processes: list[asyncio.subprocess.Process] = []
     bases = []
