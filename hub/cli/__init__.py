@@ -185,6 +185,9 @@ def import_shuanggongshi(
                f"{len(result.natural_persons)} about natural persons (no subject code; not stored)")
     for department, stats in sorted(result.per_department.items()):
         timeliness = "-" if stats.timeliness_rate is None else f"{stats.timeliness_rate:.1%}"
+        if stats.provisional:  # hub.rights.calendar: a year counted on its statutory holidays by rule
+            timeliness += (f" (provisional: {stats.provisional} rows judged on a year whose make-up working "
+                           f"days are not announced)")
         typer.echo(f"  {stats.name or department}: compliance {stats.compliance_rate:.1%}, timeliness {timeliness}")
 
 
