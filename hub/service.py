@@ -84,7 +84,7 @@ class CreditHub:
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
-            load_or_create_key(settings.signing_key, settings.signing_key_file),
+            load_or_create_key(settings.signing_key_text, settings.signing_key_file),
             settings.max_concurrent_batches)
 
     # --- lifecycle -------------------------------------------------------------------------

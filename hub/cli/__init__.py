@@ -291,18 +291,11 @@ def run(
 
 
 def main() -> None:
-    from pydantic import ValidationError
-
+    from hub.cli.common import fail
     from hub.errors import HubError
 
     try:
+        load_settings()  # every command starts from valid settings: one line per bad variable, exit 2
         app()
     except HubError as exc:  # one that a command did not map itself
-        typer.echo(f"error: {exc}", err=True)
-        raise SystemExit(exc.exit_code) from None
-    except ValidationError as exc:  # a malformed HUB_*/NEO4J_* variable: say which, no traceback
-        for error in exc.errors(include_url=False):
-            name = ".".join(str(part) for part in error["loc"])
-            typer.echo(f"error: configuration {name}={error.get('input')!r}: "
-                       f"{str(error['msg']).removeprefix('Value error, ')}", err=True)
-        raise SystemExit(2) from None
+        raise SystemExit(fail(exc).exit_code) from None

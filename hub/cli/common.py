@@ -14,7 +14,7 @@ from hub.settings import load_settings
 
 def setup_logging() -> None:
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(),
+    logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
@@ -37,6 +37,8 @@ async def with_hub(work: Callable[[Any], Awaitable[Any]]) -> Any:
 
 
 def fail(error: HubError) -> typer.Exit:
-    """The CLI's one mapping of the error tree: the message on stderr, the error's exit code."""
-    typer.echo(f"error: {error}", err=True)
+    """The CLI's one mapping of the error tree: the message on stderr (``error:`` before each of its
+    lines — a ``SettingsError`` has one per bad variable), the error's exit code."""
+    for line in str(error).splitlines() or [""]:
+        typer.echo(f"error: {line}", err=True)
     return typer.Exit(error.exit_code)

@@ -100,7 +100,7 @@ def key() -> None:
     from hub.exchange.signing import load_or_create_key, public_key_text
 
     settings = load_settings()
-    typer.echo(public_key_text(load_or_create_key(settings.signing_key, settings.signing_key_file)))
+    typer.echo(public_key_text(load_or_create_key(settings.signing_key_text, settings.signing_key_file)))
 
 
 @app.command("status")
