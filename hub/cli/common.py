@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,3 +46,17 @@ def fail(error: HubError) -> typer.Exit:
     for line in str(error).splitlines() or [""]:
         typer.echo(f"error: {line}", err=True)
     return typer.Exit(error.exit_code)
+
+
+def confirm_destructive(what: str, yes: bool) -> None:
+    """A command that deletes or overwrites goes on only when told so: ``--yes``, or "y" typed at a
+    terminal after reading ``what``. Without either (a script, CI), it stops with exit 2, having
+    changed nothing."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        typer.echo(f"error: {what}; run it again with --yes to confirm (nothing was changed)", err=True)
+        raise typer.Exit(2)
+    if not typer.confirm(f"{what}. Go on?", default=False, err=True):
+        typer.echo("nothing was changed", err=True)
+        raise typer.Exit(1)
