@@ -325,7 +325,6 @@ async def test_a_sync_run_whose_database_dies_exits_1_naming_it_within_the_bound
     assert f"{COUNTY} PULL_UP" in said and f"FAILED: the credit database (Neo4j at {uri})" in said, said
     assert f"{PROVINCE} PULL_DOWN" in said and "not attempted: the credit database" in said, said
     assert "Traceback" not in said
-    print(f"hub sync run exited 1 {ended_after:.1f} s after its Neo4j was killed")
 
     summary = sync(tree, CITY, "--peer", COUNTY)  # the database back: the next round goes on
     assert "FAILED" not in summary
@@ -357,7 +356,8 @@ async def test_sync_serve_pauses_while_its_database_is_away_and_resumes_by_itsel
         while await items(gateways[CITY], COUNTY) != source and time.monotonic() - back < 300:  # noqa: ASYNC110
             await asyncio.sleep(1)  # another process's rounds: nothing to wait on but its database
         caught_up_after = time.monotonic() - back
-        assert await items(gateways[CITY], COUNTY) == source, "serve did not resume after the database came back"
+        assert await items(gateways[CITY], COUNTY) == source, (
+            f"serve did not resume: {caught_up_after:.0f} s after the database came back")
         assert process.poll() is None
     finally:
         if not server.status().running:
@@ -370,6 +370,4 @@ async def test_sync_serve_pauses_while_its_database_is_away_and_resumes_by_itsel
     resumed = [line for line in lines if "answers again" in line]
     assert len(paused) == 1 and "the credit database (Neo4j at" in paused[0], lines
     assert len(resumed) == 1 and "sync resumes" in resumed[0], lines
-    assert not [line for line in lines if "unavailable" in line and line not in paused], lines  # nothing else
-    assert "Traceback" not in "\n".join(lines)
-    print(f"hub sync serve had every item {caught_up_after:.1f} s after its Neo4j was back")
+    assert [line for line in lines if line != "sync stopped"] == paused + resumed, lines  # nothing else

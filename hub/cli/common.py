@@ -17,9 +17,10 @@ def setup_logging() -> None:
     settings = load_settings()
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # The driver warns on every retry of a transaction; an outage is the gateway's to report (one line
-    # when Neo4j goes away, one when it is back: hub.db.gateway), and `hub sync serve`'s.
-    logging.getLogger("neo4j").setLevel(max(logging.ERROR, logging.getLogger().level))
+    # The driver warns on every retry and logs each defunct connection; an outage is the gateway's to
+    # report (one line when Neo4j goes away, one when it is back: hub.db.gateway), and `hub sync
+    # serve`'s. HUB_LOG_LEVEL=DEBUG shows the driver's own lines too.
+    logging.getLogger("neo4j").setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.CRITICAL)
 
 
 async def with_hub(work: Callable[[Any], Awaitable[Any]]) -> Any:

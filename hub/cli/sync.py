@@ -45,7 +45,7 @@ def run(peer: PeerOption = None, regrade: RegradeOption = None) -> None:
     async def work(hub: Any) -> Any:
         summary = await _round(hub, peer, show_progress=True)
         typer.echo(summary.describe())
-        if schemes and summary.subjects:
+        if schemes and summary.subjects and summary.database_unavailable is None:
             typer.echo(await _regrade(hub, summary.subjects, schemes))
         return summary
 
@@ -85,6 +85,7 @@ def serve(
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        ungraded: set[str] = set()  # arrived in a round the database cut short: graded after the next one
         while not stop.is_set():
             round_ = asyncio.create_task(_round(hub, peer, show_progress=False))
             stopping = asyncio.create_task(stop.wait())
@@ -96,13 +97,15 @@ def serve(
                 break
             summary = round_.result()
             if summary.database_unavailable is not None:
+                ungraded |= summary.subjects
                 if not await _until_database_answers(hub, summary, stop):
                     break
                 continue  # the next round at once: what waited for the database waits no longer
             for line in summary.describe().splitlines():
                 (log.info if summary.ok else log.warning)("%s", line)
-            if schemes and summary.subjects:
-                log.info("%s", await _regrade(hub, summary.subjects, schemes))
+            if schemes and (arrived := ungraded | summary.subjects):
+                log.info("%s", await _regrade(hub, arrived, schemes))
+                ungraded.clear()
             with contextlib.suppress(TimeoutError):  # the interval passed without a stop
                 await asyncio.wait_for(stop.wait(), timeout=seconds)
 
