@@ -42,6 +42,7 @@ async def gateway(spare: Neo4jCredentials) -> AsyncIterator[Neo4jGateway]:
     opened = Neo4jGateway(spare.uri, spare.user, spare.password)
     await ingest.wipe(opened)
     yield opened
+    await ingest.wipe(opened)  # the spare instance is left empty for the next module that uses it
     await opened.close()
 
 
