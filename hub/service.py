@@ -89,7 +89,7 @@ class CreditHub:
         self.reevaluator = Reevaluator(gateway, self.schemes, self.models)
         self.measures = MeasuresRegistry(self.schemes, settings.measures_dir)
         # One Ed25519 key per platform: it signs exchange batches and the statements of 双随机 draws.
-        platform_key = load_or_create_key(settings.signing_key, settings.signing_key_file)
+        platform_key = load_or_create_key(settings.signing_key_text, settings.signing_key_file)
         self.inspections = Inspections(gateway, self.schemes, self.measures, self.vault,
                                        Notary(platform_key, settings.platform_id))
         self.calendar = WorkingCalendar(settings.calendar_file)

@@ -30,13 +30,19 @@ class DepartmentReportingType:
     timeliness_rate: float | None = strawberry.field(description="及时率: onTime / (onTime + late), over the "
                                                      "imports that had a received-on date.")
     imports: int
+    timeliness_provisional: bool = strawberry.field(description=(
+        "True when some rows in onTime/late were judged on a year whose make-up working days (调休) were not "
+        "announced at import: the 7 working days were counted on that year's statutory holidays by rule."))
+    timeliness_provisional_reason: str | None = strawberry.field(description=(
+        "How many rows were judged provisionally, and why; null when none was."))
 
 
 def _type(found: DepartmentReporting) -> DepartmentReportingType:
     return DepartmentReportingType(
         department=found.department, name=found.name, rows=found.rows, valid=found.valid, on_time=found.on_time,
         late=found.late, compliance_rate=found.compliance_rate, timeliness_rate=found.timeliness_rate,
-        imports=found.imports)
+        imports=found.imports, timeliness_provisional=bool(found.provisional),
+        timeliness_provisional_reason=found.timeliness_provisional_reason)
 
 
 async def department_reporting(

@@ -24,6 +24,12 @@ class ObjectionType:
     filed_by: str
     filed_at: datetime
     due_on: date = strawberry.field(description="7 Chinese working days after receipt (seed 002).")
+    due_on_provisional: bool = strawberry.field(description=(
+        "True when dueOn runs into a year whose make-up working days (调休) are not announced yet: "
+        "counted on that year's statutory holidays (《全国年节及纪念日放假办法》, 2024 revision) and "
+        "weekends, it may move once the State Council's notice is added. Counted again on every read."))
+    due_on_provisional_reason: str | None = strawberry.field(description=(
+        "Why dueOn is provisional (the years and what is missing); null when it is final."))
     status: str
     reasons: str | None = strawberry.field(description="The department's reasons for its decision.")
     resolved_at: datetime | None
@@ -59,9 +65,7 @@ class OutboxEntryType:
 
 
 async def objections(info: Info, status: str | None = "PENDING") -> list[ObjectionType]:
-    from hub.db import rights as store
-
-    rows = await store.objections(info.context.hub.gateway, status=status)
+    rows = await info.context.hub.objections.listed(status)
     info.context.note_served("Query.objections", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
     return rows  # type: ignore[return-value]
 

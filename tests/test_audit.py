@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from hub import clock
 from hub.audit import GENESIS, AuditEvent, entry_hash
@@ -131,7 +132,8 @@ async def test_every_entry_names_its_key_and_old_entries_verify_after_a_rotation
     assert {e["key_id"] for e in await entries(hub)} == {old_kid}
 
     rotated = {"HUB_AUDIT_KEY": NEW_AUDIT_KEY, "HUB_AUDIT_PREVIOUS_KEYS": AUDIT_KEY}
-    after = CreditHub(settings.model_copy(update={"audit_key": NEW_AUDIT_KEY, "audit_previous_keys": AUDIT_KEY}),
+    after = CreditHub(settings.model_copy(update={"audit_key": SecretStr(NEW_AUDIT_KEY),
+                                                      "audit_previous_keys": SecretStr(AUDIT_KEY)}),
                       hub.gateway)
     await after.audit([AuditEvent(action="write", actor="test", role="admin", subject_uscc=None, detail="after")])
     logged = await entries(hub)

@@ -74,7 +74,7 @@ def city_settings(tmp_path_factory: pytest.TempPathFactory, neo4j_credentials: N
 async def city(city_settings: Settings, hub: CreditHub) -> AsyncIterator[CreditHub]:
     """A city hub on the suite's database (``hub`` has wiped and migrated it)."""
     credentials = city_settings
-    gateway = Neo4jGateway(str(credentials.neo4j_uri), credentials.neo4j_user, str(credentials.neo4j_password))
+    gateway = Neo4jGateway(str(credentials.neo4j_uri), credentials.neo4j_user, credentials.neo4j_password_text)
     service = CreditHub(city_settings, gateway)
     yield service
     await service.close()
@@ -457,7 +457,7 @@ def test_a_malformed_setting_is_named_without_a_traceback() -> None:
     result = subprocess.run([hub, "sync", "run"], env={**os.environ, "HUB_SYNC_PAGE_SIZE": "9000"},
                             capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 2
-    assert result.stderr.strip() == ("error: configuration HUB_SYNC_PAGE_SIZE='9000': HUB_SYNC_PAGE_SIZE must be "
+    assert result.stderr.strip() == ("error: HUB_SYNC_PAGE_SIZE: must be "
                                      "1..5000 (a peer serves at most 5000), got 9000")
 
 

@@ -3,6 +3,8 @@ each a `hub serve` process on its own Neo4j, synced by real `hub sync run` proce
 
 Records go up, the province's public evaluations come down, a repaired record's status follows, and
 a sync killed mid-batch (twice) and restarted leaves exactly the source's items at the destination.
+The city's own Neo4j killed mid-round: `hub sync run` exits 1 naming it within the bound, and
+`hub sync serve` pauses with one log line and resumes by itself, one line, once it is back.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.platform.job import DEFAULT_DB_TIMEOUT_S
 from connectors.platform.loopback import PlatformTree, henan_tree
 from hub import clock
 from hub.db import ingest
 from hub.db.gateway import Neo4jGateway
+from hub.db.server import LocalNeo4j
+from hub.settings import Settings
 from tests.builders import TREE_PREFIX
 
 COUNTY, CITY, PROVINCE = "henan-jiaxian", "henan-pingdingshan", "henan-province"
@@ -253,3 +258,118 @@ async def test_what_the_parent_refuses_from_a_push_is_kept_at_the_source(
     assert (letter["direction"], letter["item"], letter["peer"]) == ("PUSH_REFUSED", "legacy-1", CITY)
     assert "subject_uscc: invalid unified social credit code" in letter["reason"]
     assert await items(gateways[CITY]) == {}
+
+
+# ---- the sync job survives its own database ---------------------------------------------------------
+
+# From the kill to the end of the round: a step on the dead database fails at once (connection
+# refused) or after the driver's retry window; HUB_SYNC_TIMEOUT (60 s) bounds one that hangs. The
+# margin is for a loaded 2-core machine.
+ROUND_ENDS_WITHIN_S = DEFAULT_DB_TIMEOUT_S + 30
+
+
+def city_database(tree: PlatformTree) -> LocalNeo4j:
+    settings = Settings(HUB_NEO4J_HEAP=tree.heap, HUB_NEO4J_PAGECACHE=tree.pagecache)  # type: ignore[call-arg]
+    return LocalNeo4j(settings, tree[CITY].instance)
+
+
+async def kill(server: LocalNeo4j) -> None:
+    """SIGKILL the Neo4j server, as a crash or the OOM killer would, and wait until it is gone."""
+    pid = server.status().pid
+    assert pid is not None, "the city's Neo4j is not running"
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while server.status().running and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)  # another process: nothing to wait on but its pid
+    assert not server.status().running
+
+
+async def city_cursor(gateway: Neo4jGateway) -> int:
+    rows = await gateway.run("MATCH (c:SyncCursor {key: $k}) RETURN toInteger(c.cursor) AS c",
+                             {"k": f"{COUNTY}:PULL_UP"})
+    return int(rows[0]["c"]) if rows else 0
+
+
+async def until_progress(gateway: Neo4jGateway, process: Any) -> None:
+    """Until the round has applied a batch or two, so that the kill lands mid-round."""
+    deadline = time.monotonic() + 120
+    while await city_cursor(gateway) == 0 and process.poll() is None and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.2)
+    assert process.poll() is None, "the round finished before the kill; load more items"
+
+
+def log_since(path: Path, offset: int) -> str:
+    return path.read_text(encoding="utf-8", errors="replace")[offset:]
+
+
+async def test_a_sync_run_whose_database_dies_exits_1_naming_it_within_the_bound(
+        tree: PlatformTree, gateways: dict[str, Neo4jGateway]) -> None:
+    load_demo(tree, COUNTY, 1500)
+    source = await items(gateways[COUNTY])
+    server, output = city_database(tree), tree[CITY].folder / "cli.log"
+    offset = len(output.read_text(encoding="utf-8", errors="replace")) if output.exists() else 0
+    process = tree.spawn(CITY, "sync", "run", HUB_SYNC_PAGE_SIZE="200")
+    try:
+        await until_progress(gateways[CITY], process)
+        await kill(server)
+        killed = time.monotonic()
+        while process.poll() is None and time.monotonic() - killed < ROUND_ENDS_WITHIN_S:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        ended_after = time.monotonic() - killed
+        assert process.poll() == 1, f"still running {ended_after:.0f} s after its database died"
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        server.start(wait_s=600, echo=lambda _: None)
+    said = log_since(output, offset)
+    uri = tree[CITY].credentials.uri  # type: ignore[union-attr]
+    assert f"{COUNTY} PULL_UP" in said and f"FAILED: the credit database (Neo4j at {uri})" in said, said
+    assert f"{PROVINCE} PULL_DOWN" in said and "not attempted: the credit database" in said, said
+    assert "Traceback" not in said
+
+    summary = sync(tree, CITY, "--peer", COUNTY)  # the database back: the next round goes on
+    assert "FAILED" not in summary
+    assert await items(gateways[CITY], COUNTY) == source  # nothing lost, nothing doubled
+    state = (await gateways[CITY].run("MATCH (c:SyncCursor {key: $k}) RETURN c.applied AS applied",
+                                      {"k": f"{COUNTY}:PULL_UP"}))[0]
+    assert state["applied"] == len(source)
+
+
+async def test_sync_serve_pauses_while_its_database_is_away_and_resumes_by_itself(
+        tree: PlatformTree, gateways: dict[str, Neo4jGateway]) -> None:
+    load_demo(tree, COUNTY, 1500)
+    source = await items(gateways[COUNTY])
+    server, output = city_database(tree), tree[CITY].folder / "cli.log"
+    offset = len(output.read_text(encoding="utf-8", errors="replace")) if output.exists() else 0
+    # The interval is the default 300 s: the round after the outage must not wait for it.
+    process = tree.spawn(CITY, "sync", "serve", "--peer", COUNTY, HUB_SYNC_PAGE_SIZE="200")
+    try:
+        await until_progress(gateways[CITY], process)
+        await kill(server)
+        killed = time.monotonic()
+        while "sync paused" not in log_since(output, offset) and time.monotonic() - killed < ROUND_ENDS_WITHIN_S:  # noqa: ASYNC110
+            await asyncio.sleep(0.2)
+        assert "sync paused" in log_since(output, offset)
+        await asyncio.sleep(5)  # away a while: serve asks again and again, and says nothing more
+        assert process.poll() is None
+        server.start(wait_s=600, echo=lambda _: None)
+        back = time.monotonic()
+        while await items(gateways[CITY], COUNTY) != source and time.monotonic() - back < 300:  # noqa: ASYNC110
+            await asyncio.sleep(1)  # another process's rounds: nothing to wait on but its database
+        caught_up_after = time.monotonic() - back
+        assert await items(gateways[CITY], COUNTY) == source, (
+            f"serve did not resume: {caught_up_after:.0f} s after the database came back")
+        assert process.poll() is None
+    finally:
+        if not server.status().running:
+            server.start(wait_s=600, echo=lambda _: None)
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+    assert process.returncode == 0
+    lines = log_since(output, offset).splitlines()
+    paused = [line for line in lines if "sync paused" in line]
+    resumed = [line for line in lines if "answers again" in line]
+    assert len(paused) == 1 and "the credit database (Neo4j at" in paused[0], lines
+    assert len(resumed) == 1 and "sync resumes" in resumed[0], lines
+    assert [line for line in lines if line != "sync stopped"] == paused + resumed, lines  # nothing else

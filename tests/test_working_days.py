@@ -107,16 +107,19 @@ def test_library_covers_2026_but_not_2031() -> None:
     assert not CALENDAR.covered(2031)
 
 
-def test_a_year_beyond_the_library_falls_back_to_weekends_with_one_warning(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_year_beyond_the_library_counts_its_statutory_holidays_with_one_warning(
+        caplog: pytest.LogCaptureFixture) -> None:
     calendar = WorkingCalendar()
     with caplog.at_level(logging.WARNING, logger="hub.rights.calendar"):
-        assert calendar.is_working_day(date(2031, 1, 1))  # a Wednesday: really New Year's Day, but unknown
+        assert not calendar.is_working_day(date(2031, 1, 1))  # a Wednesday, and 元旦 by rule
+        assert calendar.is_working_day(date(2031, 1, 2))
         assert not calendar.is_working_day(date(2031, 1, 4))  # Saturday
         assert calendar.add_working_days(date(2031, 3, 7), 7) == date(2031, 3, 18)  # Fri + 7 weekdays
         assert calendar.working_days_between(date(2031, 3, 7), date(2031, 3, 14)) == 5
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "2031" in warnings[0].getMessage() and "HUB_CALENDAR_FILE" in warnings[0].getMessage()
+    assert "provisional" in warnings[0].getMessage()
 
 
 def test_each_uncovered_year_is_warned_about_once(caplog: pytest.LogCaptureFixture) -> None:

@@ -9,6 +9,15 @@ parent's version rule makes a no-op.
 
 Back-pressure: the fetcher runs at most ``prefetch`` pages ahead of the applier (a bounded queue),
 so a slow database here slows the requests to the peer rather than filling memory.
+
+Its own database going away ends the round, within a bound: every step on this hub's database
+(reading a cursor, applying a batch with its checkpoint, reading a page to push, recording a push)
+is given ``db_timeout_s`` (``HUB_SYNC_TIMEOUT``, 60 s by default; a killed Neo4j is noticed well
+before, within the driver's connection timeout and retry window, ``HUB_NEO4J_TIMEOUT``). The link
+in progress fails naming the database, the links after it are not attempted (they would need it
+too), and ``SyncSummary.database_unavailable`` says so: ``hub sync run`` exits 1, ``hub sync serve``
+waits for the database and resumes when it answers. What was applied before stays applied (each
+batch is one transaction with its cursor), so the next round goes on from there.
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from connectors.platform.client import PeerClient, PeerRefused, PeerUnavailable
 from hub.db.feed import Checkpoint
@@ -56,10 +66,11 @@ class LinkSummary:
 @dataclass
 class SyncSummary:
     links: list[LinkSummary] = field(default_factory=list)
+    database_unavailable: str | None = None  # why the round stopped early: this hub's database is gone
 
     @property
     def ok(self) -> bool:
-        return all(link.error is None for link in self.links)
+        return self.database_unavailable is None and all(link.error is None for link in self.links)
 
     @property
     def subjects(self) -> set[str]:
@@ -74,36 +85,48 @@ class SyncSummary:
 
 Progress = Callable[[LinkSummary], None]
 log = logging.getLogger("connectors.platform")
-_FAILURES = (PeerRefused, PeerUnavailable, PeerTokenMissing, BatchRefused, DatabaseUnavailable)
+_FAILURES = (PeerRefused, PeerUnavailable, PeerTokenMissing, BatchRefused)
+DEFAULT_DB_TIMEOUT_S = 60.0
+T = TypeVar("T")
 
 
 class SyncJob:
     def __init__(self, exchange: Exchange, clients: Mapping[str, PeerClient], *, page_size: int = 1000,
-                 prefetch: int = 2, progress: Progress | None = None) -> None:
+                 prefetch: int = 2, progress: Progress | None = None,
+                 db_timeout_s: float = DEFAULT_DB_TIMEOUT_S) -> None:
         self.exchange, self.clients = exchange, clients
         self.page_size, self.prefetch = page_size, prefetch
         self.progress = progress or (lambda _: None)
+        self.db_timeout_s = db_timeout_s
 
     async def run_once(self, only: str | None = None) -> SyncSummary:
         summary = SyncSummary()
         peers = self.exchange.peers
-        for child in peers.children:
-            if child.pull and only in (None, child.id):
-                summary.links.append(await self._guarded(child, "PULL_UP", self.pull))
+        links: list[tuple[Peer, str, Callable[[Peer, LinkSummary], Awaitable[None]]]] = [
+            (child, "PULL_UP", self.pull) for child in peers.children if child.pull and only in (None, child.id)]
         parent = peers.parent
         if parent is not None and only in (None, parent.id):
             if parent.push:
-                summary.links.append(await self._guarded(parent, "PUSH", self.push))
+                links.append((parent, "PUSH", self.push))
             if parent.pull:
-                summary.links.append(await self._guarded(parent, "PULL_DOWN", self.pull))
+                links.append((parent, "PULL_DOWN", self.pull))
+        for peer, direction, run in links:
+            if summary.database_unavailable is not None:  # every link needs it: say so, do not try
+                summary.links.append(LinkSummary(peer.id, direction, error="not attempted: "
+                                                 + summary.database_unavailable))
+                continue
+            link = await self._guarded(peer, direction, run, summary)
+            summary.links.append(link)
         return summary
 
-    async def _guarded(self, peer: Peer, direction: str,
-                       run: Callable[[Peer, LinkSummary], Awaitable[None]]) -> LinkSummary:
+    async def _guarded(self, peer: Peer, direction: str, run: Callable[[Peer, LinkSummary], Awaitable[None]],
+                       summary: SyncSummary) -> LinkSummary:
         link = LinkSummary(peer.id, direction)
         started = time.perf_counter()
         try:
             await run(peer, link)
+        except DatabaseUnavailable as exc:
+            link.error = summary.database_unavailable = str(exc)
         except _FAILURES as exc:
             link.error = str(exc)
         except Exception as exc:  # a bug or a peer's nonsense must not stop the other links
@@ -116,7 +139,7 @@ class SyncJob:
     async def pull(self, peer: Peer, link: LinkSummary) -> None:
         """Apply a peer's feed page by page from our checkpoint, fetching ahead at most ``prefetch`` pages."""
         scope = "UP" if link.direction == "PULL_UP" else "DOWN"
-        start = await self.exchange.cursor(peer.id, link.direction)
+        start = await self._db(self.exchange.cursor(peer.id, link.direction))
         link.cursor = start
         pages: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=self.prefetch)
 
@@ -131,15 +154,19 @@ class SyncJob:
                         break
                     after = batch.cursor
                 await pages.put(None)
-            except BaseException as exc:  # handed to the applier, which raises it
+            except Exception as exc:  # handed to the applier, which raises it
                 await pages.put(exc)
+            # Not BaseException: the applier cancels a fetcher that is blocked on a full queue when it
+            # fails itself, and a fetcher that caught that cancellation would block on put() forever
+            # (the round never ended: `hub sync run` hung when its database went away).
 
         fetcher = asyncio.create_task(fetch())
         try:
             while (batch := await pages.get()) is not None:
                 if isinstance(batch, BaseException):
                     raise batch
-                receipt = await self.exchange.apply(peer.id, batch, Checkpoint(peer.id, link.direction, batch.cursor))
+                receipt = await self._db(self.exchange.apply(peer.id, batch,
+                                                             Checkpoint(peer.id, link.direction, batch.cursor)))
                 self._count(link, len(batch.items), receipt.applied, receipt.unchanged, len(receipt.dead_letters))
                 link.subjects |= receipt.subjects
                 link.cursor = batch.cursor
@@ -153,10 +180,10 @@ class SyncJob:
 
     async def push(self, peer: Peer, link: LinkSummary) -> None:
         """Send our upward feed to the parent from our checkpoint; checkpoint each batch it acknowledges."""
-        after = await self.exchange.cursor(peer.id, "PUSH")
+        after = await self._db(self.exchange.cursor(peer.id, "PUSH"))
         link.cursor = after
         while True:
-            page = await self.exchange.page_for(peer.id, "UP", after, self.page_size)
+            page = await self._db(self.exchange.page_for(peer.id, "UP", after, self.page_size))
             refused: list[Refusal] = []
             batch_id = None
             if page.count:
@@ -164,10 +191,20 @@ class SyncJob:
                 batch_id = str(receipt.get("batchId"))
                 refused = [Refusal(d.get("itemId"), str(d.get("reason"))) for d in receipt.get("deadLetters") or []]
                 self._count(link, page.count, int(receipt["applied"]), int(receipt["unchanged"]), len(refused))
-            await self.exchange.pushed(peer.id, page.cursor, batch_id, refused)
+            await self._db(self.exchange.pushed(peer.id, page.cursor, batch_id, refused))
             link.cursor = after = page.cursor
             if not page.has_more:
                 break
+
+    async def _db(self, step: Awaitable[T]) -> T:
+        """A step on this hub's database, bounded: one that does not answer in time is unavailable."""
+        try:
+            async with asyncio.timeout(self.db_timeout_s):
+                return await step
+        except TimeoutError:
+            raise DatabaseUnavailable(
+                f"the credit database (Neo4j at {self.exchange.gateway.uri}) did not answer within "
+                f"{self.db_timeout_s:g} s (HUB_SYNC_TIMEOUT); the step was abandoned and rolled back") from None
 
     def _count(self, link: LinkSummary, items: int, applied: int, unchanged: int, dead: int) -> None:
         link.batches += 1

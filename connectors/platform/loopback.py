@@ -101,7 +101,8 @@ class PlatformTree:
 
         def start(platform: Platform) -> None:
             server = LocalNeo4j(settings, platform.instance)
-            platform.credentials, started = server.start(echo=lambda _: None)
+            # three servers boot at once on a 2-core machine that may be busy: give them time
+            platform.credentials, started = server.start(wait_s=300.0, echo=lambda _: None)
             if started:
                 self._started.append(server)
 
@@ -148,7 +149,7 @@ class PlatformTree:
                 platform.process = subprocess.Popen([HUB, "serve"], env=platform.env(), stdin=subprocess.DEVNULL,
                                                     stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
-    async def wait_ready(self, timeout_s: float = 60.0) -> None:
+    async def wait_ready(self, timeout_s: float = 180.0) -> None:
         for platform in self.by_id.values():
             assert platform.process is not None, "launch the hubs first"
             await wait_ready(platform.url, timeout_s, platform.process.poll, platform.folder / "hub.log")

@@ -49,7 +49,9 @@ class DepartmentStats:
     """One issuing department's share of a file: how many rows, how many valid, how many on time.
 
     ``on_time`` and ``late`` count valid rows only (a refused row has no trustworthy date) and are
-    ``None`` when the import was given no ``received_on`` date to measure against.
+    ``None`` when the import was given no ``received_on`` date to measure against. ``provisional``
+    counts those of them judged on a year whose make-up working days are not announced (the statutory
+    holidays counted by rule: ``hub.rights.calendar``), so their on-time/late may still change.
     """
 
     name: str | None
@@ -57,6 +59,7 @@ class DepartmentStats:
     valid: int
     on_time: int | None
     late: int | None
+    provisional: int = 0
 
     @property
     def compliance_rate(self) -> float:

@@ -6,6 +6,11 @@ on time when its decision date is at most 7 Chinese working days (``WorkingCalen
 调休 make-up days on) before the day the platform received the file; the decision day itself is not
 counted. So a decision of Friday 13 February 2026 received on Monday 2 March is on time (the Spring
 Festival's nine days off do not count, its two make-up Saturdays do), and one of 12 February is late.
+
+A judgement that counted days of a year whose make-up working days are not announced yet (the
+calendar counts its statutory holidays by rule) is provisional: each department's ``provisional``
+count says how many of its on-time/late rows were judged so, and the API passes it on
+(``DepartmentReporting.timelinessProvisional``).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class _Tally:
     valid: int = 0
     on_time: int = 0
     late: int = 0
+    provisional: int = 0
 
 
 class DepartmentTally:
@@ -39,7 +45,7 @@ class DepartmentTally:
     def __init__(self, received_on: date | None, calendar: WorkingCalendar) -> None:
         self._received_on, self._calendar = received_on, calendar
         self._tallies: dict[str, _Tally] = {}
-        self._late_by_day: dict[date, bool] = {}  # many rows share a decision day
+        self._judged: dict[date, tuple[bool, tuple[int, ...]]] = {}  # many rows share a decision day
 
     def add(self, department: str, name: str | None, decided_on: date | None) -> bool:
         """Count a row; ``decided_on`` only for a valid row. True when that valid row is late."""
@@ -51,9 +57,13 @@ class DepartmentTally:
         tally.valid += 1
         if self._received_on is None:
             return False
-        late = self._late_by_day.get(decided_on)
-        if late is None:
-            late = self._late_by_day[decided_on] = is_late(decided_on, self._received_on, self._calendar)
+        judged = self._judged.get(decided_on)
+        if judged is None:
+            judged = self._judged[decided_on] = (is_late(decided_on, self._received_on, self._calendar),
+                                                 self._calendar.provisional_years(decided_on, self._received_on))
+        late, provisional_years = judged
+        if provisional_years:
+            tally.provisional += 1
         if late:
             tally.late += 1
         else:
@@ -64,6 +74,6 @@ class DepartmentTally:
         measured = self._received_on is not None
         return {
             department: DepartmentStats(t.name, t.rows, t.valid, t.on_time if measured else None,
-                                        t.late if measured else None)
+                                        t.late if measured else None, t.provisional)
             for department, t in sorted(self._tallies.items())
         }

@@ -48,32 +48,40 @@ def demo_load(
     subjects: Annotated[int, typer.Option(help="How many subjects")] = 1000,
     as_of: Annotated[str | None, typer.Option(help="Reference date YYYY-MM-DD (default today)")] = None,
     if_empty: Annotated[bool, typer.Option(help="Only when the database has no subjects")] = False,
-    reset: Annotated[bool, typer.Option(help="Delete everything first")] = False,
+    reset: Annotated[bool, typer.Option(help="Delete everything first, audit chain included (a hub that "
+                                        "holds demo data only; asks first)")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before --reset deletes")] = False,
 ) -> None:
-    """Load a deterministic synthetic data set."""
+    """Load a deterministic synthetic data set — only into a hub that holds nothing but demo data."""
     _logging()
     reference = date.fromisoformat(as_of) if as_of else None
-    asyncio.run(_demo_load(seed, subjects, reference, if_empty, reset))
+    asyncio.run(_demo_load(seed, subjects, reference, if_empty, reset, yes))
 
 
 async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: bool,
-                     reset: bool) -> None:
+                     reset: bool, yes: bool = False) -> None:
     from rich.progress import Progress
 
     from hub import demo
     from hub.audit import AuditEvent
-    from hub.db import ingest
+    from hub.cli.common import confirm_destructive
+    from hub.db import ingest, provenance
+    from hub.demo import guard
 
     async def work(hub: object) -> None:
         from hub.service import CreditHub
 
         assert isinstance(hub, CreditHub)
         await hub.migrate()
-        if reset:
-            await ingest.wipe(hub.gateway)
-        elif if_empty and not await ingest.is_empty(hub.gateway):
+        if if_empty and not reset and not await ingest.is_empty(hub.gateway):
             typer.echo("database already holds subjects; demo data not loaded")
             return
+        await guard.refuse_unless_demo_only(hub.gateway, "reset it" if reset else "load demo data into it")
+        if reset:
+            held = ", ".join(f"{n:,} {kind}" for kind, n in (await provenance.holdings(hub.gateway)).items())
+            confirm_destructive(f"--reset deletes everything in Neo4j at {hub.gateway.uri} ({held}), the audit "
+                                "chain included", yes)
+            await ingest.wipe(hub.gateway)
         data = demo.generate(seed=seed, subjects=subjects, as_of=as_of or hub.today(),
                              vault=hub.vault)
         with Progress() as progress:
@@ -85,6 +93,7 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
                 progress.update(tasks[stage], completed=done)  # type: ignore[arg-type]
 
             counts = await demo.load(hub.gateway, data, report)
+        await guard.mark_loaded(hub.gateway)
         await hub.audit([AuditEvent(action="write", actor="cli:demo-load", role="admin",
                                     subject_uscc=None, detail=f"demo load seed={seed} {counts}")])
         typer.echo("demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
@@ -127,12 +136,17 @@ def import_shuanggongshi(
     file: Annotated[Path, typer.Argument(help="A 双公示 file (XLSX or CSV) in the national standard's columns")],
     source_platform: Annotated[str | None, typer.Option(help="Where the file came from (HUB_PLATFORM_ID)")] = None,
     received_on: Annotated[str | None, typer.Option(help="When it was reported, YYYY-MM-DD (default today)")] = None,
-    report: Annotated[Path | None, typer.Option(help="Where to write the per-row error report (CSV)")] = None,
+    report: Annotated[Path | None, typer.Option(help="Where to write the per-row error report (CSV; default "
+                                                "FILE.errors.csv, replaced at each import of FILE)")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Replace --report if it exists, without asking")] = False,
 ) -> None:
     """Import the good rows of a 行政处罚 or 行政许可 file; write the refused rows, with reasons, to a report."""
     from connectors.shuanggongshi import ShuanggongshiFileError, error_report_csv, read_file
+    from hub.cli.common import confirm_destructive
 
     _logging()
+    if report is not None and report.exists():  # a file the operator named: maybe not a report of ours
+        confirm_destructive(f"{report} exists and would be replaced by the error report", yes)
     settings = load_settings()
     received = date.fromisoformat(received_on) if received_on else None
     platform = source_platform or settings.platform_id
@@ -162,6 +176,9 @@ def import_shuanggongshi(
                f"{len(result.natural_persons)} about natural persons (no subject code; not stored)")
     for department, stats in sorted(result.per_department.items()):
         timeliness = "-" if stats.timeliness_rate is None else f"{stats.timeliness_rate:.1%}"
+        if stats.provisional:  # hub.rights.calendar: a year counted on its statutory holidays by rule
+            timeliness += (f" (provisional: {stats.provisional} rows judged on a year whose make-up working "
+                           f"days are not announced)")
         typer.echo(f"  {stats.name or department}: compliance {stats.compliance_rate:.1%}, timeliness {timeliness}")
 
 
@@ -223,11 +240,16 @@ def draw_verify(
 def draw_export(
     draw_id: Annotated[str, typer.Argument(help="The draw's id")],
     out: Annotated[Path, typer.Option(help="Where to write the JSON file")],
+    yes: Annotated[bool, typer.Option("--yes", help="Replace --out if it exists, without asking")] = False,
 ) -> None:
     """Write a draw's frozen inputs, seed, targets, results and signed statements to a file that
     `hub draw verify --file FILE --public-key KEY` checks. The population holds SAMR risk classes
     (seed 004 第六条): the file is for government departments."""
+    from hub.cli.common import confirm_destructive
+
     _logging()
+    if out.exists():
+        confirm_destructive(f"{out} exists and would be replaced", yes)
 
     async def work(hub):  # type: ignore[no-untyped-def]
         return await hub.inspections.export(draw_id)
@@ -296,7 +318,7 @@ def serve(
     # Generated secrets are created here, once, before the workers start reading them; the graph
     # schema too, so that the workers' own (idempotent) migrations find nothing left to do.
     _ = settings.jwt_keyring, settings.audit_keyring, settings.personal_data_key
-    load_or_create_key(settings.signing_key, settings.signing_key_file)
+    load_or_create_key(settings.signing_key_text, settings.signing_key_file)
     asyncio.run(_with_hub(lambda hub: hub.migrate()))
     uvicorn.run("hub.app:app_from_environment", factory=True, workers=count, **options)  # type: ignore[arg-type]
 
@@ -314,18 +336,11 @@ def run(
 
 
 def main() -> None:
-    from pydantic import ValidationError
-
+    from hub.cli.common import fail
     from hub.errors import HubError
 
     try:
+        load_settings()  # every command starts from valid settings: one line per bad variable, exit 2
         app()
     except HubError as exc:  # one that a command did not map itself
-        typer.echo(f"error: {exc}", err=True)
-        raise SystemExit(exc.exit_code) from None
-    except ValidationError as exc:  # a malformed HUB_*/NEO4J_* variable: say which, no traceback
-        for error in exc.errors(include_url=False):
-            name = ".".join(str(part) for part in error["loc"])
-            typer.echo(f"error: configuration {name}={error.get('input')!r}: "
-                       f"{str(error['msg']).removeprefix('Value error, ')}", err=True)
-        raise SystemExit(2) from None
+        raise SystemExit(fail(exc).exit_code) from None

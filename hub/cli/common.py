@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,8 +15,12 @@ from hub.settings import load_settings
 
 def setup_logging() -> None:
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(),
+    logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # The driver warns on every retry and logs each defunct connection; an outage is the gateway's to
+    # report (one line when Neo4j goes away, one when it is back: hub.db.gateway), and `hub sync
+    # serve`'s. HUB_LOG_LEVEL=DEBUG shows the driver's own lines too.
+    logging.getLogger("neo4j").setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.CRITICAL)
 
 
 async def with_hub(work: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -37,6 +42,22 @@ async def with_hub(work: Callable[[Any], Awaitable[Any]]) -> Any:
 
 
 def fail(error: HubError) -> typer.Exit:
-    """The CLI's one mapping of the error tree: the message on stderr, the error's exit code."""
-    typer.echo(f"error: {error}", err=True)
+    """The CLI's one mapping of the error tree: the message on stderr (``error:`` before each of its
+    lines — a ``SettingsError`` has one per bad variable), the error's exit code."""
+    for line in str(error).splitlines() or [""]:
+        typer.echo(f"error: {line}", err=True)
     return typer.Exit(error.exit_code)
+
+
+def confirm_destructive(what: str, yes: bool) -> None:
+    """A command that deletes or overwrites goes on only when told so: ``--yes``, or "y" typed at a
+    terminal after reading ``what``. Without either (a script, CI), it stops with exit 2, having
+    changed nothing."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        typer.echo(f"error: {what}; run it again with --yes to confirm (nothing was changed)", err=True)
+        raise typer.Exit(2)
+    if not typer.confirm(f"{what}. Go on?", default=False, err=True):
+        typer.echo("nothing was changed", err=True)
+        raise typer.Exit(1)

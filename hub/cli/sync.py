@@ -3,6 +3,12 @@
 ``run`` does one round and exits 0 when every link succeeded (1 otherwise); ``serve`` repeats a
 round every ``--interval`` seconds until stopped, logging each round's summary. ``key`` prints this
 platform's public key for the peers' files; ``status`` prints the cursors.
+
+When this hub's own database goes away mid-round, the round ends within ``HUB_SYNC_TIMEOUT`` of the
+step that needed it (connectors.platform.job): ``run`` exits 1 naming the database; ``serve`` logs one
+line, asks the database every few seconds (``DATABASE_POLL_S``, up to ``DATABASE_POLL_MAX_S``) without
+logging, logs one line when it answers again and starts the next round at once — the items still
+waiting do not wait for the interval.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from typing import Annotated, Any
 
 import httpx
@@ -21,6 +28,7 @@ from hub.settings import load_settings
 
 app = typer.Typer(help="Sync with county, city and provincial platforms (HUB_PEERS_FILE).", no_args_is_help=True)
 log = logging.getLogger("hub.sync")
+DATABASE_POLL_S, DATABASE_POLL_MAX_S = 1.0, 5.0
 
 PeerOption = Annotated[str | None, typer.Option(help="Only this peer (its platform id)")]
 RegradeOption = Annotated[list[str] | None, typer.Option(
@@ -37,7 +45,7 @@ def run(peer: PeerOption = None, regrade: RegradeOption = None) -> None:
     async def work(hub: Any) -> Any:
         summary = await _round(hub, peer, show_progress=True)
         typer.echo(summary.describe())
-        if schemes and summary.subjects:
+        if schemes and summary.subjects and summary.database_unavailable is None:
             typer.echo(await _regrade(hub, summary.subjects, schemes))
         return summary
 
@@ -68,11 +76,16 @@ def serve(
     seconds = interval or load_settings().sync_interval_s
     schemes = _schemes(regrade)
 
+    # serve reports its database's outages itself, one line each way, with the round's progress: the
+    # gateway's own down/up lines would say the same thing a second time
+    logging.getLogger("hub.db.gateway").setLevel(logging.CRITICAL)
+
     async def forever(hub: Any) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
+        ungraded: set[str] = set()  # arrived in a round the database cut short: graded after the next one
         while not stop.is_set():
             round_ = asyncio.create_task(_round(hub, peer, show_progress=False))
             stopping = asyncio.create_task(stop.wait())
@@ -83,15 +96,39 @@ def serve(
                 await asyncio.gather(round_, return_exceptions=True)
                 break
             summary = round_.result()
+            if summary.database_unavailable is not None:
+                ungraded |= summary.subjects
+                if not await _until_database_answers(hub, summary, stop):
+                    break
+                continue  # the next round at once: what waited for the database waits no longer
             for line in summary.describe().splitlines():
                 (log.info if summary.ok else log.warning)("%s", line)
-            if schemes and summary.subjects:
-                log.info("%s", await _regrade(hub, summary.subjects, schemes))
+            if schemes and (arrived := ungraded | summary.subjects):
+                log.info("%s", await _regrade(hub, arrived, schemes))
+                ungraded.clear()
             with contextlib.suppress(TimeoutError):  # the interval passed without a stop
                 await asyncio.wait_for(stop.wait(), timeout=seconds)
 
     asyncio.run(with_hub(forever))
     typer.echo("sync stopped", err=True)
+
+
+async def _until_database_answers(hub: Any, summary: Any, stop: asyncio.Event) -> bool:
+    """One line now, none while it stays away, one when it answers; False if stopped meanwhile."""
+    moved = "; ".join(f"{link.peer} {link.direction} applied {link.batches} batches up to cursor {link.cursor}"
+                      for link in summary.links if link.batches)
+    log.warning("sync paused: %s%s; the next round starts as soon as it answers",
+                summary.database_unavailable, f" ({moved})" if moved else "")
+    since, delay = time.monotonic(), DATABASE_POLL_S
+    while not stop.is_set():
+        if await hub.gateway.ping():
+            log.warning("the credit database (Neo4j at %s) answers again after %.0f s: sync resumes",
+                        hub.gateway.uri, time.monotonic() - since)
+            return True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+        delay = min(delay * 2, DATABASE_POLL_MAX_S)
+    return False
 
 
 @app.command("key")
@@ -100,7 +137,7 @@ def key() -> None:
     from hub.exchange.signing import load_or_create_key, public_key_text
 
     settings = load_settings()
-    typer.echo(public_key_text(load_or_create_key(settings.signing_key, settings.signing_key_file)))
+    typer.echo(public_key_text(load_or_create_key(settings.signing_key_text, settings.signing_key_file)))
 
 
 @app.command("status")
@@ -131,7 +168,8 @@ async def _round(hub: Any, only: str | None, *, show_progress: bool) -> Any:
     async with httpx.AsyncClient(timeout=timeout, limits=httpx.Limits(max_connections=8)) as http:
         clients = {peer_id: PeerClient(peer, http, policy) for peer_id, peer in peers.by_id.items()}
         if not show_progress:
-            return await SyncJob(hub.exchange, clients, page_size=settings.sync_page_size).run_once(only)
+            return await SyncJob(hub.exchange, clients, page_size=settings.sync_page_size,
+                                 db_timeout_s=settings.sync_timeout_s).run_once(only)
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       transient=True) as progress:
             tasks: dict[tuple[str, str], Any] = {}
@@ -143,5 +181,6 @@ async def _round(hub: Any, only: str | None, *, show_progress: bool) -> Any:
                 progress.update(tasks[key], description=f"{link.peer} {link.direction}: {link.batches} batches, "
                                 f"{link.items:,} items, {link.dead_letters:,} dead-lettered")
 
-            job = SyncJob(hub.exchange, clients, page_size=settings.sync_page_size, progress=report)
+            job = SyncJob(hub.exchange, clients, page_size=settings.sync_page_size, progress=report,
+                          db_timeout_s=settings.sync_timeout_s)
             return await job.run_once(only)

@@ -51,13 +51,15 @@ MERGE (s)-[:LEGAL_REPRESENTATIVE]->(p)
 #
 # A row whose content is what was last written (``row_digest``) changes nothing, so re-importing a
 # file is a no-op and a repaired record is not revived by an old file. A changed record gets the next
-# version and joins the change feed (``:Pending``, see hub.db.feed).
+# version and joins the change feed (``:Pending``, see hub.db.feed). Whatever writes it, it is no longer
+# demo data (``:Demo``, hub.db.provenance) unless a demo load marks it again.
 _RECORDS = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})
 MERGE (r:Record {id: row.id})
 WITH s, r, row WHERE r.row_digest IS NULL OR r.row_digest <> row.row_digest
 SET r += row, r.version = coalesce(r.version, 0) + 1, r:Pending
+REMOVE r:Demo
 MERGE (r)-[:ABOUT]->(s)
 WITH r, row WHERE row.issuing_department IS NOT NULL
 MATCH (d:Department {code: row.issuing_department})
@@ -87,6 +89,7 @@ UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})
 MERGE (e:Evaluation {id: row.id})
 SET e += row, e.version = coalesce(e.version, 0) + 1, e:Pending
+REMOVE e:Demo
 MERGE (e)-[:OF]->(s)
 WITH s, e
 """ + CURRENT_POINTER

@@ -1,11 +1,14 @@
 """Cypher for 双公示 reporting: each import's per-department tallies, and each department's rates over them.
 
   (:ReportingTally {import_id, department, department_name, kind, source_platform, received_on,
-                    imported_at, rows, valid, on_time, late})      one per department per import
+                    imported_at, rows, valid, on_time, late,
+                    provisional})                                  one per department per import
 
 Seed 004 §一.(二) holds every department to a 合规率 (compliance) and a 及时率 (timeliness) of 100 %.
 An import keeps its counts, not its rates, so that rates over several imports are rates of the sums.
-``on_time`` and ``late`` are null for an import given no received-on date (timeliness unmeasured).
+``on_time`` and ``late`` are null for an import given no received-on date (timeliness unmeasured);
+``provisional`` counts the rows among them judged on a year whose make-up working days (调休) were not
+announced when the file was imported (``hub.rights.calendar``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ RETURN t.department AS department, head(collect(t.department_name)) AS name,
        sum(t.rows) AS rows, sum(t.valid) AS valid,
        CASE WHEN count(t.on_time) = 0 THEN null ELSE sum(t.on_time) END AS on_time,
        CASE WHEN count(t.late) = 0 THEN null ELSE sum(t.late) END AS late,
+       sum(coalesce(t.provisional, 0)) AS provisional,
        count(t) AS imports
 ORDER BY department
 """
@@ -57,6 +61,9 @@ class DepartmentCounts(Protocol):
     @property
     def late(self) -> int | None: ...
 
+    @property
+    def provisional(self) -> int: ...
+
 
 @dataclass(frozen=True)
 class DepartmentReporting:
@@ -69,6 +76,17 @@ class DepartmentReporting:
     on_time: int | None
     late: int | None
     imports: int
+    provisional: int = 0
+
+    @property
+    def timeliness_provisional_reason(self) -> str | None:
+        """Why the 及时率 may still change; ``None`` when every row was judged on announced years."""
+        if not self.provisional:
+            return None
+        return (f"{self.provisional} of the rows counted in onTime/late were judged on a year whose make-up "
+                f"working days (调休) were not announced when the file was imported: that year's statutory "
+                f"holidays were counted by rule (《全国年节及纪念日放假办法》, 2024 revision), so a row may be "
+                f"on time or late by a day once the State Council's notice is known")
 
     @property
     def compliance_rate(self) -> float:
@@ -89,7 +107,8 @@ async def record_tallies(gateway: Neo4jGateway, import_id: str, *, kind: str, so
                          per_department: Mapping[str, DepartmentCounts]) -> int:
     """Store one import's tallies, one node per department, in one statement; return how many."""
     tallies = [{"department": department, "department_name": counts.name, "rows": counts.rows,
-                "valid": counts.valid, "on_time": counts.on_time, "late": counts.late}
+                "valid": counts.valid, "on_time": counts.on_time, "late": counts.late,
+                "provisional": counts.provisional}
                for department, counts in per_department.items()]
     if tallies:
         await gateway.run(_TALLIES, {"tallies": tallies, "import_id": import_id, "kind": kind,

@@ -71,8 +71,8 @@ async def objections(gateway: Neo4jGateway, *, status: str | None = None, due_be
     where = ["true"]
     if status is not None:
         where.append("o.status = $status")
-    if due_before is not None:
-        where.append("o.due_on < $due_before")
+    if due_before is not None:  # a provisional due date may move: the service counts it again
+        where.append("(o.due_on < $due_before OR o.due_on_provisional_reason IS NOT NULL)")
     rows = await gateway.run(
         "MATCH (o:Objection) WHERE " + " AND ".join(where) +
         " RETURN o { .* } AS o ORDER BY o.due_on, o.id LIMIT $limit",

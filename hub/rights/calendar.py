@@ -6,13 +6,23 @@ simply Monday–Friday: each year the State Council announces the public holiday
 working days (调休) that pay for the long breaks, so a Saturday can be a working day and a Wednesday
 a day off.
 
-The schedule comes from ``chinesecalendar`` (module ``chinese_calendar``), which ships each year's
-announcement once it is made; 1.11.0 covers 2004–2026. For a year it does not cover yet, a deadline
-must still be computed — a hub that fails every objection on 2 January because a library was not
-upgraded is worse than one whose deadline ignores that year's holidays — so the calendar falls back
-to Monday–Friday, logs one warning per year, and lets the operator load the year's schedule from an
-override file, which takes precedence over the library for each year it lists (so it can also
-correct one). The composition root passes the file's path, e.g. from ``HUB_CALENDAR_FILE``::
+The schedule of a year comes from, in this order:
+
+1. the operator's calendar file (``HUB_CALENDAR_FILE``), for each year it lists: the year's notice as
+   announced (国务院办公厅关于XXXX年部分节假日安排的通知), holidays and make-up days — it can also
+   correct the library;
+2. ``chinesecalendar`` (module ``chinese_calendar``), which ships each year's notice once it is made;
+   1.11.0 covers 2004–2026;
+3. for any other year, the rule (``hub.rights.holidays``): the statutory holidays of the
+   《全国年节及纪念日放假办法》 (国务院令第795号, 2024 revision) — 元旦, 春节 from 除夕, 清明, 劳动节,
+   端午, 中秋, 国庆 — and the 补假 it owes for those on a weekend, but none of the make-up working
+   days, which only the notice decides. A deadline counted on such a year is **provisional**:
+   ``due_date`` says so and why, the API passes it on (``Objection.dueOnProvisional``), and the log
+   warns once per year. A hub that failed every objection on 2 January because a library was not
+   upgraded would be worse; one that counted 1 January as a working day (as the Monday–Friday
+   fallback before this did) was wrong.
+
+The composition root passes the file's path, e.g. from ``HUB_CALENDAR_FILE``::
 
     years:
       - year: 2031
@@ -31,11 +41,13 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import Enum
 from functools import cache
 
 import chinese_calendar  # type: ignore[import-untyped]
 
 from hub.datafile import DataFileError, FileProblem, LineMap, read_data_file, require_keys, text
+from hub.rights import holidays
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +56,14 @@ CALENDAR_FILE_ENV = "HUB_CALENDAR_FILE"  # where the composition root finds the 
 
 class CalendarFileError(DataFileError):
     """The override file is malformed; ``.path``, ``.line``, ``.problem``."""
+
+
+class ScheduleBasis(Enum):
+    """Where a year's working days come from (see the module docstring for the order)."""
+
+    CALENDAR_FILE = "the calendar file"
+    LIBRARY = "chinesecalendar"
+    STATUTORY_RULE = "the statutory holidays by rule"  # provisional: no make-up working days known
 
 
 @dataclass(frozen=True)
@@ -59,16 +79,51 @@ class YearSchedule:
         return day in self.make_up_working_days or (day.weekday() < 5 and day not in self.holidays)
 
 
+@dataclass(frozen=True)
+class DueDate:
+    """A deadline counted in working days, and the years it was counted on without their notice."""
+
+    day: date
+    provisional_years: tuple[int, ...] = ()
+
+    @property
+    def provisional(self) -> bool:
+        return bool(self.provisional_years)
+
+    @property
+    def provisional_reason(self) -> str | None:
+        """Why the date may still move, for the caller; ``None`` when every year counted is announced."""
+        return provisional_reason(self.provisional_years)
+
+
+def provisional_reason(years: tuple[int, ...] | list[int]) -> str | None:
+    """The caller-facing sentence for working days counted on years whose notice is not known."""
+    if not years:
+        return None
+    named = ", ".join(str(year) for year in years)
+    return (f"counted on the statutory holidays of {named} ({holidays.DECREE}, with 补假 for weekend "
+            f"holidays) but without that year's make-up working days (调休), which the State Council "
+            f"announces each year and this hub does not have yet; the date may move once they are added "
+            f"({CALENDAR_FILE_ENV})")
+
+
 class WorkingCalendar:
-    """Working days per the State Council's schedule: override file, else the library, else Mon–Fri."""
+    """Working days: the operator's file, else chinesecalendar, else the statutory holidays by rule."""
 
     def __init__(self, overrides: str | os.PathLike[str] | None = None) -> None:
         self._overrides: dict[int, YearSchedule] = {} if overrides is None else load_overrides(overrides)
         self._warned: set[int] = set()
 
+    def basis(self, year: int) -> ScheduleBasis:
+        if year in self._overrides:
+            return ScheduleBasis.CALENDAR_FILE
+        if _library_covers(year):
+            return ScheduleBasis.LIBRARY
+        return ScheduleBasis.STATUTORY_RULE
+
     def covered(self, year: int) -> bool:
-        """True if the override file or the library has that year's schedule (no weekend fallback)."""
-        return year in self._overrides or _library_covers(year)
+        """True if the year's announced schedule is known (calendar file or library): not provisional."""
+        return self.basis(year) is not ScheduleBasis.STATUTORY_RULE
 
     def is_working_day(self, day: date) -> bool:
         schedule = self._overrides.get(day.year)
@@ -77,7 +132,7 @@ class WorkingCalendar:
         if _library_covers(day.year):
             return bool(chinese_calendar.is_workday(day))
         self._warn_once(day.year)
-        return day.weekday() < 5
+        return day.weekday() < 5 and day not in _rule_days_off(day.year)
 
     def add_working_days(self, start: date, days: int) -> date:
         """The day that is ``days`` working days after ``start``; ``start`` itself is not counted.
@@ -95,19 +150,41 @@ class WorkingCalendar:
                 days -= 1
         return day
 
+    def due_date(self, start: date, days: int) -> DueDate:
+        """``add_working_days``, saying which of the years counted were counted by rule (provisional)."""
+        due = self.add_working_days(start, days)
+        return DueDate(due, self.provisional_years(start, due))
+
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when ``end`` <= ``start``)."""
         return sum(self.is_working_day(start + timedelta(days=n)) for n in range(1, (end - start).days + 1))
+
+    def provisional_years(self, start: date, end: date) -> tuple[int, ...]:
+        """The years of the days after ``start`` up to ``end`` whose make-up working days are unknown."""
+        if end <= start:
+            return ()
+        first = (start + timedelta(days=1)).year
+        return tuple(year for year in range(first, end.year + 1) if not self.covered(year))
 
     def _warn_once(self, year: int) -> None:
         if year in self._warned:
             return
         self._warned.add(year)
         logger.warning(
-            "no holiday schedule for %d (chinesecalendar %s has none, nor does the calendar override file): "
-            "counting Monday–Friday as working days, which misses that year's holidays and make-up days; "
-            "add the State Council's %d schedule to the file named by %s, or upgrade chinesecalendar",
-            year, chinese_calendar.__version__, year, CALENDAR_FILE_ENV)
+            "no announced holiday schedule for %d (chinesecalendar %s has none, nor does the calendar file): "
+            "counting that year's statutory holidays by rule (%s) without its make-up working days; "
+            "deadlines in %d are provisional until the State Council's %d schedule is added to the file "
+            "named by %s (or chinesecalendar is upgraded)",
+            year, chinese_calendar.__version__, holidays.DECREE, year, year, CALENDAR_FILE_ENV)
+
+
+@cache
+def _rule_days_off(year: int) -> frozenset[date]:
+    """Weekdays off by the 2024 办法; before it took effect (years the library does not cover, before
+    2004) the hub has no rule of its own and counts Monday–Friday, still flagged provisional."""
+    if year < holidays.FIRST_YEAR_OF_THE_2024_RULE:
+        return frozenset()
+    return holidays.days_off(year)
 
 
 @cache

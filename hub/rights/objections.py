@@ -7,6 +7,12 @@ Chinese calendar (seed 002 §三.(五).1 "在收到正式申请7个工作日内�
 shown as under objection in every tier. Upheld: a contested record is withdrawn, the subject is
 re-graded and the measures follow the new grade; a contested evaluation is re-made (seed 000 §四.(二);
 seed 002 §三.(五).1 "终止实施约束和惩戒措施"). Rejected: nothing changes and the reasons are kept.
+
+A due date that runs into a year whose make-up working days (调休) are not announced yet is
+**provisional** (``hub.rights.calendar``): the objection carries the reason
+(``due_on_provisional_reason``), and every read through this service counts it again with the
+calendar the hub has now, so it becomes final by itself once that year's notice is in the library or
+the calendar file.
 """
 
 from __future__ import annotations
@@ -76,20 +82,22 @@ class Objections:
         if any(o["target_id"] == target_id for o in pending):
             raise Conflict(f"{target_id} is already under objection")
         received = clock.today()
+        due = self.calendar.due_date(received, OBJECTION_DUE_WORKING_DAYS)
         objection = {
             "id": f"objection-{uuid.uuid4().hex[:12]}", "target_id": target_id, "target_kind": item["kind"],
             "subject_uscc": item["subject_uscc"], "department": department, "scheme": item.get("scheme"),
             "reason": reason.strip(), "filed_by": filed_by.label, "filed_by_org": filed_by.org,
             "filed_by_department": filed_by.department, "filed_at": clock.now(), "received_on": received,
-            "due_on": self.calendar.add_working_days(received, OBJECTION_DUE_WORKING_DAYS), "status": "PENDING",
+            "due_on": due.day, "due_on_provisional_reason": due.provisional_reason, "status": "PENDING",
         }
         await store.create_objection(self.gateway, objection)
-        return objection
+        return self._with_current_due(objection)
 
     async def resolve(self, objection_id: str, resolution: Resolution, resolved_by: Viewer) -> dict[str, Any]:
-        objection = await store.get_objection(self.gateway, objection_id)
-        if objection is None:
+        found = await store.get_objection(self.gateway, objection_id)
+        if found is None:
             raise NotFound(f"no objection {objection_id!r}")
+        objection = self._with_current_due(found)
         what = f"objection {objection_id} (decide)"
         # Decided only by the department it is routed to (seed 000 §四.(二) 有关单位…处理; seed 002 §三.(五).1).
         require_owner(resolved_by, _owner(objection["department"]), what)
@@ -112,10 +120,23 @@ class Objections:
 
     async def overdue(self) -> list[dict[str, Any]]:
         """Pending objections past their due date (INTERNAL viewers follow them up)."""
-        return await store.objections(self.gateway, status="PENDING", due_before=clock.today())
+        today = clock.today()
+        candidates = await store.objections(self.gateway, status="PENDING", due_before=today)
+        return [o for o in map(self._with_current_due, candidates) if o["due_on"] < today]
 
     async def pending(self) -> list[dict[str, Any]]:
-        return await store.objections(self.gateway, status="PENDING")
+        return await self.listed("PENDING")
+
+    async def listed(self, status: str | None) -> list[dict[str, Any]]:
+        """Objections by status (all when ``None``), due dates as the calendar counts them now."""
+        return [self._with_current_due(o) for o in await store.objections(self.gateway, status=status)]
+
+    def _with_current_due(self, objection: dict[str, Any]) -> dict[str, Any]:
+        """The objection with ``due_on_provisional``; a provisional due date is counted again."""
+        if objection.get("due_on_provisional_reason"):
+            due = self.calendar.due_date(objection["received_on"], OBJECTION_DUE_WORKING_DAYS)
+            objection = {**objection, "due_on": due.day, "due_on_provisional_reason": due.provisional_reason}
+        return {**objection, "due_on_provisional": bool(objection.get("due_on_provisional_reason"))}
 
 
 def _owner(department: str | None) -> str:

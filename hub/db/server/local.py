@@ -400,7 +400,7 @@ class LocalNeo4j:
 def resolve_credentials(settings: Settings) -> Neo4jCredentials | None:
     """The server the hub should use: NEO4J_URI if set, else the created local instance."""
     if settings.neo4j_uri:
-        return Neo4jCredentials(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password or "")
+        return Neo4jCredentials(settings.neo4j_uri, settings.neo4j_user, settings.neo4j_password_text)
     local = LocalNeo4j(settings)
     if not local.status().created:
         return None

@@ -1,0 +1,50 @@
+"""Which data ``hub demo load`` wrote, so that nothing wipes or overwrites a real credit archive.
+
+Every node a demo load writes gets the ``:Demo`` label once the load is done (``mark_demo``). A hub
+holds **non-demo data** when a node is not so labelled, except what only describes the hub's own
+activity or is derived from what it holds:
+
+    :AuditEntry, :AuditHead   the audit chain (reads of demo data leave entries; they are not data)
+    :Migration, :FeedCounter  bookkeeping of the schema and of the change feed
+    :ReviewFlag               derived from evaluations
+    :Evaluation made here     (no origin_platform) graded by this hub's engine from what it holds
+
+So data imported (双公示 files), synced from another platform (received records, evaluations, subjects,
+cursors, dead letters) or written through the API (objections, repairs, consents, plans, draws,
+inspectors, records) is non-demo data, whichever subject it is about. ``hub demo load`` refuses to
+reset or to add to such a hub.
+
+``mark_demo`` labels every unlabelled node: the load first checks that the hub held no non-demo
+data, so what is unlabelled after it is what it wrote (an API write arriving while a demo loads
+would be taken for demo data: load demo data into a hub nobody else uses yet).
+"""
+
+from __future__ import annotations
+
+from hub.db.gateway import Neo4jGateway
+
+NOT_DATA = ("AuditEntry", "AuditHead", "Migration", "FeedCounter", "ReviewFlag")
+
+_NOT_DEMO = ("NOT n:Demo AND NOT (" + " OR ".join(f"n:{label}" for label in NOT_DATA) + ") "
+             "AND NOT (n:Evaluation AND n.origin_platform IS NULL)")
+
+
+async def mark_demo(gateway: Neo4jGateway) -> None:
+    """Label every node that is data and not yet ``:Demo`` (call right after a demo load)."""
+    await gateway.autocommit("MATCH (n) WHERE " + _NOT_DEMO + " CALL (n) { SET n:Demo } IN TRANSACTIONS OF 10000 ROWS")
+
+
+async def non_demo_data(gateway: Neo4jGateway) -> dict[str, int]:
+    """How many nodes of each kind the hub holds that no demo load wrote (empty: demo data only)."""
+    rows = await gateway.run("MATCH (n) WHERE " + _NOT_DEMO +
+                             " RETURN coalesce(head([l IN labels(n) WHERE l <> 'Pending']), '(unlabelled)') AS kind, "
+                             "count(*) AS n ORDER BY n DESC, kind")
+    return {row["kind"]: row["n"] for row in rows}
+
+
+async def holdings(gateway: Neo4jGateway) -> dict[str, int]:
+    """What a reset would delete, by kind (count store: no scan)."""
+    kinds = ("Subject", "Record", "Evaluation", "AuditEntry")
+    rows = await gateway.run(" UNION ALL ".join(f"MATCH (n:{kind}) RETURN '{kind}' AS kind, count(n) AS n"
+                                                for kind in kinds))
+    return {row["kind"]: row["n"] for row in rows}
