@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +18,9 @@ from hub.cli import sync as sync_commands
 from hub.cli.common import setup_logging as _logging
 from hub.cli.common import with_hub as _with_hub
 from hub.settings import load_settings
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 app = typer.Typer(help="Credit Hub — 信用分级分类监管 data-sharing hub.", no_args_is_help=True)
 app.add_typer(db_commands.app, name="db", help="Manage the local Neo4j server.")
@@ -151,11 +156,20 @@ def import_shuanggongshi(
     source_platform: Annotated[str | None, typer.Option(help="Where the file came from (HUB_PLATFORM_ID)")] = None,
     received_on: Annotated[str | None, typer.Option(help="When it was reported, YYYY-MM-DD (default today)")] = None,
     report: Annotated[Path | None, typer.Option(help="Where to write the per-row error report (CSV)")] = None,
+    batch_size: Annotated[int, typer.Option(help="Records per transaction (subjects are re-graded 2000 at a time)")]
+    = 5000,
 ) -> None:
-    """Import the good rows of a 行政处罚 or 行政许可 file; write the refused rows, with reasons, to a report."""
+    """Import the good rows of a 行政处罚 or 行政许可 file; write the refused rows, with reasons, to a report.
+
+    Works in bounded batches (store, tally, re-grade) with a progress bar; an import stopped part way
+    resumes when the same file is imported again."""
     from connectors.shuanggongshi import ShuanggongshiFileError, error_report_csv, read_file
+    from hub.imports import FileImport
 
     _logging()
+    if batch_size < 1:
+        typer.echo("error: --batch-size must be at least 1", err=True)
+        raise typer.Exit(2)
     settings = load_settings()
     received = date.fromisoformat(received_on) if received_on else None
     platform = source_platform or settings.platform_id
@@ -165,27 +179,58 @@ def import_shuanggongshi(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     import_id = _import_id(file, platform)
+    # The refused rows go back to the department whatever happens to the rest.
+    target = report or file.with_name(file.name + ".errors.csv")
+    target.write_text(error_report_csv(result), encoding="utf-8-sig")
+    typer.echo(f"{file.name}: {result.rows} rows read ({result.kind}), {len(result.records)} to store, "
+               f"{len(result.errors)} refused (report: {target}), {len(result.late)} reported late, "
+               f"{len(result.natural_persons)} about natural persons (no subject code; not stored)")
+    incoming = FileImport(import_id=import_id, file=file.name, kind=result.kind, source_platform=platform,
+                          received_on=received, subjects=result.subjects, records=result.records,
+                          per_department=result.per_department)
 
     async def work(hub):  # type: ignore[no-untyped-def]
-        count = await hub.import_records(result.subjects, result.records)
-        await hub.record_reporting(import_id, kind=result.kind, source_platform=platform, received_on=received,
-                                   per_department=result.per_department)
+        from hub.imports import Importer
+
+        with _stage_progress() as report_progress:
+            outcome = await Importer(hub.gateway, hub.reevaluator, store_batch=batch_size).run(
+                incoming, report_progress)
         await hub.audit([AuditEvent(action="write", actor=f"cli:import:{file.name}", role="admin", subject_uscc=None,
-                                    detail=f"双公示 {result.kind}: {count} records, {len(result.errors)} refused, "
-                                           f"import {import_id}")])
-        return count
+                                    detail=f"双公示 {result.kind}: {outcome.changed} of {outcome.records} records "
+                                           f"new or changed, {len(result.errors)} refused, {outcome.regraded} "
+                                           f"subjects re-graded, import {import_id}")])
+        return outcome
 
     from hub.audit import AuditEvent
 
-    imported = asyncio.run(_with_hub(work))
-    target = report or file.with_name(file.name + ".errors.csv")
-    target.write_text(error_report_csv(result), encoding="utf-8-sig")
-    typer.echo(f"{file.name}: {result.rows} rows, {imported} records imported ({result.kind}), "
-               f"{len(result.errors)} refused (report: {target}), {len(result.late)} reported late, "
-               f"{len(result.natural_persons)} about natural persons (no subject code; not stored)")
+    try:
+        outcome = asyncio.run(_with_hub(work))
+    except typer.Exit:  # the error itself is on stderr already (hub.cli.common.fail)
+        typer.echo(f"the import of {file.name} stopped; what it stored is kept — run the same command again to "
+                   "resume it", err=True)
+        raise
+    typer.echo(f"{file.name}: {outcome.describe()}")
     for department, stats in sorted(result.per_department.items()):
         timeliness = "-" if stats.timeliness_rate is None else f"{stats.timeliness_rate:.1%}"
         typer.echo(f"  {stats.name or department}: compliance {stats.compliance_rate:.1%}, timeliness {timeliness}")
+
+
+@contextlib.contextmanager
+def _stage_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar per stage, fed ``(stage, done, total)``; on stderr, so stdout stays the summary."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True)) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield report
 
 
 def _import_id(file: Path, source_platform: str) -> str:

@@ -91,6 +91,10 @@ SET f.status = 'CLEARED', f.cleared_at = $now
 """
 
 
+# Graded: a mark left by a file import (hub.db.imports) goes with the evaluations it asked for.
+_GRADED = "UNWIND $subjects AS code MATCH (s:Subject:RegradeDue {uscc: code}) REMOVE s:RegradeDue"
+
+
 @dataclass(frozen=True)
 class CurrentGrade:
     """A subject's current evaluation under one scheme, as much as a run needs of it."""
@@ -134,7 +138,8 @@ async def facts_for(gateway: Neo4jGateway, usccs: Sequence[str], since: date,
 async def write_results(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]],
                         flags: Sequence[Mapping[str, Any]], subjects: Sequence[str],
                         now: datetime) -> None:
-    """New evaluations supersede the current ones of their scheme; flags follow, in one transaction."""
+    """New evaluations supersede the current ones of their scheme; flags follow, and the subjects' marks
+    for a re-grade go — in one transaction."""
 
     async def work(tx: AsyncManagedTransaction) -> None:
         if rows:  # the run's time is one parameter: packing a datetime per row costs more than the row
@@ -143,6 +148,7 @@ async def write_results(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]]
             await (await tx.run(_FLAGS, flags=list(flags), now=now)).consume()
         await (await tx.run(_CLEAR, subjects=list(subjects), keep=[f["key"] for f in flags],
                             now=now)).consume()
+        await (await tx.run(_GRADED, subjects=list(subjects))).consume()
 
     await gateway.write(work)
 

@@ -25,8 +25,9 @@ import orjson
 from neo4j import AsyncManagedTransaction
 
 from hub import clock
+from hub.db import current
 from hub.db.gateway import Neo4jGateway, native
-from hub.db.ingest import CURRENT_POINTER, NEW_SUBJECTS
+from hub.db.ingest import NEW_SUBJECTS
 
 # Pending items numbered per sequencer transaction; the rest wait for the next page request.
 SEQUENCE_CHUNK = 20_000
@@ -142,6 +143,7 @@ UNWIND $departments AS department
 MERGE (d:Department {code: department.code}) ON CREATE SET d.name = department.name, d.domains = []
 """
 
+# The CURRENT pointers move after (hub.db.current): planned from the batch and one read.
 _APPLY_EVALUATIONS = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject.uscc})
@@ -149,8 +151,7 @@ MERGE (e:Evaluation {id: row.id})
 WITH s, e, row WHERE coalesce(e.version, 0) < row.version
 SET e += row.props, e:Pending
 MERGE (e)-[:OF]->(s)
-WITH s, e
-""" + CURRENT_POINTER
+"""
 
 _DEAD_LETTERS = "UNWIND $letters AS letter CREATE (d:DeadLetter) SET d = letter, d.at = $now"
 
@@ -217,7 +218,15 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
         if fresh["RECORD"]:
             await (await tx.run(_APPLY_RECORDS, rows=fresh["RECORD"])).consume()
         if fresh["EVALUATION"]:
+            evaluations = [{"id": r["id"], "subject_uscc": r["subject"]["uscc"], "scheme": r["props"]["scheme"],
+                            "evaluated_at": r["props"]["evaluated_at"]} for r in fresh["EVALUATION"]]
+            superseded, candidates = current.chain(evaluations)
+            for row in fresh["EVALUATION"]:
+                if row["id"] in superseded:
+                    row["props"] = {**row["props"], **superseded[row["id"]]}
+            pointers = await current.decide(tx, candidates)
             await (await tx.run(_APPLY_EVALUATIONS, rows=fresh["EVALUATION"])).consume()
+            await current.write(tx, pointers)
         all_letters = list(letters) + [dead_letter(checkpoint, batch_id, row["id"], reason, row["props"])
                                        for row, reason in conflicts]
         if all_letters:

@@ -8,11 +8,13 @@ on the item's key, so applying the same batch twice changes nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
+from neo4j import AsyncManagedTransaction
 
+from hub.db import current
 from hub.db.gateway import Neo4jGateway
 
 Row = dict[str, Any]
@@ -64,32 +66,38 @@ MATCH (d:Department {code: row.issuing_department})
 MERGE (r)-[:ISSUED_BY]->(d)
 """
 
-# Makes the evaluation ``e`` of subject ``s`` its CURRENT one for the scheme unless a newer one is
-# current; the one it replaces is marked superseded. Shared by local writes and platform sync.
-CURRENT_POINTER = """
-CALL (s, e) {
-  OPTIONAL MATCH (s)-[c:CURRENT]->(cur:Evaluation {scheme: e.scheme}) WHERE cur <> e
-  WITH e, c, cur WHERE cur IS NULL OR cur.evaluated_at <= e.evaluated_at
-  FOREACH (_ IN CASE WHEN c IS NULL THEN [] ELSE [1] END |
-    DELETE c SET cur.superseded_at = e.evaluated_at, cur.superseded_by = e.id)
-  RETURN count(*) AS newer
-}
-WITH s, e, newer WHERE newer > 0 AND e.superseded_at IS NULL
-MERGE (s)-[:CURRENT]->(e)
-"""
-
-
 # An evaluation row: id, subject_uscc, scheme, score, grade, level, disclosure, evaluated_at,
 # valid_until, evaluator. The newest evaluation of a scheme becomes the subject's CURRENT one and
-# the one it replaces is marked superseded (history is kept, never deleted).
+# the one it replaces is marked superseded (history is kept, never deleted): see hub.db.current.
 _EVALUATIONS = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})
 MERGE (e:Evaluation {id: row.id})
 SET e += row, e.version = coalesce(e.version, 0) + 1, e:Pending
 MERGE (e)-[:OF]->(s)
-WITH s, e
-""" + CURRENT_POINTER
+"""
+
+
+# The same, for a file import (hub.imports): a subject whose records change is marked ``:RegradeDue``
+# in the same transaction, so that a re-grade interrupted at any point is finished by the next run
+# (the re-grade removes the mark with the new evaluations). Returns how many records changed.
+RECORDS_MARKING = """
+UNWIND $rows AS row
+MATCH (s:Subject {uscc: row.subject_uscc})
+MERGE (r:Record {id: row.id})
+WITH s, r, row WHERE r.row_digest IS NULL OR r.row_digest <> row.row_digest
+SET r += row, r.version = coalesce(r.version, 0) + 1, r:Pending, s:RegradeDue
+MERGE (r)-[:ABOUT]->(s)
+WITH r, row
+OPTIONAL MATCH (d:Department {code: row.issuing_department})
+FOREACH (_ IN CASE WHEN d IS NULL THEN [] ELSE [1] END | MERGE (r)-[:ISSUED_BY]->(d))
+RETURN count(r) AS changed
+"""
+
+
+def with_digests(rows: Sequence[Row]) -> list[Row]:
+    """Record rows as written: each with the digest of what it says (see :func:`row_digest`)."""
+    return [{**row, "row_digest": row_digest(row)} for row in rows]
 
 
 async def _batched(gateway: Neo4jGateway, statement: str, rows: Sequence[Row],
@@ -112,7 +120,7 @@ async def upsert_subjects(gateway: Neo4jGateway, rows: Sequence[Row], batch_size
 
 
 async def upsert_records(gateway: Neo4jGateway, rows: Sequence[Row], batch_size: int = 5000) -> int:
-    return await _batched(gateway, _RECORDS, [{**row, "row_digest": row_digest(row)} for row in rows], batch_size)
+    return await _batched(gateway, _RECORDS, with_digests(rows), batch_size)
 
 
 def row_digest(row: Row) -> str:
@@ -124,7 +132,20 @@ def row_digest(row: Row) -> str:
 
 async def upsert_evaluations(gateway: Neo4jGateway, rows: Sequence[Row],
                              batch_size: int = 5000) -> int:
-    return await _batched(gateway, _EVALUATIONS, rows, batch_size)
+    """Write evaluations and move the CURRENT pointers, one transaction per batch."""
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start:start + batch_size]
+        superseded, candidates = current.chain(batch)
+        written = [{**row, **superseded[row["id"]]} if row["id"] in superseded else row for row in batch]
+
+        async def work(tx: AsyncManagedTransaction, written: list[Row] = written,
+                       candidates: Sequence[Mapping[str, Any]] = candidates) -> None:
+            pointers = await current.decide(tx, candidates)
+            await (await tx.run(_EVALUATIONS, rows=written)).consume()
+            await current.write(tx, pointers)
+
+        await gateway.write(work)
+    return len(rows)
 
 
 # ON CREATE only: a subject the hub knows is never renamed by a file or a peer.

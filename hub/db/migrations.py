@@ -34,6 +34,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT reporting_tally_key IF NOT EXISTS FOR (t:ReportingTally) REQUIRE (t.import_id, t.department) "
     "IS UNIQUE",
     "CREATE INDEX reporting_tally_department IF NOT EXISTS FOR (t:ReportingTally) ON (t.department)",
+    # file imports in bounded batches (hub.db.imports)
+    "CREATE CONSTRAINT import_run_id IF NOT EXISTS FOR (r:ImportRun) REQUIRE r.import_id IS UNIQUE",
 )
 
 
