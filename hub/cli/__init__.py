@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from hub.cli import db as db_commands
+from hub.cli import load as load_command
 from hub.cli import sync as sync_commands
 from hub.cli.common import setup_logging as _logging
 from hub.cli.common import with_hub as _with_hub
@@ -35,6 +36,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(draw_app, name="draw")
 app.add_typer(import_app, name="import")
 app.add_typer(sync_commands.app, name="sync")
+app.command("load")(load_command.load)
 
 
 @token_app.command("issue")
@@ -118,6 +120,27 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
         typer.echo("demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 
     await _with_hub(work)
+
+
+@demo_app.command("export")
+def demo_export(
+    folder: Annotated[Path, typer.Argument(help="Where to write the archive (created)")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data")] = 7,
+    subjects: Annotated[int, typer.Option(help="How many subjects")] = 1000,
+    as_of: Annotated[str | None, typer.Option(help="Reference date YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """Write the demo data set as an archive for `hub load` (docs/bulk-load.md); no database needed."""
+    from connectors.archive import write_archive
+    from hub import clock, demo
+    from hub.personal_data import PersonalDataVault
+
+    vault = PersonalDataVault(load_settings().personal_data_key)
+    data = demo.generate(seed=seed, subjects=subjects, vault=vault,
+                         as_of=date.fromisoformat(as_of) if as_of else clock.today())
+    write_archive(folder, departments=data.departments, organizations=data.organizations, subjects=data.subjects,
+                  records=data.records, evaluations=data.evaluations,
+                  resident_id=lambda person: vault.unseal(person["id_sealed"]))
+    typer.echo(f"archive written to {folder}: " + ", ".join(f"{n} {k}" for k, n in data.counts().items()))
 
 
 @app.command()

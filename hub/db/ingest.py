@@ -123,7 +123,7 @@ async def upsert_records(gateway: Neo4jGateway, rows: Sequence[Row], batch_size:
     return await _batched(gateway, _RECORDS, with_digests(rows), batch_size)
 
 
-def row_digest(row: Row) -> str:
+def row_digest(row: Mapping[str, Any]) -> str:
     """A digest of what a record row says (its values, in key order), to recognize a re-sent row."""
     canonical = orjson.dumps({k: v for k, v in row.items() if k != "row_digest"}, option=orjson.OPT_SORT_KEYS,
                              default=str)

@@ -63,12 +63,13 @@ DATA_MIGRATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-async def migrate(gateway: Neo4jGateway) -> int:
+async def migrate(gateway: Neo4jGateway, *, await_s: int = 60) -> int:
     """Apply every schema statement and every data migration not yet applied; return how many
-    statements ran. Waits until indexes are online."""
+    statements ran. Waits until indexes are online (up to ``await_s``: after a bulk load they are
+    populated from millions of nodes)."""
     for statement in STATEMENTS:
         await gateway.run(statement, write=True)
-    await gateway.run("CALL db.awaitIndexes(60)")
+    await gateway.autocommit("CALL db.awaitIndexes($seconds)", {"seconds": await_s})
     applied = {row["id"] for row in await gateway.run("MATCH (m:Migration) RETURN m.id AS id")}
     ran = 0
     for migration_id, statement in DATA_MIGRATIONS:
