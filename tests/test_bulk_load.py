@@ -97,12 +97,16 @@ def _bad_rows(folder: Path, subject: str) -> None:
 
 async def test_the_bulk_importer_builds_the_graph_ingest_builds_and_leaves_out_bad_rows(
         tmp_path: Path, load_gateway: Neo4jGateway) -> None:
-    data = demo.generate(seed=11, subjects=150, as_of=AS_OF, vault=VAULT)
+    data = demo.generate(seed=11, subjects=300, as_of=AS_OF, vault=VAULT)
     assert len({(e["subject_uscc"], e["scheme"]) for e in data.evaluations}) < len(data.evaluations)  # history
 
     await ingest.wipe(load_gateway)
     await migrate(load_gateway)
-    await demo.load(load_gateway, data)
+    steps: list[tuple[str, int, int]] = []
+    assert await demo.load(load_gateway, data, lambda *step: steps.append(step)) == data.counts()
+    assert [stage for stage, done, _ in steps if done == 0] == list(data.counts())  # in dependency order
+    record_steps = [done for stage, done, _ in steps if stage == "records"]
+    assert record_steps == sorted(record_steps) and record_steps[-1] == len(data.records) and len(record_steps) > 2
     ingested = await _snapshot(load_gateway)
     current = await load_gateway.run("MATCH (s:Subject)-[:CURRENT]->(e) WITH s, e.scheme AS scheme, count(*) AS n "
                                      "RETURN max(n) AS most, count(*) AS pointers")

@@ -15,8 +15,8 @@ A batch is planned in Python before anything is written, in two steps:
    candidate's subject and scheme. Where there is none — every subject of a first load — the pointer
    is simply created: no per-row subquery looks for something to supersede.
 
-:func:`write` then runs three plain statements. The bulk loader (``hub.db.bulk``) applies
-:func:`chain` to the whole archive, where nothing is current yet.
+The writing statement ends with :data:`POINT`; the values cross the wire as text. The bulk loader
+(``hub.db.bulk``) applies :func:`chain` to the whole archive, where nothing is current yet.
 """
 
 from __future__ import annotations
@@ -24,34 +24,34 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
-from hub.db.gateway import native
+from hub.db.wire import text
 
-# The current evaluation of each candidate's subject and scheme, and whether the candidate itself is
-# already stored as superseded (re-sent history never takes the pointer back).
+# The current evaluation of each candidate's subject and scheme, and whether it is older than (or as
+# old as) the candidate: instants compared in Cypher, so no DateTime crosses the wire either way.
+# One row, only for the candidates that have one: a first load gets an empty list back.
 _CURRENT = """
 UNWIND $candidates AS c
-OPTIONAL MATCH (:Subject {uscc: c.subject_uscc})-[:CURRENT]->(cur:Evaluation {scheme: c.scheme})
-OPTIONAL MATCH (self:Evaluation {id: c.id})
-RETURN c.id AS id, cur.id AS current_id, cur.evaluated_at AS current_at,
-       self.superseded_at IS NOT NULL AS superseded
+MATCH (:Subject {uscc: c.subject_uscc})-[:CURRENT]->(cur:Evaluation {scheme: c.scheme})
+RETURN collect([c.id, cur.id, cur.evaluated_at <= datetime(c.evaluated_at)]) AS current
 """
 
+# The evaluations the new ones replace stop being current (the new ones are pointed at by the
+# statement that writes them: see POINT).
 _SUPERSEDE = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})-[c:CURRENT]->(old:Evaluation {id: row.replaces})
-SET old.superseded_at = row.evaluated_at, old.superseded_by = row.id
+SET old.superseded_at = datetime(row.evaluated_at), old.superseded_by = row.id
 DELETE c
 """
 
-_POINT = """
-UNWIND $rows AS row
-MATCH (s:Subject {uscc: row.subject_uscc})
-MATCH (e:Evaluation {id: row.id})
+# The tail of a statement that has just written evaluation ``e`` of subject ``s`` from ``row``: the
+# rows :func:`decide` chose carry ``point`` (stored history never takes the pointer back).
+POINT = """
+WITH s, e, row WHERE row.point AND e.superseded_at IS NULL
 CREATE (s)-[:CURRENT]->(e)
 """
 
@@ -62,7 +62,7 @@ class Pointer:
 
     id: str
     subject_uscc: str
-    evaluated_at: datetime
+    evaluated_at: str  # ISO 8601 with its offset
     replaces: str | None
 
 
@@ -88,32 +88,26 @@ def chain(rows: Sequence[Mapping[str, Any]]) -> tuple[dict[str, dict[str, Any]],
     return superseded, [row for _, row in candidates]
 
 
-async def decide(tx: AsyncManagedTransaction, candidates: Sequence[Mapping[str, Any]]) -> list[Pointer]:
-    """Which candidates take the pointer, read inside the writing transaction: those whose subject has
-    no current evaluation of the scheme, or an older one (or one as old: the later write wins)."""
+async def decide(tx: AsyncManagedTransaction, candidates: Sequence[Mapping[str, Any]]) -> dict[str, Pointer]:
+    """Which candidates take the pointer, by id — read inside the writing transaction: those whose subject
+    has no current evaluation of the scheme, or an older one (or one as old: the later write wins). The
+    evaluations they replace are superseded here; the caller's statement points at the new ones (POINT)."""
     if not candidates:
-        return []
+        return {}
     result = await tx.run(_CURRENT, candidates=[
-        {"id": c["id"], "subject_uscc": c["subject_uscc"], "scheme": c["scheme"]} for c in candidates])
-    found = {record["id"]: record async for record in result}
-    pointers = []
+        {"id": c["id"], "subject_uscc": c["subject_uscc"], "scheme": c["scheme"],
+         "evaluated_at": text(c["evaluated_at"])} for c in candidates])
+    found = {candidate: (held, older) for candidate, held, older in (await result.single(strict=True))["current"]}
+    pointers: dict[str, Pointer] = {}
     for candidate in candidates:
-        held = found[candidate["id"]]
-        at = candidate["evaluated_at"]
-        if held["superseded"] or held["current_id"] == candidate["id"]:
-            continue  # stored as history already, or already the current one
-        if held["current_id"] is None:
-            pointers.append(Pointer(candidate["id"], candidate["subject_uscc"], at, None))
-        elif native(held["current_at"]) <= at:
-            pointers.append(Pointer(candidate["id"], candidate["subject_uscc"], at, held["current_id"]))
-    return pointers
-
-
-async def write(tx: AsyncManagedTransaction, pointers: Sequence[Pointer]) -> None:
-    """Supersede what the pointers replace, then point at the new evaluations (already written)."""
+        held, older = found.get(candidate["id"], (None, True))
+        if held == candidate["id"]:
+            continue  # already the current one
+        if held is None or older:
+            pointers[candidate["id"]] = Pointer(candidate["id"], candidate["subject_uscc"],
+                                                text(candidate["evaluated_at"]), held)
     replacing = [{"id": p.id, "subject_uscc": p.subject_uscc, "evaluated_at": p.evaluated_at, "replaces": p.replaces}
-                 for p in pointers if p.replaces is not None]
+                 for p in pointers.values() if p.replaces is not None]
     if replacing:
         await (await tx.run(_SUPERSEDE, rows=replacing)).consume()
-    if pointers:
-        await (await tx.run(_POINT, rows=[{"id": p.id, "subject_uscc": p.subject_uscc} for p in pointers])).consume()
+    return pointers

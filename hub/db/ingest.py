@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from neo4j import AsyncManagedTransaction
 
-from hub.db import current
+from hub.db import current, wire
 from hub.db.gateway import Neo4jGateway
 
 Row = dict[str, Any]
@@ -32,19 +32,25 @@ SET o.kind = row.kind, o.uscc = row.uscc
 """
 
 # A subject row: uscc, name, kind, region, industry, status, registered_on (date),
-# and optionally person: {fingerprint, name, id_masked, id_sealed}.
+# and optionally person: {fingerprint, name, id_masked, id_sealed}. A subject has one legal
+# representative: the one a row names replaces any other (_REPLACED_REPRESENTATIVES, same transaction;
+# a second statement, so that the first never reads what it writes and needs no Eager).
 _SUBJECTS = """
 UNWIND $rows AS row
 MERGE (s:Subject {uscc: row.uscc})
 SET s.name = row.name, s.kind = row.kind, s.region = row.region, s.industry = row.industry,
-    s.status = row.status, s.registered_on = row.registered_on
+    s.status = row.status, s.registered_on = date(row.registered_on)
 WITH s, row WHERE row.person IS NOT NULL
 MERGE (p:Person {fingerprint: row.person.fingerprint})
 SET p.name = row.person.name, p.id_masked = row.person.id_masked, p.id_sealed = row.person.id_sealed
-WITH s, p
-OPTIONAL MATCH (s)-[old:LEGAL_REPRESENTATIVE]->(other:Person) WHERE other <> p
-DELETE old
 MERGE (s)-[:LEGAL_REPRESENTATIVE]->(p)
+"""
+
+_REPLACED_REPRESENTATIVES = """
+UNWIND $rows AS row
+MATCH (:Subject {uscc: row.uscc})-[old:LEGAL_REPRESENTATIVE]->(other:Person)
+WHERE other.fingerprint <> row.fingerprint
+DELETE old
 """
 
 # A record row: id, subject_uscc, kind, title, decided_on, issuing_department (code),
@@ -54,15 +60,17 @@ MERGE (s)-[:LEGAL_REPRESENTATIVE]->(p)
 # A row whose content is what was last written (``row_digest``) changes nothing, so re-importing a
 # file is a no-op and a repaired record is not revived by an old file. A changed record gets the next
 # version and joins the change feed (``:Pending``, see hub.db.feed).
+#
+# Rows go as hub.db.wire.split makes them (dates as text): ``row.props`` holds the rest.
 _RECORDS = """
 UNWIND $rows AS row
-MATCH (s:Subject {uscc: row.subject_uscc})
-MERGE (r:Record {id: row.id})
-WITH s, r, row WHERE r.row_digest IS NULL OR r.row_digest <> row.row_digest
-SET r += row, r.version = coalesce(r.version, 0) + 1, r:Pending
-MERGE (r)-[:ABOUT]->(s)
-WITH r, row WHERE row.issuing_department IS NOT NULL
-MATCH (d:Department {code: row.issuing_department})
+MATCH (s:Subject {uscc: row.props.subject_uscc})
+MERGE (r:Record {id: row.props.id})
+WITH s, r, row WHERE r.row_digest IS NULL OR r.row_digest <> row.props.row_digest
+SET r += row.props, r.version = coalesce(r.version, 0) + 1, r:Pending
+""" + wire.set_temporals("r") + """MERGE (r)-[:ABOUT]->(s)
+WITH r, row WHERE row.props.issuing_department IS NOT NULL
+MATCH (d:Department {code: row.props.issuing_department})
 MERGE (r)-[:ISSUED_BY]->(d)
 """
 
@@ -71,11 +79,11 @@ MERGE (r)-[:ISSUED_BY]->(d)
 # the one it replaces is marked superseded (history is kept, never deleted): see hub.db.current.
 _EVALUATIONS = """
 UNWIND $rows AS row
-MATCH (s:Subject {uscc: row.subject_uscc})
-MERGE (e:Evaluation {id: row.id})
-SET e += row, e.version = coalesce(e.version, 0) + 1, e:Pending
-MERGE (e)-[:OF]->(s)
-"""
+MATCH (s:Subject {uscc: row.props.subject_uscc})
+MERGE (e:Evaluation {id: row.props.id})
+SET e += row.props, e.version = coalesce(e.version, 0) + 1, e:Pending
+""" + wire.set_temporals("e") + """MERGE (e)-[:OF]->(s)
+""" + current.POINT
 
 
 # The same, for a file import (hub.imports): a subject whose records change is marked ``:RegradeDue``
@@ -83,21 +91,22 @@ MERGE (e)-[:OF]->(s)
 # (the re-grade removes the mark with the new evaluations). Returns how many records changed.
 RECORDS_MARKING = """
 UNWIND $rows AS row
-MATCH (s:Subject {uscc: row.subject_uscc})
-MERGE (r:Record {id: row.id})
-WITH s, r, row WHERE r.row_digest IS NULL OR r.row_digest <> row.row_digest
-SET r += row, r.version = coalesce(r.version, 0) + 1, r:Pending, s:RegradeDue
-MERGE (r)-[:ABOUT]->(s)
+MATCH (s:Subject {uscc: row.props.subject_uscc})
+MERGE (r:Record {id: row.props.id})
+WITH s, r, row WHERE r.row_digest IS NULL OR r.row_digest <> row.props.row_digest
+SET r += row.props, r.version = coalesce(r.version, 0) + 1, r:Pending, s:RegradeDue
+""" + wire.set_temporals("r") + """MERGE (r)-[:ABOUT]->(s)
 WITH r, row
-OPTIONAL MATCH (d:Department {code: row.issuing_department})
+OPTIONAL MATCH (d:Department {code: row.props.issuing_department})
 FOREACH (_ IN CASE WHEN d IS NULL THEN [] ELSE [1] END | MERGE (r)-[:ISSUED_BY]->(d))
 RETURN count(r) AS changed
 """
 
 
 def with_digests(rows: Sequence[Row]) -> list[Row]:
-    """Record rows as written: each with the digest of what it says (see :func:`row_digest`)."""
-    return [{**row, "row_digest": row_digest(row)} for row in rows]
+    """Record rows as the statements take them: each with the digest of what it says (see
+    :func:`row_digest`), split for the wire (hub.db.wire)."""
+    return [wire.split({**row, "row_digest": row_digest(row)}) for row in rows]
 
 
 async def _batched(gateway: Neo4jGateway, statement: str, rows: Sequence[Row],
@@ -116,7 +125,20 @@ async def upsert_organizations(gateway: Neo4jGateway, rows: Sequence[Row]) -> in
 
 
 async def upsert_subjects(gateway: Neo4jGateway, rows: Sequence[Row], batch_size: int = 2000) -> int:
-    return await _batched(gateway, _SUBJECTS, rows, batch_size)
+    for start in range(0, len(rows), batch_size):
+        batch = [{**row, "registered_on": wire.text(row.get("registered_on"))}
+                 for row in rows[start:start + batch_size]]
+        represented = [{"uscc": row["uscc"], "fingerprint": row["person"]["fingerprint"]}
+                       for row in batch if row.get("person")]
+
+        async def work(tx: AsyncManagedTransaction, batch: list[Row] = batch,
+                       represented: list[Row] = represented) -> None:
+            await (await tx.run(_SUBJECTS, rows=batch)).consume()
+            if represented:
+                await (await tx.run(_REPLACED_REPRESENTATIVES, rows=represented)).consume()
+
+        await gateway.write(work)
+    return len(rows)
 
 
 async def upsert_records(gateway: Neo4jGateway, rows: Sequence[Row], batch_size: int = 5000) -> int:
@@ -136,13 +158,14 @@ async def upsert_evaluations(gateway: Neo4jGateway, rows: Sequence[Row],
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
         superseded, candidates = current.chain(batch)
-        written = [{**row, **superseded[row["id"]]} if row["id"] in superseded else row for row in batch]
 
-        async def work(tx: AsyncManagedTransaction, written: list[Row] = written,
-                       candidates: Sequence[Mapping[str, Any]] = candidates) -> None:
+        async def work(tx: AsyncManagedTransaction, batch: Sequence[Row] = batch,
+                       candidates: Sequence[Mapping[str, Any]] = candidates,
+                       superseded: dict[str, dict[str, Any]] = superseded) -> None:
             pointers = await current.decide(tx, candidates)
+            written = [{**wire.split({**row, **superseded.get(row["id"], {})}), "point": row["id"] in pointers}
+                       for row in batch]
             await (await tx.run(_EVALUATIONS, rows=written)).consume()
-            await current.write(tx, pointers)
 
         await gateway.write(work)
     return len(rows)
