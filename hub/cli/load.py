@@ -22,7 +22,7 @@ from hub.settings import Settings, load_settings
 
 
 @dataclass(frozen=True)
-class _Rows:
+class Rows:
     """A data set held in lists (the demo generator's), as a load source."""
 
     department_rows: Sequence[Row]
@@ -92,7 +92,7 @@ def load(
             _say(f"generating the demo data set of {demo_subjects:,} subjects…")
             data = demo.generate(seed=seed, subjects=demo_subjects, vault=vault,
                                  as_of=date.fromisoformat(as_of) if as_of else clock.today())
-            source = _Rows(data.departments, data.organizations, data.subjects, data.records, data.evaluations)
+            source = Rows(data.departments, data.organizations, data.subjects, data.records, data.evaluations)
         if files_only is not None:
             files = write_files(source, files_only.absolute())
             script = files_only / "import.sh"
