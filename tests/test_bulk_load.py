@@ -18,6 +18,8 @@ import pytest
 
 from connectors.archive import write_archive
 from hub import demo
+from hub.bulk_load import write_files
+from hub.cli.load import Rows
 from hub.db import ingest
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
@@ -99,6 +101,7 @@ async def test_the_bulk_importer_builds_the_graph_ingest_builds_and_leaves_out_b
         tmp_path: Path, load_gateway: Neo4jGateway) -> None:
     data = demo.generate(seed=11, subjects=300, as_of=AS_OF, vault=VAULT)
     assert len({(e["subject_uscc"], e["scheme"]) for e in data.evaluations}) < len(data.evaluations)  # history
+    data.records[0]["content"] = "责令改正；\n罚款人民币五千元"  # a text spanning lines: the importer is told
 
     await ingest.wipe(load_gateway)
     await migrate(load_gateway)
@@ -133,6 +136,20 @@ async def test_the_bulk_importer_builds_the_graph_ingest_builds_and_leaves_out_b
     # the constraints were applied after the import
     constraints = {row["name"] for row in await load_gateway.run("SHOW CONSTRAINTS YIELD name RETURN name")}
     assert {"subject_uscc", "record_id", "evaluation_id"} <= constraints
+
+
+def test_the_import_files_say_when_a_field_spans_lines(tmp_path: Path) -> None:
+    data = demo.generate(seed=14, subjects=20, as_of=AS_OF, vault=VAULT)
+    source = Rows(data.departments, data.organizations, data.subjects, data.records, data.evaluations)
+    plain = write_files(source, tmp_path / "plain")
+    assert not plain.multiline and "--multiline-fields=true" not in plain.arguments("neo4j")
+    for n, text in enumerate(("第一行\n第二行", "回车\r符")):
+        data.records[-1]["content"] = text
+        spanning = write_files(source, tmp_path / f"spanning{n}")
+        assert spanning.multiline and "--multiline-fields=true" in spanning.arguments("neo4j")
+        with (tmp_path / f"spanning{n}" / "record.csv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == len(data.records) and rows[-1]["content"] == text
 
 
 async def test_a_database_that_holds_anything_is_refused_and_left_as_it_is(

@@ -49,7 +49,7 @@ def write_archive(folder: str | os.PathLike[str], *, departments: Iterable[Row],
 
 def _write(path: Path, spec: FileLayout, rows: Iterable[Row]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv.writer(handle, lineterminator="\r\n")  # CR LF: a CR in a text is then quoted too
         writer.writerow(spec.columns)
         for row in rows:
             writer.writerow([_text(row.get(name)) for name in spec.columns])

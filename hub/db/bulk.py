@@ -26,7 +26,7 @@ needs no map from string keys, which is most of its work otherwise. A null prope
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -83,6 +83,36 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _text_cell(value: Any) -> Any:
+    """A string column's cell: most values are text already, so that is tried first."""
+    if value.__class__ is str:
+        return value or None
+    return _cell(value)
+
+
+def _temporal_cell(value: Any) -> Any:
+    """A date or datetime column's cell."""
+    if value is None or value.__class__ is str:
+        return value or None
+    return value.isoformat() if isinstance(value, date) else _cell(value)
+
+
+Cells = Callable[[Row], list[Any]]
+
+
+def _cells(columns: tuple[tuple[str, str], ...]) -> Cells:
+    """A row's cells in ``columns``' order, each converted by its column's type (the same as :func:`_cell`,
+    without testing every type on every value: a province's load writes tens of millions of cells)."""
+    converters = tuple((name, _text_cell if kind == "string" else _temporal_cell if kind in ("date", "datetime")
+                        else _cell) for name, kind in columns)
+
+    def cells(row: Row) -> list[Any]:
+        get = row.get
+        return [convert(get(name)) for name, convert in converters]
+
+    return cells
+
+
 @dataclass
 class ImportFiles:
     """What the importer is given: node and relationship files, and whether any field spans lines."""
@@ -107,12 +137,14 @@ class ImportFiles:
 
 
 class _Table:
-    """One CSV file with its header; counts its rows and notices line breaks in text."""
+    """One CSV file with its header; counts its rows and, once closed, knows whether a field spans lines."""
 
     def __init__(self, path: Path, header: list[str]) -> None:
         self.path = path
         self._handle: IO[str] = path.open("w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._handle, lineterminator="\n")
+        # Lines end in CR LF: Python's writer quotes a field holding a character of the line end, and a bare
+        # CR in a text (legal in a record's content) would otherwise go unquoted and split its row.
+        self._writer = csv.writer(self._handle, lineterminator="\r\n")
         self._writer.writerow(header)
         self.rows = 0
         self.multiline = False
@@ -121,14 +153,17 @@ class _Table:
         self._writer.writerow(cells)
         self.rows += 1
 
-    def write_text(self, cells: list[Any]) -> None:
-        """A row that may hold free text: checked for line breaks."""
-        if not self.multiline and any(isinstance(c, str) and ("\n" in c or "\r" in c) for c in cells):
-            self.multiline = True
-        self.write(cells)
-
     def close(self) -> None:
+        """Close the file; a field holding a line break (the writer quotes it) shows as a line feed or a
+        carriage return more than the line ends: counted over the file once, rather than searched for in
+        every field."""
         self._handle.close()
+        line_feeds = carriage_returns = 0
+        with self.path.open("rb") as written:
+            while chunk := written.read(1 << 24):
+                line_feeds += chunk.count(b"\n")
+                carriage_returns += chunk.count(b"\r")
+        self.multiline = line_feeds != self.rows + 1 or carriage_returns != self.rows + 1
 
 
 class GraphWriter:
@@ -146,24 +181,27 @@ class GraphWriter:
 
     # --- nodes -------------------------------------------------------------------------------
     def departments(self, rows: Iterable[Row]) -> None:
+        department_cells = _cells(DEPARTMENT)
         with self._nodes("Department", DEPARTMENT) as table:
             for row in rows:
                 number = self._departments.setdefault(row["code"], self._id())
-                table.write_text([number, *(_cell(row.get(name)) for name, _ in DEPARTMENT)])
+                table.write([number, *department_cells(row)])
 
     def organizations(self, rows: Iterable[Row]) -> None:
+        organization_cells = _cells(ORGANIZATION)
         with self._nodes("Organization", ORGANIZATION) as table:
             for row in rows:
-                table.write_text([self._id(), *(_cell(row.get(name)) for name, _ in ORGANIZATION)])
+                table.write([self._id(), *organization_cells(row)])
 
     def subjects(self, rows: Iterable[Row]) -> None:
         """Subject rows as ingest takes them (``person`` optional); each subject once."""
         links = _Table(self.folder / "legal_representative.csv", [":START_ID(Subject)", ":END_ID(Person)"])
+        subject_cells, person_cells = _cells(SUBJECT), _cells(PERSON)
         with self._nodes("Subject", SUBJECT) as table:
             for row in rows:
                 number = self._id()
                 self._subjects[row["uscc"]] = number
-                table.write_text([number, *(_cell(row.get(name)) for name, _ in SUBJECT)])
+                table.write([number, *subject_cells(row)])
                 person = row.get("person")
                 if person:
                     held = self._persons.get(person["fingerprint"])
@@ -173,7 +211,7 @@ class GraphWriter:
         links.close()
         with self._nodes("Person", PERSON) as table:
             for person_id, person in self._persons.values():
-                table.write_text([person_id, *(_cell(person.get(name)) for name, _ in PERSON)])
+                table.write([person_id, *person_cells(person)])
         self._relationships("LEGAL_REPRESENTATIVE", links)
 
     def records(self, rows: Iterable[Row]) -> int:
@@ -182,6 +220,7 @@ class GraphWriter:
         about = _Table(self.folder / "about.csv", [":START_ID(Record)", ":END_ID(Subject)"])
         issued = _Table(self.folder / "issued_by.csv", [":START_ID(Record)", ":END_ID(Department)"])
         subjects, departments = self._subjects, self._departments
+        record_cells = _cells(RECORD)
         with self._nodes("Record:Pending", RECORD) as table:
             for row in rows:
                 subject = subjects.get(row["subject_uscc"])
@@ -190,7 +229,7 @@ class GraphWriter:
                 _unknown(row, _RECORD_KEYS)
                 number = self._id()
                 stored = {**row, "row_digest": row_digest(row), "version": 1}
-                table.write_text([number, *(_cell(stored.get(name)) for name, _ in RECORD)])
+                table.write([number, *record_cells(stored)])
                 about.write([number, subject])
                 department = departments.get(row.get("issuing_department") or "")
                 if department is not None:
@@ -208,12 +247,13 @@ class GraphWriter:
         of = _Table(self.folder / "of.csv", [":START_ID(Evaluation)", ":END_ID(Subject)"])
         points = _Table(self.folder / "current.csv", [":START_ID(Subject)", ":END_ID(Evaluation)"])
         numbers: dict[str, int] = {}
+        evaluation_cells = _cells(EVALUATION)
         with self._nodes("Evaluation:Pending", EVALUATION) as table:
             for row in known:
                 _unknown(row, _EVALUATION_KEYS)
                 number = numbers[row["id"]] = self._id()
                 stored = {**row, "version": 1, **superseded.get(row["id"], {})}
-                table.write_text([number, *(_cell(stored.get(name)) for name, _ in EVALUATION)])
+                table.write([number, *evaluation_cells(stored)])
                 of.write([number, self._subjects[row["subject_uscc"]]])
         for row in newest:
             points.write([self._subjects[row["subject_uscc"]], numbers[row["id"]]])
