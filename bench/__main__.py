@@ -1,8 +1,9 @@
 """`make bench`: the hub's figures, each beside the raw Neo4j figure it is bounded by.
 
 Runs against its own local Neo4j instance ("bench"), loads the demo data set, starts the hub as a
-real HTTP server on loopback, and prints a table. The sync section (bench/sync.py) starts two more
-hubs, a county and its city, each on its own instance.
+real HTTP server on loopback, and prints a table. The write path's sections run on instances of their
+own: incremental ingest and ``hub load`` (bench/ingest.py), a province's 双公示 file (bench/imports.py),
+and sync (bench/sync.py: two more hubs, a county and its city). ``--only`` picks one section.
 """
 
 from __future__ import annotations
