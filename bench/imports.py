@@ -90,6 +90,7 @@ async def import_section(rows: int = 100_000) -> None:
             after = (await gateway.run("MATCH (e:Evaluation) RETURN count(e) AS n"))[0]["n"]
     finally:
         await gateway.close()
+        server.stop()
     print(f"\n## A province's 双公示 file: `hub import shuanggongshi` ({rows:,} rows about {subjects:,} new subjects, "
           f"{size / 1e6:.1f} MB CSV; Neo4j heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache})")
     for label, (seconds, peak, output) in (("first import", first), ("the same file again", again)):
