@@ -21,6 +21,7 @@ reference and logged.
     ├── DeadlineExceeded           DEADLINE_EXCEEDED       504  exit 1   the request ran past HUB_REQUEST_TIMEOUT
     ├── BatchRefused               BATCH_REFUSED           400  exit 1   a signed batch that does not verify
     ├── DatabaseUnavailable        DATABASE_UNAVAILABLE    503  exit 1   Neo4j does not answer
+    ├── TransactionTooLarge        TRANSACTION_TOO_LARGE   500  exit 1   a transaction over Neo4j's memory limit
     ├── RequestError               BAD_REQUEST             400           the HTTP request is not GraphQL over HTTP
     │   ├── MethodNotAllowed       METHOD_NOT_ALLOWED      405
     │   ├── NotAcceptable          NOT_ACCEPTABLE          406
@@ -152,6 +153,15 @@ class DatabaseUnavailable(HubError):
     http_status = 503
     retryable = True
     summary = "Neo4j does not answer; nothing was served or written — try again shortly"
+
+
+class TransactionTooLarge(HubError):
+    """Neo4j answered but refused one transaction: it needed more memory than the server lets a transaction
+    have. Retrying the same work fails the same way, so it is not retryable; the message names the limit."""
+
+    code = "TRANSACTION_TOO_LARGE"
+    summary = ("Neo4j refused a transaction that needed more memory than its limit (the heap, or "
+               "db.memory.transaction.total.max); nothing of it was written — the work must go in smaller batches")
 
 
 class PeerError(HubError):

@@ -107,12 +107,20 @@ class Reevaluator:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    async def subjects(self, usccs: Sequence[str], scheme_ids: Sequence[str] | None = None) -> RunSummary:
-        """Re-grade just these subjects (after a new penalty, a repair, an upheld objection)."""
+    async def subjects(self, usccs: Sequence[str], scheme_ids: Sequence[str] | None = None, *,
+                       batch_size: int = 2000, progress: Progress | None = None) -> RunSummary:
+        """Re-grade just these subjects (after a new penalty, a repair, an upheld objection, an import),
+        ``batch_size`` at a time: each batch is one read and one write transaction, whatever the total —
+        one transaction for 40,000 subjects once outgrew Neo4j's transaction memory."""
         summary = RunSummary(run_id=_run_id())
         started = time.perf_counter()
-        rows = await store.facts_for(self.gateway, usccs, clock.today() - LOOK_BACK, clock.today())
-        await self._grade_and_write(rows, self.schemes_for(scheme_ids), summary)
+        schemes = self.schemes_for(scheme_ids)
+        for start in range(0, len(usccs), batch_size):
+            batch = usccs[start:start + batch_size]
+            rows = await store.facts_for(self.gateway, batch, clock.today() - LOOK_BACK, clock.today())
+            await self._grade_and_write(rows, schemes, summary)
+            if progress:
+                progress(len(batch))
         summary.seconds = time.perf_counter() - started
         return summary
 

@@ -20,7 +20,7 @@ from hub.auth import token_key_id, verify_token
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
 from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
-from hub.db import audit_store, consents, evaluations, ingest, organizations, records, reporting, subjects, supervision
+from hub.db import audit_store, consents, evaluations, organizations, records, reporting, subjects, supervision
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.reporting import DepartmentCounts, DepartmentReporting
@@ -32,6 +32,8 @@ from hub.exchange.service import Exchange
 from hub.exchange.signing import load_or_create_key
 from hub.grading.models import ModelRegistry
 from hub.grading.schemes import SchemeRegistry
+from hub.imports import FileImport, Importer, ImportOutcome
+from hub.imports import Progress as ImportProgress
 from hub.inspections import Inspections
 from hub.keyring import Keyring
 from hub.models import Consent, OrganizationKind, RecordStatus, SubjectKind, SubjectProfile
@@ -303,18 +305,11 @@ class CreditHub:
         await self.regrade([uscc])
         return uscc
 
-    async def add_records(self, rows: Sequence[dict[str, object]]) -> int:
-        """Store validated records and re-grade the subjects they concern."""
-        count = await ingest.upsert_records(self.gateway, rows)
-        await self.regrade(sorted({str(row["subject_uscc"]) for row in rows}))
-        return count
-
-    async def import_records(self, subjects: Mapping[str, str], rows: Sequence[dict[str, object]]) -> int:
-        """Records from a file (双公示): unknown subjects are created from the file's names first."""
-        await ingest.ensure_subjects(self.gateway, [
-            {"uscc": code, "name": name or code, "kind": SubjectKind.from_uscc(code).value, "region": code[2:8]}
-            for code, name in subjects.items()])
-        return await self.add_records(rows)
+    async def import_file(self, file: FileImport, progress: ImportProgress | None = None) -> ImportOutcome:
+        """Records from a file (双公示) in bounded batches: stored (unknown subjects created from the file's
+        names), tallied per department, and the subjects whose records changed re-graded (hub.imports).
+        An import stopped part way resumes when the same file is imported again."""
+        return await Importer(self.gateway, self.reevaluator).run(file, progress)
 
     async def review_flags(self) -> list[dict[str, object]]:
         return await evaluations.open_flags(self.gateway)

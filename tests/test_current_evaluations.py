@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
+from hub import clock
+from hub.db import ingest
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import add_evaluation, add_subject, bearer, gql, remove_subjects, uscc
@@ -35,3 +39,20 @@ async def test_current_evaluations_leave_out_history_and_expired_ones(
     assert len(both["data"]["subject"]["all"]) == 3
     public = (await gql(client, query, u=CODE, c=True))["data"]["subject"]["evaluations"]
     assert public == [{"scheme": "henan-public-credit", "grade": "良"}]  # tiers apply as to every list
+
+
+async def test_two_evaluations_of_one_scheme_in_one_batch_leave_one_current_and_the_older_superseded(
+        hub: CreditHub) -> None:
+    code = uscc(930_002)
+    await remove_subjects(hub, [code])
+    await add_subject(hub, code)
+    now = clock.now()
+    rows = [{"id": f"batch-{n}", "subject_uscc": code, "scheme": "henan-public-credit", "score": 80.0 + n,
+             "grade": "良", "level": None, "disclosure": "PUBLIC", "evaluated_at": now - timedelta(days=400 - n),
+             "valid_until": clock.today(), "evaluator": "test"} for n in (1, 2)]
+    await ingest.upsert_evaluations(hub.gateway, list(reversed(rows)))  # one batch, newest first
+    found = await hub.gateway.run(
+        "MATCH (s:Subject {uscc: $code})<-[:OF]-(e:Evaluation) OPTIONAL MATCH (s)-[c:CURRENT]->(e) "
+        "RETURN e.id AS id, c IS NOT NULL AS current, e.superseded_by AS by ORDER BY id", {"code": code})
+    assert found == [{"id": "batch-1", "current": False, "by": "batch-2"},
+                     {"id": "batch-2", "current": True, "by": None}]

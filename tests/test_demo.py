@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import pytest
 
@@ -311,34 +310,6 @@ def test_add_months_clamps_the_day() -> None:
     assert demo.add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
     assert demo.add_months(date(2025, 6, 30), -60) == date(2020, 6, 30)
     assert demo.add_months(date(2025, 12, 15), 1) == date(2026, 1, 15)
-
-
-# ---- loading -------------------------------------------------------------------------------------
-class _RecordingGateway:
-    def __init__(self) -> None:
-        self.batches: list[tuple[str, int]] = []
-
-    async def run(self, query: str, parameters: dict[str, Any] | None = None, *,
-                  write: bool = False) -> list[dict[str, Any]]:
-        assert write and parameters is not None
-        label = query.split("MERGE (", 1)[1].split(" {", 1)[0]
-        self.batches.append((label, len(parameters["rows"])))
-        return []
-
-
-async def test_load_writes_in_order_and_reports_progress(vault: PersonalDataVault) -> None:
-    data = demo.generate(seed=7, subjects=400, as_of=AS_OF, vault=vault)
-    gateway = _RecordingGateway()
-    steps: list[tuple[str, int, int]] = []
-    counts = await demo.load(gateway, data, lambda *step: steps.append(step))  # type: ignore[arg-type]
-    assert counts == data.counts()
-    labels = list(dict.fromkeys(label for label, _ in gateway.batches))
-    assert labels == ["d:Department", "o:Organization", "s:Subject", "r:Record", "e:Evaluation"]
-    assert sum(n for label, n in gateway.batches if label == "r:Record") == len(data.records)
-    record_steps = [done for stage, done, total in steps if stage == "records"]
-    assert record_steps[0] == 0 and record_steps[-1] == len(data.records)
-    assert record_steps == sorted(record_steps) and len(record_steps) > 2  # several chunks
-    assert [stage for stage, done, _ in steps if done == 0] == list(counts)
 
 
 def test_every_demo_evaluation_is_under_a_known_scheme_with_one_of_its_grades(data: demo.DemoData) -> None:

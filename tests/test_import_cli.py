@@ -29,7 +29,9 @@ async def test_a_thousand_row_file_imports_993_and_reports_7(
     result = _cli(neo4j_credentials, "import", "shuanggongshi", str(source), "--received-on", "2026-03-02",
                   "--source-platform", "test-import")
     assert result.returncode == 0, result.stderr
-    assert "1000 rows, 993 records imported" in result.stdout and "7 refused" in result.stdout
+    assert "1000 rows read" in result.stdout and "993 to store, 7 refused" in result.stdout
+    assert "993 of 993 records new or changed; 993 subjects re-graded" in result.stdout
+    assert "storing records" in result.stderr and "re-grading subjects" in result.stderr  # the progress bars
 
     stored = await hub.gateway.run("MATCH (r:Record {source_platform: 'test-import'})-[:ABOUT]->(s:Subject) "
                                    "RETURN count(r) AS records, count(DISTINCT s) AS subjects")
@@ -41,6 +43,7 @@ async def test_a_thousand_row_file_imports_993_and_reports_7(
     again = _cli(neo4j_credentials, "import", "shuanggongshi", str(source), "--received-on", "2026-03-02",
                  "--source-platform", "test-import")
     assert again.returncode == 0
+    assert "0 of 993 records new or changed; 0 subjects re-graded (0 evaluations" in again.stdout
     recount = await hub.gateway.run("MATCH (r:Record {source_platform: 'test-import'}) RETURN count(r) AS n")
     assert recount[0]["n"] == 993  # importing the same file twice changes nothing
 

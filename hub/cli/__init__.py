@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from hub.cli import db as db_commands
+from hub.cli import load as load_command
 from hub.cli import organizations as organization_commands
 from hub.cli import sync as sync_commands
 from hub.cli import tokens as token_commands
 from hub.cli.common import setup_logging as _logging
 from hub.cli.common import with_hub as _with_hub
 from hub.settings import load_settings
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 app = typer.Typer(help="Credit Hub — 信用分级分类监管 data-sharing hub.", no_args_is_help=True)
 app.add_typer(db_commands.app, name="db", help="Manage the local Neo4j server.")
@@ -32,6 +38,7 @@ app.add_typer(draw_app, name="draw")
 app.add_typer(import_app, name="import")
 app.add_typer(organization_commands.app, name="org", help="The organizations the hub knows (banks named in consents).")
 app.add_typer(sync_commands.app, name="sync")
+app.command("load")(load_command.load)
 
 
 @app.command()
@@ -101,6 +108,27 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
     await _with_hub(work)
 
 
+@demo_app.command("export")
+def demo_export(
+    folder: Annotated[Path, typer.Argument(help="Where to write the archive (created)")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same data")] = 7,
+    subjects: Annotated[int, typer.Option(help="How many subjects")] = 1000,
+    as_of: Annotated[str | None, typer.Option(help="Reference date YYYY-MM-DD (default today)")] = None,
+) -> None:
+    """Write the demo data set as an archive for `hub load` (docs/bulk-load.md); no database needed."""
+    from connectors.archive import write_archive
+    from hub import clock, demo
+    from hub.personal_data import PersonalDataVault
+
+    vault = PersonalDataVault(load_settings().personal_data_key)
+    data = demo.generate(seed=seed, subjects=subjects, vault=vault,
+                         as_of=date.fromisoformat(as_of) if as_of else clock.today())
+    write_archive(folder, departments=data.departments, organizations=data.organizations, subjects=data.subjects,
+                  records=data.records, evaluations=data.evaluations,
+                  resident_id=lambda person: vault.unseal(person["id_sealed"]))
+    typer.echo(f"archive written to {folder}: " + ", ".join(f"{n} {k}" for k, n in data.counts().items()))
+
+
 @app.command()
 def evaluate(
     scheme: Annotated[list[str] | None, typer.Option(help="Scheme id (repeatable); default: all covered")] = None,
@@ -139,12 +167,21 @@ def import_shuanggongshi(
     report: Annotated[Path | None, typer.Option(help="Where to write the per-row error report (CSV; default "
                                                 "FILE.errors.csv, replaced at each import of FILE)")] = None,
     yes: Annotated[bool, typer.Option("--yes", help="Replace --report if it exists, without asking")] = False,
+    batch_size: Annotated[int, typer.Option(help="Records per transaction (subjects are re-graded 2000 at a time)")]
+    = 5000,
 ) -> None:
-    """Import the good rows of a 行政处罚 or 行政许可 file; write the refused rows, with reasons, to a report."""
+    """Import the good rows of a 行政处罚 or 行政许可 file; write the refused rows, with reasons, to a report.
+
+    Works in bounded batches (store, tally, re-grade) with a progress bar; an import stopped part way
+    resumes when the same file is imported again."""
     from connectors.shuanggongshi import ShuanggongshiFileError, error_report_csv, read_file
     from hub.cli.common import confirm_destructive
+    from hub.imports import FileImport
 
     _logging()
+    if batch_size < 1:
+        typer.echo("error: --batch-size must be at least 1", err=True)
+        raise typer.Exit(2)
     if report is not None and report.exists():  # a file the operator named: maybe not a report of ours
         confirm_destructive(f"{report} exists and would be replaced by the error report", yes)
     settings = load_settings()
@@ -156,30 +193,61 @@ def import_shuanggongshi(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     import_id = _import_id(file, platform)
+    # The refused rows go back to the department whatever happens to the rest.
+    target = report or file.with_name(file.name + ".errors.csv")
+    target.write_text(error_report_csv(result), encoding="utf-8-sig")
+    typer.echo(f"{file.name}: {result.rows} rows read ({result.kind}), {len(result.records)} to store, "
+               f"{len(result.errors)} refused (report: {target}), {len(result.late)} reported late, "
+               f"{len(result.natural_persons)} about natural persons (no subject code; not stored)")
+    incoming = FileImport(import_id=import_id, file=file.name, kind=result.kind, source_platform=platform,
+                          received_on=received, subjects=result.subjects, records=result.records,
+                          per_department=result.per_department)
 
     async def work(hub):  # type: ignore[no-untyped-def]
-        count = await hub.import_records(result.subjects, result.records)
-        await hub.record_reporting(import_id, kind=result.kind, source_platform=platform, received_on=received,
-                                   per_department=result.per_department)
+        from hub.imports import Importer
+
+        with _stage_progress() as report_progress:
+            outcome = await Importer(hub.gateway, hub.reevaluator, store_batch=batch_size).run(
+                incoming, report_progress)
         await hub.audit([AuditEvent(action="write", actor=f"cli:import:{file.name}", role="admin", subject_uscc=None,
-                                    detail=f"双公示 {result.kind}: {count} records, {len(result.errors)} refused, "
-                                           f"import {import_id}")])
-        return count
+                                    detail=f"双公示 {result.kind}: {outcome.changed} of {outcome.records} records "
+                                           f"new or changed, {len(result.errors)} refused, {outcome.regraded} "
+                                           f"subjects re-graded, import {import_id}")])
+        return outcome
 
     from hub.audit import AuditEvent
 
-    imported = asyncio.run(_with_hub(work))
-    target = report or file.with_name(file.name + ".errors.csv")
-    target.write_text(error_report_csv(result), encoding="utf-8-sig")
-    typer.echo(f"{file.name}: {result.rows} rows, {imported} records imported ({result.kind}), "
-               f"{len(result.errors)} refused (report: {target}), {len(result.late)} reported late, "
-               f"{len(result.natural_persons)} about natural persons (no subject code; not stored)")
+    try:
+        outcome = asyncio.run(_with_hub(work))
+    except typer.Exit:  # the error itself is on stderr already (hub.cli.common.fail)
+        typer.echo(f"the import of {file.name} stopped; what it stored is kept — run the same command again to "
+                   "resume it", err=True)
+        raise
+    typer.echo(f"{file.name}: {outcome.describe()}")
     for department, stats in sorted(result.per_department.items()):
         timeliness = "-" if stats.timeliness_rate is None else f"{stats.timeliness_rate:.1%}"
         if stats.provisional:  # hub.rights.calendar: a year counted on its statutory holidays by rule
             timeliness += (f" (provisional: {stats.provisional} rows judged on a year whose make-up working "
                            f"days are not announced)")
         typer.echo(f"  {stats.name or department}: compliance {stats.compliance_rate:.1%}, timeliness {timeliness}")
+
+
+@contextlib.contextmanager
+def _stage_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A rich progress bar per stage, fed ``(stage, done, total)``; on stderr, so stdout stays the summary."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=Console(stderr=True)) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield report
 
 
 def _import_id(file: Path, source_platform: str) -> str:

@@ -91,6 +91,10 @@ SET f.status = 'CLEARED', f.cleared_at = $now
 """
 
 
+# Graded: a mark left by a file import (hub.db.imports) goes with the evaluations it asked for.
+_GRADED = "UNWIND $subjects AS code MATCH (s:Subject:RegradeDue {uscc: code}) REMOVE s:RegradeDue"
+
+
 @dataclass(frozen=True)
 class CurrentGrade:
     """A subject's current evaluation under one scheme, as much as a run needs of it."""
@@ -134,7 +138,8 @@ async def facts_for(gateway: Neo4jGateway, usccs: Sequence[str], since: date,
 async def write_results(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]],
                         flags: Sequence[Mapping[str, Any]], subjects: Sequence[str],
                         now: datetime) -> None:
-    """New evaluations supersede the current ones of their scheme; flags follow, in one transaction."""
+    """New evaluations supersede the current ones of their scheme; flags follow, and the subjects' marks
+    for a re-grade go — in one transaction."""
 
     async def work(tx: AsyncManagedTransaction) -> None:
         if rows:  # the run's time is one parameter: packing a datetime per row costs more than the row
@@ -143,6 +148,7 @@ async def write_results(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]]
             await (await tx.run(_FLAGS, flags=list(flags), now=now)).consume()
         await (await tx.run(_CLEAR, subjects=list(subjects), keep=[f["key"] for f in flags],
                             now=now)).consume()
+        await (await tx.run(_GRADED, subjects=list(subjects))).consume()
 
     await gateway.write(work)
 
@@ -163,6 +169,13 @@ async def open_flags(gateway: Neo4jGateway, limit: int = 500) -> list[dict[str, 
     return [{key: native(value) for key, value in row["flag"].items()} for row in rows]
 
 
+# Enum members by value: a dict lookup, where calling the enum class costs microseconds a value — a
+# run hydrates hundreds of thousands of records.
+_RECORD_KINDS = {kind.value: kind for kind in RecordKind}
+_SEVERITIES = {severity.value: severity for severity in Severity}
+_DISCLOSURES = {tier.value: tier for tier in Disclosure}
+
+
 def _facts(row: Mapping[str, Any]) -> FactsRow:
     """Rows come as lists with dates as ISO strings: hydrating driver temporals and maps for
     hundreds of thousands of records costs more than grading them."""
@@ -170,9 +183,9 @@ def _facts(row: Mapping[str, Any]) -> FactsRow:
     subject = Subject(uscc=uscc, name=name, kind=SubjectKind(kind), region=region, industry=industry,
                       status=status or "存续", registered_on=_day(registered))
     records = tuple(
-        CreditRecord(id=r[0], subject_uscc=uscc, kind=RecordKind(r[1]), title=r[2], decided_on=_day(r[3]),
-                     severity=Severity(r[4]) if r[4] else None, publicity_ends_on=_day(r[5]),
-                     disclosure=Disclosure(r[6]), content=r[7], kept=r[8], issuing_department=r[9],
+        CreditRecord(id=r[0], subject_uscc=uscc, kind=_RECORD_KINDS[r[1]], title=r[2], decided_on=_day(r[3]),
+                     severity=_SEVERITIES[r[4]] if r[4] else None, publicity_ends_on=_day(r[5]),
+                     disclosure=_DISCLOSURES[r[6]], content=r[7], kept=r[8], issuing_department=r[9],
                      source_platform=None)
         for r in row["records"] if r[0] is not None)
     related = tuple(RelatedParty(r["uscc"], r["serious"], r["executee"]) for r in row["related"] if r.get("uscc"))

@@ -25,8 +25,9 @@ import orjson
 from neo4j import AsyncManagedTransaction
 
 from hub import clock
+from hub.db import current, wire
 from hub.db.gateway import Neo4jGateway, native
-from hub.db.ingest import CURRENT_POINTER, NEW_SUBJECTS
+from hub.db.ingest import NEW_SUBJECTS
 
 # Pending items numbered per sequencer transaction; the rest wait for the next page request.
 SEQUENCE_CHUNK = 20_000
@@ -121,14 +122,15 @@ CALL () {
 RETURN type, n.id AS id, n.version AS version, coalesce(n.issuer, n.issuing_department, n.evaluator) AS issuer
 """
 
-# Subjects (ingest.NEW_SUBJECTS) and departments are merged once per batch before these run.
+# Subjects (ingest.NEW_SUBJECTS) and departments are merged once per batch before these run. Item
+# properties go split for the wire (hub.db.wire: dates as text).
 _APPLY_RECORDS = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject.uscc})
 MERGE (r:Record {id: row.id})
 WITH s, r, row WHERE coalesce(r.version, 0) < row.version
 SET r += row.props, r:Pending
-MERGE (r)-[:ABOUT]->(s)
+""" + wire.set_temporals("r") + """MERGE (r)-[:ABOUT]->(s)
 WITH r, row WHERE row.department IS NOT NULL
 MATCH (d:Department {code: row.department.code})
 MERGE (r)-[:ISSUED_BY]->(d)
@@ -142,15 +144,15 @@ UNWIND $departments AS department
 MERGE (d:Department {code: department.code}) ON CREATE SET d.name = department.name, d.domains = []
 """
 
+# The CURRENT pointers follow hub.db.current: planned from the batch and one read.
 _APPLY_EVALUATIONS = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject.uscc})
 MERGE (e:Evaluation {id: row.id})
 WITH s, e, row WHERE coalesce(e.version, 0) < row.version
 SET e += row.props, e:Pending
-MERGE (e)-[:OF]->(s)
-WITH s, e
-""" + CURRENT_POINTER
+""" + wire.set_temporals("e") + """MERGE (e)-[:OF]->(s)
+""" + current.POINT
 
 _DEAD_LETTERS = "UNWIND $letters AS letter CREATE (d:DeadLetter) SET d = letter, d.at = $now"
 
@@ -215,9 +217,16 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
         if departments:
             await (await tx.run(_DEPARTMENTS, departments=list(departments.values()))).consume()
         if fresh["RECORD"]:
-            await (await tx.run(_APPLY_RECORDS, rows=fresh["RECORD"])).consume()
+            await (await tx.run(_APPLY_RECORDS, rows=[{**row, **wire.split(row["props"])}
+                                                      for row in fresh["RECORD"]])).consume()
         if fresh["EVALUATION"]:
-            await (await tx.run(_APPLY_EVALUATIONS, rows=fresh["EVALUATION"])).consume()
+            evaluations = [{"id": r["id"], "subject_uscc": r["subject"]["uscc"], "scheme": r["props"]["scheme"],
+                            "evaluated_at": r["props"]["evaluated_at"]} for r in fresh["EVALUATION"]]
+            superseded, candidates = current.chain(evaluations)
+            pointers = await current.decide(tx, candidates)
+            await (await tx.run(_APPLY_EVALUATIONS, rows=[
+                {**row, **wire.split({**row["props"], **superseded.get(row["id"], {})}), "point": row["id"] in pointers}
+                for row in fresh["EVALUATION"]])).consume()
         all_letters = list(letters) + [dead_letter(checkpoint, batch_id, row["id"], reason, row["props"])
                                        for row, reason in conflicts]
         if all_letters:

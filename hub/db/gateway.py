@@ -40,6 +40,22 @@ class DatabaseUnavailable(errors.DatabaseUnavailable):
     """Neo4j cannot be reached or refused us; the message is safe to show a caller."""
 
 
+class TransactionTooLarge(errors.TransactionTooLarge):
+    """Neo4j refused a transaction over its memory limit; the message says which limit and what to do."""
+
+
+# Neo4j's codes for "this transaction needs more memory than allowed" (Status.General in neo4j-common):
+# the pool of all transactions (db.memory.transaction.total.max, by default 70 % of the heap), one
+# transaction's own limit (db.memory.transaction.max), and the heap itself. They are transient errors to
+# the driver, which retries them — but the same work fails the same way, so they are not "unavailable".
+MEMORY_LIMIT_CODES = frozenset({
+    "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+    "Neo.TransientError.General.TransactionMemoryLimit",
+    "Neo.TransientError.General.TransactionOutOfMemoryError",
+    "Neo.TransientError.General.OutOfMemoryError",
+})
+
+
 class Neo4jGateway:
     """Owns the driver; runs units of work in managed (retried) transactions."""
 
@@ -123,12 +139,20 @@ class Neo4jGateway:
         return True
 
     async def _run(self, work: Work[T], *, write: bool) -> T:
+        async def guarded(tx: AsyncManagedTransaction) -> T:
+            try:
+                return await work(tx)
+            except TransientError as exc:  # the driver would retry it; the same work fails the same way
+                if exc.code in MEMORY_LIMIT_CODES:
+                    raise self._too_large(exc) from exc
+                raise
+
         async def in_transaction(session: Any) -> T:
             runner = session.execute_write if write else session.execute_read
             timeout = deadline.transaction_timeout()
             if timeout is None:
-                return await runner(work)
-            return await runner(unit_of_work(timeout=timeout)(work))
+                return await runner(guarded)
+            return await runner(unit_of_work(timeout=timeout)(guarded))
 
         return await self._with_session(in_transaction)
 
@@ -148,7 +172,14 @@ class Neo4jGateway:
                 raise
             raise errors.DeadlineExceeded(
                 "the request ran past its time (HUB_REQUEST_TIMEOUT); Neo4j stopped its transaction") from exc
-        except (ServiceUnavailable, SessionExpired, TransientError, DriverError, OSError) as exc:
+        except TransientError as exc:
+            if exc.code in MEMORY_LIMIT_CODES:
+                raise self._too_large(exc) from exc
+            self._went_down(exc)
+            raise DatabaseUnavailable(
+                f"the credit database (Neo4j at {self.uri}) is unavailable; the request was not "
+                "served — try again shortly") from exc
+        except (ServiceUnavailable, SessionExpired, DriverError, OSError) as exc:
             self._went_down(exc)
             raise DatabaseUnavailable(
                 f"the credit database (Neo4j at {self.uri}) is unavailable; the request was not "
@@ -157,6 +188,12 @@ class Neo4jGateway:
             self._available = True
             log.warning("Neo4j at %s is reachable again", self.uri)
         return result
+
+    def _too_large(self, exc: TransientError) -> TransactionTooLarge:
+        return TransactionTooLarge(
+            f"Neo4j at {self.uri} refused a transaction that needed more memory than it allows "
+            f"({exc.message or exc.code}); nothing of it was written. The work has to go in smaller "
+            "batches, or Neo4j needs a larger heap (HUB_NEO4J_HEAP for the hub's local server)")
 
     def _went_down(self, exc: BaseException) -> None:
         if self._available:

@@ -46,6 +46,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX revoked_token_seq IF NOT EXISTS FOR (r:RevokedToken) ON (r.seq)",
     "CREATE INDEX revoked_organization_seq IF NOT EXISTS FOR (r:RevokedOrganization) ON (r.seq)",
     "CREATE CONSTRAINT revocation_counter_name IF NOT EXISTS FOR (c:RevocationCounter) REQUIRE c.name IS UNIQUE",
+    # file imports in bounded batches (hub.db.imports)
+    "CREATE CONSTRAINT import_run_id IF NOT EXISTS FOR (r:ImportRun) REQUIRE r.import_id IS UNIQUE",
 )
 
 
@@ -98,12 +100,13 @@ DATA_MIGRATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-async def migrate(gateway: Neo4jGateway) -> int:
+async def migrate(gateway: Neo4jGateway, *, await_s: int = 60) -> int:
     """Apply every schema statement and every data migration not yet applied; return how many
-    statements ran. Waits until indexes are online."""
+    statements ran. Waits until indexes are online (up to ``await_s``: after a bulk load they are
+    populated from millions of nodes)."""
     for statement in STATEMENTS:
         await gateway.run(statement, write=True)
-    await gateway.run("CALL db.awaitIndexes(60)")
+    await gateway.autocommit("CALL db.awaitIndexes($seconds)", {"seconds": await_s})
     applied = {row["id"] for row in await gateway.run("MATCH (m:Migration) RETURN m.id AS id")}
     ran = 0
     for migration_id, statement in DATA_MIGRATIONS:

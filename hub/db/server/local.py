@@ -259,26 +259,42 @@ class LocalNeo4j:
         The password follows ``--``: whatever it holds (an older instance's password may begin with
         ``-``), the admin tool reads it as the argument, never as an option.
         """
-        command = [java, "-cp", f"{lib}/*", ADMIN_TOOL, "dbms", "set-initial-password", "--", password]
+        self.admin(["dbms", "set-initial-password", "--", password], what="set-initial-password",
+                   secret=password, java=java, lib=lib)
+
+    def admin(self, arguments: list[str], *, what: str, timeout_s: float | None = ADMIN_TIMEOUT_S,
+              secret: str | None = None, heap: str | None = None, java: str | None = None,
+              lib: Path | None = None, on_line: Echo | None = None) -> str:
+        """Run ``neo4j-admin`` (its ``AdminTool`` entry point) against this instance's home and conf and
+        return its output; ``on_line`` hears each line as it comes. Raise naming ``what``, with the tail of
+        the output (``secret`` masked), if it fails."""
+        java = java or _java()
+        lib = lib or self.ensure_installed()
+        memory = [f"-Xmx{heap}"] if heap else []
+        command = [java, *memory, "-cp", f"{lib}/*", ADMIN_TOOL, *arguments]
+        lines: list[str] = []
         try:
-            result = subprocess.run(
-                command,
-                env=self._server_env(),
-                cwd=self.home,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=ADMIN_TIMEOUT_S,
-                check=False,
-            )
+            with subprocess.Popen(command, env=self._server_env(), cwd=self.home, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+                assert process.stdout is not None
+                deadline = None if timeout_s is None else time.monotonic() + timeout_s
+                for line in process.stdout:
+                    lines.append(line)
+                    if on_line:
+                        on_line(line.rstrip("\n"))
+                    if deadline is not None and time.monotonic() > deadline:
+                        process.kill()
+                        raise Neo4jServerError(f"neo4j-admin {what} timed out")
+                returncode = process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired as exc:
-            raise Neo4jServerError("neo4j-admin set-initial-password timed out") from exc
-        if result.returncode != 0:
-            output = _tail_text((result.stdout + result.stderr).replace(password, "***"))
+            raise Neo4jServerError(f"neo4j-admin {what} timed out") from exc
+        output = "".join(lines)
+        if returncode != 0:
+            if secret:
+                output = output.replace(secret, "***")
             raise Neo4jServerError(
-                f"neo4j-admin dbms set-initial-password failed for instance {self.name!r} "
-                f"(exit {result.returncode}):\n{output}"
-            )
+                f"neo4j-admin {what} failed for instance {self.name!r} (exit {returncode}):\n{_tail_text(output)}")
+        return output
 
     # -- process handling --------------------------------------------------------------
 

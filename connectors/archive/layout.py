@@ -1,0 +1,60 @@
+"""The archive layout ``hub load`` reads: five CSV files, their columns, and how each cell is read.
+
+An archive is a folder of UTF-8 CSV files (a BOM is allowed), each with a header row naming its
+columns (in any order; a column that is not listed here refuses the file, a listed one may be left
+out and is then empty everywhere). An empty cell is null. docs/bulk-load.md is the operators' copy
+of this layout.
+
+====================  =========================================================================
+file                  columns (* required in every row)
+====================  =========================================================================
+departments.csv       code*, name*, domains (separated by ``;``), region
+organizations.csv     name*, kind*, uscc
+subjects.csv          uscc*, name*, industry, status (default 存续), registered_on,
+                      legal_representative, legal_representative_id (GB 11643; sealed at load)
+records.csv           id*, subject_uscc*, kind*, title*, decided_on, issuing_department,
+                      source_platform, disclosure*, status (default ACTIVE), severity,
+                      publicity_ends_on, repaired_on, document_number, content, amount_wan_yuan, kept
+evaluations.csv       id*, subject_uscc*, scheme*, score, grade*, level, disclosure*, evaluated_at*,
+                      valid_until, evaluator, explanation, run_id
+====================  =========================================================================
+
+Dates are ``YYYY-MM-DD``; ``evaluated_at`` is ISO 8601 with its UTC offset
+(``2026-03-01T09:30:00+08:00``); ``kept`` is ``true`` or ``false``; numbers use a dot.
+A subject's kind and region come from its code (GB 32100 positions 1–2 and 3–8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    name: str
+    columns: tuple[str, ...]
+    required: frozenset[str]
+
+    @property
+    def label(self) -> str:
+        return self.name.removesuffix(".csv")
+
+
+DEPARTMENTS = FileLayout("departments.csv", ("code", "name", "domains", "region"), frozenset({"code", "name"}))
+ORGANIZATIONS = FileLayout("organizations.csv", ("name", "kind", "uscc"), frozenset({"name", "kind"}))
+SUBJECTS = FileLayout("subjects.csv", ("uscc", "name", "industry", "status", "registered_on",
+                                       "legal_representative", "legal_representative_id"),
+                      frozenset({"uscc", "name"}))
+# The order of hub.db.ingest's record row; ``repaired_on`` joins a row only when it has a value, so
+# a row's digest is the one ingest computes for the same record.
+RECORDS = FileLayout("records.csv", ("id", "subject_uscc", "kind", "title", "decided_on", "issuing_department",
+                                     "source_platform", "disclosure", "status", "severity", "publicity_ends_on",
+                                     "document_number", "content", "amount_wan_yuan", "kept", "repaired_on"),
+                     frozenset({"id", "subject_uscc", "kind", "title", "disclosure"}))
+EVALUATIONS = FileLayout("evaluations.csv", ("id", "subject_uscc", "scheme", "score", "grade", "level",
+                                             "disclosure", "evaluated_at", "valid_until", "evaluator",
+                                             "explanation", "run_id"),
+                         frozenset({"id", "subject_uscc", "scheme", "grade", "disclosure", "evaluated_at"}))
+FILES = (DEPARTMENTS, ORGANIZATIONS, SUBJECTS, RECORDS, EVALUATIONS)
+DOMAIN_SEPARATOR = ";"
+DEFAULT_SUBJECT_STATUS = "存续"

@@ -1,0 +1,187 @@
+"""`hub load` on a real Neo4j of its own: the bulk importer builds exactly the graph ingest builds from the same
+data, leaves out bad rows with their reasons, refuses a database that holds anything, and says what to do for a
+server the hub does not run."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.archive import write_archive
+from hub import demo
+from hub.bulk_load import write_files
+from hub.cli.load import Rows
+from hub.db import ingest
+from hub.db.gateway import Neo4jGateway
+from hub.db.migrations import migrate
+from hub.db.server import LocalNeo4j, Neo4jCredentials
+from hub.personal_data import PersonalDataVault
+from hub.settings import Settings
+from tests.builders import DATA_KEY, JWT_SECRET, TEST_INSTANCE
+
+LOAD_INSTANCE = f"{TEST_INSTANCE}-load"
+AS_OF = date(2026, 6, 30)
+VAULT = PersonalDataVault(DATA_KEY)
+# Key of a node in either graph: its label and key property.
+_KEY = "coalesce(n.uscc, n.fingerprint, n.code, n.id, n.name)"
+
+
+@pytest.fixture(scope="module")
+def load_server() -> Iterator[tuple[LocalNeo4j, Neo4jCredentials]]:
+    server = LocalNeo4j(Settings(), LOAD_INSTANCE)  # type: ignore[call-arg]
+    credentials, _ = server.start()
+    yield server, credentials
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+async def load_gateway(load_server: tuple[LocalNeo4j, Neo4jCredentials]) -> AsyncIterator[Neo4jGateway]:
+    _, credentials = load_server
+    gateway = Neo4jGateway(credentials.uri, credentials.user, credentials.password)
+    yield gateway
+    await gateway.close()
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("NEO4J_")}
+    environment.update({"HUB_DB_INSTANCE": LOAD_INSTANCE, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY,
+                        **env})
+    return subprocess.run([str(Path(sys.executable).with_name("hub")), *args], env=environment, capture_output=True,
+                          text=True, timeout=1800, check=False)
+
+
+async def _snapshot(gateway: Neo4jGateway) -> tuple[dict[tuple[str, ...], dict[str, Any]], list[tuple[str, ...]]]:
+    """Every node but the audit chain's, by labels and key, with its properties (dates as text, the sealed
+    ID number unsealed: sealing draws a fresh nonce); every relationship by type and end keys."""
+    nodes: dict[tuple[str, ...], dict[str, Any]] = {}
+    for row in await gateway.run(f"MATCH (n) WHERE NOT n:AuditEntry AND NOT n:AuditHead "
+                                 f"RETURN labels(n) AS labels, {_KEY} AS key, properties(n) AS props"):
+        props = {name: value.iso_format() if hasattr(value, "iso_format") else value
+                 for name, value in row["props"].items()}
+        if "id_sealed" in props:
+            props["id_sealed"] = VAULT.unseal(props["id_sealed"])
+        props.pop("applied_at", None)  # when the schema was applied
+        key = (*sorted(row["labels"]), str(row["key"]))
+        assert key not in nodes, key
+        nodes[key] = props
+    links = sorted(
+        (row["type"], str(row["a"]), str(row["b"])) for row in await gateway.run(
+            "MATCH (a)-[r]->(b) WHERE NOT a:AuditEntry AND NOT a:AuditHead "
+            "RETURN type(r) AS type, coalesce(a.uscc, a.fingerprint, a.code, a.id, a.name) AS a, "
+            "coalesce(b.uscc, b.fingerprint, b.code, b.id, b.name) AS b"))
+    return nodes, links
+
+
+def _bad_rows(folder: Path, subject: str) -> None:
+    """Three bad rows appended to a good archive: a subject whose code fails its check, a record about a
+    subject the archive does not hold, an evaluation without its instant's offset."""
+    bad_code = subject[:17] + ("0" if subject[17] != "0" else "1")
+    for name, row in (("subjects.csv", {"uscc": bad_code, "name": "校验位错误有限公司"}),
+                      ("records.csv", {"id": "rec-orphan", "subject_uscc": "91410425MA00000000", "kind": "HONOR",
+                                       "title": "无主记录", "disclosure": "PUBLIC"}),
+                      ("evaluations.csv", {"id": "eval-naive", "subject_uscc": subject, "scheme": "henan-public-credit",
+                                           "grade": "优", "disclosure": "PUBLIC",
+                                           "evaluated_at": "2026-03-01T09:30:00"})):
+        path = folder / name
+        header = next(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+        with path.open("a", newline="", encoding="utf-8") as handle:
+            csv.writer(handle, lineterminator="\n").writerow([row.get(column, "") for column in header])
+
+
+async def test_the_bulk_importer_builds_the_graph_ingest_builds_and_leaves_out_bad_rows(
+        tmp_path: Path, load_gateway: Neo4jGateway) -> None:
+    data = demo.generate(seed=11, subjects=300, as_of=AS_OF, vault=VAULT)
+    assert len({(e["subject_uscc"], e["scheme"]) for e in data.evaluations}) < len(data.evaluations)  # history
+    data.records[0]["content"] = "责令改正；\n罚款人民币五千元"  # a text spanning lines: the importer is told
+
+    await ingest.wipe(load_gateway)
+    await migrate(load_gateway)
+    steps: list[tuple[str, int, int]] = []
+    assert await demo.load(load_gateway, data, lambda *step: steps.append(step)) == data.counts()
+    assert [stage for stage, done, _ in steps if done == 0] == list(data.counts())  # in dependency order
+    record_steps = [done for stage, done, _ in steps if stage == "records"]
+    assert record_steps == sorted(record_steps) and record_steps[-1] == len(data.records) and len(record_steps) > 2
+    ingested = await _snapshot(load_gateway)
+    current = await load_gateway.run("MATCH (s:Subject)-[:CURRENT]->(e) WITH s, e.scheme AS scheme, count(*) AS n "
+                                     "RETURN max(n) AS most, count(*) AS pointers")
+    assert current[0]["most"] == 1 and current[0]["pointers"] == len(
+        {(e["subject_uscc"], e["scheme"]) for e in data.evaluations})
+
+    archive = write_archive(tmp_path / "archive", departments=data.departments, organizations=data.organizations,
+                            subjects=data.subjects, records=data.records, evaluations=data.evaluations,
+                            resident_id=lambda person: VAULT.unseal(person["id_sealed"]))
+    _bad_rows(archive, data.subjects[0]["uscc"])
+    await ingest.wipe(load_gateway)  # no data left: an empty database
+    loaded = _cli("load", str(archive))
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"{len(data.records):,} Record" in loaded.stdout and "records/s" in loaded.stdout
+    assert "3 rows refused" in loaded.stderr
+
+    assert await _snapshot(load_gateway) == ingested
+    report = list(csv.DictReader(io.StringIO((archive / "load-errors.csv").read_text(encoding="utf-8-sig"))))
+    assert [(r["file"], r["column"]) for r in report] == [
+        ("evaluations.csv", "evaluated_at"), ("records.csv", "subject_uscc"), ("subjects.csv", "uscc")]
+    assert "offset" in report[0]["message"] and "check character" in report[2]["message"]
+    audit = await load_gateway.run("MATCH (a:AuditEntry {actor: 'cli:load'}) RETURN a.detail AS detail")
+    assert len(audit) == 1 and "bulk load" in audit[0]["detail"]
+    # the constraints were applied after the import
+    constraints = {row["name"] for row in await load_gateway.run("SHOW CONSTRAINTS YIELD name RETURN name")}
+    assert {"subject_uscc", "record_id", "evaluation_id"} <= constraints
+
+
+def test_the_import_files_say_when_a_field_spans_lines(tmp_path: Path) -> None:
+    data = demo.generate(seed=14, subjects=20, as_of=AS_OF, vault=VAULT)
+    source = Rows(data.departments, data.organizations, data.subjects, data.records, data.evaluations)
+    plain = write_files(source, tmp_path / "plain")
+    assert not plain.multiline and "--multiline-fields=true" not in plain.arguments("neo4j")
+    for n, text in enumerate(("第一行\n第二行", "回车\r符")):
+        data.records[-1]["content"] = text
+        spanning = write_files(source, tmp_path / f"spanning{n}")
+        assert spanning.multiline and "--multiline-fields=true" in spanning.arguments("neo4j")
+        with (tmp_path / f"spanning{n}" / "record.csv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert len(rows) == len(data.records) and rows[-1]["content"] == text
+
+
+async def test_a_database_that_holds_anything_is_refused_and_left_as_it_is(
+        tmp_path: Path, load_gateway: Neo4jGateway) -> None:
+    data = demo.generate(seed=12, subjects=5, as_of=AS_OF, vault=VAULT)
+    await ingest.wipe(load_gateway)
+    await migrate(load_gateway)
+    await ingest.upsert_subjects(load_gateway, [{**data.subjects[0], "person": None}])
+    archive = write_archive(tmp_path / "small", departments=data.departments, organizations=[], subjects=data.subjects,
+                            records=data.records, evaluations=[],
+                            resident_id=lambda person: VAULT.unseal(person["id_sealed"]))
+    refused = _cli("load", str(archive))
+    assert refused.returncode == 1
+    assert "is not empty (it holds 1 Subject" in refused.stderr and "hub import" in refused.stderr
+    count = await load_gateway.run("MATCH (n) RETURN count(n) AS n")
+    assert count[0]["n"] == 1 + len(await load_gateway.run("MATCH (m:Migration) RETURN m"))
+
+
+def test_a_server_the_hub_does_not_run_gets_the_files_and_the_command(tmp_path: Path) -> None:
+    data = demo.generate(seed=13, subjects=5, as_of=AS_OF, vault=VAULT)
+    archive = write_archive(tmp_path / "small", departments=data.departments, organizations=data.organizations,
+                            subjects=data.subjects, records=data.records, evaluations=data.evaluations,
+                            resident_id=lambda person: VAULT.unseal(person["id_sealed"]))
+    remote = {"NEO4J_URI": "bolt://neo4j.province.example:7687", "NEO4J_PASSWORD": "x"}
+    refused = _cli("load", str(archive), **remote)
+    assert refused.returncode == 2
+    assert "must run on that server" in refused.stderr and "--files-only" in refused.stderr
+
+    written = _cli("load", str(archive), "--files-only", str(tmp_path / "files"), **remote)
+    assert written.returncode == 0, written.stderr
+    script = (tmp_path / "files" / "import.sh").read_text(encoding="utf-8")
+    assert "neo4j-admin database import full neo4j --overwrite-destination=true --id-type=integer" in script
+    assert "--nodes=Record:Pending=record.csv" in script and "hub migrate" in script
+    with (tmp_path / "files" / "record.csv").open(encoding="utf-8") as handle:
+        assert sum(1 for _ in csv.reader(handle)) == len(data.records) + 1
