@@ -46,6 +46,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX revoked_token_seq IF NOT EXISTS FOR (r:RevokedToken) ON (r.seq)",
     "CREATE INDEX revoked_organization_seq IF NOT EXISTS FOR (r:RevokedOrganization) ON (r.seq)",
     "CREATE CONSTRAINT revocation_counter_name IF NOT EXISTS FOR (c:RevocationCounter) REQUIRE c.name IS UNIQUE",
+    # 信用承诺 (hub.db.commitments): a commitment is a Record as well, found by id under its own label
+    "CREATE CONSTRAINT commitment_id IF NOT EXISTS FOR (c:Commitment) REQUIRE c.id IS UNIQUE",
 )
 
 
