@@ -195,8 +195,11 @@ async def record_commitment(a: Attack) -> None:
     # a department records for itself only; a bank, the credit office and the public not at all
     a.refused(await a.call(RECORD_COMMITMENT, department(a.settings, ZJ), i=_commitment(department=SCJG)),
               says=f"belongs to department {SCJG}")
+    # roles that never see recordCommitment never see its input type either: the field, named inline, is refused
+    inline = (f'mutation {{ recordCommitment(input: {{uscc: "{SUBJECT}", kind: NOTIFICATION, matter: "食品经营许可", '
+              'text: "承诺材料真实"}) { id } }')
     for who in (bearer(a.settings, "admin", "郏县信用办"), bearer(a.settings, "platform", PLATFORM_ORG)):
-        a.refused(await a.call(RECORD_COMMITMENT, who, i=_commitment()), says="restricted to the roles agency")
+        a.refused(await a.call(inline, who), says="restricted to the roles agency")
     a.refused(await a.call(RECORD_COMMITMENT, bearer(a.settings, "agency", "郏县市场监管局"), i=_commitment()),
               says="an agency token with --department")
     assert await _commitments(a) == before
