@@ -20,11 +20,13 @@ from hub.auth import token_key_id, verify_token
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
 from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
+from hub.commitments import Commitments
+from hub.credit_check import CreditCheck, check
 from hub.db import audit_store, consents, evaluations, organizations, records, reporting, subjects, supervision
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.reporting import DepartmentCounts, DepartmentReporting
-from hub.db.subjects import Shape, SubjectPage
+from hub.db.subjects import ProfilePart, Shape, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
 from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
@@ -36,7 +38,7 @@ from hub.imports import FileImport, Importer, ImportOutcome
 from hub.imports import Progress as ImportProgress
 from hub.inspections import Inspections
 from hub.keyring import Keyring
-from hub.models import Consent, OrganizationKind, RecordStatus, SubjectKind, SubjectProfile
+from hub.models import Consent, OrganizationKind, RecordStatus, SubjectProfile
 from hub.personal_data import PersonalDataVault
 from hub.reevaluation import Reevaluator, RunSummary
 from hub.revocation import RevocationList
@@ -99,6 +101,7 @@ class CreditHub:
         self.publicity = policies[settings.publicity_policy] if settings.publicity_policy else default_policy()
         self.objections = Objections(gateway, self.calendar, self._regrade_after_decision, settings.platform_id,
                                      self.scheme_owner)
+        self.commitments = Commitments(gateway, self.regrade, settings.platform_id)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self.revocations = RevocationList(gateway, settings.revocation_refresh_s, settings.token_max_ttl_s)
         self._token_ring = settings.jwt_keyring
@@ -313,6 +316,21 @@ class CreditHub:
 
     async def review_flags(self) -> list[dict[str, object]]:
         return await evaluations.open_flags(self.gateway)
+
+    # --- 事前信用核查 ------------------------------------------------------------------------
+    async def credit_check(self, uscc: str, matter: str, viewer: Viewer) -> CreditCheck:
+        """One answer for a department handling an application about ``matter`` (hub.credit_check).
+        The GraphQL face admits only government callers (schema/tiers.py) and audits the answer."""
+        code = _code(uscc)
+        if not matter.strip():
+            raise InvalidInput("matter is empty: name the application being handled (事项), e.g. 食品经营许可")
+        if len(matter) > 200:
+            raise InvalidInput("matter is longer than 200 characters")
+        parts = frozenset({ProfilePart.RECORDS, ProfilePart.CURRENT_EVALUATIONS})
+        found = await subjects.load_profiles(self.gateway, [code], parts, _grantee(viewer))
+        if code not in found:
+            raise NotFound(f"no subject with code {code} is known to this hub")
+        return check(found[code], matter.strip(), self.schemes, self.measures, self.today(), self.now())
 
     # --- 双公示 reporting -------------------------------------------------------------------
     async def record_reporting(self, import_id: str, *, kind: str, source_platform: str, received_on: date | None,

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from hub.audit import AuditEvent
 from hub.codes import InvalidCode, parse_uscc
+from hub.commitments import Commitment
 from hub.db.subjects import NOTHING, ProfilePart, ProfileShape
 from hub.disclosure import Access, Role, Tier, Viewer
 from hub.models import Consent, CreditRecord, SubjectProfile
@@ -31,9 +32,16 @@ class HubContext:
     writes: list[AuditEvent] = field(default_factory=list)
     served: list[tuple[str, Tier, tuple[str, ...]]] = field(default_factory=list)
     profiles: DataLoader[ProfileKey, SubjectProfile | None] = field(init=False)
+    commitments: DataLoader[str, list[Commitment]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.profiles = DataLoader(load_fn=self._load_profiles, cache=True)
+        self.commitments = DataLoader(load_fn=self._load_commitments, cache=True)
+
+    async def _load_commitments(self, usccs: Sequence[str]) -> list[list[Commitment]]:
+        """The commitments of every subject a request lists, in one round trip."""
+        found = await self.hub.commitments.of_subjects(usccs)
+        return [found.get(code, []) for code in usccs]
 
     async def _load_profiles(self, keys: Sequence[ProfileKey]) -> list[SubjectProfile | None]:
         """All subject lookups of one request in one round trip (aliases, batched root fields)."""

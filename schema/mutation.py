@@ -12,7 +12,8 @@ from strawberry.types import Info
 
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.service import parse_code
-from schema import exchange, rights, supervision
+from schema import commitments, exchange, rights, supervision
+from schema.commitments import CommitmentType
 from schema.context import HubContext
 from schema.exchange import PushReceiptType
 from schema.rights import ObjectionType, RepairType
@@ -71,6 +72,13 @@ class Mutation:
     decide_credit_repair: RepairType | None = strawberry.mutation(
         resolver=rights.decide_credit_repair, description="Approve (the record is repaired, the subject "
         "re-graded, the platform above told) or reject an application.")
+    record_commitment: CommitmentType | None = strawberry.mutation(
+        resolver=commitments.record_commitment, description="Record a 信用承诺 with its 信用承诺书 for the "
+        "caller's own department (an agency token with --department); PUBLIC or INTERNAL as the seed says.")
+    decide_commitment_fulfilment: CommitmentType | None = strawberry.mutation(
+        resolver=commitments.decide_commitment_fulfilment, description="履约 or 未履约, with reasons, by the "
+        "department that holds the commitment, once; a broken commitment counts in grading and the subject is "
+        "re-graded.")
     push_changes: PushReceiptType | None = strawberry.mutation(
         resolver=exchange.push_changes, description="Apply a signed batch a peer pushes (a child UP, a parent "
         "DOWN). A batch whose signature does not verify is refused whole; invalid items are dead-lettered.")

@@ -14,7 +14,8 @@ from strawberry.types.nodes import SelectedField, Selection
 from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
 from hub.models import SubjectProfile
-from schema import exchange, rights
+from schema import commitments, exchange, rights
+from schema.commitments import CreditCheckType
 from schema.errors import bad_input
 from schema.exchange import ChangeBatchType, DeadLetterType, PlatformType, SyncCursorType
 from schema.grading import (
@@ -190,6 +191,10 @@ class Query:
     department_reporting: list[DepartmentReportingType] | None = strawberry.field(
         resolver=department_reporting, description="Each department's 双公示 compliance and timeliness rates "
         "over its imported files. INTERNAL only.")
+    credit_check: CreditCheckType | None = strawberry.field(
+        resolver=commitments.credit_check, description="事前信用核查 (seed 004 (三)): for a department handling an "
+        "application — whether 告知承诺, 容缺受理 and other conveniences may be granted, the lists the subject "
+        "stands on, its current grades and the measures in force, each with its rule. Agency and admin; audited.")
 
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:

@@ -122,12 +122,21 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Query", "changes"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
     ("Mutation", "pushChanges"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
     ("Mutation", "acknowledgeChanges"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
+    # seed 004 (三) 事前信用记录核查: the department handling an application (or the credit office) checks the
+    # subject's whole file — lists, grades, measures — so the answer is government's alone
+    ("Query", "creditCheck"): Requirement(
+        Disclosure.INTERNAL, roles=_SUPERVISORS,
+        reason="事前信用核查 is made by the department handling an application (seed 004 (三))"),
+    # seed 002 §三.(二).2: a commitment is made to, recorded and judged by a department (hub.commitments
+    # checks it is the caller's own department: hub.authority.require_owner)
+    ("Mutation", "recordCommitment"): _DEPARTMENT_SUPERVISION,
+    ("Mutation", "decideCommitmentFulfilment"): _DEPARTMENT_SUPERVISION,
     ("Query", "deadLetters"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
     ("Query", "syncStatus"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
 }
 
 # GraphQL types whose objects carry their own disclosure tier (hub.disclosure.DisclosedItem).
-DISCLOSED_TYPES = frozenset({"Record", "Evaluation"})
+DISCLOSED_TYPES = frozenset({"Record", "Evaluation", "Commitment"})
 
 # Fields that show an evaluation's explanation: each shows only what its viewer may see of it
 # (hub.disclosure.Access.explanation_seen). Unknown keys fail at start-up.

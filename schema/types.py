@@ -15,6 +15,7 @@ from hub.explanation import Explanation
 from hub.models import Consent as ConsentModel
 from hub.models import CreditRecord, Evaluation, Person, SubjectProfile
 from hub.models import SubjectKind as SubjectKindEnum
+from schema.commitments import CommitmentType, subject_commitments
 from schema.supervision import MeasureInForceType, subject_measures
 
 # The domain's enums are the GraphQL enums: strawberry.enum registers them in place.
@@ -164,6 +165,10 @@ class SubjectType:
     @strawberry.field(description="AUTHORIZED (with the subject's consent) and INTERNAL.")
     def legal_representative(self, root: strawberry.Parent[SubjectProfile]) -> PersonType | None:
         return root.subject.legal_representative  # type: ignore[return-value]
+
+    commitments: list[CommitmentType] = strawberry.field(
+        resolver=subject_commitments, description="信用承诺 with their fulfilment, newest first: PUBLIC where the "
+        "seed publishes them (seed 004 (三)), all of them to government (seed 002 §三.(二).2).")
 
     measures: list[MeasureInForceType] | None = strawberry.field(
         resolver=subject_measures, description="Supervision measures in force now, each with the grade "

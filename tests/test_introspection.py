@@ -35,11 +35,13 @@ INTROSPECTION = get_introspection_query(descriptions=True, specified_by_url=True
 HIDDEN_FROM_OUTSIDE = {
     "fields": ["riskClassification", "idNumber", "measures", "inspectionPlans", "reviewFlags", "objections",
                "overdueObjections", "outbox", "changes", "deadLetters", "syncStatus", "departmentReporting",
-               "assignments", "grantConsent", "pushChanges", "createInspectionPlan"],
+               "assignments", "grantConsent", "pushChanges", "createInspectionPlan", "creditCheck", "recordCommitment",
+               "decideCommitmentFulfilment"],
     "types": ["Mutation", "InspectionPlan", "InspectionPlanInput", "InspectorInput", "RatioInput", "Assignment",
               "MeasureInForce", "ReviewFlag", "Objection", "OutboxEntry", "ChangeBatch", "ChangeScope", "DeadLetter",
               "SyncCursor", "DepartmentReporting", "PushReceipt", "Consent", "ConsentScope",
-              "CreditRepairApplication"],
+              "CreditRepairApplication", "CreditCheck", "CommitmentInput", "ConvenienceAnswer", "ListStanding",
+              "GradeInForce", "CheckMeasure", "Convenience"],
 }
 # A bank may give up a consent it holds (revokeConsent; docs/tiers.md, who may write what): its schema
 # has that one mutation and the Consent it returns, and nothing else of the above.

@@ -152,6 +152,8 @@ CASES: dict[str, tuple[str, str, Check, int]] = {
     "Draw.strata": ("public", "{ draws { id status strata { grade } } }", draws_without_strata, -1),
     "InspectionResult.resultAt": ("public", "{ draws { results { uscc resultAt } } }",
                                   results_without_their_moment, -1),
+    "Query.creditCheck": ("bank", f'{{ gradingSchemes {{ id }} creditCheck(uscc: "{FULL}", matter: "许可") '
+                          '{ uscc } }', beside("creditCheck"), 1),
     "Query.changes": ("admin", "{ gradingSchemes { id } changes { count } }", beside("changes"), 1),
 }
 # The root fields only government reads: refused to the public beside a field it may read.
@@ -161,7 +163,8 @@ for _root in ("reviewFlags", "inspectionPlans", "objections", "overdueObjections
 # Mutations: two refused in one request are each null; neither nulls the other (nor the request).
 _MUTATIONS = ["createInspectionPlan", "setInspectors", "commitDraw", "freezeDraw", "revealDraw",
               "recordInspectionResult", "fileObjection", "resolveObjection", "applyForCreditRepair",
-              "decideCreditRepair", "grantConsent", "revokeConsent", "pushChanges", "acknowledgeChanges"]
+              "decideCreditRepair", "recordCommitment", "decideCommitmentFulfilment",
+              "grantConsent", "revokeConsent", "pushChanges", "acknowledgeChanges"]
 for _n, _mutation in enumerate(_MUTATIONS):
     _other = _MUTATIONS[(_n + 1) % len(_MUTATIONS)]
     _select = {"setInspectors": "", "acknowledgeChanges": ""}

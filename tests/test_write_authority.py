@@ -108,6 +108,9 @@ FILE = "mutation($t: ID!) { fileObjection(targetId: $t, reason: \"处罚对象�
 RESOLVE = "mutation($i: ID!) { resolveObjection(id: $i, upheld: true, reasons: \"撤回\") { status } }"
 APPLY = "mutation($r: ID!) { applyForCreditRepair(recordId: $r, statement: \"已整改\") { id department status } }"
 DECIDE = "mutation($i: ID!) { decideCreditRepair(id: $i, approve: true, reason: \"同意\") { status } }"
+RECORD_COMMITMENT = """mutation($i: CommitmentInput!) { recordCommitment(input: $i) { id department } }"""
+DECIDE_COMMITMENT = """mutation($i: ID!) { decideCommitmentFulfilment(id: $i, fulfilled: false, reasons: "未履约")
+  { fulfilment } }"""
 PUSH = "mutation { pushChanges(batch: \"x.y.z\") { applied } }"
 ACK = "mutation { acknowledgeChanges(upTo: \"1\") }"
 
@@ -177,6 +180,42 @@ async def decide_credit_repair(a: Attack) -> None:
     assert state[0]["s"] == "PENDING"
 
 
+def _commitment(**extra: str) -> dict[str, str]:
+    return {"uscc": SUBJECT, "kind": "NOTIFICATION", "matter": "食品经营许可", "text": "承诺材料真实", **extra}
+
+
+async def _commitments(a: Attack) -> list[Any]:
+    rows = await a.hub.gateway.run("MATCH (c:Commitment {subject_uscc: $u}) RETURN c.id AS id, c.fulfilment AS f "
+                                   "ORDER BY id", {"u": SUBJECT})
+    return [(row["id"], row["f"]) for row in rows]
+
+
+async def record_commitment(a: Attack) -> None:
+    before = await _commitments(a)
+    # a department records for itself only; a bank, the credit office and the public not at all
+    a.refused(await a.call(RECORD_COMMITMENT, department(a.settings, ZJ), i=_commitment(department=SCJG)),
+              says=f"belongs to department {SCJG}")
+    # roles that never see recordCommitment never see its input type either: the field, named inline, is refused
+    inline = (f'mutation {{ recordCommitment(input: {{uscc: "{SUBJECT}", kind: NOTIFICATION, matter: "食品经营许可", '
+              'text: "承诺材料真实"}) { id } }')
+    for who in (bearer(a.settings, "admin", "郏县信用办"), bearer(a.settings, "platform", PLATFORM_ORG)):
+        a.refused(await a.call(inline, who), says="restricted to the roles agency")
+    a.refused(await a.call(RECORD_COMMITMENT, bearer(a.settings, "agency", "郏县市场监管局"), i=_commitment()),
+              says="an agency token with --department")
+    assert await _commitments(a) == before
+
+
+async def decide_commitment_fulfilment(a: Attack) -> None:
+    made = await a.call(RECORD_COMMITMENT, department(a.settings, SCJG), i=_commitment())
+    commitment_id = made["data"]["recordCommitment"]["id"]
+    grade = await a.grade()
+    for who in (department(a.settings, ZJ), bearer(a.settings, "agency", "郏县市场监管局")):
+        a.refused(await a.call(DECIDE_COMMITMENT, who, i=commitment_id), says=f"belongs to department {SCJG}")
+    a.refused(await a.call(DECIDE_COMMITMENT, bearer(a.settings, "admin", "郏县信用办"), i=commitment_id),
+              says="restricted to the roles agency")
+    assert (commitment_id, "PENDING") in await _commitments(a) and await a.grade() == grade
+
+
 async def push_changes(a: Attack) -> None:
     a.refused(await a.call(PUSH, department(a.settings, ZJ)), says="restricted to the roles platform")
     a.refused(await a.call(PUSH, bearer(a.settings, "platform", "某外省平台")), says="is not a peer of this hub")
@@ -194,6 +233,8 @@ CASES: dict[str, Callable[[Attack], Awaitable[None]]] = {
     "resolveObjection": resolve_objection,
     "applyForCreditRepair": apply_for_credit_repair,
     "decideCreditRepair": decide_credit_repair,
+    "recordCommitment": record_commitment,
+    "decideCommitmentFulfilment": decide_commitment_fulfilment,
     "pushChanges": push_changes,
     "acknowledgeChanges": acknowledge_changes,
 }
