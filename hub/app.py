@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from hub.auth import verify_token
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
@@ -19,6 +19,8 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from hub.web.graphql_http import GraphQLEndpoint
 from hub.web.metrics import HubMetrics
+from hub.web.subscriptions import SubscriptionEndpoint
+from schema import tiers
 from schema.build import build_schema
 from schema.context import HubContext
 
@@ -46,10 +48,16 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         events = context.audit_events()
         await service.audit(events)
         metrics.audit_entries.inc(len(events))
+        if context.writes:  # a mutation committed: its warnings now, not at the next poll
+            service.warnings.nudge()
 
     graphql = GraphQLEndpoint(
         schema, lambda token: verify_token(settings.jwt_key, settings.jwt_issuer, token),
         make_context, audit, metrics.observe, settings.max_batch_bytes)
+
+    subscriptions = SubscriptionEndpoint(
+        schema, lambda token: verify_token(settings.jwt_key, settings.jwt_issuer, token), make_context,
+        lambda viewer: tiers.refusal(viewer, "Subscription", "warnings", service.today()))
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -76,13 +84,17 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         except DatabaseUnavailable as exc:
             log.error("starting without the graph schema applied: %s", exc)
         log.info("Credit Hub serving; Neo4j at %s", service.gateway.uri)
-        yield
+        async with contextlib.AsyncExitStack() as running:
+            if settings.warnings_enabled:  # 信用预警: the engine and the broker run as long as the hub serves
+                await running.enter_async_context(service.warnings.running())
+            yield
         if hub is None:
             await service.close()
 
     return Starlette(routes=[
         Route("/", home),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", subscriptions),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),

@@ -38,6 +38,8 @@ from hub.rights.publicity import default_policy, load_policies
 from hub.rights.repair import CreditRepair
 from hub.settings import Settings
 from hub.supervision.measures import MeasuresRegistry
+from hub.warnings.rules import RuleBook
+from hub.warnings.service import WarningService
 
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
 
@@ -81,6 +83,9 @@ class CreditHub:
         self.publicity = policies[settings.publicity_policy] if settings.publicity_policy else default_policy()
         self.objections = Objections(gateway, self.calendar, self.reevaluator.subjects, settings.platform_id)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
+        self.warnings = WarningService(gateway, RuleBook(settings.warning_rules_dir), self.schemes, self.calendar,
+                                       platform_id=settings.platform_id, level=settings.level,
+                                       poll_s=settings.warning_poll_s)
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     calendar_file: Path | None = Field(default=None, alias="HUB_CALENDAR_FILE")
     publicity_policy: str | None = Field(default=None, alias="HUB_PUBLICITY_POLICY")
 
+    # --- 信用预警: warning rules (docs/warnings.md) ---
+    warnings_enabled: bool = Field(default=True, alias="HUB_WARNINGS")
+    warning_rules_dir: Path | None = Field(default=None, alias="HUB_WARNING_RULES_DIR")
+    warning_poll_s: float = Field(default=0.25, alias="HUB_WARNING_POLL")
+
     # --- platform exchange (docs/exchange-protocol.md) ---
     level: str = Field(default="county", alias="HUB_LEVEL")
     region: str = Field(default="410425", alias="HUB_REGION")
@@ -90,6 +95,13 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: str | None) -> str | None:
         if value is not None and len(value) < 32:
             raise ValueError("secrets must be at least 32 characters")
+        return value
+
+    @field_validator("warning_poll_s")
+    @classmethod
+    def _poll_interval(cls, value: float) -> float:
+        if not 0.01 <= value <= 60:
+            raise ValueError(f"HUB_WARNING_POLL must be 0.01..60 seconds, got {value}")
         return value
 
     @field_validator("sync_page_size")

@@ -19,6 +19,7 @@ from schema import tiers
 from schema.errors import classify
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.warnings import Subscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -49,7 +50,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     limits: list[type[ASTValidationRule]] = [depth_rule(settings.max_query_depth, None, None),
                                              alias_rule(settings.max_aliases)]
     schema = HubSchema(
-        query=Query, mutation=Mutation,
+        query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),

@@ -15,6 +15,7 @@ from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import ProfilePart
 from hub.models import SubjectProfile
 from schema import exchange, rights
+from schema import warnings as warning_fields
 from schema.errors import bad_input
 from schema.exchange import ChangeBatchType, DeadLetterType, PlatformType, SyncCursorType
 from schema.grading import (
@@ -30,6 +31,7 @@ from schema.reporting import DepartmentReportingType, department_reporting
 from schema.rights import ObjectionType, OutboxEntryType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
 from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
+from schema.warnings import RelatedPartyType, WarningConnection, WarningRuleType, WarningType
 
 _CURSOR_PREFIX = "subject:"
 _PART_OF_FIELD = {
@@ -110,6 +112,17 @@ class Query:
     department_reporting: list[DepartmentReportingType] = strawberry.field(
         resolver=department_reporting, description="Each department's 双公示 compliance and timeliness rates "
         "over its imported files. INTERNAL only.")
+
+    warnings: WarningConnection = strawberry.field(
+        resolver=warning_fields.warnings, description="信用预警: warnings raised here or received from the platforms "
+        "below, newest first, by department, region, rule, status, subject and time. INTERNAL only.")
+    warning: WarningType | None = strawberry.field(resolver=warning_fields.warning, description="One warning by id. "
+                                                   "INTERNAL only.")
+    warning_rules: list[WarningRuleType] = strawberry.field(
+        resolver=warning_fields.warning_rules, description="The warning rules this hub applies. INTERNAL only.")
+    related_parties: list[RelatedPartyType] = strawberry.field(
+        resolver=warning_fields.related_parties, description="Subjects linked to one through legal representatives "
+        "(current, or former within 12 months), with their current grades and list entries. INTERNAL only.")
 
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:

@@ -26,6 +26,7 @@ a public client that a bank could send, and would triple start-up and cache memo
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import date
 from inspect import isawaitable
 from typing import Any
 
@@ -41,6 +42,7 @@ from graphql import (
 from graphql.type.introspection import introspection_types
 
 from hub.disclosure import (
+    Access,
     ConsentScope,
     DisclosedItem,
     Disclosure,
@@ -57,6 +59,7 @@ _PLATFORMS = frozenset({Role.PLATFORM})
 # A subject acts through the platform or an agency (SPEC 2.5); the credit office may file for it too.
 _ON_BEHALF = frozenset({Role.PLATFORM, Role.AGENCY, Role.ADMIN})
 _SUPERVISION = Requirement(Disclosure.PUBLIC, roles=_SUPERVISORS)
+_WARNINGS = Requirement(Disclosure.INTERNAL, reason="warnings are for government departments (内部使用)")
 
 # (GraphQL type, field) → what the field asks of its viewer. Unknown keys fail at start-up.
 FIELD_RULES: dict[tuple[str, str], Requirement] = {
@@ -104,6 +107,17 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "acknowledgeChanges"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
     ("Query", "deadLetters"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
     ("Query", "syncStatus"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
+    # 信用预警 (docs/warnings.md): warnings are for the departments that must act (seed 001 §二.(四).1 监管预警结果
+    # 为各政府部门集中提供查询服务); deciding one is further its routed department's (hub.warnings.service).
+    ("Query", "warnings"): _WARNINGS,
+    ("Query", "warning"): _WARNINGS,
+    ("Query", "warningRules"): _WARNINGS,
+    ("Query", "relatedParties"): Requirement(
+        Disclosure.INTERNAL, reason="links through legal representatives, natural persons (SPEC 2.5)"),
+    ("Subscription", "warnings"): _WARNINGS,
+    ("Mutation", "acknowledgeWarning"): _SUPERVISION,
+    ("Mutation", "handleWarning"): _SUPERVISION,
+    ("Mutation", "dismissWarning"): _SUPERVISION,
 }
 
 # GraphQL types whose objects carry their own disclosure tier (hub.disclosure.DisclosedItem).
@@ -139,6 +153,8 @@ def install(schema: GraphQLSchema) -> None:
                 assert field.resolve is not None, f"{type_.name}.{name} has no resolver"
                 field.resolve = _guard(field.resolve, f"{type_.name}.{name}", rule, filters,
                                        is_list_type(_nullable(field.type)))
+            if rule is not None and field.subscribe is not None:
+                field.subscribe = _guard_subscribe(field.subscribe, f"{type_.name}.{name}", rule)
     _hide_unreachable_fields_from_introspection()
 
 
@@ -174,6 +190,28 @@ def _guard(resolve: Resolver, what: str, rule: Requirement | None, filters: bool
         return _filter(result, context, what, returns_list)
 
     return guarded
+
+
+def _guard_subscribe(subscribe: Resolver, what: str, rule: Requirement) -> Resolver:
+    """A subscription is refused before its stream opens (its events are guarded again as they resolve)."""
+
+    def guarded(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+        access = info.context.access_for(None)
+        if not access.allows(rule):
+            access.note_denied(what)
+            raise forbidden(access.refusal(rule, what))
+        access.note_use(Tier.of(rule.disclosure))
+        return subscribe(root, info, **args)
+
+    return guarded
+
+
+def refusal(viewer: Viewer, type_name: str, field_name: str, today: date) -> str | None:
+    """Why ``viewer`` may never be given this field, or None when it may (a WebSocket's connection_init
+    asks this of the subscription before accepting the connection)."""
+    rule = FIELD_RULES[(type_name, field_name)]
+    access = Access(viewer, None, today)
+    return None if access.allows(rule) else access.refusal(rule, f"{type_name}.{field_name}")
 
 
 async def _filter_later(pending: Awaitable[Any], context: TierContext, what: str,

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from hub.db import representatives
 from hub.db.gateway import Neo4jGateway
 
 Row = dict[str, Any]
@@ -39,11 +40,12 @@ SET s.name = row.name, s.kind = row.kind, s.region = row.region, s.industry = ro
 WITH s, row WHERE row.person IS NOT NULL
 MERGE (p:Person {fingerprint: row.person.fingerprint})
 SET p.name = row.person.name, p.id_masked = row.person.id_masked, p.id_sealed = row.person.id_sealed
-WITH s, p
+WITH s, p, row
 OPTIONAL MATCH (s)-[old:LEGAL_REPRESENTATIVE]->(other:Person) WHERE other <> p
+""" + representatives.REPLACED + """
 DELETE old
 MERGE (s)-[:LEGAL_REPRESENTATIVE]->(p)
-"""
+""" + representatives.TAKEN_ON
 
 # A record row: id, subject_uscc, kind, title, decided_on, issuing_department (code),
 # source_platform, disclosure, status, severity, publicity_ends_on, document_number, content,
@@ -108,7 +110,7 @@ async def upsert_organizations(gateway: Neo4jGateway, rows: Sequence[Row]) -> in
 
 
 async def upsert_subjects(gateway: Neo4jGateway, rows: Sequence[Row], batch_size: int = 2000) -> int:
-    return await _batched(gateway, _SUBJECTS, rows, batch_size)
+    return await _batched(gateway, _SUBJECTS, representatives.dated(rows), batch_size)
 
 
 async def upsert_records(gateway: Neo4jGateway, rows: Sequence[Row], batch_size: int = 5000) -> int:

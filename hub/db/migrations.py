@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub import clock
+from hub.db import warnings
 from hub.db.gateway import Neo4jGateway
 
 # Each statement is idempotent (IF NOT EXISTS); add, never edit, so every hub converges.
@@ -34,6 +35,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT reporting_tally_key IF NOT EXISTS FOR (t:ReportingTally) REQUIRE (t.import_id, t.department) "
     "IS UNIQUE",
     "CREATE INDEX reporting_tally_department IF NOT EXISTS FOR (t:ReportingTally) ON (t.department)",
+    *warnings.SCHEMA,  # 信用预警 (hub.db.warnings)
 )
 
 
