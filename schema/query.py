@@ -118,6 +118,9 @@ class Query:
         "below, newest first, by department, region, rule, status, subject and time. INTERNAL only.")
     warning: WarningType | None = strawberry.field(resolver=warning_fields.warning, description="One warning by id. "
                                                    "INTERNAL only.")
+    warning_stream_cursor: str = strawberry.field(
+        resolver=warning_fields.warning_stream_cursor, description="The warnings stream's position now: subscribe "
+        "to `warnings(after:)` with it to miss nothing from this moment, across reconnects. INTERNAL only.")
     warning_rules: list[WarningRuleType] = strawberry.field(
         resolver=warning_fields.warning_rules, description="The warning rules this hub applies. INTERNAL only.")
     related_parties: list[RelatedPartyType] = strawberry.field(

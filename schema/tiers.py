@@ -112,6 +112,7 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Query", "warnings"): _WARNINGS,
     ("Query", "warning"): _WARNINGS,
     ("Query", "warningRules"): _WARNINGS,
+    ("Query", "warningStreamCursor"): _WARNINGS,
     ("Query", "relatedParties"): Requirement(
         Disclosure.INTERNAL, reason="links through legal representatives, natural persons (SPEC 2.5)"),
     ("Subscription", "warnings"): _WARNINGS,

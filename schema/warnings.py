@@ -202,6 +202,10 @@ async def warning(info: Info, id: strawberry.ID) -> WarningType | None:
     return await info.context.hub.warnings.get(str(id))  # type: ignore[no-any-return]
 
 
+async def warning_stream_cursor(info: Info) -> str:
+    return await info.context.hub.warnings.stream_cursor()  # type: ignore[no-any-return]
+
+
 def warning_rules(info: Info) -> list[WarningRuleType]:
     return [_rule(rule) for rule in info.context.hub.warnings.rules]
 

@@ -66,6 +66,14 @@ async def add_subject(hub: CreditHub, code: str, *, name: str | None = None,
         "status": "存续", "registered_on": date(2015, 3, 1), "person": person}])
 
 
+async def add_subjects(hub: CreditHub, codes: list[str]) -> None:
+    """Subjects with no legal representative on file, in one statement."""
+    await ingest.upsert_subjects(hub.gateway, [{
+        "uscc": code, "name": f"测试主体{code[-6:]}有限公司", "kind": SubjectKind.from_uscc(code).value,
+        "region": code[2:8], "industry": "食品生产", "status": "存续", "registered_on": date(2015, 3, 1),
+        "person": None} for code in codes])
+
+
 async def remove_subjects(hub: CreditHub, codes: list[str]) -> None:
     """Forget subjects and everything about them (records, evaluations, consents, objections,
     repair applications): a module that builds its world again (under another clock) starts clean."""
@@ -106,3 +114,39 @@ async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | N
     response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def record_row(code: str, record_id: str, *, kind: str, decided_on: date, department: str | None = None,
+               status: str = "ACTIVE", severity: str | None = None, amount: float | None = None,
+               kept: bool | None = None, disclosure: str = "PUBLIC", title: str = "测试记录",
+               publicity_days: int = 365) -> dict[str, Any]:
+    """An ingest row for a record with every field the rules read (hub.db.ingest.upsert_records)."""
+    return {"id": record_id, "subject_uscc": code, "kind": kind, "title": title, "decided_on": decided_on,
+            "issuing_department": department, "source_platform": "test", "disclosure": disclosure, "status": status,
+            "severity": severity, "publicity_ends_on": decided_on + timedelta(days=publicity_days),
+            "document_number": None,
+            "content": None, "amount_wan_yuan": amount, "kept": kept}
+
+
+async def add_records(hub: CreditHub, rows: list[dict[str, Any]]) -> None:
+    await ingest.upsert_records(hub.gateway, rows)
+
+
+async def add_departments(hub: CreditHub, codes: list[str]) -> None:
+    await ingest.upsert_departments(hub.gateway, [{"code": code, "name": f"测试部门{code}", "domains": [],
+                                                   "region": code[:6]} for code in codes])
+
+
+async def set_representative(hub: CreditHub, code: str, person_id: str, person_name: str = "李四") -> None:
+    """The subject takes this legal representative (the one it had becomes a former one, until today)."""
+    sealed = hub.vault.seal(person_id)
+    await ingest.upsert_subjects(hub.gateway, [{
+        "uscc": code, "name": f"测试主体{code[-6:]}有限公司", "kind": SubjectKind.from_uscc(code).value,
+        "region": code[2:8], "industry": "食品生产", "status": "存续", "registered_on": date(2015, 3, 1),
+        "person": {"fingerprint": sealed.fingerprint, "name": person_name, "id_masked": sealed.masked,
+                   "id_sealed": sealed.sealed}}])
+
+
+async def clear_warnings(hub: CreditHub) -> None:
+    """Forget every warning and the engine's state (a module that raises its own starts clean)."""
+    await hub.gateway.run("MATCH (n) WHERE n:Warning OR n:WarningState DETACH DELETE n", write=True)

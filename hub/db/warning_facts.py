@@ -48,7 +48,8 @@ CALL () {
   CALL (e, s) {
     OPTIONAL MATCH (s)<-[:OF]-(old:Evaluation {scheme: e.scheme})
     WHERE e.previous_grade IS NULL AND old.superseded_by = e.id
-    RETURN coalesce(e.previous_grade, head(collect(old.grade))) AS previous
+    WITH e, head(collect(old.grade)) AS replaced
+    RETURN coalesce(e.previous_grade, replaced) AS previous
   }
   RETURN 'EVALUATION' AS type, [e.id, e.scheme, e.grade, previous, e.evaluator, toString(e.evaluated_at)] AS item,
          [s.uscc, s.name, s.region] AS subject
@@ -229,6 +230,8 @@ async def portfolios(gateway: Neo4jGateway, fingerprints: Sequence[str], *, sinc
         for uscc, name, region, grades, records in row["holdings"]:
             penalties_, entries = [], []
             for record_id, kind, decided, department, amount in records:
+                if record_id is None:  # OPTIONAL MATCH found none
+                    continue
                 if kind == RecordKind.ADMINISTRATIVE_PENALTY.value:
                     penalties_.append(Penalty(record_id, uscc, department, date.fromisoformat(decided), amount))
                 else:

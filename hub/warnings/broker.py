@@ -52,6 +52,7 @@ class WarningBroker:
         self.gateway, self.poll_s = gateway, poll_s
         self._subscribers: set[_Subscriber] = set()
         self._position = 0
+        self._idle = 0
         self._wake = asyncio.Event()
         self._started = asyncio.Event()
 
@@ -98,6 +99,10 @@ class WarningBroker:
                         subscriber.overflowed = True
         if rows:
             self._position = rows[-1].stream_seq or self._position
+        else:
+            self._idle += 1
+            if self._idle % 40 == 0 and self._position and await store.stream_head(self.gateway) < self._position:
+                self._position = 0  # the stream went back (a wiped database): follow it from its start again
         return len(rows) == READ
 
     async def subscribe(self, wanted: WarningFilter, after: int | None) -> AsyncIterator[Warning]:
@@ -117,12 +122,10 @@ class WarningBroker:
                     last = warning.stream_seq or last
                     yield warning
             last = max(last, mark)
-            while True:
+            while True:  # the broker queues only positions after `mark`, in order
                 if subscriber.overflowed and subscriber.queue.empty():
                     raise SubscriberTooSlow(last)
                 warning = await subscriber.queue.get()
-                if (warning.stream_seq or 0) <= last:
-                    continue
                 last = warning.stream_seq or last
                 yield warning
         finally:

@@ -83,6 +83,11 @@ class WarningEngine:
         self._tallies_since: datetime | None = None
         self._supervise = True
 
+    @property
+    def next_wake_up(self) -> datetime | None:
+        """When the supervision detectors run next at the latest (a due date, or the refresh)."""
+        return self._next_due
+
     def nudge(self) -> None:
         """Something was written in this process: evaluate now (and look at due dates again)."""
         self._supervise = True
@@ -163,6 +168,11 @@ class WarningEngine:
         while True:
             cursor = await store.engine_cursor(self.gateway)
             head = await warning_facts.feed_head(self.gateway)
+            if cursor > head:  # the feed went back (a wiped database): follow it from its start again
+                log.warning("the change feed's head %d is behind the warning engine's cursor %d; starting over",
+                            head, cursor)
+                await store.set_engine_cursor(self.gateway, 0, clock.now())
+                continue
             upto = min(head, cursor + WINDOW)
             markers = await warning_facts.representative_changes(self.gateway, MARKERS)
             if upto <= cursor and not markers:

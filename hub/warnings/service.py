@@ -119,6 +119,10 @@ class WarningService:
     async def get(self, warning_id: str) -> Warning | None:
         return await store.get(self.gateway, warning_id)
 
+    async def stream_cursor(self) -> str:
+        """The stream's position now: a subscription ``after`` it misses nothing from this moment on."""
+        return encode_cursor(await store.stream_head(self.gateway), STREAM_CURSOR)
+
     # --- deciding -------------------------------------------------------------------------------
     async def decide(self, viewer: Viewer, warning_id: str, step: Step, text: str | None = None) -> Warning:
         """Acknowledge, handle (``text`` = the measure taken) or dismiss (``text`` = the reason)."""
