@@ -85,7 +85,7 @@ class CreditHub:
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self.warnings = WarningService(gateway, RuleBook(settings.warning_rules_dir), self.schemes, self.calendar,
                                        platform_id=settings.platform_id, level=settings.level,
-                                       poll_s=settings.warning_poll_s)
+                                       poll_s=settings.warning_poll_s, window=settings.warning_window)
         self._audit_key = hashlib.sha256(("audit|" + settings.jwt_key).encode()).digest()
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),

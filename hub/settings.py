@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     warnings_enabled: bool = Field(default=True, alias="HUB_WARNINGS")
     warning_rules_dir: Path | None = Field(default=None, alias="HUB_WARNING_RULES_DIR")
     warning_poll_s: float = Field(default=0.25, alias="HUB_WARNING_POLL")
+    warning_window: int = Field(default=5000, alias="HUB_WARNING_WINDOW")
 
     # --- platform exchange (docs/exchange-protocol.md) ---
     level: str = Field(default="county", alias="HUB_LEVEL")
@@ -95,6 +96,13 @@ class Settings(BaseSettings):
     def _long_enough(cls, value: str | None) -> str | None:
         if value is not None and len(value) < 32:
             raise ValueError("secrets must be at least 32 characters")
+        return value
+
+    @field_validator("warning_window")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        if not 10 <= value <= 100_000:
+            raise ValueError(f"HUB_WARNING_WINDOW must be 10..100000 feed positions, got {value}")
         return value
 
     @field_validator("warning_poll_s")

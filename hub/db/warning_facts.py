@@ -13,7 +13,7 @@ it concerns), and bounded: a person's subjects are read up to ``fan_out`` (by co
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -115,6 +115,31 @@ async def feed_head(gateway: Neo4jGateway) -> int:
     return int(rows[0]["head"]) if rows else 0
 
 
+# The item at the head position always exists (a later change of it would have moved the head on), and
+# transactions are applied in commit order: once the `seq` range indexes find it, every position up to
+# the head is readable through them. A reader can see the counter's new value a moment before that
+# (hub.db.warnings.readable_stream_head tells where this was seen).
+_READABLE_HEAD = """
+MATCH (c:FeedCounter {name: 'changes'})
+CALL (c) {
+  MATCH (r:Record) WHERE r.seq = c.value RETURN count(r) AS found
+  UNION ALL
+  MATCH (e:Evaluation) WHERE e.seq = c.value RETURN count(e) AS found
+  UNION ALL
+  MATCH (w:Warning) WHERE w.seq = c.value RETURN count(w) AS found
+}
+RETURN c.value AS head, sum(found) > 0 OR c.value = 0 AS readable
+"""
+
+
+async def readable_feed_head(gateway: Neo4jGateway) -> int | None:
+    """The feed's head once the items up to it can be read through the index, else None."""
+    rows = await gateway.query(_READABLE_HEAD)
+    if not rows:
+        return 0
+    return int(rows[0]["head"]) if rows[0]["readable"] else None
+
+
 async def window(gateway: Neo4jGateway, *, after: int, upto: int, me: str, kinds: Sequence[RecordKind],
                  evaluations: bool) -> Window:
     rows = await gateway.query(_WINDOW, {"after": after, "upto": upto, "me": me, "kinds": [k.value for k in kinds],
@@ -192,10 +217,13 @@ async def clear_representative_changes(gateway: Neo4jGateway) -> None:
 
 # A person's current subjects, up to $fan_out by code, each with its current grades and its ACTIVE
 # penalties and list entries decided since $since; and how many subjects the person represents in all.
+# Most people head one business: the count (the relationship degree, no walk) drops those below the
+# minimum a rule needs before anything else is read.
 _PORTFOLIOS = """
-UNWIND $fingerprints AS fp
-MATCH (p:Person {fingerprint: fp})
-CALL (p) { MATCH (p)<-[:LEGAL_REPRESENTATIVE]-(s:Subject) RETURN count(s) AS total }
+UNWIND $wanted AS wanted
+MATCH (p:Person {fingerprint: wanted[0]})
+WITH p, wanted[0] AS fp, COUNT { (p)<-[:LEGAL_REPRESENTATIVE]-() } AS total
+WHERE total >= wanted[1]
 CALL (p) {
   MATCH (p)<-[:LEGAL_REPRESENTATIVE]-(s:Subject)
   WITH s ORDER BY s.uscc LIMIT $fan_out
@@ -217,12 +245,13 @@ _LIST_KINDS = [RecordKind.SERIOUS_DISHONESTY_LIST.value, RecordKind.DISHONEST_EX
                RecordKind.ABNORMAL_OPERATION.value]
 
 
-async def portfolios(gateway: Neo4jGateway, fingerprints: Sequence[str], *, since: date, today: date,
+async def portfolios(gateway: Neo4jGateway, minimums: Mapping[str, int], *, since: date, today: date,
                      fan_out: int) -> dict[str, Portfolio]:
-    if not fingerprints:
+    """The portfolios of the persons (fingerprint → the fewest subjects that matter) with at least that many."""
+    if not minimums:
         return {}
     rows = await gateway.query(_PORTFOLIOS, {
-        "fingerprints": sorted(set(fingerprints)), "since": since, "today": today, "fan_out": fan_out,
+        "wanted": [[fp, minimums[fp]] for fp in sorted(minimums)], "since": since, "today": today, "fan_out": fan_out,
         "kinds": [RecordKind.ADMINISTRATIVE_PENALTY.value, *_LIST_KINDS]})
     found = {}
     for row in rows:

@@ -226,19 +226,39 @@ async def page(gateway: Neo4jGateway, wanted: WarningFilter, *, before: int | No
     return [warning_from(row["w"]) for row in rows]
 
 
-async def stream(gateway: Neo4jGateway, *, after: int, limit: int,
+async def stream(gateway: Neo4jGateway, *, after: int, upto: int, limit: int,
                  wanted: WarningFilter | None = None) -> list[Warning]:
-    """Warnings whose latest change has a stream position after ``after``, in stream order."""
+    """Warnings whose latest change has a stream position in (``after``, ``upto``], in stream order."""
     where, params = _where(wanted or WarningFilter())
     rows = await gateway.query(
-        "MATCH (w:Warning) WHERE w.stream_seq > $after AND " + where +
-        " RETURN properties(w) AS w ORDER BY w.stream_seq LIMIT $limit", {**params, "after": after, "limit": limit})
+        "MATCH (w:Warning) WHERE w.stream_seq > $after AND w.stream_seq <= $upto AND " + where +
+        " RETURN properties(w) AS w ORDER BY w.stream_seq LIMIT $limit",
+        {**params, "after": after, "upto": upto, "limit": limit})
     return [warning_from(row["w"]) for row in rows]
 
 
 async def stream_head(gateway: Neo4jGateway) -> int:
     rows = await gateway.query("MATCH (st:WarningState {name: 'stream'}) RETURN st.value AS v")
     return int(rows[0]["v"]) if rows else 0
+
+
+async def readable_stream_head(gateway: Neo4jGateway) -> int | None:
+    """The stream's head once the position index shows the warning at it, else None (ask again soon).
+
+    A reader can see the state node's new head a moment before the range index on ``stream_seq`` finds
+    the warnings of the same transaction (seen on a loaded machine: the range read right after the head
+    moved came back empty, the same read later found them). The warning at the head position always
+    exists — a later change of it would have moved the head — and transactions are applied in commit
+    order, so once it is found through the index every earlier position is readable too.
+    """
+    rows = await gateway.query("""
+        MATCH (st:WarningState {name: 'stream'})
+        OPTIONAL MATCH (w:Warning) WHERE w.stream_seq = st.value
+        RETURN st.value AS v, count(w) > 0 OR st.value = 0 AS readable
+    """)
+    if not rows:
+        return 0
+    return int(rows[0]["v"]) if rows[0]["readable"] else None
 
 
 def warning_from(row: Mapping[str, Any]) -> Warning:

@@ -11,13 +11,14 @@ around them and ``today`` (China date), so every boundary is testable by itself.
 
 Routing (who must act): a record's issuing department; for an evaluation, its evaluator when that is a
 department of this hub; else the subject's **regulator** — the department that issued its most recent
-record; else nobody, which means the credit office (admin).
+record (``route``, once the engine has read the regulators of the candidates that need one); else
+nobody, which means the credit office (admin).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -47,11 +48,7 @@ class Neighbourhood:
     penalties: Mapping[str, tuple[Penalty, ...]] = field(default_factory=dict)  # subject → recent penalties
     representatives: Mapping[str, tuple[Representation, ...]] = field(default_factory=dict)  # subject → persons
     portfolios: Mapping[str, Portfolio] = field(default_factory=dict)  # person fingerprint → subjects
-    regulators: Mapping[str, str | None] = field(default_factory=dict)  # subject → latest issuing department
     departments: frozenset[str] = frozenset()  # department codes this hub knows (evaluators that route)
-
-    def regulator(self, uscc: str) -> str | None:
-        return self.regulators.get(uscc)
 
 
 def is_fresh(decided_on: date | None, fresh_days: int | None, today: date) -> bool:
@@ -66,7 +63,20 @@ def window_start(today: date, months: int) -> date:
 
 
 def _routed(rule: WarningRule, found: Iterable[Candidate]) -> list[Candidate]:
-    return [candidate for candidate in found if rule.routes_to(candidate.department)]
+    """The candidates a rule keeps once routed: all of them when they are routed later (``route_via``)."""
+    return [c for c in found if c.route_via is not None or rule.routes_to(c.department)]
+
+
+def route(candidates: Iterable[Candidate], regulators: Mapping[str, str | None]) -> list[Candidate]:
+    """Send each candidate without a department to its subject's regulator, then keep those its rule
+    routes (a department's own rule keeps only the warnings routed to that department)."""
+    routed = []
+    for candidate in candidates:
+        if candidate.department is None and candidate.route_via is not None:
+            candidate = replace(candidate, department=regulators.get(candidate.route_via))
+        if candidate.rule.routes_to(candidate.department):
+            routed.append(candidate)
+    return routed
 
 
 def _subject(ref: SubjectRef) -> dict[str, Any]:
@@ -82,7 +92,7 @@ def _record(fact: RecordFact) -> dict[str, Any]:
 def _from_record(rule: WarningRule, fact: RecordFact, where: Neighbourhood, summary: str) -> Candidate:
     return Candidate(rule=rule, anchor=fact.subject.uscc, facts=(fact.id,), summary=summary,
                      subject_uscc=fact.subject.uscc, subject_name=fact.subject.name, region=fact.subject.region,
-                     department=fact.department or where.regulator(fact.subject.uscc),
+                     department=fact.department, route_via=fact.subject.uscc,
                      evidence={"subject": _subject(fact.subject), "record": _record(fact)})
 
 
@@ -148,11 +158,11 @@ def grade_falls(rule: WarningRule, changes: Sequence[GradeChange], where: Neighb
         new, old = rung(change.scheme, change.grade), rung(change.scheme, change.previous_grade)
         if new is None or old is None or new - old < p.min_rungs:
             continue
-        department = change.evaluator if change.evaluator in where.departments else where.regulator(
-            change.subject.uscc)
+        department = change.evaluator if change.evaluator in where.departments else None
         found.append(Candidate(
             rule=rule, anchor=change.subject.uscc, facts=(change.id,), subject_uscc=change.subject.uscc,
             subject_name=change.subject.name, region=change.subject.region, department=department,
+            route_via=change.subject.uscc,
             summary=f"{rule.title}: {_name(change.subject)} — {change.scheme} {change.previous_grade} → "
                     f"{change.grade}, {new - old} rungs down (evaluation {change.id})",
             evidence={"subject": _subject(change.subject), "evaluation": {
@@ -178,7 +188,7 @@ def penalties_across_departments(rule: WarningRule, facts: Sequence[RecordFact],
         found.append(Candidate(
             rule=rule, anchor=fact.subject.uscc, facts=tuple(sorted(pen.id for pen in window)),
             subject_uscc=fact.subject.uscc, subject_name=fact.subject.name, region=fact.subject.region,
-            department=fact.department or where.regulator(fact.subject.uscc),
+            department=fact.department, route_via=fact.subject.uscc,
             summary=f"{rule.title}: {_name(fact.subject)} — {len(window)} penalties from {len(departments)} "
                     f"departments since {start} ({', '.join(departments)})",
             evidence={"subject": _subject(fact.subject), "since": start.isoformat(), "departments": departments,
@@ -247,7 +257,7 @@ def _linked(rule: WarningRule, listed: SubjectRef, entry_id: str, kind: RecordKi
              "subject": _subject(listed)}]
     return Candidate(
         rule=rule, anchor=subject.uscc, facts=(entry_id,), subject_uscc=subject.uscc, subject_name=subject.name,
-        region=subject.region, department=where.regulator(subject.uscc),
+        region=subject.region, route_via=subject.uscc,
         summary=f"{rule.title}: {_name(subject)} — its legal representative {relation} {_name(listed)}, "
                 f"which entered {kind.value} on {decided_on} ({entry_id})",
         evidence={"subject": _subject(subject), "path": path,
@@ -277,7 +287,7 @@ def representative_of_poor(rule: WarningRule, persons: Mapping[str, str | None],
         found.append(Candidate(
             rule=rule, anchor="person:" + fingerprint, facts=tuple(sorted({ev for _, ev in poor})),
             subject_uscc=subject.uscc, subject_name=subject.name, region=subject.region,
-            department=where.regulator(subject.uscc),
+            route_via=subject.uscc,
             summary=f"{rule.title}: one legal representative heads {portfolio.total} subjects (more than "
                     f"{p.more_than}); {len(subjects)} graded at rung {p.poor_rung} or worse: {', '.join(subjects)}",
             evidence={"person": 0, "represents": portfolio.total, "fan_out_truncated": portfolio.truncated,
@@ -309,7 +319,7 @@ def representative_cluster(rule: WarningRule, persons: Mapping[str, str | None],
         found.append(Candidate(
             rule=rule, anchor="person:" + fingerprint, facts=tuple(sorted(pen.id for pen in window)),
             subject_uscc=subject.uscc, subject_name=subject.name, region=subject.region,
-            department=where.regulator(subject.uscc),
+            route_via=subject.uscc,
             summary=f"{rule.title}: {portfolio.total} subjects sharing one legal representative carry "
                     f"{len(window)} penalties ({amount:g} 万元) since {start}",
             evidence={"person": 0, "since": start.isoformat(), "represents": portfolio.total,

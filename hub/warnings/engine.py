@@ -56,7 +56,7 @@ from hub.warnings.rules import LIST_KINDS, RuleBook, RuleKind
 
 log = logging.getLogger("hub.warnings")
 
-WINDOW = 5000  # feed positions evaluated per transaction
+WINDOW = 5000  # feed positions evaluated per transaction (HUB_WARNING_WINDOW)
 MARKERS = 2000  # representative changes per transaction
 TALLY_OVERLAP = timedelta(minutes=10)  # re-read tallies this far back: a late-committing import is not missed
 
@@ -68,15 +68,19 @@ class CycleReport:
     raised: list[str] = field(default_factory=list)
     numbered: int = 0
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase: sequence, window, …, commit
+
+    def timed(self, phase: str, started: float) -> None:
+        self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
 
 
 class WarningEngine:
     def __init__(self, gateway: Neo4jGateway, rules: RuleBook, schemes: SchemeRegistry, calendar: WorkingCalendar,
                  *, platform_id: str, level: str, poll_s: float = 0.25, refresh_s: float = 30.0,
-                 on_commit: Callable[[], None] | None = None) -> None:
+                 window: int = WINDOW, on_commit: Callable[[], None] | None = None) -> None:
         self.gateway, self.rules, self.schemes, self.calendar = gateway, rules, schemes, calendar
         self.platform_id, self.level = platform_id, level
-        self.poll_s, self.refresh_s = poll_s, refresh_s
+        self.poll_s, self.refresh_s, self.window = poll_s, refresh_s, window
         self.on_commit = on_commit or (lambda: None)
         self._wake = asyncio.Event()
         self._next_due: datetime | None = None  # run the supervision detectors at (or after) this instant
@@ -126,7 +130,7 @@ class WarningEngine:
         tallies_since = self._tallies_since or datetime(1970, 1, 1, tzinfo=CHINA)
         state = await warning_facts.poll(self.gateway, tallies_since)
         if state.pending:
-            await self._sequence()
+            await self._sequence(report)
         if state.pending or state.head > state.cursor or state.markers:
             await self._follow_feed(report)
         if self._supervise or state.tallies or (self._next_due is not None and now >= self._next_due) or (
@@ -146,6 +150,8 @@ class WarningEngine:
             total.raised += report.raised
             total.numbered += report.numbered
             total.seconds += report.seconds
+            for phase, seconds in report.phases.items():
+                total.phases[phase] = total.phases.get(phase, 0.0) + seconds
             if not report.windows:
                 return total
 
@@ -160,32 +166,42 @@ class WarningEngine:
         self._tallies_since = clock.now()
         return head
 
-    async def _sequence(self) -> None:
+    async def _sequence(self, report: CycleReport) -> None:
+        started = time.perf_counter()
         while (await feed.sequence(self.gateway, self.platform_id, self.level)).count >= feed.SEQUENCE_CHUNK:
             pass
+        report.timed("sequence", started)
 
     async def _follow_feed(self, report: CycleReport) -> None:
         while True:
             cursor = await store.engine_cursor(self.gateway)
-            head = await warning_facts.feed_head(self.gateway)
+            readable = await warning_facts.readable_feed_head(self.gateway)
+            if readable is None:  # numbered a moment ago, not yet readable through the index
+                await asyncio.sleep(0.02)
+                continue
+            head = readable
             if cursor > head:  # the feed went back (a wiped database): follow it from its start again
                 log.warning("the change feed's head %d is behind the warning engine's cursor %d; starting over",
                             head, cursor)
                 await store.set_engine_cursor(self.gateway, 0, clock.now())
                 continue
-            upto = min(head, cursor + WINDOW)
+            upto = min(head, cursor + self.window)
             markers = await warning_facts.representative_changes(self.gateway, MARKERS)
             if upto <= cursor and not markers:
                 return
+            started = time.perf_counter()
             window = await warning_facts.window(
                 self.gateway, after=cursor, upto=upto, me=self.platform_id, kinds=self._record_kinds(),
                 evaluations=bool(self.rules.enabled(RuleKind.GRADE_FALL, RuleKind.REPRESENTATIVE_OF_POOR))
             ) if upto > cursor else warning_facts.Window(cursor, cursor)
-            candidates = await self.evaluate(window.records, window.grades, markers)
+            report.timed("window", started)
+            candidates = await self.evaluate(window.records, window.grades, markers, report)
+            started = time.perf_counter()
             committed = await store.commit(
                 self.gateway, candidates, now=clock.now(), platform=self.platform_id, level=self.level,
                 window=(cursor, upto) if upto > cursor else None, received=window.received,
                 representative_changes=list(markers))
+            report.timed("commit", started)
             if committed.stale:  # another engine (another hub process) took this window
                 continue
             report.windows += 1
@@ -209,8 +225,10 @@ class WarningEngine:
 
     # --- evaluating a window ---------------------------------------------------------------------
     async def evaluate(self, records: Sequence[RecordFact], grades: Sequence[GradeChange],
-                       markers: Mapping[str, str | None]) -> list[Candidate]:
+                       markers: Mapping[str, str | None], report: CycleReport | None = None) -> list[Candidate]:
         """Every enabled rule over what changed and the neighbourhood it needs."""
+        report = report or CycleReport()
+        started = time.perf_counter()
         today = clock.today()
         rules = self.rules
         gateway = self.gateway
@@ -248,22 +266,25 @@ class WarningEngine:
                 asked.setdefault(person, uscc)
             return asked
 
-        wanted = set(asking(poor_subjects.union(*fresh_penalties.values())))
-        wanted |= {link.person.fingerprint for group in links.values() for link in group}
+        # A person matters to a rule only with two subjects or more (one beside the one that changed), or,
+        # once the representative of a listed subject, with any subject at all.
+        wanted = dict.fromkeys(asking(poor_subjects.union(*fresh_penalties.values())), 2)
+        for group in links.values():
+            for link in group:
+                wanted[link.person.fingerprint] = min(wanted.get(link.person.fingerprint, 2), 2 if link.current else 1)
         portfolios = {}
         if wanted and (poor_rules or cluster_rules or listed_rules):
             months = [r.parameters.months for r in (*cluster_rules, *listed_rules)] or [12]
             fan_out = max([r.parameters.max_fan_out for r in (*poor_rules, *cluster_rules, *listed_rules)] or [200])
-            portfolios = await warning_facts.portfolios(gateway, sorted(wanted), since=detect.window_start(
+            portfolios = await warning_facts.portfolios(gateway, wanted, since=detect.window_start(
                 today, max(months)), today=today, fan_out=fan_out)
 
-        subjects = {r.subject.uscc for r in records} | {g.subject.uscc for g in grades}
-        subjects |= {h.subject.uscc for p in portfolios.values() for h in p.holdings}
         where = Neighbourhood(
             today=today, penalties=penalty_window, representatives=links, portfolios=portfolios,
-            regulators=await warning_facts.regulators(gateway, sorted(subjects)),
             departments=await warning_facts.department_codes(gateway) if grades else frozenset())
+        report.timed("neighbourhood", started)
 
+        started = time.perf_counter()
         found: list[Candidate] = []
         for rule in rules.enabled():
             kind = rule.kind
@@ -283,7 +304,12 @@ class WarningEngine:
                 found += detect.representative_of_poor(rule, asking(poor_subjects), where, self._rung)
             elif kind is RuleKind.REPRESENTATIVE_CLUSTER:
                 found += detect.representative_cluster(rule, asking(fresh_penalties[rule.id]), where)
-        return found
+        report.timed("detectors", started)
+        started = time.perf_counter()
+        unrouted = sorted({c.route_via for c in found if c.department is None and c.route_via is not None})
+        routed = detect.route(found, await warning_facts.regulators(gateway, unrouted))
+        report.timed("routing", started)
+        return routed
 
     def _rung(self, scheme: str, grade: str) -> int | None:
         if scheme not in self.schemes:

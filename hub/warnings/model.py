@@ -71,6 +71,7 @@ class Candidate:
     subject_name: str | None = None
     region: str | None = None
     department: str | None = None  # routed to; None → the credit office (admin)
+    route_via: str | None = None  # without a department: the subject whose regulator it goes to
     evidence: dict[str, Any] = field(default_factory=dict)  # no personal data: shared upwards
     persons: tuple[dict[str, Any], ...] = ()  # legal representatives named in the evidence: local only
 

@@ -81,12 +81,12 @@ class RelatedParty:
 
 class WarningService:
     def __init__(self, gateway: Neo4jGateway, rules: RuleBook, schemes: SchemeRegistry, calendar: WorkingCalendar,
-                 *, platform_id: str, level: str, poll_s: float = 0.25) -> None:
+                 *, platform_id: str, level: str, poll_s: float = 0.25, window: int = 5000) -> None:
         self.gateway, self.rules, self.schemes = gateway, rules, schemes
         self.platform_id = platform_id
         self.broker = WarningBroker(gateway, poll_s)
         self.engine = WarningEngine(gateway, rules, schemes, calendar, platform_id=platform_id, level=level,
-                                    poll_s=poll_s, on_commit=self.broker.nudge)
+                                    poll_s=poll_s, window=window, on_commit=self.broker.nudge)
 
     # --- running --------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
