@@ -143,6 +143,10 @@ async def _not_raised(tx: AsyncManagedTransaction, candidates: Sequence[Candidat
         return []
     held = {row["id"] async for row in await tx.run(
         "UNWIND $ids AS id MATCH (w:Warning {id: id}) RETURN w.id AS id", ids=list(unique))}
+    codes = sorted({c.subject_uscc for c in unique.values() if c.subject_uscc is not None})
+    known = {row["code"] async for row in await tx.run(  # a subject deleted meanwhile (a wiped database)
+        "UNWIND $codes AS code MATCH (s:Subject {uscc: code}) RETURN code", codes=codes)} if codes else set()
+    held |= {c.id for c in unique.values() if c.subject_uscc is not None and c.subject_uscc not in known}
     aggregate = [[c.rule.id, c.anchor] for c in unique.values() if c.rule.suppress_while_open]
     open_anchors: set[tuple[str, str]] = set()
     if aggregate:
@@ -166,6 +170,7 @@ def _properties(candidate: Candidate, position: int) -> dict[str, Any]:
             "family": rule.family, "anchor": candidate.anchor, "facts": list(candidate.facts),
             "summary": candidate.summary, "subject_uscc": candidate.subject_uscc,
             "subject_name": candidate.subject_name, "region": candidate.region, "department": candidate.department,
+            "disclosure": "INTERNAL",  # shared only among departments (seed 001 §三.1), never with PUBLIC or banks
             "evidence": json.dumps(candidate.evidence, ensure_ascii=False, sort_keys=True),
             "persons": json.dumps(list(candidate.persons), ensure_ascii=False) if candidate.persons else None,
             "number": position, "stream_seq": position}
