@@ -115,10 +115,11 @@ async def feed_head(gateway: Neo4jGateway) -> int:
     return int(rows[0]["head"]) if rows else 0
 
 
-# The item at the head position always exists (a later change of it would have moved the head on), and
-# transactions are applied in commit order: once the `seq` range indexes find it, every position up to
-# the head is readable through them. A reader can see the counter's new value a moment before that
-# (hub.db.warnings.readable_stream_head tells where this was seen).
+# The item at the head position exists unless it was deleted (a later change of it would have moved the
+# head on; a deleted one is waited for only so long: hub.warnings.heads), and transactions are applied in
+# commit order: once the `seq` range indexes find it, every position up to the head is readable through
+# them. A reader can see the counter's new value a moment before that (hub.db.warnings.readable_stream_head
+# tells where this was seen).
 _READABLE_HEAD = """
 MATCH (c:FeedCounter {name: 'changes'})
 CALL (c) {
@@ -132,12 +133,12 @@ RETURN c.value AS head, sum(found) > 0 OR c.value = 0 AS readable
 """
 
 
-async def readable_feed_head(gateway: Neo4jGateway) -> int | None:
-    """The feed's head once the items up to it can be read through the index, else None."""
+async def readable_feed_head(gateway: Neo4jGateway) -> tuple[int, bool]:
+    """The feed's head, and whether the item at it can be read through the index yet."""
     rows = await gateway.query(_READABLE_HEAD)
     if not rows:
-        return 0
-    return int(rows[0]["head"]) if rows[0]["readable"] else None
+        return 0, True
+    return int(rows[0]["head"]), bool(rows[0]["readable"])
 
 
 async def window(gateway: Neo4jGateway, *, after: int, upto: int, me: str, kinds: Sequence[RecordKind],

@@ -247,14 +247,15 @@ async def stream_head(gateway: Neo4jGateway) -> int:
     return int(rows[0]["v"]) if rows else 0
 
 
-async def readable_stream_head(gateway: Neo4jGateway) -> int | None:
-    """The stream's head once the position index shows the warning at it, else None (ask again soon).
+async def readable_stream_head(gateway: Neo4jGateway) -> tuple[int, bool]:
+    """The stream's head, and whether the position index shows the warning at it yet (else ask again soon).
 
     A reader can see the state node's new head a moment before the range index on ``stream_seq`` finds
     the warnings of the same transaction (seen on a loaded machine: the range read right after the head
     moved came back empty, the same read later found them). The warning at the head position always
-    exists — a later change of it would have moved the head — and transactions are applied in commit
-    order, so once it is found through the index every earlier position is readable too.
+    exists unless deleted — a later change of it would have moved the head; a deleted one is waited for only
+    so long (hub.warnings.heads) — and transactions are applied in commit order, so once it is found
+    through the index every earlier position is readable too.
     """
     rows = await gateway.query("""
         MATCH (st:WarningState {name: 'stream'})
@@ -262,8 +263,8 @@ async def readable_stream_head(gateway: Neo4jGateway) -> int | None:
         RETURN st.value AS v, count(w) > 0 OR st.value = 0 AS readable
     """)
     if not rows:
-        return 0
-    return int(rows[0]["v"]) if rows[0]["readable"] else None
+        return 0, True
+    return int(rows[0]["v"]), bool(rows[0]["readable"])
 
 
 def warning_from(row: Mapping[str, Any]) -> Warning:

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 
 from hub.db import warnings as store
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
+from hub.warnings.heads import HeadGate
 from hub.warnings.model import Warning, WarningFilter
 
 log = logging.getLogger("hub.warnings")
@@ -36,6 +37,7 @@ class WarningBroker:
         self._moved = asyncio.Condition()
         self._wake = asyncio.Event()
         self._subscriptions = 0
+        self._stream_head = HeadGate("warning broker, stream")
 
     @property
     def head(self) -> int:
@@ -53,8 +55,8 @@ class WarningBroker:
         while not stop.is_set():
             delay = self.poll_s
             try:
-                head = await store.readable_stream_head(self.gateway)
-                if head is None:  # moved, not yet readable through the index: look again in a moment
+                head, readable = await store.readable_stream_head(self.gateway)
+                if not self._stream_head.passes(head, readable):  # moved, not yet readable: look again soon
                     delay = RETRY_S
                 elif head != self._head:  # moved on (or back: a wiped database)
                     async with self._moved:

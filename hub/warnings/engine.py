@@ -43,6 +43,7 @@ from hub.models import RecordKind
 from hub.rights.calendar import WorkingCalendar
 from hub.warnings import detectors as detect
 from hub.warnings.detectors import Neighbourhood
+from hub.warnings.heads import HeadGate
 from hub.warnings.model import (
     Candidate,
     GradeChange,
@@ -86,6 +87,7 @@ class WarningEngine:
         self._next_due: datetime | None = None  # run the supervision detectors at (or after) this instant
         self._tallies_since: datetime | None = None
         self._supervise = True
+        self._feed_head = HeadGate("warning engine, change feed")
 
     @property
     def next_wake_up(self) -> datetime | None:
@@ -175,11 +177,10 @@ class WarningEngine:
     async def _follow_feed(self, report: CycleReport) -> None:
         while True:
             cursor = await store.engine_cursor(self.gateway)
-            readable = await warning_facts.readable_feed_head(self.gateway)
-            if readable is None:  # numbered a moment ago, not yet readable through the index
+            head, readable = await warning_facts.readable_feed_head(self.gateway)
+            if not self._feed_head.passes(head, readable):  # numbered a moment ago, not yet readable
                 await asyncio.sleep(0.02)
                 continue
-            head = readable
             if cursor > head:  # the feed went back (a wiped database): follow it from its start again
                 log.warning("the change feed's head %d is behind the warning engine's cursor %d; starting over",
                             head, cursor)
