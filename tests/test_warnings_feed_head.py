@@ -40,8 +40,8 @@ async def test_a_deleted_item_at_the_feed_head_does_not_stall_the_engine(hub: Cr
         about = await hub.gateway.query("MATCH (w:Warning) WHERE w.id IN $ids AND w.subject_uscc IN $codes "
                                         "RETURN w.id AS id", {"ids": passed.raised, "codes": CODES})
         assert about == []  # the deleted record raised nothing (other modules' due dates may have)
-        assert await engine.gateway.query("MATCH (st:WarningState {name: 'engine'}) RETURN st.cursor AS c") == [
-            {"c": numbered.head}]
+        [state] = await engine.gateway.query("MATCH (st:WarningState {name: 'engine'}) RETURN st.cursor AS c")
+        assert state["c"] >= numbered.head  # past the deleted one (and past what its own cycle numbered since)
 
         await add_records(hub, [serious(CODES[1], "after-the-deleted")])
         later = await asyncio.wait_for(engine.catch_up(), 60)
