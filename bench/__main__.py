@@ -2,7 +2,9 @@
 
 Runs against its own local Neo4j instance ("bench"), loads the demo data set, starts the hub as a
 real HTTP server on loopback, and prints a table. The sync section (bench/sync.py) starts two more
-hubs, a county and its city, each on its own instance.
+hubs, a county and its city, each on its own instance; so does the warnings ingest section
+(bench/warnings.py). HUB_BENCH_INSTANCE names the instance (default "bench"; one per person on a
+shared machine).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from hub.models import Consent
 from hub.service import CreditHub
 from hub.settings import Settings
 
-INSTANCE = "bench"
+INSTANCE = os.environ.get("HUB_BENCH_INSTANCE", "bench")  # its own Neo4j instance (a shared machine: one each)
 BANK = "基准测试银行"
 LOOKUP = """query($uscc: String!) { subject(uscc: $uscc) {
   uscc name kind region status
@@ -198,9 +200,11 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=2000)
-    parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync"], default=None)
+    parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync", "warnings"], default=None)
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--warning-writes", type=int, default=200, help="writes timed to the subscriber")
+    parser.add_argument("--warning-records", type=int, default=20_000, help="records imported, rules off and on")
     args = parser.parse_args()
     if args.only == "sync":  # its own two instances; no need for the lookup data set
         from bench.sync import sync_section
@@ -233,12 +237,24 @@ async def main() -> None:
             await evaluation_section(hub, args.batch_size)
         if args.only in (None, "draw"):
             draw_section()
+        if args.only in (None, "warnings"):
+            from bench.warnings import graph_section, latency_section
+
+            await graph_section(hub, credentials, settings, min(args.runs, 300))
+            await latency_section(hub, credentials, settings, args.warning_writes)
     finally:
         await hub.close()
+    if args.only == "warnings":
+        from bench.warnings import ingest_section
+
+        await ingest_section(INSTANCE, args.warning_records)
     if args.only is None:
         from bench.sync import sync_section
 
         await sync_section(args.sync_records)
+        from bench.warnings import ingest_section
+
+        await ingest_section(INSTANCE, args.warning_records)
 
 
 if __name__ == "__main__":
