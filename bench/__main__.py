@@ -4,8 +4,9 @@ Runs against its own local Neo4j instance ("bench"), loads the demo data set, st
 real HTTP server on loopback, and prints a table. The write path's sections run on instances of their
 own: incremental ingest and ``hub load`` (bench/ingest.py), a province's 双公示 file (bench/imports.py),
 and sync (bench/sync.py: two more hubs, a county and its city); the abuse section (bench/abuse.py) a
-hub on a county's data ("bench-abuse") that a crowd of expensive queries keeps busy. ``--only`` picks
-one section.
+hub on a county's data ("bench-abuse") that a crowd of expensive queries keeps busy. The warnings section
+(bench/warnings.py) times the rules on the bench data and ingest with the rules off and on. ``--only``
+picks one section.
 """
 
 from __future__ import annotations
@@ -102,11 +103,13 @@ async def main() -> None:
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync", "revocation", "abuse",
-                                           "ingest", "load", "import"], default=None)
+                                           "ingest", "load", "import", "warnings"], default=None)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=500)
     parser.add_argument("--seconds", type=float, default=20, help="per server and variant at 16 clients")
+    parser.add_argument("--warning-writes", type=int, default=200, help="writes timed to the subscriber")
+    parser.add_argument("--warning-records", type=int, default=20_000, help="records imported, rules off and on")
     args = parser.parse_args()
     if args.only in ("sync", "import", "ingest", "load"):  # their own instances; not the lookup data set
         print(f"# Credit Hub benchmark — {clock.now():%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
@@ -156,8 +159,17 @@ async def main() -> None:
             from bench.revocation import revocation_section
 
             await revocation_section(settings, credentials, hub, args.runs)
+        if args.only in (None, "warnings"):
+            from bench.warnings import graph_section, latency_section
+
+            await graph_section(hub, credentials, settings, min(args.runs, 300))
+            await latency_section(hub, credentials, settings, args.warning_writes)
     finally:
         await hub.close()
+    if args.only == "warnings":
+        from bench.warnings import ingest_section
+
+        await ingest_section(INSTANCE, args.warning_records)
     if args.only is None:
         await write_path_sections(args, only=None)
 

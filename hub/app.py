@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
 from hub.db.server import resolve_credentials
@@ -22,6 +22,8 @@ from hub.web.graphiql import GraphiQLFiles
 from hub.web.graphql_http import GraphQLEndpoint
 from hub.web.limits import Admission, RateLimiter, RequestLimits
 from hub.web.metrics import HubMetrics
+from hub.web.subscriptions import SubscriptionEndpoint
+from schema import tiers
 from schema.build import build_schema
 from schema.context import HubContext
 
@@ -60,6 +62,8 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         disclosed = context.viewer.role is not Role.PUBLIC or any(e.action != "denied" for e in events)
         await service.audit(events, wait=disclosed)
         metrics.audit_entries.inc(len(events))
+        if context.writes:  # a mutation committed: its warnings now, not at the next poll
+            service.warnings.nudge()
 
     graphiql = GraphiQLFiles()
     admission = Admission(settings.max_concurrent_requests, settings.max_queued_requests, settings.queue_timeout_s)
@@ -70,6 +74,10 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         {Role.PUBLIC: RateLimiter(settings.rate_limit_public, settings.rate_burst, "address"),
          Role.BANK: RateLimiter(settings.rate_limit_bank, settings.rate_burst, "organisation")},
         ide_page=graphiql.page)
+
+    subscriptions = SubscriptionEndpoint(
+        schema, service.authenticate, make_context,
+        lambda viewer: tiers.refusal(viewer, "Subscription", "warnings", service.today()))
 
     # /healthz and /readyz take no GraphQL turn and no rate: they answer while GraphQL is saturated.
     async def healthz(_: Request) -> Response:
@@ -101,7 +109,10 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         # otherwise stops the event loop for tens of milliseconds (hundreds on a busy machine).
         gc.freeze()
         log.info("Credit Hub serving; Neo4j at %s", service.gateway.uri)
-        yield
+        async with contextlib.AsyncExitStack() as running:
+            if settings.warnings_enabled:  # 信用预警: the engine and the broker run as long as the hub serves
+                await running.enter_async_context(service.warnings.running())
+            yield
         if hub is None:
             await service.close()
         else:
@@ -111,6 +122,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         Route("/", home),
         Route("/graphql", graphql.handle, methods=["GET", "POST"]),
         Route(GRAPHIQL_PREFIX + "{name}", graphiql.asset),
+        WebSocketRoute("/graphql", subscriptions),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),

@@ -51,6 +51,8 @@ from hub.rights.report_pdf import ReportRenderer
 from hub.settings import Settings
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.statements import Notary
+from hub.warnings.rules import RuleBook
+from hub.warnings.service import WarningService
 
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
 
@@ -110,6 +112,9 @@ class CreditHub:
         self._audit_keys = audit_chain.AuditKeys.of(audit_ring.active, dict(audit_ring.keys),
                                                     list(self._token_ring.keys.values()))
         self.audit_writer = AuditWriter(gateway, self._chain)
+        self.warnings = WarningService(gateway, RuleBook(settings.warning_rules_dir), self.schemes, self.calendar,
+                                       platform_id=settings.platform_id, level=settings.level,
+                                       poll_s=settings.warning_poll_s, window=settings.warning_window)
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
             platform_key, settings.max_concurrent_batches)

@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     publicity_policy: str | None = Field(default=None, alias="HUB_PUBLICITY_POLICY")
     pdf_fonts: str | None = Field(default=None, alias="HUB_PDF_FONTS")  # latin.ttf:cjk.ttf (hub.rights.report_pdf)
 
+    # --- 信用预警: warning rules (docs/warnings.md) ---
+    warnings_enabled: bool = Field(default=True, alias="HUB_WARNINGS")
+    warning_rules_dir: Path | None = Field(default=None, alias="HUB_WARNING_RULES_DIR")
+    warning_poll_s: float = Field(default=0.25, alias="HUB_WARNING_POLL")
+    warning_window: int = Field(default=5000, alias="HUB_WARNING_WINDOW")
+
     # --- platform exchange (docs/exchange-protocol.md) ---
     level: str = Field(default="county", alias="HUB_LEVEL")
     region: str = Field(default="410425", alias="HUB_REGION")
@@ -223,6 +229,20 @@ class Settings(BaseSettings):
             raise ValueError(f"HUB_TOKEN_TTL={value} must be positive and at most HUB_TOKEN_MAX_TTL={maximum}")
         return value
 
+    @field_validator("warning_window")
+    @classmethod
+    def _window(cls, value: int) -> int:
+        if not 10 <= value <= 100_000:
+            raise ValueError(f"HUB_WARNING_WINDOW must be 10..100000 feed positions, got {value}")
+        return value
+
+    @field_validator("warning_poll_s")
+    @classmethod
+    def _poll_interval(cls, value: float) -> float:
+        if not 0.01 <= value <= 60:
+            raise ValueError(f"HUB_WARNING_POLL must be 0.01..60 seconds, got {value}")
+        return value
+
     @field_validator("sync_page_size")
     @classmethod
     def _page_size(cls, value: int) -> int:
@@ -257,7 +277,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown publicity policy {value!r}; known: {', '.join(known)}")
         return value
 
-    @field_validator("schemes_dir", "models_dir", "measures_dir")
+    @field_validator("schemes_dir", "models_dir", "measures_dir", "warning_rules_dir")
     @classmethod
     def _existing_folder(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_dir():

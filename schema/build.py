@@ -25,6 +25,7 @@ from schema.mutation import Mutation
 from schema.prepared import PreparedQueries
 from schema.query import Query
 from schema.visibility import TierExecutor, TierValidation
+from schema.warnings import Subscription
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
 
@@ -62,7 +63,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         slice_maxima={("Query", "subjects"): settings.max_page_size, ("Query", "changes"): MAX_FEED_PAGE,
                       ("Query", "deadLetters"): MAX_DEAD_LETTERS})
     schema = HubSchema(
-        query=Query, mutation=Mutation,
+        query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_query_tokens),

@@ -13,12 +13,14 @@ from strawberry.types import Info
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.service import parse_code
 from schema import commitments, exchange, rights, supervision
+from schema import warnings as warning_fields
 from schema.commitments import CommitmentType
 from schema.context import HubContext
 from schema.exchange import PushReceiptType
 from schema.rights import ObjectionType, RepairType
 from schema.supervision import DrawType, InspectionPlanType, InspectionResultType
 from schema.types import ConsentScope, ConsentType
+from schema.warnings import WarningType
 
 
 @strawberry.type
@@ -85,3 +87,11 @@ class Mutation:
     acknowledge_changes: int | None = strawberry.mutation(
         resolver=exchange.acknowledge_changes, description="The parent says it has applied our upward feed up to "
         "a cursor (after checkpointing it); returns how many outbox entries that delivered.")
+    acknowledge_warning: WarningType | None = strawberry.mutation(
+        resolver=warning_fields.acknowledge_warning,
+        description="Take an OPEN warning on (the department it is routed to).")
+    handle_warning: WarningType | None = strawberry.mutation(
+        resolver=warning_fields.handle_warning, description="Close an ACKNOWLEDGED warning with the measure taken.")
+    dismiss_warning: WarningType | None = strawberry.mutation(
+        resolver=warning_fields.dismiss_warning,
+        description="Close an ACKNOWLEDGED warning as unfounded, with the reason.")

@@ -15,6 +15,7 @@ from hub.codes import InvalidCode, parse_uscc
 from hub.db.subjects import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
 from hub.models import SubjectProfile
 from schema import commitments, exchange, rights
+from schema import warnings as warning_fields
 from schema.commitments import CreditCheckType
 from schema.errors import bad_input
 from schema.exchange import ChangeBatchType, DeadLetterType, PlatformType, SyncCursorType
@@ -31,6 +32,7 @@ from schema.reporting import DepartmentReportingType, department_reporting
 from schema.rights import ObjectionType, OutboxEntryType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
 from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
+from schema.warnings import RelatedPartyType, WarningConnection, WarningRuleType, WarningType
 
 _CURSOR_PREFIX = "subject:"
 _PART_OF_FIELD = {
@@ -195,6 +197,20 @@ class Query:
         resolver=commitments.credit_check, description="事前信用核查 (seed 004 (三)): for a department handling an "
         "application — whether 告知承诺, 容缺受理 and other conveniences may be granted, the lists the subject "
         "stands on, its current grades and the measures in force, each with its rule. Agency and admin; audited.")
+
+    warnings: WarningConnection | None = strawberry.field(
+        resolver=warning_fields.warnings, description="信用预警: warnings raised here or received from the platforms "
+        "below, newest first, by department, region, rule, status, subject and time. INTERNAL only.")
+    warning: WarningType | None = strawberry.field(resolver=warning_fields.warning, description="One warning by id. "
+                                                   "INTERNAL only.")
+    warning_stream_cursor: str | None = strawberry.field(
+        resolver=warning_fields.warning_stream_cursor, description="The warnings stream's position now: subscribe "
+        "to `warnings(after:)` with it to miss nothing from this moment, across reconnects. INTERNAL only.")
+    warning_rules: list[WarningRuleType] | None = strawberry.field(
+        resolver=warning_fields.warning_rules, description="The warning rules this hub applies. INTERNAL only.")
+    related_parties: list[RelatedPartyType] | None = strawberry.field(
+        resolver=warning_fields.related_parties, description="Subjects linked to one through legal representatives "
+        "(current, or former within 12 months), with their current grades and list entries. INTERNAL only.")
 
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:

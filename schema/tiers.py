@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import replace
+from datetime import date
 from inspect import isawaitable
 from typing import Any
 
@@ -49,6 +50,7 @@ from graphql import (
 
 from hub.disclosure import (
     INTERNAL_ROLES,
+    Access,
     ConsentScope,
     DisclosedItem,
     Disclosure,
@@ -71,6 +73,7 @@ _SUPERVISION = Requirement(Disclosure.PUBLIC, roles=_SUPERVISORS)
 # 双随机 inspections are the regulating department's (seed 000 §三; seed 004 要求二): an agency token
 # speaking for that department (hub.inspections checks the `dept` claim). The credit office has no role.
 _DEPARTMENT_SUPERVISION = Requirement(Disclosure.PUBLIC, roles=frozenset({Role.AGENCY}))
+_WARNINGS = Requirement(Disclosure.INTERNAL, reason="warnings are for government departments (内部使用)")
 
 # (GraphQL type, field) → what the field asks of its viewer. Unknown keys fail at start-up.
 FIELD_RULES: dict[tuple[str, str], Requirement] = {
@@ -133,6 +136,18 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "decideCommitmentFulfilment"): _DEPARTMENT_SUPERVISION,
     ("Query", "deadLetters"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
     ("Query", "syncStatus"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
+    # 信用预警 (docs/warnings.md): warnings are for the departments that must act (seed 001 §二.(四).1 监管预警结果
+    # 为各政府部门集中提供查询服务); deciding one is further its routed department's (hub.warnings.service).
+    ("Query", "warnings"): _WARNINGS,
+    ("Query", "warning"): _WARNINGS,
+    ("Query", "warningRules"): _WARNINGS,
+    ("Query", "warningStreamCursor"): _WARNINGS,
+    ("Query", "relatedParties"): Requirement(
+        Disclosure.INTERNAL, reason="links through legal representatives, natural persons (SPEC 2.5)"),
+    ("Subscription", "warnings"): _WARNINGS,
+    ("Mutation", "acknowledgeWarning"): _SUPERVISION,
+    ("Mutation", "handleWarning"): _SUPERVISION,
+    ("Mutation", "dismissWarning"): _SUPERVISION,
 }
 
 # GraphQL types whose objects carry their own disclosure tier (hub.disclosure.DisclosedItem).
@@ -185,6 +200,8 @@ def install(schema: GraphQLSchema, limits: Iterable[type[ASTValidationRule]] = (
                 field.resolve = _explained(field.resolve)
             if (rule is not None or (filters and not returns_list)) and is_non_null_type(field.type):
                 refusable.append(f"{type_.name}.{name}")
+            if rule is not None and field.subscribe is not None:
+                field.subscribe = _guard_subscribe(field.subscribe, f"{type_.name}.{name}", rule)
     audiences = Audiences(schema, reachable, refuse, tuple(limits))
     refusable += nullable_problems(audiences)
     if refusable:
@@ -239,6 +256,28 @@ def _explained(resolve: Resolver) -> Resolver:
         return resolve(root, info, **args)
 
     return explained
+
+
+def _guard_subscribe(subscribe: Resolver, what: str, rule: Requirement) -> Resolver:
+    """A subscription is refused before its stream opens (its events are guarded again as they resolve)."""
+
+    def guarded(root: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+        access = info.context.access_for(None)
+        if not access.allows(rule):
+            access.note_denied(what)
+            raise forbidden(access.refusal(rule, what))
+        access.note_use(Tier.of(rule.disclosure))
+        return subscribe(root, info, **args)
+
+    return guarded
+
+
+def refusal(viewer: Viewer, type_name: str, field_name: str, today: date) -> str | None:
+    """Why ``viewer`` may never be given this field, or None when it may (a WebSocket's connection_init
+    asks this of the subscription before accepting the connection)."""
+    rule = FIELD_RULES[(type_name, field_name)]
+    access = Access(viewer, None, today)
+    return None if access.allows(rule) else access.refusal(rule, f"{type_name}.{field_name}")
 
 
 async def _filter_later(pending: Awaitable[Any], context: TierContext, what: str,

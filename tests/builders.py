@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -85,6 +86,14 @@ async def add_subject(hub: CreditHub, code: str, *, name: str | None = None,
         "status": "存续", "registered_on": date(2015, 3, 1), "person": person}])
 
 
+async def add_subjects(hub: CreditHub, codes: list[str]) -> None:
+    """Subjects with no legal representative on file, in one statement."""
+    await ingest.upsert_subjects(hub.gateway, [{
+        "uscc": code, "name": f"测试主体{code[-6:]}有限公司", "kind": SubjectKind.from_uscc(code).value,
+        "region": code[2:8], "industry": "食品生产", "status": "存续", "registered_on": date(2015, 3, 1),
+        "person": None} for code in codes])
+
+
 async def remove_subjects(hub: CreditHub, codes: list[str]) -> None:
     """Forget subjects and everything about them (records, evaluations, consents, objections,
     repair applications): a module that builds its world again (under another clock) starts clean."""
@@ -153,3 +162,164 @@ async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | N
     response = await client.post("/graphql", json={"query": query, "variables": variables}, headers=headers or {})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def record_row(code: str, record_id: str, *, kind: str, decided_on: date, department: str | None = None,
+               status: str = "ACTIVE", severity: str | None = None, amount: float | None = None,
+               kept: bool | None = None, disclosure: str = "PUBLIC", title: str = "测试记录",
+               publicity_days: int = 365) -> dict[str, Any]:
+    """An ingest row for a record with every field the rules read (hub.db.ingest.upsert_records)."""
+    return {"id": record_id, "subject_uscc": code, "kind": kind, "title": title, "decided_on": decided_on,
+            "issuing_department": department, "source_platform": "test", "disclosure": disclosure, "status": status,
+            "severity": severity, "publicity_ends_on": decided_on + timedelta(days=publicity_days),
+            "document_number": None,
+            "content": None, "amount_wan_yuan": amount, "kept": kept}
+
+
+async def add_records(hub: CreditHub, rows: list[dict[str, Any]]) -> None:
+    await ingest.upsert_records(hub.gateway, rows)
+
+
+async def add_departments(hub: CreditHub, codes: list[str]) -> None:
+    await ingest.upsert_departments(hub.gateway, [{"code": code, "name": f"测试部门{code}", "domains": [],
+                                                   "region": code[:6]} for code in codes])
+
+
+async def set_representative(hub: CreditHub, code: str, person_id: str, person_name: str = "李四") -> None:
+    """The subject takes this legal representative (the one it had becomes a former one, until today)."""
+    sealed = hub.vault.seal(person_id)
+    await ingest.upsert_subjects(hub.gateway, [{
+        "uscc": code, "name": f"测试主体{code[-6:]}有限公司", "kind": SubjectKind.from_uscc(code).value,
+        "region": code[2:8], "industry": "食品生产", "status": "存续", "registered_on": date(2015, 3, 1),
+        "person": {"fingerprint": sealed.fingerprint, "name": person_name, "id_masked": sealed.masked,
+                   "id_sealed": sealed.sealed}}])
+
+
+async def clear_warnings(hub: CreditHub) -> None:
+    """Forget every warning and the engine's state (a module that raises its own starts clean)."""
+    await hub.gateway.run("MATCH (n) WHERE n:Warning OR n:WarningState DETACH DELETE n", write=True)
+
+
+SUBSCRIBE = """subscription($after: String, $department: String) {
+  warnings(after: $after, department: $department) { id rule status department subjectUscc cursor version }
+}"""
+
+
+class Subscriber:
+    """A graphql-transport-ws client of ``/graphql`` (the protocol of the graphql-ws library)."""
+
+    def __init__(self, socket: Any) -> None:
+        self.socket = socket
+
+    @classmethod
+    async def connect(cls, base_url: str, token: str | None, *, query: str = SUBSCRIBE,
+                      **variables: Any) -> Subscriber:
+        """Open the socket, send connection_init with the token, and subscribe (operation id "1");
+        raises websockets' ConnectionClosed when the hub refuses the connection."""
+        import json
+
+        import websockets
+
+        socket = await websockets.connect(base_url.replace("http", "ws", 1) + "/graphql",
+                                          subprotocols=[websockets.Subprotocol("graphql-transport-ws")])
+        payload = {"Authorization": f"Bearer {token}"} if token else {}
+        await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+        ack = json.loads(await socket.recv())
+        assert ack["type"] == "connection_ack", ack
+        await socket.send(json.dumps({"id": "1", "type": "subscribe",
+                                      "payload": {"query": query, "variables": variables}}))
+        return cls(socket)
+
+    async def next(self, timeout_s: float = 30.0) -> dict[str, Any]:
+        """The next message for the subscription (``next``, ``error`` or ``complete``)."""
+        import asyncio
+        import json
+
+        while True:
+            message = json.loads(await asyncio.wait_for(self.socket.recv(), timeout_s))
+            if message.get("type") in ("next", "error", "complete"):
+                return message  # type: ignore[no-any-return]
+
+    async def warnings(self, count: int, timeout_s: float = 60.0) -> list[dict[str, Any]]:
+        """Exactly the next ``count`` warnings (fails on an error or a timeout)."""
+        received = []
+        for _ in range(count):
+            message = await self.next(timeout_s)
+            assert message["type"] == "next" and not message["payload"].get("errors"), message
+            received.append(message["payload"]["data"]["warnings"])
+        return received
+
+    async def nothing_more(self, wait_s: float = 1.5) -> bool:
+        try:
+            message = await self.next(wait_s)
+        except TimeoutError:
+            return True
+        raise AssertionError(f"unexpected message: {message}")
+
+    async def close(self) -> None:
+        await self.socket.close()
+
+
+async def refusal_code(base_url: str, token: str | None) -> int | None:
+    """The close code with which the hub ends a connection_init carrying ``token`` (None: accepted)."""
+    import json
+
+    import websockets
+
+    async with websockets.connect(base_url.replace("http", "ws", 1) + "/graphql",
+                                  subprotocols=[websockets.Subprotocol("graphql-transport-ws")]) as socket:
+        payload = {"Authorization": f"Bearer {token}"} if token else {}
+        await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+        try:
+            message = json.loads(await socket.recv())
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+        assert message["type"] == "connection_ack", message
+        return None
+
+
+class HubProcess:
+    """`hub serve` as a real process on the suite's Neo4j, with the suite's secrets (so tokens from
+    ``token`` are valid there): started, killed (SIGKILL, no goodbye) or stopped, and started again."""
+
+    def __init__(self, uri: str, user: str, password: str, log: Path, **env: str) -> None:
+        from connectors.platform.loopback import free_port
+
+        self.port = free_port()
+        self.log = log
+        self.env = {**os.environ, "NEO4J_URI": uri, "NEO4J_USER": user, "NEO4J_PASSWORD": password,
+                    "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_PORT": str(self.port),
+                    "HUB_LOG_LEVEL": "WARNING", **env}
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def launch(self) -> subprocess.Popen[bytes]:
+        with open(self.log, "ab") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen([str(Path(sys.executable).with_name("hub")), "serve"], env=self.env,
+                                            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
+        return self.process
+
+    async def start(self) -> None:
+        from connectors.platform.loopback import wait_ready
+
+        process = self.launch()
+        await wait_ready(self.url, 60, process.poll, self.log)
+
+    def kill(self) -> None:
+        """SIGKILL: whatever the hub was doing stops where it was."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()

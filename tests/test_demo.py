@@ -127,7 +127,7 @@ def test_legal_representatives(data: demo.DemoData) -> None:
             assert person["id_masked"][6:14] == "********"
     by_fingerprint = Counter(p["fingerprint"] for p in people)
     assert sum(1 for n in by_fingerprint.values() if n == 2) > 0
-    assert max(by_fingerprint.values()) == 2
+    assert max(by_fingerprint.values()) > 5  # serial representatives head several businesses
 
 
 # ---- reference data ------------------------------------------------------------------------------

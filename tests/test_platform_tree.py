@@ -10,6 +10,7 @@ The city's own Neo4j killed mid-round: `hub sync run` exits 1 naming it within t
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -25,11 +26,14 @@ import pytest
 from connectors.platform.job import DEFAULT_DB_TIMEOUT_S
 from connectors.platform.loopback import PlatformTree, henan_tree
 from hub import clock
+from hub.auth import issue_token
 from hub.db import ingest
 from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j
+from hub.disclosure import Role
+from hub.personal_data import PersonalDataVault
 from hub.settings import Settings
-from tests.builders import TREE_PREFIX
+from tests.builders import TREE_PREFIX, resident_id, uscc
 
 COUNTY, CITY, PROVINCE = "henan-jiaxian", "henan-pingdingshan", "henan-province"
 
@@ -112,7 +116,9 @@ async def test_a_sync_killed_mid_batch_resumes_without_loss_or_duplication(
     assert received == source  # every item, at its version: none lost, none doubled
     state = (await gateways[CITY].run("MATCH (c:SyncCursor {key: $k}) RETURN c.applied AS applied, "
                                       "c.unchanged AS unchanged", {"k": f"{COUNTY}:PULL_UP"}))[0]
-    assert (state["applied"], state["unchanged"]) == (len(source), 0)  # each applied exactly once
+    warned = (await gateways[CITY].run("MATCH (w:Warning {origin_platform: $c}) RETURN count(w) AS n",
+                                       {"c": COUNTY}))[0]["n"]  # the county's warnings travel the same feed
+    assert (state["applied"], state["unchanged"]) == (len(source) + warned, 0)  # each applied exactly once
 
 
 async def gql(url: str, query: str, token: str | None = None, **variables: Any) -> dict[str, Any]:
@@ -373,3 +379,74 @@ async def test_sync_serve_pauses_while_its_database_is_away_and_resumes_by_itsel
     assert len(paused) == 1 and "the credit database (Neo4j at" in paused[0], lines
     assert len(resumed) == 1 and "sync resumes" in resumed[0], lines
     assert [line for line in lines if line != "sync stopped"] == paused + resumed, lines  # nothing else
+
+
+async def test_a_warning_raised_at_the_county_reaches_the_province_with_its_provenance(
+        tree: PlatformTree, gateways: dict[str, Neo4jGateway]) -> None:
+    """信用预警 (seed 001 §二.(四).1: 监管预警结果 pushed to the city platform): the county's engine raises it
+    where the record entered; the city and the province hold it, deduplicated by its id (rule, subject,
+    facts), without the legal representatives it names; its decision stays the county's and follows."""
+    county, today = gateways[COUNTY], clock.today()
+    vault = PersonalDataVault(tree[COUNTY].data_key)
+    sealed = vault.seal(resident_id(7, region="410425"))
+    person = {"fingerprint": sealed.fingerprint, "name": "王某", "id_masked": sealed.masked, "id_sealed": sealed.sealed}
+    fined, listed, sibling = (uscc(9100 + n) for n in range(3))
+    await ingest.upsert_subjects(county, [
+        {"uscc": code, "name": f"郏县预警示例{n}有限公司", "kind": "ENTERPRISE", "region": "410425",
+         "industry": "食品生产", "status": "存续", "registered_on": date(2018, 5, 1),
+         "person": person if code != fined else None} for n, code in enumerate((fined, listed, sibling))])
+    penalty = "ADMINISTRATIVE_PENALTY"
+    await ingest.upsert_records(county, [{
+        "id": record_id, "subject_uscc": code, "kind": kind, "title": "预警示例",
+        "decided_on": today - timedelta(days=2), "issuing_department": "410425-SCJG", "source_platform": COUNTY,
+        "disclosure": "PUBLIC", "status": "ACTIVE", "severity": "SERIOUS" if kind == penalty else None,
+        "publicity_ends_on": today + timedelta(days=900), "document_number": None, "content": None,
+        "amount_wan_yuan": 20.0 if kind == penalty else None, "kept": None}
+        for record_id, code, kind in (("tree-fined", fined, penalty),
+                                      ("tree-listed", listed, "SERIOUS_DISHONESTY_LIST"))])
+    deadline = time.monotonic() + 120
+    raised: list[dict[str, Any]] = []
+    while len(raised) < 3 and time.monotonic() < deadline:  # the county hub's own engine, in its own process
+        raised = await county.run("MATCH (w:Warning) RETURN w.id AS id, w.rule AS rule, w.subject_uscc AS subject")
+        await asyncio.sleep(0.2)
+    by_rule = {row["rule"]: row for row in raised}
+    assert set(by_rule) == {"serious-penalty", "serious-dishonesty-list", "representative-of-listed-subject"}
+    assert by_rule["representative-of-listed-subject"]["subject"] == sibling
+
+    sync(tree, CITY)
+    sync(tree, PROVINCE)
+    admin = tree[PROVINCE].token("admin", "河南省信用办")
+    query = ("{ warnings(first: 10) { nodes { id rule status version originPlatform originLevel department "
+             "subjectUscc evidence } } }")
+    held: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + 60
+    while len(held) < len(raised) and time.monotonic() < deadline:  # the province's engine numbers what it received
+        held = {w["id"]: w for w in (await gql(tree[PROVINCE].url, query, admin))["data"]["warnings"]["nodes"]}
+        await asyncio.sleep(0.2)
+    refused = await gateways[CITY].run("MATCH (d:DeadLetter) RETURN d.reason AS reason")
+    assert set(held) == {row["id"] for row in raised}, refused  # the same ids: deduplicated wherever it travels
+    graph = held[by_rule["representative-of-listed-subject"]["id"]]
+    assert (graph["originPlatform"], graph["originLevel"], graph["status"]) == (COUNTY, "county", "OPEN")
+    evidence = json.loads(graph["evidence"])
+    assert [step.get("subject", {}).get("uscc") for step in evidence["path"]] == [sibling, listed]
+    assert "persons" not in evidence and "王某" not in graph["evidence"]  # personal data stays at the county
+    local = await gql(tree[COUNTY].url, query, tree[COUNTY].token("admin", "郏县信用办"))
+    assert any("王某" in w["evidence"] for w in local["data"]["warnings"]["nodes"])
+
+    fine = by_rule["serious-penalty"]["id"]
+    officer = issue_token(tree[COUNTY].jwt_secret, "credit-hub", role=Role.AGENCY, org="郏县市场监管局",
+                          department="410425-SCJG")
+    taken = await gql(tree[COUNTY].url, 'mutation($id: ID!) { acknowledgeWarning(id: $id) { status } }', officer,
+                      id=fine)
+    assert taken["data"]["acknowledgeWarning"]["status"] == "ACKNOWLEDGED", taken
+    sync(tree, CITY)
+    sync(tree, PROVINCE)
+    sync(tree, CITY)  # again: nothing new, nothing doubled
+    after = {w["id"]: w for w in (await gql(tree[PROVINCE].url, query, admin))["data"]["warnings"]["nodes"]}
+    assert set(after) == set(held) and (after[fine]["status"], after[fine]["version"]) == ("ACKNOWLEDGED", 2)
+    copy_officer = issue_token(tree[PROVINCE].jwt_secret, "credit-hub", role=Role.AGENCY, org="省市场监管局",
+                               department="410425-SCJG")
+    refusal = await gql(tree[PROVINCE].url, 'mutation($id: ID!) { handleWarning(id: $id, measure: "x") { status } }',
+                        copy_officer, id=fine)
+    assert refusal["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert f"issued through the {COUNTY} platform" in refusal["errors"][0]["message"]

@@ -26,6 +26,7 @@ from neo4j import AsyncManagedTransaction
 
 from hub import clock
 from hub.db import current, wire
+from hub.db import warnings as warning_store
 from hub.db.gateway import Neo4jGateway, native
 from hub.db.ingest import NEW_SUBJECTS
 
@@ -88,6 +89,8 @@ CALL () {
   MATCH (e)-[:OF]->(s:Subject)
   RETURN e.seq AS seq, 'EVALUATION' AS type, properties(e) AS node, s.uscc AS uscc, s.name AS subject_name,
          null AS department_name
+  UNION ALL
+""" + warning_store.FEED_PAGE + """
 }
 RETURN seq, type, node, uscc, subject_name, department_name ORDER BY seq LIMIT $first
 """
@@ -118,6 +121,8 @@ CALL () {
   UNWIND $records AS id MATCH (n:Record {id: id}) RETURN 'RECORD' AS type, n
   UNION ALL
   UNWIND $evaluations AS id MATCH (n:Evaluation {id: id}) RETURN 'EVALUATION' AS type, n
+  UNION ALL
+  UNWIND $warnings AS id MATCH (n:Warning {id: id}) RETURN 'WARNING' AS type, n
 }
 RETURN type, n.id AS id, n.version AS version, coalesce(n.issuer, n.issuing_department, n.evaluator) AS issuer
 """
@@ -191,9 +196,10 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
 
     async def work(tx: AsyncManagedTransaction) -> Applied:
         result = await tx.run(_HELD, records=[r["id"] for r in rows if r["type"] == "RECORD"],
-                              evaluations=[r["id"] for r in rows if r["type"] == "EVALUATION"])
+                              evaluations=[r["id"] for r in rows if r["type"] == "EVALUATION"],
+                              warnings=[r["id"] for r in rows if r["type"] == "WARNING"])
         held = {(row["type"], row["id"]): row async for row in result}
-        fresh: dict[str, list[dict[str, Any]]] = {"RECORD": [], "EVALUATION": []}
+        fresh: dict[str, list[dict[str, Any]]] = {"RECORD": [], "EVALUATION": [], "WARNING": []}
         unchanged: list[str] = []
         conflicts: list[tuple[dict[str, Any], str]] = []
         for row in rows:
@@ -205,9 +211,11 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
                 unchanged.append(row["id"])
             else:
                 fresh[row["type"]].append(row)
-        changed = fresh["RECORD"] + fresh["EVALUATION"]
+        changed = fresh["RECORD"] + fresh["EVALUATION"] + fresh["WARNING"]
         subjects: dict[str, dict[str, Any]] = {}
         for r in changed:  # a subject named by any item of the batch is created with that name
+            if r["subject"] is None:  # a warning about a department
+                continue
             known = subjects.setdefault(r["subject"]["uscc"], r["subject"])
             if known["name"] is None:
                 subjects[r["subject"]["uscc"]] = r["subject"]
@@ -227,6 +235,8 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
             await (await tx.run(_APPLY_EVALUATIONS, rows=[
                 {**row, **wire.split({**row["props"], **superseded.get(row["id"], {})}), "point": row["id"] in pointers}
                 for row in fresh["EVALUATION"]])).consume()
+        if fresh["WARNING"]:
+            await (await tx.run(warning_store.APPLY_RECEIVED, rows=fresh["WARNING"])).consume()
         all_letters = list(letters) + [dead_letter(checkpoint, batch_id, row["id"], reason, row["props"])
                                        for row, reason in conflicts]
         if all_letters:

@@ -14,7 +14,8 @@ from typing import Any
 import orjson
 from neo4j import AsyncManagedTransaction
 
-from hub.db import current, wire
+from hub import clock
+from hub.db import current, representatives, wire
 from hub.db.gateway import Neo4jGateway
 
 Row = dict[str, Any]
@@ -44,12 +45,15 @@ WITH s, row WHERE row.person IS NOT NULL
 MERGE (p:Person {fingerprint: row.person.fingerprint})
 SET p.name = row.person.name, p.id_masked = row.person.id_masked, p.id_sealed = row.person.id_sealed
 MERGE (s)-[:LEGAL_REPRESENTATIVE]->(p)
-"""
+""" + representatives.TAKEN_ON
 
+# The one it replaces stays linked as a former representative until today (hub.db.representatives:
+# the warning engine follows serial representatives).
 _REPLACED_REPRESENTATIVES = """
 UNWIND $rows AS row
-MATCH (:Subject {uscc: row.uscc})-[old:LEGAL_REPRESENTATIVE]->(other:Person)
+MATCH (s:Subject {uscc: row.uscc})-[old:LEGAL_REPRESENTATIVE]->(other:Person)
 WHERE other.fingerprint <> row.fingerprint
+MERGE (s)-[was:FORMER_LEGAL_REPRESENTATIVE]->(other) SET was.until = date(row.changed_on)
 DELETE old
 """
 
@@ -128,10 +132,11 @@ async def upsert_organizations(gateway: Neo4jGateway, rows: Sequence[Row]) -> in
 
 
 async def upsert_subjects(gateway: Neo4jGateway, rows: Sequence[Row], batch_size: int = 2000) -> int:
+    today = clock.today().isoformat()  # the day a replaced representative stops (China date)
     for start in range(0, len(rows), batch_size):
         batch = [{**row, "registered_on": wire.text(row.get("registered_on"))}
                  for row in rows[start:start + batch_size]]
-        represented = [{"uscc": row["uscc"], "fingerprint": row["person"]["fingerprint"]}
+        represented = [{"uscc": row["uscc"], "fingerprint": row["person"]["fingerprint"], "changed_on": today}
                        for row in batch if row.get("person")]
 
         async def work(tx: AsyncManagedTransaction, batch: list[Row] = batch,

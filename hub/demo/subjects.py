@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -11,6 +12,9 @@ from hub.demo.identifiers import resident_id
 from hub.demo.state import GeneratorState
 from hub.models import SubjectKind
 from hub.personal_data import PersonalDataVault
+
+SERIAL_SHARE = 0.03  # of subjects with a representative: headed by a serial representative
+SERIAL_NEW = 0.12  # of those: the first of a new serial representative
 
 
 @dataclass
@@ -34,6 +38,11 @@ class SubjectFactory:
         self.state, self.rng, self.vault = state, state.rng, vault
         self.names: set[str] = set()
         self.reusable: dict[str, list[Row]] = {}  # per region: people representing one subject
+        # Serial representatives: per region, people who head many businesses (a group's 实际控制人), as
+        # real registers show — what the graph warning rules look across. Drawn from their own stream, so
+        # the main one (and every other row of a seed) is what it was before they existed.
+        self.serial: dict[str, list[Row]] = {}
+        self.serial_rng = random.Random(f"serial-representatives-{state.seed}")
         self.by_prefix = {p: [i for i in cat.INDUSTRIES if p in i.names] for p, _ in cat.KIND_WEIGHTS}
 
     def subject(self) -> Subject:
@@ -60,7 +69,7 @@ class SubjectFactory:
             profile = "troubled"
         row = {"uscc": uscc, "name": name, "kind": SubjectKind.from_uscc(uscc).value,
                "region": region.code, "industry": industry.name, "status": status,
-               "registered_on": registered_on, "person": self._person(region, registered_on)}
+               "registered_on": registered_on, "person": self._serial(region, self._person(region, registered_on))}
         return Subject(row, prefix, region, industry, profile, listed, executee,
                        base=89 + rng.gauss(0, 4))
 
@@ -93,6 +102,18 @@ class SubjectFactory:
             name = f"{name}（{self.state.next('name-collision', 2)}）"
         self.names.add(name)
         return name
+
+    def _serial(self, region: cat.Region, person: Row | None) -> Row | None:
+        """3 % of subjects with a representative are headed by one of the region's serial representatives
+        (one of them in nine times out of ten, chosen evenly; else this subject's person becomes one)."""
+        rng = self.serial_rng
+        if person is None or rng.random() >= SERIAL_SHARE:
+            return person
+        heads = self.serial.setdefault(region.code, [])
+        if heads and rng.random() >= SERIAL_NEW:
+            return dict(rng.choice(heads))
+        heads.append(person)
+        return person
 
     def _person(self, region: cat.Region, registered_on: date) -> Row | None:
         rng = self.rng

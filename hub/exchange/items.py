@@ -1,10 +1,11 @@
 """What a shared item must hold to be applied, and the shape it has on the wire.
 
-Two kinds of item cross between platforms: credit records (``RECORD``) and evaluation results
-(``EVALUATION``). Each carries its provenance — the platform where it entered the network
-(``origin_platform``, ``origin_level``), the authority that issued it (``issuer``: the issuing
-department's code, else the origin platform) — and ``version``, which the issuer raises with every
-change (a repair, a withdrawal, a corrected decision). A receiver keeps the highest version and
+Three kinds of item cross between platforms: credit records (``RECORD``), evaluation results
+(``EVALUATION``) and, upwards only, warnings (``WARNING``: 监管预警结果, seed 001 §二.(四).1). Each
+carries its provenance — the platform where it entered the network (``origin_platform``,
+``origin_level``), the authority that issued it (``issuer``: the issuing department's code, else the
+origin platform) — and ``version``, which the issuer raises with every change (a repair, a withdrawal,
+a corrected decision). A receiver keeps the highest version and
 only from the same issuer; see :mod:`hub.db.feed`.
 
 Each item is validated on its own: a bad one is dead-lettered with the reason and the rest of its
@@ -22,6 +23,8 @@ from hub.codes import InvalidCode, parse_uscc
 from hub.disclosure import Disclosure
 from hub.exchange.levels import Level
 from hub.models import RecordKind, RecordStatus, Severity, SubjectKind
+from hub.warnings.model import WarningStatus
+from hub.warnings.rules import Level as WarningLevel
 
 
 def _code(value: str) -> str:
@@ -79,8 +82,39 @@ class EvaluationItem(_Item):
     explanation: Text | None = None
 
 
-Item = Annotated[RecordItem | EvaluationItem, Field(discriminator="type")]
-_ITEM: TypeAdapter[RecordItem | EvaluationItem] = TypeAdapter(Item)
+class WarningItem(_Item):
+    """A warning raised where its facts entered the network (hub.warnings); its id is derived from rule,
+    anchor and facts, so every platform names it the same. Its evidence carries no personal data."""
+
+    type: Literal["WARNING"]
+    subject_uscc: Uscc | None = None  # type: ignore[assignment]  # a department's warning has none
+    disclosure: Disclosure = Disclosure.INTERNAL
+    rule: Name
+    title: Name
+    level: WarningLevel
+    family: Annotated[str, Field(max_length=50)] | None = None
+    status: WarningStatus
+    anchor: Annotated[str, Field(min_length=1, max_length=300)]
+    summary: Text
+    facts: Annotated[list[Annotated[str, Field(max_length=300)]], Field(max_length=1000)]
+    evidence: Text
+    region: Annotated[str, Field(max_length=12)] | None = None
+    department: Name | None = None
+    raised_at: AwareDatetime
+    updated_at: AwareDatetime
+    acknowledged_at: AwareDatetime | None = None
+    acknowledged_by: Name | None = None
+    handled_at: AwareDatetime | None = None
+    handled_by: Name | None = None
+    measure: Text | None = None
+    dismissed_at: AwareDatetime | None = None
+    dismissed_by: Name | None = None
+    dismiss_reason: Text | None = None
+
+
+AnyItem = RecordItem | EvaluationItem | WarningItem
+Item = Annotated[AnyItem, Field(discriminator="type")]
+_ITEM: TypeAdapter[AnyItem] = TypeAdapter(Item)
 
 # The properties each kind stores on its node (the rest of the item is provenance or context).
 RECORD_PROPERTIES = ("id", "kind", "title", "decided_on", "issuing_department", "source_platform",
@@ -88,10 +122,14 @@ RECORD_PROPERTIES = ("id", "kind", "title", "decided_on", "issuing_department", 
                      "document_number", "content", "amount_wan_yuan", "kept")
 EVALUATION_PROPERTIES = ("id", "scheme", "score", "grade", "level", "disclosure", "evaluated_at",
                          "valid_until", "evaluator", "explanation")
+WARNING_PROPERTIES = ("id", "rule", "title", "level", "family", "status", "anchor", "summary", "facts", "evidence",
+                      "subject_uscc", "subject_name", "region", "department", "disclosure", "raised_at",
+                      "updated_at", "acknowledged_at", "acknowledged_by", "handled_at", "handled_by", "measure",
+                      "dismissed_at", "dismissed_by", "dismiss_reason")
 PROVENANCE = ("version", "origin_platform", "origin_level", "issuer")
 
 
-def check(raw: Any) -> RecordItem | EvaluationItem | str:
+def check(raw: Any) -> AnyItem | str:
     """The validated item, or a one-line reason naming each field at fault."""
     try:
         return _ITEM.validate_python(raw)
@@ -110,16 +148,18 @@ def item_id(raw: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def row_for(item: RecordItem | EvaluationItem) -> dict[str, Any]:
+def row_for(item: AnyItem) -> dict[str, Any]:
     """The parameters the apply statements take for one item."""
-    properties = RECORD_PROPERTIES if isinstance(item, RecordItem) else EVALUATION_PROPERTIES
+    properties = (RECORD_PROPERTIES if isinstance(item, RecordItem) else EVALUATION_PROPERTIES
+                  if isinstance(item, EvaluationItem) else WARNING_PROPERTIES)
     props = {name: _plain(getattr(item, name)) for name in properties}
     for name in PROVENANCE:
         props[name] = getattr(item, name)
+    code = item.subject_uscc
     row: dict[str, Any] = {
         "id": item.id, "version": item.version, "issuer": item.issuer, "props": props,
-        "subject": {"uscc": item.subject_uscc, "name": item.subject_name,
-                    "kind": SubjectKind.from_uscc(item.subject_uscc).value, "region": item.subject_uscc[2:8]},
+        "subject": None if code is None else {"uscc": code, "name": item.subject_name,
+                                              "kind": SubjectKind.from_uscc(code).value, "region": code[2:8]},
     }
     if isinstance(item, RecordItem):
         row["department"] = ({"code": item.issuing_department,

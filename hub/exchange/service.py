@@ -213,7 +213,7 @@ class Exchange:
     async def status(self) -> list[dict[str, Any]]:
         return await feed.cursors(self.gateway)
 
-    def _out_of_scope(self, item: items.RecordItem | items.EvaluationItem, scope: str) -> str | None:
+    def _out_of_scope(self, item: items.AnyItem, scope: str) -> str | None:
         """Upward items come from below this level, downward ones from above it, and only PUBLIC
         evaluations come down: a peer cannot pass an item off as another level's."""
         origin = levels.rank(item.origin_level)
@@ -240,7 +240,8 @@ class Exchange:
 def outgoing(row: FeedRow) -> dict[str, Any]:
     """A feed row as the item a peer receives (see hub.exchange.items)."""
     node = row.node
-    names: Sequence[str] = items.RECORD_PROPERTIES if row.type == "RECORD" else items.EVALUATION_PROPERTIES
+    names: Sequence[str] = {"RECORD": items.RECORD_PROPERTIES, "EVALUATION": items.EVALUATION_PROPERTIES,
+                            "WARNING": items.WARNING_PROPERTIES}[row.type]
     item: dict[str, Any] = {"type": row.type}
     for name in (*names, *items.PROVENANCE):
         item[name] = node.get(name)
