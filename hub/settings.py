@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, alias="HUB_MAX_ALIASES", ge=1)
     max_page_size: int = Field(default=100, alias="HUB_MAX_PAGE_SIZE", ge=1)
     # --- limits that keep the hub up (docs/tiers.md, "Limits", says why each default) ---
-    max_query_cost: int = Field(default=10_000, alias="HUB_MAX_QUERY_COST")
+    max_query_cost: int = Field(default=15_000, alias="HUB_MAX_QUERY_COST")
     query_list_size: int = Field(default=10, alias="HUB_QUERY_LIST_SIZE")
     max_selections: int = Field(default=500, alias="HUB_MAX_SELECTIONS")
     max_field_repeats: int = Field(default=10, alias="HUB_MAX_FIELD_REPEATS")

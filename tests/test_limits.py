@@ -96,7 +96,7 @@ async def test_a_page_is_costed_by_its_first(client: httpx.AsyncClient) -> None:
     refused = await client.post("/graphql", json={"query": query, "variables": {"n": 100}})
     assert code_of(refused) == "QUERY_TOO_COSTLY"
     message = refused.json()["errors"][0]["message"]
-    assert "would cost about 17,201" in message and "at most 10,000 (HUB_MAX_QUERY_COST)" in message
+    assert "would cost about 17,201" in message and "at most 15,000 (HUB_MAX_QUERY_COST)" in message
     served = await client.post("/graphql", json={"query": query, "variables": {"n": 20}})
     assert served.status_code == 200 and "errors" not in served.json()
 

@@ -158,13 +158,19 @@ CASES: dict[str, tuple[str, str, Check, int]] = {
 }
 # The root fields only government reads: refused to the public beside a field it may read.
 for _root in ("reviewFlags", "inspectionPlans", "objections", "overdueObjections", "outbox", "departmentReporting",
-              "deadLetters", "syncStatus"):
+              "deadLetters", "syncStatus", "warnings", "warningRules"):
     CASES[f"Query.{_root}"] = ("public", f"{{ gradingSchemes {{ id }} {_root} {{ __typename }} }}", beside(_root), 1)
+CASES["Query.warningStreamCursor"] = ("public", "{ gradingSchemes { id } warningStreamCursor }",
+                                      beside("warningStreamCursor"), 1)
+CASES["Query.warning"] = ("public", '{ gradingSchemes { id } warning(id: "w") { __typename } }', beside("warning"), 1)
+CASES["Query.relatedParties"] = ("public", f'{{ gradingSchemes {{ id }} relatedParties(uscc: "{FULL}") '
+                                 '{ __typename } }', beside("relatedParties"), 1)
 # Mutations: two refused in one request are each null; neither nulls the other (nor the request).
 _MUTATIONS = ["createInspectionPlan", "setInspectors", "commitDraw", "freezeDraw", "revealDraw",
               "recordInspectionResult", "fileObjection", "resolveObjection", "applyForCreditRepair",
               "decideCreditRepair", "recordCommitment", "decideCommitmentFulfilment",
-              "grantConsent", "revokeConsent", "pushChanges", "acknowledgeChanges"]
+              "grantConsent", "revokeConsent", "pushChanges", "acknowledgeChanges",
+              "acknowledgeWarning", "handleWarning", "dismissWarning"]
 for _n, _mutation in enumerate(_MUTATIONS):
     _other = _MUTATIONS[(_n + 1) % len(_MUTATIONS)]
     _select = {"setInspectors": "", "acknowledgeChanges": ""}
@@ -179,7 +185,8 @@ for _n, _mutation in enumerate(_MUTATIONS):
 def refusable_fields() -> set[str]:
     """Every field the tier mechanism can refuse: a field rule, or one item of a disclosed type."""
     schema = build_schema(Settings())._schema
-    found = {f"{t}.{f}" for t, f in FIELD_RULES}
+    # A subscription is refused at the WebSocket's connection_init (tests/test_warnings_subscription.py)
+    found = {f"{t}.{f}" for t, f in FIELD_RULES if t != "Subscription"}
     for type_ in schema.type_map.values():
         if isinstance(type_, GraphQLObjectType) and not type_.name.startswith("__"):
             for name, field in type_.fields.items():

@@ -404,9 +404,13 @@ async def test_filters_and_relay_paging(client: httpx.AsyncClient, settings: Set
 
 async def test_public_and_banks_see_no_warnings(client: httpx.AsyncClient, settings: Settings) -> None:
     for headers in ({}, bearer(settings, "bank", "某银行")):
-        body = await gql(client, QUERY, headers, first=5)
+        body = await gql(client, "query($first: Int!) { warnings(first: $first) { edges { node { id } } } }",
+                         headers, first=5)
         assert body["data"] is None or body["data"]["warnings"] is None
         assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        # the filters' types are hidden from them too: a query naming one is refused as naming an unknown type
+        hidden = await client.post("/graphql", json={"query": QUERY, "variables": {"first": 5}}, headers=headers)
+        assert hidden.status_code == 400 and "Unknown type 'WarningStatus'" in hidden.text
 
 
 async def test_a_replayed_window_raises_nothing_twice(client: httpx.AsyncClient, settings: Settings,
@@ -457,6 +461,7 @@ class _Counts:
     valid: int
     on_time: int | None
     late: int | None
+    provisional: int = 0  # rows judged on a year whose 调休 were not announced (hub.db.reporting)
 
 
 async def test_a_department_reporting_late_and_not_one_reporting_on_time(
@@ -535,3 +540,22 @@ async def test_a_repair_application_undecided_after_seven_working_days(
         await asyncio.sleep(0.1)
     assert REPAIR_LATE in found and REPAIR_FRESH not in found
     assert found[REPAIR_LATE]["department"] == SW  # the department that decides the repair
+
+
+async def test_a_stranger_decides_no_warning(client: httpx.AsyncClient, settings: Settings) -> None:
+    """Every warning mutation against a foreign department's token, the credit office, a bank and the public
+    (tests/test_write_authority.py counts the mutations this test sends): refused, nothing changed."""
+    [warning] = [w for w in await warnings_of(client, settings, region=REGION, status="OPEN")
+                 if w["department"] == SCJG][:1]
+    strangers = {"another department": bearer(settings, "agency", "县住建局", department=ZJ),
+                 "the credit office": bearer(settings, "admin", "郏县信用办"),
+                 "a bank": bearer(settings, "bank", "预警测试银行"), "the public": {}}
+    for query in ('mutation($id: ID!) { acknowledgeWarning(id: $id) { status } }',
+                  'mutation($id: ID!) { handleWarning(id: $id, measure: "约谈") { status } }',
+                  'mutation($id: ID!) { dismissWarning(id: $id, reason: "误报") { status } }'):
+        for who, headers in strangers.items():
+            body = await gql(client, query, headers, id=warning["id"])
+            assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", (who, query, body)
+            assert not any((body.get("data") or {}).values()), (who, body)
+    [after] = [w for w in await warnings_of(client, settings, region=REGION) if w["id"] == warning["id"]]
+    assert (after["status"], after["version"]) == ("OPEN", warning["version"])

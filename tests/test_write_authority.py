@@ -28,7 +28,7 @@ from hub.models import RecordStatus
 from hub.service import CreditHub
 from hub.settings import Settings
 from schema.build import build_schema
-from tests import test_supervision_ownership
+from tests import test_supervision_ownership, test_warnings
 from tests.builders import (
     SCJG,
     ZJ,
@@ -52,6 +52,8 @@ PLATFORM_ORG = "郏县公共信用信息平台"
 # The supervision mutations (plans, inspector pools, draws, results) are attacked with every stranger's
 # token in tests/test_supervision_ownership.py; the completeness test counts a mutation that module sends.
 SUPERVISION_CASES = inspect.getsource(test_supervision_ownership)
+# The warning lifecycle (acknowledge, handle, dismiss) in tests/test_warnings.py, on warnings its engine raised.
+WARNING_CASES = inspect.getsource(test_warnings.test_a_stranger_decides_no_warning)
 
 
 @dataclass
@@ -247,7 +249,9 @@ def test_every_mutation_has_a_foreign_token_case(settings: Settings) -> None:
     supervision = {name for name in names if re.search(rf"\{{ {name}\(", SUPERVISION_CASES)}
     assert supervision == {"createInspectionPlan", "setInspectors", "commitDraw", "freezeDraw", "revealDraw",
                            "recordInspectionResult"}
-    missing = names - set(CASES) - supervision
+    warnings = {name for name in names if re.search(rf"\{{ {name}\(", WARNING_CASES)}
+    assert warnings == {"acknowledgeWarning", "handleWarning", "dismissWarning"}
+    missing = names - set(CASES) - supervision - warnings
     assert not missing, f"mutations without a foreign-token case in tests/test_write_authority.py: {sorted(missing)}"
     assert set(CASES) <= names, f"cases for mutations that are gone: {set(CASES) - names}"
 
