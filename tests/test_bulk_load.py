@@ -70,7 +70,9 @@ async def _snapshot(gateway: Neo4jGateway) -> tuple[dict[tuple[str, ...], dict[s
         if "id_sealed" in props:
             props["id_sealed"] = VAULT.unseal(props["id_sealed"])
         props.pop("applied_at", None)  # when the schema was applied
-        key = (*sorted(row["labels"]), str(row["key"]))
+        # :RepresentativeChanged is the warning engine's queue (hub.db.representatives), work rather than
+        # data: ingest queues every subject it gives a representative; a bulk load starts with none queued
+        key = (*sorted(set(row["labels"]) - {"RepresentativeChanged"}), str(row["key"]))
         assert key not in nodes, key
         nodes[key] = props
     links = sorted(
@@ -126,7 +128,12 @@ async def test_the_bulk_importer_builds_the_graph_ingest_builds_and_leaves_out_b
     assert f"{len(data.records):,} Record" in loaded.stdout and "records/s" in loaded.stdout
     assert "3 rows refused" in loaded.stderr
 
-    assert await _snapshot(load_gateway) == ingested
+    load_gateway.database_replaced()  # this process's bookmarks name the replaced database's transactions
+    loaded_nodes, loaded_links = await _snapshot(load_gateway)
+    assert sorted(set(loaded_nodes) ^ set(ingested[0]))[:10] == [], "nodes (labels, key) only on one side"
+    assert [k for k in loaded_nodes if loaded_nodes[k] != ingested[0][k]][:5] == []
+    assert sorted(set(loaded_links) ^ set(ingested[1]))[:10] == []
+    assert (loaded_nodes, loaded_links) == ingested
     report = list(csv.DictReader(io.StringIO((archive / "load-errors.csv").read_text(encoding="utf-8-sig"))))
     assert [(r["file"], r["column"]) for r in report] == [
         ("evaluations.csv", "evaluated_at"), ("records.csv", "subject_uscc"), ("subjects.csv", "uscc")]

@@ -44,7 +44,7 @@ from tests.builders import (
     uscc,
 )
 
-REGION = "410423"  # 鲁山县: this module's subjects only
+REGION = "410481"  # 舞钢市: this module's subjects only (no other module writes there)
 SCJG, ZJ, SW = f"{REGION}-SCJG", f"{REGION}-ZJ", f"{REGION}-SW"
 CODES = [uscc(5000 + n, region=REGION) for n in range(80)]
 C = iter(CODES)

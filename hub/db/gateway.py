@@ -130,6 +130,12 @@ class Neo4jGateway:
 
         await self._with_session(work, write=True)
 
+    def database_replaced(self) -> None:
+        """Forget the bookmarks of this process: the database was replaced underneath it (``hub load``
+        runs neo4j-admin database import), so they name transactions the new one never had and every
+        session would wait for them (BookmarkTimeout)."""
+        self._bookmarks = AsyncGraphDatabase.bookmark_manager()
+
     async def ping(self) -> bool:
         """True when Neo4j answers a trivial query now (readiness)."""
         try:

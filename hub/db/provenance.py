@@ -23,7 +23,10 @@ from __future__ import annotations
 
 from hub.db.gateway import Neo4jGateway
 
-NOT_DATA = ("AuditEntry", "AuditHead", "Migration", "FeedCounter", "ReviewFlag")
+# Bookkeeping, and what the hub derives from the data itself (warnings and the engine's cursor, like the
+# evaluations it makes): not data a demo load could have destroyed.
+NOT_DATA = ("AuditEntry", "AuditHead", "Migration", "FeedCounter", "ReviewFlag", "Warning", "WarningState",
+            "ImportRun", "RevocationCounter")
 
 _NOT_DEMO = ("NOT n:Demo AND NOT (" + " OR ".join(f"n:{label}" for label in NOT_DATA) + ") "
              "AND NOT (n:Evaluation AND n.origin_platform IS NULL)")

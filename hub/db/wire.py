@@ -3,7 +3,7 @@
 The driver packs a Python ``date`` or aware ``datetime`` through its own pure-Python time types: a
 few microseconds a date, tens of microseconds a datetime — more than everything else in the row
 (measured: 20,000 evaluation rows packed in 24 s with their datetimes, 0.3 s with them as text). So
-bulk writers send them as text and the statement turns them back with ``date()`` and ``datetime()``
+bulk writers send them as text and the statement turns them back with ``date(text)`` and ``datetime(text)``
 (which read the text, not the clock), and bulk readers return ``toString()`` of them.
 
 :func:`split` takes a row meant for ``SET n += row`` and gives ``{props, dates, datetimes}``; the
