@@ -97,9 +97,14 @@ async def test_only_admin_or_platform_may_grant(client: httpx.AsyncClient, setti
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "restricted to the roles admin, platform" in body["errors"][0]["message"]
     # ConsentScope serves only the consent mutations: hidden from these roles like the mutations
-    # themselves, a request that names it is refused as naming an unknown type.
+    # themselves, a request that names it is refused as naming an unknown type. A bank sees it (it may
+    # revoke a consent it holds, and read its scopes), so its request is refused at grantConsent.
     response = await client.post("/graphql", headers=headers, json={"query": GRANT, "variables": {
         "uscc": SUBJECT, "grantee": BANK, "expiresAt": in_days(30)}})
+    if role == "bank":
+        assert response.status_code == 200 and response.json()["data"] == {"grantConsent": None}
+        assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+        return
     assert response.status_code == 400
     assert response.json()["errors"] == [{"message": "Unknown type 'ConsentScope'.", "locations": [
         {"line": 1, "column": 78}], "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
@@ -125,7 +130,7 @@ async def test_an_empty_scope_list_is_an_error_not_every_scope(client: httpx.Asy
                                                                 settings: Settings) -> None:
     admin = bearer(settings, "admin", "郏县信用办")
     body = await call(client, GRANT, admin, uscc=SUBJECT, grantee=BANK, expiresAt=in_days(30), scopes=[])
-    assert body["data"] is None
+    assert body["data"] == {"grantConsent": None}  # refusable fields are nullable: the error stands in its place
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "scopes is empty" in body["errors"][0]["message"] and "omit scopes" in body["errors"][0]["message"]
     omitted = await call(client, GRANT, admin, uscc=SUBJECT, grantee="全部范围银行", expiresAt=in_days(30))

@@ -152,7 +152,7 @@ def test_draw_export_does_not_replace_a_file_without_yes(spare: Neo4jCredentials
     refused = hub_cli(spare, tmp_path, "draw", "export", "draw-x", "--out", str(out))
     assert refused.returncode == 2 and f"{out} exists and would be replaced" in refused.stderr
     missing = hub_cli(spare, tmp_path, "draw", "export", "no-such-draw", "--out", str(out), "--yes")
-    assert missing.returncode != 0 and "does not exist" in missing.stderr  # no such draw: still not touched
+    assert missing.returncode != 0 and "no draw 'no-such-draw'" in missing.stderr  # no such draw: still not touched
     assert out.read_text(encoding="utf-8") == "keep me"
 
 

@@ -23,9 +23,10 @@ HUB = str(Path(sys.executable).with_name("hub"))
 # Secrets with a marker that must never come back out. The bad ones are too short or not a key.
 SHORT_JWT, SHORT_DATA_KEY = "PEEK-jwt-too-short", "PEEK-data-too-short"
 NOT_A_KEY = "PEEK-signing-key-is-not-base64url!"
+SHORT_AUDIT, SHORT_PREVIOUS = "PEEK-audit-too-short", "PEEK-previous-too-short"
 GOOD_SECRETS = {"HUB_JWT_SECRET": "PEEK-jwt-" + "j" * 40, "HUB_DATA_KEY": "PEEK-data-" + "d" * 40,
                 "NEO4J_PASSWORD": "PEEK-password-neo4j"}
-SECRET_VALUES = [SHORT_JWT, SHORT_DATA_KEY, NOT_A_KEY, *GOOD_SECRETS.values()]
+SECRET_VALUES = [SHORT_JWT, SHORT_DATA_KEY, NOT_A_KEY, SHORT_AUDIT, SHORT_PREVIOUS, *GOOD_SECRETS.values()]
 NO_BAD_VALUE = {"NEO4J_PASSWORD": "any text is a password"}
 
 
@@ -72,6 +73,22 @@ def bad_values(tmp: Path) -> dict[str, tuple[str, str]]:
         "HUB_SYNC_REGRADE": ("henan-public-credit,no-such-scheme", "unknown grading scheme 'no-such-scheme'"),
         "HUB_MAX_BATCH_BYTES": ("0", "greater than or equal to 1"),
         "HUB_MAX_CONCURRENT_BATCHES": ("0", "greater than or equal to 1"),
+        # tokens and the audit chain's keys (docs/tiers.md, Tokens)
+        "HUB_JWT_PREVIOUS_SECRETS": ("PEEK-" + "p" * 40 + "," + SHORT_PREVIOUS, "at least 32 characters"),
+        "HUB_AUDIT_KEY": (SHORT_AUDIT, "at least 32 characters"),
+        "HUB_AUDIT_PREVIOUS_KEYS": (SHORT_PREVIOUS, "at least 32 characters"),
+        "HUB_TOKEN_MAX_TTL": ("30", "at least 60 seconds"),
+        "HUB_REVOCATION_REFRESH": ("-1", "0..300 seconds"),
+        "HUB_WORKERS": ("0", "greater than or equal to 1"),
+        # the limits that keep the hub up (docs/tiers.md, Limits)
+        **{name: ("0", "must be at least 1") for name in (
+            "HUB_MAX_QUERY_COST", "HUB_QUERY_LIST_SIZE", "HUB_MAX_SELECTIONS", "HUB_MAX_FIELD_REPEATS",
+            "HUB_RATE_BURST", "HUB_MAX_BODY_BYTES", "HUB_MAX_JSON_DEPTH", "HUB_PDF_WORKERS")},
+        **{name: ("-1", "must be at least 0") for name in (
+            "HUB_MAX_QUEUED_REQUESTS", "HUB_RATE_LIMIT_PUBLIC", "HUB_RATE_LIMIT_BANK", "HUB_QUERY_CACHE_BYTES")},
+        **{name: ("0", "seconds in (0, 3600]") for name in (
+            "HUB_REQUEST_TIMEOUT", "HUB_QUEUE_TIMEOUT", "HUB_SHUTDOWN_TIMEOUT")},
+        "HUB_MAX_CONCURRENT_REQUESTS": ("0", "1..25"),
     }
 
 

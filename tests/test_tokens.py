@@ -119,8 +119,8 @@ def test_the_command_refuses_a_ttl_beyond_the_maximum(tmp_path: Path) -> None:
     unset = {**os.environ, "HUB_STATE_DIR": str(tmp_path), "HUB_TOKEN_TTL": "700", "HUB_TOKEN_MAX_TTL": "600"}
     misconfigured = hub_command("token", "issue", "--role", "public", env=unset)
     assert misconfigured.returncode == 2
-    assert misconfigured.stderr.strip() == ("error: configuration HUB_TOKEN_TTL='700': HUB_TOKEN_TTL=700 must be "
-                                            "positive and at most HUB_TOKEN_MAX_TTL=600")
+    assert misconfigured.stderr.strip() == ("error: HUB_TOKEN_TTL: HUB_TOKEN_TTL=700 must be positive and at most "
+                                            "HUB_TOKEN_MAX_TTL=600")
 
 
 def test_tokens_name_their_key_and_verify_after_a_rotation() -> None:
