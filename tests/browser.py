@@ -55,7 +55,11 @@ async def served_hub(neo4j_credentials: Neo4jCredentials, hub: CreditHub,
     port = free_port()
     env = {**os.environ, "NEO4J_URI": neo4j_credentials.uri, "NEO4J_USER": neo4j_credentials.user,
            "NEO4J_PASSWORD": neo4j_credentials.password, "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY,
-           "HUB_PORT": str(port), "HUB_STATE_DIR": str(tmp_path_factory.mktemp("served-hub-state"))}
+           "HUB_PORT": str(port), "HUB_STATE_DIR": str(tmp_path_factory.mktemp("served-hub-state")),
+           # No warning engine: this hub lives for the whole session on the shared test database, and its
+           # engine (on the machine's clock) would raise warnings from other modules' writes — test_warnings
+           # writes its world under a stopped clock and must be the only engine judging it.
+           "HUB_WARNINGS": "false"}
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("hub")), "serve", env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True)

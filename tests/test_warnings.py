@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -43,7 +43,6 @@ from tests.builders import (
     set_representative,
     uscc,
 )
-from tests.conftest import CHINA_DAY_TURNS
 
 REGION = "410481"  # 舞钢市: this module's subjects only (no other module writes there)
 SCJG, ZJ, SW = f"{REGION}-SCJG", f"{REGION}-ZJ", f"{REGION}-SW"
@@ -106,20 +105,10 @@ def person(n: int) -> str:
     return resident_id(n, region=REGION)
 
 
-@pytest.fixture(scope="module")
-def still_clock() -> Iterator[None]:
-    """The module at 16:01 UTC of today, the clock stopped: the China date is a day ahead of UTC's (the
-    hour the suite once failed by, issue 15) and every boundary here is a date. At that one instant, not
-    at both of china_clock's: in the full suite the module's second world, written over the first, made
-    near-misses fire (open: see the closing note of 2026-11-29)."""
-    moment = datetime.combine(clock.now().date(), CHINA_DAY_TURNS["16:01Z"], tzinfo=UTC)
-    with time_machine.travel(moment, tick=False):
-        yield
-
-
 @pytest.fixture(scope="module", autouse=True)
-async def world(hub: CreditHub, still_clock: None) -> AsyncIterator[None]:
-    """Every case of the module, written at once while the engine runs; then settled."""
+async def world(hub: CreditHub, china_clock: str) -> AsyncIterator[None]:
+    """Every case of the module, written at once while the engine runs; then settled. At both of
+    china_clock's instants (15:59 and 16:01 UTC, the clock stopped): every boundary here is a date."""
     await remove_subjects(hub, CODES)
     await clear_warnings(hub)
     async with hub.warnings.running():
