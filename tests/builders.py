@@ -323,3 +323,15 @@ class HubProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+async def remove_staff(hub: CreditHub, usernames: list[str]) -> None:
+    """Staff accounts, their sessions and the failures counted against their names (hub.staff)."""
+    await hub.gateway.run(
+        """
+        UNWIND $names AS name
+        OPTIONAL MATCH (u:StaffUser {username: name})
+        OPTIONAL MATCH (g:SignInGuard {username: name})
+        OPTIONAL MATCH (s:ConsoleSession {username: name})
+        DETACH DELETE u, g, s
+        """, {"names": usernames}, write=True)
