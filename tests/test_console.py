@@ -61,8 +61,8 @@ async def world(hub: CreditHub) -> str:
                              disclosure="INTERNAL", score=600)
     await add_evaluation(hub, CONSENTED, f"console-auth-{CONSENTED[-6:]}", scheme="henan-public-credit",
                          grade="良", disclosure="AUTHORIZED", score=72)
-    await add_record(hub, CONSENTED, RECORD, kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC", title="未按规定公示年度报告",
-                     department=DEPARTMENT, decided_on=clock.today() - timedelta(days=30))
+    await add_record(hub, CONSENTED, RECORD, kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC",
+                     title="未按规定公示年度报告", department=DEPARTMENT, decided_on=clock.today() - timedelta(days=30))
     await register_bank(hub, BANK)
     now = clock.now()
     await consents.create_consent(hub.gateway, Consent(

@@ -46,7 +46,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'se
                            "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
                            "frame-ancestors 'none'")
 _SECURITY = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
-             "Referrer-Policy": "no-referrer", "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+             "Referrer-Policy": "same-origin", "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 _MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 _OWN = ("console.css", "console.js")
 
@@ -195,7 +195,8 @@ class Console:
 
     @staticmethod
     def _same_origin(request: Request) -> bool:
-        # a cross-site POST carries the other site's Origin; a form of ours carries ours (or none, in old agents)
+        # A cross-site POST carries the other site's Origin; a form of ours carries ours (or none, in old
+        # agents). Our pages' Referrer-Policy is same-origin: under no-referrer a browser sends "Origin: null".
         origin = request.headers.get("origin")
         return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 
@@ -356,7 +357,7 @@ class Console:
         for row in counts:
             by_scheme.setdefault(row["scheme"], {})[row["grade"]] = row["count"]
         schemes = [{"id": s["id"], "name": s["name"],
-                    "grades": [{"label": f"{g['name']} {g['label']}", "count": by_scheme[s["id"]].get(g["name"], 0)}
+                    "grades": [{"name": g["name"], "label": g["label"], "count": by_scheme[s["id"]].get(g["name"], 0)}
                                for g in s["grades"]]}
                    for s in data.get("gradingSchemes") or [] if s["id"] in by_scheme]
         return self._html("等级分布", pages.grades(schemes, "；".join(answer.refusals()) or None), signed,
