@@ -21,12 +21,16 @@ from hub.db import consents
 from hub.disclosure import Role, Viewer
 from hub.models import Consent
 from hub.service import CreditHub
+from hub.settings import Settings
 from hub.staff import LOCKOUT_FAILURES, StaffRole
+from hub.web.console import ConsoleFilesDamaged, load_assets
 from tests.browser import ServedHub, WatchedPage
 from tests.builders import (
     add_evaluation,
     add_record,
     add_subject,
+    bearer,
+    gql,
     register_bank,
     remove_staff,
     remove_subjects,
@@ -126,6 +130,11 @@ async def test_a_form_posted_without_its_csrf_token_is_refused(served_hub: Serve
         forged = await client.post("/console/login", data={"username": OFFICER, "password": PASSWORD,
                                                            "csrf": "guessed"})
         assert forged.status_code == 403
+        # the right token, but posted from another site's page
+        csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
+        cross_site = await client.post("/console/login", headers={"Origin": "http://evil.example"},
+                                       data={"username": OFFICER, "password": PASSWORD, "csrf": csrf})
+        assert cross_site.status_code == 403
         # a decision posted without the session's token is refused too (and, with no session, goes nowhere)
         decide = await client.post("/console/objections/x", data={"decision": "reject", "reasons": "x"})
         assert decide.status_code == 303 and decide.headers["location"] == "/console/login"
@@ -173,8 +182,10 @@ async def test_a_department_officer_searches_reads_a_profile_decides_an_objectio
 
     await page.click("header nav a[href='/console/grades']")
     await page.wait_for_selector(".chart[data-rendered=true] svg")
-    charts = await page.inner_text("main")
-    assert "等级分布" in charts
+    charts = await page.evaluate("JSON.parse(document.getElementById('chart-data').textContent)")
+    [risk] = [chart for chart in charts if chart["id"] == "henan-market-risk"]
+    assert [g["name"] for g in risk["grades"]] == ["A", "B", "C", "D"]
+    assert risk["grades"][2]["count"] >= 2  # this module's two subjects graded C (others' may add)
     await page.screenshot(path=str(screenshots / "06-grades.png"), full_page=True)
 
     async with page.expect_navigation():
@@ -184,7 +195,8 @@ async def test_a_department_officer_searches_reads_a_profile_decides_an_objectio
     assert page.url.endswith("/console/login")
     assert await audit_actions(hub, f"console:{OFFICER}") >= ["sign-in"]
     actions = await audit_actions(hub, f"console:{OFFICER}")
-    assert actions[0] == "sign-in" and actions[-1] == "sign-out" and "write" in actions
+    # every read and the decision are audited as the person (console:NAME), between sign-in and sign-out
+    assert actions[0] == "sign-in" and actions[-1] == "sign-out" and {"read", "write"} <= set(actions)
 
 
 async def test_a_bank_officer_sees_the_consented_subject_and_is_refused_the_others(
@@ -210,3 +222,26 @@ async def test_a_bank_officer_sees_the_consented_subject_and_is_refused_the_othe
 
     await page.goto(f"{served.url}/console/objections")
     assert "无权查看或办理" in await page.inner_text("[role=alert]")
+
+
+async def test_grade_distribution_is_internal_only_in_the_api_the_console_uses(
+        served_hub: ServedHub, settings: Settings) -> None:
+    async with httpx.AsyncClient(base_url=served_hub.url) as client:
+        query = "{ gradeDistribution { scheme grade count } }"
+        agency = await gql(client, query, bearer(settings, "agency", "县市场监管局", department=DEPARTMENT))
+        risk_c = [row for row in agency["data"]["gradeDistribution"]
+                  if (row["scheme"], row["grade"]) == ("henan-market-risk", "C")]
+        assert risk_c and risk_c[0]["count"] >= 2
+        for caller in (bearer(settings, "bank", BANK), {}):
+            refused = await gql(client, query, caller)
+            assert refused["data"]["gradeDistribution"] is None
+            assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_the_hub_refuses_to_serve_a_damaged_chart_library(tmp_path: Path) -> None:
+    assets = Path(__file__).parents[1] / "hub" / "web" / "console" / "assets"
+    (tmp_path / "MANIFEST.json").write_text((assets / "MANIFEST.json").read_text())
+    (tmp_path / "echarts.min.js").write_bytes((assets / "echarts.min.js").read_bytes() + b"\n// altered")
+    with pytest.raises(ConsoleFilesDamaged, match=r"echarts\.min\.js is missing or altered"):
+        load_assets(tmp_path)
+    assert "echarts.min.js" in load_assets(assets)
