@@ -3,11 +3,12 @@ window, sessions, and the viewer each role acts as (the same tiers as a token's)
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
 
+from hub import clock
 from hub.db.server import Neo4jCredentials
 from hub.disclosure import Role
 from hub.errors import BadInput, Conflict
@@ -72,7 +73,7 @@ async def test_passwords_are_stored_as_argon2id_hashes_and_roles_map_onto_viewer
 
 async def test_the_lock_out_lasts_as_long_as_the_failures_stay_in_the_window(hub: CreditHub) -> None:
     await hub.staff.add("staff-window", PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department="410425-SCJG")
-    start = datetime.now(UTC).replace(microsecond=0)
+    start = clock.now().replace(microsecond=0)
     with time_machine.travel(start, tick=False):
         for attempt in range(1, LOCKOUT_FAILURES + 1):
             outcome = await hub.staff.sign_in("staff-window", "not the password")
