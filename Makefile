@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
-.PHONY: install tools run test lint bench sdl graphiql clean-db
+.PHONY: install tools run test lint bench sdl graphiql console-assets clean-db
 
 install: $(STAMP)
 
@@ -67,3 +67,7 @@ sdl: install
 # result is committed, so serving needs none).
 graphiql: install
 	$(BIN)/python -m hub.web.graphiql.vendor
+
+# The console's Apache ECharts, vendored the same way from hub/web/console/package-lock.json.
+console-assets: install
+	$(BIN)/python -m hub.web.console.vendor

@@ -17,6 +17,7 @@ from hub.db.server import resolve_credentials
 from hub.disclosure import Role, Viewer
 from hub.service import CreditHub
 from hub.settings import Settings
+from hub.web.console import Answer, Console
 from hub.web.graphiql import PREFIX as GRAPHIQL_PREFIX
 from hub.web.graphiql import GraphiQLFiles
 from hub.web.graphql_http import GraphQLEndpoint
@@ -75,6 +76,16 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
          Role.BANK: RateLimiter(settings.rate_limit_bank, settings.rate_burst, "organisation")},
         ide_page=graphiql.page)
 
+    # The console runs GraphQL operations in-process as the signed-in account's viewer: the same schema,
+    # tiers and audit as /graphql (hub/web/console).
+    async def console_operation(viewer: Viewer, query: str, variables: dict[str, object]) -> Answer:
+        context = make_context(viewer)
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+        await audit(context)
+        return Answer(result.data, [dict(error.formatted) for error in result.errors or []])
+
+    console = Console(service.staff, console_operation, service.audit)
+
     subscriptions = SubscriptionEndpoint(
         schema, service.authenticate, make_context,
         lambda viewer: tiers.refusal(viewer, "Subscription", "warnings", service.today()))
@@ -126,6 +137,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint),
+        *console.routes(),
     ], lifespan=lifespan)
     app.state.graphql = graphql
     return app

@@ -22,7 +22,17 @@ from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
 from hub.commitments import Commitments
 from hub.credit_check import CreditCheck, check
-from hub.db import audit_store, consents, evaluations, organizations, records, reporting, subjects, supervision
+from hub.db import (
+    audit_store,
+    consents,
+    distribution,
+    evaluations,
+    organizations,
+    records,
+    reporting,
+    subjects,
+    supervision,
+)
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.db.reporting import DepartmentCounts, DepartmentReporting
@@ -49,6 +59,7 @@ from hub.rights.publicity import default_policy, load_policies
 from hub.rights.repair import CreditRepair
 from hub.rights.report_pdf import ReportRenderer
 from hub.settings import Settings
+from hub.staff import StaffAccounts
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.statements import Notary
 from hub.warnings.rules import RuleBook
@@ -105,6 +116,7 @@ class CreditHub:
                                      self.scheme_owner)
         self.commitments = Commitments(gateway, self.regrade, settings.platform_id)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
+        self.staff = StaffAccounts(gateway)  # the console's sign-in (hub.staff)
         self.revocations = RevocationList(gateway, settings.revocation_refresh_s, settings.token_max_ttl_s)
         self._token_ring = settings.jwt_keyring
         self._token_ring_seen = (time.monotonic(), self._ring_mtime())
@@ -321,6 +333,10 @@ class CreditHub:
 
     async def review_flags(self) -> list[dict[str, object]]:
         return await evaluations.open_flags(self.gateway)
+
+    async def grade_distribution(self) -> list[distribution.GradeCount]:
+        """How many subjects hold each grade of each scheme in force today (the console's charts)."""
+        return await distribution.grade_distribution(self.gateway, self.today())
 
     # --- 事前信用核查 ------------------------------------------------------------------------
     async def credit_check(self, uscc: str, matter: str, viewer: Viewer) -> CreditCheck:

@@ -113,3 +113,15 @@ async def review_flags(info: Info) -> list[ReviewFlagType]:
                            schemes=row["schemes"], grades=row["grades"], gap=row["gap"],
                            departments=row["departments"], status=row["status"], opened_at=row["opened_at"])
             for row in rows]
+
+
+@strawberry.type(name="GradeCount", description="How many subjects hold a grade of a scheme in force today.")
+class GradeCountType:
+    scheme: str
+    grade: str
+    count: int
+
+
+async def grade_distribution(info: Info) -> list[GradeCountType]:
+    counts = await info.context.hub.grade_distribution()
+    return [GradeCountType(scheme=c.scheme, grade=c.grade, count=c.count) for c in counts]

@@ -21,9 +21,11 @@ from schema.errors import bad_input
 from schema.exchange import ChangeBatchType, DeadLetterType, PlatformType, SyncCursorType
 from schema.grading import (
     ClassificationType,
+    GradeCountType,
     GradingSchemeType,
     ReviewFlagType,
     classify_score,
+    grade_distribution,
     grading_schemes,
     review_flags,
 )
@@ -181,6 +183,9 @@ class Query:
         resolver=rights.outbox, description="Changes not yet delivered to the platform above. INTERNAL only.")
     review_flags: list[ReviewFlagType] | None = strawberry.field(
         resolver=review_flags, description="Open grade-discrepancy flags. INTERNAL only.")
+    grade_distribution: list[GradeCountType] | None = strawberry.field(
+        resolver=grade_distribution, description="How many subjects hold each grade of each scheme, counting the "
+        "evaluations in force today. INTERNAL only.")
     platform: PlatformType = strawberry.field(
         resolver=exchange.platform, description="This hub's platform id, level, region and public key.")
     changes: ChangeBatchType | None = strawberry.field(

@@ -90,6 +90,8 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
         Disclosure.AUTHORIZED, reason="a credit report is for a bank the subject authorized, or government"),
     ("Person", "idNumber"): Requirement(
         Disclosure.INTERNAL, reason="resident ID numbers are never shown whole outside government"),
+    ("Query", "gradeDistribution"): Requirement(
+        Disclosure.INTERNAL, reason="counts of every scheme's grades include INTERNAL risk classes (seed 004 第六条)"),
     ("Query", "reviewFlags"): Requirement(
         Disclosure.INTERNAL, reason="grade discrepancies are reviewed between departments (seed 001)"),
     ("Subject", "measures"): Requirement(

@@ -150,10 +150,11 @@ def cli_env(credentials: Any, **extra: str) -> dict[str, str]:
             "HUB_AUDIT_KEY": AUDIT_KEY, **extra}
 
 
-def hub_command(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """Run ``.venv/bin/hub ARGS`` to completion."""
+def hub_command(*args: str, env: dict[str, str], timeout: float = 120,
+                input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``.venv/bin/hub ARGS`` to completion (``input``: its standard input)."""
     return subprocess.run([str(Path(sys.executable).with_name("hub")), *args], env=env, capture_output=True,
-                          text=True, timeout=timeout, check=False)
+                          text=True, timeout=timeout, check=False, input=input)
 
 
 async def gql(client: httpx.AsyncClient, query: str, headers: dict[str, str] | None = None,
@@ -323,3 +324,15 @@ class HubProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+async def remove_staff(hub: CreditHub, usernames: list[str]) -> None:
+    """Staff accounts, their sessions and the failures counted against their names (hub.staff)."""
+    await hub.gateway.run(
+        """
+        UNWIND $names AS name
+        OPTIONAL MATCH (u:StaffUser {username: name})
+        OPTIONAL MATCH (g:SignInGuard {username: name})
+        OPTIONAL MATCH (s:ConsoleSession {username: name})
+        DETACH DELETE u, g, s
+        """, {"names": usernames}, write=True)

@@ -18,6 +18,7 @@ from hub.cli import load as load_command
 from hub.cli import organizations as organization_commands
 from hub.cli import sync as sync_commands
 from hub.cli import tokens as token_commands
+from hub.cli import users as user_commands
 from hub.cli.common import setup_logging as _logging
 from hub.cli.common import with_hub as _with_hub
 from hub.settings import load_settings
@@ -38,6 +39,7 @@ app.add_typer(draw_app, name="draw")
 app.add_typer(import_app, name="import")
 app.add_typer(organization_commands.app, name="org", help="The organizations the hub knows (banks named in consents).")
 app.add_typer(sync_commands.app, name="sync")
+app.add_typer(user_commands.app, name="user", help="Staff accounts of the console (信用监管工作台).")
 app.command("load")(load_command.load)
 
 

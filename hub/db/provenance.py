@@ -7,6 +7,7 @@ activity or is derived from what it holds:
     :AuditEntry, :AuditHead   the audit chain (reads of demo data leave entries; they are not data)
     :Migration, :FeedCounter  bookkeeping of the schema and of the change feed
     :ReviewFlag               derived from evaluations
+    :StaffUser, :ConsoleSession, :SignInGuard   the console's accounts and sessions (who works here)
     :Evaluation made here     (no origin_platform) graded by this hub's engine from what it holds
 
 So data imported (双公示 files), synced from another platform (received records, evaluations, subjects,
@@ -26,7 +27,9 @@ from hub.db.gateway import Neo4jGateway
 # Bookkeeping, and what the hub derives from the data itself (warnings and the engine's cursor, like the
 # evaluations it makes): not data a demo load could have destroyed.
 NOT_DATA = ("AuditEntry", "AuditHead", "Migration", "FeedCounter", "ReviewFlag", "Warning", "WarningState",
-            "ImportRun", "RevocationCounter")
+            "ImportRun", "RevocationCounter",
+            # the console's staff accounts, sign-in failures and sessions (hub.db.staff): who works here, not data
+            "StaffUser", "SignInGuard", "ConsoleSession")
 
 _NOT_DEMO = ("NOT n:Demo AND NOT (" + " OR ".join(f"n:{label}" for label in NOT_DATA) + ") "
              "AND NOT (n:Evaluation AND n.origin_platform IS NULL)")

@@ -1,0 +1,384 @@
+"""信用监管工作台 — the console staff use in a browser, served by the hub itself (no CDN).
+
+It is a client of the GraphQL service, in-process: every page runs a GraphQL operation with the signed-in
+account's :class:`~hub.disclosure.Viewer` (hub.staff maps accounts onto the same viewers tokens give), so
+the tiers, the ownership of decisions and the audit are the API's own — there is no second path to the
+data. The composition root (hub.app) hands it :data:`Operation`, which executes and audits.
+
+Sign-in: a staff account's name and password (Argon2id, hub.staff); a server-side session whose random id
+travels in an HttpOnly, SameSite=Strict cookie (Secure over HTTPS), only its hash stored; a CSRF token in
+every form (the session's own; before sign-in, a double-submit cookie), POSTs without it refused; lock-out
+after repeated failures; sign-ins, failures and sign-outs audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from hub import clock
+from hub.audit import AuditEvent
+from hub.disclosure import Role
+from hub.errors import ConfigurationError, HubError
+from hub.staff import SignedIn, StaffAccounts, StaffRole
+from hub.web.console import pages
+from hub.web.limits import read_body
+
+HERE = Path(__file__).parent
+ASSETS = HERE / "assets"
+PREFIX = "/console"
+SESSION_COOKIE = "hub_console"
+LOGIN_CSRF_COOKIE = "hub_console_login"
+URLENCODED = "application/x-www-form-urlencoded"
+FORM_LIMIT = 16 * 1024  # a decision's reasons fit many times over
+
+CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+_SECURITY = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
+             "Referrer-Policy": "same-origin", "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+_MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+_OWN = ("console.css", "console.js")
+
+# Chinese for the refusals the service gives (its English message follows, for the record)
+_REFUSALS = {
+    "FORBIDDEN": "无权查看或办理",
+    "UNAUTHENTICATED": "未登录或登录已失效",
+    "NOT_FOUND": "未找到",
+    "BAD_USER_INPUT": "输入有误",
+    "CONFLICT": "与当前状态冲突",
+}
+
+PROFILE = """
+query ConsoleProfile($uscc: String!) {
+  gradingSchemes { id name }
+  creditReport(uscc: $uscc) {
+    consentId
+    subject { uscc name region industry status %s }
+    evaluations { scheme grade score evaluatedAt validUntil evaluator underObjection reasons
+                  explanation { label points note } }
+    records { id kind title status issuingDepartment documentNumber decidedOn underObjection }
+  }
+}"""
+MEASURES = "measures { scheme grade name implementingBody basis startsOn endsOn }"
+SEARCH = """
+query ConsoleSearch($search: String) {
+  subjects(search: $search, first: 50) { nodes { uscc name region industry status } }
+}"""
+OBJECTIONS = """
+query ConsoleObjections {
+  objections(status: "PENDING") { id targetId targetKind subjectUscc department reason filedAt dueOn }
+}"""
+DECIDE = """
+mutation ConsoleDecide($id: ID!, $upheld: Boolean!, $reasons: String!) {
+  resolveObjection(id: $id, upheld: $upheld, reasons: $reasons) { id status }
+}"""
+GRADES = """
+query ConsoleGrades {
+  gradingSchemes { id name grades { name label } }
+  gradeDistribution { scheme grade count }
+}"""
+
+
+class ConsoleFilesDamaged(ConfigurationError):
+    """A vendored console file is missing or differs from assets/MANIFEST.json."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a GraphQL operation answered: its data and its errors (as formatted for the wire)."""
+
+    data: dict[str, Any] | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def refusals(self) -> list[str]:
+        return [refusal_text(error) for error in self.errors]
+
+
+# (viewer, operation, variables) → the answer; it executes against the schema and audits what it served
+Operation = Callable[[Any, str, dict[str, Any]], Awaitable[Answer]]
+Audit = Callable[[list[AuditEvent]], Awaitable[None]]
+
+
+def refusal_text(error: dict[str, Any]) -> str:
+    code = str((error.get("extensions") or {}).get("code", ""))
+    return f"{_REFUSALS.get(code, '请求未能完成')}：{error.get('message', '')}"
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str
+    body: bytes
+    digest: str
+
+    @property
+    def url(self) -> str:
+        return f"{PREFIX}/assets/{self.name}?v={self.digest[:16]}"
+
+
+def load_assets(assets: Path = ASSETS) -> dict[str, Asset]:
+    manifest = json.loads((assets / "MANIFEST.json").read_text())
+    found: dict[str, Asset] = {}
+    for name, entry in manifest["files"].items():
+        path = assets / name
+        body = path.read_bytes() if path.is_file() else b""
+        digest = hashlib.sha256(body).hexdigest()
+        if digest != entry["sha256"]:
+            raise ConsoleFilesDamaged(f"{path} is missing or altered: its SHA-256 is not the one in "
+                                      f"{assets / 'MANIFEST.json'}; run `python -m hub.web.console.vendor`")
+        found[name] = Asset(name, body, digest)
+    for name in _OWN:
+        body = (HERE / name).read_bytes()
+        found[name] = Asset(name, body, hashlib.sha256(body).hexdigest())
+    return found
+
+
+class Console:
+    def __init__(self, accounts: StaffAccounts, operation: Operation, audit: Audit) -> None:
+        self.accounts = accounts
+        self.operation = operation
+        self.audit = audit
+        self.assets = load_assets()
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route(PREFIX, self.home),
+            Route(PREFIX + "/", self.home),
+            Route(PREFIX + "/login", self.login, methods=["GET", "POST"]),
+            Route(PREFIX + "/logout", self.logout, methods=["POST"]),
+            Route(PREFIX + "/subjects", self.subjects),
+            Route(PREFIX + "/subjects/{uscc}", self.profile),
+            Route(PREFIX + "/objections", self.objections),
+            Route(PREFIX + "/objections/{objection_id}", self.decide, methods=["POST"]),
+            Route(PREFIX + "/grades", self.grades),
+            Route(PREFIX + "/assets/{name}", self.asset),
+        ]
+
+    # ---- plumbing ------------------------------------------------------------------------------
+
+    def _html(self, title: str, body: str, signed: SignedIn | None, *, active: str = "",
+              scripts: tuple[str, ...] = ()) -> Response:
+        # A refusal is shown as a page of its own words with status 200: the browser reports a 4xx
+        # document as an error of the page, and the person needs the words, not the code.
+        page = pages.layout(title, body, account=signed.account if signed else None,
+                            csrf=signed.csrf if signed else None, active=active,
+                            scripts=[self.assets[name].url for name in scripts])
+        return HTMLResponse(page.replace("{css}", self.assets["console.css"].url), headers=_SECURITY)
+
+    async def _signed_in(self, request: Request) -> SignedIn | None:
+        token = request.cookies.get(SESSION_COOKIE)
+        return await self.accounts.session(token) if token else None
+
+    async def _form(self, request: Request) -> dict[str, str]:
+        # The console's forms are urlencoded (no file uploads): parsed here, bounded, no multipart parser.
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != URLENCODED:
+            return {}
+        try:
+            body = await read_body(request, FORM_LIMIT)
+        except HubError:  # too large, or the client went away: no form (and so no CSRF token)
+            return {}
+        try:
+            pairs = parse_qsl(body.decode(), keep_blank_values=True, max_num_fields=16)
+        except (UnicodeDecodeError, ValueError):
+            return {}
+        return dict(pairs)
+
+    @staticmethod
+    def _same_origin(request: Request) -> bool:
+        # A cross-site POST carries the other site's Origin; a form of ours carries ours (or none, in old
+        # agents). Our pages' Referrer-Policy is same-origin: under no-referrer a browser sends "Origin: null".
+        origin = request.headers.get("origin")
+        return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+    def _refuse_forgery(self) -> Response:
+        return PlainTextResponse("请求缺少有效的CSRF令牌，已拒绝（请刷新页面后重试）", status_code=403,
+                                 headers=_SECURITY)
+
+    def _to_login(self) -> Response:
+        return RedirectResponse(PREFIX + "/login", status_code=303)
+
+    # ---- sign-in -------------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        return RedirectResponse(PREFIX + ("/subjects" if await self._signed_in(request) else "/login"),
+                                status_code=303)
+
+    def _login_page(self, request: Request, message: str | None, username: str = "") -> Response:
+        csrf = secrets.token_urlsafe(32)
+        response = self._html("登录", pages.login(csrf, message, username), None)
+        response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict", path=PREFIX + "/login",
+                            secure=request.url.scheme == "https")
+        return response
+
+    async def login(self, request: Request) -> Response:
+        if request.method == "GET":
+            return self._login_page(request, None)
+        form = await self._form(request)
+        expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+        if not (expected and secrets.compare_digest(form.get("csrf", ""), expected) and self._same_origin(request)):
+            return self._refuse_forgery()
+        username = form.get("username", "").strip()
+        outcome = await self.accounts.sign_in(username, form.get("password", ""))
+        if outcome.account is None:
+            assert outcome.refused is not None
+            await self.audit([AuditEvent(
+                action="sign-in-refused", actor="console", role=Role.PUBLIC.value, subject_uscc=None,
+                detail=f"console sign-in as {username[:64]!r} refused ({outcome.refused.name.lower()}, "
+                       f"{outcome.failures} failures within the window) from {_address(request)}")])
+            return self._login_page(request, outcome.refused.value, username)
+        account = outcome.account
+        session = await self.accounts.open_session(account)
+        viewer = account.viewer
+        await self.audit([AuditEvent(action="sign-in", actor=viewer.label, role=viewer.role.value, subject_uscc=None,
+                                     token_id=viewer.token_id, detail=f"console sign-in from {_address(request)}")])
+        response = RedirectResponse(PREFIX + "/subjects", status_code=303)
+        response.set_cookie(SESSION_COOKIE, session.token, httponly=True, samesite="strict", path=PREFIX,
+                            secure=request.url.scheme == "https",
+                            max_age=int((session.expires_at - clock.now()).total_seconds()))
+        response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX + "/login")
+        return response
+
+    async def logout(self, request: Request) -> Response:
+        signed = await self._signed_in(request)
+        form = await self._form(request)
+        if signed is None:
+            return self._to_login()
+        if not (secrets.compare_digest(form.get("csrf", ""), signed.csrf) and self._same_origin(request)):
+            return self._refuse_forgery()
+        await self.accounts.close_session(request.cookies[SESSION_COOKIE])
+        viewer = signed.account.viewer
+        await self.audit([AuditEvent(action="sign-out", actor=viewer.label, role=viewer.role.value, subject_uscc=None,
+                                     token_id=viewer.token_id, detail="console sign-out")])
+        response = RedirectResponse(PREFIX + "/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path=PREFIX)
+        return response
+
+    # ---- pages ---------------------------------------------------------------------------------
+
+    async def subjects(self, request: Request) -> Response:
+        signed = await self._signed_in(request)
+        if signed is None:
+            return self._to_login()
+        query = request.query_params.get("q", "").strip()[:100]
+        nodes: list[dict[str, Any]] = []
+        refusal = None
+        if query:
+            answer = await self.operation(signed.account.viewer, SEARCH, {"search": query})
+            nodes = (answer.data or {}).get("subjects", {}).get("nodes", []) if answer.data else []
+            refusal = "；".join(answer.refusals()) or None
+        return self._html("主体查询", pages.search(query, nodes, refusal), signed, active="subjects")
+
+    async def profile(self, request: Request) -> Response:
+        signed = await self._signed_in(request)
+        if signed is None:
+            return self._to_login()
+        viewer = signed.account.viewer
+        # A bank is not asked for what only government sees (it would be refused, and audited as such).
+        operation = PROFILE % ("" if viewer.role is Role.BANK else MEASURES)
+        answer = await self.operation(viewer, operation, {"uscc": request.path_params["uscc"]})
+        report = (answer.data or {}).get("creditReport")
+        if report is None:
+            if answer.errors:
+                message = answer.refusals()[0]
+                if viewer.role is Role.BANK and _code(answer.errors[0]) == "FORBIDDEN":
+                    message = ("贵机构未取得该主体的有效授权（信用报告仅向经主体授权的银行提供），无法查看。"
+                               f"（{answer.errors[0].get('message', '')}）")
+            else:
+                message = "未找到该主体。"
+            return self._html("主体档案", pages.refused(message), signed, active="subjects")
+        names = {s["id"]: s["name"] for s in (answer.data or {}).get("gradingSchemes") or []}
+        return self._html(report["subject"]["name"], pages.profile(report, answer.refusals(), names), signed,
+                          active="subjects")
+
+    def _queue_owner(self, signed: SignedIn) -> str:
+        # the department an objection is routed to decides it; the credit office decides the platform's own
+        account = signed.account
+        if account.role is StaffRole.DEPARTMENT and account.department:
+            return account.department
+        return "platform"
+
+    async def objections(self, request: Request, message: str | None = None) -> Response:
+        signed = await self._signed_in(request)
+        if signed is None:
+            return self._to_login()
+        answer = await self.operation(signed.account.viewer, OBJECTIONS, {})
+        listed = (answer.data or {}).get("objections")
+        if listed is None:
+            return self._html("异议处理", pages.refused("；".join(answer.refusals())), signed, active="objections")
+        owner = self._queue_owner(signed)
+        queue = [o for o in listed if o["department"] == owner]
+        decided = request.query_params.get("decided")
+        outcome = pages.STATUSES.get(request.query_params.get("status", ""), "")
+        ok = f"异议 {decided} 已处理：{outcome}" if decided else None
+        label = "信用办" if owner == "platform" else owner
+        return self._html("异议处理", pages.objections(queue, signed.csrf, message, ok, label), signed,
+                          active="objections")
+
+    async def decide(self, request: Request) -> Response:
+        signed = await self._signed_in(request)
+        form = await self._form(request)
+        if signed is None:
+            return self._to_login()
+        if not (secrets.compare_digest(form.get("csrf", ""), signed.csrf) and self._same_origin(request)):
+            return self._refuse_forgery()
+        decision = form.get("decision")
+        reasons = form.get("reasons", "").strip()
+        if decision not in ("uphold", "reject") or not reasons:
+            return await self.objections(request, "请选择“采纳”或“驳回”，并填写处理理由。")
+        objection_id = request.path_params["objection_id"]
+        answer = await self.operation(signed.account.viewer, DECIDE,
+                                      {"id": objection_id, "upheld": decision == "uphold", "reasons": reasons})
+        decided = (answer.data or {}).get("resolveObjection")
+        if decided is None:
+            return await self.objections(request, "；".join(answer.refusals()) or "未能处理该异议。")
+        return RedirectResponse(f"{PREFIX}/objections?decided={quote(decided['id'])}&status={quote(decided['status'])}",
+                                status_code=303)
+
+    async def grades(self, request: Request) -> Response:
+        signed = await self._signed_in(request)
+        if signed is None:
+            return self._to_login()
+        answer = await self.operation(signed.account.viewer, GRADES, {})
+        data = answer.data or {}
+        counts = data.get("gradeDistribution")
+        if counts is None:
+            return self._html("等级分布", pages.refused("；".join(answer.refusals())), signed, active="grades")
+        by_scheme: dict[str, dict[str, int]] = {}
+        for row in counts:
+            by_scheme.setdefault(row["scheme"], {})[row["grade"]] = row["count"]
+        schemes = [{"id": s["id"], "name": s["name"],
+                    "grades": [{"name": g["name"], "label": g["label"], "count": by_scheme[s["id"]].get(g["name"], 0)}
+                               for g in s["grades"]]}
+                   for s in data.get("gradingSchemes") or [] if s["id"] in by_scheme]
+        return self._html("等级分布", pages.grades(schemes, "；".join(answer.refusals()) or None), signed,
+                          active="grades", scripts=("echarts.min.js", "console.js"))
+
+    async def asset(self, request: Request) -> Response:
+        found = self.assets.get(request.path_params["name"])
+        if found is None:
+            return PlainTextResponse("no such console file", status_code=404)
+        media_type = _MEDIA_TYPES.get(Path(found.name).suffix, "application/octet-stream")
+        immutable = request.query_params.get("v") == found.digest[:16]
+        return Response(found.body, media_type=media_type, headers={
+            "ETag": f'"{found.digest[:32]}"', "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"})
+
+
+def _code(error: dict[str, Any]) -> str:
+    return str((error.get("extensions") or {}).get("code", ""))
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+

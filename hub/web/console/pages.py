@@ -1,0 +1,173 @@
+"""The console's HTML, rendered on the server (zh-CN). Every value is escaped here, once."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import Any
+
+from hub.staff import StaffAccount
+
+NAV = (("subjects", "/console/subjects", "主体查询"), ("objections", "/console/objections", "异议处理"),
+       ("grades", "/console/grades", "等级分布"))
+# What a bank's loan officer has no use for (INTERNAL pages): not linked; the API refuses them anyway.
+BANK_NAV = ("subjects",)
+
+KINDS = {"ADMINISTRATIVE_LICENSE": "行政许可", "ADMINISTRATIVE_PENALTY": "行政处罚",
+         "INSPECTION_RESULT": "抽查检查结果",
+         "COMPLAINT": "投诉举报", "SAFETY_INCIDENT": "安全质量事故", "COMMITMENT": "信用承诺", "HONOR": "表彰奖励",
+         "SERIOUS_DISHONESTY_LIST": "严重失信主体名单", "DISHONEST_EXECUTEE": "失信被执行人",
+         "ABNORMAL_OPERATION": "经营异常名录", "CONTRACT_PERFORMANCE": "合同履行"}
+RECORD_STATUSES = {"ACTIVE": "有效", "REPAIRED": "已信用修复", "WITHDRAWN": "已撤销（异议采纳）"}
+STATUSES = {"PENDING": "待处理", "UPHELD": "已采纳", "REJECTED": "已驳回"}
+
+
+def e(value: object) -> str:
+    return escape("" if value is None else str(value))
+
+
+def layout(title: str, body: str, *, account: StaffAccount | None, csrf: str | None, active: str = "",
+           scripts: Sequence[str] = ()) -> str:
+    header = ""
+    if account is not None and csrf is not None:
+        shown = [n for n in NAV if account.role.value != "bank" or n[0] in BANK_NAV]
+        links = "".join(f'<a href="{href}"{" class=active" if key == active else ""}>{e(label)}</a>'
+                        for key, href, label in shown)
+        unit = account.org + (f"（{account.department}）" if account.department else "")
+        header = (f'<header><h1>信用监管工作台</h1><nav>{links}</nav><div class="who">'
+                  f'<span id="who">{e(account.display_name)} · {e(account.role.label)} · {e(unit)}</span>'
+                  f'<form class="inline" method="post" action="/console/logout">'
+                  f'<input type="hidden" name="csrf" value="{e(csrf)}"><button type="submit">退出登录</button>'
+                  f'</form></div></header>')
+    script_tags = "".join(f'<script src="{e(src)}"></script>' for src in scripts)
+    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>{e(title)} - 信用监管工作台</title><link rel="icon" href="data:,">'
+            f'<link rel="stylesheet" href="{{css}}"></head>'
+            f'<body>{header}<main>{body}</main>{script_tags}</body></html>')
+
+
+def notice(message: str | None, kind: str = "error") -> str:
+    return f'<div class="notice {kind}" role="alert">{e(message)}</div>' if message else ""
+
+
+def login(csrf: str, message: str | None, username: str = "") -> str:
+    return (f'<section class="card login"><h2>信用监管工作台 · 登录</h2>{notice(message)}'
+            f'<form method="post" action="/console/login">'
+            f'<input type="hidden" name="csrf" value="{e(csrf)}">'
+            f'<label for="username">用户名</label><input id="username" name="username" type="text" '
+            f'autocomplete="username" required value="{e(username)}">'
+            f'<label for="password">密码</label><input id="password" name="password" type="password" '
+            f'autocomplete="current-password" required>'
+            f'<button class="primary" type="submit">登录</button></form></section>')
+
+
+def search(query: str, nodes: Iterable[dict[str, Any]], refusal: str | None) -> str:
+    rows = "".join(
+        f'<tr><td><a href="/console/subjects/{e(n["uscc"])}">{e(n["uscc"])}</a></td><td>{e(n["name"])}</td>'
+        f'<td>{e(n["region"])}</td><td>{e(n.get("industry") or "")}</td><td>{e(n["status"])}</td></tr>'
+        for n in nodes)
+    table = (f'<table id="results"><thead><tr><th>统一社会信用代码</th><th>名称</th><th>区划</th><th>行业</th>'
+             f'<th>登记状态</th></tr></thead><tbody>{rows}</tbody></table>' if rows else
+             ('<p class="muted">未找到匹配的主体。</p>' if query else ""))
+    return (f'<section class="card"><h2>主体查询</h2>'
+            f'<form method="get" action="/console/subjects"><input type="search" name="q" value="{e(query)}" '
+            f'placeholder="名称或统一社会信用代码前缀" size="40"> <button class="primary" type="submit">查询</button>'
+            f'</form></section>{notice(refusal)}'
+            + (f'<section class="card">{table}</section>' if table else ""))
+
+
+def profile(report: dict[str, Any], refusals: Sequence[str], scheme_names: dict[str, str]) -> str:
+    subject = report["subject"]
+    head = (f'<section class="card"><h2 id="subject-name">{e(subject["name"])}</h2>'
+            f'<p>统一社会信用代码 {e(subject["uscc"])} · 区划 {e(subject["region"])} · 行业 '
+            f'{e(subject.get("industry") or "—")} · {e(subject["status"])}</p>'
+            + (f'<p class="muted">依授权查看（授权编号 {e(report["consentId"])}），本次查询已记入审计日志。</p>'
+               if report.get("consentId") else '<p class="muted">本次查询已记入审计日志。</p>')
+            + "</section>")
+    extra = "".join(notice(r) for r in refusals)
+    return (head + extra + _evaluations(report["evaluations"], scheme_names) + _measures(subject)
+            + _timeline(report["records"]))
+
+
+def _evaluations(evaluations: Sequence[dict[str, Any]], scheme_names: dict[str, str]) -> str:
+    if not evaluations:
+        return '<section class="card" id="evaluations"><h2>信用评价</h2><p class="muted">暂无有效评价。</p></section>'
+    items = []
+    for ev in evaluations:
+        lines = "".join(f'<tr><td>{e(c["label"])}</td><td>{c["points"]:+g}</td><td>{e(c["note"])}</td></tr>'
+                        for c in ev["explanation"])
+        reasons = "；".join(ev["reasons"])
+        flag = '<span class="tag warn">异议中</span>' if ev["underObjection"] else ""
+        score = "" if ev["score"] is None else f" · 得分 {ev['score']:g}"
+        items.append(
+            f'<div class="evaluation" data-scheme="{e(ev["scheme"])}">'
+            f'<h3>{e(scheme_names.get(ev["scheme"], ev["scheme"]))}：<strong>{e(ev["grade"])}</strong>{flag}</h3>'
+            f'<p class="muted">评价时间 {e(ev["evaluatedAt"][:10])}{e(score)} · 有效期至 {e(ev["validUntil"] or "—")}'
+            f' · 评价机构 {e(ev["evaluator"] or "—")}</p>'
+            + (f'<p>评定理由：{e(reasons)}</p>' if reasons else "")
+            + (f'<table><thead><tr><th>指标</th><th>分值</th><th>说明</th></tr></thead><tbody>{lines}</tbody></table>'
+               if lines else "") + "</div>")
+    return f'<section class="card" id="evaluations"><h2>信用评价</h2>{"".join(items)}</section>'
+
+
+def _measures(subject: dict[str, Any]) -> str:
+    if "measures" not in subject:  # not asked: a bank's page (INTERNAL, seed 004 第六条)
+        return ""
+    measures = subject["measures"] or []
+    rows = "".join(f'<tr><td>{e(m["name"])}</td><td>{e(m["grade"])}</td>'
+                   f'<td>{e(m["implementingBody"])}</td><td>{e(m["basis"])}</td><td>{e(m["startsOn"])}'
+                   f' 至 {e(m["endsOn"] or "—")}</td></tr>' for m in measures)
+    body = (f'<table><thead><tr><th>措施</th><th>依据等级</th><th>实施主体</th><th>政策依据</th><th>期间</th></tr>'
+            f'</thead><tbody>{rows}</tbody></table>' if rows else '<p class="muted">当前无监管措施。</p>')
+    return f'<section class="card" id="measures"><h2>在施监管措施</h2>{body}</section>'
+
+
+def _timeline(records: Sequence[dict[str, Any]]) -> str:
+    ordered = sorted(records, key=lambda r: r.get("decidedOn") or "", reverse=True)
+    items = "".join(
+        f'<li><span class="muted">{e(r.get("decidedOn") or "日期不详")}</span> '
+        f'<span class="tag">{e(KINDS.get(r["kind"], r["kind"]))}</span>'
+        + ('<span class="tag warn">异议中</span>' if r["underObjection"] else "")
+        + f'<div>{e(r["title"])}</div><div class="muted">{e(r.get("issuingDepartment") or "")}'
+        f'{" · 文号 " + e(r["documentNumber"]) if r.get("documentNumber") else ""} · '
+        f'{e(RECORD_STATUSES.get(r["status"], r["status"]))}</div></li>'
+        for r in ordered)
+    body = f'<ul class="timeline">{items}</ul>' if items else '<p class="muted">暂无信用记录。</p>'
+    return f'<section class="card" id="records"><h2>信用记录（时间线）</h2>{body}</section>'
+
+
+def objections(queue: Sequence[dict[str, Any]], csrf: str, message: str | None, ok: str | None,
+               department: str) -> str:
+    rows = []
+    for o in queue:
+        rows.append(
+            f'<tr id="objection-{e(o["id"])}"><td>{e(o["id"])}</td><td><a href="/console/subjects/'
+            f'{e(o["subjectUscc"])}">{e(o["subjectUscc"])}</a></td><td>{e(o["targetKind"])} {e(o["targetId"])}</td>'
+            f'<td>{e(o["reason"])}</td><td>{e(o["filedAt"][:10])}</td><td>{e(o["dueOn"])}</td>'
+            f'<td><form class="decide" method="post" action="/console/objections/{e(o["id"])}">'
+            f'<input type="hidden" name="csrf" value="{e(csrf)}">'
+            f'<label><input type="radio" name="decision" value="uphold" required> 采纳</label> '
+            f'<label><input type="radio" name="decision" value="reject"> 驳回</label>'
+            f'<textarea name="reasons" required placeholder="处理理由"></textarea>'
+            f'<button class="primary" type="submit">提交决定</button></form></td></tr>')
+    table = (f'<table id="queue"><thead><tr><th>编号</th><th>主体</th><th>异议对象</th><th>异议理由</th>'
+             f'<th>提出日期</th><th>办理期限</th><th>处理</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+             if rows else '<p class="muted" id="queue-empty">本部门暂无待处理的异议。</p>')
+    return (f'{notice(message)}{notice(ok, "ok")}<section class="card"><h2>异议处理 · {e(department)}待办</h2>'
+            f'<p class="muted">依据信用信息异议处理规定，应在受理后7个工作日内作出决定。</p>{table}</section>')
+
+
+def grades(schemes: Sequence[dict[str, Any]], refusal: str | None) -> str:
+    charts = "".join(f'<section class="card"><div class="chart" id="chart-{i}" role="img" '
+                     f'aria-label="{e(s["name"])}等级分布"></div><p class="muted">合计 '
+                     f'{sum(g["count"] for g in s["grades"])} 个主体的现行评价（{e(s["id"])}）</p></section>'
+                     for i, s in enumerate(schemes))
+    data = json.dumps(list(schemes), ensure_ascii=False).replace("</", "<\\/")
+    return (f'<section class="card"><h2>等级分布（按评价方案，现行评价）</h2></section>{notice(refusal)}{charts}'
+            f'<script type="application/json" id="chart-data">{data}</script>')
+
+
+def refused(message: str) -> str:
+    return notice(message)
