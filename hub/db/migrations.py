@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub import clock
-from hub.db import warnings
+from hub.db import credit_reports, warnings
 from hub.db.gateway import Neo4jGateway
 
 # Each statement is idempotent (IF NOT EXISTS); add, never edit, so every hub converges.
@@ -52,6 +52,7 @@ STATEMENTS: tuple[str, ...] = (
     # 信用承诺 (hub.db.commitments): a commitment is a Record as well, found by id under its own label
     "CREATE CONSTRAINT commitment_id IF NOT EXISTS FOR (c:Commitment) REQUIRE c.id IS UNIQUE",
     *warnings.SCHEMA,  # 信用预警 (hub.db.warnings)
+    *credit_reports.SCHEMA,  # issued 信用报告 (hub.db.credit_reports)
 )
 
 
