@@ -89,7 +89,7 @@ async def _issued(root: CreditReport, info: Info) -> IssuedCreditReport:
     future = root.issuing.get("pdf")
     if future is None:
         future = root.issuing["pdf"] = asyncio.ensure_future(_issue(root, info))
-    return await asyncio.shield(future)
+    return await future  # a cancelled request cancels the issue (a worker's render may still finish unused)
 
 
 async def _issue(root: CreditReport, info: Info) -> IssuedCreditReport:
