@@ -237,3 +237,16 @@ async def test_a_bank_without_consent_gets_no_pdf(client: httpx.AsyncClient, set
                      bearer(settings, "bank", "无授权银行"), u=SUBJECT)
     assert body["data"]["creditReport"] is None
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_one_report_object_is_issued_once(client: httpx.AsyncClient, settings: Settings,
+                                                hub: CreditHub) -> None:
+    await issue_pdf(client, settings, hub)  # the consent exists
+    body = await gql(client, "query($u: String!) { creditReport(uscc: $u) { a: pdf { number digest } "
+                     "b: pdf { number digest } pdfBase64 } }", bearer(settings, "bank", PDF_BANK), u=SUBJECT)
+    report = body["data"]["creditReport"]
+    assert report["a"] == report["b"]
+    assert hashlib.sha256(base64.b64decode(report["pdfBase64"])).hexdigest() == report["a"]["digest"]
+    stored = await hub.gateway.run("MATCH (r:CreditReportIssue {number: $n}) RETURN count(r) AS n",
+                                   {"n": report["a"]["number"]})
+    assert stored == [{"n": 1}]
