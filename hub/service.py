@@ -22,6 +22,7 @@ from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
 from hub.commitments import Commitments
 from hub.credit_check import CreditCheck, check
+from hub.credit_reports import CreditReports
 from hub.db import (
     audit_store,
     consents,
@@ -58,6 +59,7 @@ from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import default_policy, load_policies
 from hub.rights.repair import CreditRepair
 from hub.rights.report_pdf import ReportRenderer
+from hub.rights.report_signing import CERTIFICATE_FILE, report_signer
 from hub.settings import Settings
 from hub.staff import StaffAccounts
 from hub.supervision.measures import MeasuresRegistry
@@ -131,6 +133,11 @@ class CreditHub:
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
             platform_key, settings.max_concurrent_batches)
         self.reports = ReportRenderer(settings.pdf_workers)
+        # 信用报告: signed with the platform key under a kept self-signed certificate (hub.rights.report_signing)
+        self.credit_reports = CreditReports(
+            gateway, self.reports, report_signer(platform_key, settings.secrets_dir / CERTIFICATE_FILE,
+                                                 settings.platform_id, settings.region),
+            settings.platform_id, settings.region)
 
     # --- lifecycle -------------------------------------------------------------------------
     async def migrate(self) -> int:

@@ -29,7 +29,7 @@ from schema.grading import (
     grading_schemes,
     review_flags,
 )
-from schema.report import CreditReportType, credit_report
+from schema.report import CreditReportType, credit_report, verify_credit_report
 from schema.reporting import DepartmentReportingType, department_reporting
 from schema.rights import ObjectionType, OutboxEntryType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
@@ -171,6 +171,10 @@ class Query:
     credit_report: CreditReportType | None = strawberry.field(
         resolver=credit_report, description="The authorized credit report: a bank holding the subject's "
         "unexpired consent, or INTERNAL viewers. Audited with its consent.")
+    verify_credit_report: bool = strawberry.field(
+        resolver=verify_credit_report, description="PUBLIC: whether this hub issued the credit report with this "
+        "number and `digest` is the SHA-256 (hex) of its PDF file, unaltered. False for an unknown number and for "
+        "a wrong digest alike; nothing about the report is returned.")
     inspection_plans: list[InspectionPlanType] | None = strawberry.field(
         resolver=inspection_plans, description="双随机 inspection plans. INTERNAL only.")
     draws: list[DrawType] = strawberry.field(

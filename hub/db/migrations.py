@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub import clock
-from hub.db import staff, warnings
+from hub.db import credit_reports, staff, warnings
 from hub.db.gateway import Neo4jGateway
 
 # Each statement is idempotent (IF NOT EXISTS); add, never edit, so every hub converges.
@@ -53,6 +53,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT commitment_id IF NOT EXISTS FOR (c:Commitment) REQUIRE c.id IS UNIQUE",
     *warnings.SCHEMA,  # 信用预警 (hub.db.warnings)
     *staff.SCHEMA,  # the console's staff accounts and sessions (hub.db.staff)
+    *credit_reports.SCHEMA,  # issued 信用报告 (hub.db.credit_reports)
 )
 
 
