@@ -10,6 +10,7 @@ departments in 12 months, more than 5 subjects, 5 penalties or 50 万元, 7 work
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import time
 from collections.abc import AsyncIterator
@@ -472,6 +473,16 @@ async def test_a_department_reporting_late_and_not_one_reporting_on_time(
         await asyncio.sleep(0.1)
     assert len(found) == 1 and "及时率 75.0%" in found[0]["summary"] and found[0]["family"] == "SUPERVISION"
     assert await warnings_of(client, settings, rule="reporting-timeliness", department=punctual) == []
+
+    # About a department, not a subject, it travels up the feed all the same (its page once failed whole:
+    # sorting the subjects a page names met None)
+    [row] = await hub.gateway.run("MATCH (w:Warning {id: $id}) RETURN w.seq AS seq", {"id": found[0]["id"]})
+    page = await hub.exchange.page_for("henan-pingdingshan", "UP", str(row["seq"] - 1), 1)
+    segment = page.signed.split(".")[1]
+    [item] = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))["items"]
+    assert (item["type"], item["id"], item["subject_uscc"], item["department"]) == (
+        "WARNING", found[0]["id"], None, late)
+    assert page.subjects == ()
 
 
 # --- decisions past their due date: a wake-up at the earliest due date, not a nightly scan ---------

@@ -100,7 +100,7 @@ class FeedRow:
     seq: int
     type: str
     node: dict[str, Any]
-    uscc: str
+    uscc: str | None  # None: a warning about a department (双公示 timeliness), not a subject
     subject_name: str | None
     department_name: str | None
 

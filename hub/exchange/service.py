@@ -132,7 +132,7 @@ class Exchange:
                       recipient=recipient, scope=scope, after=str(start), cursor=str(end), has_more=has_more,
                       issued_at=clock.now(), items=[outgoing(row) for row in rows])
         return SignedPage(sign(batch.encode(), self.key, self.platform.id), len(rows), str(end), has_more,
-                          tuple(sorted({row.uscc for row in rows})))
+                          tuple(sorted({row.uscc for row in rows if row.uscc is not None})))
 
     # --- receiving -----------------------------------------------------------------------------
     async def receive_push(self, caller: str | None, signed: str) -> Receipt:
