@@ -15,9 +15,9 @@ item (or this part) of this subject?" — and what of an evaluation's explanatio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import IntEnum, StrEnum
 from typing import Protocol
 
@@ -122,6 +122,20 @@ class DisclosedItem(Protocol):
     def published(self) -> bool: ...
 
 
+class HeldConsent(Protocol):
+    """An authorization (授权书) as the consent rule reads it (hub.models.Consent)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def grantee(self) -> str: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def scopes(self) -> frozenset[ConsentScope]: ...
+    def is_active(self, now: datetime) -> bool: ...
+
+
 @dataclass
 class Access:
     """What one viewer may see of one subject, and what they actually used (for the audit)."""
@@ -133,6 +147,19 @@ class Access:
     consent_scopes: frozenset[ConsentScope] = frozenset()
     used_tier: Tier = Tier.PUBLIC
     denied: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, viewer: Viewer, subject_uscc: str | None, consents: Iterable[HeldConsent],
+           today: date, now: datetime) -> Access:
+        """Which consent applies: of the subject's consents, those granted to the viewer's organization
+        and active now (unexpired, unrevoked). The one expiring last names the access (the audit cites
+        it); their scopes together are what it opens (SPEC §4)."""
+        access = cls(viewer, subject_uscc, today)
+        active = [c for c in consents if c.grantee == viewer.org and c.is_active(now)]
+        if active:
+            access.consent_id = max(active, key=lambda c: c.expires_at).id
+            access.consent_scopes = frozenset().union(*(c.scopes for c in active))
+        return access
 
     @property
     def tier(self) -> Tier:
