@@ -40,7 +40,7 @@ class CreditReportType:
 
     @strawberry.field(description="Current evaluations, each with its explanation.")
     def evaluations(self, root: strawberry.Parent[CreditReport], info: Info) -> list[EvaluationType]:
-        current: list[Evaluation] = [e for e in root.profile.evaluations if e.is_current(info.context.today)]
+        current: list[Evaluation] = root.profile.current_evaluations(info.context.today)
         return current  # type: ignore[return-value]
 
     @strawberry.field
@@ -62,7 +62,7 @@ class CreditReportType:
     async def pdf_base64(self, root: strawberry.Parent[CreditReport], info: Info) -> str:
         context = info.context
         profile, uscc = root.profile, root.subject_uscc
-        current = [e for e in profile.evaluations if e.is_current(context.today)]
+        current = profile.current_evaluations(context.today)
         person = profile.subject.legal_representative
         content = ReportContent(
             subject=profile.subject, generated_at=root.generated_at, consent_id=root.consent_id,
