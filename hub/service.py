@@ -19,7 +19,7 @@ from hub.audit_writer import AuditWriter
 from hub.auth import token_key_id, verify_token
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
 from hub.clock import CHINA
-from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
+from hub.codes import is_uscc_prefix, parse_code, parse_region
 from hub.commitments import Commitments
 from hub.credit_check import CreditCheck, check
 from hub.db import audit_store, consents, evaluations, organizations, records, reporting, subjects, supervision
@@ -39,6 +39,7 @@ from hub.imports import Progress as ImportProgress
 from hub.inspections import Inspections
 from hub.keyring import Keyring
 from hub.models import Consent, OrganizationKind, RecordStatus, SubjectProfile
+from hub.paging import page_size
 from hub.personal_data import PersonalDataVault
 from hub.reevaluation import Reevaluator, RunSummary
 from hub.revocation import RevocationList
@@ -55,6 +56,7 @@ from hub.warnings.rules import RuleBook
 from hub.warnings.service import WarningService
 
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
+DEFAULT_PAGE = 20  # subjects in a page that asks for no size
 
 
 class InvalidInput(BadInput):
@@ -147,12 +149,14 @@ class CreditHub:
                        viewer: Viewer) -> dict[str, SubjectProfile]:
         return await subjects.load_profiles(self.gateway, usccs, parts, _grantee(viewer))
 
-    async def search(self, text: str | None, *, after: str | None, first: int,
+    async def search(self, text: str | None, *, after: str | None, first: int | None,
                      parts: Shape, viewer: Viewer) -> SubjectPage:
+        """A page of ``first`` subjects (default 20, at most HUB_MAX_PAGE_SIZE) after the code ``after``."""
+        size = page_size(first, self.settings.max_page_size, default=DEFAULT_PAGE)
         query = SearchQuery.parse(text)
         return await subjects.search_subjects(
             self.gateway, code_prefix=query.code_prefix, name_contains=query.name_contains,
-            after=after, limit=first, parts=parts, grantee=_grantee(viewer))
+            after=after, limit=size, parts=parts, grantee=_grantee(viewer))
 
     async def count_subjects(self) -> int:
         return await subjects.count_subjects(self.gateway)
@@ -234,7 +238,7 @@ class CreditHub:
         """Record a subject's authorization (授权书) of a bank. ``scopes`` None opens every scope (the
         contract's call without scopes, SPEC §4); an empty set is an error, never "everything"."""
         require_consent_keeper(granted_by, self.exchange.peers.by_id, "grantConsent")
-        code = _code(uscc)
+        code = parse_code(uscc)
         now = self.now()
         expires = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=CHINA)
         if not grantee.strip():
@@ -326,7 +330,7 @@ class CreditHub:
     async def credit_check(self, uscc: str, matter: str, viewer: Viewer) -> CreditCheck:
         """One answer for a department handling an application about ``matter`` (hub.credit_check).
         The GraphQL face admits only government callers (schema/tiers.py) and audits the answer."""
-        code = _code(uscc)
+        code = parse_code(uscc)
         if not matter.strip():
             raise InvalidInput("matter is empty: name the application being handled (事项), e.g. 食品经营许可")
         if len(matter) > 200:
@@ -395,15 +399,3 @@ class CreditHub:
 def _grantee(viewer: Viewer) -> str | None:
     """Only a bank's own consents matter to what it may see; others need none."""
     return viewer.org if viewer.role.value == "bank" else None
-
-
-def _code(uscc: str) -> str:
-    try:
-        return parse_uscc(uscc).value
-    except InvalidCode as exc:
-        raise InvalidInput(str(exc)) from exc
-
-
-def parse_code(uscc: str) -> str:
-    """Validate a code for a caller (raises :class:`InvalidInput` saying what is wrong)."""
-    return _code(uscc)

@@ -10,13 +10,12 @@ from strawberry.dataloader import DataLoader
 
 from hub import audit
 from hub.audit import AuditEvent
-from hub.codes import InvalidCode, parse_uscc
+from hub.codes import parse_code
 from hub.commitments import Commitment
 from hub.db.subjects import NOTHING, ProfilePart, ProfileShape
 from hub.disclosure import Access, Tier, Viewer
 from hub.models import Consent, CreditRecord, SubjectProfile
 from hub.service import CreditHub
-from schema.errors import bad_input
 
 ProfileKey = tuple[str, ProfileShape | frozenset[ProfilePart]]
 
@@ -67,10 +66,7 @@ class HubContext:
 
     async def access_for_code(self, uscc: str) -> Access:
         """The access to a subject named by a root field's argument, its consents loaded first."""
-        try:
-            code = parse_uscc(uscc).value
-        except InvalidCode as exc:
-            raise bad_input(str(exc)) from None
+        code = parse_code(uscc)
         await self.profiles.load((code, frozenset()))
         return self.access_for(code)
 
