@@ -25,8 +25,6 @@ from hub.credit_check import CreditCheck, check
 from hub.db import audit_store, consents, evaluations, organizations, records, reporting, subjects, supervision
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
-from hub.db.reporting import DepartmentCounts, DepartmentReporting
-from hub.db.subjects import ProfilePart, Shape, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
 from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
@@ -41,7 +39,9 @@ from hub.keyring import Keyring
 from hub.models import Consent, OrganizationKind, RecordStatus, SubjectProfile
 from hub.paging import page_size
 from hub.personal_data import PersonalDataVault
+from hub.profiles import ProfilePart, Shape, SubjectPage
 from hub.reevaluation import Reevaluator, RunSummary
+from hub.reporting import DepartmentCounts, DepartmentReporting
 from hub.revocation import RevocationList
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.objections import Objections

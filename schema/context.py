@@ -12,9 +12,9 @@ from hub import audit
 from hub.audit import AuditEvent
 from hub.codes import parse_code
 from hub.commitments import Commitment
-from hub.db.subjects import NOTHING, ProfilePart, ProfileShape
 from hub.disclosure import Access, Tier, Viewer
 from hub.models import Consent, CreditRecord, SubjectProfile
+from hub.profiles import NOTHING, ProfilePart, ProfileShape
 from hub.service import CreditHub
 
 ProfileKey = tuple[str, ProfileShape | frozenset[ProfilePart]]

@@ -12,8 +12,8 @@ from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
 
 from hub.codes import parse_code
-from hub.db.subjects import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
 from hub.models import SubjectProfile
+from hub.profiles import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
 from schema import commitments, exchange, rights
 from schema import warnings as warning_fields
 from schema.commitments import CreditCheckType

@@ -11,8 +11,8 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from hub.db.subjects import ALL_PARTS
 from hub.models import CreditRecord, Evaluation, Person, RecordKind, SubjectProfile
+from hub.profiles import ALL_PARTS
 from hub.rights.report_pdf import ReportContent
 from schema import tiers
 from schema.types import EvaluationType, PersonType, RecordType, SubjectType

@@ -24,12 +24,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub import clock, errors
 from hub.db import feed
-from hub.db.feed import Checkpoint, FeedRow
+from hub.db.feed import FeedRow
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Disclosure
 from hub.errors import BadInput, Forbidden
 from hub.exchange import items, levels
-from hub.exchange.batch import Batch, position
+from hub.exchange.batch import Batch, Checkpoint, position
 from hub.exchange.peers import Peer, Peers, Platform, Relation
 from hub.exchange.signing import BatchRefused, open_signed, public_key_text, sign
 from hub.paging import page_size
