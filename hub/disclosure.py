@@ -19,9 +19,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hub.explanation import Explanation, Grounds, Line, Reason
+
+if TYPE_CHECKING:
+    from hub.models import Consent  # hub.models builds on this module
 
 
 class Disclosure(StrEnum):
@@ -122,20 +125,6 @@ class DisclosedItem(Protocol):
     def published(self) -> bool: ...
 
 
-class HeldConsent(Protocol):
-    """An authorization (授权书) as the consent rule reads it (hub.models.Consent)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def grantee(self) -> str: ...
-    @property
-    def expires_at(self) -> datetime: ...
-    @property
-    def scopes(self) -> frozenset[ConsentScope]: ...
-    def is_active(self, now: datetime) -> bool: ...
-
-
 @dataclass
 class Access:
     """What one viewer may see of one subject, and what they actually used (for the audit)."""
@@ -149,7 +138,7 @@ class Access:
     denied: list[str] = field(default_factory=list)
 
     @classmethod
-    def of(cls, viewer: Viewer, subject_uscc: str | None, consents: Iterable[HeldConsent],
+    def of(cls, viewer: Viewer, subject_uscc: str | None, consents: Iterable[Consent],
            today: date, now: datetime) -> Access:
         """Which consent applies: of the subject's consents, those granted to the viewer's organization
         and active now (unexpired, unrevoked). The one expiring last names the access (the audit cites

@@ -1,7 +1,10 @@
-"""The hub's application service: what the GraphQL face and the connectors call.
+"""The hub's application service: what the GraphQL face (schema/) and the CLI (hub/cli) call.
 
 It composes the domain rules (codes, consent, disclosure, audit) with the Neo4j layer. Nothing
-here knows GraphQL or HTTP; nothing above it writes Cypher.
+here knows GraphQL or HTTP; nothing above it writes Cypher. The connectors do not call it: the sync
+job (connectors.platform) drives the exchange service it holds (``CreditHub.exchange``, hub.exchange),
+and the file readers (connectors.shuanggongshi, connectors.archive) only turn files into checked rows,
+which the CLI hands to this service (``import_file``) or to the bulk loader (hub.bulk_load).
 """
 
 from __future__ import annotations
