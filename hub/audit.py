@@ -1,5 +1,9 @@
 """The audit log: every non-public read and every write, in a tamper-evident chain.
 
+What one request leaves in it is decided here too (:func:`request_events`: its writes, the lists it
+served, its reads above PUBLIC and its refusals; :func:`holds_response`: whether the answer waits for
+the entries), so the GraphQL face only notes what it did (schema/context.py).
+
 Seeds 000 §四.(一) and 004 第十七–十八条 make leaking or tampering with classification results
 punishable, so the hub keeps a record of who read what above PUBLIC and who wrote. Each entry's
 hash is HMAC-SHA256 over its sequence number, the previous entry's hash and its canonical content,
