@@ -32,9 +32,10 @@ from hub import clock
 from hub.auth import issue_token
 from hub.db import consents
 from hub.db.server import Neo4jCredentials
-from hub.db.subjects import ProfileShape, by_codes_cypher
+from hub.db.subjects import by_codes_cypher
 from hub.disclosure import ConsentScope, Role
 from hub.models import Consent, OrganizationKind
+from hub.profiles import ProfileShape
 from hub.service import CreditHub
 from hub.settings import Settings
 

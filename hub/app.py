@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from hub.audit import holds_response
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
 from hub.db.server import resolve_credentials
 from hub.disclosure import Role, Viewer
@@ -59,9 +60,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
 
     async def audit(context: HubContext) -> None:
         events = context.audit_events()
-        # An anonymous caller's refusals disclosed nothing: their one entry does not hold the response.
-        disclosed = context.viewer.role is not Role.PUBLIC or any(e.action != "denied" for e in events)
-        await service.audit(events, wait=disclosed)
+        await service.audit(events, wait=holds_response(context.viewer, events))
         metrics.audit_entries.inc(len(events))
         if context.writes:  # a mutation committed: its warnings now, not at the next poll
             service.warnings.nudge()

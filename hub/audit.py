@@ -1,5 +1,9 @@
 """The audit log: every non-public read and every write, in a tamper-evident chain.
 
+What one request leaves in it is decided here too (:func:`request_events`: its writes, the lists it
+served, its reads above PUBLIC and its refusals; :func:`holds_response`: whether the answer waits for
+the entries), so the GraphQL face only notes what it did (schema/context.py).
+
 Seeds 000 §四.(一) and 004 第十七–十八条 make leaking or tampering with classification results
 punishable, so the hub keeps a record of who read what above PUBLIC and who wrote. Each entry's
 hash is HMAC-SHA256 over its sequence number, the previous entry's hash and its canonical content,
@@ -19,10 +23,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from hub import clock
+from hub.disclosure import Access, Role, Tier, Viewer
 
 GENESIS = "0" * 64
 
@@ -43,6 +48,76 @@ class AuditEvent:
 
     def stamped(self) -> AuditEvent:
         return self if self.at else AuditEvent(**{**asdict(self), "at": clock.now().isoformat()})
+
+
+@dataclass(frozen=True)
+class Served:
+    """A list one request served (the change feed, review flags, objections, a draw's targets)."""
+
+    what: str
+    tier: Tier
+    subjects: tuple[str, ...]  # the codes it named, sorted, each once
+
+    @classmethod
+    def of(cls, what: str, subjects: Iterable[str | None], tier: Tier) -> Served:
+        return cls(what, tier, tuple(sorted({code for code in subjects if code})))
+
+
+def write_event(viewer: Viewer, what: str, subject_uscc: str | None = None,
+                consent_id: str | None = None) -> AuditEvent:
+    """Every write is audited with who made it (seeds 000 §四.(一), 004 第十八条)."""
+    return AuditEvent(action="write", actor=viewer.label, role=viewer.role.value, subject_uscc=subject_uscc,
+                      consent_id=consent_id, token_id=viewer.token_id, detail=what)
+
+
+def request_events(viewer: Viewer, writes: Iterable[AuditEvent], served: Iterable[Served],
+                   accesses: Iterable[Access]) -> list[AuditEvent]:
+    """What one request leaves in the audit log: every write, every list served (one read naming every
+    subject it served, whatever its tier), every read above PUBLIC and every refusal.
+
+    An anonymous caller's refusals are one entry for the whole request (the fields refused and the
+    subjects they were asked of): a query naming a refused field on a page of subjects must not
+    append an entry per subject."""
+    events = list(writes)
+    for listed in served:
+        codes = listed.subjects
+        events.append(AuditEvent(
+            action="read", actor=viewer.label, role=viewer.role.value,
+            subject_uscc=codes[0] if len(codes) == 1 else None, tier=listed.tier.name, token_id=viewer.token_id,
+            detail=f"{listed.what} served {len(codes)} subjects: {', '.join(codes)}"))
+    if viewer.role is Role.PUBLIC:
+        refusal = _one_refusal(viewer, [a for a in accesses if a.denied])
+        return events + ([refusal] if refusal else [])
+    for access in accesses:
+        if access.used_tier > Tier.PUBLIC:
+            events.append(AuditEvent(
+                action="read", actor=viewer.label, role=viewer.role.value,
+                subject_uscc=access.subject_uscc, tier=access.used_tier.name,
+                consent_id=access.consent_id, token_id=viewer.token_id))
+        if access.denied:
+            events.append(AuditEvent(
+                action="denied", actor=viewer.label, role=viewer.role.value,
+                subject_uscc=access.subject_uscc, tier=access.tier.name,
+                consent_id=access.consent_id, token_id=viewer.token_id,
+                detail=", ".join(sorted(set(access.denied)))))
+    return events
+
+
+def _one_refusal(viewer: Viewer, accesses: list[Access]) -> AuditEvent | None:
+    if not accesses:
+        return None
+    fields = sorted({what for access in accesses for what in access.denied})
+    codes = sorted(access.subject_uscc or "-" for access in accesses)
+    return AuditEvent(action="denied", actor=viewer.label, role=viewer.role.value,
+                      subject_uscc=codes[0] if len(codes) == 1 and codes[0] != "-" else None,
+                      tier=Tier.PUBLIC.name, token_id=viewer.token_id,
+                      detail=f"{', '.join(fields)} on {len(codes)} subjects: {', '.join(codes)}")
+
+
+def holds_response(viewer: Viewer, events: Iterable[AuditEvent]) -> bool:
+    """Whether the response waits for its entries to be committed: it does when it disclosed anything.
+    An anonymous caller's refusals disclosed nothing: their one entry is queued, not waited for."""
+    return viewer.role is not Role.PUBLIC or any(event.action != "denied" for event in events)
 
 
 @dataclass(frozen=True)

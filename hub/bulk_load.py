@@ -30,7 +30,7 @@ from hub import clock
 from hub.audit import AuditEvent
 from hub.db.bulk import GraphWriter, ImportFiles, Row
 from hub.db.gateway import Neo4jGateway
-from hub.db.migrations import migrate
+from hub.db.migrations import besides_migrations, migrate
 from hub.db.server import Echo, LocalNeo4j
 from hub.db.server.bulk_import import ImportReport, import_into
 from hub.errors import Conflict
@@ -104,16 +104,6 @@ def operator_script(files: ImportFiles, database: str) -> str:
     ])
 
 
-async def holdings(gateway: Neo4jGateway) -> dict[str, int]:
-    """What the database holds besides the schema's Migration nodes, by label (empty when it is empty)."""
-    rows = await gateway.run("MATCH (n) WHERE NOT n:Migration WITH n LIMIT 1 RETURN count(n) AS n")
-    if not rows[0]["n"]:
-        return {}
-    counted = await gateway.run("MATCH (n) WHERE NOT n:Migration UNWIND labels(n) AS label "
-                                "RETURN label, count(*) AS n ORDER BY n DESC LIMIT 5")
-    return {row["label"]: int(row["n"]) for row in counted}
-
-
 async def load_local(settings: Settings, source: LoadSource, *, echo: Echo, work_dir: Path,
                      instance: str | None = None) -> LoadSummary:
     """Load ``source`` into the local instance's empty database (see the module doc)."""
@@ -121,7 +111,7 @@ async def load_local(settings: Settings, source: LoadSource, *, echo: Echo, work
     credentials, _ = local.start(echo=echo)
     gateway = Neo4jGateway(credentials.uri, credentials.user, credentials.password, settings.neo4j_database)
     try:
-        held = await holdings(gateway)
+        held = await besides_migrations(gateway)
     finally:
         await gateway.close()
     if held:

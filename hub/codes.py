@@ -136,6 +136,13 @@ def parse_uscc(raw: str) -> SocialCreditCode:
     return SocialCreditCode(value)
 
 
+def parse_code(raw: str) -> str:
+    """A caller's subject code as the hub keys subjects (trimmed, upper case). The one way every door
+    reads one: a bad code raises :class:`InvalidCode`, a BadInput naming the broken rule (GraphQL
+    BAD_USER_INPUT, HTTP 400, CLI exit 2)."""
+    return parse_uscc(raw).value
+
+
 def is_uscc_prefix(text: str) -> bool:
     """True when ``text`` could be the start of a code (used to route searches)."""
     candidate = text.strip().upper()

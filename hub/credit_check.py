@@ -127,7 +127,7 @@ def check(profile: SubjectProfile, matter: str, schemes: SchemeRegistry, measure
         ListStanding(r.kind, LIST_RULES[r.kind][0], r.id, r.title, r.decided_on, r.issuing_department,
                      LIST_RULES[r.kind][2], LIST_RULES[r.kind][1])
         for r in sorted(active, key=lambda r: (r.kind, r.id)) if r.kind in LIST_RULES)
-    current = [e for e in profile.evaluations if e.is_current(today)]
+    current = profile.current_evaluations(today)
     grades = tuple(GradeInForce(e.scheme, schemes.get(e.scheme).name if e.scheme in schemes else e.scheme, e.grade,
                                 e.evaluated_at, e.valid_until,
                                 schemes.get(e.scheme).source if e.scheme in schemes else "not a scheme of this hub")

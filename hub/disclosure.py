@@ -15,13 +15,16 @@ item (or this part) of this subject?" — and what of an evaluation's explanatio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import IntEnum, StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hub.explanation import Explanation, Grounds, Line, Reason
+
+if TYPE_CHECKING:
+    from hub.models import Consent  # hub.models builds on this module
 
 
 class Disclosure(StrEnum):
@@ -133,6 +136,19 @@ class Access:
     consent_scopes: frozenset[ConsentScope] = frozenset()
     used_tier: Tier = Tier.PUBLIC
     denied: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, viewer: Viewer, subject_uscc: str | None, consents: Iterable[Consent],
+           today: date, now: datetime) -> Access:
+        """Which consent applies: of the subject's consents, those granted to the viewer's organization
+        and active now (unexpired, unrevoked). The one expiring last names the access (the audit cites
+        it); their scopes together are what it opens (SPEC §4)."""
+        access = cls(viewer, subject_uscc, today)
+        active = [c for c in consents if c.grantee == viewer.org and c.is_active(now)]
+        if active:
+            access.consent_id = max(active, key=lambda c: c.expires_at).id
+            access.consent_scopes = frozenset().union(*(c.scopes for c in active))
+        return access
 
     @property
     def tier(self) -> Tier:

@@ -29,9 +29,9 @@ from typing import Any
 from hub import clock
 from hub.db import imports, reporting
 from hub.db.gateway import Neo4jGateway
-from hub.db.reporting import DepartmentCounts
 from hub.models import SubjectKind
 from hub.reevaluation import Reevaluator
+from hub.reporting import DepartmentCounts
 
 STORE_BATCH = 5000
 REGRADE_BATCH = 2000

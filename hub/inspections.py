@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from hub import clock
 from hub.authority import require_owner
-from hub.codes import parse_region, parse_uscc
+from hub.codes import parse_code, parse_region
 from hub.db import supervision as store
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Viewer
@@ -163,7 +163,7 @@ class Inspections:
             if inspector.id in seen:
                 raise InspectionError(f"inspector id {inspector.id!r} appears twice")
             seen.add(inspector.id)
-            conflicts = sorted({parse_uscc(code).value for code in inspector.conflicts})
+            conflicts = sorted({parse_code(code) for code in inspector.conflicts})
             rows.append({"id": inspector.id, "name": inspector.name, "conflicts": conflicts})
         await store.replace_inspectors(self.gateway, department, rows)
         return len(rows)
@@ -320,7 +320,7 @@ class Inspections:
             raise InspectionError(f"result must be one of {', '.join(INSPECTION_RESULTS)}")
         if len(notes) > MAX_NOTES:
             raise InspectionError(f"notes are longer than {MAX_NOTES} characters")
-        code = parse_uscc(uscc).value
+        code = parse_code(uscc)
         now = clock.now()
         reveal = fingerprint(draw_row["statements"][-1])
         inspected_on = clock.date_of(now)

@@ -6,6 +6,7 @@ carries ``subject_uscc`` and its disclosure tier so that :mod:`hub.disclosure` c
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -221,6 +222,15 @@ class SubjectProfile:
     @property
     def subject_uscc(self) -> str:
         return self.subject.uscc
+
+    def current_evaluations(self, today: date, schemes: Container[str] | None = None) -> list[Evaluation]:
+        """The evaluations in force on ``today`` (Evaluation.is_current, SPEC 2.1), in the profile's
+        order; only those of ``schemes`` when given (a registry's ``of_kind``, say)."""
+        return [e for e in self.evaluations if (schemes is None or e.scheme in schemes) and e.is_current(today)]
+
+    def newest_current(self, today: date, schemes: Container[str]) -> Evaluation | None:
+        """The newest evaluation in force of ``schemes`` — e.g. the market-risk class (seed 004 第六条)."""
+        return max(self.current_evaluations(today, schemes), key=lambda e: e.evaluated_at, default=None)
 
     # The subject's own facts, read as the profile's (GraphQL reads them as plain fields).
     @property

@@ -1,7 +1,10 @@
-"""The hub's application service: what the GraphQL face and the connectors call.
+"""The hub's application service: what the GraphQL face (schema/) and the CLI (hub/cli) call.
 
 It composes the domain rules (codes, consent, disclosure, audit) with the Neo4j layer. Nothing
-here knows GraphQL or HTTP; nothing above it writes Cypher.
+here knows GraphQL or HTTP; nothing above it writes Cypher. The connectors do not call it: the sync
+job (connectors.platform) drives the exchange service it holds (``CreditHub.exchange``, hub.exchange),
+and the file readers (connectors.shuanggongshi, connectors.archive) only turn files into checked rows,
+which the CLI hands to this service (``import_file``) or to the bulk loader (hub.bulk_load).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from hub.audit_writer import AuditWriter
 from hub.auth import token_key_id, verify_token
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
 from hub.clock import CHINA
-from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
+from hub.codes import is_uscc_prefix, parse_code, parse_region
 from hub.commitments import Commitments
 from hub.credit_check import CreditCheck, check
 from hub.credit_reports import CreditReports
@@ -36,8 +39,6 @@ from hub.db import (
 )
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
-from hub.db.reporting import DepartmentCounts, DepartmentReporting
-from hub.db.subjects import ProfilePart, Shape, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
 from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
@@ -50,8 +51,11 @@ from hub.imports import Progress as ImportProgress
 from hub.inspections import Inspections
 from hub.keyring import Keyring
 from hub.models import Consent, OrganizationKind, RecordStatus, SubjectProfile
+from hub.paging import page_size
 from hub.personal_data import PersonalDataVault
+from hub.profiles import ProfilePart, Shape, SubjectPage
 from hub.reevaluation import Reevaluator, RunSummary
+from hub.reporting import DepartmentCounts, DepartmentReporting
 from hub.revocation import RevocationList
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.objections import Objections
@@ -68,6 +72,7 @@ from hub.warnings.rules import RuleBook
 from hub.warnings.service import WarningService
 
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
+DEFAULT_PAGE = 20  # subjects in a page that asks for no size
 
 
 class InvalidInput(BadInput):
@@ -166,12 +171,14 @@ class CreditHub:
                        viewer: Viewer) -> dict[str, SubjectProfile]:
         return await subjects.load_profiles(self.gateway, usccs, parts, _grantee(viewer))
 
-    async def search(self, text: str | None, *, after: str | None, first: int,
+    async def search(self, text: str | None, *, after: str | None, first: int | None,
                      parts: Shape, viewer: Viewer) -> SubjectPage:
+        """A page of ``first`` subjects (default 20, at most HUB_MAX_PAGE_SIZE) after the code ``after``."""
+        size = page_size(first, self.settings.max_page_size, default=DEFAULT_PAGE)
         query = SearchQuery.parse(text)
         return await subjects.search_subjects(
             self.gateway, code_prefix=query.code_prefix, name_contains=query.name_contains,
-            after=after, limit=first, parts=parts, grantee=_grantee(viewer))
+            after=after, limit=size, parts=parts, grantee=_grantee(viewer))
 
     async def count_subjects(self) -> int:
         return await subjects.count_subjects(self.gateway)
@@ -253,7 +260,7 @@ class CreditHub:
         """Record a subject's authorization (授权书) of a bank. ``scopes`` None opens every scope (the
         contract's call without scopes, SPEC §4); an empty set is an error, never "everything"."""
         require_consent_keeper(granted_by, self.exchange.peers.by_id, "grantConsent")
-        code = _code(uscc)
+        code = parse_code(uscc)
         now = self.now()
         expires = expires_at if expires_at.tzinfo else expires_at.replace(tzinfo=CHINA)
         if not grantee.strip():
@@ -349,7 +356,7 @@ class CreditHub:
     async def credit_check(self, uscc: str, matter: str, viewer: Viewer) -> CreditCheck:
         """One answer for a department handling an application about ``matter`` (hub.credit_check).
         The GraphQL face admits only government callers (schema/tiers.py) and audits the answer."""
-        code = _code(uscc)
+        code = parse_code(uscc)
         if not matter.strip():
             raise InvalidInput("matter is empty: name the application being handled (事项), e.g. 食品经营许可")
         if len(matter) > 200:
@@ -418,15 +425,3 @@ class CreditHub:
 def _grantee(viewer: Viewer) -> str | None:
     """Only a bank's own consents matter to what it may see; others need none."""
     return viewer.org if viewer.role.value == "bank" else None
-
-
-def _code(uscc: str) -> str:
-    try:
-        return parse_uscc(uscc).value
-    except InvalidCode as exc:
-        raise InvalidInput(str(exc)) from exc
-
-
-def parse_code(uscc: str) -> str:
-    """Validate a code for a caller (raises :class:`InvalidInput` saying what is wrong)."""
-    return _code(uscc)

@@ -15,11 +15,11 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from hub.exchange.service import MAX_DEAD_LETTERS
 from hub.exchange.service import MAX_PAGE as MAX_FEED_PAGE
 from hub.settings import Settings
 from schema import fast_fields, tiers
 from schema.errors import classify
-from schema.exchange import MAX_DEAD_LETTERS
 from schema.limits import DemandControl, QueryLimits
 from schema.mutation import Mutation
 from schema.prepared import PreparedQueries

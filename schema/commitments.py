@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
+from hub.codes import parse_code
 from hub.commitments import Commitment, CommitmentDraft
 from hub.commitments import CommitmentKind as CommitmentKindEnum
 from hub.commitments import Fulfilment as FulfilmentEnum
@@ -19,7 +20,6 @@ from hub.credit_check import Convenience as ConvenienceEnum
 from hub.credit_check import ConvenienceAnswer, CreditCheck, GradeInForce, ListStanding, MeasureAnswer
 from hub.disclosure import Tier
 from hub.models import SubjectProfile
-from hub.service import parse_code
 
 if TYPE_CHECKING:
     from schema.types import Disclosure

@@ -11,9 +11,6 @@ from strawberry.types import Info
 
 from hub.disclosure import Tier
 from hub.exchange.service import Receipt, SignedPage
-from schema.errors import bad_input
-
-MAX_DEAD_LETTERS = 1000
 
 
 @strawberry.enum(name="ChangeScope", description="Which of a hub's two feeds.")
@@ -103,8 +100,6 @@ async def acknowledge_changes(info: Info, up_to: str) -> int:
 
 
 async def dead_letters(info: Info, peer: str | None = None, first: int = 100) -> list[DeadLetterType]:
-    if not 1 <= first <= MAX_DEAD_LETTERS:
-        raise bad_input(f"first must be between 1 and {MAX_DEAD_LETTERS}, got {first}")
     rows = await info.context.hub.exchange.dead_letters(peer, first)
     return [DeadLetterType(id=strawberry.ID(r["id"]), peer=r["peer"], direction=r["direction"],
                            batch_id=r.get("batch_id"), item_id=r.get("item_id"), reason=r["reason"],

@@ -11,9 +11,9 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
 
-from hub.codes import InvalidCode, parse_uscc
-from hub.db.subjects import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
+from hub.codes import parse_code
 from hub.models import SubjectProfile
+from hub.profiles import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
 from schema import commitments, exchange, rights
 from schema import warnings as warning_fields
 from schema.commitments import CreditCheckType
@@ -155,13 +155,6 @@ def decode_cursor(cursor: str) -> str:
     return text[len(_CURSOR_PREFIX):]
 
 
-def _validated(uscc: str) -> str:
-    try:
-        return parse_uscc(uscc).value
-    except InvalidCode as exc:
-        raise bad_input(str(exc)) from None
-
-
 @strawberry.type
 class Query:
     grading_schemes: list[GradingSchemeType] = strawberry.field(
@@ -223,7 +216,7 @@ class Query:
 
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:
-        code = _validated(uscc)
+        code = parse_code(uscc)
         shape = requested_shape(info.selected_fields[0].selections)
         return await info.context.profiles.load((code, shape))
 
@@ -235,13 +228,9 @@ class Query:
         first: int | None = 20, after: str | None = None,
     ) -> SubjectConnection:
         context = info.context
-        limit = context.hub.settings.max_page_size
-        size = 20 if first is None else first
-        if not 1 <= size <= limit:
-            raise bad_input(f"first must be between 1 and {limit}, got {size}")
         after_code = decode_cursor(after) if after else None
         shape = requested_shape(info.selected_fields[0].selections)
-        page = await context.hub.search(search, after=after_code, first=size, parts=shape,
+        page = await context.hub.search(search, after=after_code, first=first, parts=shape,
                                         viewer=context.viewer)
         for profile in page.profiles:
             context.remember(profile)

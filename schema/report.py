@@ -17,8 +17,8 @@ import strawberry
 from strawberry.types import Info
 
 from hub.credit_reports import IssuedCreditReport
-from hub.db.subjects import ALL_PARTS
 from hub.models import CreditRecord, Evaluation, Person, RecordKind, SubjectProfile
+from hub.profiles import ALL_PARTS
 from hub.rights.report_pdf import ConsentFacts, ReportContent
 from schema import tiers
 from schema.types import EvaluationType, PersonType, RecordType, SubjectType
@@ -56,7 +56,7 @@ class CreditReportType:
 
     @strawberry.field(description="Current evaluations, each with its explanation.")
     def evaluations(self, root: strawberry.Parent[CreditReport], info: Info) -> list[EvaluationType]:
-        current: list[Evaluation] = [e for e in root.profile.evaluations if e.is_current(info.context.today)]
+        current: list[Evaluation] = root.profile.current_evaluations(info.context.today)
         return current  # type: ignore[return-value]
 
     @strawberry.field
@@ -96,7 +96,7 @@ async def _issue(root: CreditReport, info: Info) -> IssuedCreditReport:
     context = info.context
     hub = context.hub
     profile, uscc = root.profile, root.subject_uscc
-    current = [e for e in profile.evaluations if e.is_current(context.today)]
+    current = profile.current_evaluations(context.today)
     evaluations = tiers.visible(context, current)
     person = profile.subject.legal_representative
     consent = next((c for c in context.consents.get(uscc, ()) if c.id == root.consent_id), None)

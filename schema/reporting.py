@@ -12,7 +12,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from hub.db.reporting import DepartmentReporting
+from hub.reporting import DepartmentReporting
 
 
 @strawberry.type(name="DepartmentReporting", description="A department's 双公示 rows summed over the files "

@@ -77,11 +77,9 @@ async def overdue_objections(info: Info) -> list[ObjectionType]:
 
 
 async def outbox(info: Info) -> list[OutboxEntryType]:
-    from hub.db import rights as store
-
-    rows = await store.outbox(info.context.hub.gateway)
-    info.context.note_served("Query.outbox", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
-    return rows  # type: ignore[return-value]
+    entries = await info.context.hub.repair.outbox()
+    info.context.note_served("Query.outbox", [entry.subject_uscc for entry in entries], Tier.INTERNAL)
+    return entries  # type: ignore[no-any-return]
 
 
 async def file_objection(info: Info, target_id: strawberry.ID, reason: str) -> ObjectionType:

@@ -39,7 +39,7 @@ class MeasureInForceType:
 
 def subject_measures(root: SubjectProfile, info: Info) -> list[MeasureInForceType]:
     today = info.context.today
-    current = [(e.scheme, e.grade, e.evaluated_at, e.valid_until) for e in root.evaluations if e.is_current(today)]
+    current = [(e.scheme, e.grade, e.evaluated_at, e.valid_until) for e in root.current_evaluations(today)]
     found: list[MeasureInForce] = measures_in_force(current, info.context.hub.measures, today)
     return [MeasureInForceType(
         scheme=m.scheme_id, grade=m.grade, measure_id=m.measure.id, name=m.measure.name,

@@ -12,6 +12,7 @@ from hub.clock import CHINA
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.disclosure import Disclosure as DisclosureEnum
 from hub.explanation import Explanation
+from hub.grading.schemes import SchemeKind
 from hub.models import Consent as ConsentModel
 from hub.models import CreditRecord, Evaluation, Person, SubjectProfile
 from hub.models import SubjectKind as SubjectKindEnum
@@ -25,9 +26,6 @@ strawberry.enum(SubjectKindEnum, name="SubjectKind", description="Kind of subjec
 Disclosure = DisclosureEnum
 ConsentScope = ConsentScopeEnum
 SubjectKind = SubjectKindEnum
-
-MARKET_RISK_SCHEME = "henan-market-risk"
-
 
 def _at_midnight(day: date | None) -> datetime | None:
     return datetime.combine(day, time(0), tzinfo=CHINA) if day else None
@@ -151,7 +149,7 @@ class SubjectType:
         current: Annotated[bool, strawberry.argument(description="Only the evaluations in force now.")] = False,
     ) -> list[EvaluationType]:
         if current:
-            return [e for e in root.evaluations if e.is_current(info.context.today)]  # type: ignore[misc]
+            return root.current_evaluations(info.context.today)  # type: ignore[return-value]
         return list(root.evaluations)  # type: ignore[arg-type]
 
     @strawberry.field(description="Records the viewer may see; PUBLIC sees 双公示 records "
@@ -178,9 +176,8 @@ class SubjectType:
                       "INTERNAL only (seed 004 第六条).")
     def risk_classification(self, root: strawberry.Parent[SubjectProfile],
                             info: Info) -> EvaluationType | None:
-        current = [e for e in root.evaluations
-                   if e.scheme == MARKET_RISK_SCHEME and e.is_current(info.context.today)]
-        return max(current, key=lambda e: e.evaluated_at, default=None)  # type: ignore[return-value]
+        market_risk = info.context.hub.schemes.of_kind(SchemeKind.MARKET_RISK)
+        return root.newest_current(info.context.today, market_risk)  # type: ignore[return-value]
 
 
 @strawberry.type(name="PageInfo")

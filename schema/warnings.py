@@ -13,7 +13,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub.audit import AuditEvent
-from hub.codes import InvalidCode, parse_region
+from hub.codes import parse_code, parse_region
 from hub.errors import HubError
 from hub.warnings.model import Step, Warning, WarningFilter, WarningStatus
 from hub.warnings.rules import Level, WarningRule
@@ -25,7 +25,7 @@ from hub.warnings.service import (
     evidence_with_persons,
 )
 from schema.context import HubContext
-from schema.errors import bad_input, graphql_error
+from schema.errors import graphql_error
 from schema.types import PageInfo, SubjectType
 
 strawberry.enum(WarningStatus, name="WarningStatus", description="OPEN → ACKNOWLEDGED → HANDLED or DISMISSED.")
@@ -165,10 +165,7 @@ def _region_prefix(region: str | None) -> str | None:
     """A county code selects itself, a city (xxxx00) its counties, a province (xx0000) all of it."""
     if region is None:
         return None
-    try:
-        code = parse_region(region)
-    except InvalidCode as exc:
-        raise bad_input(str(exc)) from None
+    code = parse_region(region)  # a bad one raises InvalidCode, a BadInput naming the rule
     return code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
 
 
@@ -214,8 +211,6 @@ async def related_parties(
     info: Info, uscc: str,
     depth: Annotated[int, strawberry.argument(description="Steps through shared legal representatives (1–3).")] = 1,
 ) -> list[RelatedPartyType]:
-    from hub.service import parse_code
-
     parties: list[RelatedParty] = await info.context.hub.warnings.related_parties(parse_code(uscc), depth)
     return [RelatedPartyType(
         uscc=p.uscc, name=p.name, region=p.region, depth=p.depth, truncated=p.truncated,

@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from connectors.platform.client import PeerClient, PeerRefused, PeerUnavailable
-from hub.db.feed import Checkpoint
-from hub.db.gateway import DatabaseUnavailable
-from hub.exchange.batch import Batch, position
+from hub.errors import DatabaseUnavailable
+from hub.exchange.batch import Batch, Checkpoint, position
 from hub.exchange.peers import Peer, PeerTokenMissing
 from hub.exchange.service import Exchange, Refusal
 from hub.exchange.signing import BatchRefused

@@ -19,6 +19,7 @@ from hub.cli import organizations as organization_commands
 from hub.cli import sync as sync_commands
 from hub.cli import tokens as token_commands
 from hub.cli import users as user_commands
+from hub.cli.common import rotate_key
 from hub.cli.common import setup_logging as _logging
 from hub.cli.common import with_hub as _with_hub
 from hub.settings import load_settings
@@ -347,14 +348,8 @@ def audit_verify() -> None:
 def audit_rotate_key() -> None:
     """Add a new generated audit key and make it active; entries keep the id of the key they were made
     with, so `hub audit verify` checks old entries with their own key."""
-    settings = load_settings()
-    ring_file = settings.audit_keyring_file
-    if ring_file is None:
-        typer.echo("error: HUB_AUDIT_KEY sets the audit key: rotate by moving it into HUB_AUDIT_PREVIOUS_KEYS "
-                   "(comma-separated) and setting a new HUB_AUDIT_KEY, then restart the hub", err=True)
-        raise typer.Exit(2)
-    ring = ring_file.rotate()
-    typer.echo(f"audit key {ring.active} is active; {len(ring.ids) - 1} older key(s) still verify old entries")
+    rotate_key(load_settings().audit_keyring_file, "audit", set_by="HUB_AUDIT_KEY",
+               previous="HUB_AUDIT_PREVIOUS_KEYS", keys="audit key", still=" old entries")
 
 
 @app.command()

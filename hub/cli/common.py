@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from hub.errors import HubError
+from hub.keyring import KeyringFile
 from hub.settings import load_settings
 
 
@@ -47,6 +48,18 @@ def fail(error: HubError) -> typer.Exit:
     for line in str(error).splitlines() or [""]:
         typer.echo(f"error: {line}", err=True)
     return typer.Exit(error.exit_code)
+
+
+def rotate_key(ring_file: KeyringFile | None, name: str, *, set_by: str, previous: str, keys: str,
+               still: str) -> None:
+    """Add a generated key to ``ring_file`` and make it active. A ring set by variables (no file) is
+    rotated by hand: say how (the key in ``set_by`` moves into ``previous``) and exit 2."""
+    if ring_file is None:
+        typer.echo(f"error: {set_by} sets the {keys}: rotate by moving it into {previous} (comma-separated) "
+                   f"and setting a new {set_by}, then restart the hub", err=True)
+        raise typer.Exit(2)
+    ring = ring_file.rotate()
+    typer.echo(f"{name} key {ring.active} is active; {len(ring.ids) - 1} older key(s) still verify{still}")
 
 
 def confirm_destructive(what: str, yes: bool) -> None:

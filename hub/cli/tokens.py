@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from hub.cli.common import rotate_key
 from hub.cli.common import setup_logging as _logging
 from hub.cli.common import with_hub as _with_hub
 from hub.settings import load_settings
@@ -146,14 +147,8 @@ def token_keys() -> None:
 def token_rotate_key() -> None:
     """Add a new generated token key and make it active; tokens signed by the older keys stay valid
     until those keys are retired (`hub token retire-key KID`)."""
-    settings = load_settings()
-    ring_file = settings.jwt_keyring_file
-    if ring_file is None:
-        typer.echo("error: HUB_JWT_SECRET sets the token keys: rotate by moving it into HUB_JWT_PREVIOUS_SECRETS "
-                   "(comma-separated) and setting a new HUB_JWT_SECRET, then restart the hub", err=True)
-        raise typer.Exit(2)
-    ring = ring_file.rotate()
-    typer.echo(f"token key {ring.active} is active; {len(ring.ids) - 1} older key(s) still verify")
+    rotate_key(load_settings().jwt_keyring_file, "token", set_by="HUB_JWT_SECRET",
+               previous="HUB_JWT_PREVIOUS_SECRETS", keys="token keys", still="")
 
 
 @app.command("retire-key")

@@ -29,6 +29,7 @@ from hub.db import current, wire
 from hub.db import warnings as warning_store
 from hub.db.gateway import Neo4jGateway, native
 from hub.db.ingest import NEW_SUBJECTS
+from hub.exchange.batch import Checkpoint
 
 # Pending items numbered per sequencer transaction; the rest wait for the next page request.
 SEQUENCE_CHUNK = 20_000
@@ -167,19 +168,6 @@ SET c.peer = $peer, c.direction = $direction, c.cursor = coalesce($cursor, c.cur
     c.batches = coalesce(c.batches, 0) + 1, c.applied = coalesce(c.applied, 0) + $applied,
     c.unchanged = coalesce(c.unchanged, 0) + $unchanged, c.dead_letters = coalesce(c.dead_letters, 0) + $dead
 """
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """Where a peer's feed stands after a batch: ``key`` is ``<peer>:<direction>``."""
-
-    peer: str
-    direction: str  # PULL_UP, PULL_DOWN, PUSH (at the sender), RECEIVED (at the receiver)
-    cursor: str | None
-
-    @property
-    def key(self) -> str:
-        return f"{self.peer}:{self.direction}"
 
 
 @dataclass(frozen=True)

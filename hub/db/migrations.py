@@ -122,3 +122,13 @@ async def migrate(gateway: Neo4jGateway, *, await_s: int = 60) -> int:
                               {"id": migration_id, "now": clock.now()}, write=True)
             ran += 1
     return len(STATEMENTS) + ran
+
+
+async def besides_migrations(gateway: Neo4jGateway) -> dict[str, int]:
+    """What the database holds besides the schema's Migration nodes, by label (empty when it is empty)."""
+    rows = await gateway.run("MATCH (n) WHERE NOT n:Migration WITH n LIMIT 1 RETURN count(n) AS n")
+    if not rows[0]["n"]:
+        return {}
+    counted = await gateway.run("MATCH (n) WHERE NOT n:Migration UNWIND labels(n) AS label "
+                                "RETURN label, count(*) AS n ORDER BY n DESC LIMIT 5")
+    return {row["label"]: int(row["n"]) for row in counted}

@@ -14,11 +14,10 @@ announced when the file was imported (``hub.rights.calendar``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
 
 from hub.db.gateway import Neo4jGateway
+from hub.reporting import DepartmentCounts, DepartmentReporting
 
 # The key is (import_id, department), so recording the same import again overwrites its tallies.
 _TALLIES = """
@@ -41,65 +40,6 @@ RETURN t.department AS department, head(collect(t.department_name)) AS name,
        count(t) AS imports
 ORDER BY department
 """
-
-
-class DepartmentCounts(Protocol):
-    """One department's share of one file, as the 双公示 importer counts it (its ``DepartmentStats``)."""
-
-    @property
-    def name(self) -> str | None: ...
-
-    @property
-    def rows(self) -> int: ...
-
-    @property
-    def valid(self) -> int: ...
-
-    @property
-    def on_time(self) -> int | None: ...
-
-    @property
-    def late(self) -> int | None: ...
-
-    @property
-    def provisional(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class DepartmentReporting:
-    """A department's counts summed over its imports; the rates are ratios of the sums."""
-
-    department: str
-    name: str | None
-    rows: int
-    valid: int
-    on_time: int | None
-    late: int | None
-    imports: int
-    provisional: int = 0
-
-    @property
-    def timeliness_provisional_reason(self) -> str | None:
-        """Why the 及时率 may still change; ``None`` when every row was judged on announced years."""
-        if not self.provisional:
-            return None
-        return (f"{self.provisional} of the rows counted in onTime/late were judged on a year whose make-up "
-                f"working days (调休) were not announced when the file was imported: that year's statutory "
-                f"holidays were counted by rule (《全国年节及纪念日放假办法》, 2024 revision), so a row may be "
-                f"on time or late by a day once the State Council's notice is known")
-
-    @property
-    def compliance_rate(self) -> float:
-        """合规率: valid rows / rows."""
-        return self.valid / self.rows if self.rows else 1.0
-
-    @property
-    def timeliness_rate(self) -> float | None:
-        """及时率: rows on time / valid rows of the imports that measured it (each of those is on time
-        or late); ``None`` when no import measured it or none had a valid row."""
-        if self.on_time is None or self.late is None or not self.on_time + self.late:
-            return None
-        return self.on_time / (self.on_time + self.late)
 
 
 async def record_tallies(gateway: Neo4jGateway, import_id: str, *, kind: str, source_platform: str,

@@ -13,6 +13,8 @@ from neo4j import AsyncManagedTransaction
 
 from hub import clock
 from hub.db.gateway import Neo4jGateway, native
+from hub.db.subjects import record_from_row
+from hub.models import CreditRecord
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:
@@ -106,6 +108,15 @@ async def decide_repair(gateway: Neo4jGateway, application_id: str, changes: dic
             await tx.run("CREATE (e:OutboxEntry) SET e = $entry", entry=outbox)
 
     await gateway.write(work)
+
+
+async def record_with_origin(gateway: Neo4jGateway, record_id: str) -> tuple[CreditRecord, str | None] | None:
+    """A record by id with the platform it came from (None: made here); None when there is no such record."""
+    rows = await gateway.run(
+        "MATCH (r:Record {id: $id})-[:ABOUT]->(s:Subject) RETURN r { .* } AS r, s.uscc AS uscc", {"id": record_id})
+    if not rows:
+        return None
+    return record_from_row(rows[0]["r"], rows[0]["uscc"]), rows[0]["r"].get("origin_platform")
 
 
 async def outbox(gateway: Neo4jGateway, *, undelivered_only: bool = True) -> list[dict[str, Any]]:

@@ -10,9 +10,7 @@ Graph shape (docs/data-model.md):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -30,64 +28,18 @@ from hub.models import (
     SubjectKind,
     SubjectProfile,
 )
-
-
-class ProfilePart(StrEnum):
-    """The parts of a profile a request may ask for; each is one subquery, skipped when unasked."""
-
-    RECORDS = "records"
-    EVALUATIONS = "evaluations"  # the whole history
-    CURRENT_EVALUATIONS = "current_evaluations"  # only each scheme's CURRENT one (cheap; enough for most views)
-    LEGAL_REPRESENTATIVE = "legal_representative"
-
-
-ALL_PARTS = frozenset(ProfilePart)
+from hub.profiles import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape, Shape, SubjectPage
 
 # What the tier rule needs of every item, asked for or not (hub.disclosure.Access.may_see), and the
 # identifying strings. Temporal properties are loaded only when asked for: decoding them is most of
 # what a driver spends on a row. An evaluation's currency (Evaluation.is_current) needs CURRENCY.
 _RECORD_ALWAYS = frozenset({"id", "kind", "disclosure", "status", "publicity_ends_on"})
 _EVALUATION_ALWAYS = frozenset({"id", "scheme", "grade", "disclosure"})
-CURRENCY = frozenset({"evaluated_at", "valid_until", "superseded_at"})
 RECORD_PROPERTIES = _RECORD_ALWAYS | {"title", "decided_on", "issuing_department", "source_platform", "severity",
                                       "document_number", "content", "amount_wan_yuan", "kept"}
 EVALUATION_PROPERTIES = _EVALUATION_ALWAYS | CURRENCY | {"score", "level", "evaluator", "explanation",
                                                          "previous_grade"}
 _TEMPORAL = frozenset({"decided_on", "publicity_ends_on", "evaluated_at", "valid_until", "superseded_at"})
-UNDER_OBJECTION = "under_objection"  # not a property: whether a pending objection contests the item
-
-
-@dataclass(frozen=True)
-class ProfileShape:
-    """What to load of each subject: the parts, and of records and evaluations the properties (None:
-    all of them). The GraphQL face derives it from the selection, so the Cypher ships only what the
-    query asked for — an evaluation's explanation, say, only when ``explanation`` is selected."""
-
-    parts: frozenset[ProfilePart]
-    record_properties: frozenset[str] | None = None
-    evaluation_properties: frozenset[str] | None = None
-
-    @classmethod
-    def of(cls, shape: ProfileShape | frozenset[ProfilePart]) -> ProfileShape:
-        """A shape as is; parts alone load every property of the parts they name."""
-        if isinstance(shape, ProfileShape):
-            return shape
-        return cls(frozenset(shape)) if shape else NOTHING
-
-    def __or__(self, other: ProfileShape) -> ProfileShape:
-        return ProfileShape(self.parts | other.parts,
-                            _union(self.record_properties, other.record_properties),
-                            _union(self.evaluation_properties, other.evaluation_properties))
-
-
-NOTHING = ProfileShape(frozenset(), frozenset(), frozenset())  # the subject and its consents only
-
-
-def _union(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
-    return None if a is None or b is None else a | b
-
-
-Shape = ProfileShape | frozenset[ProfilePart]
 
 _PERSON = """
 CALL (s) {
@@ -166,12 +118,6 @@ def profile_cypher(shape: ProfileShape) -> str:
 def by_codes_cypher(shape: ProfileShape) -> str:
     """Profiles of the subjects in ``$usccs`` (``$grantee`` selects a bank's consents)."""
     return "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + profile_cypher(shape)
-
-
-@dataclass(frozen=True)
-class SubjectPage:
-    profiles: tuple[SubjectProfile, ...]
-    has_next: bool
 
 
 async def load_profiles(

@@ -81,3 +81,16 @@ def position(cursor: str | None) -> int:
 
 
 _FIELDS = tuple(f.name for f in fields(Batch))
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a peer's feed stands after a batch: ``key`` is ``<peer>:<direction>``."""
+
+    peer: str
+    direction: str  # PULL_UP, PULL_DOWN, PUSH (at the sender), RECEIVED (at the receiver)
+    cursor: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.peer}:{self.direction}"

@@ -24,16 +24,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub import clock, errors
 from hub.db import feed
-from hub.db.feed import Checkpoint, FeedRow
+from hub.db.feed import FeedRow
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Disclosure
 from hub.errors import BadInput, Forbidden
 from hub.exchange import items, levels
-from hub.exchange.batch import Batch, position
+from hub.exchange.batch import Batch, Checkpoint, position
 from hub.exchange.peers import Peer, Peers, Platform, Relation
 from hub.exchange.signing import BatchRefused, open_signed, public_key_text, sign
+from hub.paging import page_size
 
-MAX_PAGE = 5000
+MAX_PAGE = 5000  # change-feed items in one signed page
+MAX_DEAD_LETTERS = 1000  # dead letters listed at once
 
 
 class NotAPeer(Forbidden):
@@ -114,8 +116,7 @@ class Exchange:
 
     async def page_for(self, recipient: str, scope: str, after: str | None, first: int) -> SignedPage:
         """Sequence what is pending, read one page after ``after`` and sign it for ``recipient``."""
-        if not 1 <= first <= MAX_PAGE:
-            raise ExchangeInputError(f"first must be between 1 and {MAX_PAGE}, got {first}")
+        first = page_size(first, MAX_PAGE, error=ExchangeInputError)
         start = _position(after)
         numbered = await feed.sequence(self.gateway, self.platform.id, self.platform.level)
         if scope == "UP":  # ours and what came from below; never what came down from above
@@ -208,6 +209,7 @@ class Exchange:
 
     # --- reading state -------------------------------------------------------------------------
     async def dead_letters(self, peer: str | None, first: int) -> list[dict[str, Any]]:
+        first = page_size(first, MAX_DEAD_LETTERS)
         return await feed.dead_letters(self.gateway, peer=peer, first=first)
 
     async def status(self) -> list[dict[str, Any]]:

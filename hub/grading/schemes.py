@@ -286,6 +286,10 @@ class SchemeRegistry:
     def all(self) -> tuple[GradingScheme, ...]:
         return tuple(self._schemes[key] for key in sorted(self._schemes))
 
+    def of_kind(self, kind: SchemeKind) -> frozenset[str]:
+        """The ids of the schemes of one kind (the market-risk ones: SchemeKind.MARKET_RISK)."""
+        return frozenset(scheme_id for scheme_id, scheme in self._schemes.items() if scheme.kind is kind)
+
     def path_of(self, scheme_id: str) -> Path:
         """The file a scheme was loaded from (a preset, or the department's replacement)."""
         self.get(scheme_id)

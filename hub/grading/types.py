@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from hub.explanation import FlagGrounds, Grounds
+from hub.explanation import FlagGrounds, Line
 from hub.models import CreditRecord, Subject
 
 # Override flags (SPEC §4): they force grades regardless of the score.
@@ -42,22 +42,11 @@ class SubjectFacts:
     public_credit_score: float | None = None  # the current public score, for industry overlays
 
 
-@dataclass(frozen=True)
-class Contribution:
-    """One line of an explanation: which indicator moved the score, by how much, because of what.
-
-    ``grounds`` and ``rests_on`` say what the line rests on (hub.explanation): every record it
-    counted, which may be more than those it cites. Unsaid, a line rests on everything counted, so
-    that only government sees it.
-    """
-
-    indicator: str
-    label: str
-    points: float
-    record_ids: tuple[str, ...] = ()
-    note: str = ""
-    grounds: Grounds = Grounds.WHOLE
-    rests_on: tuple[str, ...] = ()
+# One line of an explanation: which indicator moved the score, by how much, because of what — the
+# explanation's own Line. ``grounds`` and ``rests_on`` say what the line rests on (hub.explanation):
+# every record it counted, which may be more than those it cites. Unsaid, a line rests on everything
+# counted, so that only government sees it.
+Contribution = Line
 
 
 @dataclass(frozen=True)

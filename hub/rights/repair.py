@@ -18,15 +18,17 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from hub import clock
 from hub.authority import PLATFORM, require_owner
 from hub.db import rights as store
 from hub.db.gateway import Neo4jGateway
-from hub.db.subjects import record_from_row
 from hub.disclosure import Viewer
 from hub.errors import BadInput, Conflict, NotFound
+from hub.models import CreditRecord
 from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import PublicityPolicy, repair_eligibility
 
@@ -35,6 +37,20 @@ Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
 
 class RepairError(BadInput):
     """A repair request that cannot be taken; the message says why."""
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A change owed to the platform above (seed 000 §四.(三) "上报省公共信用信息平台"): an approved repair."""
+
+    id: str
+    kind: str  # RECORD_REPAIRED
+    record_id: str | None
+    subject_uscc: str | None
+    origin_platform: str
+    payload: str  # JSON: what the platform above applies
+    created_at: datetime
+    delivered_at: datetime | None = None
 
 
 class CreditRepair:
@@ -94,9 +110,15 @@ class CreditRepair:
         record, _ = await self._record(application["record_id"])
         return record.issuing_department or PLATFORM
 
-    async def _record(self, record_id: str) -> Any:
-        rows = await self.gateway.run(
-            "MATCH (r:Record {id: $id})-[:ABOUT]->(s:Subject) RETURN r { .* } AS r, s.uscc AS uscc", {"id": record_id})
-        if not rows:
+    async def outbox(self) -> list[OutboxEntry]:
+        """The changes not yet delivered to the platform above, oldest first."""
+        return [OutboxEntry(id=row["id"], kind=row["kind"], record_id=row.get("record_id"),
+                            subject_uscc=row.get("subject_uscc"), origin_platform=row["origin_platform"],
+                            payload=row["payload"], created_at=row["created_at"], delivered_at=row.get("delivered_at"))
+                for row in await store.outbox(self.gateway)]
+
+    async def _record(self, record_id: str) -> tuple[CreditRecord, str | None]:
+        found = await store.record_with_origin(self.gateway, record_id)
+        if found is None:
             raise NotFound(f"no record with id {record_id!r}")
-        return record_from_row(rows[0]["r"], rows[0]["uscc"]), rows[0]["r"].get("origin_platform")
+        return found

@@ -19,20 +19,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from hub.supervision.draw import (
-    DrawError,
-    DrawInputs,
-    DrawResult,
-    Inspector,
-    Ratio,
-    draw,
-    inputs_digest,
-    percent_text,
-    pool_digest,
-    population_digest,
-    result_text,
-    seed_commitment,
-)
+from hub.supervision import draw as protocol  # the draw's own computations, re-done to check it
+from hub.supervision.draw import DrawError, DrawInputs, DrawResult, Inspector, Ratio
 from hub.supervision.statements import Statement, StatementInvalid, Step, fingerprint, open_statement
 
 
@@ -151,7 +139,7 @@ def _percents(ratios: Mapping[str, Any]) -> dict[str, str]:
     out = {}
     for grade, value in ratios.items():
         try:
-            out[str(grade)] = percent_text(Decimal(str(value)))
+            out[str(grade)] = protocol.percent_text(Decimal(str(value)))
         except InvalidOperation:
             out[str(grade)] = str(value)
     return out
@@ -257,7 +245,7 @@ class _Check:
             self.fail(Artefact.SEED, f"the stored seed {e.seed} is not the one revealed and signed ({signed_seed})")
         try:
             seed = bytes.fromhex(str(e.seed))
-            recommitted = seed_commitment(seed)
+            recommitted = protocol.seed_commitment(seed)
         except (ValueError, DrawError) as exc:
             self.fail(Artefact.SEED, f"the stored seed is unusable: {exc}")
             return None
@@ -301,9 +289,9 @@ class _Check:
         except (DrawError, ValueError, InvalidOperation) as exc:
             self.fail(Artefact.RECOMPUTATION, f"the frozen inputs cannot be drawn: {exc}")
             return None
-        if inputs_digest(inputs) != freeze.get("inputs_digest"):
+        if protocol.inputs_digest(inputs) != freeze.get("inputs_digest"):
             self.fail(Artefact.PUBLISHED, f"the inputs digest signed at the freeze ({freeze.get('inputs_digest')}) "
-                      f"is not that of the frozen inputs ({inputs_digest(inputs)})")
+                      f"is not that of the frozen inputs ({protocol.inputs_digest(inputs)})")
             return None
         self.checked.append(f"population ({len(population):,} subjects), inspector pool ({len(pool)}) and ratios "
                             "match the digests signed at the freeze")
@@ -316,7 +304,7 @@ class _Check:
             return None
         rows = tuple((row[0], row[1]) if len(row) == 2 else (str(row), "") for row in e.population)
         try:
-            digest = population_digest(rows, bytes.fromhex(e.population_salt))
+            digest = protocol.population_digest(rows, bytes.fromhex(e.population_salt))
         except (ValueError, DrawError) as exc:
             self.fail(Artefact.POPULATION, f"the population's salt is unusable: {exc}")
             return None
@@ -335,7 +323,7 @@ class _Check:
         try:
             pool = tuple(Inspector(str(i["id"]), str(i["name"]), frozenset(str(c) for c in i["conflicts"]))
                          for i in e.inspectors)
-            digest = pool_digest(pool)
+            digest = protocol.pool_digest(pool)
         except (DrawError, KeyError, TypeError) as exc:
             self.fail(Artefact.POOL, f"the frozen pool is malformed: {exc}")
             return None
@@ -352,7 +340,7 @@ class _Check:
         if reveal is None:
             return None
         try:
-            result = draw(inputs, seed)
+            result = protocol.draw(inputs, seed)
         except DrawError as exc:
             self.fail(Artefact.RECOMPUTATION, f"the draw cannot be recomputed: {exc}")
             return None
@@ -391,19 +379,32 @@ class _Check:
             self.fail(Artefact.TARGETS, "; ".join(wrong_grade[:3]))
         if wrong_position:
             self.fail(Artefact.TARGETS, f"draw positions differ for {_few(wrong_position)}")
-        strata = [{"grade": s.grade, "population": s.population, "minimum_percent": percent_text(s.minimum_percent),
-                   "drawn": s.drawn} for s in result.strata]
-        stored_strata = [{**s, "minimum_percent": percent_text(Decimal(str(s.get("minimum_percent"))))}
+        strata = [{"grade": s.grade, "population": s.population,
+                   "minimum_percent": protocol.percent_text(s.minimum_percent), "drawn": s.drawn}
+                  for s in result.strata]
+        stored_strata = [{**s, "minimum_percent": protocol.percent_text(Decimal(str(s.get("minimum_percent"))))}
                          for s in (e.strata or ())]
         if stored_strata != strata:
             self.fail(Artefact.STRATA, "the stored per-grade figures are not those of the recomputed draw")
-        if e.result_text != result_text(inputs, seed, result):
+        if e.result_text != protocol.result_text(inputs, seed, result):
             self.fail(Artefact.RESULT_DOCUMENT, "the stored result document is not the recomputed one")
         if not any(f.artefact in (Artefact.TARGETS, Artefact.ASSIGNMENTS) for f in self.findings):
             self.checked.append(f"{len(result.targets):,} targets and their inspectors recomputed and equal to "
                                 f"those stored; result digest {result.digest}")
 
     # --- 一公开 -------------------------------------------------------------------------------
+    def _opened(self, token: str | None, artefact: Artefact, missing: str, what: str) -> Statement | None:
+        """``token`` opened with the platform key; None, with a finding, when it is absent (``missing``
+        says so) or does not verify (``what`` names it)."""
+        if token is None:
+            self.fail(artefact, missing)
+            return None
+        try:
+            return open_statement(token, self.key)
+        except StatementInvalid as exc:
+            self.fail(artefact, f"{what}: {exc}")
+            return None
+
     def _results(self) -> None:
         e = self.evidence
         if not e.results and e.results_statement is None:
@@ -417,13 +418,10 @@ class _Check:
         for stored in e.results:
             if stored.uscc not in targets:
                 self.fail(Artefact.RESULTS, f"a result is stored for {stored.uscc}, which is not a target")
-            if stored.statement is None:
-                self.fail(Artefact.RESULTS, f"the result of {stored.uscc} carries no signed statement")
-                continue
-            try:
-                statement = open_statement(stored.statement, self.key)
-            except StatementInvalid as exc:
-                self.fail(Artefact.RESULTS, f"the statement of {stored.uscc}'s result: {exc}")
+            statement = self._opened(stored.statement, Artefact.RESULTS,
+                                     f"the result of {stored.uscc} carries no signed statement",
+                                     f"the statement of {stored.uscc}'s result")
+            if statement is None:
                 continue
             signed = (statement.step, statement.draw, statement.previous, statement.get("uscc"),
                       statement.get("result"), statement.get("notes"), statement.get("inspected_on"))
@@ -437,13 +435,9 @@ class _Check:
 
     def _results_count(self, anchor: str, reveal: Statement) -> None:
         e = self.evidence
-        if e.results_statement is None:
-            self.fail(Artefact.RESULTS, f"{len(e.results)} results are stored but no signed count")
-            return
-        try:
-            count = open_statement(e.results_statement, self.key)
-        except StatementInvalid as exc:
-            self.fail(Artefact.RESULTS, f"the signed count of results: {exc}")
+        count = self._opened(e.results_statement, Artefact.RESULTS,
+                             f"{len(e.results)} results are stored but no signed count", "the signed count of results")
+        if count is None:
             return
         if (count.step, count.draw, count.previous) != (Step.RESULTS, e.draw_id, anchor):
             self.fail(Artefact.RESULTS, "the signed count of results belongs to another draw or step")

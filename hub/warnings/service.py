@@ -26,6 +26,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Role, Viewer
 from hub.errors import BadInput, Conflict, Forbidden, NotFound
 from hub.grading.schemes import SchemeRegistry
+from hub.paging import page_size
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import add_months
@@ -107,8 +108,7 @@ class WarningService:
 
     # --- reading --------------------------------------------------------------------------------
     async def page(self, wanted: WarningFilter, *, first: int, after: str | None) -> WarningPage:
-        if not 1 <= first <= MAX_PAGE:
-            raise WarningInputError(f"first must be between 1 and {MAX_PAGE}, got {first}")
+        first = page_size(first, MAX_PAGE, error=WarningInputError)
         if wanted.raised_from and wanted.raised_to and wanted.raised_from > wanted.raised_to:
             raise WarningInputError(f"raisedFrom {wanted.raised_from.isoformat()} is after raisedTo "
                                     f"{wanted.raised_to.isoformat()}")
