@@ -11,6 +11,7 @@ from strawberry.types import Info
 from hub.disclosure import Tier
 from hub.grading.schemes import Grade, GradingScheme, Interval, classify
 from hub.grading.types import Classification
+from hub.service import parse_code
 from schema.types import Disclosure
 
 
@@ -113,3 +114,24 @@ async def review_flags(info: Info) -> list[ReviewFlagType]:
                            schemes=row["schemes"], grades=row["grades"], gap=row["gap"],
                            departments=row["departments"], status=row["status"], opened_at=row["opened_at"])
             for row in rows]
+
+
+@strawberry.type(name="HighAttentionDecision", description=(
+    "社会高度关注行业 (seed 004 第十条(三)): the department's case-by-case C or D for one subject, with its reason."))
+class HighAttentionDecisionType:
+    subject_uscc: str
+    risk_class: str
+    reason: str
+    department: str
+    decided_by: str
+    decided_at: datetime
+    grade: str | None = strawberry.field(description="The subject's henan-market-risk class after re-grading.")
+
+
+async def decide_high_attention_class(info: Info, uscc: str, risk_class: str,
+                                      reason: str) -> HighAttentionDecisionType:
+    code = parse_code(uscc)
+    decided = await info.context.hub.high_attention.decide(code, risk_class, reason, info.context.viewer)
+    info.context.note_write(f"decideHighAttentionClass {code}: {decided.risk_class}", code)
+    return decided  # type: ignore[return-value]
+
