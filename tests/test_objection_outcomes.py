@@ -56,7 +56,8 @@ async def world(hub: CreditHub, china_clock: str) -> None:
 
 
 async def file(client: httpx.AsyncClient, settings: Settings, target: str) -> str:
-    body = await gql(client, FILE, bearer(settings, "platform", "汝州市公共信用信息平台"), t=target, r="处罚等级认定有误")
+    platform = bearer(settings, "platform", "汝州市公共信用信息平台")
+    body = await gql(client, FILE, platform, t=target, r="处罚等级认定有误")
     assert body["data"]["fileObjection"]["status"] == "PENDING", body
     return str(body["data"]["fileObjection"]["id"])
 
@@ -71,7 +72,8 @@ async def test_an_upheld_objection_corrects_the_record_and_the_subject_is_regrad
     before = await gql(client, RECORDS % CORRECTED)
     objection = await file(client, settings, f"{CORRECTED}-p")
     decided = await gql(client, RESOLVE, department(settings, MARKET), i=objection, u=True,
-                        r="经核实属一般违法行为，处罚等级登记有误", c={"severity": "GENERAL", "title": "未按规定公示年度报告"})
+                        r="经核实属一般违法行为，处罚等级登记有误",
+                        c={"severity": "GENERAL", "title": "未按规定公示年度报告"})
     result = decided["data"]["resolveObjection"]
     assert (result["status"], result["outcome"]) == ("UPHELD", "CORRECTED")
     assert sorted(result["correction"], key=lambda c: c["field"]) == [
@@ -129,20 +131,20 @@ async def test_each_department_lists_its_own_pending_objections_and_repair_appli
     platform = bearer(settings, "platform", "汝州市公共信用信息平台")
     mine = await file(client, settings, f"{LISTED}-p")
     theirs = await file(client, settings, f"{LISTED}-housing")
-    repair_mine = (await gql(client, APPLY, platform, r=f"{LISTED}-old-market"))["data"]["applyForCreditRepair"]["id"]
-    repair_theirs = (await gql(client, APPLY, platform, r=f"{LISTED}-old-housing"))["data"]["applyForCreditRepair"]["id"]
+    repair_mine = (await gql(client, APPLY, platform, r=f"{LISTED}-old-market"))["data"]["applyForCreditRepair"]
+    repair_theirs = (await gql(client, APPLY, platform, r=f"{LISTED}-old-housing"))["data"]["applyForCreditRepair"]
 
     market = (await gql(client, PENDING, department(settings, MARKET)))["data"]["pendingDecisions"]
     assert market["department"] == MARKET
     assert {o["id"] for o in market["objections"]} == {mine}  # REFUSALS' were rejected; WITHDRAWN's decided
-    assert [r["id"] for r in market["repairApplications"]] == [repair_mine]
+    assert [r["id"] for r in market["repairApplications"]] == [repair_mine["id"]]
     housing = (await gql(client, PENDING, department(settings, HOUSING)))["data"]["pendingDecisions"]
     assert ({o["id"] for o in housing["objections"]}, [r["id"] for r in housing["repairApplications"]]) == (
-        {theirs}, [repair_theirs])
+        {theirs}, [repair_theirs["id"]])
 
     await gql(client, RESOLVE, department(settings, MARKET), i=mine, u=False, r="维持")
     await gql(client, 'mutation($i: ID!) { decideCreditRepair(id: $i, approve: true, reason: "符合") { status } }',
-              department(settings, MARKET), i=repair_mine)
+              department(settings, MARKET), i=repair_mine["id"])
     decided = (await gql(client, PENDING, department(settings, MARKET)))["data"]["pendingDecisions"]
     assert (decided["objections"], decided["repairApplications"]) == ([], [])  # decided ones leave the list
 
