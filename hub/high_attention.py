@@ -31,9 +31,6 @@ CLASSES = ("C", "D")  # seed 004 第十条(三)
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
 
 
-class HighAttentionError(BadInput):
-    """A decision that cannot be taken; the message names what is wrong."""
-
 
 @dataclass(frozen=True)
 class Decided:
@@ -65,18 +62,18 @@ class HighAttention:
         what = f"the 社会高度关注行业 class of {uscc}"
         require_owner(viewer, self.owner, what)  # the department that owns the risk classes decides
         if risk_class not in CLASSES:
-            raise HighAttentionError(f"riskClass {risk_class!r}: seed 004 第十条(三) places a subject of a "
-                                     f"high-attention industry in {' or '.join(CLASSES)}")
+            raise BadInput(f"riskClass {risk_class!r}: seed 004 第十条(三) places a subject of a "
+                           f"high-attention industry in {' or '.join(CLASSES)}")
         if not reason.strip():
-            raise HighAttentionError("a decision must give its reason (根据情况: the circumstances it rests on)")
+            raise BadInput("a decision must give its reason (根据情况: the circumstances it rests on)")
         rows = await self.gateway.run("MATCH (s:Subject {uscc: $u}) RETURN s.industry AS industry", {"u": uscc})
         if not rows:
             raise NotFound(f"no subject with code {uscc!r}")
         industries = self.industries()
         if rows[0]["industry"] not in industries:
-            raise HighAttentionError(f"{uscc}'s industry {rows[0]['industry']!r} is not one of high public concern "
-                                     f"here ({', '.join(sorted(industries)) or 'none'}): seed 004 第十条(三) does "
-                                     "not apply to it")
+            raise BadInput(f"{uscc}'s industry {rows[0]['industry']!r} is not one of high public concern "
+                           f"here ({', '.join(sorted(industries)) or 'none'}): seed 004 第十条(三) does "
+                           "not apply to it")
         now = clock.now()
         await store.record_high_attention(self.gateway, {
             "subject_uscc": uscc, "risk_class": risk_class, "reason": reason.strip(), "department": self.owner,

@@ -28,6 +28,7 @@ from hub.db.migrations import migrate
 from hub.db.reporting import DepartmentCounts, DepartmentReporting
 from hub.db.subjects import ProfilePart, Shape, SubjectPage
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
+from hub.discrepancy_reviews import DiscrepancyReviews
 from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
 from hub.exchange.service import Exchange
@@ -122,6 +123,7 @@ class CreditHub:
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
             platform_key, settings.max_concurrent_batches, self.evaluation_issued)
         self.reports = ReportRenderer(settings.pdf_workers)
+        self.discrepancy_reviews = DiscrepancyReviews(gateway, self.scheme_owner, self._regrade_after_decision)
         self.high_attention = HighAttention(gateway, self.schemes, self.models, settings.region,
                                             self._regrade_after_decision)
 

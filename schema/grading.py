@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub.disclosure import Tier
+from hub.discrepancy_reviews import ReviewOutcome
 from hub.grading.schemes import Grade, GradingScheme, Interval, classify
 from hub.grading.types import Classification
 from hub.service import parse_code
@@ -103,8 +104,27 @@ class ReviewFlagType:
     grades: list[str]
     gap: int
     departments: list[str]
-    status: str
+    status: str = strawberry.field(description="OPEN, or REVIEWED while the grades are those a department "
+                                   "reviewed (new grades reopen it).")
     opened_at: datetime
+    reviews: list[DiscrepancyReviewType] = strawberry.field(
+        description="The departments' reviews (seed 001 §二.(四).2 复核并说明理由), oldest first.")
+
+
+strawberry.enum(ReviewOutcome, name="DiscrepancyReviewOutcome", description=(
+    "KEPT: the grade stands as made; CORRECTED: the data under it were set right; REGRADED: the evaluation "
+    "was re-made."))
+
+
+@strawberry.type(name="DiscrepancyReview", description="A department's review of a grade discrepancy.")
+class DiscrepancyReviewType:
+    id: strawberry.ID
+    department: str = strawberry.field(description="The department that reviewed ('platform': the credit office).")
+    reviewed_by: str
+    outcome: ReviewOutcome
+    reasons: str
+    grades: list[str] = strawberry.field(description="The two grades as they stood when reviewed.")
+    reviewed_at: datetime
 
 
 async def review_flags(info: Info) -> list[ReviewFlagType]:
@@ -112,8 +132,21 @@ async def review_flags(info: Info) -> list[ReviewFlagType]:
     info.context.note_served("Query.reviewFlags", [str(row["subject_uscc"]) for row in rows], Tier.INTERNAL)
     return [ReviewFlagType(key=row["key"], subject_uscc=row["subject_uscc"], subject_name=row["subject_name"],
                            schemes=row["schemes"], grades=row["grades"], gap=row["gap"],
-                           departments=row["departments"], status=row["status"], opened_at=row["opened_at"])
+                           departments=row["departments"], status=row["status"], opened_at=row["opened_at"],
+                           reviews=[DiscrepancyReviewType(
+                               id=r["id"], department=r["department"], reviewed_by=r["reviewed_by"],
+                               outcome=ReviewOutcome(r["outcome"]), reasons=r["reasons"], grades=r["grades"],
+                               reviewed_at=r["reviewed_at"]) for r in row.get("reviews", [])])
             for row in rows]
+
+
+async def review_grade_discrepancy(info: Info, key: strawberry.ID, outcome: ReviewOutcome,
+                                   reasons: str) -> DiscrepancyReviewType:
+    review = await info.context.hub.discrepancy_reviews.review(str(key), outcome, reasons, info.context.viewer)
+    info.context.note_write(f"reviewGradeDiscrepancy {key}: {review.outcome.value}", review.subject_uscc)
+    return DiscrepancyReviewType(id=review.id, department=review.department, reviewed_by=review.reviewed_by,
+                                 outcome=review.outcome, reasons=review.reasons, grades=list(review.grades),
+                                 reviewed_at=review.reviewed_at)
 
 
 @strawberry.type(name="HighAttentionDecision", description=(

@@ -17,7 +17,7 @@ from schema import warnings as warning_fields
 from schema.commitments import CommitmentType
 from schema.context import HubContext
 from schema.exchange import PushReceiptType
-from schema.grading import HighAttentionDecisionType
+from schema.grading import DiscrepancyReviewType, HighAttentionDecisionType
 from schema.rights import ObjectionType, RepairType
 from schema.supervision import DrawType, InspectionPlanType, InspectionResultType
 from schema.types import ConsentScope, ConsentType
@@ -75,6 +75,10 @@ class Mutation:
     decide_credit_repair: RepairType | None = strawberry.mutation(
         resolver=rights.decide_credit_repair, description="Approve (the record is repaired, the subject "
         "re-graded, the platform above told) or reject an application.")
+    review_grade_discrepancy: DiscrepancyReviewType | None = strawberry.mutation(
+        resolver=grading.review_grade_discrepancy, description="Record a review of a grade-discrepancy flag (seed "
+        "001 §二.(四).2 复核并说明理由): KEPT, CORRECTED or REGRADED (the reviewer's evaluation re-made), with "
+        "reasons; by a department that owns one of the flag's schemes (the credit office for the platform's).")
     decide_high_attention_class: HighAttentionDecisionType | None = strawberry.mutation(
         resolver=grading.decide_high_attention_class, description="社会高度关注行业 (seed 004 第十条(三)): C or D for "
         "one subject, decided case by case with the reason, by the department that owns henan-market-risk; the "

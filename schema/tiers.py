@@ -121,6 +121,7 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "applyForCreditRepair"): Requirement(Disclosure.PUBLIC, roles=_ON_BEHALF),
     ("Mutation", "decideCreditRepair"): _SUPERVISION,
     ("Mutation", "decideHighAttentionClass"): _SUPERVISION,
+    ("Mutation", "reviewGradeDiscrepancy"): _SUPERVISION,
     ("Mutation", "grantConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
     # the subject's side, or the bank that holds the consent (which bank: hub.authority, in the service)
     ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS | {Role.BANK}),

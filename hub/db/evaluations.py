@@ -88,20 +88,23 @@ WITH s, e, outranked WHERE NOT outranked
 CREATE (s)-[:CURRENT]->(e)
 """
 
-# A flag is keyed by subject and the two schemes; re-raising an open flag changes nothing.
+# A flag is keyed by subject and the two schemes; re-raising an open flag changes nothing. A reviewed flag
+# (seed 001 §二.(四).2 复核并说明理由) stays reviewed while the grades are those reviewed; new grades reopen it.
 _FLAGS = """
 UNWIND $flags AS flag
 MATCH (s:Subject {uscc: flag.subject_uscc})
 MERGE (f:ReviewFlag {key: flag.key})
 ON CREATE SET f.opened_at = $now, f.status = 'OPEN'
-SET f += flag.props, f.status = CASE WHEN f.status = 'CLEARED' THEN 'OPEN' ELSE f.status END
+SET f += flag.props,
+    f.status = CASE WHEN f.status = 'CLEARED' OR (f.status = 'REVIEWED' AND f.reviewed_grades <> flag.props.grades)
+                    THEN 'OPEN' ELSE f.status END
 MERGE (f)-[:CONCERNS]->(s)
 """
 
 _CLEAR = """
 UNWIND $subjects AS code
-MATCH (f:ReviewFlag {status: 'OPEN'})-[:CONCERNS]->(:Subject {uscc: code})
-WHERE NOT f.key IN $keep
+MATCH (f:ReviewFlag)-[:CONCERNS]->(:Subject {uscc: code})
+WHERE f.status IN ['OPEN', 'REVIEWED'] AND NOT f.key IN $keep
 SET f.status = 'CLEARED', f.cleared_at = $now
 """
 
@@ -182,11 +185,29 @@ async def raw_write(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]], no
 
 
 async def open_flags(gateway: Neo4jGateway, limit: int = 500) -> list[dict[str, Any]]:
+    """Flags still standing — open, or reviewed while the grades are those reviewed — each with its reviews."""
     rows = await gateway.run(
-        "MATCH (f:ReviewFlag {status: 'OPEN'})-[:CONCERNS]->(s:Subject) "
-        "RETURN f { .* , subject_uscc: s.uscc, subject_name: s.name } AS flag "
+        "MATCH (f:ReviewFlag)-[:CONCERNS]->(s:Subject) WHERE f.status IN ['OPEN', 'REVIEWED'] "
+        "CALL (f) { OPTIONAL MATCH (r:DiscrepancyReview)-[:REVIEWS]->(f) WITH r ORDER BY r.reviewed_at "
+        "RETURN collect(r { .* }) AS reviews } "
+        "RETURN f { .* , subject_uscc: s.uscc, subject_name: s.name, reviews: reviews } AS flag "
         "ORDER BY f.opened_at DESC, f.key LIMIT $limit", {"limit": limit})
-    return [{key: native(value) for key, value in row["flag"].items()} for row in rows]
+    return [{key: native(value) if key != "reviews" else [{k: native(v) for k, v in r.items()} for r in value]
+             for key, value in row["flag"].items()} for row in rows]
+
+
+async def flag(gateway: Neo4jGateway, key: str) -> dict[str, Any] | None:
+    rows = await gateway.run("MATCH (f:ReviewFlag {key: $key})-[:CONCERNS]->(s:Subject) "
+                             "RETURN f { .*, subject_uscc: s.uscc } AS flag", {"key": key})
+    return {k: native(v) for k, v in rows[0]["flag"].items()} if rows else None
+
+
+async def record_review(gateway: Neo4jGateway, key: str, review: Mapping[str, Any]) -> None:
+    """Keep a department's review of a flag (seed 001 §二.(四).2 复核并说明理由); the flag becomes REVIEWED for
+    the grades it had."""
+    await gateway.run("MATCH (f:ReviewFlag {key: $key}) CREATE (r:DiscrepancyReview) SET r = $review "
+                      "CREATE (r)-[:REVIEWS]->(f) SET f.status = 'REVIEWED', f.reviewed_grades = f.grades",
+                      {"key": key, "review": dict(review)}, write=True)
 
 
 # Enum members by value: a dict lookup, where calling the enum class costs microseconds a value — a
