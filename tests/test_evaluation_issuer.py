@@ -180,6 +180,10 @@ async def test_an_estimate_made_here_never_replaces_the_provinces_current(platfo
     else:
         assert current == [issued["id"]] and evaluations[issued["id"]]["current"]
         assert not local["current"] and local["authoritative"] is False
+        marked = await platform.hub.gateway.run(  # so the warnings engine sees no grade change in it
+            "MATCH (e:Evaluation {id: $id}) RETURN e.outranked AS outranked, e.superseded_by AS by",
+            {"id": local["id"]})
+        assert marked == [{"outranked": True, "by": issued["id"]}]
         assert [e["id"] for e in evaluations.values() if e["current"]] == [issued["id"]]
 
 

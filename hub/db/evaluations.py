@@ -82,7 +82,8 @@ CALL (s, row) {
 CREATE (e:Evaluation)
 SET e = row, e.previous_grade = previous, e.evaluated_at = $now, e.valid_until = date(row.valid_until),
     e.version = 1, e:Pending,
-    e.superseded_at = CASE WHEN outranked THEN $now END, e.superseded_by = CASE WHEN outranked THEN standing END
+    e.superseded_at = CASE WHEN outranked THEN $now END, e.superseded_by = CASE WHEN outranked THEN standing END,
+    e.outranked = CASE WHEN outranked THEN true END
 CREATE (e)-[:OF]->(s)
 WITH s, e, outranked WHERE NOT outranked
 CREATE (s)-[:CURRENT]->(e)
