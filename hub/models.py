@@ -172,6 +172,12 @@ class Evaluation:
     superseded_at: datetime | None = None  # set when a newer evaluation of the scheme replaced it
     previous_grade: str | None = None
     under_objection: bool = False
+    # Who computed it (a platform id) and in whose name it stands (seed 000 §二.(一): the province issues
+    # the public credit evaluation; a county's own computation stands in the county's name). None: not
+    # recorded (loaded from a file, or written before these were kept).
+    computed_by: str | None = None
+    issued_in_name_of: str | None = None
+    authoritative: bool | None = None
 
     @property
     def consent_scope(self) -> ConsentScope:

@@ -18,9 +18,10 @@ from typing import Any
 
 from hub import clock
 from hub.db import evaluations as store
-from hub.db.evaluations import FactsPage, FactsRow
+from hub.db.evaluations import CurrentGrade, FactsPage, FactsRow
 from hub.db.gateway import Neo4jGateway
-from hub.grading.engine import Coverage, evaluation_row, grade, load_coverage, review_flags
+from hub.exchange import levels
+from hub.grading.engine import ComputedBy, Coverage, evaluation_row, grade, load_coverage, review_flags
 from hub.grading.models import ModelRegistry
 from hub.grading.schemes import GradingScheme, SchemeRegistry
 from hub.grading.types import SubjectFacts
@@ -42,6 +43,7 @@ class RunSummary:
     changed: int = 0
     new: int = 0
     flags: int = 0
+    estimates: int = 0  # estimates kept in the history under an issuer's current evaluation
     seconds: float = 0.0
 
     @property
@@ -51,7 +53,9 @@ class RunSummary:
     def describe(self) -> str:
         lines = [f"run {self.run_id}: {self.subjects} subjects, {self.evaluations} evaluations in "
                  f"{self.seconds:.1f} s ({self.rate:,.0f} subjects/s); {self.changed} grades changed, "
-                 f"{self.new} first evaluations, {self.flags} review flags open"]
+                 f"{self.new} first evaluations, {self.flags} review flags open"
+                 + (f"; {self.estimates} estimates kept under the issuer's current evaluation" if self.estimates
+                    else "")]
         for scheme in sorted({s for s, _ in self.grades}):
             counts = ", ".join(f"{g} {n}" for (s, g), n in sorted(self.grades.items()) if s == scheme)
             lines.append(f"  {scheme}: {counts}")
@@ -60,8 +64,9 @@ class RunSummary:
 
 class Reevaluator:
     def __init__(self, gateway: Neo4jGateway, schemes: SchemeRegistry, models: ModelRegistry,
-                 coverage: dict[str, Coverage] | None = None) -> None:
+                 coverage: dict[str, Coverage] | None = None, *, computed_by: ComputedBy | None = None) -> None:
         self.gateway = gateway
+        self.computed_by = computed_by  # this platform: who computed, and in whose name its results stand
         self.schemes = schemes
         self.models = models
         self.coverage = coverage if coverage is not None else load_coverage()
@@ -132,10 +137,27 @@ class Reevaluator:
         for row in rows:
             new = self._grade_subject(row, schemes, today, now, summary)
             results += new
-            flags += review_flags(row.subject.uscc, row.current, new, self.schemes)
+            standing = [evaluation for evaluation in new if not self._outranked(evaluation, row.current)]
+            flags += review_flags(row.subject.uscc, row.current, standing, self.schemes)
         summary.subjects += len(rows)
         summary.flags += len(flags)
-        await store.write_results(self.gateway, results, flags, [row.subject.uscc for row in rows], now)
+        await store.write_results(self.gateway, results, flags, [row.subject.uscc for row in rows], now,
+                                  level=self.computed_by.level if self.computed_by else levels.LEVELS[-1],
+                                  reserved=self.reserved)
+
+    @property
+    def reserved(self) -> dict[str, int]:
+        """The rank of the lowest level that may issue each reserved scheme (hub.exchange.levels)."""
+        return {s.id: levels.rank(s.reserved_to) for s in self.schemes.all() if s.reserved_to}
+
+    def _outranked(self, evaluation: dict[str, Any], current: Sequence[CurrentGrade]) -> bool:
+        """An estimate facing a current evaluation issued where its scheme allows (seed 000 §二.(一)): it is
+        kept in the history and does not become current (the store decides the same in its write)."""
+        if evaluation.get("authoritative", True):
+            return False
+        here = self.computed_by.level if self.computed_by else None
+        scheme = self.schemes.get(evaluation["scheme"])
+        return any(e.scheme == scheme.id and scheme.issued_at(e.origin_level or here) for e in current)
 
     def _grade_subject(self, row: FactsRow, schemes: Sequence[GradingScheme], today: date,
                        now: Any, summary: RunSummary) -> list[dict[str, Any]]:
@@ -147,14 +169,19 @@ class Reevaluator:
             if not coverage.covers(row.subject):
                 continue
             facts = SubjectFacts(subject=row.subject, as_of=today, records=row.records,
-                                 related=row.related, public_credit_score=public)
+                                 related=row.related, public_credit_score=public,
+                                 high_attention=row.high_attention)
             graded = grade(facts, scheme, self.models.get(scheme.id))
-            evaluation = evaluation_row(row.subject.uscc, graded, now=now, run_id=summary.run_id)
+            evaluation = evaluation_row(row.subject.uscc, graded, now=now, run_id=summary.run_id,
+                                        computed_by=self.computed_by)
             new.append(evaluation)
+            summary.evaluations += 1
+            if self._outranked(evaluation, row.current):
+                summary.estimates += 1  # kept, but the issuer's evaluation stays current
+                continue
             if scheme.id in PUBLIC_SCHEMES:
                 public = graded.score.value
             previous = current.get(scheme.id)
-            summary.evaluations += 1
             summary.grades[(scheme.id, evaluation["grade"])] += 1
             if previous is None:
                 summary.new += 1

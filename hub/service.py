@@ -40,12 +40,15 @@ from hub.db import (
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
+from hub.discrepancy_reviews import DiscrepancyReviews
 from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
 from hub.exchange.service import Exchange
 from hub.exchange.signing import load_or_create_key
+from hub.grading.engine import ComputedBy
 from hub.grading.models import ModelRegistry
 from hub.grading.schemes import SchemeRegistry
+from hub.high_attention import HighAttention
 from hub.imports import FileImport, Importer, ImportOutcome
 from hub.imports import Progress as ImportProgress
 from hub.inspections import Inspections
@@ -110,7 +113,8 @@ class CreditHub:
         self.vault = PersonalDataVault(settings.personal_data_key)
         self.schemes = SchemeRegistry(settings.schemes_dir)
         self.models = ModelRegistry(settings.models_dir)
-        self.reevaluator = Reevaluator(gateway, self.schemes, self.models)
+        self.reevaluator = Reevaluator(gateway, self.schemes, self.models,
+                                       computed_by=ComputedBy(settings.platform_id, settings.level))
         self.measures = MeasuresRegistry(self.schemes, settings.measures_dir)
         # One Ed25519 key per platform: it signs exchange batches and the statements of 双随机 draws.
         platform_key = load_or_create_key(settings.signing_key_text, settings.signing_key_file)
@@ -136,13 +140,24 @@ class CreditHub:
                                        poll_s=settings.warning_poll_s, window=settings.warning_window)
         self.exchange = Exchange(
             gateway, Platform(settings.platform_id, settings.level, settings.region), load_peers(settings.peers_file),
-            platform_key, settings.max_concurrent_batches)
+            platform_key, settings.max_concurrent_batches, self.evaluation_issued)
         self.reports = ReportRenderer(settings.pdf_workers)
         # 信用报告: signed with the platform key under a kept self-signed certificate (hub.rights.report_signing)
         self.credit_reports = CreditReports(
             gateway, self.reports, report_signer(platform_key, settings.secrets_dir / CERTIFICATE_FILE,
                                                  settings.platform_id, settings.region),
             settings.platform_id, settings.region)
+        self.discrepancy_reviews = DiscrepancyReviews(gateway, self.scheme_owner, self._regrade_after_decision)
+        self.high_attention = HighAttention(gateway, self.schemes, self.models, settings.region,
+                                            self._regrade_after_decision)
+
+    def evaluation_issued(self, scheme_id: str, level: str | None) -> bool:
+        """Whether an evaluation of ``scheme_id`` made on a platform of ``level`` (None: this hub) stands in its
+        issuer's name: seed 000 §二.(一) reserves the public credit evaluation to the province (the scheme's
+        ``reserved_to``); a scheme this hub does not know reserves nothing here."""
+        if scheme_id not in self.schemes:
+            return True
+        return self.schemes.get(scheme_id).issued_at(level or self.settings.level)
 
     # --- lifecycle -------------------------------------------------------------------------
     async def migrate(self) -> int:

@@ -9,8 +9,10 @@ import strawberry
 from strawberry.types import Info
 
 from hub.disclosure import Tier
+from hub.discrepancy_reviews import ReviewOutcome
 from hub.grading.schemes import Grade, GradingScheme, Interval, classify
 from hub.grading.types import Classification
+from hub.service import parse_code
 from schema.types import Disclosure
 
 
@@ -102,8 +104,27 @@ class ReviewFlagType:
     grades: list[str]
     gap: int
     departments: list[str]
-    status: str
+    status: str = strawberry.field(description="OPEN, or REVIEWED while the grades are those a department "
+                                   "reviewed (new grades reopen it).")
     opened_at: datetime
+    reviews: list[DiscrepancyReviewType] = strawberry.field(
+        description="The departments' reviews (seed 001 §二.(四).2 复核并说明理由), oldest first.")
+
+
+strawberry.enum(ReviewOutcome, name="DiscrepancyReviewOutcome", description=(
+    "KEPT: the grade stands as made; CORRECTED: the data under it were set right; REGRADED: the evaluation "
+    "was re-made."))
+
+
+@strawberry.type(name="DiscrepancyReview", description="A department's review of a grade discrepancy.")
+class DiscrepancyReviewType:
+    id: strawberry.ID
+    department: str = strawberry.field(description="The department that reviewed ('platform': the credit office).")
+    reviewed_by: str
+    outcome: ReviewOutcome
+    reasons: str
+    grades: list[str] = strawberry.field(description="The two grades as they stood when reviewed.")
+    reviewed_at: datetime
 
 
 async def review_flags(info: Info) -> list[ReviewFlagType]:
@@ -111,7 +132,11 @@ async def review_flags(info: Info) -> list[ReviewFlagType]:
     info.context.note_served("Query.reviewFlags", [str(row["subject_uscc"]) for row in rows], Tier.INTERNAL)
     return [ReviewFlagType(key=row["key"], subject_uscc=row["subject_uscc"], subject_name=row["subject_name"],
                            schemes=row["schemes"], grades=row["grades"], gap=row["gap"],
-                           departments=row["departments"], status=row["status"], opened_at=row["opened_at"])
+                           departments=row["departments"], status=row["status"], opened_at=row["opened_at"],
+                           reviews=[DiscrepancyReviewType(
+                               id=r["id"], department=r["department"], reviewed_by=r["reviewed_by"],
+                               outcome=ReviewOutcome(r["outcome"]), reasons=r["reasons"], grades=r["grades"],
+                               reviewed_at=r["reviewed_at"]) for r in row.get("reviews", [])])
             for row in rows]
 
 
@@ -125,3 +150,33 @@ class GradeCountType:
 async def grade_distribution(info: Info) -> list[GradeCountType]:
     counts = await info.context.hub.grade_distribution()
     return [GradeCountType(scheme=c.scheme, grade=c.grade, count=c.count) for c in counts]
+
+
+async def review_grade_discrepancy(info: Info, key: strawberry.ID, outcome: ReviewOutcome,
+                                   reasons: str) -> DiscrepancyReviewType:
+    review = await info.context.hub.discrepancy_reviews.review(str(key), outcome, reasons, info.context.viewer)
+    info.context.note_write(f"reviewGradeDiscrepancy {key}: {review.outcome.value}", review.subject_uscc)
+    return DiscrepancyReviewType(id=review.id, department=review.department, reviewed_by=review.reviewed_by,
+                                 outcome=review.outcome, reasons=review.reasons, grades=list(review.grades),
+                                 reviewed_at=review.reviewed_at)
+
+
+@strawberry.type(name="HighAttentionDecision", description=(
+    "社会高度关注行业 (seed 004 第十条(三)): the department's case-by-case C or D for one subject, with its reason."))
+class HighAttentionDecisionType:
+    subject_uscc: str
+    risk_class: str
+    reason: str
+    department: str
+    decided_by: str
+    decided_at: datetime
+    grade: str | None = strawberry.field(description="The subject's henan-market-risk class after re-grading.")
+
+
+async def decide_high_attention_class(info: Info, uscc: str, risk_class: str,
+                                      reason: str) -> HighAttentionDecisionType:
+    code = parse_code(uscc)
+    decided = await info.context.hub.high_attention.decide(code, risk_class, reason, info.context.viewer)
+    info.context.note_write(f"decideHighAttentionClass {code}: {decided.risk_class}", code)
+    return decided  # type: ignore[return-value]
+

@@ -12,11 +12,12 @@ from strawberry.types import Info
 
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.service import parse_code
-from schema import commitments, exchange, rights, supervision
+from schema import commitments, exchange, grading, rights, supervision
 from schema import warnings as warning_fields
 from schema.commitments import CommitmentType
 from schema.context import HubContext
 from schema.exchange import PushReceiptType
+from schema.grading import DiscrepancyReviewType, HighAttentionDecisionType
 from schema.rights import ObjectionType, RepairType
 from schema.supervision import DrawType, InspectionPlanType, InspectionResultType
 from schema.types import ConsentScope, ConsentType
@@ -74,6 +75,14 @@ class Mutation:
     decide_credit_repair: RepairType | None = strawberry.mutation(
         resolver=rights.decide_credit_repair, description="Approve (the record is repaired, the subject "
         "re-graded, the platform above told) or reject an application.")
+    review_grade_discrepancy: DiscrepancyReviewType | None = strawberry.mutation(
+        resolver=grading.review_grade_discrepancy, description="Record a review of a grade-discrepancy flag (seed "
+        "001 §二.(四).2 复核并说明理由): KEPT, CORRECTED or REGRADED (the reviewer's evaluation re-made), with "
+        "reasons; by a department that owns one of the flag's schemes (the credit office for the platform's).")
+    decide_high_attention_class: HighAttentionDecisionType | None = strawberry.mutation(
+        resolver=grading.decide_high_attention_class, description="社会高度关注行业 (seed 004 第十条(三)): C or D for "
+        "one subject, decided case by case with the reason, by the department that owns henan-market-risk; the "
+        "subject is re-graded.")
     record_commitment: CommitmentType | None = strawberry.mutation(
         resolver=commitments.record_commitment, description="Record a 信用承诺 with its 信用承诺书 for the "
         "caller's own department (an agency token with --department); PUBLIC or INTERNAL as the seed says.")

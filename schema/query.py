@@ -31,7 +31,7 @@ from schema.grading import (
 )
 from schema.report import CreditReportType, credit_report, verify_credit_report
 from schema.reporting import DepartmentReportingType, department_reporting
-from schema.rights import ObjectionType, OutboxEntryType
+from schema.rights import ObjectionType, OutboxEntryType, PendingDecisionsType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
 from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
 from schema.warnings import RelatedPartyType, WarningConnection, WarningRuleType, WarningType
@@ -64,6 +64,8 @@ _EVALUATION_FIELD_PROPERTIES: dict[str, tuple[str, ...]] = {
     "current": tuple(CURRENCY),
     "score": ("score",), "level": ("level",), "evaluator": ("evaluator",), "previousGrade": ("previous_grade",),
     "explanation": ("explanation",), "reasons": ("explanation",), "underObjection": (UNDER_OBJECTION,),
+    "computedBy": ("computed_by", "origin_platform"), "issuedInNameOf": ("issued_in_name_of", "issuer"),
+    "authoritative": ("authoritative",),
 }
 _ITEM_FIELDS = {"records": _RECORD_FIELD_PROPERTIES, "evaluations": _EVALUATION_FIELD_PROPERTIES,
                 "riskClassification": _EVALUATION_FIELD_PROPERTIES}
@@ -176,6 +178,9 @@ class Query:
         resolver=rights.objections, description="Objections by status (default PENDING). INTERNAL only.")
     overdue_objections: list[ObjectionType] | None = strawberry.field(
         resolver=rights.overdue_objections, description="Pending objections past their due date. INTERNAL only.")
+    pending_decisions: PendingDecisionsType | None = strawberry.field(
+        resolver=rights.pending_decisions, description="The pending objections and credit repair applications the "
+        "viewer's own department decides (the credit office: the platform's). INTERNAL only.")
     outbox: list[OutboxEntryType] | None = strawberry.field(
         resolver=rights.outbox, description="Changes not yet delivered to the platform above. INTERNAL only.")
     review_flags: list[ReviewFlagType] | None = strawberry.field(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from hub.disclosure import Tier
-from hub.rights.objections import Resolution
+from hub.models import Severity
+from hub.rights.objections import Correction, Resolution, deciding_department
 
 
 @strawberry.type(name="Objection", description="异议: a subject contests a record or an evaluation.")
@@ -34,6 +37,39 @@ class ObjectionType:
     reasons: str | None = strawberry.field(description="The department's reasons for its decision.")
     resolved_at: datetime | None
     resolved_late: bool | None
+    outcome: str | None = strawberry.field(description=(
+        "Upheld: WITHDRAWN (the record no longer counts), CORRECTED (the record set right and kept, seed 002 "
+        "§三.(五).1 补充完善数据) or REGRADED (an evaluation re-made); null while pending or when rejected."))
+
+    @strawberry.field(description="What an upheld objection corrected in the record: each field before and after.")
+    def correction(self, root: strawberry.Parent[dict[str, Any]]) -> list[CorrectedFieldType] | None:
+        kept = root.get("correction")
+        if not kept:
+            return None
+        return [CorrectedFieldType(field=name, before=_shown(change["before"]), after=_shown(change["after"]))
+                for name, change in json.loads(kept).items()]
+
+
+@strawberry.type(name="CorrectedField", description="One field an upheld objection set right.")
+class CorrectedFieldType:
+    field: str
+    before: str | None
+    after: str | None
+
+
+def _shown(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+@strawberry.input(name="RecordCorrection", description=(
+    "What an upheld objection sets right in a contested record (seed 002 §三.(五).1); omitted fields stay."))
+class RecordCorrectionInput:
+    title: str | None = None
+    decided_on: date | None = None
+    severity: Severity | None = None
+    content: str | None = None
+    document_number: str | None = None
+    amount_wan_yuan: float | None = None
 
 
 @strawberry.type(name="CreditRepairApplication", description="信用修复: free of charge (seed 004).")
@@ -50,6 +86,14 @@ class RepairType:
     policy: str = strawberry.field(description="The publicity policy that decided eligibility.")
     reason: str | None
     decided_at: datetime | None
+
+
+@strawberry.type(name="PendingDecisions", description="What waits for one department's decision.")
+class PendingDecisionsType:
+    department: str = strawberry.field(description="The department the viewer's token speaks for ('platform' for "
+                                       "the credit office).")
+    objections: list[ObjectionType]
+    repair_applications: list[RepairType]
 
 
 @strawberry.type(name="OutboxEntry", description="A change owed to the platform above.")
@@ -70,6 +114,18 @@ async def objections(info: Info, status: str | None = "PENDING") -> list[Objecti
     return rows  # type: ignore[return-value]
 
 
+async def pending_decisions(info: Info) -> PendingDecisionsType:
+    """The viewer's own department's pending objections and repair applications — no other department's."""
+    viewer = info.context.viewer
+    department = deciding_department(viewer)
+    objections = await info.context.hub.objections.awaiting(viewer)
+    repairs = await info.context.hub.repair.awaiting(department)
+    info.context.note_served("Query.pendingDecisions", [row.get("subject_uscc") for row in objections + repairs],
+                             Tier.INTERNAL)
+    return PendingDecisionsType(department=department, objections=objections,  # type: ignore[arg-type]
+                                repair_applications=repairs)  # type: ignore[arg-type]
+
+
 async def overdue_objections(info: Info) -> list[ObjectionType]:
     rows = await info.context.hub.objections.overdue()
     info.context.note_served("Query.overdueObjections", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
@@ -88,8 +144,13 @@ async def file_objection(info: Info, target_id: strawberry.ID, reason: str) -> O
     return row  # type: ignore[no-any-return]
 
 
-async def resolve_objection(info: Info, id: strawberry.ID, upheld: bool, reasons: str) -> ObjectionType:
-    row = await info.context.hub.objections.resolve(str(id), Resolution(upheld, reasons), info.context.viewer)
+async def resolve_objection(info: Info, id: strawberry.ID, upheld: bool, reasons: str,
+                            correction: RecordCorrectionInput | None = None) -> ObjectionType:
+    fix = None if correction is None else Correction(
+        title=correction.title, decided_on=correction.decided_on, severity=correction.severity,
+        content=correction.content, document_number=correction.document_number,
+        amount_wan_yuan=correction.amount_wan_yuan)
+    row = await info.context.hub.objections.resolve(str(id), Resolution(upheld, reasons, fix), info.context.viewer)
     info.context.note_write(f"resolveObjection {id}: {row['status']}", row["subject_uscc"])
     return row  # type: ignore[no-any-return]
 

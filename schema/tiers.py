@@ -113,6 +113,8 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "recordInspectionResult"): _DEPARTMENT_SUPERVISION,
     ("Query", "objections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
     ("Query", "overdueObjections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
+    ("Query", "pendingDecisions"): Requirement(
+        Disclosure.INTERNAL, reason="objections and repair applications are decided by departments, each its own"),
     ("Query", "outbox"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
     ("Query", "departmentReporting"): Requirement(
         Disclosure.INTERNAL, reason="the credit office's oversight of departments' reporting (seed 004 §一.(二))"),
@@ -120,6 +122,8 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "resolveObjection"): _SUPERVISION,
     ("Mutation", "applyForCreditRepair"): Requirement(Disclosure.PUBLIC, roles=_ON_BEHALF),
     ("Mutation", "decideCreditRepair"): _SUPERVISION,
+    ("Mutation", "decideHighAttentionClass"): _SUPERVISION,
+    ("Mutation", "reviewGradeDiscrepancy"): _SUPERVISION,
     ("Mutation", "grantConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
     # the subject's side, or the bank that holds the consent (which bank: hub.authority, in the service)
     ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS | {Role.BANK}),

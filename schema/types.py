@@ -94,6 +94,14 @@ class EvaluationType:
     previous_grade: str | None = strawberry.field(description="The grade this one replaced.")
     under_objection: bool = strawberry.field(description="A pending objection (异议) contests it.")
     superseded_at: datetime | None
+    computed_by: str | None = strawberry.field(
+        description="The platform that computed it (null: not recorded, e.g. loaded from a file).")
+    issued_in_name_of: str | None = strawberry.field(
+        description="In whose name it stands: the scheme's evaluator where the platform may issue it, else "
+                    "the computing platform (seed 000 §二.(一): the province issues the public credit evaluation).")
+    authoritative: bool | None = strawberry.field(
+        description="Issued by a platform its scheme allows; false for a lower platform's own estimate, which "
+                    "never stands over the issuer's as current. Null: not recorded.")
 
     @strawberry.field(description="True while within its validity and not replaced by a newer one.")
     def current(self, root: strawberry.Parent[Evaluation], info: Info) -> bool:

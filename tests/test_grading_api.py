@@ -49,6 +49,17 @@ async def test_overrides_force_the_grade_and_say_why(client: httpx.AsyncClient) 
     assert any("失信联合奖惩对象名单" in reason for reason in result["reasons"])
 
 
+async def test_the_serious_dishonesty_list_forces_cha_under_henan_public_credit(client: httpx.AsyncClient) -> None:
+    # seed 000 §二.(三): the 差 band reads "存在重大信用风险或为严重失信主体"; the 严重失信主体名单 replaced the
+    # 失信联合惩戒对象名单 the seed's override names, so being on it forces 差 like the joint-punishment list.
+    result = (await classify(client, scheme="henan-public-credit", score=95,
+                             flags=["SERIOUS_DISHONESTY_LIST"]))["data"]["classify"]
+    assert (result["grade"], result["ladder"], result["overriddenBy"]) == ("差", 5, "SERIOUS_DISHONESTY_LIST")
+    assert any("严重失信主体名单" in reason for reason in result["reasons"])
+    unlisted = (await classify(client, scheme="henan-public-credit", score=95))["data"]["classify"]
+    assert unlisted["grade"] == "优" and unlisted["overriddenBy"] is None
+
+
 @pytest.mark.parametrize(("variables", "code", "message"), [
     ({"scheme": "henan-public-credit", "score": 100.5}, "BAD_USER_INPUT", "outside"),
     ({"scheme": "henan-public-credit", "score": -1}, "BAD_USER_INPUT", "outside"),

@@ -228,6 +228,44 @@ async def acknowledge_changes(a: Attack) -> None:
     a.refused(await a.call(ACK, bearer(a.settings, "platform", "某外省平台")), says="is not a peer of this hub")
 
 
+HIGH_ATTENTION = """mutation($u: String!) { decideHighAttentionClass(uscc: $u, riskClass: "D", reason: "研判")
+  { grade } }"""
+REVIEW = """mutation($k: ID!) { reviewGradeDiscrepancy(key: $k, outcome: KEPT, reasons: "维持") { outcome } }"""
+
+
+async def decide_high_attention_class(a: Attack) -> None:
+    """Seed 004 第十条(三): only the department that owns henan-market-risk here decides C or D."""
+    for who in (department(a.settings, ZJ), bearer(a.settings, "admin", "郏县信用办"),
+                bearer(a.settings, "agency", "郏县市场监管局")):  # a department token without --department
+        a.refused(await a.call(HIGH_ATTENTION, who, u=SUBJECT), says=f"belongs to department {SCJG}")
+    for who in (bearer(a.settings, "bank", BANK), bearer(a.settings, "platform", PLATFORM_ORG)):
+        a.refused(await a.call(HIGH_ATTENTION, who, u=SUBJECT), says="restricted to the roles")
+    decided = await a.hub.gateway.run("MATCH (d:HighAttentionDecision {subject_uscc: $u}) RETURN count(d) AS n",
+                                      {"u": SUBJECT})
+    assert decided == [{"n": 0}]
+
+
+async def review_grade_discrepancy(a: Attack) -> None:
+    """Seed 001 §二.(四).2: a flag is reviewed by the owners of its two schemes (here the credit office and
+    410425-SCJG), nobody else."""
+    key = f"{SUBJECT}|henan-public-credit|jiaxian-food-industry"
+    await a.hub.gateway.run(
+        "MATCH (s:Subject {uscc: $u}) MERGE (f:ReviewFlag {key: $k}) SET f.status = 'OPEN', f.opened_at = $now, "
+        "f.schemes = ['henan-public-credit', 'jiaxian-food-industry'], f.grades = ['优', 'D'], f.gap = 4, "
+        "f.departments = ['platform', $scjg] MERGE (f)-[:CONCERNS]->(s)",
+        {"u": SUBJECT, "k": key, "now": clock.now(), "scjg": SCJG}, write=True)
+    try:
+        for who in (department(a.settings, ZJ), bearer(a.settings, "agency", "郏县市场监管局")):
+            a.refused(await a.call(REVIEW, who, k=key), says="reviewed by the owners of its schemes")
+        for who in (bearer(a.settings, "bank", BANK), bearer(a.settings, "platform", PLATFORM_ORG)):
+            a.refused(await a.call(REVIEW, who, k=key), says="restricted to the roles")
+        state = await a.hub.gateway.run("MATCH (f:ReviewFlag {key: $k}) RETURN f.status AS s, "
+                                        "count { (:DiscrepancyReview)-[:REVIEWS]->(f) } AS reviews", {"k": key})
+        assert state == [{"s": "OPEN", "reviews": 0}]
+    finally:
+        await a.hub.gateway.run("MATCH (f:ReviewFlag {key: $k}) DETACH DELETE f", {"k": key}, write=True)
+
+
 CASES: dict[str, Callable[[Attack], Awaitable[None]]] = {
     "grantConsent": grant_consent,
     "revokeConsent": revoke_consent,
@@ -238,6 +276,8 @@ CASES: dict[str, Callable[[Attack], Awaitable[None]]] = {
     "recordCommitment": record_commitment,
     "decideCommitmentFulfilment": decide_commitment_fulfilment,
     "pushChanges": push_changes,
+    "decideHighAttentionClass": decide_high_attention_class,
+    "reviewGradeDiscrepancy": review_grade_discrepancy,
     "acknowledgeChanges": acknowledge_changes,
 }
 

@@ -18,9 +18,11 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
+from hub import clock
 from hub.db.gateway import Neo4jGateway, native
 from hub.disclosure import Disclosure
-from hub.grading.types import RelatedParty
+from hub.exchange import levels
+from hub.grading.types import HighAttentionDecision, RelatedParty
 from hub.models import CreditRecord, RecordKind, Severity, Subject, SubjectKind
 
 # Only ACTIVE records count: repaired (信用修复) and withdrawn (upheld 异议) ones never do
@@ -43,10 +45,10 @@ CALL (s) {
 }
 CALL (s) {
   OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation) WHERE e.valid_until IS NULL OR e.valid_until >= $today
-  RETURN collect([e.scheme, e.grade, e.score, e.evaluator]) AS current
+  RETURN collect([e.scheme, e.grade, e.score, e.evaluator, e.origin_level]) AS current
 }
 RETURN [s.uscc, s.name, s.kind, s.region, s.industry, s.status, toString(s.registered_on)] AS subject,
-       records, related, current
+       records, related, current, s.high_attention AS high_attention
 """
 
 # Two forms, not one with "$region IS NULL OR …": that disjunction stops the planner from walking
@@ -58,35 +60,52 @@ _PAGE_IN_REGION = (
 )
 _BY_CODES = "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + _FACTS
 
+# A new evaluation takes the pointer from the current one of its scheme — unless it is an estimate (not
+# ``authoritative``: computed below the level its scheme is reserved to) and the current one was issued
+# where the scheme allows (origin level at or above ``$reserved[scheme]``; seed 000 §二.(一): the public
+# credit evaluation is the province's). Then the estimate is kept in the history, superseded by the
+# standing one from the start, and the issuer's evaluation stays CURRENT.
 _WRITE = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})
 CALL (s, row) {
   OPTIONAL MATCH (s)-[c:CURRENT]->(old:Evaluation {scheme: row.scheme})
-  SET old.superseded_at = $now, old.superseded_by = row.id
-  DELETE c
-  RETURN collect(old.grade)[0] AS previous
+  WITH c, old, old IS NOT NULL AND NOT coalesce(row.authoritative, true)
+       AND coalesce($ranks[coalesce(old.origin_level, $level)], 0) >= coalesce($reserved[row.scheme], 0)
+       AND (old.valid_until IS NULL OR old.valid_until >= $today) AS outranked
+  FOREACH (_ IN CASE WHEN old IS NULL OR outranked THEN [] ELSE [1] END |
+    SET old.superseded_at = $now, old.superseded_by = row.id
+    DELETE c)
+  RETURN collect(old.grade)[0] AS previous, coalesce(collect(outranked)[0], false) AS outranked,
+         collect(old.id)[0] AS standing
 }
 CREATE (e:Evaluation)
 SET e = row, e.previous_grade = previous, e.evaluated_at = $now, e.valid_until = date(row.valid_until),
-    e.version = 1, e:Pending
-CREATE (e)-[:OF]->(s), (s)-[:CURRENT]->(e)
+    e.version = 1, e:Pending,
+    e.superseded_at = CASE WHEN outranked THEN $now END, e.superseded_by = CASE WHEN outranked THEN standing END,
+    e.outranked = CASE WHEN outranked THEN true END
+CREATE (e)-[:OF]->(s)
+WITH s, e, outranked WHERE NOT outranked
+CREATE (s)-[:CURRENT]->(e)
 """
 
-# A flag is keyed by subject and the two schemes; re-raising an open flag changes nothing.
+# A flag is keyed by subject and the two schemes; re-raising an open flag changes nothing. A reviewed flag
+# (seed 001 §二.(四).2 复核并说明理由) stays reviewed while the grades are those reviewed; new grades reopen it.
 _FLAGS = """
 UNWIND $flags AS flag
 MATCH (s:Subject {uscc: flag.subject_uscc})
 MERGE (f:ReviewFlag {key: flag.key})
 ON CREATE SET f.opened_at = $now, f.status = 'OPEN'
-SET f += flag.props, f.status = CASE WHEN f.status = 'CLEARED' THEN 'OPEN' ELSE f.status END
+SET f += flag.props,
+    f.status = CASE WHEN f.status = 'CLEARED' OR (f.status = 'REVIEWED' AND f.reviewed_grades <> flag.props.grades)
+                    THEN 'OPEN' ELSE f.status END
 MERGE (f)-[:CONCERNS]->(s)
 """
 
 _CLEAR = """
 UNWIND $subjects AS code
-MATCH (f:ReviewFlag {status: 'OPEN'})-[:CONCERNS]->(:Subject {uscc: code})
-WHERE NOT f.key IN $keep
+MATCH (f:ReviewFlag)-[:CONCERNS]->(:Subject {uscc: code})
+WHERE f.status IN ['OPEN', 'REVIEWED'] AND NOT f.key IN $keep
 SET f.status = 'CLEARED', f.cleared_at = $now
 """
 
@@ -103,6 +122,7 @@ class CurrentGrade:
     grade: str
     score: float | None
     evaluator: str | None
+    origin_level: str | None = None  # where it was computed (None: here, not yet sequenced, or unknown)
 
 
 @dataclass(frozen=True)
@@ -113,6 +133,7 @@ class FactsRow:
     records: tuple[CreditRecord, ...]
     related: tuple[RelatedParty, ...]
     current: tuple[CurrentGrade, ...]
+    high_attention: HighAttentionDecision | None = None
 
 
 @dataclass(frozen=True)
@@ -137,13 +158,16 @@ async def facts_for(gateway: Neo4jGateway, usccs: Sequence[str], since: date,
 
 async def write_results(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]],
                         flags: Sequence[Mapping[str, Any]], subjects: Sequence[str],
-                        now: datetime) -> None:
-    """New evaluations supersede the current ones of their scheme; flags follow, and the subjects' marks
-    for a re-grade go — in one transaction."""
+                        now: datetime, *, level: str = "province", reserved: Mapping[str, int] | None = None) -> None:
+    """New evaluations supersede the current ones of their scheme (an estimate never supersedes the issuer's:
+    see _WRITE; ``level`` is this platform's, ``reserved`` the rank each reserved scheme needs); flags follow,
+    and the subjects' marks for a re-grade go — in one transaction."""
 
     async def work(tx: AsyncManagedTransaction) -> None:
         if rows:  # the run's time is one parameter: packing a datetime per row costs more than the row
-            await (await tx.run(_WRITE, rows=list(rows), now=now)).consume()
+            await (await tx.run(_WRITE, rows=list(rows), now=now, level=level, reserved=dict(reserved or {}),
+                                today=clock.date_of(now),
+                                ranks={name: levels.rank(name) for name in levels.LEVELS})).consume()
         if flags:
             await (await tx.run(_FLAGS, flags=list(flags), now=now)).consume()
         await (await tx.run(_CLEAR, subjects=list(subjects), keep=[f["key"] for f in flags],
@@ -162,11 +186,29 @@ async def raw_write(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]], no
 
 
 async def open_flags(gateway: Neo4jGateway, limit: int = 500) -> list[dict[str, Any]]:
+    """Flags still standing — open, or reviewed while the grades are those reviewed — each with its reviews."""
     rows = await gateway.run(
-        "MATCH (f:ReviewFlag {status: 'OPEN'})-[:CONCERNS]->(s:Subject) "
-        "RETURN f { .* , subject_uscc: s.uscc, subject_name: s.name } AS flag "
+        "MATCH (f:ReviewFlag)-[:CONCERNS]->(s:Subject) WHERE f.status IN ['OPEN', 'REVIEWED'] "
+        "CALL (f) { OPTIONAL MATCH (r:DiscrepancyReview)-[:REVIEWS]->(f) WITH r ORDER BY r.reviewed_at "
+        "RETURN collect(r { .* }) AS reviews } "
+        "RETURN f { .* , subject_uscc: s.uscc, subject_name: s.name, reviews: reviews } AS flag "
         "ORDER BY f.opened_at DESC, f.key LIMIT $limit", {"limit": limit})
-    return [{key: native(value) for key, value in row["flag"].items()} for row in rows]
+    return [{key: native(value) if key != "reviews" else [{k: native(v) for k, v in r.items()} for r in value]
+             for key, value in row["flag"].items()} for row in rows]
+
+
+async def flag(gateway: Neo4jGateway, key: str) -> dict[str, Any] | None:
+    rows = await gateway.run("MATCH (f:ReviewFlag {key: $key})-[:CONCERNS]->(s:Subject) "
+                             "RETURN f { .*, subject_uscc: s.uscc } AS flag", {"key": key})
+    return {k: native(v) for k, v in rows[0]["flag"].items()} if rows else None
+
+
+async def record_review(gateway: Neo4jGateway, key: str, review: Mapping[str, Any]) -> None:
+    """Keep a department's review of a flag (seed 001 §二.(四).2 复核并说明理由); the flag becomes REVIEWED for
+    the grades it had."""
+    await gateway.run("MATCH (f:ReviewFlag {key: $key}) CREATE (r:DiscrepancyReview) SET r = $review "
+                      "CREATE (r)-[:REVIEWS]->(f) SET f.status = 'REVIEWED', f.reviewed_grades = f.grades",
+                      {"key": key, "review": dict(review)}, write=True)
 
 
 # Enum members by value: a dict lookup, where calling the enum class costs microseconds a value — a
@@ -190,7 +232,25 @@ def _facts(row: Mapping[str, Any]) -> FactsRow:
         for r in row["records"] if r[0] is not None)
     related = tuple(RelatedParty(r["uscc"], r["serious"], r["executee"]) for r in row["related"] if r.get("uscc"))
     current = tuple(CurrentGrade(*c) for c in row["current"] if c[0] is not None)
-    return FactsRow(subject, records, related, current)
+    decided = row.get("high_attention")  # [class, reason, department, date]: the department's latest decision
+    high_attention = (HighAttentionDecision(decided[0], decided[1], decided[2], date.fromisoformat(decided[3]))
+                      if decided else None)
+    return FactsRow(subject, records, related, current, high_attention)
+
+
+# seed 004 第十条(三): a department's case-by-case C-or-D decision for a subject of a high-attention industry.
+# Every decision is kept (history); the subject holds the latest, which the facts read.
+_HIGH_ATTENTION = """
+MATCH (s:Subject {uscc: $d.subject_uscc})
+CREATE (d:HighAttentionDecision) SET d = $d, d.decided_at = $now
+CREATE (d)-[:CONCERNS]->(s)
+SET s.high_attention = [$d.risk_class, $d.reason, $d.department, toString(date($today))]
+"""
+
+
+async def record_high_attention(gateway: Neo4jGateway, decision: Mapping[str, Any], now: datetime) -> None:
+    await gateway.run(_HIGH_ATTENTION, {"d": dict(decision), "now": now, "today": clock.date_of(now).isoformat()},
+                      write=True)
 
 
 def _day(text: str | None) -> date | None:

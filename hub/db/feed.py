@@ -178,9 +178,10 @@ class Applied:
 
 
 async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: Sequence[dict[str, Any]],
-                checkpoint: Checkpoint, batch_id: str) -> Applied:
+                checkpoint: Checkpoint, batch_id: str, authority: current.Authority | None = None) -> Applied:
     """Apply validated item rows (``hub.exchange.items.row_for`` plus ``type``), write dead letters, and
-    advance the checkpoint — one transaction. An item held under another issuer becomes a dead letter."""
+    advance the checkpoint — one transaction. An item held under another issuer becomes a dead letter.
+    ``authority`` decides which evaluation stands in its issuer's name (hub.db.current)."""
 
     async def work(tx: AsyncManagedTransaction) -> Applied:
         result = await tx.run(_HELD, records=[r["id"] for r in rows if r["type"] == "RECORD"],
@@ -217,11 +218,12 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
                                                       for row in fresh["RECORD"]])).consume()
         if fresh["EVALUATION"]:
             evaluations = [{"id": r["id"], "subject_uscc": r["subject"]["uscc"], "scheme": r["props"]["scheme"],
-                            "evaluated_at": r["props"]["evaluated_at"]} for r in fresh["EVALUATION"]]
-            superseded, candidates = current.chain(evaluations)
-            pointers = await current.decide(tx, candidates)
+                            "evaluated_at": r["props"]["evaluated_at"], "origin_level": r["props"]["origin_level"]}
+                           for r in fresh["EVALUATION"]]
+            superseded, candidates = current.chain(evaluations, authority)
+            decision = await current.decide(tx, candidates, authority)
             await (await tx.run(_APPLY_EVALUATIONS, rows=[
-                {**row, **wire.split({**row["props"], **superseded.get(row["id"], {})}), "point": row["id"] in pointers}
+                {**row, **wire.split({**row["props"], **superseded.get(row["id"], {})}), **decision.row(row["id"])}
                 for row in fresh["EVALUATION"]])).consume()
         if fresh["WARNING"]:
             await (await tx.run(warning_store.APPLY_RECEIVED, rows=fresh["WARNING"])).consume()

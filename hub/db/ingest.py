@@ -170,8 +170,8 @@ async def upsert_evaluations(gateway: Neo4jGateway, rows: Sequence[Row],
         async def work(tx: AsyncManagedTransaction, batch: Sequence[Row] = batch,
                        candidates: Sequence[Mapping[str, Any]] = candidates,
                        superseded: dict[str, dict[str, Any]] = superseded) -> None:
-            pointers = await current.decide(tx, candidates)
-            written = [{**wire.split({**row, **superseded.get(row["id"], {})}), "point": row["id"] in pointers}
+            decision = await current.decide(tx, candidates)
+            written = [{**wire.split({**row, **superseded.get(row["id"], {})}), **decision.row(row["id"])}
                        for row in batch]
             await (await tx.run(_EVALUATIONS, rows=written)).consume()
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -54,31 +55,57 @@ async def get_objection(gateway: Neo4jGateway, objection_id: str) -> dict[str, A
     return _plain(rows[0]["o"]) if rows else None
 
 
-async def resolve_objection(gateway: Neo4jGateway, objection_id: str, changes: dict[str, Any],
-                            withdraw_record: bool) -> None:
-    """Close the objection; an upheld objection against a record withdraws the record, in one transaction."""
+async def resolve_objection(gateway: Neo4jGateway, objection_id: str, changes: dict[str, Any], *,
+                            withdraw_record: bool, correction: dict[str, Any] | None = None) -> str | None:
+    """Close the objection; an upheld objection against a record withdraws the record, or corrects it
+    (``correction``: the fields to set) — in one transaction. Returns the correction as kept with the
+    objection (JSON: each field's value before and after), or None."""
 
-    async def work(tx: AsyncManagedTransaction) -> None:
-        await tx.run("MATCH (o:Objection {id: $id}) SET o += $changes", id=objection_id, changes=changes)
+    async def work(tx: AsyncManagedTransaction) -> str | None:
+        kept = None
+        if correction:
+            result = await tx.run("MATCH (:Objection {id: $id})-[:CONTESTS]->(r:Record) RETURN properties(r) AS r",
+                                  id=objection_id)
+            before = (await result.single(strict=True))["r"]
+            kept = json.dumps({name: {"before": _text(before.get(name)), "after": _text(value)}
+                               for name, value in correction.items()}, ensure_ascii=False, sort_keys=True)
+            await tx.run("MATCH (:Objection {id: $id})-[:CONTESTS]->(r:Record) "
+                         "SET r += $props, r.corrected_at = $changes.resolved_at, r.corrected_by_objection = $id, "
+                         "r.version = coalesce(r.version, 0) + 1, r:Pending "
+                         "FOREACH (k IN keys($dates) | SET r[k] = date($dates[k]))",
+                         id=objection_id, changes=changes,
+                         props={k: v for k, v in correction.items() if not isinstance(v, date)},
+                         dates={k: v.isoformat() for k, v in correction.items() if isinstance(v, date)})
+        await tx.run("MATCH (o:Objection {id: $id}) SET o += $changes, o.correction = $kept",
+                     id=objection_id, changes=changes, kept=kept)
         if withdraw_record:
             await tx.run("MATCH (:Objection {id: $id})-[:CONTESTS]->(r:Record) "
                          "SET r.status = 'WITHDRAWN', r.status_changed_at = $changes.resolved_at, "
                          "r.version = coalesce(r.version, 0) + 1, r:Pending", id=objection_id, changes=changes)
+        return kept
 
-    await gateway.write(work)
+    return await gateway.write(work)
+
+
+def _text(value: Any) -> Any:
+    value = native(value)
+    return value.isoformat() if isinstance(value, date) else value
 
 
 async def objections(gateway: Neo4jGateway, *, status: str | None = None, due_before: date | None = None,
-                     limit: int = 500) -> list[dict[str, Any]]:
+                     department: str | None = None, limit: int = 500) -> list[dict[str, Any]]:
     where = ["true"]
     if status is not None:
         where.append("o.status = $status")
+    if department is not None:  # routed to it (before routing, "unassigned" was the platform's)
+        where.append("(o.department = $department OR ($department = 'platform' AND "
+                     "coalesce(o.department, 'unassigned') = 'unassigned'))")
     if due_before is not None:  # a provisional due date may move: the service counts it again
         where.append("(o.due_on < $due_before OR o.due_on_provisional_reason IS NOT NULL)")
     rows = await gateway.run(
         "MATCH (o:Objection) WHERE " + " AND ".join(where) +
         " RETURN o { .* } AS o ORDER BY o.due_on, o.id LIMIT $limit",
-        {"status": status, "due_before": due_before, "limit": limit})
+        {"status": status, "due_before": due_before, "department": department, "limit": limit})
     return [_plain(row["o"]) for row in rows]
 
 
@@ -91,6 +118,17 @@ async def create_repair(gateway: Neo4jGateway, application: dict[str, Any]) -> N
 async def get_repair(gateway: Neo4jGateway, application_id: str) -> dict[str, Any] | None:
     rows = await gateway.run("MATCH (a:RepairApplication {id: $id}) RETURN a { .* } AS a", {"id": application_id})
     return _plain(rows[0]["a"]) if rows else None
+
+
+async def repairs(gateway: Neo4jGateway, *, status: str, department: str, limit: int = 500) -> list[dict[str, Any]]:
+    """Repair applications of a status routed to a department (older ones without one: their record's issuer,
+    the platform's when it has none), oldest first."""
+    rows = await gateway.run(
+        "MATCH (a:RepairApplication {status: $status})-[:REPAIRS]->(r:Record) "
+        "WHERE coalesce(a.department, r.issuing_department, 'platform') = $department "
+        "RETURN a { .* } AS a ORDER BY a.filed_at, a.id LIMIT $limit",
+        {"status": status, "department": department, "limit": limit})
+    return [_plain(row["a"]) for row in rows]
 
 
 async def decide_repair(gateway: Neo4jGateway, application_id: str, changes: dict[str, Any],

@@ -38,7 +38,8 @@ _EVALUATION_ALWAYS = frozenset({"id", "scheme", "grade", "disclosure"})
 RECORD_PROPERTIES = _RECORD_ALWAYS | {"title", "decided_on", "issuing_department", "source_platform", "severity",
                                       "document_number", "content", "amount_wan_yuan", "kept"}
 EVALUATION_PROPERTIES = _EVALUATION_ALWAYS | CURRENCY | {"score", "level", "evaluator", "explanation",
-                                                         "previous_grade"}
+                                                         "previous_grade", "computed_by", "origin_platform",
+                                                         "issued_in_name_of", "issuer", "authoritative"}
 _TEMPORAL = frozenset({"decided_on", "publicity_ends_on", "evaluated_at", "valid_until", "superseded_at"})
 
 _PERSON = """
@@ -197,6 +198,9 @@ def evaluation_from_row(row: Mapping[str, Any], uscc: str) -> Evaluation:
         evaluator=row.get("evaluator"), explanation=row.get("explanation"),
         superseded_at=when(row.get("superseded_at")), previous_grade=row.get("previous_grade"),
         under_objection=bool(row.get("under_objection")),
+        computed_by=row.get("computed_by") or row.get("origin_platform"),
+        issued_in_name_of=row.get("issued_in_name_of") or row.get("issuer"),
+        authoritative=row.get("authoritative"),
     )
 
 

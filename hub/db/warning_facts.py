@@ -44,6 +44,7 @@ CALL () {
                             r.amount_wan_yuan, r.kept] AS item, [s.uscc, s.name, s.region] AS subject
   UNION ALL
   MATCH (e:Evaluation) WHERE $evaluations AND e.seq > $after AND e.seq <= $upto AND e.origin_platform = $me
+    AND e.outranked IS NULL  // an estimate kept under the issuer's current evaluation changes no grade (hub.db.current)
   MATCH (e)-[:OF]->(s:Subject)
   CALL (e, s) {
     OPTIONAL MATCH (s)<-[:OF]-(old:Evaluation {scheme: e.scheme})

@@ -27,3 +27,16 @@ def up_to(level: str) -> list[str]:
 def from_(level: str) -> list[str]:
     """This level and the ones above it: what a downward feed from here carries."""
     return list(LEVELS[rank(level) - 1:])
+
+
+def may_issue(level: str | None, reserved_to: str | None) -> bool:
+    """Whether a platform of ``level`` may issue an evaluation its scheme reserves to ``reserved_to``.
+
+    Seed 000 §二.(一): the public credit evaluation "由省发展改革委依托省公共信用信息平台…作出" — only the
+    province issues it; a county or city platform that computes one has made its own estimate, not the
+    province's evaluation. No reservation (None), or an unknown origin (None: an evaluation loaded from
+    a file or written before origins were kept), is taken as issued by whoever may.
+    """
+    if reserved_to is None or level is None:
+        return True
+    return rank(level) >= rank(reserved_to)

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub import clock, errors
 from hub.db import feed
+from hub.db.current import Authority
 from hub.db.feed import FeedRow
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Disclosure
@@ -88,8 +89,10 @@ class Receipt:
 
 class Exchange:
     def __init__(self, gateway: Neo4jGateway, platform: Platform, peers: Peers, key: Ed25519PrivateKey,
-                 max_concurrent_batches: int = 2) -> None:
+                 max_concurrent_batches: int = 2, authority: Authority | None = None) -> None:
         self.gateway, self.platform, self.peers, self.key = gateway, platform, peers, key
+        # Whether an evaluation of a scheme made at a level stands in its issuer's name (hub.db.current).
+        self.authority = authority
         self._slots = asyncio.Semaphore(max_concurrent_batches)
 
     @property
@@ -182,10 +185,12 @@ class Exchange:
             assert not isinstance(item, str)
             row = items.row_for(item)
             row["type"] = item.type
+            if isinstance(item, items.EvaluationItem):
+                row["props"].update(self._standing(item))
             key = (item.type, item.id)
             if key not in rows or rows[key]["version"] < row["version"]:
                 rows[key] = row
-        result = await feed.apply(self.gateway, list(rows.values()), letters, checkpoint, batch.id)
+        result = await feed.apply(self.gateway, list(rows.values()), letters, checkpoint, batch.id, self.authority)
         refusals += [Refusal(item_id, reason) for item_id, reason in result.conflicts]
         changed = set(result.applied)
         subjects = frozenset(row["subject"]["uscc"] for row in rows.values()
@@ -214,6 +219,14 @@ class Exchange:
 
     async def status(self) -> list[dict[str, Any]]:
         return await feed.cursors(self.gateway)
+
+    def _standing(self, item: items.EvaluationItem) -> dict[str, Any]:
+        """Who computed an arriving evaluation and in whose name it stands — judged here from its origin
+        level, not taken from the sender: a county's own public-credit result stays the county's, whatever
+        name it carries (seed 000 §二.(一): the province issues the public credit evaluation)."""
+        issued = True if self.authority is None else self.authority(item.scheme, item.origin_level)
+        return {"computed_by": item.origin_platform, "authoritative": issued,
+                "issued_in_name_of": item.issuer if issued else item.origin_platform}
 
     def _out_of_scope(self, item: items.AnyItem, scope: str) -> str | None:
         """Upward items come from below this level, downward ones from above it, and only PUBLIC

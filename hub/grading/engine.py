@@ -80,16 +80,46 @@ def explanation_json(graded: Graded) -> str:
     ).dumps()
 
 
-def evaluation_row(subject_uscc: str, graded: Graded, *, now: datetime, run_id: str) -> dict[str, Any]:
+_LEVEL_NAMES = {"county": "县级", "city": "市级", "province": "省级"}
+
+
+@dataclass(frozen=True)
+class ComputedBy:
+    """The platform that runs the engine: its id and level (HUB_PLATFORM_ID, HUB_LEVEL)."""
+
+    platform: str
+    level: str
+
+
+def evaluation_row(subject_uscc: str, graded: Graded, *, now: datetime, run_id: str,
+                   computed_by: ComputedBy | None = None) -> dict[str, Any]:
+    """One evaluation as the store writes it, saying who computed it and in whose name it stands.
+
+    Where the scheme reserves its evaluations to a higher level (seed 000 §二.(一): the public credit
+    evaluation is the province's), a lower platform's result is its own estimate: issued in the
+    platform's name, never the scheme's evaluator's, and ``authoritative`` false, so that it never
+    stands over the issuer's own (hub.db.current).
+    """
     scheme = graded.scheme
-    return {
+    row: dict[str, Any] = {
         "id": f"eval-{run_id}-{scheme.id}-{subject_uscc}",
         "subject_uscc": subject_uscc, "scheme": scheme.id,
         "score": graded.score.value, "grade": graded.classification.grade,
         "level": graded.classification.level, "disclosure": scheme.disclosure.value,
         "valid_until": (clock.date_of(now) + timedelta(days=scheme.validity_days)).isoformat(),
         "evaluator": scheme.evaluator, "explanation": explanation_json(graded), "run_id": run_id,
+        "authoritative": True,
     }
+    if computed_by is not None:
+        issued = scheme.issued_at(computed_by.level)
+        level_name = _LEVEL_NAMES.get(computed_by.level, computed_by.level)
+        row.update(computed_by=computed_by.platform, origin_platform=computed_by.platform,
+                   origin_level=computed_by.level, authoritative=issued,
+                   issuer=scheme.evaluator if issued else computed_by.platform,
+                   issued_in_name_of=scheme.evaluator if issued else computed_by.platform)
+        if not issued:
+            row["evaluator"] = f"{computed_by.platform}（{level_name}平台测算，非{scheme.evaluator}作出的评价）"
+    return row
 
 
 def review_flags(subject_uscc: str, current: Iterable[CurrentGrade], new_rows: Sequence[Mapping[str, Any]],

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hub.datafile import FileProblem, LineMap, LineSeq, read_data_file, require_keys, text
 from hub.disclosure import Disclosure
+from hub.exchange import levels
 from hub.grading.schemes import (
     CYCLES,
     LADDER_RUNGS,
@@ -77,7 +78,8 @@ def _build(document: object, stem: str) -> GradingScheme:
     if not isinstance(document, LineMap):
         raise FileProblem(1, "a scheme file holds one mapping (id, name, scale, grades, …)")
     require_keys(document, "the scheme", ("id", "name", "source", "kind", "disclosure", "cycle", "validity_days",
-                                   "evaluator", "grades"), ("categorical", "scale", "overrides", "owner"))
+                                   "evaluator", "grades"), ("categorical", "scale", "overrides", "owner",
+                                                               "reserved_to"))
     scheme_id = text(document, "id", "the scheme")
     if scheme_id != stem:
         raise FileProblem(document.at("id"), f"id {scheme_id!r} must match the file name ({stem}.yaml)")
@@ -101,7 +103,16 @@ def _build(document: object, stem: str) -> GradingScheme:
         disclosure=Disclosure(_choice(document, "disclosure", "the scheme", Disclosure)),
         cycle=_choice(document, "cycle", "the scheme", CYCLES), validity_days=validity,
         evaluator=text(document, "evaluator", "the scheme"), grades=grades,
-        overrides=_overrides(document, grades), categorical=categorical, owner=_owner(document))
+        overrides=_overrides(document, grades), categorical=categorical, owner=_owner(document),
+        reserved_to=_reserved_to(document))
+
+
+def _reserved_to(document: LineMap) -> str | None:
+    """``reserved_to``: the lowest platform level that may issue the scheme's evaluations (hub.exchange.levels),
+    e.g. ``province`` for the public credit evaluation (seed 000 §二.(一)); absent: any level."""
+    if "reserved_to" not in document:
+        return None
+    return _choice(document, "reserved_to", "the scheme", levels.LEVELS)
 
 
 def _owner(document: LineMap) -> str:

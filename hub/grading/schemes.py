@@ -40,9 +40,11 @@ from pathlib import Path
 from hub.datafile import DataFileError
 from hub.disclosure import Disclosure
 from hub.errors import BadInput, HubError, NotFound
+from hub.exchange import levels
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
     HIGH_ATTENTION_INDUSTRY,
+    HIGH_ATTENTION_INDUSTRY_D,
     JOINT_PUNISHMENT_LIST,
     OVERRIDE_FLAGS,
     SERIOUS_DISHONESTY_LIST,
@@ -60,6 +62,7 @@ FLAG_DESCRIPTIONS = {
     SERIOUS_DISHONESTY_LIST: "on the serious-dishonesty list (严重失信主体名单)",
     DISHONEST_EXECUTEE: "a dishonest judgment debtor (失信被执行人)",
     HIGH_ATTENTION_INDUSTRY: "in an industry of high public concern (社会高度关注行业)",
+    HIGH_ATTENTION_INDUSTRY_D: "in an industry of high public concern (社会高度关注行业), decided D by the department",
 }
 
 
@@ -214,6 +217,13 @@ class GradingScheme:
     # Who owns the evaluations it makes (hub.authority): a department code, "{region}-SCJG" for the
     # hub's own region's department, or "platform" — the credit platform the hub runs.
     owner: str = "platform"
+    # The lowest platform level that may issue its evaluations (hub.exchange.levels.may_issue); None: any.
+    # Elsewhere a hub computes them as its own estimate, which never stands over the issuer's.
+    reserved_to: str | None = None
+
+    def issued_at(self, level: str | None) -> bool:
+        """Whether an evaluation computed on a platform of ``level`` is issued under this scheme's name."""
+        return levels.may_issue(level, self.reserved_to)
 
     def owner_in(self, region: str) -> str:
         """The owning department's code on a hub of ``region`` (or "platform")."""

@@ -14,8 +14,21 @@ JOINT_PUNISHMENT_LIST = "JOINT_PUNISHMENT_LIST"  # 失信联合奖惩对象名�
 SERIOUS_DISHONESTY_LIST = "SERIOUS_DISHONESTY_LIST"  # 严重失信主体名单 (seeds 003, 004)
 DISHONEST_EXECUTEE = "DISHONEST_EXECUTEE"  # 失信被执行人 (seed 004 第十条)
 HIGH_ATTENTION_INDUSTRY = "HIGH_ATTENTION_INDUSTRY"  # 社会高度关注行业 (seed 004 第十条)
+# seed 004 第十条(三) "根据情况直接定性为C类…或D类": the department decided D for this subject (hub.high_attention)
+HIGH_ATTENTION_INDUSTRY_D = "HIGH_ATTENTION_INDUSTRY_D"
 OVERRIDE_FLAGS = frozenset({JOINT_PUNISHMENT_LIST, SERIOUS_DISHONESTY_LIST, DISHONEST_EXECUTEE,
-                            HIGH_ATTENTION_INDUSTRY})
+                            HIGH_ATTENTION_INDUSTRY, HIGH_ATTENTION_INDUSTRY_D})
+
+
+@dataclass(frozen=True)
+class HighAttentionDecision:
+    """A department's case-by-case class for a subject in an industry of high public concern (seed 004
+    第十条(三): C or D "根据情况"), with its reason."""
+
+    risk_class: str  # "C" or "D"
+    reason: str
+    department: str
+    decided_on: date
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,7 @@ class SubjectFacts:
     records: tuple[CreditRecord, ...]
     related: tuple[RelatedParty, ...] = ()
     public_credit_score: float | None = None  # the current public score, for industry overlays
+    high_attention: HighAttentionDecision | None = None  # the department's C-or-D decision, if any
 
 
 # One line of an explanation: which indicator moved the score, by how much, because of what — the

@@ -4,9 +4,16 @@ Routed to the department that issued the item — a record's issuing department,
 scheme owner (hub.authority: the platform's own items go to the credit office) — and decided by it
 alone; whoever filed it on the subject's behalf never decides it. Due within **7 working days** of receipt on the
 Chinese calendar (seed 002 §三.(五).1 "在收到正式申请7个工作日内处理完成"). While pending, the item is
-shown as under objection in every tier. Upheld: a contested record is withdrawn, the subject is
-re-graded and the measures follow the new grade; a contested evaluation is re-made (seed 000 §四.(二);
-seed 002 §三.(五).1 "终止实施约束和惩戒措施"). Rejected: nothing changes and the reasons are kept.
+shown as under objection in every tier. Upheld: a contested record is withdrawn — or, where the
+department finds it wrong only in part, **corrected** (seed 002 §三.(五).1 "及时补充完善数据，重新作出评价和
+分类": its title, date, severity, content, document number or amount set right, the record kept and
+counted as corrected, what changed kept with the objection); either way the subject is re-graded and
+the measures follow the new grade. A contested evaluation is re-made (seed 000 §四.(二); seed 002
+§三.(五).1 "终止实施约束和惩戒措施"). Rejected: nothing changes and the reasons are kept. The outcome
+(WITHDRAWN, CORRECTED, REGRADED) is recorded with the decision.
+
+Each department lists what waits for its decision (:meth:`Objections.awaiting`; repair applications in
+``hub.rights.repair``) — its own only.
 
 A due date that runs into a year whose make-up working days (调休) are not announced yet is
 **provisional** (``hub.rights.calendar``): the objection carries the reason
@@ -20,14 +27,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from hub import clock
-from hub.authority import PLATFORM, acts_for, require_not_filer, require_owner
+from hub.authority import PLATFORM, NotTheOwner, acts_for, require_not_filer, require_owner
 from hub.db import rights as store
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Role, Viewer
 from hub.errors import BadInput, Conflict, NotFound
+from hub.models import Severity
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
 
@@ -41,9 +50,48 @@ class ObjectionError(BadInput):
 
 
 @dataclass(frozen=True)
+class Correction:
+    """What an upheld objection sets right in a contested record; None leaves a field as it is."""
+
+    title: str | None = None
+    decided_on: date | None = None
+    severity: Severity | None = None
+    content: str | None = None
+    document_number: str | None = None
+    amount_wan_yuan: float | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields it sets, checked: each with a clear error naming what is wrong."""
+        changes = {name: getattr(self, name) for name in CORRECTABLE if getattr(self, name) is not None}
+        if not changes:
+            raise ObjectionError(f"a correction must set at least one of {', '.join(CORRECTABLE)}")
+        for name in ("title", "content", "document_number"):
+            if name in changes:
+                changes[name] = changes[name].strip()
+                if not changes[name]:
+                    raise ObjectionError(f"correction.{name} is empty")
+                if len(changes[name]) > LIMITS[name]:
+                    raise ObjectionError(f"correction.{name} is {len(changes[name])} characters; at most "
+                                         f"{LIMITS[name]}")
+        if "decided_on" in changes and changes["decided_on"] > clock.today():
+            raise ObjectionError(f"correction.decided_on {changes['decided_on']} is after today "
+                                 f"({clock.today()}): a decision cannot be dated in the future")
+        if "amount_wan_yuan" in changes and not (0 <= changes["amount_wan_yuan"] < float("inf")):
+            raise ObjectionError(f"correction.amount_wan_yuan {changes['amount_wan_yuan']} must be 0 or more")
+        if "severity" in changes:
+            changes["severity"] = changes["severity"].value
+        return changes
+
+
+CORRECTABLE = ("title", "decided_on", "severity", "content", "document_number", "amount_wan_yuan")
+LIMITS = {"title": 500, "content": 20_000, "document_number": 500}  # as the exchange takes them (hub.exchange.items)
+
+
+@dataclass(frozen=True)
 class Resolution:
     upheld: bool
     reasons: str
+    correction: Correction | None = None
 
 
 class Objections:
@@ -106,17 +154,41 @@ class Objections:
             raise Conflict(f"objection {objection_id} was already {objection['status'].lower()}")
         if not resolution.reasons.strip():
             raise ObjectionError("a decision on an objection must give its reasons")
+        correction = self._correction(objection, resolution)
+        record = objection["target_kind"] == "RECORD"
+        outcome = None if not resolution.upheld else ("REGRADED" if not record else
+                                                      "CORRECTED" if correction else "WITHDRAWN")
         changes = {"status": "UPHELD" if resolution.upheld else "REJECTED", "reasons": resolution.reasons.strip(),
                    "resolved_at": clock.now(), "resolved_by": resolved_by.label,
-                   "resolved_late": clock.today() > objection["due_on"]}
-        withdraw = resolution.upheld and objection["target_kind"] == "RECORD"
-        await store.resolve_objection(self.gateway, objection_id, changes, withdraw)
+                   "resolved_late": clock.today() > objection["due_on"], "outcome": outcome}
+        corrected = await store.resolve_objection(self.gateway, objection_id, changes,
+                                                  withdraw_record=outcome == "WITHDRAWN", correction=correction)
+        if corrected is not None:
+            changes["correction"] = corrected
         if resolution.upheld:
             # A withdrawn record changes every evaluation that counted it; an upheld objection to an
             # evaluation re-makes that scheme's evaluation only — the owner's, nobody else's.
             scheme = objection.get("scheme") if objection["target_kind"] == "EVALUATION" else None
             await self.regrade([objection["subject_uscc"]], [scheme] if scheme else None)
         return {**objection, **changes}
+
+    @staticmethod
+    def _correction(objection: dict[str, Any], resolution: Resolution) -> dict[str, Any] | None:
+        if resolution.correction is None:
+            return None
+        if not resolution.upheld:
+            raise ObjectionError("a rejected objection changes nothing: a correction goes with upholding it")
+        if objection["target_kind"] != "RECORD":
+            raise ObjectionError(f"{objection['target_id']} is an evaluation: upheld, it is re-made by its scheme "
+                                 "from the facts (seed 000 §四.(二)), not corrected by hand; uphold it without a "
+                                 "correction, or correct the record it rests on")
+        return resolution.correction.changes()
+
+    async def awaiting(self, viewer: Viewer) -> list[dict[str, Any]]:
+        """The pending objections the viewer's department decides (the credit office's: the platform's)."""
+        department = deciding_department(viewer)
+        return [self._with_current_due(o)
+                for o in await store.objections(self.gateway, status="PENDING", department=department)]
 
     async def overdue(self) -> list[dict[str, Any]]:
         """Pending objections past their due date (INTERNAL viewers follow them up)."""
@@ -137,6 +209,17 @@ class Objections:
             due = self.calendar.due_date(objection["received_on"], OBJECTION_DUE_WORKING_DAYS)
             objection = {**objection, "due_on": due.day, "due_on_provisional_reason": due.provisional_reason}
         return {**objection, "due_on_provisional": bool(objection.get("due_on_provisional_reason"))}
+
+
+def deciding_department(viewer: Viewer) -> str:
+    """The department whose pending decisions a viewer lists: its token's department, or the platform's for
+    the credit office (admin); anyone else has none to list."""
+    if viewer.department:
+        return viewer.department
+    if viewer.role is Role.ADMIN:
+        return PLATFORM
+    raise NotTheOwner("pending decisions are listed for the department your token speaks for, and it names "
+                      "none (a department token carries --department; the credit office uses an admin token)")
 
 
 def _owner(department: str | None) -> str:

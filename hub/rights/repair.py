@@ -102,6 +102,10 @@ class CreditRepair:
             await self.regrade([application["subject_uscc"]], None)
         return {**application, **changes}
 
+    async def awaiting(self, department: str) -> list[dict[str, Any]]:
+        """Pending applications the department decides (seed 000 §四.(三): the finding department), oldest first."""
+        return await store.repairs(self.gateway, status="PENDING", department=department)
+
     async def _decider(self, application: dict[str, Any]) -> str:
         """The department the application is routed to (read from the record for applications filed
         before they carried it)."""

@@ -27,7 +27,9 @@ from hub.grading.models._points import PointsModel, read_engine
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
     HIGH_ATTENTION_INDUSTRY,
+    HIGH_ATTENTION_INDUSTRY_D,
     SERIOUS_DISHONESTY_LIST,
+    Contribution,
     Score,
     SubjectFacts,
 )
@@ -47,8 +49,19 @@ class MarketRiskModel(PointsModel):
         listed = super().score(facts)
         if facts.subject.industry not in self.high_attention_industries:
             return listed
-        return replace(listed, flags=listed.flags | {HIGH_ATTENTION_INDUSTRY},  # seed 004 第十条(三)
-                       flag_grounds={**listed.flag_grounds, HIGH_ATTENTION_INDUSTRY: FlagGrounds(Grounds.REGISTRATION)})
+        # seed 004 第十条(三) "根据情况直接定性为C类…或D类": C or D as the department decided for this subject
+        # (C until it decides); its decision and reason become a line of the explanation (0 points).
+        decision = facts.high_attention
+        flag = HIGH_ATTENTION_INDUSTRY_D if decision is not None and decision.risk_class == "D" else \
+            HIGH_ATTENTION_INDUSTRY
+        contributions = listed.contributions
+        if decision is not None:
+            contributions += (Contribution(
+                "high_attention.decision", "社会高度关注行业：部门研判", 0.0,
+                note=f"{decision.department} decided {decision.risk_class} on {decision.decided_on}: {decision.reason}",
+                grounds=Grounds.REGISTRATION),)
+        return replace(listed, flags=listed.flags | {flag}, contributions=contributions,
+                       flag_grounds={**listed.flag_grounds, flag: FlagGrounds(Grounds.REGISTRATION)})
 
 
 def build(doc: Section, path: Path, model_id: str, scheme_ids: tuple[str, ...]) -> MarketRiskModel:
