@@ -66,12 +66,12 @@ class HighAttention:
                            f"high-attention industry in {' or '.join(CLASSES)}")
         if not reason.strip():
             raise BadInput("a decision must give its reason (根据情况: the circumstances it rests on)")
-        rows = await self.gateway.run("MATCH (s:Subject {uscc: $u}) RETURN s.industry AS industry", {"u": uscc})
-        if not rows:
+        exists, industry = await store.subject_industry(self.gateway, uscc)
+        if not exists:
             raise NotFound(f"no subject with code {uscc!r}")
         industries = self.industries()
-        if rows[0]["industry"] not in industries:
-            raise BadInput(f"{uscc}'s industry {rows[0]['industry']!r} is not one of high public concern "
+        if industry not in industries:
+            raise BadInput(f"{uscc}'s industry {industry!r} is not one of high public concern "
                            f"here ({', '.join(sorted(industries)) or 'none'}): seed 004 第十条(三) does "
                            "not apply to it")
         now = clock.now()
@@ -79,7 +79,5 @@ class HighAttention:
             "subject_uscc": uscc, "risk_class": risk_class, "reason": reason.strip(), "department": self.owner,
             "decided_by": viewer.label}, now)
         await self.regrade([uscc], [SCHEME])
-        grades = await self.gateway.run("MATCH (:Subject {uscc: $u})-[:CURRENT]->(e:Evaluation {scheme: $s}) "
-                                        "RETURN e.grade AS grade", {"u": uscc, "s": SCHEME})
         return Decided(uscc, risk_class, reason.strip(), self.owner, viewer.label, now,
-                       grades[0]["grade"] if grades else None)
+                       await store.current_grade(self.gateway, uscc, SCHEME))

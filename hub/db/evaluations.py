@@ -255,3 +255,16 @@ async def record_high_attention(gateway: Neo4jGateway, decision: Mapping[str, An
 
 def _day(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+async def subject_industry(gateway: Neo4jGateway, uscc: str) -> tuple[bool, str | None]:
+    """Whether the subject exists, and its industry."""
+    rows = await gateway.run("MATCH (s:Subject {uscc: $u}) RETURN s.industry AS industry", {"u": uscc})
+    return (True, rows[0]["industry"]) if rows else (False, None)
+
+
+async def current_grade(gateway: Neo4jGateway, uscc: str, scheme: str) -> str | None:
+    """The grade of the subject's current evaluation under ``scheme``, if any."""
+    rows = await gateway.run("MATCH (:Subject {uscc: $u})-[:CURRENT]->(e:Evaluation {scheme: $s}) "
+                             "RETURN e.grade AS grade", {"u": uscc, "s": scheme})
+    return rows[0]["grade"] if rows else None
