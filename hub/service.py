@@ -22,6 +22,7 @@ from hub.clock import CHINA
 from hub.codes import InvalidCode, is_uscc_prefix, parse_region, parse_uscc
 from hub.commitments import Commitments
 from hub.credit_check import CreditCheck, check
+from hub.credit_info.submission import CreditInformation
 from hub.db import audit_store, consents, evaluations, organizations, records, reporting, subjects, supervision
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
@@ -104,6 +105,7 @@ class CreditHub:
         self.objections = Objections(gateway, self.calendar, self._regrade_after_decision, settings.platform_id,
                                      self.scheme_owner)
         self.commitments = Commitments(gateway, self.regrade, settings.platform_id)
+        self.credit_info = CreditInformation(gateway, self.regrade, self.publicity, settings.platform_id)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self.revocations = RevocationList(gateway, settings.revocation_refresh_s, settings.token_max_ttl_s)
         self._token_ring = settings.jwt_keyring
