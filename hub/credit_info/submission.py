@@ -134,24 +134,29 @@ class CreditInformation:
         return Receipt(stored, tuple(problems), regraded)
 
     def _row(self, item: CheckedItem, department: str) -> dict[str, Any]:
-        rule = item.rule
-        severity = item.severity
-        ends = item.publicity_ends_on
-        if rule.kind is RecordKind.ADMINISTRATIVE_PENALTY:
-            severity = severity or Severity.GENERAL
-            ends = ends or self.policy.publicity_ends_on(item.decided_on, severity)
-        if rule.listed:
-            # listed from the decision date through the day before removal; unremoved, until removed
-            ends = item.removed_on - timedelta(days=1) if item.removed_on is not None else ends
-        return {
-            "id": record_id(department, item.source_id), "subject_uscc": item.uscc, "kind": rule.kind.value,
-            "title": item.title, "decided_on": item.decided_on, "issuing_department": department,
-            "source_platform": self.platform_id, "disclosure": rule.disclosure.value,
-            "disclosure_rule": rule.disclosure_rule, "severity": severity and severity.value,
-            "publicity_ends_on": ends, "document_number": item.document_number, "content": item.content,
-            "amount_wan_yuan": item.amount_wan_yuan, "source_id": item.source_id, "received_on": item.received_on,
-            "removed_on": item.removed_on, "evaluator": item.evaluator, "grade": item.grade,
-        }
+        return record_row(item, department, self.policy, self.platform_id)
+
+
+def record_row(item: CheckedItem, department: str, policy: PublicityPolicy, platform_id: str) -> dict[str, Any]:
+    """The record a checked item becomes, its tier and publicity window set by rule (every door uses this)."""
+    rule = item.rule
+    severity = item.severity
+    ends = item.publicity_ends_on
+    if rule.kind is RecordKind.ADMINISTRATIVE_PENALTY:
+        severity = severity or Severity.GENERAL
+        ends = ends or policy.publicity_ends_on(item.decided_on, severity)
+    if rule.listed:
+        # listed from the decision date through the day before removal; unremoved, until removed
+        ends = item.removed_on - timedelta(days=1) if item.removed_on is not None else ends
+    return {
+        "id": record_id(department, item.source_id), "subject_uscc": item.uscc, "kind": rule.kind.value,
+        "title": item.title, "decided_on": item.decided_on, "issuing_department": department,
+        "source_platform": platform_id, "disclosure": rule.disclosure.value,
+        "disclosure_rule": rule.disclosure_rule, "severity": severity and severity.value,
+        "publicity_ends_on": ends, "document_number": item.document_number, "content": item.content,
+        "amount_wan_yuan": item.amount_wan_yuan, "source_id": item.source_id, "received_on": item.received_on,
+        "removed_on": item.removed_on, "evaluator": item.evaluator, "grade": item.grade,
+    }
 
 
 def _subjects(items: Sequence[CheckedItem]) -> list[dict[str, Any]]:
