@@ -19,6 +19,7 @@ import pytest
 from hub import clock
 from hub.credit_info import limits
 from hub.credit_info.kinds import RULES
+from hub.credit_info.submission import MAX_ITEMS
 from hub.exchange.items import check as check_exchange_item
 from hub.models import RecordKind, Severity
 from hub.rights.publicity import default_policy
@@ -195,6 +196,17 @@ async def test_only_a_department_submits_and_only_for_itself(client: httpx.Async
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN" and "--department" in body["errors"][0]["message"]
     rows = await hub.gateway.run("MATCH (:Subject {uscc: $u})<-[:ABOUT]-(r:Record) RETURN count(r) AS n", {"u": NEW})
     assert rows[0]["n"] == 1  # only the one its department sent (test_a_batch_repeating_a_source_id_stores_it_once)
+
+
+async def test_a_batch_above_the_limit_is_refused_whole(client: httpx.AsyncClient, settings: Settings,
+                                                        hub: CreditHub) -> None:
+    items = [item(f"n-{n}", NEW) for n in range(MAX_ITEMS + 1)]
+    body = await gql(client, SUBMIT, department(settings, DEPT), items=items)
+    assert body["data"]["submitCreditInformation"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and "at most 500" in body["errors"][0]["message"]
+    rows = await hub.gateway.run("MATCH (r:Record) WHERE r.source_id STARTS WITH 'n-' AND r.issuing_department = $d "
+                                 "RETURN count(r) AS n", {"d": DEPT})
+    assert rows[0]["n"] == 0
 
 
 def test_every_kind_has_a_rule_and_counted_says_what_the_catalogues_count() -> None:

@@ -30,8 +30,9 @@ LISTED, HONOURED, WARNED = (uscc(7200 + n, region=REGION) for n in range(3))
 
 
 def row(source_id: str, code: str, kind: str, **extra: Any) -> dict[str, Any]:
-    return {"信息编号": source_id, "信息类别": kind, "统一社会信用代码": code, "行政相对人名称": f"文件测试{source_id}有限公司",
-            "信息标题": "测试信息", "决定日期": clock.today() - timedelta(days=30), "报送部门代码": DEPT, **extra}
+    return {"信息编号": source_id, "信息类别": kind, "统一社会信用代码": code,
+            "行政相对人名称": f"文件测试{source_id}有限公司", "信息标题": "测试信息",
+            "决定日期": clock.today() - timedelta(days=30), "报送部门代码": DEPT, **extra}
 
 
 def rows() -> list[dict[str, Any]]:
@@ -53,7 +54,8 @@ def test_each_format_gives_the_same_items_and_the_same_refusals(tmp_path: Path, 
     result = read_information_file(write(tmp_path / name, HEADERS, rows()), source_platform="test")
     assert result.kind == "CREDIT_INFORMATION" and result.rows == 8
     assert [(r["kind"], r["disclosure"], r["issuing_department"]) for r in result.records] == [
-        ("SERIOUS_DISHONESTY_LIST", "PUBLIC", DEPT), ("HONOR", "PUBLIC", DEPT), ("SUPERVISORY_WARNING", "INTERNAL", DEPT)]
+        ("SERIOUS_DISHONESTY_LIST", "PUBLIC", DEPT), ("HONOR", "PUBLIC", DEPT),
+        ("SUPERVISORY_WARNING", "INTERNAL", DEPT)]
     assert result.records[1]["id"] == record_id(DEPT, "f-honor")  # the same id a GraphQL submission gives
     errors = {(e.row, e.column): e.message for e in result.errors}
     assert set(errors) == {(5, "信息类别"), (6, "接收日期"), (7, "决定日期"), (8, "信息内容"), (9, "信息编号")}
