@@ -48,6 +48,17 @@ class RecordKind(StrEnum):
     DISHONEST_EXECUTEE = "DISHONEST_EXECUTEE"  # 失信被执行人
     ABNORMAL_OPERATION = "ABNORMAL_OPERATION"  # 经营异常名录
     CONTRACT_PERFORMANCE = "CONTRACT_PERFORMANCE"  # 合同履行
+    # The rest of what the seeds say a platform collects (seed 004 第七条, §一.(一); seeds 000, 001, 002);
+    # hub.credit_info.kinds gives each its seed, required fields, tier and whether grading counts it.
+    REGISTRATION = "REGISTRATION"  # 企业登记信息
+    BUSINESS_OPERATION = "BUSINESS_OPERATION"  # 生产经营信息
+    SELF_DISCLOSURE = "SELF_DISCLOSURE"  # 企业自行公示信息
+    INTERNET_INFORMATION = "INTERNET_INFORMATION"  # 互联网信息
+    ADMINISTRATIVE_COERCION = "ADMINISTRATIVE_COERCION"  # 行政强制
+    ADMINISTRATIVE_CONFIRMATION = "ADMINISTRATIVE_CONFIRMATION"  # 行政确认
+    INDUSTRY_EVALUATION = "INDUSTRY_EVALUATION"  # 行业信用评价结果 (谁评价谁共享)
+    SUPERVISORY_WARNING = "SUPERVISORY_WARNING"  # 监管预警结果
+    MARKET_EVALUATION = "MARKET_EVALUATION"  # 市场信用评价 (行业协会商会, 信用服务机构)
 
 
 class RecordStatus(StrEnum):

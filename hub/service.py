@@ -25,6 +25,7 @@ from hub.clock import CHINA
 from hub.codes import is_uscc_prefix, parse_code, parse_region
 from hub.commitments import Commitments
 from hub.credit_check import CreditCheck, check
+from hub.credit_info.submission import CreditInformation
 from hub.credit_reports import CreditReports
 from hub.db import (
     audit_store,
@@ -126,6 +127,7 @@ class CreditHub:
         self.objections = Objections(gateway, self.calendar, self._regrade_after_decision, settings.platform_id,
                                      self.scheme_owner)
         self.commitments = Commitments(gateway, self.regrade, settings.platform_id)
+        self.credit_info = CreditInformation(gateway, self.regrade, self.publicity, settings.platform_id)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self.staff = StaffAccounts(gateway)  # the console's sign-in (hub.staff)
         self.revocations = RevocationList(gateway, settings.revocation_refresh_s, settings.token_max_ttl_s)

@@ -12,10 +12,11 @@ from strawberry.types import Info
 
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.service import parse_code
-from schema import commitments, exchange, grading, rights, supervision
+from schema import commitments, credit_info, exchange, grading, rights, supervision
 from schema import warnings as warning_fields
 from schema.commitments import CommitmentType
 from schema.context import HubContext
+from schema.credit_info import CreditInformationReceiptType
 from schema.exchange import PushReceiptType
 from schema.grading import DiscrepancyReviewType, HighAttentionDecisionType
 from schema.rights import ObjectionType, RepairType
@@ -90,6 +91,12 @@ class Mutation:
         resolver=commitments.decide_commitment_fulfilment, description="履约 or 未履约, with reasons, by the "
         "department that holds the commitment, once; a broken commitment counts in grading and the subject is "
         "re-graded.")
+    submit_credit_information: CreditInformationReceiptType | None = strawberry.mutation(
+        resolver=credit_info.submit_credit_information, description="A batch of credit information of any kind "
+        "(信用信息, seed 004 第七条) for the caller's own department (an agency token with --department), at most 500 "
+        "items: idempotent by sourceId; each bad item comes back in errors with its number and the rest is stored; "
+        "tier and publicity window by rule (docs/tiers.md); the subject is re-graded when an item that counts "
+        "changed.")
     push_changes: PushReceiptType | None = strawberry.mutation(
         resolver=exchange.push_changes, description="Apply a signed batch a peer pushes (a child UP, a parent "
         "DOWN). A batch whose signature does not verify is refused whole; invalid items are dead-lettered.")

@@ -140,6 +140,9 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     # checks it is the caller's own department: hub.authority.require_owner)
     ("Mutation", "recordCommitment"): _DEPARTMENT_SUPERVISION,
     ("Mutation", "decideCommitmentFulfilment"): _DEPARTMENT_SUPERVISION,
+    # seed 004 第七条, seed 002 §三.(四).1 谁评价谁共享: departments push their own credit information (hub.credit_info
+    # checks it is the caller's own department: hub.authority.require_owner)
+    ("Mutation", "submitCreditInformation"): _DEPARTMENT_SUPERVISION,
     ("Query", "deadLetters"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
     ("Query", "syncStatus"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
     # 信用预警 (docs/warnings.md): warnings are for the departments that must act (seed 001 §二.(四).1 监管预警结果

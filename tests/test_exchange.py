@@ -21,6 +21,7 @@ import pytest
 
 from hub import clock
 from hub.app import create_app
+from hub.credit_info import limits
 from hub.db.gateway import Neo4jGateway
 from hub.db.server import Neo4jCredentials
 from hub.exchange.batch import Batch
@@ -189,6 +190,21 @@ async def test_one_bad_item_is_dead_lettered_and_the_rest_applied(
     mine = [d for d in listed["data"]["deadLetters"] if d["itemId"] == f"x-{RUN}-r22"]
     assert len(mine) == 1 and mine[0]["direction"] == "RECEIVED" and mine[0]["reason"] == letter["reason"]
     assert orjson.loads(mine[0]["item"])["subject_uscc"] == bad["subject_uscc"]
+
+
+async def test_a_list_removal_arrives_with_its_date_range_and_over_long_content_is_refused_as_at_entry(
+        http: httpx.AsyncClient, city_settings: Settings, city: CreditHub) -> None:
+    # issue 11 §1: submitted credit information travels with its provenance and a list entry's dates, and the
+    # exchange's field limits are the ones every way in applies (hub.credit_info.limits)
+    removal = record(30, kind="SERIOUS_DISHONESTY_LIST", decided_on="2026-01-05", removed_on="2026-06-30",
+                     publicity_ends_on="2026-06-29", source_id="SCJG-2026-0042", received_on="2026-01-06")
+    long = record(31, content="罚" * (limits.MAX_TEXT + 1))
+    receipt = (await push(http, city_settings, signed_batch([removal, long])))["data"]["pushChanges"]
+    assert receipt["applied"] == 1 and [d["itemId"] for d in receipt["deadLetters"]] == [long["id"]]
+    rows = await city.gateway.run("MATCH (r:Record {id: $i}) RETURN r.decided_on AS on, r.removed_on AS off, "
+                                  "r.source_id AS source, r.received_on AS received", {"i": removal["id"]})
+    assert [(str(r["on"]), str(r["off"]), r["source"], str(r["received"])) for r in rows] == [
+        ("2026-01-05", "2026-06-30", "SCJG-2026-0042", "2026-01-06")]
 
 
 async def test_items_missing_fields_or_with_unknown_values_are_dead_lettered_by_name(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,9 @@ from connectors.shuanggongshi import (
     penalty_severity,
     read_file,
 )
+from hub import clock
 from hub.codes import InvalidCode, parse_resident_id
+from hub.credit_info import limits
 from hub.models import Severity
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.publicity import default_policy
@@ -83,7 +85,7 @@ BAD: dict[int, tuple[dict[str, Any], str, str]] = {
     10: ({"行政相对人代码_1": _wrong_check(uscc(1010))}, "行政相对人代码_1", "check character"),
     20: ({"行政相对人代码_1": uscc(1020)[:17]}, "行政相对人代码_1", "exactly 18"),
     30: ({"处罚决定日期": None}, "处罚决定日期", "required"),
-    40: ({"处罚决定日期": date(2026, 3, 10)}, "处罚决定日期", "future"),
+    40: ({"处罚决定日期": date(2026, 3, 10)}, "处罚决定日期", "after its received date 2026-03-02"),
     50: ({"处罚类别": "责令改正"}, "处罚类别", "行政处罚法"),
     60: ({"罚款金额（万元）": -1}, "罚款金额（万元）", "negative"),
     70: ({"行政相对人类别": "自然人", "行政相对人代码_1": None, "行政相对人名称": "李四", "证件类型": "身份证",
@@ -297,3 +299,41 @@ def test_a_value_under_no_header_refuses_its_row(tmp_path: Path) -> None:
     result = read(path)
     assert len(result.records) == 1 and [(e.row, e.column) for e in result.errors] == [(3, None)]
     assert "column 31" in result.errors[0].message
+
+
+# One validation wherever an item enters (hub.credit_info.validation, issue 11 §1): what the exchange refuses
+# is refused here, with the row number, and so is a row of whitespace or a received date in the future.
+
+@pytest.mark.parametrize("name", ["long.xlsx", "long.utf8.csv", "long.gb18030.csv"])
+def test_a_penalty_content_longer_than_the_exchange_takes_is_refused_with_its_row(tmp_path: Path, name: str) -> None:
+    rows = [penalty(1), penalty(3, 处罚内容="罚" * 32_000), penalty(5, 违法事实="事" * 12_000, 处罚内容="罚" * 9_000),
+            penalty(9, 处罚内容="罚" * 19_900)]
+    result = read(write(tmp_path / name, PENALTY_HEADERS, rows))
+    assert [(e.row, e.column) for e in result.errors] == [(3, "处罚内容"), (4, "处罚内容")]
+    assert "32,000 characters; at most 20,000" in result.errors[0].message
+    assert "违法事实 and 处罚内容 together have 21,0" in result.errors[1].message
+    assert all(len(r["content"]) <= limits.MAX_TEXT for r in result.records) and len(result.records) == 2
+
+
+def test_a_row_of_whitespace_is_refused_with_its_number_and_an_empty_row_skipped(tmp_path: Path) -> None:
+    path = write(tmp_path / "blank.utf8.csv", PENALTY_HEADERS, [penalty(1), penalty(3)])
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    spaces, empty = ",".join(["  "] * len(PENALTY_HEADERS)), "," * (len(PENALTY_HEADERS) - 1)
+    path.write_text("\n".join([lines[0], lines[1], spaces, empty, lines[2]]) + "\n", encoding="utf-8-sig")
+    result = read(path)
+    assert len(result.records) == 2 and [(e.row, e.column) for e in result.errors] == [(3, None)]
+    assert "row 3 is blank" in result.errors[0].message and result.rows == 3
+
+
+def test_a_received_date_in_the_future_refuses_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path / "f.xlsx", PENALTY_HEADERS, [penalty(1)])
+    tomorrow = clock.today() + timedelta(days=1)
+    with pytest.raises(ShuanggongshiFileError, match=f"the received date {tomorrow} is in the future"):
+        read_file(path, source_platform=PLATFORM, received_on=tomorrow)
+
+
+def test_without_a_received_date_a_decision_after_today_is_in_the_future(tmp_path: Path) -> None:
+    tomorrow = clock.today() + timedelta(days=1)
+    result = read_file(write(tmp_path / "t.xlsx", PENALTY_HEADERS, [penalty(1, 处罚决定日期=tomorrow)]),
+                       source_platform=PLATFORM)
+    assert [e.column for e in result.errors] == ["处罚决定日期"] and "is in the future" in result.errors[0].message

@@ -113,6 +113,7 @@ DECIDE = "mutation($i: ID!) { decideCreditRepair(id: $i, approve: true, reason: 
 RECORD_COMMITMENT = """mutation($i: CommitmentInput!) { recordCommitment(input: $i) { id department } }"""
 DECIDE_COMMITMENT = """mutation($i: ID!) { decideCommitmentFulfilment(id: $i, fulfilled: false, reasons: "未履约")
   { fulfilment } }"""
+SUBMIT = """mutation($i: [CreditInformationInput!]!) { submitCreditInformation(items: $i) { stored { id outcome } } }"""
 PUSH = "mutation { pushChanges(batch: \"x.y.z\") { applied } }"
 ACK = "mutation { acknowledgeChanges(upTo: \"1\") }"
 
@@ -218,6 +219,28 @@ async def decide_commitment_fulfilment(a: Attack) -> None:
     assert (commitment_id, "PENDING") in await _commitments(a) and await a.grade() == grade
 
 
+def _information(**extra: str) -> dict[str, str]:
+    return {"sourceId": "own-system-1", "kind": "SELF_DISCLOSURE", "uscc": SUBJECT, "title": "年度报告",
+            "content": "2025年度报告已公示", "decidedOn": clock.today().isoformat(), **extra}
+
+
+async def submit_credit_information(a: Attack) -> None:
+    made = await a.call(SUBMIT, department(a.settings, SCJG), i=[_information()])
+    [own] = made["data"]["submitCreditInformation"]["stored"]
+    # another department sending the same source id writes its own item, never the first department's
+    other = await a.call(SUBMIT, department(a.settings, ZJ), i=[_information(title="篡改的标题")])
+    assert other["data"]["submitCreditInformation"]["stored"][0]["id"] != own["id"]
+    rows = await a.hub.gateway.run("MATCH (r:Record {id: $i}) RETURN r.title AS t, r.issuing_department AS d",
+                                   {"i": own["id"]})
+    assert (rows[0]["t"], rows[0]["d"]) == ("年度报告", SCJG)
+    inline = (f'mutation {{ submitCreditInformation(items: [{{sourceId: "x", kind: HONOR, uscc: "{SUBJECT}", '
+              'title: "t", decidedOn: "2026-01-05"}]) { received } }')
+    for who in (bearer(a.settings, "admin", "郏县信用办"), bearer(a.settings, "platform", PLATFORM_ORG)):
+        a.refused(await a.call(inline, who), says="restricted to the roles agency")
+    a.refused(await a.call(SUBMIT, bearer(a.settings, "agency", "郏县市场监管局"), i=[_information()]),
+              says="an agency token with --department")
+
+
 async def push_changes(a: Attack) -> None:
     a.refused(await a.call(PUSH, department(a.settings, ZJ)), says="restricted to the roles platform")
     a.refused(await a.call(PUSH, bearer(a.settings, "platform", "某外省平台")), says="is not a peer of this hub")
@@ -275,6 +298,7 @@ CASES: dict[str, Callable[[Attack], Awaitable[None]]] = {
     "decideCreditRepair": decide_credit_repair,
     "recordCommitment": record_commitment,
     "decideCommitmentFulfilment": decide_commitment_fulfilment,
+    "submitCreditInformation": submit_credit_information,
     "pushChanges": push_changes,
     "decideHighAttentionClass": decide_high_attention_class,
     "reviewGradeDiscrepancy": review_grade_discrepancy,

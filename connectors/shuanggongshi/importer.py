@@ -23,6 +23,7 @@ from connectors.shuanggongshi.result import ImportResult, RowError, Shuanggongsh
 from connectors.shuanggongshi.rows import ParsedRow, check_row
 from connectors.shuanggongshi.timeliness import DepartmentTally
 from hub import clock
+from hub.credit_info.validation import received_date_problem
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.publicity import PublicityPolicy, default_policy
 
@@ -32,15 +33,18 @@ def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on
     """Read, check and map a 行政处罚 or 行政许可 file (CSV or XLSX, headers per the standard).
 
     ``source_platform`` names the platform the file came from (stored on each record);
-    ``received_on`` is the day the platform received it — rows decided more than 7 working days
-    before are late, and no decision may be dated after it (without it: after today, China time,
-    and timeliness is not measured). ``calendar`` counts working days (default: the library's
+    ``received_on`` is the day the platform received it, not in the future — rows decided more than 7
+    working days before are late, and no decision may be dated after it (nor after today, China time;
+    without it timeliness is not measured). ``calendar`` counts working days (default: the library's
     schedule); ``policy`` gives publicity periods where the file has no 公示截止期 (default: the
     shipped default policy). Raises ShuanggongshiFileError when the file as a whole is unreadable.
     """
+    today = clock.today()
+    future = received_on and received_date_problem("the received date", received_on, today)
+    if future:
+        raise ShuanggongshiFileError(str(path), future, "give --received-on as the day the file arrived")
     table = read_table(path)
     layout, names = _layout(str(path), table.headers)
-    as_of = received_on or clock.today()
     policy = policy or default_policy()
     tally = DepartmentTally(received_on, calendar or WorkingCalendar())
     records: list[dict[str, object]] = []
@@ -51,7 +55,7 @@ def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on
     first_row_of: dict[str, int] = {}
     for number, cells in table.rows:
         values = {name: cells[i] for i, name in enumerate(names) if name is not None and i < len(cells)}
-        outcome = _stray(number, cells, names) or check_row(number, values, layout, as_of)
+        outcome = _stray(number, cells, names) or check_row(number, values, layout, today, received_on)
         if isinstance(outcome, ParsedRow) and outcome.subject_uscc is not None:
             key = record_id(layout.kind, outcome.subject_uscc, outcome.document_number)
             if key in first_row_of:

@@ -104,9 +104,15 @@ def _table(file: Path, numbered: Iterator[tuple[int, Sequence[Cell]]]) -> Table:
     headers = ["" if cell is None else str(cell) for cell in first[1]]
     while headers and not headers[-1].strip():
         headers.pop()
-    rows = [(number, cells) for number, cells in numbered if not _blank(cells)]
+    # Empty rows (what a spreadsheet leaves below its data) are dropped; a row of whitespace is kept, for
+    # the row check to refuse with its number (someone typed in it).
+    rows = [(number, cells) for number, cells in numbered if not _empty(cells)]
     return Table(headers, rows)
 
 
 def _blank(cells: Sequence[Cell]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+
+
+def _empty(cells: Sequence[Cell]) -> bool:
+    return all(cell is None or cell == "" for cell in cells)

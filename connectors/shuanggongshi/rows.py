@@ -9,7 +9,10 @@ fixes it in one round trip) and the rows around it go on. The rules:
   证件类型 and 证件号码, a valid resident ID (GB 11643) when the type is 身份证 — other documents
   (passports…) have no checkable format and are taken as given;
 - the authority's and the data source's codes are valid GB 32100 codes;
-- dates read (``fields.parse_date``) and the decision date is not after the day of the check;
+- no cell that becomes a record's field is longer than the platform exchange takes
+  (``hub.credit_info.limits``); a row of whitespace only is refused, not skipped;
+- dates read (``fields.parse_date``) and the decision date is not after the file's received date
+  (said so), nor after the day of the check (``hub.credit_info.validation.decision_date_problem``);
 - 处罚类别 values are 行政处罚法（2021年修订）第九条's kinds (or 其他…), 许可类别 the standard's six;
 - amounts in 万元 are numbers ≥ 0, and a 罚款 states its 罚款金额.
 
@@ -39,6 +42,8 @@ from connectors.shuanggongshi.fields import (
 from connectors.shuanggongshi.reader import Cell
 from connectors.shuanggongshi.result import RowError
 from hub.codes import InvalidCode, parse_uscc
+from hub.credit_info import limits
+from hub.credit_info.validation import decision_date_problem, length_problem
 from hub.models import RecordKind
 
 _IN_FORCE = "行政处罚法（2021年修订）第九条"
@@ -110,20 +115,26 @@ class _Check:
             self.fail(column, f"{column} {day} is before the decision date {decided_on}")
 
 
-def check_row(row: int, values: Mapping[str, Cell], layout: Layout, today: date) -> ParsedRow | list[RowError]:
-    """The row as a ParsedRow, or every RowError it has."""
+def check_row(row: int, values: Mapping[str, Cell], layout: Layout, today: date,
+              received_on: date | None = None) -> ParsedRow | list[RowError]:
+    """The row as a ParsedRow, or every RowError it has. ``received_on``: the day the file was received."""
     check = _Check(row, values, layout)
+    if all(text(cell) is None for cell in values.values()):
+        # a row of spaces is a row someone meant to fill (hub.credit_info.validation: refused, not skipped)
+        check.fail(None, f"row {row} is blank: every cell is empty or whitespace")
+        return check.errors
     for column in layout.required_values:
         check.required(column)
+    _lengths(check, layout)
     category = _subject_category(check)
     subject = _subject(check, category)
     authority = check.uscc(layout.authority_code)
     check.uscc(c.SOURCE_CODE)
     _legal_representative(check)
     decided_on = check.parsed(layout.decided, parse_date)
-    if decided_on is not None and decided_on > today:
-        check.fail(layout.decided, f"{layout.decided} {decided_on} is in the future (after {today}): a decision "
-                                   "is reported once it has been made")
+    problem = None if decided_on is None else decision_date_problem(layout.decided, decided_on, received_on, today)
+    if problem:
+        check.fail(layout.decided, problem)
     penalty = layout.kind is RecordKind.ADMINISTRATIVE_PENALTY
     details = _penalty(check, decided_on) if penalty else _licence(check)
     if check.errors or decided_on is None or authority is None or details is None:
@@ -136,6 +147,36 @@ def check_row(row: int, values: Mapping[str, Cell], layout: Layout, today: date)
         authority_code=authority, authority_name=check.text(layout.authority) or "",
         subject_name=scrub(check.text(c.NAME) or ""),
     )
+
+
+# The columns that become a record's fields, and the exchange's limit for each (hub.credit_info.limits): a row
+# the county takes must be an item the city and the province take.
+_LIMITS = {c.NAME: limits.MAX_NAME, c.P_DOCUMENT: limits.MAX_DOCUMENT_NUMBER, c.P_VIOLATION: limits.MAX_TITLE,
+           c.P_FACTS: limits.MAX_TEXT, c.P_CONTENT: limits.MAX_TEXT, c.L_DOCUMENT: limits.MAX_DOCUMENT_NUMBER,
+           c.L_CERTIFICATE: limits.MAX_TITLE, c.L_CONTENT: limits.MAX_TEXT}
+
+
+def _lengths(check: _Check, layout: Layout) -> None:
+    for column, limit in _LIMITS.items():
+        if column in layout.columns:
+            problem = length_problem(column, check.text(column), limit)
+            if problem:
+                check.fail(column, problem)
+    if layout.kind is RecordKind.ADMINISTRATIVE_PENALTY:
+        facts, content = check.text(c.P_FACTS) or "", check.text(c.P_CONTENT) or ""
+        together = len(_PENALTY_TEXT.format(facts=facts, content=content))
+        if together > limits.MAX_TEXT and len(facts) <= limits.MAX_TEXT and len(content) <= limits.MAX_TEXT:
+            check.fail(c.P_CONTENT, f"{c.P_FACTS} and {c.P_CONTENT} together have {together:,} characters; the record "
+                                    f"holds at most {limits.MAX_TEXT:,} (the platform exchange's limit)")
+    elif check.text(c.L_CERTIFICATE) is None:
+        # without a 许可证书名称 the 许可内容 is the record's title
+        problem = length_problem(f"{c.L_CONTENT} (the title, as {c.L_CERTIFICATE} is empty)",
+                                 check.text(c.L_CONTENT), limits.MAX_TITLE)
+        if problem:
+            check.fail(c.L_CONTENT, problem)
+
+
+_PENALTY_TEXT = "违法事实：{facts}\n处罚内容：{content}"
 
 
 def _subject_category(check: _Check) -> str | None:
@@ -192,7 +233,7 @@ def _penalty(check: _Check, decided_on: date | None) -> _Details | None:
     title, facts, content = check.text(c.P_VIOLATION), check.text(c.P_FACTS), check.text(c.P_CONTENT)
     if title is None or facts is None or content is None:
         return None
-    return title, f"违法事实：{facts}\n处罚内容：{content}", categories, fine, publicity_ends_on
+    return title, _PENALTY_TEXT.format(facts=facts, content=content), categories, fine, publicity_ends_on
 
 
 def _penalty_categories(check: _Check) -> tuple[str, ...]:

@@ -27,6 +27,8 @@ from hub.settings import load_settings
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
+    from connectors.shuanggongshi import ImportResult
+
 app = typer.Typer(help="Credit Hub — 信用分级分类监管 data-sharing hub.", no_args_is_help=True)
 app.add_typer(db_commands.app, name="db", help="Manage the local Neo4j server.")
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -177,7 +179,39 @@ def import_shuanggongshi(
 
     Works in bounded batches (store, tally, re-grade) with a progress bar; an import stopped part way
     resumes when the same file is imported again."""
-    from connectors.shuanggongshi import ShuanggongshiFileError, error_report_csv, read_file
+    from connectors.shuanggongshi import read_file
+
+    received = date.fromisoformat(received_on) if received_on else None
+    _import_file(file, lambda platform: read_file(file, source_platform=platform, received_on=received),
+                 source_platform=source_platform, received_on=received, report=report, yes=yes,
+                 batch_size=batch_size, what="双公示")
+
+
+@import_app.command("credit-information")
+def import_credit_information(
+    file: Annotated[Path, typer.Argument(help="Credit information of any kind (XLSX or CSV), one item a row, in the "
+                                         "column map of connectors/shuanggongshi/information.py")],
+    source_platform: Annotated[str | None, typer.Option(help="Where the file came from (HUB_PLATFORM_ID)")] = None,
+    report: Annotated[Path | None, typer.Option(help="Where to write the per-row error report (CSV; default "
+                                                "FILE.errors.csv, replaced at each import of FILE)")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Replace --report if it exists, without asking")] = False,
+    batch_size: Annotated[int, typer.Option(help="Records per transaction (subjects are re-graded 2000 at a time)")]
+    = 5000,
+) -> None:
+    """Import every kind of credit information (信用信息, seed 004 第七条) by file: each row checked as a GraphQL
+    submission is, the good rows stored (tier and publicity by rule) and their subjects re-graded; refused rows
+    go to the report with row number, column and reason."""
+    from connectors.shuanggongshi.information import read_information_file
+
+    _import_file(file, lambda platform: read_information_file(file, source_platform=platform),
+                 source_platform=source_platform, received_on=None, report=report, yes=yes, batch_size=batch_size,
+                 what="信用信息")
+
+
+def _import_file(file: Path, read: Callable[[str], ImportResult], *, source_platform: str | None,
+                 received_on: date | None, report: Path | None, yes: bool, batch_size: int, what: str) -> None:
+    """Read a file with ``read``, write its per-row report, store its records in batches and re-grade."""
+    from connectors.shuanggongshi import ShuanggongshiFileError, error_report_csv
     from hub.cli.common import confirm_destructive
     from hub.imports import FileImport
 
@@ -188,10 +222,10 @@ def import_shuanggongshi(
     if report is not None and report.exists():  # a file the operator named: maybe not a report of ours
         confirm_destructive(f"{report} exists and would be replaced by the error report", yes)
     settings = load_settings()
-    received = date.fromisoformat(received_on) if received_on else None
+    received = received_on
     platform = source_platform or settings.platform_id
     try:
-        result = read_file(file, source_platform=platform, received_on=received)
+        result = read(platform)
     except ShuanggongshiFileError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -213,7 +247,7 @@ def import_shuanggongshi(
             outcome = await Importer(hub.gateway, hub.reevaluator, store_batch=batch_size).run(
                 incoming, report_progress)
         await hub.audit([AuditEvent(action="write", actor=f"cli:import:{file.name}", role="admin", subject_uscc=None,
-                                    detail=f"双公示 {result.kind}: {outcome.changed} of {outcome.records} records "
+                                    detail=f"{what} {result.kind}: {outcome.changed} of {outcome.records} records "
                                            f"new or changed, {len(result.errors)} refused, {outcome.regraded} "
                                            f"subjects re-graded, import {import_id}")])
         return outcome

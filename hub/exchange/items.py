@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from hub.codes import InvalidCode, parse_uscc
+from hub.credit_info import limits
 from hub.disclosure import Disclosure
 from hub.exchange.levels import Level
 from hub.models import RecordKind, RecordStatus, Severity, SubjectKind
@@ -35,8 +36,9 @@ def _code(value: str) -> str:
 
 
 Uscc = Annotated[str, AfterValidator(_code)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Text = Annotated[str, Field(max_length=20_000)]
+# The field limits of every way in (hub.credit_info.limits): an item a county took is one the exchange takes.
+Name = Annotated[str, Field(min_length=1, max_length=limits.MAX_NAME)]
+Text = Annotated[str, Field(max_length=limits.MAX_TEXT)]
 
 
 class _Item(BaseModel):
@@ -55,7 +57,7 @@ class _Item(BaseModel):
 class RecordItem(_Item):
     type: Literal["RECORD"]
     kind: RecordKind
-    title: Annotated[str, Field(min_length=1, max_length=500)]
+    title: Annotated[str, Field(min_length=1, max_length=limits.MAX_TITLE)]
     decided_on: date | None = None
     issuing_department: Name | None = None
     issuing_department_name: Name | None = None
@@ -64,17 +66,25 @@ class RecordItem(_Item):
     severity: Severity | None = None
     publicity_ends_on: date | None = None
     repaired_on: date | None = None
-    document_number: Annotated[str, Field(max_length=500)] | None = None
+    document_number: Annotated[str, Field(max_length=limits.MAX_DOCUMENT_NUMBER)] | None = None
     content: Text | None = None
     amount_wan_yuan: Annotated[float, Field(ge=0)] | None = None
     kept: bool | None = None
+    # submitted credit information (hub.credit_info): its source's id, the day received, a list entry's removal
+    # (the listing's date range travels with it), a market or industry evaluation's evaluator and grade
+    source_id: Name | None = None
+    received_on: date | None = None
+    removed_on: date | None = None
+    evaluator: Name | None = None
+    grade: Annotated[str, Field(max_length=limits.MAX_GRADE)] | None = None
+    disclosure_rule: Annotated[str, Field(max_length=limits.MAX_TITLE)] | None = None
 
 
 class EvaluationItem(_Item):
     type: Literal["EVALUATION"]
     scheme: Name
     score: float | None = None
-    grade: Annotated[str, Field(min_length=1, max_length=50)]
+    grade: Annotated[str, Field(min_length=1, max_length=limits.MAX_GRADE)]
     level: Annotated[str, Field(max_length=50)] | None = None
     evaluated_at: AwareDatetime
     valid_until: date | None = None
@@ -119,7 +129,8 @@ _ITEM: TypeAdapter[AnyItem] = TypeAdapter(Item)
 # The properties each kind stores on its node (the rest of the item is provenance or context).
 RECORD_PROPERTIES = ("id", "kind", "title", "decided_on", "issuing_department", "source_platform",
                      "disclosure", "status", "severity", "publicity_ends_on", "repaired_on",
-                     "document_number", "content", "amount_wan_yuan", "kept")
+                     "document_number", "content", "amount_wan_yuan", "kept", "source_id", "received_on",
+                     "removed_on", "evaluator", "grade", "disclosure_rule")
 EVALUATION_PROPERTIES = ("id", "scheme", "score", "grade", "level", "disclosure", "evaluated_at",
                          "valid_until", "evaluator", "explanation")
 WARNING_PROPERTIES = ("id", "rule", "title", "level", "family", "status", "anchor", "summary", "facts", "evidence",
