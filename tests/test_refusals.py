@@ -158,7 +158,7 @@ CASES: dict[str, tuple[str, str, Check, int]] = {
 }
 # The root fields only government reads: refused to the public beside a field it may read.
 for _root in ("reviewFlags", "inspectionPlans", "objections", "overdueObjections", "outbox", "departmentReporting",
-              "deadLetters", "syncStatus", "warnings", "warningRules", "pendingDecisions"):
+              "deadLetters", "syncStatus", "warnings", "warningRules", "pendingDecisions", "gradeDistribution"):
     CASES[f"Query.{_root}"] = ("public", f"{{ gradingSchemes {{ id }} {_root} {{ __typename }} }}", beside(_root), 1)
 CASES["Query.warningStreamCursor"] = ("public", "{ gradingSchemes { id } warningStreamCursor }",
                                       beside("warningStreamCursor"), 1)
@@ -171,7 +171,7 @@ _MUTATIONS = ["createInspectionPlan", "setInspectors", "commitDraw", "freezeDraw
               "decideCreditRepair", "recordCommitment", "decideCommitmentFulfilment",
               "grantConsent", "revokeConsent", "pushChanges", "acknowledgeChanges",
               "acknowledgeWarning", "handleWarning", "dismissWarning", "decideHighAttentionClass",
-              "reviewGradeDiscrepancy"]
+              "reviewGradeDiscrepancy", "submitCreditInformation"]
 for _n, _mutation in enumerate(_MUTATIONS):
     _other = _MUTATIONS[(_n + 1) % len(_MUTATIONS)]
     _select = {"setInspectors": "", "acknowledgeChanges": ""}
