@@ -201,6 +201,14 @@ async def clear_warnings(hub: CreditHub) -> None:
     await hub.gateway.run("MATCH (n) WHERE n:Warning OR n:WarningState DETACH DELETE n", write=True)
 
 
+async def start_warnings_afresh(hub: CreditHub, codes: list[str]) -> None:
+    """Forget these subjects and every warning, and start the engine at the feed's head: a module that
+    raises its own warnings about its own subjects judges nothing written before it."""
+    await remove_subjects(hub, codes)
+    await clear_warnings(hub)
+    await hub.warnings.engine.skip_history()
+
+
 SUBSCRIBE = """subscription($after: String, $department: String) {
   warnings(after: $after, department: $department) { id rule status department subjectUscc cursor version }
 }"""

@@ -31,6 +31,7 @@ from tests.builders import (
     clear_warnings,
     record_row,
     remove_subjects,
+    start_warnings_afresh,
     token,
     uscc,
 )
@@ -45,9 +46,7 @@ SETTINGS = Settings(HUB_JWT_SECRET=JWT_SECRET, HUB_DATA_KEY=DATA_KEY)  # type: i
 @pytest.fixture(scope="module")
 async def hub_process(hub: CreditHub, neo4j_credentials: Neo4jCredentials,
                       tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[HubProcess]:
-    await remove_subjects(hub, [ONE, *MANY])
-    await clear_warnings(hub)
-    await hub.warnings.engine.skip_history()
+    await start_warnings_afresh(hub, [ONE, *MANY])
     await add_subjects(hub, [ONE, *MANY])
     process = HubProcess(neo4j_credentials.uri, neo4j_credentials.user, neo4j_credentials.password,
                          tmp_path_factory.mktemp("restart") / "hub.log", HUB_WARNING_POLL="0.1",

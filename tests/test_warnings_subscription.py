@@ -29,7 +29,7 @@ from tests.builders import (
     clear_warnings,
     record_row,
     refusal_code,
-    remove_subjects,
+    start_warnings_afresh,
     token,
     uscc,
 )
@@ -42,9 +42,7 @@ CODES = [uscc(6000 + n, region=REGION) for n in range(12)]
 @pytest.fixture(scope="module")
 async def served(hub: CreditHub, neo4j_credentials: Neo4jCredentials,
                  tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[HubProcess]:
-    await remove_subjects(hub, CODES)
-    await clear_warnings(hub)
-    await hub.warnings.engine.skip_history()
+    await start_warnings_afresh(hub, CODES)
     await add_departments(hub, [X, Y])
     await add_subjects(hub, CODES)
     process = HubProcess(neo4j_credentials.uri, neo4j_credentials.user, neo4j_credentials.password,

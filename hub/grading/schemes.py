@@ -286,6 +286,15 @@ class SchemeRegistry:
                 scheme = load_scheme(path)
                 self._schemes[scheme.id], self._paths[scheme.id] = scheme, path
 
+    def rung_of(self, scheme_id: str, grade: str) -> int | None:
+        """The grade's rung under the scheme (0 the best), or None when the scheme or grade is unknown here."""
+        if scheme_id not in self:
+            return None
+        try:
+            return self.get(scheme_id).rung(grade)
+        except ValueError:
+            return None
+
     def get(self, scheme_id: str) -> GradingScheme:
         try:
             return self._schemes[scheme_id]

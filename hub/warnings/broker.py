@@ -23,6 +23,7 @@ from hub.db import warnings as store
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
 from hub.warnings.heads import HeadGate
 from hub.warnings.model import Warning, WarningFilter
+from hub.warnings.waiting import nap
 
 log = logging.getLogger("hub.warnings")
 
@@ -66,12 +67,7 @@ class WarningBroker:
                 pass
             except Exception:
                 log.exception("warning broker failed to read the stream's head; retrying")
-            waiter = asyncio.create_task(self._wake.wait())
-            stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-            for task in (waiter, stopper):
-                task.cancel()
-            self._wake.clear()
+            await nap(self._wake, stop, delay)
 
     async def _head_after(self, position: int) -> int:
         """The head once it is known and past ``position`` (it may also have gone back)."""

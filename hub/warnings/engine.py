@@ -54,6 +54,7 @@ from hub.warnings.model import (
     Representation,
 )
 from hub.warnings.rules import LIST_KINDS, RuleBook, RuleKind
+from hub.warnings.waiting import nap
 
 log = logging.getLogger("hub.warnings")
 
@@ -116,12 +117,7 @@ class WarningEngine:
             delay = self.poll_s if failures == 0 else min(30.0, self.poll_s * 2 ** failures)
             if self._next_due is not None:
                 delay = min(delay, max(0.0, (self._next_due - clock.now()).total_seconds()))
-            waiter = asyncio.create_task(self._wake.wait())
-            stopper = asyncio.create_task(stop.wait())
-            await asyncio.wait({waiter, stopper}, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
-            for task in (waiter, stopper):
-                task.cancel()
-            self._wake.clear()
+            await nap(self._wake, stop, delay)
 
     async def cycle(self) -> CycleReport:
         """Evaluate everything waiting: feed windows, representative changes, then due dates and 双公示
@@ -313,12 +309,7 @@ class WarningEngine:
         return routed
 
     def _rung(self, scheme: str, grade: str) -> int | None:
-        if scheme not in self.schemes:
-            return None
-        try:
-            return self.schemes.get(scheme).rung(grade)
-        except ValueError:
-            return None
+        return self.schemes.rung_of(scheme, grade)
 
     # --- supervision signals ----------------------------------------------------------------------
     async def _supervision(self, report: CycleReport, now: datetime, tallies_since: datetime) -> None:

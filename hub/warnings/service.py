@@ -221,12 +221,7 @@ class WarningService:
         return sorted(parties, key=lambda p: (p.depth, p.uscc))
 
     def _rung(self, scheme: str, grade: str) -> int | None:
-        if scheme not in self.schemes:
-            return None
-        try:
-            return self.schemes.get(scheme).rung(grade)
-        except ValueError:
-            return None
+        return self.schemes.rung_of(scheme, grade)
 
 
 def encode_cursor(position: int, prefix: str) -> str:

@@ -14,7 +14,6 @@ after repeated failures; sign-ins, failures and sign-outs audited.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from hub.audit import AuditEvent
 from hub.disclosure import Role
 from hub.errors import ConfigurationError, HubError
 from hub.staff import SignedIn, StaffAccounts, StaffRole
+from hub.web import npm_vendor
 from hub.web.console import pages
 from hub.web.limits import read_body
 
@@ -127,15 +127,9 @@ class Asset:
 
 
 def load_assets(assets: Path = ASSETS) -> dict[str, Asset]:
-    manifest = json.loads((assets / "MANIFEST.json").read_text())
     found: dict[str, Asset] = {}
-    for name, entry in manifest["files"].items():
-        path = assets / name
-        body = path.read_bytes() if path.is_file() else b""
-        digest = hashlib.sha256(body).hexdigest()
-        if digest != entry["sha256"]:
-            raise ConsoleFilesDamaged(f"{path} is missing or altered: its SHA-256 is not the one in "
-                                      f"{assets / 'MANIFEST.json'}; run `python -m hub.web.console.vendor`")
+    for name, body, digest in npm_vendor.checked(assets, ConsoleFilesDamaged,
+                                                 "run `python -m hub.web.console.vendor`"):
         found[name] = Asset(name, body, digest)
     for name in _OWN:
         body = (HERE / name).read_bytes()
@@ -200,6 +194,17 @@ class Console:
         origin = request.headers.get("origin")
         return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 
+    async def _signed_post(self, request: Request) -> tuple[SignedIn, dict[str, str]] | Response:
+        """The signed-in person and their form, or where they go instead: to sign in (no session), or
+        refused (a form without the session's CSRF token, or sent from another origin)."""
+        signed = await self._signed_in(request)
+        form = await self._form(request)
+        if signed is None:
+            return self._to_login()
+        if not (secrets.compare_digest(form.get("csrf", ""), signed.csrf) and self._same_origin(request)):
+            return self._refuse_forgery()
+        return signed, form
+
     def _refuse_forgery(self) -> Response:
         return PlainTextResponse("请求缺少有效的CSRF令牌，已拒绝（请刷新页面后重试）", status_code=403,
                                  headers=_SECURITY)
@@ -249,12 +254,10 @@ class Console:
         return response
 
     async def logout(self, request: Request) -> Response:
-        signed = await self._signed_in(request)
-        form = await self._form(request)
-        if signed is None:
-            return self._to_login()
-        if not (secrets.compare_digest(form.get("csrf", ""), signed.csrf) and self._same_origin(request)):
-            return self._refuse_forgery()
+        checked = await self._signed_post(request)
+        if isinstance(checked, Response):
+            return checked
+        signed, _ = checked
         await self.accounts.close_session(request.cookies[SESSION_COOKIE])
         viewer = signed.account.viewer
         await self.audit([AuditEvent(action="sign-out", actor=viewer.label, role=viewer.role.value, subject_uscc=None,
@@ -325,12 +328,10 @@ class Console:
                           active="objections")
 
     async def decide(self, request: Request) -> Response:
-        signed = await self._signed_in(request)
-        form = await self._form(request)
-        if signed is None:
-            return self._to_login()
-        if not (secrets.compare_digest(form.get("csrf", ""), signed.csrf) and self._same_origin(request)):
-            return self._refuse_forgery()
+        checked = await self._signed_post(request)
+        if isinstance(checked, Response):
+            return checked
+        signed, form = checked
         decision = form.get("decision")
         reasons = form.get("reasons", "").strip()
         if decision not in ("uphold", "reject") or not reasons:

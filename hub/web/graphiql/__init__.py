@@ -14,7 +14,6 @@ Content-Security-Policy lets it load and connect to this origin only.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
 from hub.errors import ConfigurationError
+from hub.web import npm_vendor
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -61,15 +61,9 @@ class GraphiQLFiles:
     """The files, read and checked once; the page and the asset endpoint."""
 
     def __init__(self, assets: Path = ASSETS) -> None:
-        manifest = json.loads((assets / "MANIFEST.json").read_text())
         self.assets: dict[str, Asset] = {}
-        for name, entry in manifest["files"].items():
-            path = assets / name
-            body = path.read_bytes() if path.is_file() else b""
-            digest = hashlib.sha256(body).hexdigest()
-            if digest != entry["sha256"]:
-                raise GraphiQLFilesDamaged(f"{path} is missing or altered: its SHA-256 is not the one in "
-                                           f"{assets / 'MANIFEST.json'}; run `make graphiql` to vendor it again")
+        for name, body, digest in npm_vendor.checked(assets, GraphiQLFilesDamaged,
+                                                     "run `make graphiql` to vendor it again"):
             self.assets[name] = Asset(name, body, _media_type(name), digest)
         for name in _OWN:
             body = (HERE / name).read_bytes()
