@@ -66,7 +66,7 @@ async def test_what_demo_load_writes_is_marked_as_demo_data(
     loaded = demo_load(spare, tmp_path)
     assert loaded.returncode == 0, loaded.stderr
     assert (await counts(gateway))["Subject"] == 30
-    assert await provenance.non_demo_data(gateway) == {}
+    assert await provenance.non_demo_data(gateway, Settings().platform_id) == {}
     unmarked = await gateway.run("MATCH (n:Record) WHERE NOT n:Demo RETURN count(n) AS n")
     assert unmarked[0]["n"] == 0
 

@@ -48,7 +48,10 @@ SEEN_BY = {  # which of MIXED's records each viewer may see
 
 
 @pytest.fixture(scope="module", autouse=True)
-async def world(hub: CreditHub) -> None:
+async def world(hub: CreditHub, china_clock: str) -> None:
+    """Written under china_clock's stopped clock: an autouse fixture is set up before the module's
+    `usefixtures` ones, so without asking for it the world was dated by the machine's clock (after 16:00
+    UTC a day ahead of the 15:59 world it was judged in)."""
     await remove_subjects(hub, [MIXED, EXECUTEE, CLEAN, OLD])
     today, now = clock.today(), clock.now()
     for code in (MIXED, EXECUTEE, CLEAN, OLD):

@@ -88,7 +88,8 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
         if if_empty and not reset and not await ingest.is_empty(hub.gateway):
             typer.echo("database already holds subjects; demo data not loaded")
             return
-        await guard.refuse_unless_demo_only(hub.gateway, "reset it" if reset else "load demo data into it")
+        await guard.refuse_unless_demo_only(hub.gateway, "reset it" if reset else "load demo data into it",
+                                           hub.settings.platform_id)
         if reset:
             held = ", ".join(f"{n:,} {kind}" for kind, n in (await provenance.holdings(hub.gateway)).items())
             confirm_destructive(f"--reset deletes everything in Neo4j at {hub.gateway.uri} ({held}), the audit "
@@ -105,7 +106,7 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
                 progress.update(tasks[stage], completed=done)  # type: ignore[arg-type]
 
             counts = await demo.load(hub.gateway, data, report)
-        await guard.mark_loaded(hub.gateway)
+        await guard.mark_loaded(hub.gateway, hub.settings.platform_id)
         await hub.audit([AuditEvent(action="write", actor="cli:demo-load", role="admin",
                                     subject_uscc=None, detail=f"demo load seed={seed} {counts}")])
         typer.echo("demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))

@@ -8,7 +8,8 @@ activity or is derived from what it holds:
     :Migration, :FeedCounter  bookkeeping of the schema and of the change feed
     :ReviewFlag               derived from evaluations
     :StaffUser, :ConsoleSession, :SignInGuard   the console's accounts and sessions (who works here)
-    :Evaluation made here     (no origin_platform) graded by this hub's engine from what it holds
+    :Evaluation made here     graded by this hub's engine from what it holds (no origin_platform, or
+                              this platform's own: hub.grading.engine.ComputedBy)
 
 So data imported (双公示 files), synced from another platform (received records, evaluations, subjects,
 cursors, dead letters) or written through the API (objections, repairs, consents, plans, draws,
@@ -32,19 +33,22 @@ NOT_DATA = ("AuditEntry", "AuditHead", "Migration", "FeedCounter", "ReviewFlag",
             "StaffUser", "SignInGuard", "ConsoleSession")
 
 _NOT_DEMO = ("NOT n:Demo AND NOT (" + " OR ".join(f"n:{label}" for label in NOT_DATA) + ") "
-             "AND NOT (n:Evaluation AND n.origin_platform IS NULL)")
+             "AND NOT (n:Evaluation AND coalesce(n.origin_platform, $platform) = $platform)")
 
 
-async def mark_demo(gateway: Neo4jGateway) -> None:
-    """Label every node that is data and not yet ``:Demo`` (call right after a demo load)."""
-    await gateway.autocommit("MATCH (n) WHERE " + _NOT_DEMO + " CALL (n) { SET n:Demo } IN TRANSACTIONS OF 10000 ROWS")
+async def mark_demo(gateway: Neo4jGateway, platform: str) -> None:
+    """Label every node that is data and not yet ``:Demo`` (call right after a demo load); ``platform`` is
+    this hub's id (the evaluations its engine made are not data a load wrote)."""
+    await gateway.autocommit("MATCH (n) WHERE " + _NOT_DEMO + " CALL (n) { SET n:Demo } IN TRANSACTIONS OF 10000 ROWS",
+                             {"platform": platform})
 
 
-async def non_demo_data(gateway: Neo4jGateway) -> dict[str, int]:
-    """How many nodes of each kind the hub holds that no demo load wrote (empty: demo data only)."""
+async def non_demo_data(gateway: Neo4jGateway, platform: str) -> dict[str, int]:
+    """How many nodes of each kind the hub holds that no demo load wrote (empty: demo data only);
+    ``platform`` is this hub's id."""
     rows = await gateway.run("MATCH (n) WHERE " + _NOT_DEMO +
                              " RETURN coalesce(head([l IN labels(n) WHERE l <> 'Pending']), '(unlabelled)') AS kind, "
-                             "count(*) AS n ORDER BY n DESC, kind")
+                             "count(*) AS n ORDER BY n DESC, kind", {"platform": platform})
     return {row["kind"]: row["n"] for row in rows}
 
 

@@ -18,15 +18,15 @@ class NotDemoData(Conflict):
     """The hub holds data that no demo load wrote; the message says how much of what."""
 
 
-async def refuse_unless_demo_only(gateway: Neo4jGateway, action: str) -> None:
-    """Raise ``NotDemoData`` naming what the hub holds beside demo data, if anything."""
-    found = await provenance.non_demo_data(gateway)
+async def refuse_unless_demo_only(gateway: Neo4jGateway, action: str, platform: str) -> None:
+    """Raise ``NotDemoData`` naming what the hub (platform ``platform``) holds beside demo data, if anything."""
+    found = await provenance.non_demo_data(gateway, platform)
     if found:
         held = ", ".join(f"{count:,} {kind}" for kind, count in list(found.items())[:6])
         raise NotDemoData(f"refusing to {action}: the hub at {gateway.uri} holds data that `hub demo load` did not "
                           f"write ({held}) — imported, synced or written through the API; nothing was changed")
 
 
-async def mark_loaded(gateway: Neo4jGateway) -> None:
+async def mark_loaded(gateway: Neo4jGateway, platform: str) -> None:
     """After a load into a hub that held demo data only: mark what it wrote as demo data."""
-    await provenance.mark_demo(gateway)
+    await provenance.mark_demo(gateway, platform)
