@@ -19,8 +19,8 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import add_evaluation, add_record, add_subject, bearer, department, gql, remove_subjects, uscc
 
-REGION = "410482"  # 汝州: subjects and departments of this module only
-MARKET, HOUSING = "410482-SCJG", "410482-ZJ"
+REGION = "410324"  # 栾川县: subjects and departments of this module only (no other module writes there)
+MARKET, HOUSING = f"{REGION}-SCJG", f"{REGION}-ZJ"
 CORRECTED, WITHDRAWN, REFUSALS, LISTED, EVALUATED = (uscc(2200 + n, region=REGION) for n in range(5))
 
 FILE = "mutation($t: ID!, $r: String!) { fileObjection(targetId: $t, reason: $r) { id status department } }"
