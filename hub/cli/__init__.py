@@ -165,16 +165,22 @@ async def _evaluate(schemes: list[str] | None, region: str | None, batch_size: i
     await _with_hub(work)
 
 
+# The options every file import takes (hub import shuanggongshi, hub import credit-information).
+SourcePlatform = Annotated[str | None, typer.Option(help="Where the file came from (HUB_PLATFORM_ID)")]
+ErrorReport = Annotated[Path | None, typer.Option(help="Where to write the per-row error report (CSV; default "
+                                                  "FILE.errors.csv, replaced at each import of FILE)")]
+ReplaceReport = Annotated[bool, typer.Option("--yes", help="Replace --report if it exists, without asking")]
+BatchSize = Annotated[int, typer.Option(help="Records per transaction (subjects are re-graded 2000 at a time)")]
+
+
 @import_app.command("shuanggongshi")
 def import_shuanggongshi(
     file: Annotated[Path, typer.Argument(help="A 双公示 file (XLSX or CSV) in the national standard's columns")],
-    source_platform: Annotated[str | None, typer.Option(help="Where the file came from (HUB_PLATFORM_ID)")] = None,
+    source_platform: SourcePlatform = None,
     received_on: Annotated[str | None, typer.Option(help="When it was reported, YYYY-MM-DD (default today)")] = None,
-    report: Annotated[Path | None, typer.Option(help="Where to write the per-row error report (CSV; default "
-                                                "FILE.errors.csv, replaced at each import of FILE)")] = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Replace --report if it exists, without asking")] = False,
-    batch_size: Annotated[int, typer.Option(help="Records per transaction (subjects are re-graded 2000 at a time)")]
-    = 5000,
+    report: ErrorReport = None,
+    yes: ReplaceReport = False,
+    batch_size: BatchSize = 5000,
 ) -> None:
     """Import the good rows of a 行政处罚 or 行政许可 file; write the refused rows, with reasons, to a report.
 
@@ -192,12 +198,10 @@ def import_shuanggongshi(
 def import_credit_information(
     file: Annotated[Path, typer.Argument(help="Credit information of any kind (XLSX or CSV), one item a row, in the "
                                          "column map of connectors/shuanggongshi/information.py")],
-    source_platform: Annotated[str | None, typer.Option(help="Where the file came from (HUB_PLATFORM_ID)")] = None,
-    report: Annotated[Path | None, typer.Option(help="Where to write the per-row error report (CSV; default "
-                                                "FILE.errors.csv, replaced at each import of FILE)")] = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Replace --report if it exists, without asking")] = False,
-    batch_size: Annotated[int, typer.Option(help="Records per transaction (subjects are re-graded 2000 at a time)")]
-    = 5000,
+    source_platform: SourcePlatform = None,
+    report: ErrorReport = None,
+    yes: ReplaceReport = False,
+    batch_size: BatchSize = 5000,
 ) -> None:
     """Import every kind of credit information (信用信息, seed 004 第七条) by file: each row checked as a GraphQL
     submission is, the good rows stored (tier and publicity by rule) and their subjects re-graded; refused rows
