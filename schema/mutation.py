@@ -69,8 +69,8 @@ class Mutation:
     file_objection: ObjectionType | None = strawberry.mutation(
         resolver=rights.file_objection, description="File an objection (异议) on the subject's behalf.")
     resolve_objection: ObjectionType | None = strawberry.mutation(
-        resolver=rights.resolve_objection, description="Uphold (the item is withdrawn, the subject re-graded) "
-        "or reject an objection, with reasons.")
+        resolver=rights.resolve_objection, description="Uphold (the item is withdrawn, or corrected with "
+        "`correction`; the subject re-graded) or reject an objection, with reasons.")
     apply_for_credit_repair: RepairType | None = strawberry.mutation(
         resolver=rights.apply_for_credit_repair, description="Apply for credit repair (信用修复); free of charge.")
     decide_credit_repair: RepairType | None = strawberry.mutation(
