@@ -209,8 +209,10 @@ async def start_warnings_afresh(hub: CreditHub, codes: list[str]) -> None:
     await hub.warnings.engine.skip_history()
 
 
-SUBSCRIBE = """subscription($after: String, $department: String) {
-  warnings(after: $after, department: $department) { id rule status department subjectUscc cursor version }
+SUBSCRIBE = """subscription($after: String, $department: String, $region: String) {
+  warnings(after: $after, department: $department, region: $region) {
+    id rule status department subjectUscc cursor version
+  }
 }"""
 
 

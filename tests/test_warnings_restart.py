@@ -79,14 +79,14 @@ def serious(code: str, record_id: str) -> dict[str, object]:
 async def test_a_warning_written_while_the_hub_is_dead_arrives_once(hub_process: HubProcess,
                                                                      hub: CreditHub) -> None:
     cursor = await stream_cursor(hub_process)
-    screen = await Subscriber.connect(hub_process.url, admin(), after=cursor)
+    screen = await Subscriber.connect(hub_process.url, admin(), after=cursor, region=REGION)
     hub_process.kill()  # the hub dies; the screen's socket with it
     with pytest.raises(websockets.ConnectionClosed):
         await screen.next(timeout_s=10)
     await ingest.upsert_records(hub.gateway, [serious(ONE, "restart-one")])  # committed, not yet warned
 
     await hub_process.start()
-    screen = await Subscriber.connect(hub_process.url, admin(), after=cursor)
+    screen = await Subscriber.connect(hub_process.url, admin(), after=cursor, region=REGION)
     [warning] = await screen.warnings(1)
     assert (warning["subjectUscc"], warning["rule"], warning["department"]) == (ONE, "serious-penalty", DEPARTMENT)
     assert await screen.nothing_more(wait_s=3.0)
@@ -102,7 +102,7 @@ async def test_a_hub_killed_mid_evaluation_loses_and_doubles_nothing(hub_process
     resuming after its last cursor, ends with every warning exactly once."""
     cursor = await stream_cursor(hub_process)
     received: list[dict[str, object]] = []
-    screen = await Subscriber.connect(hub_process.url, admin(), after=cursor)
+    screen = await Subscriber.connect(hub_process.url, admin(), after=cursor, region=REGION)
     rows = [serious(code, f"restart-{code}-{n}") for code in MANY for n in range(4)]
     await ingest.upsert_records(hub.gateway, rows)
 
@@ -116,7 +116,7 @@ async def test_a_hub_killed_mid_evaluation_loses_and_doubles_nothing(hub_process
 
     await hub_process.start()
     last = str(received[-1]["cursor"]) if received else cursor
-    screen = await Subscriber.connect(hub_process.url, admin(), after=last)
+    screen = await Subscriber.connect(hub_process.url, admin(), after=last, region=REGION)
     received += await screen.warnings(len(rows) - len(received), timeout_s=120)
     assert await screen.nothing_more(wait_s=3.0)
     await screen.close()

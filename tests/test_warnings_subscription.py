@@ -99,7 +99,7 @@ async def test_each_department_sees_its_own_warnings_and_the_credit_office_all(
     admin = token(token_settings(), "admin", "叶县信用办")
     x, y = await Subscriber.connect(served.url, agency(X), after=after), await Subscriber.connect(
         served.url, agency(Y), after=after)
-    everyone = await Subscriber.connect(served.url, admin, after=after)
+    everyone = await Subscriber.connect(served.url, admin, after=after, region=REGION)
     only_x = await Subscriber.connect(served.url, admin, after=after, department=X)
     try:
         facts = [await penalise(hub, CODES[0], X), await penalise(hub, CODES[1], Y), await penalise(hub, CODES[2], X)]
