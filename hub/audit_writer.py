@@ -14,6 +14,9 @@ clients most of the hub's time was spent waiting there. Instead, per process:
   reads the head under its write lock;
 - each request's wait ends when its batch has committed, or raises what the write raised (the
   response is then withheld, as before);
+- the flusher runs in a context of its own, not in that of the request that happened to start it: the
+  batch is no one request's (its deadline does not bound the others'), and the statements it sends
+  are counted for every request whose entries it carries (hub.db.gateway.counting);
 - what disclosed nothing — an anonymous caller's refusals, one entry per request — is queued with
   :meth:`AuditWriter.submit` and not waited for: such a request pays no commit (a crash before the
   next batch may lose those entries, never a read's).
@@ -25,6 +28,7 @@ process holds the head lock for one batch at a time instead of once per request.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 from hub.audit import AuditEvent
 from hub.db import audit_store
 from hub.db.audit_store import Chainer, Head
-from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
+from hub.db.gateway import DatabaseUnavailable, Neo4jGateway, StatementCount, counting, current_count
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ MAX_UNAWAITED = 10_000  # events queued without a waiter; past this, submit() wa
 class _Waiter:
     events: Sequence[AuditEvent]
     done: asyncio.Future[None]
+    count: StatementCount | None  # the statements of the request that waits, if they are counted
 
 
 class AuditWriter:
@@ -62,10 +67,10 @@ class AuditWriter:
         """Return once ``events`` are committed in the chain (in order, contiguous)."""
         if not events:
             return
-        waiter = _Waiter(events, asyncio.get_running_loop().create_future())
+        waiter = _Waiter(events, asyncio.get_running_loop().create_future(), current_count())
         self._queue.append(waiter)
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
+            self._flusher = asyncio.create_task(self._flush(), context=contextvars.Context())
         # shield: a request that goes away still has its entries written with the batch
         await asyncio.shield(waiter.done)
 
@@ -100,7 +105,8 @@ class AuditWriter:
                 size += len(waiter.events)
             events = [event for waiter in batch for event in waiter.events]
             try:
-                await self._write(events)
+                with counting() as sent:
+                    await self._write(events)
             except Exception as exc:  # every waiter of the batch gets the failure
                 self._head = None
                 for waiter in batch:
@@ -109,6 +115,9 @@ class AuditWriter:
                         waiter.done.exception()  # retrieved here: a waiter that left must not warn
                 continue
             for waiter in batch:
+                if waiter.count is not None:
+                    waiter.count.reads += sent.reads
+                    waiter.count.writes += sent.writes
                 if not waiter.done.done():
                     waiter.done.set_result(None)
 

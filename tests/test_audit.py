@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from hub import clock
 from hub.audit import GENESIS, AuditEvent, entry_hash
+from hub.db.gateway import counting
 from hub.db.server import Neo4jCredentials
 from hub.keyring import key_id
 from hub.service import CreditHub
@@ -234,3 +235,28 @@ async def test_an_internal_list_read_names_the_subjects_it_served(
     [read] = [e for e in await entries(hub) if "Query.objections served" in str(e.get("detail"))]
     assert (read["action"], read["tier"]) == ("read", "INTERNAL")
     assert str(read["detail"]).endswith(", ".join(sorted(served)))
+
+
+async def test_a_bank_lookup_is_one_read_and_one_audit_write(client: httpx.AsyncClient, settings: Settings,
+                                                             hub: CreditHub) -> None:
+    """Issue 15 §6: the statements a request sends, counted at the gateway (hub.db.gateway.counting) —
+    the consent is read in the lookup's own statement and the entry goes out with the audit's batch.
+    A PUBLIC lookup sends one read and writes nothing."""
+    admin, bank = bearer(settings, "admin", "郏县信用办"), bearer(settings, "bank", "审计银行")
+    expires = (clock.now() + timedelta(days=5)).isoformat()
+    await client.post("/graphql", headers=admin, json={"query": f"""mutation {{
+        grantConsent(uscc: "{SUBJECT}", grantee: "审计银行", purpose: "信易贷", expiresAt: "{expires}") {{ id }} }}"""})
+    lookup = {"query": f'{{ subject(uscc: "{SUBJECT}") {{ name legalRepresentative {{ name }} records {{ id }} }} }}'}
+    public = {"query": f'{{ subject(uscc: "{SUBJECT}") {{ name records {{ id }} }} }}'}
+    await client.post("/graphql", headers=bank, json=lookup)  # warm: the deny list is read on its own schedule
+
+    with counting() as banked:
+        answer = await client.post("/graphql", headers=bank, json=lookup)
+    with counting() as anonymous:
+        seen = await client.post("/graphql", json=public)
+
+    assert answer.json()["data"]["subject"]["legalRepresentative"] is not None  # the consent let it through
+    assert seen.json()["data"]["subject"]["name"]
+    assert (banked.reads, banked.writes) == (1, 1)
+    assert (anonymous.reads, anonymous.writes) == (1, 0)
+    assert [e["action"] for e in await entries(hub)][-1] == "read"

@@ -13,7 +13,10 @@ and the caller gets :class:`hub.errors.DeadlineExceeded`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import neo4j
@@ -54,6 +57,42 @@ MEMORY_LIMIT_CODES = frozenset({
     "Neo.TransientError.General.TransactionOutOfMemoryError",
     "Neo.TransientError.General.OutOfMemoryError",
 })
+
+
+@dataclass
+class StatementCount:
+    """The statements (managed transactions or auto-commit queries: round trips that each commit or
+    read once) sent to Neo4j for one piece of work — a request, a test's call."""
+
+    reads: int = 0
+    writes: int = 0
+
+    def add(self, *, write: bool) -> None:
+        if write:
+            self.writes += 1
+        else:
+            self.reads += 1
+
+
+_counting: ContextVar[StatementCount | None] = ContextVar("hub_statement_count", default=None)
+
+
+@contextmanager
+def counting() -> Iterator[StatementCount]:
+    """Count the statements the work inside this block sends, tasks it starts included (they copy the
+    context). Work done for it elsewhere is counted where it is done on its behalf: the audit's group
+    commit adds its batch's write to every request whose entries the batch carries (hub.audit_writer)."""
+    count = StatementCount()
+    token = _counting.set(count)
+    try:
+        yield count
+    finally:
+        _counting.reset(token)
+
+
+def current_count() -> StatementCount | None:
+    """The count of the work running now, if anything counts it."""
+    return _counting.get()
 
 
 class Neo4jGateway:
@@ -160,10 +199,13 @@ class Neo4jGateway:
                 return await runner(guarded)
             return await runner(unit_of_work(timeout=timeout)(guarded))
 
-        return await self._with_session(in_transaction)
+        return await self._with_session(in_transaction, write=write)
 
     async def _with_session(self, work: Callable[[Any], Awaitable[T]], *, write: bool = False) -> T:
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+        count = _counting.get()
+        if count is not None:
+            count.add(write=write)
         try:
             async with self._driver.session(database=self.database, default_access_mode=mode,
                                             bookmark_manager=self._bookmarks) as session:
