@@ -23,7 +23,7 @@ from hub.web.graphiql import PREFIX as GRAPHIQL_PREFIX
 from hub.web.graphiql import GraphiQLFiles
 from hub.web.graphql_http import GraphQLEndpoint
 from hub.web.limits import Admission, RateLimiter, RequestLimits
-from hub.web.metrics import HubMetrics
+from hub.web.metrics import HubMetrics, SyncState, may_scrape
 from hub.web.subscriptions import SubscriptionEndpoint
 from schema import tiers
 from schema.build import build_schema
@@ -52,7 +52,7 @@ def app_from_environment() -> Starlette:
 
 def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
     service = hub or CreditHub(settings, gateway_for(settings))
-    metrics = HubMetrics()
+    metrics = HubMetrics(service.gateway.stats, service.audit_writer)
     schema = build_schema(settings)
 
     def make_context(viewer: Viewer) -> HubContext:
@@ -67,7 +67,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
 
     graphiql = GraphiQLFiles()
     admission = Admission(settings.max_concurrent_requests, settings.max_queued_requests, settings.queue_timeout_s)
-    metrics.track(admission)
+    metrics.track(admission, lambda: service.warnings.broker.subscriptions)
     graphql = GraphQLEndpoint(
         schema, service.authenticate, make_context, audit, metrics.observe,
         RequestLimits.from_settings(settings), admission,
@@ -101,7 +101,19 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         return JSONResponse({"status": "unavailable", "neo4j": service.gateway.uri,
                              "reason": "Neo4j does not answer"}, status_code=503)
 
-    async def metrics_endpoint(_: Request) -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        address = request.client.host if request.client else None
+        if not may_scrape(address, settings.metrics_networks):
+            return PlainTextResponse(f"/metrics is served to HUB_METRICS_ALLOW only, not to {address}\n",
+                                     status_code=403)
+        try:
+            health = await service.exchange.health()
+        except DatabaseUnavailable:
+            pass  # hub_neo4j_up says so; the rest is still worth a scrape
+        else:
+            now = service.now()
+            metrics.sync(SyncState({(peer, direction): (now - at).total_seconds()
+                                    for peer, direction, at in health.last_rounds}, health.dead_letters))
         return PlainTextResponse(metrics.render(),
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,7 +58,9 @@ class AuditWriter:
     def __init__(self, gateway: Neo4jGateway, chainer: Chainer) -> None:
         self.gateway = gateway
         self.chainer = chainer
-        self.batches = 0  # transactions written (tests and the bench read it)
+        self.batches = 0  # transactions written (tests, the bench and /metrics read these three)
+        self.batch_seconds = 0.0  # time spent writing them, round trips included
+        self.entries = 0  # entries they committed
         self._queue: list[_Waiter] = []
         self._flusher: asyncio.Task[None] | None = None
         self._head: Head | None = None  # the head this process wrote last: a hint, checked each time
@@ -104,6 +107,7 @@ class AuditWriter:
                 batch.append(waiter)
                 size += len(waiter.events)
             events = [event for waiter in batch for event in waiter.events]
+            started = time.perf_counter()
             try:
                 with counting() as sent:
                     await self._write(events)
@@ -114,6 +118,9 @@ class AuditWriter:
                         waiter.done.set_exception(exc)
                         waiter.done.exception()  # retrieved here: a waiter that left must not warn
                 continue
+            finally:
+                self.batch_seconds += time.perf_counter() - started
+            self.entries += len(events)
             for waiter in batch:
                 if waiter.count is not None:
                     waiter.count.reads += sent.reads

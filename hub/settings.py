@@ -14,6 +14,7 @@ line or a ``repr`` — only what is wrong with it.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
@@ -109,6 +110,9 @@ class Settings(BaseSettings):
     pdf_workers: int = Field(default=2, alias="HUB_PDF_WORKERS")
     shutdown_timeout_s: float = Field(default=10.0, alias="HUB_SHUTDOWN_TIMEOUT")
     log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
+    # who may read /metrics: comma-separated addresses or networks (request counts, sync peers and dead
+    # letters are for the operator, not the public)
+    metrics_allow: str = Field(default="127.0.0.1/32,::1/128", alias="HUB_METRICS_ALLOW")
     schemes_dir: Path | None = Field(default=None, alias="HUB_SCHEMES_DIR")
     models_dir: Path | None = Field(default=None, alias="HUB_MODELS_DIR")
     measures_dir: Path | None = Field(default=None, alias="HUB_MEASURES_DIR")
@@ -146,6 +150,20 @@ class Settings(BaseSettings):
         if isinstance(value, str) and not value.strip() and field.default is None:
             return None
         return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            try:
+                ipaddress.ip_network(part.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"not an address or network: {part.strip()!r} (e.g. 10.0.0.0/8,127.0.0.1)") from None
+        return value
+
+    @property
+    def metrics_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in self.metrics_allow.split(","))
 
     @field_validator("port")
     @classmethod

@@ -22,6 +22,7 @@ from schema import fast_fields, tiers
 from schema.errors import classify
 from schema.limits import DemandControl, QueryLimits
 from schema.mutation import Mutation
+from schema.operation_label import OperationLabel
 from schema.prepared import PreparedQueries
 from schema.query import Query
 from schema.visibility import TierExecutor, TierValidation
@@ -71,6 +72,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             partial(DemandControl, limits=demand, gate=asyncio.Lock(),
                     prepared=PreparedQueries(settings.query_cache_bytes)),
             TierValidation,  # after DemandControl: it validates what the cache did not answer
+            OperationLabel,  # names the operation for /metrics
         ],
         execution_context_class=TierExecutor,
     )

@@ -31,6 +31,7 @@ class HubContext:
     accesses: dict[str | None, Access] = field(default_factory=dict)
     writes: list[AuditEvent] = field(default_factory=list)
     served: list[audit.Served] = field(default_factory=list)
+    operation: str | None = None  # for /metrics: type and root field (schema/operation_label.py)
     profiles: DataLoader[ProfileKey, SubjectProfile | None] = field(init=False)
     commitments: DataLoader[str, list[Commitment]] = field(init=False)
 

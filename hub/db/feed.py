@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -269,6 +270,25 @@ async def cursor(gateway: Neo4jGateway, peer: str, direction: str) -> str | None
 async def cursors(gateway: Neo4jGateway) -> list[dict[str, Any]]:
     rows = await gateway.query("MATCH (c:SyncCursor) RETURN properties(c) AS c ORDER BY c.key")
     return [{k: native(v) for k, v in row["c"].items()} for row in rows]
+
+
+@dataclass(frozen=True)
+class SyncHealth:
+    """When each peer's sync last ran per direction (PULL, PUSH, ACKED), and the dead letters held per peer."""
+
+    last_rounds: tuple[tuple[str, str, datetime], ...]
+    dead_letters: dict[str, int]
+
+
+async def sync_health(gateway: Neo4jGateway) -> SyncHealth:
+    [row] = await gateway.query("""
+        CALL () { MATCH (c:SyncCursor) WHERE c.peer IS NOT NULL AND c.updated_at IS NOT NULL
+                  RETURN collect([c.peer, c.direction, c.updated_at]) AS rounds }
+        CALL () { MATCH (d:DeadLetter) WITH d.peer AS peer, count(d) AS n RETURN collect([peer, n]) AS dead }
+        RETURN rounds, dead
+    """)
+    return SyncHealth(tuple((str(peer), str(direction), native(at)) for peer, direction, at in row["rounds"]),
+                      {str(peer): int(n) for peer, n in row["dead"]})
 
 
 async def acknowledge(gateway: Neo4jGateway, peer: str, position: int) -> int:

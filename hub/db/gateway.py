@@ -13,6 +13,7 @@ and the caller gets :class:`hub.errors.DeadlineExceeded`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -74,6 +75,26 @@ class StatementCount:
             self.reads += 1
 
 
+@dataclass
+class StatementStats:
+    """Everything this gateway sent since it started, by access mode: how many statements and how long
+    they took, round trip included (/metrics)."""
+
+    reads: int = 0
+    writes: int = 0
+    read_seconds: float = 0.0
+    write_seconds: float = 0.0
+    failures: int = 0
+
+    def add(self, *, write: bool, seconds: float) -> None:
+        if write:
+            self.writes += 1
+            self.write_seconds += seconds
+        else:
+            self.reads += 1
+            self.read_seconds += seconds
+
+
 _counting: ContextVar[StatementCount | None] = ContextVar("hub_statement_count", default=None)
 
 
@@ -115,6 +136,7 @@ class Neo4jGateway:
         # them causal: a read always sees this process's own earlier writes.
         self._bookmarks = AsyncGraphDatabase.bookmark_manager()
         self._available = True
+        self.stats = StatementStats()
 
     async def close(self) -> None:
         await self._driver.close()
@@ -206,10 +228,24 @@ class Neo4jGateway:
         count = _counting.get()
         if count is not None:
             count.add(write=write)
+        started = time.perf_counter()
+        try:
+            result = await self._session(work, mode)
+        except BaseException:
+            self.stats.failures += 1
+            raise
+        finally:
+            self.stats.add(write=write, seconds=time.perf_counter() - started)
+        if not self._available:
+            self._available = True
+            log.warning("Neo4j at %s is reachable again", self.uri)
+        return result
+
+    async def _session(self, work: Callable[[Any], Awaitable[T]], mode: str) -> T:
         try:
             async with self._driver.session(database=self.database, default_access_mode=mode,
                                             bookmark_manager=self._bookmarks) as session:
-                result = await work(session)
+                return await work(session)
         except AuthError as exc:
             self._went_down(exc)
             raise DatabaseUnavailable(
@@ -232,10 +268,6 @@ class Neo4jGateway:
             raise DatabaseUnavailable(
                 f"the credit database (Neo4j at {self.uri}) is unavailable; the request was not "
                 "served — try again shortly") from exc
-        if not self._available:
-            self._available = True
-            log.warning("Neo4j at %s is reachable again", self.uri)
-        return result
 
     def _too_large(self, exc: TransientError) -> TransactionTooLarge:
         return TransactionTooLarge(

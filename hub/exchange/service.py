@@ -220,6 +220,10 @@ class Exchange:
     async def status(self) -> list[dict[str, Any]]:
         return await feed.cursors(self.gateway)
 
+    async def health(self) -> feed.SyncHealth:
+        """Each peer's last sync round per direction and the dead letters held (/metrics)."""
+        return await feed.sync_health(self.gateway)
+
     def _standing(self, item: items.EvaluationItem) -> dict[str, Any]:
         """Who computed an arriving evaluation and in whose name it stands — judged here from its origin
         level, not taken from the sender: a county's own public-credit result stays the county's, whatever

@@ -34,7 +34,7 @@ from strawberry.types.graphql import OperationType
 
 from hub import deadline
 from hub.auth import InvalidToken
-from hub.db.gateway import DatabaseUnavailable
+from hub.db.gateway import DatabaseUnavailable, counting
 from hub.disclosure import PUBLIC_VIEWER, Role, Viewer
 from hub.errors import (
     DeadlineExceeded,
@@ -46,6 +46,7 @@ from hub.errors import (
     UnsupportedMediaType,
 )
 from hub.web.limits import Admission, RateLimiter, RequestLimits, decode_json, read_body
+from hub.web.metrics import RequestOutcome
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ JSON = "application/json"
 
 ViewerFromToken = Callable[[str], Awaitable[Viewer]]  # verifies and checks revocation (hub.revocation)
 ContextFactory = Callable[[Viewer], Any]
-Observer = Callable[[Viewer, int, float], None]
+Observer = Callable[[RequestOutcome], None]
 
 
 class GraphQLEndpoint:
@@ -78,16 +79,20 @@ class GraphQLEndpoint:
         started = time.perf_counter()
         viewer = PUBLIC_VIEWER
         media_type = JSON
-        try:
-            if request.method == "GET" and self.ide_page is not None and _wants_html(request):
-                return self.ide_page()
-            media_type = _negotiate(request.headers.get("accept"))
-            viewer = await self._viewer(request)
-            self._charge_rate(request, viewer)
-            response = await self._execute(request, viewer, media_type)
-        except HubError as exc:
-            response = error_response(exc, media_type)
-        self.observe(viewer, response.status_code, time.perf_counter() - started)
+        request.state.operation, request.state.error_codes = None, ()
+        with counting() as statements:
+            try:
+                if request.method == "GET" and self.ide_page is not None and _wants_html(request):
+                    return self.ide_page()
+                media_type = _negotiate(request.headers.get("accept"))
+                viewer = await self._viewer(request)
+                self._charge_rate(request, viewer)
+                response = await self._execute(request, viewer, media_type)
+            except HubError as exc:
+                request.state.error_codes = (exc.code,)
+                response = error_response(exc, media_type)
+        self.observe(RequestOutcome(viewer, response.status_code, time.perf_counter() - started,
+                                    request.state.operation, request.state.error_codes, statements))
         return response
 
     async def _viewer(self, request: Request) -> Viewer:
@@ -122,6 +127,9 @@ class GraphQLEndpoint:
                 body_read = True
                 async with self.admission.turn():
                     result = await self._run(request, params, context)
+                    request.state.operation = getattr(context, "operation", None)
+                    request.state.error_codes = tuple(str((error.extensions or {}).get("code", "UNCODED"))
+                                                      for error in result.errors or ())
                     budget.keep_whole()  # the answer is ready: its audit entry is not cut short
                     try:
                         await self.audit(context)
