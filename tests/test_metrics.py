@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -127,3 +129,15 @@ def test_a_bad_network_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> Non
         load_settings()
     assert [line for line in refused.value.problems if "METRICS" in line] == [
         "HUB_METRICS_ALLOW: not an address or network: 'ten' (e.g. 10.0.0.0/8,127.0.0.1)"]
+
+
+async def test_the_grafana_dashboard_reads_only_what_the_hub_exports(client: httpx.AsyncClient) -> None:
+    """docs/grafana-dashboard.json cannot rot: every metric its panels query is one /metrics serves."""
+    dashboard = json.loads((Path(__file__).parents[1] / "docs" / "grafana-dashboard.json").read_text())
+    wanted = {name for panel in dashboard["panels"] for target in panel["targets"]
+              for name in re.findall(r"\b((?:hub|process)_[a-z0-9_]+)\{", target["expr"])}
+    response = await client.get("/metrics")
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
+    served = {family.name + suffix for family in text_string_to_metric_families(response.text)
+              for suffix in suffixes.get(family.type, ("",))}  # families declared, with samples or not yet
+    assert len(wanted) >= 15 and wanted <= served, sorted(wanted - served)
