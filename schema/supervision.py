@@ -59,6 +59,26 @@ def _ratios(text: str) -> list[SamplingRatio]:
     return [SamplingRatio(grade=g, minimum_percent=p) for g, p in json.loads(text).items()]
 
 
+@strawberry.type(name="TimesDrawn", description="How many subjects of a class were drawn this many times this year.")
+class TimesDrawnType:
+    times: int
+    subjects: int
+
+
+@strawberry.type(name="ClassFrequency", description="抽查频次: one class of a plan's population against its "
+                 "frequency per subject per year (docs/grading.md). INTERNAL: per-class figures (seed 004 第六条).")
+class ClassFrequencyType:
+    grade: str
+    at_least: int | None = strawberry.field(description="Inspections per subject per year, at least (提高频次).")
+    at_most: int | None = strawberry.field(description="Inspections per subject per year, at most (降低/常规频次).")
+    subjects: int = strawberry.field(description="Subjects of the class in the plan's population today.")
+    times_drawn: list[TimesDrawnType] = strawberry.field(
+        description="Subjects by times drawn this year by the department's draws under the plan's scheme.")
+    below: int = strawberry.field(description="Subjects drawn fewer times than atLeast so far this year.")
+    above: int = strawberry.field(description="Subjects drawn more times than atMost this year.")
+    met: bool | None = strawberry.field(description="Every subject within the frequency (null: none is set).")
+
+
 @strawberry.type(name="InspectionPlan", description="A department's 双随机 plan. INTERNAL.")
 class InspectionPlanType:
     id: strawberry.ID
@@ -79,6 +99,16 @@ class InspectionPlanType:
     @strawberry.field
     def ratios(self, root: strawberry.Parent[dict[str, Any]]) -> list[SamplingRatio]:
         return _ratios(root["ratios"])
+
+    @strawberry.field(description="抽查频次 per class in the plan's year: how often each subject of the class has "
+                      "been drawn against its measures' frequency. INTERNAL.")
+    async def frequency(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[ClassFrequencyType] | None:
+        found = await info.context.hub.inspections.frequency(root)
+        return [ClassFrequencyType(
+            grade=c.grade, at_least=c.frequency.at_least if c.frequency else None,
+            at_most=c.frequency.at_most if c.frequency else None, subjects=c.subjects,
+            times_drawn=[TimesDrawnType(times=t, subjects=n) for t, n in c.times_drawn],
+            below=c.below, above=c.above, met=c.met) for c in found]
 
 
 @strawberry.type(name="DrawStratum", description="One grade's figures in a draw. INTERNAL (seed 004 第六条).")

@@ -110,6 +110,21 @@ async def population(gateway: Neo4jGateway, *, scheme: str, region: str | None, 
     return [(row["uscc"], row["grade"]) for row in rows]
 
 
+async def times_drawn(gateway: Neo4jGateway, *, department: str, scheme: str, year_starts: Any,
+                     year_ends: Any) -> dict[str, int]:
+    """How many times each subject was drawn by the department's draws under ``scheme`` of plans whose
+    period starts in the year; superseded and not yet revealed draws do not count (抽查频次)."""
+    rows = await gateway.run(
+        """
+        MATCH (p:InspectionPlan)-[:BY]->(:Department {code: $department})
+        WHERE p.scheme = $scheme AND p.period_starts_on >= $starts AND p.period_starts_on <= $ends
+        MATCH (d:Draw {plan_id: p.id}) WHERE d.status IN ['DRAWN', 'PUBLISHED']
+        MATCH (t:InspectionTarget {draw_id: d.id})
+        RETURN t.uscc AS uscc, count(*) AS times
+        """, {"department": department, "scheme": scheme, "starts": year_starts, "ends": year_ends})
+    return {row["uscc"]: row["times"] for row in rows}
+
+
 # --- draws ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Supersession:
