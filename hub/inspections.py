@@ -41,6 +41,7 @@ from hub.db import supervision as store
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Viewer
 from hub.errors import BadInput, Conflict, NotFound
+from hub.grading.combine import combination_partners, combined_class
 from hub.grading.schemes import SchemeRegistry
 from hub.personal_data import PersonalDataVault
 from hub.supervision import draw_file
@@ -191,10 +192,19 @@ class Inspections:
         return class_frequencies(scheme.grade_names, frequencies, population, drawn)
 
     async def _population(self, plan: Mapping[str, Any]) -> list[tuple[str, str]]:
-        """(code, class) of every subject the plan covers today, as a draw would stratify it."""
-        return await store.population(
+        """(code, class) of every subject the plan covers today, as a draw stratifies it: ungraded
+        subjects in the plan's ``ungraded_as`` stratum, so that nobody escapes the draw by having no
+        grade; and for food, drugs and special equipment the combined class (通用+专业, seed 004 第十六条,
+        hub.grading.combine), so that a domain D is drawn as D whatever its general class."""
+        rows = await store.population(
             self.gateway, scheme=plan["scheme"], region=region_prefix(plan.get("region")), kinds=plan["kinds"],
-            industries=plan["industries"], ungraded_as=plan["ungraded_as"], today=clock.today())
+            industries=plan["industries"], today=clock.today(), partners=combination_partners(plan["scheme"]))
+        population = []
+        for code, grade, partners in rows:
+            own = grade or plan["ungraded_as"]
+            combination = combined_class(plan["scheme"], own, partners)
+            population.append((code, combination.grade if combination is not None else own))
+        return population
 
     # --- the draw -------------------------------------------------------------------------
     async def commit(self, plan_id: str, viewer: Viewer, redraw_reason: str | None = None) -> dict[str, Any]:

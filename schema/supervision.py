@@ -35,6 +35,10 @@ class MeasureInForceType:
     sampling_minimum_percent: str | None
     starts_on: date
     ends_on: date | None
+    evaluated_grade: str | None = strawberry.field(description="The scheme's own grade where 通用+专业 (seed 004 "
+                                                    "第十六条) put the combined class in `grade`; else null.")
+    combination: list[str] = strawberry.field(description="Why `grade` is the combined class: the general and the "
+                                              "domain class and the rule (empty when not combined).")
 
 
 def subject_measures(root: SubjectProfile, info: Info) -> list[MeasureInForceType]:
@@ -46,7 +50,8 @@ def subject_measures(root: SubjectProfile, info: Info) -> list[MeasureInForceTyp
         kind=m.measure.kind.value, implementing_body=m.measure.implementing_body, basis=m.measure.basis,
         sampling_minimum_percent=str(m.measure.sampling_minimum_percent)
         if m.measure.sampling_minimum_percent is not None else None,
-        starts_on=m.starts_on, ends_on=m.ends_on) for m in found]
+        starts_on=m.starts_on, ends_on=m.ends_on, evaluated_grade=m.evaluated_grade,
+        combination=list(m.combination.reasons) if m.combination is not None else []) for m in found]
 
 
 @strawberry.type(name="SamplingRatio")

@@ -44,6 +44,7 @@ from pathlib import Path
 from hub.clock import CHINA
 from hub.datafile import DataFileError, FileProblem, LineMap, read_data_file, require_keys, text
 from hub.errors import HubError, NotFound
+from hub.grading.combine import CombinedClass, combined_class
 from hub.grading.schemes import GradingScheme, SchemeRegistry
 
 MEASURES_DIR = Path(__file__).with_name("measures")
@@ -216,6 +217,8 @@ class MeasureInForce:
     measure: Measure
     starts_on: date  # the evaluation date
     ends_on: date | None  # last day in force: the period's end, capped by the evaluation's validity
+    evaluated_grade: str | None = None  # the scheme's own grade, where 通用+专业 replaced it (``grade``)
+    combination: CombinedClass | None = None  # why ``grade`` is the combined class (seed 004 第十六条)
 
 
 class MeasuresRegistry:
@@ -314,17 +317,23 @@ def measures_in_force(evaluations: Iterable[EvaluationInForce], registry: Measur
         kept = latest.get(evaluation[0])
         if kept is None or _instant(evaluation[2]) > _instant(kept[2]):
             latest[evaluation[0]] = evaluation
+    standing = [(scheme_id, grade, _china_day(evaluated_at), valid_until)
+                for scheme_id, grade, evaluated_at, valid_until in (latest[key] for key in sorted(latest))
+                if not ((valid_until is not None and valid_until < today) or _china_day(evaluated_at) > today)]
+    current = {scheme_id: grade for scheme_id, grade, _, _ in standing}
     in_force: list[MeasureInForce] = []
-    for scheme_id, grade, evaluated_at, valid_until in (latest[key] for key in sorted(latest)):
-        starts_on = _china_day(evaluated_at)
-        if (valid_until is not None and valid_until < today) or starts_on > today:
-            continue
+    for scheme_id, own_grade, starts_on, valid_until in standing:
+        # 通用+专业 (seed 004 第十六条): for food, drugs and special equipment the combined class is what
+        # the measures follow, under the general scheme and the domain's alike (hub.grading.combine)
+        combination = combined_class(scheme_id, own_grade, current)
+        grade = combination.grade if combination is not None else own_grade
         for measures_list, measure in registry.measures_for(scheme_id, grade):
             ends_on = measure.period.last_day(starts_on)
             if valid_until is not None and (ends_on is None or valid_until < ends_on):
                 ends_on = valid_until
             if ends_on is None or today <= ends_on:
-                in_force.append(MeasureInForce(scheme_id, grade, measures_list, measure, starts_on, ends_on))
+                in_force.append(MeasureInForce(scheme_id, grade, measures_list, measure, starts_on, ends_on,
+                                               own_grade if combination is not None else None, combination))
     return in_force
 
 
