@@ -14,11 +14,12 @@ blocked by a shipped list written for the old ones). Keys: ``id`` (= file name),
 (``{at_least: N}`` and/or ``{at_most: N}``, on the sampling measure: 抽查频次, below) and ``note``. See
 ``measures/henan-samr-risk.yaml``.
 
-抽查频次: every seed ties the 双随机 sampling *ratio* and *frequency* to the grade in one breath (seed 000
-§三, seed 001 §二.(三).3, seed 003 §三.6, seed 004 (四) and 第十二–十五条: "降低/按常规/提高抽查比例和频次";
-seed 002 §三.(三): "减少检查频次", "按常规比例和频次抽查", "提高抽查比例和频次") but none states a number of
-inspections per year. ``inspections_per_year`` carries that number per grade; the shipped lists
-give the hub's DEFAULTS (said so in each note), which a department replaces with its own list.
+抽查频次: every seed ties the 双随机 sampling *ratio* and *frequency* to the grade in one breath (seed
+000 §三, seed 001 §二.(三).3, seed 003 附件1 §三.(二).6 and 附件2 §三.(六).1, seed 004 (四) and
+第十二–十五条: "降低/按常规/提高抽查比例和频次"; seed 002 §三.(三): "减少检查频次", "按常规比例和频次抽查",
+"提高抽查比例和频次") but none states a number of inspections per year. ``inspections_per_year``
+carries that number per grade; the shipped lists give the hub's DEFAULTS (said so on each line),
+which a department replaces with its own list.
 
 Measures follow the grade: they are derived from a subject's current evaluations each time
 (``measures_in_force``), never stored, so a re-grade changes them at once (seed 002 §三.(三):
