@@ -27,6 +27,7 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -40,6 +41,7 @@ from hub.db import supervision as store
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Viewer
 from hub.errors import BadInput, Conflict, NotFound
+from hub.grading.combine import combination_partners, combined_class
 from hub.grading.schemes import SchemeRegistry
 from hub.personal_data import PersonalDataVault
 from hub.supervision import draw_file
@@ -58,6 +60,7 @@ from hub.supervision.draw import (
     seed_commitment,
 )
 from hub.supervision.evidence import DrawEvidence, DrawReport, StoredResult, StoredTarget, verify_evidence
+from hub.supervision.frequency import ClassFrequency, class_frequencies, frequencies_json, read_frequencies
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.plans import PlanError, PlanPeriod, PlanScope, check_ratios, region_prefix
 from hub.supervision.statements import Notary, Step, fingerprint
@@ -136,6 +139,8 @@ class Inspections:
             "id": f"plan-{uuid.uuid4().hex[:12]}", "department": department, "name": request.name.strip(),
             "scheme": scheme.id, "region": request.region, "kinds": sorted(request.kinds),
             "industries": sorted(request.industries), "ratios": json.dumps(ratios, ensure_ascii=False),
+            # 抽查频次 in force when the plan was made (hub.supervision.frequency)
+            "frequencies": frequencies_json(self.measures.frequencies(scheme.id)),
             "inspectors_per_target": request.inspectors_per_target, "ungraded_as": ungraded,
             "period": period.label, "period_starts_on": period.starts_on, "period_ends_on": period.ends_on,
             "created_at": clock.now(), "created_by": viewer.label,
@@ -172,6 +177,35 @@ class Inspections:
         return [InspectorEntry(row["id"], row["name"], tuple(row["conflicts"]))
                 for row in await store.inspectors_of(self.gateway, department)]
 
+    async def frequency(self, plan: Mapping[str, Any]) -> list[ClassFrequency]:
+        """抽查频次 of a plan, per class: its population now against the times the department's draws of
+        the plan's year under its scheme have drawn each subject. INTERNAL (per-class figures)."""
+        scheme = self.schemes.get(plan["scheme"])
+        stored = plan.get("frequencies")
+        frequencies = ({grade: frequency for grade, (frequency, _) in read_frequencies(stored).items()}
+                       if stored is not None else
+                       {grade: f.frequency for grade, f in self.measures.frequencies(scheme.id).items()})
+        year = (plan.get("period_starts_on") or clock.date_of(plan["created_at"])).year
+        population = await self._population(plan)
+        drawn = await store.times_drawn(self.gateway, department=plan["department"], scheme=scheme.id,
+                                        year_starts=date(year, 1, 1), year_ends=date(year, 12, 31))
+        return class_frequencies(scheme.grade_names, frequencies, population, drawn)
+
+    async def _population(self, plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(code, class) of every subject the plan covers today, as a draw stratifies it: ungraded
+        subjects in the plan's ``ungraded_as`` stratum, so that nobody escapes the draw by having no
+        grade; and for food, drugs and special equipment the combined class (通用+专业, seed 004 第十六条,
+        hub.grading.combine), so that a domain D is drawn as D whatever its general class."""
+        rows = await store.population(
+            self.gateway, scheme=plan["scheme"], region=region_prefix(plan.get("region")), kinds=plan["kinds"],
+            industries=plan["industries"], today=clock.today(), partners=combination_partners(plan["scheme"]))
+        population = []
+        for code, grade, partners in rows:
+            own = grade or plan["ungraded_as"]
+            combination = combined_class(plan["scheme"], own, partners)
+            population.append((code, combination.grade if combination is not None else own))
+        return population
+
     # --- the draw -------------------------------------------------------------------------
     async def commit(self, plan_id: str, viewer: Viewer, redraw_reason: str | None = None) -> dict[str, Any]:
         plan = await self._plan(plan_id)
@@ -207,9 +241,7 @@ class Inspections:
     async def freeze(self, draw_id: str, viewer: Viewer) -> dict[str, Any]:
         draw_row = await self._draw(draw_id, DrawStatus.COMMITTED, viewer, "freeze")
         plan = await self._plan(draw_row["plan_id"])
-        population = await store.population(
-            self.gateway, scheme=plan["scheme"], region=region_prefix(plan.get("region")), kinds=plan["kinds"],
-            industries=plan["industries"], ungraded_as=plan["ungraded_as"], today=clock.today())
+        population = await self._population(plan)
         if not population:
             raise InspectionError(f"plan {plan['id']} covers no subject; nothing to draw")
         # The inspector pool is frozen with the population: both are inputs of the draw, and a later

@@ -35,6 +35,10 @@ class MeasureInForceType:
     sampling_minimum_percent: str | None
     starts_on: date
     ends_on: date | None
+    evaluated_grade: str | None = strawberry.field(description="The scheme's own grade where 通用+专业 (seed 004 "
+                                                    "第十六条) put the combined class in `grade`; else null.")
+    combination: list[str] = strawberry.field(description="Why `grade` is the combined class: the general and the "
+                                              "domain class and the rule (empty when not combined).")
 
 
 def subject_measures(root: SubjectProfile, info: Info) -> list[MeasureInForceType]:
@@ -46,7 +50,8 @@ def subject_measures(root: SubjectProfile, info: Info) -> list[MeasureInForceTyp
         kind=m.measure.kind.value, implementing_body=m.measure.implementing_body, basis=m.measure.basis,
         sampling_minimum_percent=str(m.measure.sampling_minimum_percent)
         if m.measure.sampling_minimum_percent is not None else None,
-        starts_on=m.starts_on, ends_on=m.ends_on) for m in found]
+        starts_on=m.starts_on, ends_on=m.ends_on, evaluated_grade=m.evaluated_grade,
+        combination=list(m.combination.reasons) if m.combination is not None else []) for m in found]
 
 
 @strawberry.type(name="SamplingRatio")
@@ -57,6 +62,26 @@ class SamplingRatio:
 
 def _ratios(text: str) -> list[SamplingRatio]:
     return [SamplingRatio(grade=g, minimum_percent=p) for g, p in json.loads(text).items()]
+
+
+@strawberry.type(name="TimesDrawn", description="How many subjects of a class were drawn this many times this year.")
+class TimesDrawnType:
+    times: int
+    subjects: int
+
+
+@strawberry.type(name="ClassFrequency", description="抽查频次: one class of a plan's population against its "
+                 "frequency per subject per year (docs/grading.md). INTERNAL: per-class figures (seed 004 第六条).")
+class ClassFrequencyType:
+    grade: str
+    at_least: int | None = strawberry.field(description="Inspections per subject per year, at least (提高频次).")
+    at_most: int | None = strawberry.field(description="Inspections per subject per year, at most (降低/常规频次).")
+    subjects: int = strawberry.field(description="Subjects of the class in the plan's population today.")
+    times_drawn: list[TimesDrawnType] = strawberry.field(
+        description="Subjects by times drawn this year by the department's draws under the plan's scheme.")
+    below: int = strawberry.field(description="Subjects drawn fewer times than atLeast so far this year.")
+    above: int = strawberry.field(description="Subjects drawn more times than atMost this year.")
+    met: bool | None = strawberry.field(description="Every subject within the frequency (null: none is set).")
 
 
 @strawberry.type(name="InspectionPlan", description="A department's 双随机 plan. INTERNAL.")
@@ -79,6 +104,16 @@ class InspectionPlanType:
     @strawberry.field
     def ratios(self, root: strawberry.Parent[dict[str, Any]]) -> list[SamplingRatio]:
         return _ratios(root["ratios"])
+
+    @strawberry.field(description="抽查频次 per class in the plan's year: how often each subject of the class has "
+                      "been drawn against its measures' frequency. INTERNAL.")
+    async def frequency(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[ClassFrequencyType] | None:
+        found = await info.context.hub.inspections.frequency(root)
+        return [ClassFrequencyType(
+            grade=c.grade, at_least=c.frequency.at_least if c.frequency else None,
+            at_most=c.frequency.at_most if c.frequency else None, subjects=c.subjects,
+            times_drawn=[TimesDrawnType(times=t, subjects=n) for t, n in c.times_drawn],
+            below=c.below, above=c.above, met=c.met) for c in found]
 
 
 @strawberry.type(name="DrawStratum", description="One grade's figures in a draw. INTERNAL (seed 004 第六条).")

@@ -98,6 +98,8 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
         Disclosure.INTERNAL, reason="measures lists are applied by government departments"),
     ("Query", "inspectionPlans"): Requirement(
         Disclosure.INTERNAL, reason="a plan's population and rules are internal until results are published"),
+    ("InspectionPlan", "frequency"): Requirement(
+        Disclosure.INTERNAL, reason="seed 004 第六条: per-class figures of a population are the risk classes'"),
     ("Draw", "assignments"): Requirement(
         Disclosure.INTERNAL, reason="targets and inspectors are internal until inspected (双随机)"),
     ("Draw", "strata"): Requirement(

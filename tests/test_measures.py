@@ -144,9 +144,23 @@ def test_a_regrade_supersedes_the_earlier_evaluation_of_the_scheme() -> None:
 
 def test_each_schemes_evaluation_triggers_its_own_lists() -> None:
     found = measures_in_force([("henan-market-risk", "B", date(2024, 1, 1), None),
-                               ("jiaxian-food-industry", "D", date(2024, 2, 1), date(2025, 1, 31))], REGISTRY, TODAY)
-    assert {(m.measures_list.id, m.grade) for m in found} == {("henan-samr-risk", "B"), ("jiaxian-food-industry", "D")}
+                               ("henan-public-credit", "差", date(2024, 2, 1), date(2025, 1, 31))], REGISTRY, TODAY)
+    assert {(m.measures_list.id, m.grade) for m in found} == {("henan-samr-risk", "B"), ("henan-public-credit", "差")}
     assert next(m for m in found if m.grade == "B").ends_on is None  # no validity: while graded
+    assert all(m.combination is None and m.evaluated_grade is None for m in found)
+
+
+def test_general_and_food_classes_are_combined_for_both_lists() -> None:
+    # 通用+专业 (seed 004 第十六条): general B with a food-domain D is D for both schemes' measures
+    found = measures_in_force([("henan-market-risk", "B", date(2024, 1, 1), None),
+                               ("jiaxian-food-industry", "D", date(2024, 2, 1), date(2025, 1, 31))], REGISTRY, TODAY)
+    assert {(m.measures_list.id, m.grade, m.evaluated_grade) for m in found} == {
+        ("henan-samr-risk", "D", "B"), ("jiaxian-food-industry", "D", "D")}
+    assert all(m.combination is not None and m.combination.grade == "D" for m in found)
+    # an expired domain class is no longer combined
+    alone = measures_in_force([("henan-market-risk", "B", date(2024, 1, 1), None),
+                               ("jiaxian-food-industry", "D", date(2023, 2, 1), date(2024, 1, 31))], REGISTRY, TODAY)
+    assert {(m.measures_list.id, m.grade) for m in alone} == {("henan-samr-risk", "B")}
 
 
 def test_an_expired_evaluation_contributes_nothing() -> None:
@@ -258,7 +272,36 @@ MALFORMED = {
     "YAML syntax": (("grades: [A]", "grades: [A"), "YAML syntax error"),
     "id is not the file name": (("id: {list_id}", "id: other"),
                                 r"id 'other' must match the file name \(dept-list.yaml\)"),
+    "frequency off the sampling measure": (
+        ("sampling_minimum_percent: 2", "inspections_per_year: {at_most: 1}"),
+        "line 13: measure lower: inspections_per_year goes on the sampling measure"),
+    "frequency not a whole number": (
+        ("sampling_minimum_percent: 2", "sampling_minimum_percent: 2\n    inspections_per_year: {at_most: 0}"),
+        "inspections_per_year: a frequency is at_least and/or at_most, each a whole number ≥ 1"),
+    "frequency least above most": (
+        ("sampling_minimum_percent: 2",
+         "sampling_minimum_percent: 2\n    inspections_per_year: {at_least: 3, at_most: 1}"),
+        "inspections_per_year at_least 3 is above at_most 1"),
+    "frequency unknown bound": (
+        ("sampling_minimum_percent: 2", "sampling_minimum_percent: 2\n    inspections_per_year: {times: 2}"),
+        r"inspections_per_year must be \{at_least: N\}, \{at_most: N\} or both"),
 }
+
+
+def test_frequencies_per_grade_and_several_lists_keep_each_bound(tmp_path: Path) -> None:
+    shipped = REGISTRY.frequencies("henan-market-risk")
+    assert {g: (f.frequency.at_least, f.frequency.at_most) for g, f in shipped.items()} == {
+        "A": (None, 1), "B": (None, 2), "C": (1, None), "D": (2, None)}
+    assert "第十五条" in shipped["D"].basis
+    write_list(tmp_path, text=VALID.replace(
+        "sampling_minimum_percent: 5",
+        "sampling_minimum_percent: 5\n    inspections_per_year: {at_least: 3, at_most: 4}"))
+    both = MeasuresRegistry(SCHEMES, tmp_path).frequencies("henan-market-risk")
+    # B: at most 2 (shipped) and at least 3 (the department's): both kept, so no count meets it
+    assert (both["B"].frequency.at_least, both["B"].frequency.at_most) == (3, 2)
+    assert not any(both["B"].frequency.met_by(n) for n in range(6))
+    assert (both["D"].frequency.at_least, both["D"].frequency.at_most) == (3, 4)
+    assert [both["D"].frequency.met_by(n) for n in range(6)] == [False, False, False, True, True, False]
 
 
 @pytest.mark.parametrize("case", sorted(MALFORMED))

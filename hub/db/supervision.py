@@ -90,9 +90,10 @@ async def inspectors_of(gateway: Neo4jGateway, department: str) -> list[dict[str
 
 
 async def population(gateway: Neo4jGateway, *, scheme: str, region: str | None, kinds: Sequence[str],
-                     industries: Sequence[str], ungraded_as: str, today: Any) -> list[tuple[str, str]]:
-    """(code, current grade under the scheme) of every subject the plan covers; ungraded subjects
-    are put in the plan's ``ungraded_as`` stratum so that nobody escapes the draw by having no grade."""
+                     industries: Sequence[str], today: Any,
+                     partners: Sequence[str] = ()) -> list[tuple[str, str | None, dict[str, str]]]:
+    """(code, current grade under the scheme or None, current grades under the ``partners`` schemes)
+    of every subject the plan covers; the caller places the ungraded and combines (通用+专业)."""
     rows = await gateway.query(
         """
         MATCH (s:Subject)
@@ -104,10 +105,30 @@ async def population(gateway: Neo4jGateway, *, scheme: str, region: str | None, 
           WHERE e.valid_until IS NULL OR e.valid_until >= $today
           RETURN e.grade AS grade LIMIT 1
         }
-        RETURN s.uscc AS uscc, coalesce(grade, $ungraded) AS grade
+        CALL (s) {
+          OPTIONAL MATCH (s)-[:CURRENT]->(p:Evaluation)
+          WHERE p.scheme IN $partners AND (p.valid_until IS NULL OR p.valid_until >= $today)
+          RETURN collect([p.scheme, p.grade]) AS partners
+        }
+        RETURN s.uscc AS uscc, grade, partners
         """, {"region": region, "kinds": list(kinds), "industries": list(industries), "scheme": scheme,
-              "ungraded": ungraded_as, "today": today})
-    return [(row["uscc"], row["grade"]) for row in rows]
+              "today": today, "partners": list(partners)})
+    return [(row["uscc"], row["grade"], {str(k): str(v) for k, v in row["partners"]}) for row in rows]
+
+
+async def times_drawn(gateway: Neo4jGateway, *, department: str, scheme: str, year_starts: Any,
+                     year_ends: Any) -> dict[str, int]:
+    """How many times each subject was drawn by the department's draws under ``scheme`` of plans whose
+    period starts in the year; superseded and not yet revealed draws do not count (抽查频次)."""
+    rows = await gateway.run(
+        """
+        MATCH (p:InspectionPlan)-[:BY]->(:Department {code: $department})
+        WHERE p.scheme = $scheme AND p.period_starts_on >= $starts AND p.period_starts_on <= $ends
+        MATCH (d:Draw {plan_id: p.id}) WHERE d.status IN ['DRAWN', 'PUBLISHED']
+        MATCH (t:InspectionTarget {draw_id: d.id})
+        RETURN t.uscc AS uscc, count(*) AS times
+        """, {"department": department, "scheme": scheme, "starts": year_starts, "ends": year_ends})
+    return {row["uscc"]: row["times"] for row in rows}
 
 
 # --- draws ------------------------------------------------------------------------------------

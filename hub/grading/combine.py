@@ -12,10 +12,19 @@ of seed 004 第九条 (A 信用风险低 … D 信用风险高):
 
 The rule is this module's, not the seed's: a department whose domain rules say otherwise should
 say so here, next to the citation.
+
+Where it applies (``combined_class``): a subject with a current class under the general scheme
+(``GENERAL_SCHEME``, henan-market-risk) *and* one under a domain scheme (``DOMAIN_SCHEMES``) is
+treated, under either scheme, as the combined class — by the measures in force
+(hub.supervision.measures.measures_in_force) and by the strata of a 双随机 draw (hub.inspections). The
+food domain class here is 郏县市场监管局's food-industry grade (jiaxian-food-industry, A best … D worst,
+the same A–D order); no drug or special-equipment scheme ships yet: a department that grades one adds
+it to ``DOMAIN_SCHEMES`` (its grades must be A–D).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -82,3 +91,30 @@ def combine_general_and_domain(general_grade: str, domain_grade: str, domain: Do
         which = "general" if general_risk > domain_risk else f"{field.value} domain"
         reasons.append(f"通用+专业 (seed 004 第十六条): the higher-risk class wins: {combined}, from the {which} class")
     return CombinedClass(combined, general_grade, domain_grade, field, tuple(reasons))
+
+
+GENERAL_SCHEME = "henan-market-risk"  # 企业信用风险分类 (seed 004 第九条)
+DOMAIN_SCHEMES: Mapping[str, Domain] = {"jiaxian-food-industry": Domain.FOOD}  # 专业领域 classes, A–D
+
+
+def combination_partners(scheme_id: str) -> tuple[str, ...]:
+    """The schemes whose current class is combined with ``scheme_id``'s (none: it is not combined)."""
+    if scheme_id == GENERAL_SCHEME:
+        return tuple(DOMAIN_SCHEMES)
+    return (GENERAL_SCHEME,) if scheme_id in DOMAIN_SCHEMES else ()
+
+
+def combined_class(scheme_id: str, grade: str, current: Mapping[str, str]) -> CombinedClass | None:
+    """The combined class that stands for a subject's ``grade`` under ``scheme_id``, given its other
+    current classes (scheme id → grade); None when 通用+专业 does not apply (no partner class, or a
+    class outside A–D, which a replaced scheme file could bring: then each class stands alone)."""
+    pairs: list[tuple[str, str, Domain]] = []
+    if scheme_id == GENERAL_SCHEME:
+        pairs = [(grade, current[domain_scheme], domain) for domain_scheme, domain in DOMAIN_SCHEMES.items()
+                 if domain_scheme in current]
+    elif scheme_id in DOMAIN_SCHEMES and GENERAL_SCHEME in current:
+        pairs = [(current[GENERAL_SCHEME], grade, DOMAIN_SCHEMES[scheme_id])]
+    found = [combine_general_and_domain(general, domain_grade, domain) for general, domain_grade, domain in pairs
+             if general in RISK_CLASSES and domain_grade in RISK_CLASSES]
+    # several domains (a food business that also runs special equipment): the highest-risk result
+    return max(found, key=lambda c: RISK_CLASSES.index(c.grade)) if found else None

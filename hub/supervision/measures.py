@@ -10,8 +10,16 @@ blocked by a shipped list written for the old ones). Keys: ``id`` (= file name),
 ``scheme`` (every grade of it needs a measure), ``department``, ``source``, optional defaults
 ``implementing_body`` and ``period``, and ``measures``, each with ``id``, ``grades: [D]``, ``name``,
 ``kind``, ``basis``, optional ``implementing_body``, ``period`` (``while-graded``, ``{days: N}`` or
-``{months: N}``), ``sampling_minimum_percent`` (at most one per grade) and ``note``. See
+``{months: N}``), ``sampling_minimum_percent`` (at most one per grade), ``inspections_per_year``
+(``{at_least: N}`` and/or ``{at_most: N}``, on the sampling measure: 抽查频次, below) and ``note``. See
 ``measures/henan-samr-risk.yaml``.
+
+抽查频次: every seed ties the 双随机 sampling *ratio* and *frequency* to the grade in one breath (seed
+000 §三, seed 001 §二.(三).3, seed 003 附件1 §三.(二).6 and 附件2 §三.(六).1, seed 004 (四) and
+第十二–十五条: "降低/按常规/提高抽查比例和频次"; seed 002 §三.(三): "减少检查频次", "按常规比例和频次抽查",
+"提高抽查比例和频次") but none states a number of inspections per year. ``inspections_per_year``
+carries that number per grade; the shipped lists give the hub's DEFAULTS (said so on each line),
+which a department replaces with its own list.
 
 Measures follow the grade: they are derived from a subject's current evaluations each time
 (``measures_in_force``), never stored, so a re-grade changes them at once (seed 002 §三.(三):
@@ -37,6 +45,7 @@ from pathlib import Path
 from hub.clock import CHINA
 from hub.datafile import DataFileError, FileProblem, LineMap, read_data_file, require_keys, text
 from hub.errors import HubError, NotFound
+from hub.grading.combine import CombinedClass, combined_class
 from hub.grading.schemes import GradingScheme, SchemeRegistry
 
 MEASURES_DIR = Path(__file__).with_name("measures")
@@ -61,6 +70,34 @@ class UnknownGrade(NotFound, MeasuresError):
 
 class NoSamplingMeasure(NotFound, MeasuresError):
     pass
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """抽查频次 — how many times a year one subject of a grade is drawn for 双随机 inspection.
+
+    ``at_most`` for the grades whose frequency the seeds lower (降低/减少检查频次: 无事不扰, seed 002 §二),
+    ``at_least`` for those whose frequency they raise (提高抽查比例和频次); either or both.
+    """
+
+    at_least: int | None = None
+    at_most: int | None = None
+
+    def __post_init__(self) -> None:
+        given = [n for n in (self.at_least, self.at_most) if n is not None]
+        if not given or any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in given):
+            raise ValueError(f"a frequency is at_least and/or at_most, each a whole number ≥ 1: {self!r}")
+        # at_least above at_most is refused in a list file; combined over two lists that disagree it
+        # is kept, and no count meets it (the plan reports the class unmet)
+
+    def met_by(self, times: int) -> bool:
+        return ((self.at_least is None or times >= self.at_least)
+                and (self.at_most is None or times <= self.at_most))
+
+    def __str__(self) -> str:
+        parts = ([f"at least {self.at_least}"] if self.at_least is not None else []) + (
+            [f"at most {self.at_most}"] if self.at_most is not None else [])
+        return " and ".join(parts) + " times a year"
 
 
 class MeasureKind(StrEnum):
@@ -121,6 +158,7 @@ class Measure:
     period: Period = Period()
     sampling_minimum_percent: Decimal | None = None
     note: str | None = None
+    inspections_per_year: Frequency | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +195,20 @@ class SamplingFloor:
 
 
 @dataclass(frozen=True)
+class YearlyFrequency:
+    """A grade's 抽查频次 over every list for the scheme, and the measures that set it: the highest
+    ``at_least`` and the lowest ``at_most`` (each list's bound holds)."""
+
+    grade: str
+    frequency: Frequency
+    measures: tuple[tuple[MeasuresList, Measure], ...]
+
+    @property
+    def basis(self) -> str:
+        return "; ".join(f"{lst.id}/{m.id} ({m.basis})" for lst, m in self.measures)
+
+
+@dataclass(frozen=True)
 class MeasureInForce:
     """A measure in force on a subject now, with the scheme and grade that trigger it."""
 
@@ -166,6 +218,8 @@ class MeasureInForce:
     measure: Measure
     starts_on: date  # the evaluation date
     ends_on: date | None  # last day in force: the period's end, capped by the evaluation's validity
+    evaluated_grade: str | None = None  # the scheme's own grade, where 通用+专业 replaced it (``grade``)
+    combination: CombinedClass | None = None  # why ``grade`` is the combined class (seed 004 第十六条)
 
 
 class MeasuresRegistry:
@@ -230,6 +284,26 @@ class MeasuresRegistry:
                         floors[grade] = SamplingFloor(grade, percent, lst, measure)
         return floors
 
+    def frequencies(self, scheme_id: str) -> dict[str, YearlyFrequency]:
+        """Each grade's 抽查频次 (inspections per subject per year) from every list for the scheme;
+        grades no list gives a frequency are absent."""
+        found: dict[str, YearlyFrequency] = {}
+        for grade in self.schemes.get(scheme_id).grade_names:
+            yearly = _yearly(grade, [(lst, m) for lst in self.lists_for(scheme_id) for m in lst.measures_for(grade)])
+            if yearly is not None:
+                found[grade] = yearly
+        return found
+
+
+def _yearly(grade: str, found: list[tuple[MeasuresList, Measure]]) -> YearlyFrequency | None:
+    bounds = [m.inspections_per_year for _, m in found if m.inspections_per_year is not None]
+    if not bounds:
+        return None
+    least = [b.at_least for b in bounds if b.at_least is not None]
+    most = [b.at_most for b in bounds if b.at_most is not None]
+    frequency = Frequency(at_least=max(least) if least else None, at_most=min(most) if most else None)
+    return YearlyFrequency(grade, frequency, tuple((lst, m) for lst, m in found if m.inspections_per_year))
+
 
 def measures_in_force(evaluations: Iterable[EvaluationInForce], registry: MeasuresRegistry,
                       today: date) -> list[MeasureInForce]:
@@ -244,17 +318,23 @@ def measures_in_force(evaluations: Iterable[EvaluationInForce], registry: Measur
         kept = latest.get(evaluation[0])
         if kept is None or _instant(evaluation[2]) > _instant(kept[2]):
             latest[evaluation[0]] = evaluation
+    standing = [(scheme_id, grade, _china_day(evaluated_at), valid_until)
+                for scheme_id, grade, evaluated_at, valid_until in (latest[key] for key in sorted(latest))
+                if not ((valid_until is not None and valid_until < today) or _china_day(evaluated_at) > today)]
+    current = {scheme_id: grade for scheme_id, grade, _, _ in standing}
     in_force: list[MeasureInForce] = []
-    for scheme_id, grade, evaluated_at, valid_until in (latest[key] for key in sorted(latest)):
-        starts_on = _china_day(evaluated_at)
-        if (valid_until is not None and valid_until < today) or starts_on > today:
-            continue
+    for scheme_id, own_grade, starts_on, valid_until in standing:
+        # 通用+专业 (seed 004 第十六条): for food, drugs and special equipment the combined class is what
+        # the measures follow, under the general scheme and the domain's alike (hub.grading.combine)
+        combination = combined_class(scheme_id, own_grade, current)
+        grade = combination.grade if combination is not None else own_grade
         for measures_list, measure in registry.measures_for(scheme_id, grade):
             ends_on = measure.period.last_day(starts_on)
             if valid_until is not None and (ends_on is None or valid_until < ends_on):
                 ends_on = valid_until
             if ends_on is None or today <= ends_on:
-                in_force.append(MeasureInForce(scheme_id, grade, measures_list, measure, starts_on, ends_on))
+                in_force.append(MeasureInForce(scheme_id, grade, measures_list, measure, starts_on, ends_on,
+                                               own_grade if combination is not None else None, combination))
     return in_force
 
 
@@ -352,7 +432,7 @@ def _build(document: object, stem: str, schemes: SchemeRegistry) -> MeasuresList
 def _measure(m: LineMap, scheme: GradingScheme, body: str | None, period: Period) -> tuple[Measure, list[str]]:
     what = f"measure {m['id']}" if isinstance(m.get("id"), str) else "a measure"
     require_keys(m, what, ("id", "grades", "name", "kind", "basis"),
-          ("implementing_body", "period", "sampling_minimum_percent", "note"))
+          ("implementing_body", "period", "sampling_minimum_percent", "inspections_per_year", "note"))
     grades = m["grades"]
     if not isinstance(grades, list) or not grades or not all(isinstance(g, str) for g in grades):
         raise FileProblem(m.at("grades"), f"{what}: grades must be a non-empty list of grade names, like [A, B]")
@@ -366,10 +446,29 @@ def _measure(m: LineMap, scheme: GradingScheme, body: str | None, period: Period
         raise FileProblem(m.at("kind"), f"{what}: kind {m['kind']!r} is not one of {', '.join(MeasureKind)}")
     if "implementing_body" in m:
         body = text(m, "implementing_body", what)
+    if "inspections_per_year" in m and "sampling_minimum_percent" not in m:
+        raise FileProblem(m.at("inspections_per_year"), f"{what}: inspections_per_year goes on the sampling measure "
+                          "(the one with sampling_minimum_percent): the seeds set 抽查比例和频次 together")
     if body is None:
         raise FileProblem(m.line, f"{what} has no implementing_body (措施实施主体): give it here or as the list's")
     return Measure(
         id=text(m, "id", what), name=text(m, "name", what), kind=MeasureKind(m["kind"]), implementing_body=body,
         basis=text(m, "basis", what), period=_period(m, what) if "period" in m else period,
         sampling_minimum_percent=_percent(m, what) if "sampling_minimum_percent" in m else None,
-        note=text(m, "note", what) if "note" in m else None), grades
+        note=text(m, "note", what) if "note" in m else None,
+        inspections_per_year=_frequency(m, what) if "inspections_per_year" in m else None), grades
+
+
+def _frequency(m: LineMap, what: str) -> Frequency:
+    value = m["inspections_per_year"]
+    if isinstance(value, LineMap) and value and set(value) <= {"at_least", "at_most"}:
+        try:
+            frequency = Frequency(at_least=value.get("at_least"), at_most=value.get("at_most"))
+        except ValueError as error:
+            raise FileProblem(m.at("inspections_per_year"), f"{what}: inspections_per_year: {error}") from None
+        if frequency.at_least is not None and frequency.at_most is not None and frequency.at_least > frequency.at_most:
+            raise FileProblem(m.at("inspections_per_year"), f"{what}: inspections_per_year at_least "
+                              f"{frequency.at_least} is above at_most {frequency.at_most}")
+        return frequency
+    raise FileProblem(m.at("inspections_per_year"), f"{what}: inspections_per_year must be {{at_least: N}}, "
+                      f"{{at_most: N}} or both, with N a whole number ≥ 1, not {value!r}")
