@@ -472,10 +472,19 @@ def reported_penalty(n: int, decided_on: date, **changes: Any) -> dict[str, Any]
                          "数据来源单位": name, "数据来源单位统一社会信用代码": REPORTING_DEPARTMENT, **changes})
 
 
-async def test_a_countys_reporting_rates_are_the_same_at_the_city_and_the_province(
+OBJECTED = """query($c: String!) { subject(uscc: $c) { records { id underObjection } } }"""
+
+
+async def under_objection(tree: PlatformTree, platform: str, code: str) -> list[bool]:
+    found = await gql(tree[platform].url, OBJECTED, tree[platform].token("admin", "信用办"), c=code)
+    return [record["underObjection"] for record in found["data"]["subject"]["records"]]
+
+
+async def test_what_a_county_reports_is_true_at_the_city_and_the_province(
         tree: PlatformTree, gateways: dict[str, Neo4jGateway], tmp_path: Path) -> None:
     """Seed 004 §一.(二) (合规率, 及时率) asked of a county department at the city and the province: the
-    tallies the county counted travel up the feed and are summed there, not counted again."""
+    tallies the county counted travel up the feed and are summed there, not counted again. A pending
+    objection at the county (seed 000 §四.(二)) shows on the copies above, and goes when it is decided."""
     rows = [reported_penalty(1, ON_TIME), reported_penalty(2, ON_TIME), reported_penalty(3, LATE),
             reported_penalty(4, ON_TIME, 处罚类别="责令改正")]  # not a kind of 行政处罚法 第九条: refused
     path = write(tmp_path / "county.utf8.csv", PENALTY_HEADERS, rows)
@@ -496,3 +505,23 @@ async def test_a_countys_reporting_rates_are_the_same_at_the_city_and_the_provin
     assert "0 applied" in again or "0 items" in again, again
     assert (await gql(tree[CITY].url, REPORTING, tree[CITY].token("admin", "信用办"),
                       d=REPORTING_DEPARTMENT))["data"]["departmentReporting"] == found[COUNTY]
+
+    contested = uscc(7101)  # the first row's subject: one record, objected to at the county
+    county = tree[COUNTY]
+    [record] = (await gql(county.url, OBJECTED, county.token("admin", "郏县信用办"), c=contested))["data"]["subject"][
+        "records"]
+    filed = await gql(county.url, "mutation($t: ID!) { fileObjection(targetId: $t, reason: \"处罚对象有误\") { id } }",
+                      county.token("platform", "郏县公共信用信息平台"), t=record["id"])
+    assert not filed.get("errors"), filed
+    sync(tree, CITY)
+    sync(tree, PROVINCE)
+    assert [await under_objection(tree, p, contested) for p in (COUNTY, CITY, PROVINCE)] == [[True]] * 3
+
+    decided = await gql(county.url, "mutation($i: ID!) { resolveObjection(id: $i, upheld: false, "
+                        "reasons: \"处罚对象无误\") { status } }",
+                        county.token("agency", "郏县住房和城乡建设局", department=REPORTING_DEPARTMENT),
+                        i=filed["data"]["fileObjection"]["id"])
+    assert not decided.get("errors"), decided
+    sync(tree, CITY)
+    sync(tree, PROVINCE)
+    assert [await under_objection(tree, p, contested) for p in (COUNTY, CITY, PROVINCE)] == [[False]] * 3

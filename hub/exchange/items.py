@@ -89,6 +89,7 @@ class RecordItem(_Item):
     evaluator: Name | None = None
     grade: Annotated[str, Field(max_length=limits.MAX_GRADE)] | None = None
     disclosure_rule: Annotated[str, Field(max_length=limits.MAX_TITLE)] | None = None
+    objection_pending: bool | None = None  # a pending 异议 contests it where it was issued (hub.db.rights)
 
 
 class EvaluationItem(_Item):
@@ -101,6 +102,7 @@ class EvaluationItem(_Item):
     valid_until: date | None = None
     evaluator: Name | None = None
     explanation: Text | None = None
+    objection_pending: bool | None = None  # a pending 异议 contests it where it was issued (hub.db.rights)
 
 
 class WarningItem(_Item):
@@ -176,9 +178,9 @@ _ITEM: TypeAdapter[AnyItem] = TypeAdapter(Item)
 RECORD_PROPERTIES = ("id", "kind", "title", "decided_on", "issuing_department", "source_platform",
                      "disclosure", "status", "severity", "publicity_ends_on", "repaired_on",
                      "document_number", "content", "amount_wan_yuan", "kept", "source_id", "received_on",
-                     "removed_on", "evaluator", "grade", "disclosure_rule")
+                     "removed_on", "evaluator", "grade", "disclosure_rule", "objection_pending")
 EVALUATION_PROPERTIES = ("id", "scheme", "score", "grade", "level", "disclosure", "evaluated_at",
-                         "valid_until", "evaluator", "explanation")
+                         "valid_until", "evaluator", "explanation", "objection_pending")
 WARNING_PROPERTIES = ("id", "rule", "title", "level", "family", "status", "anchor", "summary", "facts", "evidence",
                       "subject_uscc", "subject_name", "region", "department", "disclosure", "raised_at",
                       "updated_at", "acknowledged_at", "acknowledged_by", "handled_at", "handled_by", "measure",
