@@ -20,11 +20,14 @@ puts it back on the feed; its issuer is the platform that counted it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from hub.db.gateway import Neo4jGateway
-from hub.reporting import DepartmentCounts, DepartmentReporting
+from hub.reporting import DepartmentCounts, DepartmentReporting, ReportedRow
+
+ROW_BATCH = 5000  # reported rows written per transaction (a province's file holds 100,000)
 
 # The key is (import_id, department), so recording the same import again overwrites its tallies. A tally
 # whose counts change gets a new version and joins the change feed (hub.db.feed: :Pending); one recorded
@@ -76,6 +79,57 @@ async def record_tallies(gateway: Neo4jGateway, import_id: str, *, kind: str, so
                                      "source_platform": source_platform, "received_on": received_on,
                                      "imported_at": imported_at}, write=True)
     return len(tallies)
+
+
+# A row is counted by the first import that brought it (seed 004 §一.(二) measures what was reported, and
+# when it was first received): another file bringing it again leaves it as it is; the same import run again
+# (the same file) counts it again in its own place.
+_ROWS = """
+UNWIND $rows AS row
+MERGE (r:ReportedRow {key: row.key})
+ON CREATE SET r += row, r.import_id = $import_id
+WITH r, row WHERE r.import_id = $import_id
+SET r += row
+"""
+
+# One import's tallies from the rows it was first to bring.
+_FROM_ROWS = """
+MATCH (r:ReportedRow {import_id: $import_id})
+WITH r ORDER BY r.row
+RETURN r.department AS department, head(collect(r.name)) AS name, count(r) AS rows,
+       sum(CASE WHEN r.valid THEN 1 ELSE 0 END) AS valid, sum(CASE r.late WHEN false THEN 1 ELSE 0 END) AS on_time,
+       sum(CASE r.late WHEN true THEN 1 ELSE 0 END) AS late,
+       sum(CASE WHEN r.provisional THEN 1 ELSE 0 END) AS provisional
+ORDER BY department
+"""
+
+
+@dataclass(frozen=True)
+class _Counts:
+    name: str | None
+    rows: int
+    valid: int
+    on_time: int | None
+    late: int | None
+    provisional: int
+
+
+async def record_rows(gateway: Neo4jGateway, import_id: str, rows: Sequence[ReportedRow], *, kind: str,
+                      source_platform: str, received_on: date | None, imported_at: datetime,
+                      batch_size: int = ROW_BATCH) -> int:
+    """Keep one import's rows by their identity, ``batch_size`` a transaction, and its tallies from the rows it
+    was the first to bring (a row another file brought already counts there); return how many tallies."""
+    for start in range(0, len(rows), batch_size):
+        batch = [{"key": row.key or f"{import_id}#{row.row}", "row": row.row, "department": row.department,
+                  "name": row.name, "valid": row.valid, "late": row.late, "provisional": row.provisional}
+                 for row in rows[start:start + batch_size]]
+        await gateway.run(_ROWS, {"rows": batch, "import_id": import_id}, write=True)
+    timed = received_on is not None
+    counted = {row["department"]: _Counts(row["name"], row["rows"], row["valid"], row["on_time"] if timed else None,
+                                          row["late"] if timed else None, row["provisional"])
+               for row in await gateway.run(_FROM_ROWS, {"import_id": import_id})}
+    return await record_tallies(gateway, import_id, kind=kind, source_platform=source_platform,
+                                received_on=received_on, imported_at=imported_at, per_department=counted)
 
 
 async def department_rates(gateway: Neo4jGateway, *, department: str | None = None,
