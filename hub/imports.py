@@ -8,7 +8,8 @@ of 512 MB). So every step goes in batches, and each batch is one transaction:
    the same transaction (hub.db.imports). Stopped at any point, the same command resumes after the
    last batch written. A record whose row is unchanged is not written again (its digest), and a
    subject whose records change is marked for a re-grade in that transaction;
-2. **tally** — the file's per-department counts (hub.db.reporting), replaced if the file was counted;
+2. **tally** — the file's rows by identity and its per-department counts from the rows no other file
+   brought first (hub.db.reporting), replaced if the file was counted;
 3. **re-grade** — the file's subjects still marked, ``regrade_batch`` at a time: facts read, graded,
    the evaluations written and the marks removed in one transaction (hub.reevaluation). A subject
    none of whose records changed is not graded: re-importing an unchanged file makes no evaluation
@@ -31,7 +32,7 @@ from hub.db import imports, reporting
 from hub.db.gateway import Neo4jGateway
 from hub.models import SubjectKind
 from hub.reevaluation import Reevaluator
-from hub.reporting import DepartmentCounts
+from hub.reporting import DepartmentCounts, ReportedRow
 
 STORE_BATCH = 5000
 REGRADE_BATCH = 2000
@@ -52,6 +53,9 @@ class FileImport:
     subjects: Mapping[str, str]  # code → the name the file gives (for subjects the hub does not know)
     records: Sequence[dict[str, Any]]
     per_department: Mapping[str, DepartmentCounts]
+    # every row by its identity: when given, the tallies count each row once across files (hub.db.reporting);
+    # without, the file's ``per_department`` counts are kept as they are
+    reported: Sequence[ReportedRow] | None = None
 
 
 @dataclass(frozen=True)
@@ -93,9 +97,14 @@ class Importer:
             changed += await imports.store_batch(self.gateway, file.import_id, subjects, batch,
                                                  stored=start + len(batch), now=clock.now())
             report(STORING, start + len(batch), len(records))
-        await reporting.record_tallies(self.gateway, file.import_id, kind=file.kind,
-                                       source_platform=file.source_platform, received_on=file.received_on,
-                                       imported_at=clock.now(), per_department=file.per_department)
+        if file.reported is not None:
+            await reporting.record_rows(self.gateway, file.import_id, file.reported, kind=file.kind,
+                                        source_platform=file.source_platform, received_on=file.received_on,
+                                        imported_at=clock.now(), batch_size=self.store_batch)
+        else:
+            await reporting.record_tallies(self.gateway, file.import_id, kind=file.kind,
+                                           source_platform=file.source_platform, received_on=file.received_on,
+                                           imported_at=clock.now(), per_department=file.per_department)
         await imports.mark_stored(self.gateway, file.import_id, clock.now())
 
         due = await imports.due(self.gateway, sorted({str(row["subject_uscc"]) for row in records}))

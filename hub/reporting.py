@@ -34,6 +34,27 @@ class DepartmentCounts(Protocol):
 
 
 @dataclass(frozen=True)
+class ReportedRow:
+    """One row of a 双公示 file as the rates count it (seed 004 §一.(二)), known by its identity.
+
+    ``key`` is the row's identity wherever it arrives: the id of the record it makes (the decision about a
+    subject: its kind, subject code and 决定书文号, ``connectors.shuanggongshi.mapping.record_id``), also for a
+    refused row whose subject code and document number can be read; ``None`` when the row cannot be
+    identified (a natural person, a row without a readable code or number): it then counts once per file.
+    A row already received counts once, whichever file brings it again (hub.db.reporting).
+    ``late`` is ``None`` for a refused row or a file without a received date.
+    """
+
+    row: int
+    key: str | None
+    department: str
+    name: str | None
+    valid: bool
+    late: bool | None
+    provisional: bool = False
+
+
+@dataclass(frozen=True)
 class DepartmentReporting:
     """A department's counts summed over its imports; the rates are ratios of the sums."""
 

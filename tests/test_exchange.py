@@ -485,7 +485,7 @@ async def test_a_platform_reading_the_feed_is_audited_with_the_subjects_it_serve
     before = await city.gateway.run("MATCH (a:AuditHead) RETURN a.seq AS seq")
     after_seq = before[0]["seq"] if before else 0
     items, _ = await read_feed(http, city_settings, "UP", None, 1000, PROVINCE)
-    served = sorted({i["subject_uscc"] for i in items})
+    served = sorted({i["subject_uscc"] for i in items if i["subject_uscc"]})  # a reporting tally names none
     assert code in served
     rows = await city.gateway.run(
         "MATCH (a:AuditEntry) WHERE a.seq > $after AND a.actor = $actor RETURN a { .* } AS a ORDER BY a.seq",

@@ -34,6 +34,7 @@ from hub.disclosure import Role
 from hub.personal_data import PersonalDataVault
 from hub.settings import Settings
 from tests.builders import TREE_PREFIX, resident_id, uscc
+from tests.test_shuanggongshi import LATE, ON_TIME, PENALTY_HEADERS, RECEIVED, penalty, write
 
 COUNTY, CITY, PROVINCE = "henan-jiaxian", "henan-pingdingshan", "henan-province"
 
@@ -453,3 +454,74 @@ async def test_a_warning_raised_at_the_county_reaches_the_province_with_its_prov
                         copy_officer, id=fine)
     assert refusal["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert f"issued through the {COUNTY} platform" in refusal["errors"][0]["message"]
+
+
+# ---- what a county reports is true one level up (issue 11 §1) -------------------------------------
+
+REPORTING_DEPARTMENT = uscc(71, prefix="11")  # a 机关 code no other test of the tree uses
+REPORTING = """query($d: String) { departmentReporting(department: $d) {
+  department name rows valid onTime late complianceRate timelinessRate imports timelinessProvisional } }"""
+
+
+def reported_penalty(n: int, decided_on: date, **changes: Any) -> dict[str, Any]:
+    """A 郏县 penalty by the reporting department, about a subject of its own."""
+    name = "郏县住房和城乡建设局"
+    return penalty(n, **{"行政相对人代码_1": uscc(7100 + n), "行政相对人名称": f"郏县上报示例第{n}有限公司",
+                         "行政相对人类别": "法人及非法人组织", "行政处罚决定书文号": f"郏建罚〔2026〕{n}号",
+                         "处罚决定日期": decided_on, "处罚机关": name, "处罚机关统一社会信用代码": REPORTING_DEPARTMENT,
+                         "数据来源单位": name, "数据来源单位统一社会信用代码": REPORTING_DEPARTMENT, **changes})
+
+
+OBJECTED = """query($c: String!) { subject(uscc: $c) { records { id underObjection } } }"""
+
+
+async def under_objection(tree: PlatformTree, platform: str, code: str) -> list[bool]:
+    found = await gql(tree[platform].url, OBJECTED, tree[platform].token("admin", "信用办"), c=code)
+    return [record["underObjection"] for record in found["data"]["subject"]["records"]]
+
+
+async def test_what_a_county_reports_is_true_at_the_city_and_the_province(
+        tree: PlatformTree, gateways: dict[str, Neo4jGateway], tmp_path: Path) -> None:
+    """Seed 004 §一.(二) (合规率, 及时率) asked of a county department at the city and the province: the
+    tallies the county counted travel up the feed and are summed there, not counted again. A pending
+    objection at the county (seed 000 §四.(二)) shows on the copies above, and goes when it is decided."""
+    rows = [reported_penalty(1, ON_TIME), reported_penalty(2, ON_TIME), reported_penalty(3, LATE),
+            reported_penalty(4, ON_TIME, 处罚类别="责令改正")]  # not a kind of 行政处罚法 第九条: refused
+    path = write(tmp_path / "county.utf8.csv", PENALTY_HEADERS, rows)
+    imported = tree.cli(COUNTY, "import", "shuanggongshi", str(path), "--received-on", RECEIVED.isoformat())
+    assert imported.returncode == 0, imported.stderr
+
+    sync(tree, CITY)
+    sync(tree, PROVINCE)
+    found = {platform: (await gql(tree[platform].url, REPORTING, tree[platform].token("admin", "信用办"),
+                                  d=REPORTING_DEPARTMENT))["data"]["departmentReporting"]
+             for platform in (COUNTY, CITY, PROVINCE)}
+    assert found[COUNTY] == [{
+        "department": REPORTING_DEPARTMENT, "name": "郏县住房和城乡建设局", "rows": 4, "valid": 3, "onTime": 2,
+        "late": 1, "complianceRate": 0.75, "timelinessRate": 2 / 3, "imports": 1, "timelinessProvisional": False}]
+    assert found[CITY] == found[COUNTY] and found[PROVINCE] == found[COUNTY]
+
+    again = sync(tree, CITY)  # nothing changed at the county: nothing new goes up, nothing is counted twice
+    assert "0 applied" in again or "0 items" in again, again
+    assert (await gql(tree[CITY].url, REPORTING, tree[CITY].token("admin", "信用办"),
+                      d=REPORTING_DEPARTMENT))["data"]["departmentReporting"] == found[COUNTY]
+
+    contested = uscc(7101)  # the first row's subject: one record, objected to at the county
+    county = tree[COUNTY]
+    [record] = (await gql(county.url, OBJECTED, county.token("admin", "郏县信用办"), c=contested))["data"]["subject"][
+        "records"]
+    filed = await gql(county.url, "mutation($t: ID!) { fileObjection(targetId: $t, reason: \"处罚对象有误\") { id } }",
+                      county.token("platform", "郏县公共信用信息平台"), t=record["id"])
+    assert not filed.get("errors"), filed
+    sync(tree, CITY)
+    sync(tree, PROVINCE)
+    assert [await under_objection(tree, p, contested) for p in (COUNTY, CITY, PROVINCE)] == [[True]] * 3
+
+    decided = await gql(county.url, "mutation($i: ID!) { resolveObjection(id: $i, upheld: false, "
+                        "reasons: \"处罚对象无误\") { status } }",
+                        county.token("agency", "郏县住房和城乡建设局", department=REPORTING_DEPARTMENT),
+                        i=filed["data"]["fileObjection"]["id"])
+    assert not decided.get("errors"), decided
+    sync(tree, CITY)
+    sync(tree, PROVINCE)
+    assert [await under_objection(tree, p, contested) for p in (COUNTY, CITY, PROVINCE)] == [[False]] * 3

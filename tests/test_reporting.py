@@ -148,6 +148,40 @@ async def test_importing_the_same_file_again_counts_it_once(
     assert await departments(client, settings) == before
 
 
+SL = uscc(64, prefix="11")  # 郏县水利局: the re-exported files' department, apart from the three above
+REEXPORTED = [_row(21, JT, ON_TIME), _row(22, JT, LATE), _row(23, JT, ON_TIME, **BAD)]
+
+
+def _reexported(n: int, decided_on: date, **changes: Any) -> dict[str, Any]:
+    row = REEXPORTED[n - 21] if n <= 23 else _row(n, JT, decided_on, **changes)
+    return {**row, "处罚机关": "郏县水利局", "处罚机关统一社会信用代码": SL, "数据来源单位": "郏县水利局",
+            "数据来源单位统一社会信用代码": SL}
+
+
+async def test_a_row_already_received_counts_once_whichever_file_brings_it(
+        printed: dict[str, str], tmp_path: Path, neo4j_credentials: Neo4jCredentials,
+        client: httpx.AsyncClient, settings: Settings) -> None:
+    """Seed 004 §一.(二) measures each reported decision once: a file re-exported a week later with the same
+    three rows (one refused) and one new row adds only the new row, and the rows keep the received date
+    they first came with (else the two old rows would count again, late)."""
+    first = write(tmp_path / "reexport-1.utf8.csv", PENALTY_HEADERS,
+                  [_reexported(n, ON_TIME) for n in (21, 22, 23)])
+    again = write(tmp_path / "reexport-2.utf8.csv", PENALTY_HEADERS,
+                  [_reexported(n, SECOND_ON_TIME) for n in (24, 23, 22, 21)])  # other bytes: another import
+    for path, received in ((first, RECEIVED), (again, SECOND_RECEIVED)):
+        result = _cli(neo4j_credentials, "import", "shuanggongshi", str(path), "--source-platform", PLATFORM,
+                      "--received-on", received.isoformat())
+        assert result.returncode == 0, result.stderr
+    query = {"query": QUERY.replace("department name", "department"), "variables": {"d": SL}}
+    headers = bearer(settings, "agency", "郏县信用办")
+    [found] = (await client.post("/graphql", json=query, headers=headers)).json()["data"]["departmentReporting"]
+    assert (found["rows"], found["valid"], found["onTime"], found["late"], found["imports"]) == (4, 3, 2, 1, 2)
+    assert found["complianceRate"] == 0.75 and found["timelinessRate"] == 2 / 3
+    query["variables"] = {"d": SL, "since": SECOND_RECEIVED.isoformat()}
+    [later] = (await client.post("/graphql", json=query, headers=headers)).json()["data"]["departmentReporting"]
+    assert (later["rows"], later["valid"], later["onTime"], later["late"]) == (1, 1, 1, 0)  # only the new row
+
+
 async def test_public_and_bank_callers_are_forbidden(
         printed: dict[str, str], client: httpx.AsyncClient, settings: Settings) -> None:
     for headers in ({}, bearer(settings, "public"), bearer(settings, "bank", "测试银行甲")):

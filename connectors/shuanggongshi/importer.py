@@ -23,6 +23,7 @@ from connectors.shuanggongshi.result import ImportResult, RowError, Shuanggongsh
 from connectors.shuanggongshi.rows import ParsedRow, check_row
 from connectors.shuanggongshi.timeliness import DepartmentTally
 from hub import clock
+from hub.codes import InvalidCode, parse_uscc
 from hub.credit_info.validation import received_date_problem
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.publicity import PublicityPolicy, default_policy
@@ -67,9 +68,11 @@ def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on
         department, name = _department(values, layout)
         if not isinstance(outcome, ParsedRow):
             errors.extend(outcome)
-            tally.add(department, name, None)
+            tally.add(department, name, None, row=number, key=_identity(values, layout))
             continue
-        if tally.add(department, name, outcome.decided_on):
+        identity = (None if outcome.subject_uscc is None
+                    else record_id(layout.kind, outcome.subject_uscc, outcome.document_number))
+        if tally.add(department, name, outcome.decided_on, row=number, key=identity):
             late.append(number)
         if outcome.natural_person:
             persons.append(number)
@@ -77,7 +80,21 @@ def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on
             records.append(record_row(outcome, layout.kind, source_platform, policy))
             subjects.setdefault(str(outcome.subject_uscc), outcome.subject_name)
     return ImportResult(layout.kind.value, records, errors, late, tally.stats(), len(table.rows), persons,
-                        subjects)
+                        subjects, tally.rows)
+
+
+def _identity(values: dict[str, Cell], layout: Layout) -> str | None:
+    """A refused row's identity when its subject code and document number can be read: the id its record
+    would have, so that the same row sent again, refused or not, counts once in the rates."""
+    number = scrub(text(values.get(layout.document)) or "")
+    subject = code(values.get(c.CODE_1))
+    if not number or not subject:
+        return None
+    try:
+        parsed = parse_uscc(subject)
+    except InvalidCode:
+        return None
+    return record_id(layout.kind, parsed.value, number)
 
 
 def error_report_csv(result: ImportResult) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.errors import BadInput
+from hub.reporting import ReportedRow
 
 
 class ShuanggongshiFileError(BadInput):
@@ -93,3 +94,4 @@ class ImportResult:
     rows: int = 0
     natural_persons: list[int] = field(default_factory=list)
     subjects: dict[str, str] = field(default_factory=dict)  # code → 行政相对人名称, to create unknown subjects
+    reported: list[ReportedRow] = field(default_factory=list)  # every row by its identity (the rates' count)

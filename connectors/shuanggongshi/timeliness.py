@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from connectors.shuanggongshi.result import DepartmentStats
+from hub.reporting import ReportedRow
 from hub.rights.calendar import WorkingCalendar
 
 REPORTING_WORKING_DAYS = 7
@@ -46,16 +47,26 @@ class DepartmentTally:
         self._received_on, self._calendar = received_on, calendar
         self._tallies: dict[str, _Tally] = {}
         self._judged: dict[date, tuple[bool, tuple[int, ...]]] = {}  # many rows share a decision day
+        self.rows: list[ReportedRow] = []  # each row by its identity, for the hub to count once (hub.db.reporting)
+        self._keys: set[str] = set()
 
-    def add(self, department: str, name: str | None, decided_on: date | None) -> bool:
-        """Count a row; ``decided_on`` only for a valid row. True when that valid row is late."""
+    def add(self, department: str, name: str | None, decided_on: date | None, *, row: int = 0,
+            key: str | None = None) -> bool:
+        """Count a row (file row number ``row``, identity ``key``); ``decided_on`` only for a valid row. True
+        when that valid row is late."""
         tally = self._tallies.setdefault(department, _Tally(name))
         tally.name = tally.name or name
         tally.rows += 1
+        if key is not None and key in self._keys:  # a row repeated in the file is refused and counts for itself
+            key = None
+        elif key is not None:
+            self._keys.add(key)
         if decided_on is None:
+            self.rows.append(ReportedRow(row, key, department, name, False, None))
             return False
         tally.valid += 1
         if self._received_on is None:
+            self.rows.append(ReportedRow(row, key, department, name, True, None))
             return False
         judged = self._judged.get(decided_on)
         if judged is None:
@@ -68,6 +79,7 @@ class DepartmentTally:
             tally.late += 1
         else:
             tally.on_time += 1
+        self.rows.append(ReportedRow(row, key, department, name, True, late, bool(provisional_years)))
         return late
 
     def stats(self) -> dict[str, DepartmentStats]:

@@ -243,7 +243,7 @@ def _import_file(file: Path, read: Callable[[str], ImportResult], *, source_plat
                f"{len(result.natural_persons)} about natural persons (no subject code; not stored)")
     incoming = FileImport(import_id=import_id, file=file.name, kind=result.kind, source_platform=platform,
                           received_on=received, subjects=result.subjects, records=result.records,
-                          per_department=result.per_department)
+                          per_department=result.per_department, reported=result.reported)
 
     async def work(hub):  # type: ignore[no-untyped-def]
         from hub.imports import Importer

@@ -93,6 +93,11 @@ CALL () {
          null AS department_name
   UNION ALL
 """ + warning_store.FEED_PAGE + """
+  UNION ALL
+  MATCH (t:ReportingTally) WHERE t.seq > $after AND $records AND t.origin_level IN $levels
+  WITH t ORDER BY t.seq LIMIT $first
+  RETURN t.seq AS seq, 'REPORTING' AS type, properties(t) AS node, null AS uscc, null AS subject_name,
+         t.department_name AS department_name
 }
 RETURN seq, type, node, uscc, subject_name, department_name ORDER BY seq LIMIT $first
 """
@@ -102,7 +107,7 @@ class FeedRow:
     seq: int
     type: str
     node: dict[str, Any]
-    uscc: str | None  # None: a warning about a department (双公示 timeliness), not a subject
+    uscc: str | None  # None: a warning or reporting tally about a department (双公示), not a subject
     subject_name: str | None
     department_name: str | None
 
@@ -125,6 +130,8 @@ CALL () {
   UNWIND $evaluations AS id MATCH (n:Evaluation {id: id}) RETURN 'EVALUATION' AS type, n
   UNION ALL
   UNWIND $warnings AS id MATCH (n:Warning {id: id}) RETURN 'WARNING' AS type, n
+  UNION ALL
+  UNWIND $tallies AS id MATCH (n:ReportingTally {id: id}) RETURN 'REPORTING' AS type, n
 }
 RETURN type, n.id AS id, n.version AS version, coalesce(n.issuer, n.issuing_department, n.evaluator) AS issuer
 """
@@ -161,6 +168,14 @@ SET e += row.props, e:Pending
 """ + wire.set_temporals("e") + """MERGE (e)-[:OF]->(s)
 """ + current.POINT
 
+# A 双公示 reporting tally as the platform that counted it sent it (hub.db.reporting): kept, not recounted.
+_APPLY_TALLIES = """
+UNWIND $rows AS row
+MERGE (t:ReportingTally {id: row.id})
+WITH t, row WHERE coalesce(t.version, 0) < row.version
+SET t += row.props, t:Pending
+""" + wire.set_temporals("t")
+
 _DEAD_LETTERS = "UNWIND $letters AS letter CREATE (d:DeadLetter) SET d = letter, d.at = $now"
 
 _CHECKPOINT = """
@@ -187,9 +202,10 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
     async def work(tx: AsyncManagedTransaction) -> Applied:
         result = await tx.run(_HELD, records=[r["id"] for r in rows if r["type"] == "RECORD"],
                               evaluations=[r["id"] for r in rows if r["type"] == "EVALUATION"],
-                              warnings=[r["id"] for r in rows if r["type"] == "WARNING"])
+                              warnings=[r["id"] for r in rows if r["type"] == "WARNING"],
+                              tallies=[r["id"] for r in rows if r["type"] == "REPORTING"])
         held = {(row["type"], row["id"]): row async for row in result}
-        fresh: dict[str, list[dict[str, Any]]] = {"RECORD": [], "EVALUATION": [], "WARNING": []}
+        fresh: dict[str, list[dict[str, Any]]] = {"RECORD": [], "EVALUATION": [], "WARNING": [], "REPORTING": []}
         unchanged: list[str] = []
         conflicts: list[tuple[dict[str, Any], str]] = []
         for row in rows:
@@ -201,10 +217,10 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
                 unchanged.append(row["id"])
             else:
                 fresh[row["type"]].append(row)
-        changed = fresh["RECORD"] + fresh["EVALUATION"] + fresh["WARNING"]
+        changed = fresh["RECORD"] + fresh["EVALUATION"] + fresh["WARNING"] + fresh["REPORTING"]
         subjects: dict[str, dict[str, Any]] = {}
         for r in changed:  # a subject named by any item of the batch is created with that name
-            if r["subject"] is None:  # a warning about a department
+            if r["subject"] is None:  # a warning or a reporting tally about a department
                 continue
             known = subjects.setdefault(r["subject"]["uscc"], r["subject"])
             if known["name"] is None:
@@ -228,6 +244,9 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
                 for row in fresh["EVALUATION"]])).consume()
         if fresh["WARNING"]:
             await (await tx.run(warning_store.APPLY_RECEIVED, rows=fresh["WARNING"])).consume()
+        if fresh["REPORTING"]:
+            await (await tx.run(_APPLY_TALLIES, rows=[{**row, **wire.split(row["props"])}
+                                                      for row in fresh["REPORTING"]])).consume()
         all_letters = list(letters) + [dead_letter(checkpoint, batch_id, row["id"], reason, row["props"])
                                        for row, reason in conflicts]
         if all_letters:

@@ -35,6 +35,12 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT reporting_tally_key IF NOT EXISTS FOR (t:ReportingTally) REQUIRE (t.import_id, t.department) "
     "IS UNIQUE",
     "CREATE INDEX reporting_tally_department IF NOT EXISTS FOR (t:ReportingTally) ON (t.department)",
+    # a tally travels up the change feed (hub.db.reporting): known by its id, paged by its seq
+    "CREATE CONSTRAINT reporting_tally_id IF NOT EXISTS FOR (t:ReportingTally) REQUIRE t.id IS UNIQUE",
+    "CREATE INDEX reporting_tally_seq IF NOT EXISTS FOR (t:ReportingTally) ON (t.seq)",
+    # each 双公示 row by its identity, counted once whichever file brings it (hub.db.reporting)
+    "CREATE CONSTRAINT reported_row_key IF NOT EXISTS FOR (r:ReportedRow) REQUIRE r.key IS UNIQUE",
+    "CREATE INDEX reported_row_import IF NOT EXISTS FOR (r:ReportedRow) ON (r.import_id)",
     # 双随机 (hub.db.supervision): an inspector is identified within its department; one draw per plan attempt
     "CREATE CONSTRAINT inspector_key IF NOT EXISTS FOR (i:Inspector) REQUIRE (i.department, i.id) IS UNIQUE",
     "CREATE CONSTRAINT inspection_plan_id IF NOT EXISTS FOR (p:InspectionPlan) REQUIRE p.id IS UNIQUE",

@@ -1,31 +1,55 @@
 """Cypher for 双公示 reporting: each import's per-department tallies, and each department's rates over them.
 
-  (:ReportingTally {import_id, department, department_name, kind, source_platform, received_on,
-                    imported_at, rows, valid, on_time, late,
-                    provisional})                                  one per department per import
+  (:ReportingTally {id, import_id, department, department_name, kind, source_platform, received_on,
+                    imported_at, rows, valid, on_time, late, provisional,
+                    version, seq, origin_platform, origin_level, issuer})   one per department per import
 
 Seed 004 §一.(二) holds every department to a 合规率 (compliance) and a 及时率 (timeliness) of 100 %.
 An import keeps its counts, not its rates, so that rates over several imports are rates of the sums.
 ``on_time`` and ``late`` are null for an import given no received-on date (timeliness unmeasured);
 ``provisional`` counts the rows among them judged on a year whose make-up working days (调休) were not
 announced when the file was imported (``hub.rights.calendar``).
+
+The tallies are counted once, where the file was received, and travel up the platform exchange as
+they are (``REPORTING`` items, docs/exchange-protocol.md §4): a city or province sums the tallies its
+counties counted rather than counting again, so its 合规率/及时率 for a county department are the
+county's own figures (one source of truth). A tally's ``version`` rises when its counts change, which
+puts it back on the feed; its issuer is the platform that counted it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from hub.db.gateway import Neo4jGateway
-from hub.reporting import DepartmentCounts, DepartmentReporting
+from hub.reporting import DepartmentCounts, DepartmentReporting, ReportedRow
 
-# The key is (import_id, department), so recording the same import again overwrites its tallies.
+ROW_BATCH = 5000  # reported rows written per transaction (a province's file holds 100,000)
+
+# The key is (import_id, department), so recording the same import again overwrites its tallies. A tally
+# whose counts change gets a new version and joins the change feed (hub.db.feed: :Pending); one recorded
+# again unchanged stays as it is, so re-importing a file sends nothing up.
 _TALLIES = """
 UNWIND $tallies AS tally
 MERGE (t:ReportingTally {import_id: $import_id, department: tally.department})
-ON CREATE SET t.imported_at = $imported_at
+ON CREATE SET t.imported_at = $imported_at, t.id = tally.id, t.disclosure = 'INTERNAL'
+WITH t, tally, t.version IS NULL OR [x IN [t.department_name, t.rows, t.valid, t.on_time, t.late, t.provisional,
+     t.kind, t.received_on] | coalesce(toString(x), '-')] <> [x IN [tally.department_name, tally.rows, tally.valid,
+     tally.on_time, tally.late, tally.provisional, $kind, $received_on] | coalesce(toString(x), '-')] AS changed
 SET t += tally, t.kind = $kind, t.source_platform = $source_platform, t.received_on = $received_on
+WITH t, changed WHERE changed
+SET t.version = coalesce(t.version, 0) + 1, t:Pending
 """
+
+
+def tally_id(import_id: str, department: str) -> str:
+    """The id a tally is known by on every platform it travels to (its import and department)."""
+    digest = hashlib.sha256(f"{import_id}\x1f{department}".encode()).hexdigest()
+    return f"rt-{digest[:32]}"
+
 
 # count(x) and collect(x) skip nulls: on_time stays null unless some import measured it, and the name
 # is the newest one a file gave.
@@ -46,8 +70,8 @@ async def record_tallies(gateway: Neo4jGateway, import_id: str, *, kind: str, so
                          received_on: date | None, imported_at: datetime,
                          per_department: Mapping[str, DepartmentCounts]) -> int:
     """Store one import's tallies, one node per department, in one statement; return how many."""
-    tallies = [{"department": department, "department_name": counts.name, "rows": counts.rows,
-                "valid": counts.valid, "on_time": counts.on_time, "late": counts.late,
+    tallies = [{"id": tally_id(import_id, department), "department": department, "department_name": counts.name,
+                "rows": counts.rows, "valid": counts.valid, "on_time": counts.on_time, "late": counts.late,
                 "provisional": counts.provisional}
                for department, counts in per_department.items()]
     if tallies:
@@ -55,6 +79,57 @@ async def record_tallies(gateway: Neo4jGateway, import_id: str, *, kind: str, so
                                      "source_platform": source_platform, "received_on": received_on,
                                      "imported_at": imported_at}, write=True)
     return len(tallies)
+
+
+# A row is counted by the first import that brought it (seed 004 §一.(二) measures what was reported, and
+# when it was first received): another file bringing it again leaves it as it is; the same import run again
+# (the same file) counts it again in its own place.
+_ROWS = """
+UNWIND $rows AS row
+MERGE (r:ReportedRow {key: row.key})
+ON CREATE SET r += row, r.import_id = $import_id
+WITH r, row WHERE r.import_id = $import_id
+SET r += row
+"""
+
+# One import's tallies from the rows it was first to bring.
+_FROM_ROWS = """
+MATCH (r:ReportedRow {import_id: $import_id})
+WITH r ORDER BY r.row
+RETURN r.department AS department, head(collect(r.name)) AS name, count(r) AS rows,
+       sum(CASE WHEN r.valid THEN 1 ELSE 0 END) AS valid, sum(CASE r.late WHEN false THEN 1 ELSE 0 END) AS on_time,
+       sum(CASE r.late WHEN true THEN 1 ELSE 0 END) AS late,
+       sum(CASE WHEN r.provisional THEN 1 ELSE 0 END) AS provisional
+ORDER BY department
+"""
+
+
+@dataclass(frozen=True)
+class _Counts:
+    name: str | None
+    rows: int
+    valid: int
+    on_time: int | None
+    late: int | None
+    provisional: int
+
+
+async def record_rows(gateway: Neo4jGateway, import_id: str, rows: Sequence[ReportedRow], *, kind: str,
+                      source_platform: str, received_on: date | None, imported_at: datetime,
+                      batch_size: int = ROW_BATCH) -> int:
+    """Keep one import's rows by their identity, ``batch_size`` a transaction, and its tallies from the rows it
+    was the first to bring (a row another file brought already counts there); return how many tallies."""
+    for start in range(0, len(rows), batch_size):
+        batch = [{"key": row.key or f"{import_id}#{row.row}", "row": row.row, "department": row.department,
+                  "name": row.name, "valid": row.valid, "late": row.late, "provisional": row.provisional}
+                 for row in rows[start:start + batch_size]]
+        await gateway.run(_ROWS, {"rows": batch, "import_id": import_id}, write=True)
+    timed = received_on is not None
+    counted = {row["department"]: _Counts(row["name"], row["rows"], row["valid"], row["on_time"] if timed else None,
+                                          row["late"] if timed else None, row["provisional"])
+               for row in await gateway.run(_FROM_ROWS, {"import_id": import_id})}
+    return await record_tallies(gateway, import_id, kind=kind, source_platform=source_platform,
+                                received_on=received_on, imported_at=imported_at, per_department=counted)
 
 
 async def department_rates(gateway: Neo4jGateway, *, department: str | None = None,

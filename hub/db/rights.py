@@ -40,6 +40,15 @@ async def contested_item(gateway: Neo4jGateway, item_id: str) -> dict[str, Any] 
     return _plain(rows[0]) if rows else None
 
 
+# Whether a pending objection contests an item is kept on the item too (``objection_pending``), with a new
+# version, so that the item's copies up the exchange show it (underObjection at the city and the province):
+# the objection itself stays with the issuer, who decides it (seed 000 §四.(二)).
+_OBJECTION_STATE = """
+SET item.objection_pending = EXISTS { (item)<-[:CONTESTS]-(:Objection {status: 'PENDING'}) },
+    item.version = coalesce(item.version, 0) + 1, item:Pending
+"""
+
+
 async def create_objection(gateway: Neo4jGateway, objection: dict[str, Any]) -> None:
     await gateway.run(
         """
@@ -47,7 +56,8 @@ async def create_objection(gateway: Neo4jGateway, objection: dict[str, Any]) -> 
         MATCH (s:Subject {uscc: $o.subject_uscc})
         CREATE (o:Objection) SET o = $o
         CREATE (o)-[:CONTESTS]->(item), (o)-[:BY_SUBJECT]->(s)
-        """, {"o": objection}, write=True)
+        WITH item
+        """ + _OBJECTION_STATE, {"o": objection}, write=True)
 
 
 async def get_objection(gateway: Neo4jGateway, objection_id: str) -> dict[str, Any] | None:
@@ -78,6 +88,7 @@ async def resolve_objection(gateway: Neo4jGateway, objection_id: str, changes: d
                          dates={k: v.isoformat() for k, v in correction.items() if isinstance(v, date)})
         await tx.run("MATCH (o:Objection {id: $id}) SET o += $changes, o.correction = $kept",
                      id=objection_id, changes=changes, kept=kept)
+        await tx.run("MATCH (:Objection {id: $id})-[:CONTESTS]->(item) " + _OBJECTION_STATE, id=objection_id)
         if withdraw_record:
             await tx.run("MATCH (:Objection {id: $id})-[:CONTESTS]->(r:Record) "
                          "SET r.status = 'WITHDRAWN', r.status_changed_at = $changes.resolved_at, "

@@ -87,7 +87,9 @@ def _projection(variable: str, wanted: frozenset[str] | None, always: frozenset[
                  for name in sorted((wanted & known) | always)]
         objection = UNDER_OBJECTION in wanted
     if objection:
-        names.append(f"{UNDER_OBJECTION}: EXISTS {{ ({variable})<-[:CONTESTS]-(:Objection {{status: 'PENDING'}}) }}")
+        # here, the objection itself; on a copy from below, the state its issuer sent (hub.db.rights)
+        names.append(f"{UNDER_OBJECTION}: (EXISTS {{ ({variable})<-[:CONTESTS]-(:Objection {{status: 'PENDING'}}) }}"
+                     f" OR coalesce({variable}.objection_pending, false))")
     return ", ".join(names)
 
 

@@ -357,20 +357,25 @@ async def pending_repairs(gateway: Neo4jGateway) -> list[PendingRepair]:
             for row in rows]
 
 
-async def reported_departments(gateway: Neo4jGateway, since: datetime) -> list[str]:
-    """Departments with 双公示 tallies imported after ``since``."""
-    rows = await gateway.query("MATCH (t:ReportingTally) WHERE t.imported_at > $since "
-                               "RETURN DISTINCT t.department AS department", {"since": since})
+# A tally counted here has this platform as origin once sequenced (none before); one a child sent up keeps
+# the child's: its warning is the child's to raise, and arrives with the feed (hub.db.reporting).
+_OURS = "(t.origin_platform IS NULL OR t.origin_platform = $me)"
+
+
+async def reported_departments(gateway: Neo4jGateway, since: datetime, me: str) -> list[str]:
+    """Departments with 双公示 tallies imported here after ``since``."""
+    rows = await gateway.query(f"MATCH (t:ReportingTally) WHERE t.imported_at > $since AND {_OURS} "
+                               "RETURN DISTINCT t.department AS department", {"since": since, "me": me})
     return sorted(row["department"] for row in rows)
 
 
-async def late_imports(gateway: Neo4jGateway, departments: Sequence[str]) -> dict[str, tuple[str, ...]]:
-    """Per department, the imports that had late rows."""
-    rows = await gateway.query("""
+async def late_imports(gateway: Neo4jGateway, departments: Sequence[str], me: str) -> dict[str, tuple[str, ...]]:
+    """Per department, the imports here that had late rows."""
+    rows = await gateway.query(f"""
         UNWIND $departments AS department
-        MATCH (t:ReportingTally {department: department}) WHERE t.late > 0
+        MATCH (t:ReportingTally {{department: department}}) WHERE t.late > 0 AND {_OURS}
         RETURN department, collect(t.import_id) AS imports
-    """, {"departments": list(departments)})
+    """, {"departments": list(departments), "me": me})
     return {row["department"]: tuple(sorted(row["imports"])) for row in rows}
 
 

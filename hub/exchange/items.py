@@ -1,7 +1,9 @@
 """What a shared item must hold to be applied, and the shape it has on the wire.
 
-Three kinds of item cross between platforms: credit records (``RECORD``), evaluation results
-(``EVALUATION``) and, upwards only, warnings (``WARNING``: 监管预警结果, seed 001 §二.(四).1). Each
+Four kinds of item cross between platforms: credit records (``RECORD``), evaluation results
+(``EVALUATION``) and, upwards only, warnings (``WARNING``: 监管预警结果, seed 001 §二.(四).1) and 双公示
+reporting tallies (``REPORTING``: one department's rows of one received file, the counts its 合规率 and
+及时率 are summed from, seed 004 §一.(二); hub.db.reporting). Each
 carries its provenance — the platform where it entered the network (``origin_platform``,
 ``origin_level``), the authority that issued it (``issuer``: the issuing department's code, else the
 origin platform) — and ``version``, which the issuer raises with every change (a repair, a withdrawal,
@@ -17,7 +19,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from hub.codes import InvalidCode, parse_uscc
 from hub.credit_info import limits
@@ -78,6 +89,7 @@ class RecordItem(_Item):
     evaluator: Name | None = None
     grade: Annotated[str, Field(max_length=limits.MAX_GRADE)] | None = None
     disclosure_rule: Annotated[str, Field(max_length=limits.MAX_TITLE)] | None = None
+    objection_pending: bool | None = None  # a pending 异议 contests it where it was issued (hub.db.rights)
 
 
 class EvaluationItem(_Item):
@@ -90,6 +102,7 @@ class EvaluationItem(_Item):
     valid_until: date | None = None
     evaluator: Name | None = None
     explanation: Text | None = None
+    objection_pending: bool | None = None  # a pending 异议 contests it where it was issued (hub.db.rights)
 
 
 class WarningItem(_Item):
@@ -122,7 +135,42 @@ class WarningItem(_Item):
     dismiss_reason: Text | None = None
 
 
-AnyItem = RecordItem | EvaluationItem | WarningItem
+class ReportingItem(_Item):
+    """One department's share of one 双公示 file as the platform that received the file counted it (seed 004
+    §一.(二): 合规率 and 及时率). Receivers sum these, never count again: the figures stay the receiving
+    county's. ``on_time`` and ``late`` are both null when the file had no received date."""
+
+    type: Literal["REPORTING"]
+    subject_uscc: Uscc | None = None  # type: ignore[assignment]  # a tally is about a department
+    disclosure: Disclosure = Disclosure.INTERNAL
+    import_id: Name
+    department: Name
+    department_name: Name | None = None
+    kind: Annotated[str, Field(max_length=50)] | None = None
+    source_platform: Name | None = None
+    received_on: date | None = None
+    imported_at: AwareDatetime
+    rows: Annotated[int, Field(ge=0)]
+    valid: Annotated[int, Field(ge=0)]
+    on_time: Annotated[int, Field(ge=0)] | None = None
+    late: Annotated[int, Field(ge=0)] | None = None
+    provisional: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ReportingItem:
+        if self.valid > self.rows:
+            raise ValueError(f"valid ({self.valid}) exceeds rows ({self.rows})")
+        if (self.on_time is None) != (self.late is None):
+            raise ValueError("on_time and late are both given (a timed file) or both null (an untimed one)")
+        timed = (self.on_time or 0) + (self.late or 0)
+        if timed > self.valid:
+            raise ValueError(f"on_time + late ({timed}) exceeds valid ({self.valid}): only valid rows are timed")
+        if self.provisional > timed:
+            raise ValueError(f"provisional ({self.provisional}) exceeds the rows timed ({timed})")
+        return self
+
+
+AnyItem = RecordItem | EvaluationItem | WarningItem | ReportingItem
 Item = Annotated[AnyItem, Field(discriminator="type")]
 _ITEM: TypeAdapter[AnyItem] = TypeAdapter(Item)
 
@@ -130,14 +178,19 @@ _ITEM: TypeAdapter[AnyItem] = TypeAdapter(Item)
 RECORD_PROPERTIES = ("id", "kind", "title", "decided_on", "issuing_department", "source_platform",
                      "disclosure", "status", "severity", "publicity_ends_on", "repaired_on",
                      "document_number", "content", "amount_wan_yuan", "kept", "source_id", "received_on",
-                     "removed_on", "evaluator", "grade", "disclosure_rule")
+                     "removed_on", "evaluator", "grade", "disclosure_rule", "objection_pending")
 EVALUATION_PROPERTIES = ("id", "scheme", "score", "grade", "level", "disclosure", "evaluated_at",
-                         "valid_until", "evaluator", "explanation")
+                         "valid_until", "evaluator", "explanation", "objection_pending")
 WARNING_PROPERTIES = ("id", "rule", "title", "level", "family", "status", "anchor", "summary", "facts", "evidence",
                       "subject_uscc", "subject_name", "region", "department", "disclosure", "raised_at",
                       "updated_at", "acknowledged_at", "acknowledged_by", "handled_at", "handled_by", "measure",
                       "dismissed_at", "dismissed_by", "dismiss_reason")
+REPORTING_PROPERTIES = ("id", "import_id", "department", "department_name", "kind", "source_platform", "received_on",
+                        "imported_at", "rows", "valid", "on_time", "late", "provisional", "disclosure")
 PROVENANCE = ("version", "origin_platform", "origin_level", "issuer")
+
+_PROPERTIES: dict[str, tuple[str, ...]] = {"RECORD": RECORD_PROPERTIES, "EVALUATION": EVALUATION_PROPERTIES,
+                                           "WARNING": WARNING_PROPERTIES, "REPORTING": REPORTING_PROPERTIES}
 
 
 def check(raw: Any) -> AnyItem | str:
@@ -149,7 +202,7 @@ def check(raw: Any) -> AnyItem | str:
 
 
 def _reason(error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"] if part not in ("RECORD", "EVALUATION"))
+    where = ".".join(str(part) for part in error["loc"] if part not in ("RECORD", "EVALUATION", "REPORTING"))
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
 
@@ -161,8 +214,7 @@ def item_id(raw: Any) -> str | None:
 
 def row_for(item: AnyItem) -> dict[str, Any]:
     """The parameters the apply statements take for one item."""
-    properties = (RECORD_PROPERTIES if isinstance(item, RecordItem) else EVALUATION_PROPERTIES
-                  if isinstance(item, EvaluationItem) else WARNING_PROPERTIES)
+    properties = _PROPERTIES[item.type]
     props = {name: _plain(getattr(item, name)) for name in properties}
     for name in PROVENANCE:
         props[name] = getattr(item, name)

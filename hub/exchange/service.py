@@ -260,7 +260,7 @@ def outgoing(row: FeedRow) -> dict[str, Any]:
     """A feed row as the item a peer receives (see hub.exchange.items)."""
     node = row.node
     names: Sequence[str] = {"RECORD": items.RECORD_PROPERTIES, "EVALUATION": items.EVALUATION_PROPERTIES,
-                            "WARNING": items.WARNING_PROPERTIES}[row.type]
+                            "WARNING": items.WARNING_PROPERTIES, "REPORTING": items.REPORTING_PROPERTIES}[row.type]
     item: dict[str, Any] = {"type": row.type}
     for name in (*names, *items.PROVENANCE):
         item[name] = node.get(name)

@@ -338,7 +338,8 @@ class WarningEngine:
             found += detect.overdue_decisions(rule, decisions, where)
         timeliness = self.rules.enabled(RuleKind.REPORTING_TIMELINESS)
         if timeliness:
-            departments = await warning_facts.reported_departments(self.gateway, tallies_since - TALLY_OVERLAP)
+            departments = await warning_facts.reported_departments(self.gateway, tallies_since - TALLY_OVERLAP,
+                                                                     self.platform_id)
             rates = await self._rates(departments)
             for rule in timeliness:
                 found += detect.reporting_timeliness(rule, rates)
@@ -357,7 +358,7 @@ class WarningEngine:
     async def _rates(self, departments: Sequence[str]) -> list[ReportingRate]:
         if not departments:
             return []
-        late = await warning_facts.late_imports(self.gateway, departments)
+        late = await warning_facts.late_imports(self.gateway, departments, self.platform_id)
         regions = await warning_facts.department_regions(self.gateway, departments)
         rates = []
         for department in departments:
