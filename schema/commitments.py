@@ -126,7 +126,7 @@ async def record_commitment(info: Info, input: CommitmentInput) -> CommitmentTyp
                             department=input.department)
     commitment = await info.context.hub.commitments.record(draft, info.context.viewer)
     info.context.note_write(f"recordCommitment {commitment.id} ({commitment.kind.value})", commitment.subject_uscc)
-    return commitment  # type: ignore[return-value]
+    return commitment
 
 
 async def decide_commitment_fulfilment(info: Info, id: strawberry.ID, fulfilled: bool,
@@ -134,7 +134,7 @@ async def decide_commitment_fulfilment(info: Info, id: strawberry.ID, fulfilled:
     commitment = await info.context.hub.commitments.decide(str(id), fulfilled, reasons, info.context.viewer)
     info.context.note_write(f"decideCommitmentFulfilment {id}: {commitment.fulfilment.value}",
                             commitment.subject_uscc)
-    return commitment  # type: ignore[return-value]
+    return commitment
 
 
 async def subject_commitments(root: strawberry.Parent[SubjectProfile], info: Info) -> list[CommitmentType]:

@@ -118,7 +118,7 @@ async def submit_credit_information(info: Info, items: list[CreditInformationInp
     return CreditInformationReceiptType(
         received=receipt.received,
         stored=[SubmittedItemType(item=s.item, source_id=s.source_id, id=strawberry.ID(s.id), kind=s.kind,
-                                  subject_uscc=s.subject_uscc, disclosure=s.disclosure,  # type: ignore[arg-type]
+                                  subject_uscc=s.subject_uscc, disclosure=s.disclosure,
                                   disclosure_rule=s.disclosure_rule, publicity_ends_on=s.publicity_ends_on,
                                   removed_on=s.removed_on, outcome=s.outcome) for s in receipt.stored],
         errors=[ItemErrorType(item=p.item, source_id=p.source_id, field=p.field, message=p.message)

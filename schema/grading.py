@@ -79,7 +79,7 @@ class ClassificationType:
 
 
 def grading_schemes(info: Info) -> list[GradingSchemeType]:
-    return list(info.context.hub.schemes.all())  # type: ignore[arg-type]
+    return list(info.context.hub.schemes.all())
 
 
 def classify_score(
@@ -178,5 +178,5 @@ async def decide_high_attention_class(info: Info, uscc: str, risk_class: str,
     code = parse_code(uscc)
     decided = await info.context.hub.high_attention.decide(code, risk_class, reason, info.context.viewer)
     info.context.note_write(f"decideHighAttentionClass {code}: {decided.risk_class}", code)
-    return decided  # type: ignore[return-value]
+    return decided
 

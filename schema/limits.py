@@ -106,7 +106,7 @@ def introspection_list_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], flo
     number of fields the schema has, which is what ``__schema { types { fields { … } } }`` resolves."""
     types = list(schema.type_map.values())
     with_fields = [t for t in types if is_object_type(t) or is_interface_type(t)]
-    fields = [f for t in with_fields for f in t.fields.values()]  # type: ignore[attr-defined]
+    fields = [f for t in with_fields for f in t.fields.values()]
     directives = list(schema.directives)
 
     def mean(total: int, over: int) -> float:
@@ -116,10 +116,10 @@ def introspection_list_sizes(schema: GraphQLSchema) -> dict[tuple[str, str], flo
         ("__Schema", "types"): len(types),
         ("__Schema", "directives"): len(directives),
         ("__Type", "fields"): mean(len(fields), len(types)),
-        ("__Type", "inputFields"): mean(sum(len(t.fields) for t in types if is_input_object_type(t)),  # type: ignore[attr-defined]
+        ("__Type", "inputFields"): mean(sum(len(t.fields) for t in types if is_input_object_type(t)),
                                         len(types)),
-        ("__Type", "enumValues"): mean(sum(len(t.values) for t in types if is_enum_type(t)), len(types)),  # type: ignore[attr-defined]
-        ("__Type", "interfaces"): mean(sum(len(t.interfaces) for t in with_fields), len(types)),  # type: ignore[attr-defined]
+        ("__Type", "enumValues"): mean(sum(len(t.values) for t in types if is_enum_type(t)), len(types)),
+        ("__Type", "interfaces"): mean(sum(len(t.interfaces) for t in with_fields), len(types)),
         ("__Type", "possibleTypes"): mean(sum(len(schema.get_possible_types(t)) for t in types
                                               if is_interface_type(t) or is_union_type(t)), len(types)),
         ("__Field", "args"): mean(sum(len(f.args) for f in fields), len(fields)),
@@ -279,14 +279,14 @@ def _definition(schema: GraphQLSchema, parent: GraphQLNamedType | None, name: st
         if name == "__type":
             return TypeMetaFieldDef
     if is_object_type(parent) or is_interface_type(parent):
-        return parent.fields.get(name)  # type: ignore[union-attr]
+        return parent.fields.get(name)
     return None
 
 
 def _has_list_fields(named: GraphQLNamedType) -> bool:
     if not (is_object_type(named) or is_interface_type(named)):
         return False
-    return any(is_list_type(get_nullable_type(f.type)) for f in named.fields.values())  # type: ignore[attr-defined]
+    return any(is_list_type(get_nullable_type(f.type)) for f in named.fields.values())
 
 
 class DemandControl(SchemaExtension):

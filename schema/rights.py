@@ -111,7 +111,7 @@ class OutboxEntryType:
 async def objections(info: Info, status: str | None = "PENDING") -> list[ObjectionType]:
     rows = await info.context.hub.objections.listed(status)
     info.context.note_served("Query.objections", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
-    return rows  # type: ignore[return-value]
+    return rows
 
 
 async def pending_decisions(info: Info) -> PendingDecisionsType:
@@ -122,26 +122,26 @@ async def pending_decisions(info: Info) -> PendingDecisionsType:
     repairs = await info.context.hub.repair.awaiting(department)
     info.context.note_served("Query.pendingDecisions", [row.get("subject_uscc") for row in objections + repairs],
                              Tier.INTERNAL)
-    return PendingDecisionsType(department=department, objections=objections,  # type: ignore[arg-type]
-                                repair_applications=repairs)  # type: ignore[arg-type]
+    return PendingDecisionsType(department=department, objections=objections,
+                                repair_applications=repairs)
 
 
 async def overdue_objections(info: Info) -> list[ObjectionType]:
     rows = await info.context.hub.objections.overdue()
     info.context.note_served("Query.overdueObjections", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
-    return rows  # type: ignore[no-any-return]
+    return rows
 
 
 async def outbox(info: Info) -> list[OutboxEntryType]:
     entries = await info.context.hub.repair.outbox()
     info.context.note_served("Query.outbox", [entry.subject_uscc for entry in entries], Tier.INTERNAL)
-    return entries  # type: ignore[no-any-return]
+    return entries
 
 
 async def file_objection(info: Info, target_id: strawberry.ID, reason: str) -> ObjectionType:
     row = await info.context.hub.objections.file(str(target_id), reason, info.context.viewer)
     info.context.note_write(f"fileObjection {row['id']} against {target_id}", row["subject_uscc"])
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 async def resolve_objection(info: Info, id: strawberry.ID, upheld: bool, reasons: str,
@@ -152,16 +152,16 @@ async def resolve_objection(info: Info, id: strawberry.ID, upheld: bool, reasons
         amount_wan_yuan=correction.amount_wan_yuan)
     row = await info.context.hub.objections.resolve(str(id), Resolution(upheld, reasons, fix), info.context.viewer)
     info.context.note_write(f"resolveObjection {id}: {row['status']}", row["subject_uscc"])
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 async def apply_for_credit_repair(info: Info, record_id: strawberry.ID, statement: str) -> RepairType:
     row = await info.context.hub.repair.apply(str(record_id), statement, info.context.viewer)
     info.context.note_write(f"applyForCreditRepair {row['id']} for {record_id}", row["subject_uscc"])
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 async def decide_credit_repair(info: Info, id: strawberry.ID, approve: bool, reason: str = "") -> RepairType:
     row = await info.context.hub.repair.decide(str(id), approve, reason, info.context.viewer)
     info.context.note_write(f"decideCreditRepair {id}: {row['status']}", row["subject_uscc"])
-    return row  # type: ignore[no-any-return]
+    return row

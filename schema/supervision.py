@@ -214,11 +214,11 @@ class DrawType:
 
 
 async def inspection_plans(info: Info) -> list[InspectionPlanType]:
-    return await info.context.hub.inspection_plans()  # type: ignore[no-any-return]
+    return await info.context.hub.inspection_plans()
 
 
 async def draws(info: Info, plan_id: strawberry.ID | None = None) -> list[DrawType]:
-    return await info.context.hub.draws(str(plan_id) if plan_id else None)  # type: ignore[no-any-return]
+    return await info.context.hub.draws(str(plan_id) if plan_id else None)
 
 
 @strawberry.input
@@ -259,32 +259,32 @@ async def create_inspection_plan(info: Info, plan: InspectionPlanInput) -> Inspe
         inspectors_per_target=plan.inspectors_per_target, ungraded_as=plan.ungraded_as, period=plan.period)
     created = await info.context.hub.inspections.create_plan(request, info.context.viewer)
     info.context.note_write(f"createInspectionPlan {created['id']}")
-    return created  # type: ignore[return-value]
+    return created
 
 
 async def set_inspectors(info: Info, department: str, inspectors: list[InspectorInput]) -> int:
     count = await info.context.hub.inspections.set_inspectors(
         department, [InspectorEntry(i.id, i.name, tuple(i.conflicts)) for i in inspectors], info.context.viewer)
     info.context.note_write(f"setInspectors {department}: {count}")
-    return count  # type: ignore[no-any-return]
+    return count
 
 
 async def commit_draw(info: Info, plan_id: strawberry.ID, redraw_reason: str | None = None) -> DrawType:
     row = await info.context.hub.inspections.commit(str(plan_id), info.context.viewer, redraw_reason)
     info.context.note_write(f"commitDraw {row['id']}")
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 async def freeze_draw(info: Info, id: strawberry.ID) -> DrawType:
     row = await info.context.hub.inspections.freeze(str(id), info.context.viewer)
     info.context.note_write(f"freezeDraw {id}")
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 async def reveal_draw(info: Info, id: strawberry.ID) -> DrawType:
     row = await info.context.hub.inspections.reveal(str(id), info.context.viewer)
     info.context.note_write(f"revealDraw {id}")
-    return row  # type: ignore[no-any-return]
+    return row
 
 
 async def record_inspection_result(info: Info, draw_id: strawberry.ID, uscc: str, result: str,

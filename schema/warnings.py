@@ -79,7 +79,7 @@ class WarningType:
         from schema.query import requested_parts
 
         parts = requested_parts(info.selected_fields[0].selections)
-        return await info.context.profiles.load((root.subject_uscc, parts))  # type: ignore[no-any-return]
+        return await info.context.profiles.load((root.subject_uscc, parts))
 
 
 @strawberry.type(name="WarningEdge")
@@ -196,11 +196,11 @@ async def warnings(
 
 
 async def warning(info: Info, id: strawberry.ID) -> WarningType | None:
-    return await info.context.hub.warnings.get(str(id))  # type: ignore[no-any-return]
+    return await info.context.hub.warnings.get(str(id))
 
 
 async def warning_stream_cursor(info: Info) -> str:
-    return await info.context.hub.warnings.stream_cursor()  # type: ignore[no-any-return]
+    return await info.context.hub.warnings.stream_cursor()
 
 
 def warning_rules(info: Info) -> list[WarningRuleType]:

@@ -97,7 +97,7 @@ class PlatformTree:
         If any of them fails, the ones that did start are stopped before the error is raised: a
         failed setup leaves no server behind.
         """
-        settings = Settings(HUB_NEO4J_HEAP=self.heap, HUB_NEO4J_PAGECACHE=self.pagecache)  # type: ignore[call-arg]
+        settings = Settings(HUB_NEO4J_HEAP=self.heap, HUB_NEO4J_PAGECACHE=self.pagecache)
 
         def start(platform: Platform) -> None:
             server = LocalNeo4j(settings, platform.instance)

@@ -149,7 +149,7 @@ def evaluate(
 async def _evaluate(schemes: list[str] | None, region: str | None, batch_size: int) -> None:
     from rich.progress import Progress
 
-    async def work(hub):  # type: ignore[no-untyped-def]
+    async def work(hub):
         total = await hub.count_subjects()
         with Progress() as progress:
             task = progress.add_task("grading subjects", total=total)
@@ -245,7 +245,7 @@ def _import_file(file: Path, read: Callable[[str], ImportResult], *, source_plat
                           received_on=received, subjects=result.subjects, records=result.records,
                           per_department=result.per_department, reported=result.reported)
 
-    async def work(hub):  # type: ignore[no-untyped-def]
+    async def work(hub):
         from hub.imports import Importer
 
         with _stage_progress() as report_progress:
@@ -337,7 +337,7 @@ def draw_verify(
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
     else:
-        async def work(hub):  # type: ignore[no-untyped-def]
+        async def work(hub):
             return await hub.inspections.verify(draw_id, trusted)
 
         report = asyncio.run(_with_hub(work))
@@ -361,7 +361,7 @@ def draw_export(
     if out.exists():
         confirm_destructive(f"{out} exists and would be replaced", yes)
 
-    async def work(hub):  # type: ignore[no-untyped-def]
+    async def work(hub):
         return await hub.inspections.export(draw_id)
 
     document = asyncio.run(_with_hub(work))

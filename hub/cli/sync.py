@@ -146,7 +146,7 @@ def status() -> None:
     setup_logging()
 
     async def work(hub: Any) -> list[dict[str, Any]]:
-        return await hub.exchange.status()  # type: ignore[no-any-return]
+        return await hub.exchange.status()
 
     for row in asyncio.run(with_hub(work)):
         typer.echo(f"{row['peer']} {row['direction']}: cursor {row.get('cursor')}, {row.get('batches') or 0} batches, "

@@ -57,7 +57,7 @@ def _register_issued(role: str, org: str, jti: str) -> None:
 
     kind = OrganizationKind.of_role(role)
 
-    async def work(hub):  # type: ignore[no-untyped-def]
+    async def work(hub):
         if kind is not None:
             await hub.register_organization(org, kind)
         await hub.audit([AuditEvent(action="write", actor="cli:token-issue", role="admin", subject_uscc=None,
@@ -70,7 +70,7 @@ def _register_issued(role: str, org: str, jti: str) -> None:
                    f"consent, run `hub org add --kind {kind.value if kind else 'bank'} {org}`", err=True)
 
 
-async def _with_hub_quiet(work):  # type: ignore[no-untyped-def]
+async def _with_hub_quiet(work):
     """Like with_hub, but a database error propagates (the caller decides it is only a warning)."""
     from hub.app import gateway_for
     from hub.service import CreditHub
@@ -121,7 +121,7 @@ def token_revoke(
         typer.echo("error: give a token id (JTI) or --org ORG (one of them)", err=True)
         raise typer.Exit(2)
 
-    async def work(hub):  # type: ignore[no-untyped-def]
+    async def work(hub):
         if jti is not None:
             created = await hub.revoke_token(jti, by="cli:token-revoke", reason=reason)
             what = f"token {jti} revoked" if created else f"token {jti} was already revoked"

@@ -162,7 +162,7 @@ class Neo4jGateway:
         instead of a managed transaction's BEGIN … COMMIT. Retried once if the connection was stale."""
 
         async def work(session: Any) -> list[dict[str, Any]]:
-            result = await session.run(Query(query, timeout=deadline.transaction_timeout()),  # type: ignore[arg-type]
+            result = await session.run(Query(query, timeout=deadline.transaction_timeout()),
                                        parameters or {})
             return [dict(record.items()) async for record in result]
 

@@ -44,7 +44,7 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 from functools import cache
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar
 
 from hub.datafile import DataFileError, FileProblem, LineMap, read_data_file, require_keys, text
 from hub.rights import holidays

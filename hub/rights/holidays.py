@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 
-from lunar_python import Lunar  # type: ignore[import-untyped]
+from lunar_python import Lunar
 
 DECREE = "《全国年节及纪念日放假办法》(国务院令第795号, 2024年修订)"
 FIRST_YEAR_OF_THE_2024_RULE = 2025  # 国务院令第795号 is in force from 2025-01-01

@@ -38,7 +38,7 @@ ContextFactory = Callable[[Viewer], Any]
 MaySubscribe = Callable[[Viewer], str | None]  # None when allowed, else why not
 
 
-class _SubscriptionsOnly(BaseGraphQLTransportWSHandler):  # type: ignore[type-arg]
+class _SubscriptionsOnly(BaseGraphQLTransportWSHandler):
     """Only subscriptions travel over the socket: queries and mutations go over HTTP, where every one is
     audited before its answer leaves (hub.web.graphql_http)."""
 
@@ -67,7 +67,7 @@ def _operation_type(query: object, name: object) -> OperationType | None:
     return chosen[0].operation if len(chosen) == 1 else None
 
 
-class SubscriptionEndpoint(GraphQL):  # type: ignore[type-arg]
+class SubscriptionEndpoint(GraphQL):
     """The WebSocket side of ``/graphql``; the HTTP side stays hub.web.graphql_http.GraphQLEndpoint."""
 
     graphql_transport_ws_handler_class = _SubscriptionsOnly
