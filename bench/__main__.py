@@ -125,7 +125,7 @@ async def main() -> None:
 
     # A province holds millions of records: the bench instance gets a page cache that fits its
     # data (the hub's default of 256 MB is for a county's demo). Changes apply at the next start.
-    settings = Settings(HUB_NEO4J_PAGECACHE=os.environ.get("HUB_NEO4J_PAGECACHE", "2g"),  # type: ignore[call-arg]
+    settings = Settings(HUB_NEO4J_PAGECACHE=os.environ.get("HUB_NEO4J_PAGECACHE", "2g"),
                         HUB_NEO4J_HEAP=os.environ.get("HUB_NEO4J_HEAP", "1g"))
     server = LocalNeo4j(settings, INSTANCE)
     credentials, _ = server.start(echo=lambda line: print(line, file=sys.stderr))
@@ -181,7 +181,7 @@ async def write_path_sections(args: argparse.Namespace, only: str | None) -> Non
         from bench.ingest import ingest_section, load_section
 
         data = demo.generate(seed=7, subjects=args.subjects, as_of=clock.today(),
-                             vault=PersonalDataVault(Settings().personal_data_key))  # type: ignore[call-arg]
+                             vault=PersonalDataVault(Settings().personal_data_key))
         if only in (None, "ingest"):
             await ingest_section(data)
         if only in (None, "load"):

@@ -71,7 +71,7 @@ def run_import(credentials: Neo4jCredentials, file: Path) -> tuple[float, int, s
 
 
 async def import_section(rows: int = 100_000) -> None:
-    settings = Settings()  # type: ignore[call-arg]  # the default heap and page cache
+    settings = Settings()  # the default heap and page cache
     server = LocalNeo4j(settings, INSTANCE)
     credentials, _ = server.start(echo=lambda line: print(line, file=sys.stderr))
     gateway = Neo4jGateway(credentials.uri, credentials.user, credentials.password)

@@ -95,7 +95,7 @@ async def hub_load(gateway: Neo4jGateway, data: DemoData) -> dict[str, float]:
 
 
 def _settings() -> Settings:
-    return Settings(HUB_NEO4J_PAGECACHE=os.environ.get("HUB_NEO4J_PAGECACHE", "2g"),  # type: ignore[call-arg]
+    return Settings(HUB_NEO4J_PAGECACHE=os.environ.get("HUB_NEO4J_PAGECACHE", "2g"),
                     HUB_NEO4J_HEAP=os.environ.get("HUB_NEO4J_HEAP", "1g"))
 
 
@@ -125,11 +125,11 @@ async def ingest_section(data: DemoData) -> dict[str, Any]:
     raw, hub = records / figures["raw"]["total"], records / figures["hub"]["total"]
     print(f"\n## Incremental ingest: `hub demo load` ({len(data.subjects):,} subjects, {records:,} records, "
           f"{len(data.evaluations):,} evaluations, pages of {demo.CHUNK:,})")
-    for label, name in (("raw", "raw UNWIND … MERGE of the same rows"), ("hub", "hub.demo.load (digest, version, "
-                                                                                   "feed label, CURRENT)")):
-        stages = ", ".join(f"{stage} {figures[label][stage]:.1f} s" for stage in ("subjects", "records", "evaluations"))
-        print(f"  {name:<52} {figures[label]['total']:7.1f} s   {records / figures[label]['total']:9,.0f} records/s"
-              f"   ({stages})")
+    for which, title in (("raw", "raw UNWIND … MERGE of the same rows"), ("hub", "hub.demo.load (digest, version, "
+                                                                                    "feed label, CURRENT)")):
+        phases = ", ".join(f"{stage} {figures[which][stage]:.1f} s" for stage in ("subjects", "records", "evaluations"))
+        print(f"  {title:<52} {figures[which]['total']:7.1f} s   {records / figures[which]['total']:9,.0f} records/s"
+              f"   ({phases})")
     print(f"  hub / raw: {hub / raw:.2f}   (bound ≥ {INGEST_BOUND})")
     return {"raw_records_per_s": raw, "hub_records_per_s": hub, "ratio": hub / raw}
 

@@ -66,7 +66,7 @@ async def derived_shape(hub: CreditHub, settings: Settings, query: str, code: st
         shapes.append(ProfileShape.of(shape))
         return await profiles(usccs, shape, viewer)
 
-    hub.profiles = observed  # type: ignore[method-assign]
+    hub.profiles = observed  # type: ignore[method-assign,assignment]
     try:
         context = HubContext(viewer=Viewer(Role.BANK, BANK), hub=hub, now=hub.now(), today=hub.today())
         await build_schema(settings).execute(query, variable_values={"uscc": code}, context_value=context)
@@ -189,8 +189,8 @@ async def _same_data(servers: Servers, codes: list[str]) -> None:
         peer_page = [(s["uscc"], sorted(map(_grade, s["evaluations"])))
                      for s in other_page["data"]["subjects"]]  # type: ignore[index]
         if mine_page != peer_page:
-            differing = [(a, b) for a, b in zip(mine_page, peer_page, strict=False) if a != b][:3]
-            raise SystemExit(f"hub and peer disagree on the first page of 100 subjects: {differing} "
+            pairs = [(a, b) for a, b in zip(mine_page, peer_page, strict=False) if a != b][:3]
+            raise SystemExit(f"hub and peer disagree on the first page of 100 subjects: {pairs} "
                              f"({len(mine_page)} and {len(peer_page)} subjects)")
     finally:
         await hub.close()
@@ -244,13 +244,13 @@ async def _sequential(servers: Servers, credentials: Neo4jCredentials, database:
     for name, values in samples.items():
         p50, p99 = percentile(values, .5) * 1000, percentile(values, .99) * 1000
         print(f"  {name:<40} p50 {p50:7.2f} ms   p99 {p99:7.2f} ms")
-    p50 = {name: percentile(values, .5) for name, values in samples.items()}
+    medians = {name: percentile(values, .5) for name, values in samples.items()}
     for label, mine, theirs, raw_name in (
             ("PUBLIC", "hub, PUBLIC", "peer, PUBLIC", "raw Cypher, PUBLIC selection"),
             ("bank with consent", "hub, bank with consent (+audit)", "peer, bank (consent as filters)",
              "raw Cypher, bank selection")):
-        print(f"  {label:<18} hub/peer p50 {_verdict(p50[mine] / p50[theirs], 1.0)}   "
-              f"hub/raw p50 {_verdict(p50[mine] / p50[raw_name], 2.0)}")
+        print(f"  {label:<18} hub/peer p50 {_verdict(medians[mine] / medians[theirs], 1.0)}   "
+              f"hub/raw p50 {_verdict(medians[mine] / medians[raw_name], 2.0)}")
 
 
 # --- 16 clients --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import uuid
 
 import httpx
 
+from bench.timing import line, timed
 from connectors.platform.loopback import free_port, wait_ready
 from hub import clock
 from hub.auth import issue_token
@@ -33,7 +34,7 @@ QUERY = {"query": "{ gradingSchemes { id } }"}
 
 
 async def revocation_section(settings: Settings, credentials: Neo4jCredentials, hub: CreditHub, runs: int) -> None:
-    from bench.__main__ import line, start_hub, timed
+    from bench.__main__ import start_hub
 
     for n in range(TOKENS):  # as `hub token revoke` writes them, each with the next revocation number
         await store.revoke_token(hub.gateway, f"bench-{n}-{uuid.uuid4().hex[:8]}", at=clock.now(), by="bench",

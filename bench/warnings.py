@@ -14,7 +14,7 @@ Each beside the figure it is bounded by:
   finds it on the change feed by its poll (HUB_WARNING_POLL; an in-process mutation nudges it at once):
   the poll interval is the bound an outside write waits for, half of it on average.
 - **cost to ingest**: a county and its city (two hubs, each on its own Neo4j). Records imported at the
-  county (the 双公示 import's write path, CreditHub.import_records) and pulled by the city (its sync job
+  county (the 双公示 import's write path, CreditHub.import_file) and pulled by the city (its sync job
   over HTTP), once with the rules off (HUB_WARNINGS=false) and once on, in the same run, on the same rows.
   With the rules on, "evaluated" counts until the hub's engine has evaluated everything (its cursor at the
   feed's head, nothing pending): the cost of the rules, not only of the write.
@@ -32,7 +32,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ import httpx
 import websockets
 from neo4j import AsyncGraphDatabase
 
+from bench.timing import line, ms, timed
 from connectors.platform import PeerClient, RetryPolicy, SyncJob
 from connectors.platform.loopback import Platform, PlatformTree, free_port, wait_ready
 from hub import clock
@@ -51,6 +51,7 @@ from hub.db.server import Neo4jCredentials
 from hub.demo import organization_code, social_credit_code
 from hub.demo.identifiers import resident_id
 from hub.disclosure import Role
+from hub.imports import FileImport
 from hub.models import RecordKind
 from hub.personal_data import PersonalDataVault
 from hub.service import CreditHub
@@ -71,15 +72,6 @@ MATCH (:Subject {uscc: $uscc})-[:LEGAL_REPRESENTATIVE]->(p:Person)<-[:LEGAL_REPR
 OPTIONAL MATCH (o)<-[:ABOUT]-(r:Record) WHERE r.kind IN $lists
 RETURN o.uscc AS uscc, collect(r.id) AS entries
 """
-
-
-def _ms(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
-
-
-def _line(label: str, samples: list[float]) -> str:
-    return f"  {label:<52} p50 {_ms(samples, .5):8.2f} ms   p99 {_ms(samples, .99):8.2f} ms   ({len(samples)} runs)"
 
 
 # --- graph rule cost ------------------------------------------------------------------------------
@@ -148,26 +140,15 @@ async def graph_section(hub: CreditHub, credentials: Neo4jCredentials, settings:
             await (await session.run(_RAW_HOP, uscc=next(raw_cases)["uscc"], lists=lists)).data()
 
     warm = min(20, len(entries))
-    engine_samples = await _timed(one_entry, len(entries), warm)
-    raw_samples = await _timed(raw_hop, len(entries), warm)
+    engine_samples = await timed(one_entry, len(entries) - warm, warm)
+    raw_samples = await timed(raw_hop, len(entries) - warm, warm)
     await driver.close()
     sizes = [int(e["heads"]) for e in entries]
     print(f"  one list entry at a time, its representative heading {min(sizes)}–{max(sizes)} subjects "
           f"(median {sorted(sizes)[len(sizes) // 2]}; sampled from {eligible:,} such entries):")
-    print(_line("raw Cypher hop (subject → person → subjects, lists)", raw_samples))
-    print(_line("engine (window read, every rule, routing)", engine_samples))
-    print(f"  engine / raw hop (p50): {_ms(engine_samples, .5) / _ms(raw_samples, .5):.1f}x")
-
-
-async def _timed(action: Callable[[], Awaitable[None]], runs: int, warm: int) -> list[float]:
-    for _ in range(warm):
-        await action()
-    samples = []
-    for _ in range(runs - warm):
-        started = time.perf_counter()
-        await action()
-        samples.append(time.perf_counter() - started)
-    return samples
+    print(line("raw Cypher hop (subject → person → subjects, lists)", raw_samples))
+    print(line("engine (window read, every rule, routing)", engine_samples))
+    print(f"  engine / raw hop (p50): {ms(engine_samples, .5) / ms(raw_samples, .5):.1f}x")
 
 
 # --- latency to the subscriber --------------------------------------------------------------------
@@ -248,14 +229,14 @@ async def latency_section(hub: CreditHub, credentials: Neo4jCredentials, setting
         await gateway.run("MATCH (p:BenchProbe) DELETE p", write=True)
         await gateway.run("MATCH (r:Record) WHERE r.id STARTS WITH 'bench-warn-' DETACH DELETE r", write=True)
         await gateway.run("MATCH (w:Warning) DETACH DELETE w", write=True)
-    p99 = _ms(samples, .99) / 1000
+    p99 = ms(samples, .99) / 1000
     print(f"\n## 信用预警: latency, committed write → subscriber's event ({await hub.count_subjects():,} subjects, "
           f"{len(samples)} serious penalties written from outside the hub process, one at a time, "
           f"after {warm} to warm up)")
     print(f"  bound: the engine's poll for outside writes, HUB_WARNING_POLL = {settings.warning_poll_s * 1000:.0f} ms "
           f"(waited {settings.warning_poll_s * 500:.0f} ms on average)")
-    print(_line("raw: a write committed, read back on another session", probes))
-    print(_line("write committed → warning on the department's WebSocket", samples))
+    print(line("raw: a write committed, read back on another session", probes))
+    print(line("write committed → warning on the department's WebSocket", samples))
     print(f"  aim p99 < {LATENCY_BOUND_S * 1000:.0f} ms: {'met' if p99 < LATENCY_BOUND_S else 'NOT met'}")
 
 
@@ -351,7 +332,11 @@ async def ingest_section(prefix: str, records: int, page_size: int = 1000) -> No
                 started = time.perf_counter()
                 for at in range(0, len(rows), 5000):  # a file of 5,000 rows at a time
                     chunk = rows[at:at + 5000]
-                    await county.import_records({r["subject_uscc"]: names[r["subject_uscc"]] for r in chunk}, chunk)
+                    await county.import_file(FileImport(
+                        import_id=f"bench-warnings-{rules}-{at}", file=f"bench-{at}.csv", kind="ADMINISTRATIVE_PENALTY",
+                        source_platform=COUNTY, received_on=clock.today(),
+                        subjects={r["subject_uscc"]: names[r["subject_uscc"]] for r in chunk}, records=chunk,
+                        per_department={}))
                 imported = time.perf_counter() - started
                 if rules:
                     await _idle(county.gateway)

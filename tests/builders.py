@@ -249,7 +249,7 @@ class Subscriber:
         while True:
             message = json.loads(await asyncio.wait_for(self.socket.recv(), timeout_s))
             if message.get("type") in ("next", "error", "complete"):
-                return message  # type: ignore[no-any-return]
+                return message
 
     async def warnings(self, count: int, timeout_s: float = 60.0) -> list[dict[str, Any]]:
         """Exactly the next ``count`` warnings (fails on an error or a timeout)."""

@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import httpx
 import pytest
@@ -91,7 +91,7 @@ def _log_file(path: Path) -> BinaryIO:
     return open(path, "wb")
 
 
-async def probe_healthz(url: str, until: asyncio.Future[object]) -> list[float]:
+async def probe_healthz(url: str, until: asyncio.Future[Any]) -> list[float]:
     """/healthz every 20 ms until ``until`` is done; the latency of each."""
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=url, timeout=60) as client:

@@ -37,7 +37,7 @@ _KEY = "coalesce(n.uscc, n.fingerprint, n.code, n.id, n.name)"
 
 @pytest.fixture(scope="module")
 def load_server() -> Iterator[tuple[LocalNeo4j, Neo4jCredentials]]:
-    server = LocalNeo4j(Settings(), LOAD_INSTANCE)  # type: ignore[call-arg]
+    server = LocalNeo4j(Settings(), LOAD_INSTANCE)
     credentials, _ = server.start()
     yield server, credentials
     server.stop()
@@ -59,7 +59,7 @@ def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=1800, check=False)
 
 
-async def _snapshot(gateway: Neo4jGateway) -> tuple[dict[tuple[str, ...], dict[str, Any]], list[tuple[str, ...]]]:
+async def _snapshot(gateway: Neo4jGateway) -> tuple[dict[tuple[str, ...], dict[str, Any]], list[tuple[str, str, str]]]:
     """Every node but the audit chain's, by labels and key, with its properties (dates as text, the sealed
     ID number unsealed: sealing draws a fresh nonce); every relationship by type and end keys."""
     nodes: dict[tuple[str, ...], dict[str, Any]] = {}

@@ -34,7 +34,7 @@ def test_the_hubs_generated_keys_survive_a_recreated_container() -> None:
     assert state is not None
     mounts = {volume.split(":")[1] for volume in COMPOSE["services"]["hub"]["volumes"]}
     assert state.group(1) in mounts
-    assert Settings(HUB_STATE_DIR=state.group(1)).secrets_dir.is_relative_to(state.group(1))  # type: ignore[call-arg]
+    assert Settings(HUB_STATE_DIR=state.group(1)).secrets_dir.is_relative_to(state.group(1))  # type: ignore[arg-type]
     assert set(COMPOSE["volumes"]) >= {"neo4j-data", "hub-state"}
 
 

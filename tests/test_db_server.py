@@ -258,7 +258,7 @@ def test_the_shell_gets_back_exactly_the_password(password: str) -> None:
 @pytest.fixture(scope="module")
 def shared_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A scratch state dir whose Neo4j installation is the machine's (fetched once, not again)."""
-    lib = LocalNeo4j(Settings(HUB_STATE_DIR=str(_default_state())),  # type: ignore[call-arg]
+    lib = LocalNeo4j(Settings(HUB_STATE_DIR=str(_default_state())),  # type: ignore[arg-type]
                      "unused").ensure_installed(echo=lambda _: None)
     state = tmp_path_factory.mktemp("state")
     (state / "neo4j").mkdir()

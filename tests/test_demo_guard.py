@@ -13,6 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -110,8 +111,10 @@ async def refused_everywhere(spare: Neo4jCredentials, gateway: Neo4jGateway, sta
 async def test_a_hub_with_api_written_data_is_not_reset(
         spare: Neo4jCredentials, gateway: Neo4jGateway, tmp_path: Path) -> None:
     assert demo_load(spare, tmp_path).returncode == 0
-    settings = Settings(NEO4J_URI=spare.uri, NEO4J_USER=spare.user, NEO4J_PASSWORD=spare.password,  # type: ignore[call-arg]
-                        HUB_JWT_SECRET=JWT_SECRET, HUB_DATA_KEY=DATA_KEY, HUB_STATE_DIR=str(tmp_path))
+    environment: dict[str, Any] = {
+        "NEO4J_URI": spare.uri, "NEO4J_USER": spare.user, "NEO4J_PASSWORD": spare.password,
+        "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_STATE_DIR": str(tmp_path)}
+    settings = Settings(**environment)
     hub = CreditHub(settings, gateway)
     [record] = await gateway.run("MATCH (r:Record) RETURN r.id AS id ORDER BY r.id LIMIT 1")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings, hub)),

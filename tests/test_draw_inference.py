@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -287,6 +288,6 @@ async def test_public_lists_and_assignments_depend_on_the_target_set_alone(
     assert list(served) == sorted(world.truth)
     evidence = await hub.inspections.evidence(world.draw_id)
     pool = tuple(Inspector(i["id"], i["name"], frozenset(i["conflicts"])) for i in evidence.inspectors or ())
-    blind = DrawInputs("blind", DEPARTMENT, "henan-market-risk", (Ratio("X", 100),),
+    blind = DrawInputs("blind", DEPARTMENT, "henan-market-risk", (Ratio("X", Decimal(100)),),
                        tuple((code, "X") for code in world.truth), pool, bytes(16))
     assert _assign(blind, [(code, "X") for code in world.truth], bytes.fromhex(draw["seed"])) == served

@@ -87,7 +87,7 @@ async def make_plan(client: httpx.AsyncClient, settings: Settings, **extra: Any)
     body = await gql(client, PLAN, agency(settings), plan={
         "name": "双随机抽查", "scheme": "henan-market-risk", "region": REGION, "period": next(_PERIODS), **extra})
     assert "errors" not in body, body
-    return body["data"]["createInspectionPlan"]  # type: ignore[no-any-return]
+    return body["data"]["createInspectionPlan"]
 
 
 async def make_draw(client: httpx.AsyncClient, settings: Settings, results: int = 2) -> Drawn:
@@ -414,7 +414,8 @@ async def test_one_plan_per_period_and_scope(client: httpx.AsyncClient, settings
     plan = {"name": "食品", "scheme": "henan-market-risk", "region": REGION, "period": "2028-Q2",
             "industries": ["食品生产"]}
     assert "errors" not in await gql(client, PLAN, me, plan=plan)
-    for clash in ({"period": "2028-05"}, {"period": "2028"}, {"industries": []}, {"region": None}):
+    clashes: list[dict[str, Any]] = [{"period": "2028-05"}, {"period": "2028"}, {"industries": []}, {"region": None}]
+    for clash in clashes:
         body = await gql(client, PLAN, me, plan={**plan, **clash})
         assert body["errors"][0]["extensions"]["code"] == "CONFLICT", clash
         assert "One plan period, one draw" in body["errors"][0]["message"]

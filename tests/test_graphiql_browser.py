@@ -70,6 +70,7 @@ VIEWERS = {
 @pytest.mark.parametrize("viewer", sorted(VIEWERS))
 async def test_graphiql_works_offline_for(watched_page: WatchedPage, settings: Settings, viewer: str) -> None:
     role, org, answer, roots, lists_internal_fields = VIEWERS[viewer]
+    assert isinstance(answer, dict)
     page, hub = watched_page.page, watched_page.hub
     secret = ""
     schemas: list[str | None] = []  # each schema fetch once answered: the Authorization it carried
@@ -100,7 +101,7 @@ async def test_graphiql_works_offline_for(watched_page: WatchedPage, settings: S
     await page.evaluate("([s, q]) => document.querySelector(s).CodeMirror.setValue(q)", [QUERY_EDITOR, QUERY])
     await page.click("button[aria-label='Execute query (Ctrl-Enter)']")
     await poll(page, lambda: _has_data(page), "the query's result")
-    result = json.loads(await editor_text(page, RESULT))
+    result: dict[str, Any] = json.loads(await editor_text(page, RESULT))
     assert result["data"]["subject"] == answer
     refused = {".".join(map(str, e["path"])) for e in result.get("errors", [])}
     assert refused == {f"subject.{k}" for k, v in answer.items() if v is None}

@@ -238,6 +238,7 @@ async def test_a_dead_report_worker_costs_one_answer_not_the_renderer(client: ht
     pool = hub.reports._pool
     assert pool is not None
     for worker in list(pool._processes.values()):  # killed, as the out-of-memory killer would
+        assert worker.pid is not None
         os.kill(worker.pid, signal.SIGKILL)
     lost = (await client.post("/graphql", headers=agency, json=report)).json()
     again = (await client.post("/graphql", headers=agency, json=report)).json()

@@ -276,7 +276,7 @@ ROUND_ENDS_WITHIN_S = DEFAULT_DB_TIMEOUT_S + 30
 
 
 def city_database(tree: PlatformTree) -> LocalNeo4j:
-    settings = Settings(HUB_NEO4J_HEAP=tree.heap, HUB_NEO4J_PAGECACHE=tree.pagecache)  # type: ignore[call-arg]
+    settings = Settings(HUB_NEO4J_HEAP=tree.heap, HUB_NEO4J_PAGECACHE=tree.pagecache)
     return LocalNeo4j(settings, tree[CITY].instance)
 
 

@@ -225,7 +225,7 @@ async def test_the_pdf_is_signed_with_the_platform_key(
     assert len(signatures) == 1
     status = await async_validate_pdf_signature(signatures[0], ValidationContext(trust_roots=[root]))
     assert status.intact and status.valid and status.trusted and status.bottom_line
-    assert status.coverage.name == "ENTIRE_FILE"  # nothing appended after the signature
+    assert status.coverage is not None and status.coverage.name == "ENTIRE_FILE"  # nothing appended after the signature
     # a stranger's certificate is not a trust root for it
     other = await async_validate_pdf_signature(PdfFileReader(io.BytesIO(issued["bytes"])).embedded_signatures[0],
                                    ValidationContext(trust_roots=[]))

@@ -56,7 +56,7 @@ async def test_no_header_is_public(client: httpx.AsyncClient) -> None:
      "'HS512' is not accepted"),
 ], ids=["forged", "tampered", "alg-none", "expired", "garbage", "other-alg"])
 async def test_bad_tokens_are_401_with_a_clear_message(
-        client: httpx.AsyncClient, settings: Settings, make, message: str) -> None:  # type: ignore[no-untyped-def]
+        client: httpx.AsyncClient, settings: Settings, make, message: str) -> None:
     response = await _status(client, f"Bearer {make(settings)}")
     assert response.status_code == 401
     error = response.json()["errors"][0]

@@ -40,7 +40,7 @@ REGION = "410421"  # 宝丰县: this module's subjects only
 DEPARTMENT = f"{REGION}-SCJG"
 ONE = uscc(7000, region=REGION)
 MANY = [uscc(7100 + n, region=REGION) for n in range(300)]
-SETTINGS = Settings(HUB_JWT_SECRET=JWT_SECRET, HUB_DATA_KEY=DATA_KEY)  # type: ignore[call-arg]
+SETTINGS = Settings(HUB_JWT_SECRET=JWT_SECRET, HUB_DATA_KEY=DATA_KEY)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

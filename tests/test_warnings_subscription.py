@@ -70,11 +70,11 @@ def agency(department: str | None) -> str:
     return token(token_settings(), "agency", "叶县某局", department=department)
 
 
-def token_settings():  # type: ignore[no-untyped-def]
+def token_settings():
     from hub.settings import Settings
     from tests.builders import DATA_KEY, JWT_SECRET
 
-    return Settings(HUB_JWT_SECRET=JWT_SECRET, HUB_DATA_KEY=DATA_KEY)  # type: ignore[call-arg]
+    return Settings(HUB_JWT_SECRET=JWT_SECRET, HUB_DATA_KEY=DATA_KEY)
 
 
 async def stream_cursor(served: HubProcess) -> str:
