@@ -197,6 +197,12 @@ class CreditHub:
             self.gateway, code_prefix=query.code_prefix, name_contains=query.name_contains,
             after=after, limit=size, parts=parts, grantee=_grantee(viewer))
 
+    async def count_search(self, text: str | None) -> int:
+        """How many subjects ``search`` matches over every page (subjects are PUBLIC: SPEC §1)."""
+        query = SearchQuery.parse(text)
+        return await subjects.count_matching(self.gateway, code_prefix=query.code_prefix,
+                                             name_contains=query.name_contains)
+
     async def count_subjects(self) -> int:
         return await subjects.count_subjects(self.gateway)
 

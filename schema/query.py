@@ -33,7 +33,7 @@ from schema.report import CreditReportType, credit_report, verify_credit_report
 from schema.reporting import DepartmentReportingType, department_reporting
 from schema.rights import ObjectionType, OutboxEntryType, PendingDecisionsType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
-from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
+from schema.types import Counter, PageInfo, SubjectConnection, SubjectEdge, SubjectType
 from schema.warnings import RelatedPartyType, WarningConnection, WarningRuleType, WarningType
 
 _CURSOR_PREFIX = "subject:"
@@ -239,14 +239,15 @@ class Query:
                                         viewer=context.viewer)
         for profile in page.profiles:
             context.remember(profile)
-        return _connection(page.profiles, page.has_next, has_previous=after is not None)
+        return _connection(page.profiles, page.has_next, has_previous=after is not None,
+                           counter=lambda: context.hub.count_search(search))
 
 
 def _connection(profiles: Iterable[SubjectProfile], has_next: bool,
-                has_previous: bool) -> SubjectConnection:
+                has_previous: bool, counter: Counter) -> SubjectConnection:
     edges = [SubjectEdge(cursor=encode_cursor(p.subject.uscc), node=p)  # type: ignore[arg-type]
              for p in profiles]
-    return SubjectConnection(edges=edges, page_info=PageInfo(
+    return SubjectConnection(edges=edges, counter=counter, page_info=PageInfo(
         has_next_page=has_next, has_previous_page=has_previous,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None))

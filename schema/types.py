@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from typing import Annotated
 
@@ -202,10 +203,23 @@ class SubjectEdge:
     node: SubjectType
 
 
+# A connection's totalCount is counted only when a request selects it (one more COUNT statement, never a
+# round trip for a query that does not ask), by the same filter as its pages: it counts only what the
+# viewer could page through itself, so it reveals nothing the pages do not (docs/tiers.md).
+Counter = Callable[[], Awaitable[int]]
+TOTAL_COUNT = ("How many items every page of this connection holds together: only what this viewer may "
+               "see, counted when selected.")
+
+
 @strawberry.type(name="SubjectConnection", description="Relay-style page of subjects by code.")
 class SubjectConnection:
     edges: list[SubjectEdge]
     page_info: PageInfo
+    counter: strawberry.Private[Counter]
+
+    @strawberry.field(description=TOTAL_COUNT)
+    async def total_count(self) -> int:
+        return await self.counter()
 
     @strawberry.field
     def nodes(self) -> list[SubjectType]:
