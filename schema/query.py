@@ -14,9 +14,10 @@ from strawberry.types.nodes import SelectedField, Selection
 from hub.codes import parse_code
 from hub.models import SubjectProfile
 from hub.profiles import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
-from schema import commitments, exchange, rights
+from schema import commitments, consents, exchange, rights
 from schema import warnings as warning_fields
 from schema.commitments import CreditCheckType
+from schema.consents import ConsentConnection
 from schema.errors import bad_input
 from schema.exchange import ChangeBatchType, DeadLetterType, PlatformType, SyncCursorType
 from schema.grading import (
@@ -204,6 +205,10 @@ class Query:
         resolver=commitments.credit_check, description="事前信用核查 (seed 004 (三)): for a department handling an "
         "application — whether 告知承诺, 容缺受理 and other conveniences may be granted, the lists the subject "
         "stands on, its current grades and the measures in force, each with its rule. Agency and admin; audited.")
+
+    my_consents: ConsentConnection | None = strawberry.field(
+        resolver=consents.my_consents, description="The consents (授权) granted to the calling bank, newest first, "
+        "with scopes, validity and status: a bank token's own, never another bank's. Banks only; audited.")
 
     warnings: WarningConnection | None = strawberry.field(
         resolver=warning_fields.warnings, description="信用预警: warnings raised here or received from the platforms "

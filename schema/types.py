@@ -9,6 +9,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from hub.bank_consents import ConsentStatus
 from hub.clock import CHINA
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.disclosure import Disclosure as DisclosureEnum
@@ -23,6 +24,7 @@ from schema.supervision import MeasureInForceType, subject_measures
 # The domain's enums are the GraphQL enums: strawberry.enum registers them in place.
 strawberry.enum(DisclosureEnum, name="Disclosure", description="Disclosure tier (seed 003 附件2 §五.1).")
 strawberry.enum(ConsentScopeEnum, name="ConsentScope", description="What part of a profile a consent opens.")
+strawberry.enum(ConsentStatus, name="ConsentStatus", description="Where a consent stands now.")
 strawberry.enum(SubjectKindEnum, name="SubjectKind", description="Kind of subject, from its code (GB 32100).")
 Disclosure = DisclosureEnum
 ConsentScope = ConsentScopeEnum
@@ -138,6 +140,10 @@ class ConsentType:
     @strawberry.field
     def active(self, root: strawberry.Parent[ConsentModel], info: Info) -> bool:
         return root.is_active(info.context.now)
+
+    @strawberry.field(description="ACTIVE (in force), EXPIRED (past expiresAt) or REVOKED (withdrawn), now.")
+    def status(self, root: strawberry.Parent[ConsentModel], info: Info) -> ConsentStatus:
+        return ConsentStatus.of(root, info.context.now)
 
 
 @strawberry.type(name="Subject", description="A credit subject (信用主体), keyed by its code.")
