@@ -23,7 +23,8 @@ OPERATIONS = {op["name"]: op for op in json.loads(MANIFEST_PATH.read_text(encodi
 VARIABLES: dict[str, dict[str, Any]] = {
     "SubjectProfile": {"uscc": CODES[0]}, "SearchSubjects": {"search": "91" + REGION, "first": 2},
     "MyConsents": {"first": 5}, "CreditReport": {"uscc": CODES[0]},
-    "VerifyCreditReport": {"number": "XYBG-410522-20261129-ABCDEFGHJKLM", "digest": "0" * 64}, "RevokeConsent": {"id": "consent-none"},
+    "VerifyCreditReport": {"number": "XYBG-410522-20261129-ABCDEFGHJKLM", "digest": "0" * 64},
+    "RevokeConsent": {"id": "consent-none"},
 }
 
 
