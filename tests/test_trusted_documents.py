@@ -9,10 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import build_schema, parse, validate
 
 from hub.app import create_app
 from hub.service import CreditHub
 from hub.settings import Settings
+from schema.build import SDL_PATH
 from schema.trusted import MANIFEST_PATH, SOURCE_PATH, manifest
 from tests.builders import add_subjects, bearer, remove_subjects, uscc
 
@@ -48,6 +50,13 @@ def test_the_manifest_is_generated_from_the_documents() -> None:
     assert MANIFEST_PATH.read_text(encoding="utf-8") == manifest(SOURCE_PATH.read_text(encoding="utf-8")), \
         "run `python -m schema.trusted > schema/trusted/bank.json` and commit it"
     assert set(OPERATIONS) == set(VARIABLES)  # each bank operation is exercised below
+
+
+@pytest.mark.parametrize("name", sorted(VARIABLES))
+def test_every_document_is_valid_against_the_committed_schema(name: str) -> None:
+    """What clients generate code from (schema/schema.graphql) accepts every trusted document."""
+    errors = validate(build_schema(SDL_PATH.read_text(encoding="utf-8")), parse(OPERATIONS[name]["body"]))
+    assert errors == []
 
 
 @pytest.mark.parametrize("name", sorted(VARIABLES))
