@@ -42,6 +42,8 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+from hub.messages_zh import message_zh
+
 
 class HubError(Exception):
     """Root of every error the hub raises on purpose; ``str()`` is safe to show the caller."""
@@ -283,8 +285,11 @@ def document(request_codes: dict[str, str]) -> str:
         "A field the viewer may not see is `null` with `FORBIDDEN` and the rest of the response stands;",
         "a list silently omits what the viewer may not see (docs/tiers.md).",
         "",
-        "| code | HTTP | exit | retry | when | raised as |",
-        "|---|---|---|---|---|---|",
+        "`extensions.messageZh` carries the code's sentence in Chinese beside the English `message` (what a clerk",
+        "reads; one table, `hub/messages_zh.py`); the English message names the field and rule at fault.",
+        "",
+        "| code | HTTP | exit | retry | when | raised as | messageZh |",
+        "|---|---|---|---|---|---|---|",
     ]
     by_code: dict[str, list[type[HubError]]] = {}
     for cls in dict.fromkeys(all_error_classes()):  # a class reached by two parents is listed once
@@ -295,7 +300,8 @@ def document(request_codes: dict[str, str]) -> str:
         first = classes[0]
         names = ", ".join(f"`{cls.__module__}.{cls.__qualname__}`" for cls in classes)
         lines.append(f"| `{code}` | {first.http_status} | {first.exit_code} | "
-                     f"{'yes' if first.retryable else 'no'} | {first.summary} | {names} |")
-    lines += ["", "GraphQL's own request errors (the query is not run):", "", "| code | when |", "|---|---|"]
-    lines += [f"| `{code}` | {when} |" for code, when in request_codes.items()]
+                     f"{'yes' if first.retryable else 'no'} | {first.summary} | {names} | {message_zh(code)} |")
+    lines += ["", "GraphQL's own request errors (the query is not run):", "", "| code | when | messageZh |",
+              "|---|---|---|"]
+    lines += [f"| `{code}` | {when} | {message_zh(code)} |" for code, when in request_codes.items()]
     return "\n".join(lines) + "\n"

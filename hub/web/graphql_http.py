@@ -48,6 +48,7 @@ from hub.errors import (
     RequestTimeout,
     UnsupportedMediaType,
 )
+from hub.messages_zh import message_zh
 from hub.web.limits import Admission, RateLimiter, RequestLimits, decode_json, read_body
 from hub.web.trusted_documents import TrustedDocuments
 
@@ -251,5 +252,6 @@ def _wants_html(request: Request) -> bool:
 
 def error_response(error: HubError, media_type: str = JSON) -> Response:
     """The HTTP door's one mapping of the error tree: its status, headers and GraphQL-shaped body."""
-    body = {"errors": [{"message": str(error), "extensions": {"code": error.code, **error.extensions()}}]}
+    body = {"errors": [{"message": str(error), "extensions": {"code": error.code, "messageZh": message_zh(error.code),
+                                                              **error.extensions()}}]}
     return JSONResponse(body, status_code=error.http_status, headers=error.http_headers(), media_type=media_type)
