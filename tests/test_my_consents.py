@@ -141,3 +141,13 @@ async def test_only_banks_have_consents_to_list(client: httpx.AsyncClient, setti
     assert (body.get("data") or {}).get("myConsents") is None
     assert body["errors"][0]["extensions"]["code"] in ("GRAPHQL_VALIDATION_FAILED", "FORBIDDEN")
     assert OURS not in response.text
+
+
+async def test_the_list_is_audited_naming_its_subjects(client: httpx.AsyncClient, settings: Settings,
+                                                       hub: CreditHub) -> None:
+    bank = bearer(settings, "bank", THEIRS)
+    await mine(client, bank)
+    rows = await hub.gateway.run("MATCH (a:AuditEntry) WHERE a.actor = $actor AND a.detail STARTS WITH "
+                                 "'Query.myConsents' RETURN a.detail AS detail ORDER BY a.seq DESC LIMIT 1",
+                                 {"actor": f"bank:{THEIRS}"})
+    assert rows and rows[0]["detail"] == f"Query.myConsents served 1 subjects: {CODES[0]}"
