@@ -49,12 +49,12 @@ run: install tools
 	$(BIN)/hub run
 
 test: install tools
-	$(BIN)/ruff check hub schema connectors tests bench
+	$(BIN)/ruff check hub schema connectors tests bench examples
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check hub schema connectors tests bench
+	$(BIN)/ruff check hub schema connectors tests bench examples
 	$(BIN)/mypy
 
 bench: install tools

@@ -25,9 +25,11 @@ from hub.web.graphql_http import GraphQLEndpoint
 from hub.web.limits import Admission, RateLimiter, RequestLimits
 from hub.web.metrics import HubMetrics, SyncState, may_scrape
 from hub.web.subscriptions import SubscriptionEndpoint
+from hub.web.trusted_documents import TrustedDocuments
 from schema import tiers
 from schema.build import build_schema
 from schema.context import HubContext
+from schema.trusted import MANIFEST_PATH as TRUSTED_MANIFEST
 
 log = logging.getLogger("hub")
 
@@ -73,7 +75,8 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         RequestLimits.from_settings(settings), admission,
         {Role.PUBLIC: RateLimiter(settings.rate_limit_public, settings.rate_burst, "address"),
          Role.BANK: RateLimiter(settings.rate_limit_bank, settings.rate_burst, "organisation")},
-        ide_page=graphiql.page)
+        ide_page=graphiql.page,
+        trusted=TrustedDocuments.load(TRUSTED_MANIFEST, banks_only_trusted=settings.bank_trusted_documents_only))
 
     # The console runs GraphQL operations in-process as the signed-in account's viewer: the same schema,
     # tiers and audit as /graphql (hub/web/console).

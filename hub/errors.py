@@ -15,6 +15,7 @@ reference and logged.
     ├── Conflict                   CONFLICT                409  exit 1   the item's state does not allow it now
     ├── Unauthenticated            UNAUTHENTICATED         401  exit 2   no valid token (forged, expired, revoked)
     ├── Forbidden                  FORBIDDEN               403  exit 1   the caller may not see or do this
+    │   └── TrustedDocumentRequired TRUSTED_DOCUMENT_REQUIRED 403        a bank sent query text, not a document id
     ├── Busy                       BUSY                    503  exit 1   back-pressure; retry after ``retry_after_s``
     │   └── TooManyRequests        TOO_MANY_REQUESTS       429           this client's rate limit is spent
     ├── QueryTooCostly             QUERY_TOO_COSTLY        400  exit 2   the query's cost or shape is over a limit
@@ -26,6 +27,7 @@ reference and logged.
     │   ├── MethodNotAllowed       METHOD_NOT_ALLOWED      405
     │   ├── NotAcceptable          NOT_ACCEPTABLE          406
     │   ├── PayloadTooLarge        PAYLOAD_TOO_LARGE       413
+    │   ├── PersistedQueryNotFound PERSISTED_QUERY_NOT_FOUND 400     a documentId this hub does not hold
     │   ├── RequestTimeout         REQUEST_TIMEOUT         408
     │   └── UnsupportedMediaType   UNSUPPORTED_MEDIA_TYPE  415
     ├── PeerError                  PEER_ERROR              502  exit 1   another platform refused or is down
@@ -39,6 +41,8 @@ from __future__ import annotations
 
 import math
 from typing import ClassVar
+
+from hub.messages_zh import message_zh
 
 
 class HubError(Exception):
@@ -97,6 +101,15 @@ class Forbidden(HubError):
     code = "FORBIDDEN"
     http_status = 403
     summary = "the viewer's tier, role or department may not see or change this"
+
+
+class TrustedDocumentRequired(Forbidden):
+    """HUB_BANK_TRUSTED_DOCUMENTS_ONLY is on and a bank token sent query text instead of a trusted document's id."""
+
+    code = "TRUSTED_DOCUMENT_REQUIRED"
+    summary = ("this hub runs bank tokens' operations from its trusted documents only "
+               "(HUB_BANK_TRUSTED_DOCUMENTS_ONLY): send {\"documentId\": \"sha256:…\"} from "
+               "schema/trusted/bank.json instead of a query")
 
 
 class Busy(HubError):
@@ -217,6 +230,12 @@ class PayloadTooLarge(RequestError):
     summary = "the request body is larger than the hub takes from this caller"
 
 
+class PersistedQueryNotFound(RequestError):
+    code = "PERSISTED_QUERY_NOT_FOUND"
+    summary = ("the request's documentId names no trusted document this hub holds (schema/trusted/bank.json lists "
+               "them); ids are \"sha256:\" and 64 hexadecimal digits")
+
+
 class RequestTimeout(RequestError):
     code = "REQUEST_TIMEOUT"
     http_status = 408
@@ -266,8 +285,11 @@ def document(request_codes: dict[str, str]) -> str:
         "A field the viewer may not see is `null` with `FORBIDDEN` and the rest of the response stands;",
         "a list silently omits what the viewer may not see (docs/tiers.md).",
         "",
-        "| code | HTTP | exit | retry | when | raised as |",
-        "|---|---|---|---|---|---|",
+        "`extensions.messageZh` carries the code's sentence in Chinese beside the English `message` (what a clerk",
+        "reads; one table, `hub/messages_zh.py`); the English message names the field and rule at fault.",
+        "",
+        "| code | HTTP | exit | retry | when | raised as | messageZh |",
+        "|---|---|---|---|---|---|---|",
     ]
     by_code: dict[str, list[type[HubError]]] = {}
     for cls in dict.fromkeys(all_error_classes()):  # a class reached by two parents is listed once
@@ -278,7 +300,8 @@ def document(request_codes: dict[str, str]) -> str:
         first = classes[0]
         names = ", ".join(f"`{cls.__module__}.{cls.__qualname__}`" for cls in classes)
         lines.append(f"| `{code}` | {first.http_status} | {first.exit_code} | "
-                     f"{'yes' if first.retryable else 'no'} | {first.summary} | {names} |")
-    lines += ["", "GraphQL's own request errors (the query is not run):", "", "| code | when |", "|---|---|"]
-    lines += [f"| `{code}` | {when} |" for code, when in request_codes.items()]
+                     f"{'yes' if first.retryable else 'no'} | {first.summary} | {names} | {message_zh(code)} |")
+    lines += ["", "GraphQL's own request errors (the query is not run):", "", "| code | when | messageZh |",
+              "|---|---|---|"]
+    lines += [f"| `{code}` | {when} | {message_zh(code)} |" for code, when in request_codes.items()]
     return "\n".join(lines) + "\n"

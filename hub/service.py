@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from hub import audit as audit_chain
-from hub import clock
+from hub import bank_consents, clock
 from hub.audit_writer import AuditWriter
 from hub.auth import token_key_id, verify_token
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
+from hub.bank_consents import ConsentPage, ConsentStatus
 from hub.clock import CHINA
 from hub.codes import is_uscc_prefix, parse_code, parse_region
 from hub.commitments import Commitments
@@ -197,6 +198,12 @@ class CreditHub:
             self.gateway, code_prefix=query.code_prefix, name_contains=query.name_contains,
             after=after, limit=size, parts=parts, grantee=_grantee(viewer))
 
+    async def count_search(self, text: str | None) -> int:
+        """How many subjects ``search`` matches over every page (subjects are PUBLIC: SPEC §1)."""
+        query = SearchQuery.parse(text)
+        return await subjects.count_matching(self.gateway, code_prefix=query.code_prefix,
+                                             name_contains=query.name_contains)
+
     async def count_subjects(self) -> int:
         return await subjects.count_subjects(self.gateway)
 
@@ -301,6 +308,15 @@ class CreditHub:
         if stored is None:
             raise NotFound(f"no subject with code {code} is known to this hub")
         return stored
+
+    async def my_consents(self, viewer: Viewer, *, status: ConsentStatus | None, first: int | None,
+                          after: str | None) -> ConsentPage:
+        """The calling bank's own consents, newest first (hub.bank_consents: never another bank's)."""
+        return await bank_consents.page(self.gateway, viewer, status=status, first=first, after=after,
+                                        now=self.now())
+
+    async def count_my_consents(self, viewer: Viewer, *, status: ConsentStatus | None) -> int:
+        return await bank_consents.count(self.gateway, viewer, status=status, now=self.now())
 
     async def revoke_consent(self, consent_id: str, revoked_by: Viewer) -> Consent:
         """Withdraw an authorization: the subject's side, or the bank that holds it (hub.authority)."""

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
     max_query_tokens: int = Field(default=2000, alias="HUB_MAX_QUERY_TOKENS", ge=1)
     max_aliases: int = Field(default=30, alias="HUB_MAX_ALIASES", ge=1)
     max_page_size: int = Field(default=100, alias="HUB_MAX_PAGE_SIZE", ge=1)
+    # bank tokens may run only the trusted documents of schema/trusted/bank.json (docs/tiers.md, "Trusted documents")
+    bank_trusted_documents_only: bool = Field(default=False, alias="HUB_BANK_TRUSTED_DOCUMENTS_ONLY")
     # --- limits that keep the hub up (docs/tiers.md, "Limits", says why each default) ---
     max_query_cost: int = Field(default=15_000, alias="HUB_MAX_QUERY_COST")
     query_list_size: int = Field(default=10, alias="HUB_QUERY_LIST_SIZE")

@@ -15,6 +15,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from hub.bank_consents import MAX_PAGE as MAX_CONSENT_PAGE
 from hub.exchange.service import MAX_DEAD_LETTERS
 from hub.exchange.service import MAX_PAGE as MAX_FEED_PAGE
 from hub.settings import Settings
@@ -62,7 +63,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         max_selections=settings.max_selections, max_field_repeats=settings.max_field_repeats,
         # the largest first: each field accepts (its resolver refuses more, before any work)
         slice_maxima={("Query", "subjects"): settings.max_page_size, ("Query", "changes"): MAX_FEED_PAGE,
-                      ("Query", "deadLetters"): MAX_DEAD_LETTERS})
+                      ("Query", "deadLetters"): MAX_DEAD_LETTERS, ("Query", "myConsents"): MAX_CONSENT_PAGE})
     schema = HubSchema(
         query=Query, mutation=Mutation, subscription=Subscription,
         config=StrawberryConfig(auto_camel_case=True, default_resolver=_attribute_or_key),

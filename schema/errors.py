@@ -1,7 +1,8 @@
 """GraphQL's one mapping of the error tree (hub.errors) onto ``extensions.code``, and the policy that
 keeps internals out.
 
-Every error a client sees carries a code from docs/errors.md and a message that says what is wrong.
+Every error a client sees carries a code from docs/errors.md, a message that says what is wrong, and
+``messageZh``, its code's sentence in Chinese (hub/messages_zh.py).
 A :class:`hub.errors.HubError` brings its own code (and extensions such as ``retryAfter``); GraphQL's
 own request errors — syntax, validation, limits — are ``GRAPHQL_PARSE_FAILED`` or
 ``GRAPHQL_VALIDATION_FAILED``. Anything else is a bug: it is logged with a reference and reaches the
@@ -16,6 +17,7 @@ import uuid
 from graphql import GraphQLError
 
 from hub.errors import BadInput, Forbidden, HubError
+from hub.messages_zh import message_zh
 
 log = logging.getLogger("hub.graphql")
 
@@ -37,7 +39,8 @@ def bad_input(message: str) -> GraphQLError:
 
 
 def graphql_error(error: HubError) -> GraphQLError:
-    return GraphQLError(str(error), extensions={"code": error.code, **error.extensions()})
+    return GraphQLError(str(error), extensions={"code": error.code, "messageZh": message_zh(error.code),
+                                                **error.extensions()})
 
 
 def classify(error: GraphQLError) -> GraphQLError:
@@ -45,7 +48,8 @@ def classify(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if original is None:
         if error.extensions and "code" in error.extensions:
-            return error
+            return _with_code(error, error.message, str(error.extensions["code"]),
+                              **{k: v for k, v in error.extensions.items() if k != "code"})
         code = PARSE_FAILED if error.message.startswith("Syntax Error") else VALIDATION_FAILED
         return _with_code(error, error.message, code)
     if isinstance(original, GraphQLError) and original.extensions and original.extensions.get("code"):
@@ -64,7 +68,7 @@ def classify(error: GraphQLError) -> GraphQLError:
 def _with_code(error: GraphQLError, message: str, code: str, **extra: object) -> GraphQLError:
     return GraphQLError(message, nodes=error.nodes, source=error.source,
                         positions=error.positions, path=error.path, original_error=None,
-                        extensions={"code": code, **extra})
+                        extensions={"code": code, "messageZh": message_zh(code), **extra})
 
 
 def _print_document() -> None:

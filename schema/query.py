@@ -14,9 +14,10 @@ from strawberry.types.nodes import SelectedField, Selection
 from hub.codes import parse_code
 from hub.models import SubjectProfile
 from hub.profiles import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
-from schema import commitments, exchange, rights
+from schema import commitments, consents, exchange, rights
 from schema import warnings as warning_fields
 from schema.commitments import CreditCheckType
+from schema.consents import ConsentConnection
 from schema.errors import bad_input
 from schema.exchange import ChangeBatchType, DeadLetterType, PlatformType, SyncCursorType
 from schema.grading import (
@@ -33,7 +34,7 @@ from schema.report import CreditReportType, credit_report, verify_credit_report
 from schema.reporting import DepartmentReportingType, department_reporting
 from schema.rights import ObjectionType, OutboxEntryType, PendingDecisionsType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
-from schema.types import PageInfo, SubjectConnection, SubjectEdge, SubjectType
+from schema.types import Counter, PageInfo, SubjectConnection, SubjectEdge, SubjectType
 from schema.warnings import RelatedPartyType, WarningConnection, WarningRuleType, WarningType
 
 _CURSOR_PREFIX = "subject:"
@@ -205,6 +206,10 @@ class Query:
         "application — whether 告知承诺, 容缺受理 and other conveniences may be granted, the lists the subject "
         "stands on, its current grades and the measures in force, each with its rule. Agency and admin; audited.")
 
+    my_consents: ConsentConnection | None = strawberry.field(
+        resolver=consents.my_consents, description="The consents (授权) granted to the calling bank, newest first, "
+        "with scopes, validity and status: a bank token's own, never another bank's. Banks only; audited.")
+
     warnings: WarningConnection | None = strawberry.field(
         resolver=warning_fields.warnings, description="信用预警: warnings raised here or received from the platforms "
         "below, newest first, by department, region, rule, status, subject and time. INTERNAL only.")
@@ -239,14 +244,15 @@ class Query:
                                         viewer=context.viewer)
         for profile in page.profiles:
             context.remember(profile)
-        return _connection(page.profiles, page.has_next, has_previous=after is not None)
+        return _connection(page.profiles, page.has_next, has_previous=after is not None,
+                           counter=lambda: context.hub.count_search(search))
 
 
 def _connection(profiles: Iterable[SubjectProfile], has_next: bool,
-                has_previous: bool) -> SubjectConnection:
+                has_previous: bool, counter: Counter) -> SubjectConnection:
     edges = [SubjectEdge(cursor=encode_cursor(p.subject.uscc), node=p)  # type: ignore[arg-type]
              for p in profiles]
-    return SubjectConnection(edges=edges, page_info=PageInfo(
+    return SubjectConnection(edges=edges, counter=counter, page_info=PageInfo(
         has_next_page=has_next, has_previous_page=has_previous,
         start_cursor=edges[0].cursor if edges else None,
         end_cursor=edges[-1].cursor if edges else None))

@@ -129,6 +129,9 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "grantConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS),
     # the subject's side, or the bank that holds the consent (which bank: hub.authority, in the service)
     ("Mutation", "revokeConsent"): Requirement(Disclosure.PUBLIC, roles=_WRITERS | {Role.BANK}),
+    # a bank's own consents (信易贷): which ones is its token's org (hub.bank_consents), never an argument
+    ("Query", "myConsents"): Requirement(Disclosure.PUBLIC, roles=frozenset({Role.BANK}),
+                                         reason="a bank lists the consents granted to it"),
     # seed 002 §三.(四).1 "谁评价谁共享": between government credit platforms, each a PLATFORM token
     ("Query", "changes"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),
     ("Mutation", "pushChanges"): Requirement(Disclosure.PUBLIC, roles=_PLATFORMS),

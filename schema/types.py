@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
+from hub.bank_consents import ConsentStatus
 from hub.clock import CHINA
 from hub.disclosure import ConsentScope as ConsentScopeEnum
 from hub.disclosure import Disclosure as DisclosureEnum
@@ -22,6 +24,7 @@ from schema.supervision import MeasureInForceType, subject_measures
 # The domain's enums are the GraphQL enums: strawberry.enum registers them in place.
 strawberry.enum(DisclosureEnum, name="Disclosure", description="Disclosure tier (seed 003 附件2 §五.1).")
 strawberry.enum(ConsentScopeEnum, name="ConsentScope", description="What part of a profile a consent opens.")
+strawberry.enum(ConsentStatus, name="ConsentStatus", description="Where a consent stands now.")
 strawberry.enum(SubjectKindEnum, name="SubjectKind", description="Kind of subject, from its code (GB 32100).")
 Disclosure = DisclosureEnum
 ConsentScope = ConsentScopeEnum
@@ -138,6 +141,10 @@ class ConsentType:
     def active(self, root: strawberry.Parent[ConsentModel], info: Info) -> bool:
         return root.is_active(info.context.now)
 
+    @strawberry.field(description="ACTIVE (in force), EXPIRED (past expiresAt) or REVOKED (withdrawn), now.")
+    def status(self, root: strawberry.Parent[ConsentModel], info: Info) -> ConsentStatus:
+        return ConsentStatus.of(root, info.context.now)
+
 
 @strawberry.type(name="Subject", description="A credit subject (信用主体), keyed by its code.")
 class SubjectType:
@@ -202,10 +209,23 @@ class SubjectEdge:
     node: SubjectType
 
 
+# A connection's totalCount is counted only when a request selects it (one more COUNT statement, never a
+# round trip for a query that does not ask), by the same filter as its pages: it counts only what the
+# viewer could page through itself, so it reveals nothing the pages do not (docs/tiers.md).
+Counter = Callable[[], Awaitable[int]]
+TOTAL_COUNT = ("How many items every page of this connection holds together: only what this viewer may "
+               "see, counted when selected.")
+
+
 @strawberry.type(name="SubjectConnection", description="Relay-style page of subjects by code.")
 class SubjectConnection:
     edges: list[SubjectEdge]
     page_info: PageInfo
+    counter: strawberry.Private[Counter]
+
+    @strawberry.field(description=TOTAL_COUNT)
+    async def total_count(self) -> int:
+        return await self.counter()
 
     @strawberry.field
     def nodes(self) -> list[SubjectType]:

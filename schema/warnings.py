@@ -26,7 +26,7 @@ from hub.warnings.service import (
 )
 from schema.context import HubContext
 from schema.errors import graphql_error
-from schema.types import PageInfo, SubjectType
+from schema.types import TOTAL_COUNT, Counter, PageInfo, SubjectType
 
 strawberry.enum(WarningStatus, name="WarningStatus", description="OPEN → ACKNOWLEDGED → HANDLED or DISMISSED.")
 strawberry.enum(Level, name="WarningLevel", description="How urgent (the hub's three levels; the seeds name none).")
@@ -92,6 +92,11 @@ class WarningEdge:
 class WarningConnection:
     edges: list[WarningEdge]
     page_info: PageInfo
+    counter: strawberry.Private[Counter]
+
+    @strawberry.field(description=TOTAL_COUNT)
+    async def total_count(self) -> int:
+        return await self.counter()
 
     @strawberry.field
     def nodes(self) -> list[WarningType]:
@@ -190,7 +195,7 @@ async def warnings(
     page = await context.hub.warnings.page(wanted, first=first, after=after)
     edges = [WarningEdge(cursor=encode_cursor(w.number or 0, PAGE_CURSOR), node=w)  # type: ignore[arg-type]
              for w in page.warnings]
-    return WarningConnection(edges=edges, page_info=PageInfo(
+    return WarningConnection(edges=edges, counter=lambda: context.hub.warnings.count(wanted), page_info=PageInfo(
         has_next_page=page.has_next, has_previous_page=after is not None,
         start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
 

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 
 from hub import clock
+from hub.messages_zh import MESSAGE_ZH
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import add_subject, bearer, register_bank, resident_id, uscc
@@ -107,7 +108,8 @@ async def test_only_admin_or_platform_may_grant(client: httpx.AsyncClient, setti
         return
     assert response.status_code == 400
     assert response.json()["errors"] == [{"message": "Unknown type 'ConsentScope'.", "locations": [
-        {"line": 1, "column": 78}], "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"}}]
+        {"line": 1, "column": 78}], "extensions": {"code": "GRAPHQL_VALIDATION_FAILED",
+                                                   "messageZh": MESSAGE_ZH["GRAPHQL_VALIDATION_FAILED"]}}]
 
 
 @pytest.mark.parametrize(("variables", "message"), [

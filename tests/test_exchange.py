@@ -26,6 +26,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.server import Neo4jCredentials
 from hub.exchange.batch import Batch
 from hub.exchange.signing import generate_key_text, open_signed, private_key_from_text, public_key_from_text, sign
+from hub.messages_zh import MESSAGE_ZH
 from hub.models import RecordStatus
 from hub.service import CreditHub
 from hub.settings import Settings
@@ -268,7 +269,7 @@ async def test_a_busy_hub_asks_the_sender_to_come_back(
     async with city.exchange._slots:  # the one batch slot is taken (HUB_MAX_CONCURRENT_BATCHES=1)
         body = await push(http, city_settings, signed_batch([record(70)]))
     [error] = body["errors"]
-    assert error["extensions"] == {"code": "BUSY", "retryAfter": 1.0}
+    assert error["extensions"] == {"code": "BUSY", "messageZh": MESSAGE_ZH["BUSY"], "retryAfter": 1.0}
     assert (await push(http, city_settings, signed_batch([record(70)])))["data"]["pushChanges"]["applied"] == 1
 
 

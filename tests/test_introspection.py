@@ -144,7 +144,8 @@ async def test_a_bank_sees_one_schema_with_or_without_a_consent(client: httpx.As
     assert public.mutation_type is None
     assert bank.mutation_type is not None and set(bank.mutation_type.fields) == {"revokeConsent"}
     assert bank.query_type is not None and public.query_type is not None
-    assert set(bank.query_type.fields) == set(public.query_type.fields)
+    # a bank reads what PUBLIC reads, and lists its own consents (hub.bank_consents)
+    assert set(bank.query_type.fields) == set(public.query_type.fields) | {"myConsents"}
 
 
 @pytest.mark.parametrize(("type_name", "outside"), [

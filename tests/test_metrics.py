@@ -68,8 +68,8 @@ async def test_operations_errors_and_statements_are_counted(client: httpx.AsyncC
     # aliases, operation names and fragments do not name the operation: the schema's root field does
     assert grew("hub_graphql_operation_seconds_count", operation="query subject") == 4
     assert grew("hub_graphql_operation_seconds_count", operation="query (several)") == 1
-    assert not any(name == "hub_graphql_operation_seconds_count" and re.search(r"Named|me|\ba\b", str(labels))
-                   for name, labels in after)
+    operations = {dict(labels)["operation"] for name, labels in after if name == "hub_graphql_operation_seconds_count"}
+    assert not operations & {"query Named", "query me", "query a", "query b"}
     assert grew("hub_graphql_errors_total", code="BAD_USER_INPUT") == 1
     assert grew("hub_graphql_errors_total", code="GRAPHQL_PARSE_FAILED") == 1
     assert grew("hub_graphql_errors_total", code="UNAUTHENTICATED") == 1

@@ -155,6 +155,8 @@ CASES: dict[str, tuple[str, str, Check, int]] = {
     "Query.creditCheck": ("bank", f'{{ gradingSchemes {{ id }} creditCheck(uscc: "{FULL}", matter: "许可") '
                           '{ uscc } }', beside("creditCheck"), 1),
     "Query.changes": ("admin", "{ gradingSchemes { id } changes { count } }", beside("changes"), 1),
+    # a bank's own consents: the credit office (which sees everything else) has none to list
+    "Query.myConsents": ("admin", "{ gradingSchemes { id } myConsents { totalCount } }", beside("myConsents"), 1),
 }
 # The root fields only government reads: refused to the public beside a field it may read.
 for _root in ("reviewFlags", "inspectionPlans", "objections", "overdueObjections", "outbox", "departmentReporting",

@@ -90,6 +90,7 @@ def bad_values(tmp: Path) -> dict[str, tuple[str, str]]:
             "HUB_REQUEST_TIMEOUT", "HUB_QUEUE_TIMEOUT", "HUB_SHUTDOWN_TIMEOUT")},
         "HUB_MAX_CONCURRENT_REQUESTS": ("0", "1..25"),
         # 信用预警 (docs/warnings.md)
+        "HUB_BANK_TRUSTED_DOCUMENTS_ONLY": ("perhaps", "valid boolean"),
         "HUB_WARNINGS": ("maybe", "valid boolean"),
         "HUB_WARNING_RULES_DIR": (str(tmp / "no-rules"), "not a folder"),
         "HUB_WARNING_POLL": ("0", "0.01..60 seconds"),

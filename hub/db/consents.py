@@ -66,3 +66,28 @@ async def revoke_consent(gateway: Neo4jGateway, consent_id: str, at: datetime) -
 
     row = await gateway.write(work)
     return consent_from_row(row) if row else None
+
+
+# A consent's status now, as Cypher (hub.bank_consents.ConsentStatus.of is the same rule in Python).
+_STATUS = """($status IS NULL
+   OR ($status = 'REVOKED' AND c.revoked_at IS NOT NULL)
+   OR ($status = 'ACTIVE' AND c.revoked_at IS NULL AND c.expires_at > $now)
+   OR ($status = 'EXPIRED' AND c.revoked_at IS NULL AND c.expires_at <= $now))"""
+
+
+async def granted_to(gateway: Neo4jGateway, grantee: str, *, status: str | None, now: datetime,
+                     after: tuple[datetime, str] | None, limit: int) -> list[Consent]:
+    """Up to ``limit`` consents granted to ``grantee``, newest grant first, after the position ``after``."""
+    rows = await gateway.query(
+        "MATCH (c:Consent {grantee: $grantee}) WHERE " + _STATUS + """
+           AND ($after_at IS NULL OR c.granted_at < $after_at OR (c.granted_at = $after_at AND c.id < $after_id))
+        RETURN c { .* } AS consent ORDER BY c.granted_at DESC, c.id DESC LIMIT $limit""",
+        {"grantee": grantee, "status": status, "now": now, "limit": limit,
+         "after_at": after[0] if after else None, "after_id": after[1] if after else None})
+    return [consent_from_row(row["consent"]) for row in rows]
+
+
+async def count_granted_to(gateway: Neo4jGateway, grantee: str, *, status: str | None, now: datetime) -> int:
+    rows = await gateway.query("MATCH (c:Consent {grantee: $grantee}) WHERE " + _STATUS + " RETURN count(c) AS n",
+                               {"grantee": grantee, "status": status, "now": now})
+    return int(rows[0]["n"])

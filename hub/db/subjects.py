@@ -153,6 +153,19 @@ async def search_subjects(
     return SubjectPage(profiles, has_next=len(rows) > limit)
 
 
+async def count_matching(gateway: Neo4jGateway, *, code_prefix: str | None, name_contains: str | None) -> int:
+    """How many subjects a search matches (every page of it): subjects are registration facts, PUBLIC to
+    every viewer (SPEC §1), so the count shows nothing a viewer could not page through itself."""
+    where = ["true"]
+    if code_prefix is not None:
+        where.append("s.uscc STARTS WITH $prefix")
+    if name_contains is not None:
+        where.append("s.name CONTAINS $name")
+    rows = await gateway.query("MATCH (s:Subject) WHERE " + " AND ".join(where) + " RETURN count(s) AS n",
+                               {"prefix": code_prefix, "name": name_contains})
+    return int(rows[0]["n"])
+
+
 async def count_subjects(gateway: Neo4jGateway) -> int:
     rows = await gateway.run("MATCH (s:Subject) RETURN count(s) AS n")
     return int(rows[0]["n"])

@@ -231,6 +231,14 @@ async def page(gateway: Neo4jGateway, wanted: WarningFilter, *, before: int | No
     return [warning_from(row["w"]) for row in rows]
 
 
+async def count(gateway: Neo4jGateway, wanted: WarningFilter) -> int:
+    """How many warnings a filter matches (every page of :func:`page` together)."""
+    where, params = _where(wanted)
+    rows = await gateway.query("MATCH (w:Warning) WHERE w.number IS NOT NULL AND " + where + " RETURN count(w) AS n",
+                               params)
+    return int(rows[0]["n"])
+
+
 async def stream(gateway: Neo4jGateway, *, after: int, upto: int, limit: int,
                  wanted: WarningFilter | None = None) -> list[Warning]:
     """Warnings whose latest change has a stream position in (``after``, ``upto``], in stream order."""

@@ -116,6 +116,10 @@ class WarningService:
         rows = await store.page(self.gateway, wanted, before=before, first=first + 1)
         return WarningPage(rows[:first], len(rows) > first)
 
+    async def count(self, wanted: WarningFilter) -> int:
+        """How many warnings ``wanted`` matches, over every page (a connection's ``totalCount``)."""
+        return await store.count(self.gateway, wanted)
+
     async def get(self, warning_id: str) -> Warning | None:
         return await store.get(self.gateway, warning_id)
 

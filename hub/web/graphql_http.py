@@ -14,6 +14,9 @@
   requests running at once (503 ``BUSY``), the query's cost before validation (schema/limits.py),
   and a deadline over all of it that also bounds its Neo4j transactions (504; 408 for a body that
   does not arrive).
+- Trusted documents: ``documentId: "sha256:<hex>"`` in place of ``query`` runs a document of
+  schema/trusted/bank.json (hub/web/trusted_documents.py); HUB_BANK_TRUSTED_DOCUMENTS_ONLY makes them the only
+  thing a bank token may run.
 """
 
 from __future__ import annotations
@@ -45,8 +48,10 @@ from hub.errors import (
     RequestTimeout,
     UnsupportedMediaType,
 )
+from hub.messages_zh import message_zh
 from hub.web.limits import Admission, RateLimiter, RequestLimits, decode_json, read_body
 from hub.web.metrics import RequestOutcome
+from hub.web.trusted_documents import TrustedDocuments
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +69,9 @@ class GraphQLEndpoint:
     def __init__(self, schema: Schema, verify_token: ViewerFromToken, make_context: ContextFactory,
                  audit: Callable[[Any], Awaitable[None]], observe: Observer, limits: RequestLimits,
                  admission: Admission, rates: dict[Role, RateLimiter],
-                 ide_page: Callable[[], Response] | None = None) -> None:
+                 ide_page: Callable[[], Response] | None = None, trusted: TrustedDocuments | None = None) -> None:
         self.schema = schema
+        self.trusted = trusted
         self.ide_page = ide_page
         self.verify_token = verify_token
         self.make_context = make_context
@@ -123,7 +129,7 @@ class GraphQLEndpoint:
         body_read = False
         try:
             async with deadline.request_budget(limits.timeout_s) as budget:
-                params = await _parameters(request, body_limit, limits.json_depth)
+                params = await _parameters(request, body_limit, limits.json_depth, self.trusted, viewer)
                 body_read = True
                 async with self.admission.turn():
                     result = await self._run(request, params, context)
@@ -177,7 +183,8 @@ def _response(result: Any, media_type: str) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type=media_type)
 
 
-async def _parameters(request: Request, limit: int, json_depth: int) -> dict[str, Any]:
+async def _parameters(request: Request, limit: int, json_depth: int, trusted: TrustedDocuments | None,
+                      viewer: Viewer) -> dict[str, Any]:
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         if "variables" in params:
@@ -197,6 +204,8 @@ async def _parameters(request: Request, limit: int, json_depth: int) -> dict[str
                                "per request (several root fields in one operation are fine)")
         if not isinstance(params, dict):
             raise RequestError("request body must be a JSON object with a 'query'")
+    if trusted is not None:  # a trusted document's id stands for its text (hub/web/trusted_documents.py)
+        params = trusted.apply(params, viewer)
     query = params.get("query")
     if not isinstance(query, str) or not query.strip():
         raise RequestError("no GraphQL query was given (the 'query' parameter)")
@@ -251,5 +260,6 @@ def _wants_html(request: Request) -> bool:
 
 def error_response(error: HubError, media_type: str = JSON) -> Response:
     """The HTTP door's one mapping of the error tree: its status, headers and GraphQL-shaped body."""
-    body = {"errors": [{"message": str(error), "extensions": {"code": error.code, **error.extensions()}}]}
+    body = {"errors": [{"message": str(error), "extensions": {"code": error.code, "messageZh": message_zh(error.code),
+                                                              **error.extensions()}}]}
     return JSONResponse(body, status_code=error.http_status, headers=error.http_headers(), media_type=media_type)

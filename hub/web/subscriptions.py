@@ -30,6 +30,7 @@ from strawberry.types.unset import UnsetType
 
 from hub.disclosure import PUBLIC_VIEWER, Viewer
 from hub.errors import HubError
+from hub.messages_zh import message_zh
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,8 @@ class _SubscriptionsOnly(BaseGraphQLTransportWSHandler):
             kind = _operation_type(message["payload"].get("query"), message["payload"].get("operationName"))
             if kind is not None and kind is not OperationType.SUBSCRIPTION:
                 error = GraphQLError(f"only subscriptions are served over WebSocket; send this {kind.value} with "
-                                     "POST /graphql", extensions={"code": "BAD_REQUEST"})
+                                     "POST /graphql", extensions={"code": "BAD_REQUEST",
+                                                                     "messageZh": message_zh("BAD_REQUEST")})
                 await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
                 return
         await super().handle_subscribe(message)
