@@ -123,8 +123,7 @@ class AuditWriter:
             self.entries += len(events)
             for waiter in batch:
                 if waiter.count is not None:
-                    waiter.count.reads += sent.reads
-                    waiter.count.writes += sent.writes
+                    waiter.count.add(reads=sent.reads, writes=sent.writes)
                 if not waiter.done.done():
                     waiter.done.set_result(None)
 

@@ -154,6 +154,9 @@ CASES: dict[str, tuple[str, str, Check, int]] = {
                                   results_without_their_moment, -1),
     "Query.creditCheck": ("bank", f'{{ gradingSchemes {{ id }} creditCheck(uscc: "{FULL}", matter: "许可") '
                           '{ uscc } }', beside("creditCheck"), 1),
+    # 抽查频次 per class is INTERNAL; the plans it hangs on are too, so the attack meets the list first
+    "InspectionPlan.frequency": ("public", "{ gradingSchemes { id } inspectionPlans { frequency { grade below } } }",
+                                 beside("inspectionPlans"), 1),
     "Query.changes": ("admin", "{ gradingSchemes { id } changes { count } }", beside("changes"), 1),
     # a bank's own consents: the credit office (which sees everything else) has none to list
     "Query.myConsents": ("admin", "{ gradingSchemes { id } myConsents { totalCount } }", beside("myConsents"), 1),

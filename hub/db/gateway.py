@@ -63,16 +63,19 @@ MEMORY_LIMIT_CODES = frozenset({
 @dataclass
 class StatementCount:
     """The statements (managed transactions or auto-commit queries: round trips that each commit or
-    read once) sent to Neo4j for one piece of work — a request, a test's call."""
+    read once) sent to Neo4j for one piece of work — a request, a test's call. Counts nest: what an
+    inner count sees, the count around it sees too."""
 
     reads: int = 0
     writes: int = 0
+    outer: StatementCount | None = None
 
-    def add(self, *, write: bool) -> None:
-        if write:
-            self.writes += 1
-        else:
-            self.reads += 1
+    def add(self, *, reads: int = 0, writes: int = 0) -> None:
+        count: StatementCount | None = self
+        while count is not None:
+            count.reads += reads
+            count.writes += writes
+            count = count.outer
 
 
 @dataclass
@@ -103,7 +106,7 @@ def counting() -> Iterator[StatementCount]:
     """Count the statements the work inside this block sends, tasks it starts included (they copy the
     context). Work done for it elsewhere is counted where it is done on its behalf: the audit's group
     commit adds its batch's write to every request whose entries the batch carries (hub.audit_writer)."""
-    count = StatementCount()
+    count = StatementCount(outer=_counting.get())
     token = _counting.set(count)
     try:
         yield count
@@ -227,7 +230,7 @@ class Neo4jGateway:
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
         count = _counting.get()
         if count is not None:
-            count.add(write=write)
+            count.add(reads=0 if write else 1, writes=1 if write else 0)
         started = time.perf_counter()
         try:
             result = await self._session(work, mode)
