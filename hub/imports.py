@@ -9,6 +9,8 @@ of 512 MB). So every step goes in batches, and each batch is one transaction:
    last batch written. A record whose row is unchanged is not written again (its digest), and a
    subject whose records change is marked for a re-grade in that transaction;
 2. **tally** — the file's per-department counts (hub.db.reporting), replaced if the file was counted;
+   Decisions about natural persons (自然人) are kept after the records, in batches of their own, as
+   INTERNAL person records keyed by the sealed ID number (hub.person_records); they grade nobody;
 3. **re-grade** — the file's subjects still marked, ``regrade_batch`` at a time: facts read, graded,
    the evaluations written and the marks removed in one transaction (hub.reevaluation). A subject
    none of whose records changed is not graded: re-importing an unchanged file makes no evaluation
@@ -27,7 +29,7 @@ from datetime import date
 from typing import Any
 
 from hub import clock
-from hub.db import imports, reporting
+from hub.db import imports, person_records, reporting
 from hub.db.gateway import Neo4jGateway
 from hub.models import SubjectKind
 from hub.reevaluation import Reevaluator
@@ -52,6 +54,7 @@ class FileImport:
     subjects: Mapping[str, str]  # code → the name the file gives (for subjects the hub does not know)
     records: Sequence[dict[str, Any]]
     per_department: Mapping[str, DepartmentCounts]
+    person_records: Sequence[dict[str, Any]] = ()  # decisions about 自然人, sealed (hub.person_records)
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,15 @@ class ImportOutcome:
     evaluations: int
     grades_changed: int
     seconds: float
+    persons_kept: int = 0  # decisions about natural persons kept (INTERNAL)
+    persons_changed: int = 0  # of them new or changed
 
     def describe(self) -> str:
         resumed = f" (resumed after {self.resumed_at:,} stored by an earlier run)" if self.resumed_at else ""
-        return (f"{self.changed:,} of {self.records:,} records new or changed{resumed}; {self.regraded:,} subjects "
-                f"re-graded ({self.evaluations:,} evaluations, {self.grades_changed:,} grades changed) in "
+        persons = (f"; {self.persons_kept:,} decisions about natural persons kept, INTERNAL ({self.persons_changed:,} "
+                   "new or changed)") if self.persons_kept else ""
+        return (f"{self.changed:,} of {self.records:,} records new or changed{resumed}{persons}; {self.regraded:,} "
+                f"subjects re-graded ({self.evaluations:,} evaluations, {self.grades_changed:,} grades changed) in "
                 f"{self.seconds:.1f} s")
 
 
@@ -93,6 +100,10 @@ class Importer:
             changed += await imports.store_batch(self.gateway, file.import_id, subjects, batch,
                                                  stored=start + len(batch), now=clock.now())
             report(STORING, start + len(batch), len(records))
+        persons_changed = 0
+        for start in range(0, len(file.person_records), self.store_batch):  # idempotent by id: no checkpoint
+            persons_changed += await person_records.upsert(
+                self.gateway, file.person_records[start:start + self.store_batch], clock.now())
         await reporting.record_tallies(self.gateway, file.import_id, kind=file.kind,
                                        source_platform=file.source_platform, received_on=file.received_on,
                                        imported_at=clock.now(), per_department=file.per_department)
@@ -111,4 +122,5 @@ class Importer:
         await imports.finish(self.gateway, file.import_id, regraded=summary.subjects,
                              evaluations=summary.evaluations, now=clock.now())
         return ImportOutcome(len(records), changed, resume.stored, summary.subjects, summary.evaluations,
-                             summary.changed, time.perf_counter() - started)
+                             summary.changed, time.perf_counter() - started, len(file.person_records),
+                             persons_changed)
