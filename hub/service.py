@@ -121,7 +121,7 @@ class CreditHub:
         # One Ed25519 key per platform: it signs exchange batches and the statements of 双随机 draws.
         platform_key = load_or_create_key(settings.signing_key_text, settings.signing_key_file)
         self.inspections = Inspections(gateway, self.schemes, self.measures, self.vault,
-                                       Notary(platform_key, settings.platform_id))
+                                       Notary(platform_key, settings.platform_id), self.regrade)
         self.calendar = WorkingCalendar(settings.calendar_file)
         policies = load_policies()
         self.publicity = policies[settings.publicity_policy] if settings.publicity_policy else default_policy()
