@@ -9,7 +9,7 @@ signs what it publishes with the platform's Ed25519 key (hub.supervision.stateme
 3. ``reveal``: the seed is revealed, the targets drawn per stratum and inspectors assigned;
 4. results are recorded per target and are PUBLIC (一公开); when every target has one, PUBLISHED.
    Each result is also the 抽查检查结果 record of its subject, written in the same transaction
-   (hub.supervision.result_record), and the subject is re-graded when the kind counts.
+   (hub.supervision.result_record), and the subject is re-graded when the result counts (不合格, 责令整改).
 
 One plan period, one draw: a plan is drawn once. A re-draw needs a recorded reason; the earlier
 draw is SUPERSEDED, stays public (revealed, if it had not been yet, so nobody can look at a draw in
@@ -63,8 +63,8 @@ from hub.supervision.draw import (
 from hub.supervision.evidence import DrawEvidence, DrawReport, StoredResult, StoredTarget, verify_evidence
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.plans import PlanError, PlanPeriod, PlanScope, check_ratios, region_prefix
+from hub.supervision.result_record import COUNTED_RESULTS, result_record
 from hub.supervision.result_record import KIND as RESULT_KIND
-from hub.supervision.result_record import result_record
 from hub.supervision.statements import Notary, Step, fingerprint
 
 INSPECTION_RESULTS = ("合格", "不合格", "责令整改", "未发现问题", "无法联系", "已注销")
@@ -351,8 +351,8 @@ class Inspections:
                            "results are final")
         if outcome.state != "recorded" or outcome.target is None:
             raise Conflict(f"draw {draw_id} is no longer DRAWN; no result can be recorded")
-        if self.regrade is not None and rule_of(RESULT_KIND).counted:
-            await self.regrade([code])  # the grading catalogues count inspection outcomes (hub.credit_info.kinds)
+        if self.regrade is not None and rule_of(RESULT_KIND).counted and result in COUNTED_RESULTS:
+            await self.regrade([code])  # a result the grading catalogues count (hub.supervision.result_record)
         return outcome.target
 
     # --- verification -----------------------------------------------------------------------

@@ -23,6 +23,14 @@ from hub.models import RecordKind, RecordStatus
 
 KIND = RecordKind.INSPECTION_RESULT
 
+# The results the shipped catalogues count: 不合格 and 责令整改 are what henan-market-risk
+# (supervision.inspection_failed, supervision.inspection_problems), public-credit (deduct.inspection_failed) and
+# heilongjiang-industry (inspection.failed) select. Only these re-grade the subject when recorded; a 合格 or
+# 未发现问题 record is kept and seen by the next grading, but changes no shipped scheme's result (the one
+# indicator that reads passed inspections, jiaxian-food-industry's pass rate, selects 食品 inspections by text,
+# which this record's text does not name).
+COUNTED_RESULTS = frozenset({"不合格", "责令整改"})
+
 
 def result_record_id(draw_id: str, uscc: str) -> str:
     """The id of the result of ``uscc`` in ``draw_id``, as a record id."""
