@@ -10,6 +10,8 @@ of 512 MB). So every step goes in batches, and each batch is one transaction:
    subject whose records change is marked for a re-grade in that transaction;
 2. **tally** — the file's rows by identity and its per-department counts from the rows no other file
    brought first (hub.db.reporting), replaced if the file was counted;
+   Decisions about natural persons (自然人) are kept after the records, in batches of their own, as
+   INTERNAL person records keyed by the sealed ID number (hub.person_records); they grade nobody;
 3. **re-grade** — the file's subjects still marked, ``regrade_batch`` at a time: facts read, graded,
    the evaluations written and the marks removed in one transaction (hub.reevaluation). A subject
    none of whose records changed is not graded: re-importing an unchanged file makes no evaluation
@@ -28,7 +30,7 @@ from datetime import date
 from typing import Any
 
 from hub import clock
-from hub.db import imports, reporting
+from hub.db import imports, person_records, reporting
 from hub.db.gateway import Neo4jGateway
 from hub.models import SubjectKind
 from hub.reevaluation import Reevaluator
@@ -56,6 +58,7 @@ class FileImport:
     # every row by its identity: when given, the tallies count each row once across files (hub.db.reporting);
     # without, the file's ``per_department`` counts are kept as they are
     reported: Sequence[ReportedRow] | None = None
+    person_records: Sequence[dict[str, Any]] = ()  # decisions about 自然人, sealed (hub.person_records)
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,15 @@ class ImportOutcome:
     evaluations: int
     grades_changed: int
     seconds: float
+    persons_kept: int = 0  # decisions about natural persons kept (INTERNAL)
+    persons_changed: int = 0  # of them new or changed
 
     def describe(self) -> str:
         resumed = f" (resumed after {self.resumed_at:,} stored by an earlier run)" if self.resumed_at else ""
-        return (f"{self.changed:,} of {self.records:,} records new or changed{resumed}; {self.regraded:,} subjects "
-                f"re-graded ({self.evaluations:,} evaluations, {self.grades_changed:,} grades changed) in "
+        persons = (f"; {self.persons_kept:,} decisions about natural persons kept, INTERNAL ({self.persons_changed:,} "
+                   "new or changed)") if self.persons_kept else ""
+        return (f"{self.changed:,} of {self.records:,} records new or changed{resumed}{persons}; {self.regraded:,} "
+                f"subjects re-graded ({self.evaluations:,} evaluations, {self.grades_changed:,} grades changed) in "
                 f"{self.seconds:.1f} s")
 
 
@@ -97,6 +104,10 @@ class Importer:
             changed += await imports.store_batch(self.gateway, file.import_id, subjects, batch,
                                                  stored=start + len(batch), now=clock.now())
             report(STORING, start + len(batch), len(records))
+        persons_changed = 0
+        for start in range(0, len(file.person_records), self.store_batch):  # idempotent by id: no checkpoint
+            persons_changed += await person_records.upsert(
+                self.gateway, file.person_records[start:start + self.store_batch], clock.now())
         if file.reported is not None:
             await reporting.record_rows(self.gateway, file.import_id, file.reported, kind=file.kind,
                                         source_platform=file.source_platform, received_on=file.received_on,
@@ -120,4 +131,5 @@ class Importer:
         await imports.finish(self.gateway, file.import_id, regraded=summary.subjects,
                              evaluations=summary.evaluations, now=clock.now())
         return ImportOutcome(len(records), changed, resume.stored, summary.subjects, summary.evaluations,
-                             summary.changed, time.perf_counter() - started)
+                             summary.changed, time.perf_counter() - started, len(file.person_records),
+                             persons_changed)

@@ -8,6 +8,8 @@ signs what it publishes with the platform's Ed25519 key (hub.supervision.stateme
    commitment, so the seed cannot be chosen to suit them;
 3. ``reveal``: the seed is revealed, the targets drawn per stratum and inspectors assigned;
 4. results are recorded per target and are PUBLIC (一公开); when every target has one, PUBLISHED.
+   Each result is also the 抽查检查结果 record of its subject, written in the same transaction
+   (hub.supervision.result_record), and the subject is re-graded when the result counts (不合格, 责令整改).
 
 One plan period, one draw: a plan is drawn once. A re-draw needs a recorded reason; the earlier
 draw is SUPERSEDED, stays public (revealed, if it had not been yet, so nobody can look at a draw in
@@ -25,7 +27,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -37,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from hub import clock
 from hub.authority import require_owner
 from hub.codes import parse_code, parse_region
+from hub.credit_info.kinds import rule_of
 from hub.db import supervision as store
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Viewer
@@ -63,6 +66,8 @@ from hub.supervision.evidence import DrawEvidence, DrawReport, StoredResult, Sto
 from hub.supervision.frequency import ClassFrequency, class_frequencies, frequencies_json, read_frequencies
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.plans import PlanError, PlanPeriod, PlanScope, check_ratios, region_prefix
+from hub.supervision.result_record import COUNTED_RESULTS, result_record
+from hub.supervision.result_record import KIND as RESULT_KIND
 from hub.supervision.statements import Notary, Step, fingerprint
 
 INSPECTION_RESULTS = ("合格", "不合格", "责令整改", "未发现问题", "无法联系", "已注销")
@@ -109,8 +114,10 @@ class InspectorEntry:
 
 class Inspections:
     def __init__(self, gateway: Neo4jGateway, schemes: SchemeRegistry, measures: MeasuresRegistry,
-                 vault: PersonalDataVault, notary: Notary) -> None:
+                 vault: PersonalDataVault, notary: Notary,
+                 regrade: Callable[[Sequence[str]], Awaitable[Any]] | None = None) -> None:
         self.gateway = gateway
+        self.regrade = regrade  # after a result's record is written (hub.service: the reevaluator)
         self.schemes = schemes
         self.measures = measures
         self.vault = vault
@@ -366,7 +373,9 @@ class Inspections:
 
         fields = {"result": result, "notes": notes, "result_at": now, "inspected_on": inspected_on,
                   "result_statement": statement}
-        outcome = await store.record_result(self.gateway, draw_id, code, fields, count_statement, now)
+        record = result_record(draw_id=draw_id, plan_id=draw_row["plan_id"], department=draw_row["department"],
+                               uscc=code, result=result, inspected_on=inspected_on, platform_id=self.notary.platform)
+        outcome = await store.record_result(self.gateway, draw_id, code, fields, count_statement, now, record)
         if outcome.state == "not-a-target":
             raise InspectionError(f"subject {code} is not a target of draw {draw_id}")
         if outcome.state == "already-recorded":
@@ -374,6 +383,8 @@ class Inspections:
                            "results are final")
         if outcome.state != "recorded" or outcome.target is None:
             raise Conflict(f"draw {draw_id} is no longer DRAWN; no result can be recorded")
+        if self.regrade is not None and rule_of(RESULT_KIND).counted and result in COUNTED_RESULTS:
+            await self.regrade([code])  # a result the grading catalogues count (hub.supervision.result_record)
         return outcome.target
 
     # --- verification -----------------------------------------------------------------------

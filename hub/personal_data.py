@@ -17,8 +17,13 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from hub.codes import mask_resident_id, parse_resident_id
+from hub.errors import BadInput
 
 _VERSION = "v1"
+
+# The identity documents read as the resident ID (GB 11643) — the one whose format is checkable, and the
+# number legal representatives are fingerprinted by, so the same person is one fingerprint however met.
+RESIDENT_DOCUMENTS = frozenset({"身份证", "居民身份证"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,23 @@ class PersonalDataVault:
     def seal(self, resident_id: str) -> SealedId:
         value = parse_resident_id(resident_id)
         return SealedId(self.seal_text(value), self.fingerprint(value), mask_resident_id(value))
+
+    def seal_document(self, document: str | None, number: str) -> SealedId:
+        """A natural person's identity document sealed (a 双公示 row's 证件类型 and 证件号码).
+
+        A resident ID (``document`` None or one of RESIDENT_DOCUMENTS) must be valid (``InvalidCode``
+        otherwise) and is sealed as ``seal`` does, so its fingerprint is the one a legal representative
+        with that number has. Another document (a passport…) has no checkable format: its fingerprint
+        covers the document's name and the number (spaces dropped, upper case), its mask keeps the first
+        and last two characters.
+        """
+        if document is None or document.strip() in RESIDENT_DOCUMENTS:
+            return self.seal(number)
+        kind, value = document.strip(), "".join(number.split()).upper()
+        if not value:
+            raise BadInput(f"the {kind} number is empty")
+        masked = value[:2] + "*" * max(len(value) - 4, 1) + value[-2:] if len(value) > 4 else "*" * len(value)
+        return SealedId(self.seal_text(value), self.fingerprint(f"{kind}\x1f{value}"), masked)
 
     def seal_text(self, text: str) -> str:
         """Any secret the database must hold but not show (an ID number, an unrevealed draw seed)."""

@@ -57,6 +57,7 @@ from hub.inspections import Inspections
 from hub.keyring import Keyring
 from hub.models import Consent, OrganizationKind, RecordStatus, SubjectProfile
 from hub.paging import page_size
+from hub.person_records import PersonRecords
 from hub.personal_data import PersonalDataVault
 from hub.profiles import ProfilePart, Shape, SubjectPage
 from hub.reevaluation import Reevaluator, RunSummary
@@ -121,13 +122,14 @@ class CreditHub:
         # One Ed25519 key per platform: it signs exchange batches and the statements of 双随机 draws.
         platform_key = load_or_create_key(settings.signing_key_text, settings.signing_key_file)
         self.inspections = Inspections(gateway, self.schemes, self.measures, self.vault,
-                                       Notary(platform_key, settings.platform_id))
+                                       Notary(platform_key, settings.platform_id), self.regrade)
         self.calendar = WorkingCalendar(settings.calendar_file)
         policies = load_policies()
         self.publicity = policies[settings.publicity_policy] if settings.publicity_policy else default_policy()
         self.objections = Objections(gateway, self.calendar, self._regrade_after_decision, settings.platform_id,
                                      self.scheme_owner)
         self.commitments = Commitments(gateway, self.regrade, settings.platform_id)
+        self.person_records = PersonRecords(gateway, self.vault)  # 自然人 decisions, INTERNAL (hub.person_records)
         self.credit_info = CreditInformation(gateway, self.regrade, self.publicity, settings.platform_id)
         self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
         self.staff = StaffAccounts(gateway)  # the console's sign-in (hub.staff)

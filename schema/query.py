@@ -30,6 +30,7 @@ from schema.grading import (
     grading_schemes,
     review_flags,
 )
+from schema.persons import PersonRecordType, person_records
 from schema.report import CreditReportType, credit_report, verify_credit_report
 from schema.reporting import DepartmentReportingType, department_reporting
 from schema.rights import ObjectionType, OutboxEntryType, PendingDecisionsType
@@ -210,6 +211,9 @@ class Query:
         resolver=consents.my_consents, description="The consents (授权) granted to the calling bank, newest first, "
         "with scopes, validity and status: a bank token's own, never another bank's. Banks only; audited.")
 
+    person_records: list[PersonRecordType] | None = strawberry.field(
+        resolver=person_records, description="Decisions about a natural person (行政相对人类别 自然人) from the "
+        "双公示 files, by the identity number (sealed before the lookup), newest first. INTERNAL only; audited.")
     warnings: WarningConnection | None = strawberry.field(
         resolver=warning_fields.warnings, description="信用预警: warnings raised here or received from the platforms "
         "below, newest first, by department, region, rule, status, subject and time. INTERNAL only.")

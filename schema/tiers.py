@@ -156,6 +156,10 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Query", "warning"): _WARNINGS,
     ("Query", "warningRules"): _WARNINGS,
     ("Query", "warningStreamCursor"): _WARNINGS,
+    # decisions about natural persons: kept INTERNAL whatever the file says (hub.person_records; seed 000
+    # §五.(一) 加强信息安全防护, SPEC §2.5) — a PUBLIC or bank caller is refused before its arguments are read
+    ("Query", "personRecords"): Requirement(
+        Disclosure.INTERNAL, reason="decisions about natural persons are for government departments (SPEC 2.5)"),
     ("Query", "relatedParties"): Requirement(
         Disclosure.INTERNAL, reason="links through legal representatives, natural persons (SPEC 2.5)"),
     ("Subscription", "warnings"): _WARNINGS,

@@ -16,8 +16,8 @@ from datetime import date
 
 from connectors.shuanggongshi import columns as c
 from connectors.shuanggongshi.columns import LAYOUTS, Layout, match_headers, unknown_hint
-from connectors.shuanggongshi.fields import code, scrub, text
-from connectors.shuanggongshi.mapping import record_id, record_row
+from connectors.shuanggongshi.fields import code, enum_value, scrub, text
+from connectors.shuanggongshi.mapping import person_record_id, person_record_row, record_id, record_row
 from connectors.shuanggongshi.reader import Cell, read_table
 from connectors.shuanggongshi.result import ImportResult, RowError, ShuanggongshiFileError
 from connectors.shuanggongshi.rows import ParsedRow, check_row
@@ -25,12 +25,14 @@ from connectors.shuanggongshi.timeliness import DepartmentTally
 from hub import clock
 from hub.codes import InvalidCode, parse_uscc
 from hub.credit_info.validation import received_date_problem
+from hub.personal_data import PersonalDataVault
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.publicity import PublicityPolicy, default_policy
 
 
 def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on: date | None = None,
-              calendar: WorkingCalendar | None = None, policy: PublicityPolicy | None = None) -> ImportResult:
+              calendar: WorkingCalendar | None = None, policy: PublicityPolicy | None = None,
+              vault: PersonalDataVault | None = None) -> ImportResult:
     """Read, check and map a 行政处罚 or 行政许可 file (CSV or XLSX, headers per the standard).
 
     ``source_platform`` names the platform the file came from (stored on each record);
@@ -38,7 +40,9 @@ def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on
     working days before are late, and no decision may be dated after it (nor after today, China time;
     without it timeliness is not measured). ``calendar`` counts working days (default: the library's
     schedule); ``policy`` gives publicity periods where the file has no 公示截止期 (default: the
-    shipped default policy). Raises ShuanggongshiFileError when the file as a whole is unreadable.
+    shipped default policy). ``vault`` (the hub's, ``HUB_DATA_KEY``) seals the identity numbers of the
+    rows about a 自然人 so that their decisions are kept (``result.person_records``); without it they are
+    only counted. Raises ShuanggongshiFileError when the file as a whole is unreadable.
     """
     today = clock.today()
     future = received_on and received_date_problem("the received date", received_on, today)
@@ -52,17 +56,25 @@ def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on
     errors: list[RowError] = []
     late: list[int] = []
     persons: list[int] = []
+    person_records: list[dict[str, object]] = []
     subjects: dict[str, str] = {}
     first_row_of: dict[str, int] = {}
     for number, cells in table.rows:
         values = {name: cells[i] for i, name in enumerate(names) if name is not None and i < len(cells)}
         outcome = _stray(number, cells, names) or check_row(number, values, layout, today, received_on)
-        if isinstance(outcome, ParsedRow) and outcome.subject_uscc is not None:
-            key = record_id(layout.kind, outcome.subject_uscc, outcome.document_number)
+        sealed = None
+        if isinstance(outcome, ParsedRow) and outcome.natural_person and vault is not None:
+            # the row checked the number already (rows.py); sealed here, it never reaches the result in clear
+            sealed = vault.seal_document(enum_value(values.get(c.ID_TYPE)), code(values.get(c.ID_NUMBER)) or "")
+        if isinstance(outcome, ParsedRow) and (outcome.subject_uscc is not None or sealed is not None):
+            if sealed is not None:
+                key, whom = person_record_id(layout.kind, sealed.fingerprint, outcome.document_number), c.ID_NUMBER
+            else:
+                key, whom = record_id(layout.kind, str(outcome.subject_uscc), outcome.document_number), c.CODE_1
             if key in first_row_of:
                 outcome = [RowError(number, layout.document, scrub(
                     f"row {first_row_of[key]} already reports {layout.document} {outcome.document_number!r} for "
-                    f"this 行政相对人代码_1: a decision about a subject is reported once; remove one of the rows"))]
+                    f"this {whom}: a decision about a subject is reported once; remove one of the rows"))]
             else:
                 first_row_of[key] = number
         department, name = _department(values, layout)
@@ -70,17 +82,22 @@ def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on
             errors.extend(outcome)
             tally.add(department, name, None, row=number, key=_identity(values, layout))
             continue
-        identity = (None if outcome.subject_uscc is None
+        kept = (person_record_row(outcome, sealed, layout.kind, source_platform)
+                if outcome.natural_person and sealed is not None else None)
+        # a row's identity: its record's id (a natural person's: the sealed one), so it counts once in the rates
+        identity = (str(kept["id"]) if kept is not None else None if outcome.subject_uscc is None
                     else record_id(layout.kind, outcome.subject_uscc, outcome.document_number))
         if tally.add(department, name, outcome.decided_on, row=number, key=identity):
             late.append(number)
         if outcome.natural_person:
             persons.append(number)
+            if kept is not None:
+                person_records.append(kept)
         else:
             records.append(record_row(outcome, layout.kind, source_platform, policy))
             subjects.setdefault(str(outcome.subject_uscc), outcome.subject_name)
     return ImportResult(layout.kind.value, records, errors, late, tally.stats(), len(table.rows), persons,
-                        subjects, tally.rows)
+                        subjects, tally.rows, person_records)
 
 
 def _identity(values: dict[str, Cell], layout: Layout) -> str | None:

@@ -16,6 +16,13 @@ Three choices the standard leaves to the hub, each made here and nowhere else:
   the penalty's real severity and its sector's rule — and it publishes on its own site until that
   day; the hub showing a different window would contradict the authority. ``hub.rights.publicity``
   reads a record's own end first for the same reason.
+- **a 自然人's decision** — kept, not dropped (seed 004 §一.(二): 双公示 information is collected
+  "应报尽报、应归尽归"), as a ``person_record_row`` keyed to the person by the keyed fingerprint of the
+  identity number (``hub.personal_data``), never by the number; INTERNAL whatever the file says: the
+  public 公示 is of 涉企信用信息 (seed 004 第七条), and a natural person's data are kept so that a leak
+  leaks nothing (seed 000 §五.(一) 加强信息安全防护; SPEC §2.5). Its id is
+  ``sgsp-`` and a SHA-256 of (kind, fingerprint, document number): a plain hash of an ID number could
+  be reversed by trying the numbers, a keyed fingerprint cannot.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any
 from connectors.shuanggongshi.rows import ParsedRow
 from hub.disclosure import Disclosure
 from hub.models import RecordKind, RecordStatus, Severity
+from hub.personal_data import SealedId
 from hub.rights.publicity import PublicityPolicy
 
 SERIOUS_CATEGORIES = frozenset({"吊销许可证件", "责令关闭", "责令停产停业", "限制从业"})
@@ -51,11 +59,43 @@ def record_id(kind: RecordKind, subject_uscc: str, document_number: str) -> str:
     return f"sgs-{digest[:32]}"
 
 
+def person_record_id(kind: RecordKind, fingerprint: str, document_number: str) -> str:
+    """The same decision about the same person always gets the same id, which names no one."""
+    number = _SPACES.sub("", document_number)
+    digest = hashlib.sha256(f"{kind.value}\x1f{fingerprint}\x1f{number}".encode()).hexdigest()
+    return f"sgsp-{digest[:32]}"
+
+
+def person_record_row(parsed: ParsedRow, person: SealedId, kind: RecordKind, source_platform: str) -> dict[str, Any]:
+    """The row ``hub.db.person_records`` keeps for a checked 自然人 row: the decision, INTERNAL, and the
+    person as sealed (fingerprint, ciphertext, mask) — never the number itself."""
+    severity = penalty_severity(parsed.categories, parsed.fine_wan_yuan) \
+        if kind is RecordKind.ADMINISTRATIVE_PENALTY else None
+    return {
+        "id": person_record_id(kind, person.fingerprint, parsed.document_number),
+        "fingerprint": person.fingerprint,
+        "id_sealed": person.sealed,
+        "id_masked": person.masked,
+        "person_name": parsed.subject_name,
+        "kind": kind.value,
+        "title": parsed.title,
+        "decided_on": parsed.decided_on,
+        "issuing_department": parsed.authority_code,
+        "source_platform": source_platform,
+        "disclosure": Disclosure.INTERNAL.value,  # whatever the file says: see the module doc
+        "status": RecordStatus.ACTIVE.value,
+        "severity": severity and severity.value,
+        "document_number": parsed.document_number,
+        "content": parsed.content,
+        "amount_wan_yuan": parsed.fine_wan_yuan if kind is RecordKind.ADMINISTRATIVE_PENALTY else None,
+    }
+
+
 def record_row(parsed: ParsedRow, kind: RecordKind, source_platform: str,
                policy: PublicityPolicy) -> dict[str, Any]:
-    """The ingest row for a checked organization's row (a 自然人 row has no subject to attach to)."""
+    """The ingest row for a checked organization's row (a 自然人's is ``person_record_row``)."""
     if parsed.subject_uscc is None:
-        raise ValueError(f"row {parsed.row} is about a 自然人: the hub keeps no record without a subject code")
+        raise ValueError(f"row {parsed.row} is about a 自然人: its decision is a person_record_row")
     severity: Severity | None = None
     ends = None
     amount = None

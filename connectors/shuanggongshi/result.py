@@ -81,9 +81,9 @@ class ImportResult:
 
     ``records`` are row dicts in the shape ``hub.db.ingest`` documents for records. ``late`` lists the
     row numbers of valid rows reported more than 7 working days after their decision.
-    ``natural_persons`` lists valid rows about a 自然人: they count in the rates, but the hub keys
-    every record to a subject's unified social credit code (SPEC §2.6), which a person has not, so
-    they yield no record (and their identity numbers go nowhere).
+    ``natural_persons`` lists valid rows about a 自然人: they count in the rates, and each is kept
+    as one of ``person_records`` (``mapping.person_record_row``: INTERNAL, the person keyed by the sealed
+    identity number) when the file was read with the hub's vault; the number itself goes nowhere.
     """
 
     kind: str
@@ -95,3 +95,4 @@ class ImportResult:
     natural_persons: list[int] = field(default_factory=list)
     subjects: dict[str, str] = field(default_factory=dict)  # code → 行政相对人名称, to create unknown subjects
     reported: list[ReportedRow] = field(default_factory=list)  # every row by its identity (the rates' count)
+    person_records: list[dict[str, Any]] = field(default_factory=list)  # decisions about 自然人, sealed

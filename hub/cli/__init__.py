@@ -187,9 +187,13 @@ def import_shuanggongshi(
     Works in bounded batches (store, tally, re-grade) with a progress bar; an import stopped part way
     resumes when the same file is imported again."""
     from connectors.shuanggongshi import read_file
+    from hub.personal_data import PersonalDataVault
 
     received = date.fromisoformat(received_on) if received_on else None
-    _import_file(file, lambda platform: read_file(file, source_platform=platform, received_on=received),
+    # the vault seals the ID numbers of the rows about a 自然人, so their decisions are kept (hub.person_records)
+    vault = PersonalDataVault(load_settings().personal_data_key)
+    _import_file(file, lambda platform: read_file(file, source_platform=platform, received_on=received,
+                                                  vault=vault),
                  source_platform=source_platform, received_on=received, report=report, yes=yes,
                  batch_size=batch_size, what="双公示")
 
@@ -240,10 +244,12 @@ def _import_file(file: Path, read: Callable[[str], ImportResult], *, source_plat
     target.write_text(error_report_csv(result), encoding="utf-8-sig")
     typer.echo(f"{file.name}: {result.rows} rows read ({result.kind}), {len(result.records)} to store, "
                f"{len(result.errors)} refused (report: {target}), {len(result.late)} reported late, "
-               f"{len(result.natural_persons)} about natural persons (no subject code; not stored)")
+               f"{len(result.natural_persons)} about natural persons "
+               f"({len(result.person_records)} to keep, INTERNAL, keyed by the sealed ID number)")
     incoming = FileImport(import_id=import_id, file=file.name, kind=result.kind, source_platform=platform,
                           received_on=received, subjects=result.subjects, records=result.records,
-                          per_department=result.per_department, reported=result.reported)
+                          per_department=result.per_department, reported=result.reported,
+                          person_records=result.person_records)
 
     async def work(hub):
         from hub.imports import Importer
@@ -253,7 +259,8 @@ def _import_file(file: Path, read: Callable[[str], ImportResult], *, source_plat
                 incoming, report_progress)
         await hub.audit([AuditEvent(action="write", actor=f"cli:import:{file.name}", role="admin", subject_uscc=None,
                                     detail=f"{what} {result.kind}: {outcome.changed} of {outcome.records} records "
-                                           f"new or changed, {len(result.errors)} refused, {outcome.regraded} "
+                                           f"new or changed, {outcome.persons_kept} about natural persons kept, "
+                                           f"{len(result.errors)} refused, {outcome.regraded} "
                                            f"subjects re-graded, import {import_id}")])
         return outcome
 

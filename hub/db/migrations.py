@@ -55,6 +55,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT revocation_counter_name IF NOT EXISTS FOR (c:RevocationCounter) REQUIRE c.name IS UNIQUE",
     # file imports in bounded batches (hub.db.imports)
     "CREATE CONSTRAINT import_run_id IF NOT EXISTS FOR (r:ImportRun) REQUIRE r.import_id IS UNIQUE",
+    # decisions about natural persons, kept INTERNAL (hub.db.person_records)
+    "CREATE CONSTRAINT person_record_id IF NOT EXISTS FOR (r:PersonRecord) REQUIRE r.id IS UNIQUE",
     # 信用承诺 (hub.db.commitments): a commitment is a Record as well, found by id under its own label
     "CREATE CONSTRAINT commitment_id IF NOT EXISTS FOR (c:Commitment) REQUIRE c.id IS UNIQUE",
     *warnings.SCHEMA,  # 信用预警 (hub.db.warnings)

@@ -21,6 +21,7 @@ from neo4j import AsyncManagedTransaction
 from neo4j.exceptions import ConstraintError
 
 from hub.db.gateway import Neo4jGateway, native
+from hub.db.ingest import RECORDS_MARKING, with_digests
 from hub.errors import Conflict
 
 _CHUNK = 20_000
@@ -270,11 +271,14 @@ class RecordedResult:
 
 
 async def record_result(gateway: Neo4jGateway, draw_id: str, uscc: str, fields: dict[str, Any],
-                        count_statement: Callable[[int], str], published_at: Any) -> RecordedResult:
+                        count_statement: Callable[[int], str], published_at: Any,
+                        record: dict[str, Any] | None = None) -> RecordedResult:
     """Record one target's result and the signed running count, in one transaction.
 
     The draw is locked first (its count is incremented), so concurrent results get distinct counts;
-    a result already recorded is never overwritten (一公开: what was published stays published)."""
+    a result already recorded is never overwritten (一公开: what was published stays published).
+    ``record`` (hub.supervision.result_record) is the subject's 抽查检查结果 record, written in the same
+    transaction as a file import's records are (the subject marked for a re-grade, the record in the feed)."""
 
     async def work(tx: AsyncManagedTransaction) -> RecordedResult:
         counted = await (await tx.run(
@@ -299,6 +303,8 @@ async def record_result(gateway: Neo4jGateway, draw_id: str, uscc: str, fields: 
             "MATCH (t:InspectionTarget {draw_id: $id, uscc: $uscc}) SET t += $fields "
             "WITH t OPTIONAL MATCH (t)-[:TARGETS]->(s:Subject) "
             "RETURN t { .*, name: coalesce(s.name, t.uscc) } AS t", id=draw_id, uscc=uscc, fields=fields)).data()
+        if record is not None:
+            await (await tx.run(RECORDS_MARKING, rows=with_digests([record]))).consume()
         return RecordedResult("recorded", _plain(rows[0]["t"]), n == total)
 
     try:
