@@ -37,12 +37,12 @@ from typing import Any
 
 import httpx
 
-from connectors.platform.loopback import free_port, wait_ready
 from hub import demo
 from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j
 from hub.service import CreditHub
 from hub.settings import Settings
+from tests.loopback import free_port, wait_ready
 
 INSTANCE = "bench-abuse"
 SUBJECTS = 1000

@@ -27,7 +27,6 @@ from neo4j import AsyncGraphDatabase
 
 from bench import peer as peer_queries
 from bench.http_load import Connection, Endpoint, LoadResult, load, post_json
-from connectors.platform.loopback import free_port, wait_ready
 from hub import clock
 from hub.auth import issue_token
 from hub.db import consents
@@ -38,6 +37,7 @@ from hub.models import Consent, OrganizationKind
 from hub.profiles import ProfileShape
 from hub.service import CreditHub
 from hub.settings import Settings
+from tests.loopback import free_port, wait_ready
 
 BANK = "基准测试银行"
 CHECKED = 20

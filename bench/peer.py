@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from connectors.platform.loopback import free_port
 from hub.db.server import Neo4jCredentials
+from tests.loopback import free_port
 
 PEER_DIR = Path(__file__).with_name("peer")
 

@@ -19,7 +19,6 @@ import uuid
 import httpx
 
 from bench.timing import line, timed
-from connectors.platform.loopback import free_port, wait_ready
 from hub import clock
 from hub.auth import issue_token
 from hub.db import revocations as store
@@ -28,6 +27,7 @@ from hub.disclosure import Role, Viewer
 from hub.revocation import RevocationList
 from hub.service import CreditHub
 from hub.settings import Settings
+from tests.loopback import free_port, wait_ready
 
 TOKENS, ORGANIZATIONS = 10_000, 100
 QUERY = {"query": "{ gradingSchemes { id } }"}

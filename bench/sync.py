@@ -1,7 +1,7 @@
 """Sync throughput: a county's records pulled by its city over HTTP, beside a raw ingest of the same rows.
 
 Two hubs on loopback, each on its own Neo4j (``bench-county``, ``bench-city``; see
-connectors/platform/loopback.py). The county holds ``records`` records about ``records / 10``
+tests/loopback.py). The county holds ``records`` records about ``records / 10``
 subjects. Measured in the same run, on the city's database:
 
 - **raw ingest**: the same records written straight into Neo4j — one ``UNWIND … MERGE`` per 1,000
@@ -22,12 +22,12 @@ from typing import Any
 import httpx
 
 from connectors.platform import PeerClient, RetryPolicy, SyncJob
-from connectors.platform.loopback import Platform, PlatformTree
 from hub.db import ingest
 from hub.db.gateway import Neo4jGateway
 from hub.demo import organization_code, social_credit_code
 from hub.service import CreditHub
 from hub.settings import Settings
+from tests.loopback import Platform, PlatformTree
 
 COUNTY, CITY = "henan-jiaxian", "henan-pingdingshan"
 SYNC_BOUND = 0.5  # issue 14: sync ≥ 0.5 of raw ingest

@@ -42,7 +42,6 @@ from neo4j import AsyncGraphDatabase
 
 from bench.timing import line, ms, timed
 from connectors.platform import PeerClient, RetryPolicy, SyncJob
-from connectors.platform.loopback import Platform, PlatformTree, free_port, wait_ready
 from hub import clock
 from hub.auth import issue_token
 from hub.db import ingest, warning_facts
@@ -58,6 +57,7 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from hub.warnings.engine import CycleReport
 from hub.warnings.rules import LIST_KINDS
+from tests.loopback import Platform, PlatformTree, free_port, wait_ready
 
 COUNTY, CITY = "henan-jiaxian", "henan-pingdingshan"
 LATENCY_BOUND_S = 0.5  # the issue's aim for p99

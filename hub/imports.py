@@ -13,7 +13,7 @@ of 512 MB). So every step goes in batches, and each batch is one transaction:
    Decisions about natural persons (自然人) are kept after the records, in batches of their own, as
    INTERNAL person records keyed by the sealed ID number (hub.person_records); they grade nobody;
 3. **re-grade** — the file's subjects still marked, ``regrade_batch`` at a time: facts read, graded,
-   the evaluations written and the marks removed in one transaction (hub.reevaluation). A subject
+   the evaluations written and the marks removed in one transaction (hub.grading.reevaluation). A subject
    none of whose records changed is not graded: re-importing an unchanged file makes no evaluation
    and gives the change feed nothing to send.
 
@@ -32,8 +32,8 @@ from typing import Any
 from hub import clock
 from hub.db import imports, person_records, reporting
 from hub.db.gateway import Neo4jGateway
+from hub.grading.reevaluation import Reevaluator
 from hub.models import SubjectKind
-from hub.reevaluation import Reevaluator
 from hub.reporting import DepartmentCounts, ReportedRow
 
 STORE_BATCH = 5000

@@ -49,18 +49,17 @@ from hub.exchange.service import Exchange
 from hub.exchange.signing import load_or_create_key
 from hub.grading.engine import ComputedBy
 from hub.grading.models import ModelRegistry
+from hub.grading.reevaluation import Reevaluator, RunSummary
 from hub.grading.schemes import SchemeRegistry
 from hub.high_attention import HighAttention
 from hub.imports import FileImport, Importer, ImportOutcome
 from hub.imports import Progress as ImportProgress
-from hub.inspections import Inspections
 from hub.keyring import Keyring
 from hub.models import Consent, OrganizationKind, RecordStatus, SubjectProfile
 from hub.paging import page_size
 from hub.person_records import PersonRecords
 from hub.personal_data import PersonalDataVault
 from hub.profiles import ProfilePart, Shape, SubjectPage
-from hub.reevaluation import Reevaluator, RunSummary
 from hub.reporting import DepartmentCounts, DepartmentReporting
 from hub.revocation import RevocationList
 from hub.rights.calendar import WorkingCalendar
@@ -72,6 +71,7 @@ from hub.rights.report_pdf import ReportRenderer
 from hub.rights.report_signing import CERTIFICATE_FILE, report_signer
 from hub.settings import Settings
 from hub.staff import StaffAccounts
+from hub.supervision.inspections import Inspections
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.statements import Notary
 from hub.warnings.rules import RuleBook

@@ -5,7 +5,7 @@ are INTERNAL; a draw's published inputs (commitment, digests, ratios, totals, th
 revealed), its signed statements, its results (listed by subject code) and — once every target has
 been inspected — its result document are PUBLIC. Nothing PUBLIC carries an order, count or field
 from which a target's risk class can be derived (seed 004 第六条; docs/draw-protocol.md §7). Field
-rules live in schema.tiers; who may write is decided in hub.inspections (the owning department).
+rules live in schema.tiers; who may write is decided in hub.supervision.inspections (the owning department).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import strawberry
 from strawberry.types import Info
 
 from hub.disclosure import Tier
-from hub.inspections import InspectorEntry, PlanRequest
 from hub.models import SubjectProfile
+from hub.supervision.inspections import InspectorEntry, PlanRequest
 from hub.supervision.measures import MeasureInForce, measures_in_force
 
 

@@ -71,7 +71,7 @@ _PLATFORMS = frozenset({Role.PLATFORM})
 _ON_BEHALF = frozenset({Role.PLATFORM, Role.AGENCY, Role.ADMIN})
 _SUPERVISION = Requirement(Disclosure.PUBLIC, roles=_SUPERVISORS)
 # 双随机 inspections are the regulating department's (seed 000 §三; seed 004 要求二): an agency token
-# speaking for that department (hub.inspections checks the `dept` claim). The credit office has no role.
+# speaking for that department (hub.supervision.inspections checks the `dept` claim). The credit office has no role.
 _DEPARTMENT_SUPERVISION = Requirement(Disclosure.PUBLIC, roles=frozenset({Role.AGENCY}))
 _WARNINGS = Requirement(Disclosure.INTERNAL, reason="warnings are for government departments (内部使用)")
 

@@ -29,10 +29,10 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, Request, async_playwright
 
-from connectors.platform.loopback import free_port, wait_ready
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from tests.builders import DATA_KEY, JWT_SECRET
+from tests.loopback import free_port, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -294,7 +294,7 @@ class HubProcess:
     ``token`` are valid there): started, killed (SIGKILL, no goodbye) or stopped, and started again."""
 
     def __init__(self, uri: str, user: str, password: str, log: Path, **env: str) -> None:
-        from connectors.platform.loopback import free_port
+        from tests.loopback import free_port
 
         self.port = free_port()
         self.log = log
@@ -315,7 +315,7 @@ class HubProcess:
         return self.process
 
     async def start(self) -> None:
-        from connectors.platform.loopback import wait_ready
+        from tests.loopback import wait_ready
 
         process = self.launch()
         await wait_ready(self.url, 60, process.poll, self.log)

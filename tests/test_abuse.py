@@ -30,11 +30,11 @@ from typing import Any, BinaryIO
 import httpx
 import pytest
 
-from connectors.platform.loopback import free_port, wait_ready
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import DATA_KEY, JWT_SECRET, add_record, add_subject, bearer, uscc
+from tests.loopback import free_port, wait_ready
 
 SUBJECT = uscc(1400)
 HEALTHZ_P95_S = 0.2  # the bound (see the module docstring)

@@ -17,7 +17,6 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
-from connectors.platform.loopback import free_port
 from hub.db.server import (
     ENTRY_POINT,
     InstanceStatus,
@@ -31,6 +30,7 @@ from hub.db.server import (
 from hub.db.server.fetch import _java
 from hub.secret_text import new_secret
 from hub.settings import DEFAULT_BOLT_PORT, Settings
+from tests.loopback import free_port
 
 # Everything Settings reads that could leak in from the developer's shell.
 _ENV_VARS = (

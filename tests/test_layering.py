@@ -26,11 +26,7 @@ PRODUCT = ("hub", "schema", "connectors")
 COMPOSITION_ROOTS = ("hub/app.py", "hub/cli/")
 
 # Exempt files, each with its reason (and where its removal is tracked).
-DB_IMPORT_EXEMPT = {
-    # A test and bench harness that starts real hubs on their own Neo4j instances and seeds them; it is
-    # to move out of the product to tests/ or bench/ (issue 15 §6).
-    "connectors/platform/loopback.py": "the loopback platform tree (a harness, issue 15 §6)",
-}
+DB_IMPORT_EXEMPT: dict[str, str] = {}
 CROSS_IMPORT_EXEMPT = {
     # `python -m schema.errors` writes docs/errors.md: it loads every module of hub/ and connectors/ so
     # that every error class is in the tree it prints. A developer's tool, not a runtime dependency.

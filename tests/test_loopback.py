@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors.platform.loopback import Platform, PlatformTree
 from hub.db.server import LocalNeo4j, Neo4jServerError
 from hub.settings import Settings
 from tests.builders import TEST_INSTANCE
+from tests.loopback import Platform, PlatformTree
 
 
 def test_when_one_database_fails_to_start_the_others_are_stopped(tmp_path: Path) -> None:

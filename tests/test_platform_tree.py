@@ -24,7 +24,6 @@ import httpx
 import pytest
 
 from connectors.platform.job import DEFAULT_DB_TIMEOUT_S
-from connectors.platform.loopback import PlatformTree, henan_tree
 from hub import clock
 from hub.auth import issue_token
 from hub.db import ingest
@@ -34,6 +33,7 @@ from hub.disclosure import Role
 from hub.personal_data import PersonalDataVault
 from hub.settings import Settings
 from tests.builders import TREE_PREFIX, resident_id, uscc
+from tests.loopback import PlatformTree, henan_tree
 from tests.test_shuanggongshi import LATE, ON_TIME, PENALTY_HEADERS, RECEIVED, penalty, write
 
 COUNTY, CITY, PROVINCE = "henan-jiaxian", "henan-pingdingshan", "henan-province"

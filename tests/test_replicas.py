@@ -19,7 +19,6 @@ import httpx
 import orjson
 import pytest
 
-from connectors.platform.loopback import free_port, wait_ready
 from hub import clock
 from hub.db.server import Neo4jCredentials
 from hub.exchange import levels
@@ -27,6 +26,7 @@ from hub.exchange.signing import generate_key_text, private_key_from_text, publi
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import DATA_KEY, JWT_SECRET, add_record, add_subject, bearer, register_bank, uscc
+from tests.loopback import free_port, wait_ready
 
 CITY, PROVINCE = "henan-pingdingshan", "henan-province"
 CITY_KEY, PROVINCE_KEY = generate_key_text(), generate_key_text()

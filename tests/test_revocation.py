@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.platform.loopback import free_port, wait_ready
 from hub.auth import token_claims
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import cli_env, hub_command, token
+from tests.loopback import free_port, wait_ready
 
 QUERY = {"query": "{ subjects(first: 1) { nodes { uscc } } }"}
 REFRESH_S = 1.0  # the served hub's HUB_REVOCATION_REFRESH

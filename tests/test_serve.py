@@ -10,10 +10,10 @@ from pathlib import Path
 
 import httpx
 
-from connectors.platform.loopback import free_port, wait_ready
 from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, add_subject, uscc
+from tests.loopback import free_port, wait_ready
 
 NAME = "郏县真实进程测试有限公司"
 

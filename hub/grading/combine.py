@@ -16,7 +16,7 @@ say so here, next to the citation.
 Where it applies (``combined_class``): a subject with a current class under the general scheme
 (``GENERAL_SCHEME``, henan-market-risk) *and* one under a domain scheme (``DOMAIN_SCHEMES``) is
 treated, under either scheme, as the combined class — by the measures in force
-(hub.supervision.measures.measures_in_force) and by the strata of a 双随机 draw (hub.inspections). The
+(hub.supervision.measures.measures_in_force) and by the strata of a 双随机 draw (hub.supervision.inspections). The
 food domain class here is 郏县市场监管局's food-industry grade (jiaxian-food-industry, A best … D worst,
 the same A–D order); no drug or special-equipment scheme ships yet: a department that grades one adds
 it to ``DOMAIN_SCHEMES`` (its grades must be A–D).

@@ -1,6 +1,6 @@
 """Grade one subject under one scheme: the model's score, the scheme's classification, the why.
 
-Pure: facts in, an evaluation row out. The batch runner (hub.reevaluation) feeds it from Neo4j.
+Pure: facts in, an evaluation row out. The batch runner (hub.grading.reevaluation) feeds it from Neo4j.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@
 - **One plan period, one draw.** A plan covers one period (a year, half-year, quarter or month).
   A department cannot hold two plans of the same scheme whose periods and scopes overlap: a second
   plan over the same subjects would be a way to draw again until a convenient draw came out. A plan
-  that must be drawn again is re-drawn, with a recorded, public reason (hub.inspections).
+  that must be drawn again is re-drawn, with a recorded, public reason (hub.supervision.inspections).
 """
 
 from __future__ import annotations
