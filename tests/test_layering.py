@@ -205,3 +205,16 @@ def test_the_cypher_detector_flags_statements(text: str) -> None:
 ])
 def test_the_cypher_detector_leaves_prose_alone(text: str) -> None:
     assert not CYPHER.search(text)
+
+
+def test_the_readmes_layout_names_every_part_of_the_product() -> None:
+    """Issue 15: the README's layout section matches the tree — every module and folder of hub/, schema/'s
+    folders and connectors/' folders is named there."""
+    readme = (ROOT / "README.md").read_text()
+    layout = readme[readme.index("## Layout"):readme.index("## Figures")]
+    parts = {path.stem for path in (ROOT / "hub").iterdir()
+             if path.name != "__init__.py" and (path.suffix == ".py" or (path.is_dir() and path.name != "__pycache__"))}
+    parts |= {path.name for room in ("schema", "connectors") for path in (ROOT / room).iterdir()
+              if path.is_dir() and path.name != "__pycache__"}
+    missing = sorted(part for part in parts if not re.search(rf"\b{re.escape(part)}\b", layout))
+    assert not missing, f"README layout does not name: {missing}"
