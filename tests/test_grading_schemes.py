@@ -12,8 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hub.db.evaluations import CurrentGrade
 from hub.disclosure import Disclosure
 from hub.grading.combine import Domain, combine_general_and_domain
+from hub.grading.engine import review_flags
 from hub.grading.ladder import discrepancies
 from hub.grading.schemes import (
     PRESETS_DIR,
@@ -490,6 +492,18 @@ def test_two_rungs_apart_is_one_discrepancy() -> None:
     assert len(found) == 1
     assert found[0].gap == 2
     assert found[0].departments == ("河南省发展改革委（省公共信用信息平台）", "郏县市场监督管理局")
+
+
+def test_a_review_flag_names_the_schemes_evaluators_wherever_it_is_raised() -> None:
+    """Issue 11 §1: a flag raised at the city over a county's estimate names the department the city's own
+    registry gives for the scheme, not the estimate's text (which names a platform, no department)."""
+    estimate = CurrentGrade("henan-public-credit", "优", 95.0,
+                            "henan-jiaxian（县级平台测算，非河南省发展改革委作出的评价）", "county")
+    received = CurrentGrade("quanzhou-industry", "E", None, "某县不知名部门", "county")
+    [flag] = review_flags("91410425MA0000000X", [estimate, received], [], REGISTRY)
+    assert flag["props"]["departments"] == [REGISTRY.get("henan-public-credit").evaluator,
+                                            REGISTRY.get("quanzhou-industry").evaluator]
+    assert not any("平台测算" in name or name == "某县不知名部门" for name in flag["props"]["departments"])
 
 
 def test_one_rung_apart_is_no_discrepancy() -> None:

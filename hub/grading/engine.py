@@ -130,9 +130,12 @@ def review_flags(subject_uscc: str, current: Iterable[CurrentGrade], new_rows: S
     class and a credit grade measure different things and their distance is not a discrepancy.
     """
     replaced = {row["scheme"] for row in new_rows}
-    standing = [(e.scheme, e.grade, e.evaluator) for e in current
-                if e.scheme not in replaced and e.scheme in registry]
-    standing += [(row["scheme"], row["grade"], row["evaluator"]) for row in new_rows]
+    # The departments to notify are the schemes' evaluators as this hub's registry names them, not the
+    # evaluations' own evaluator text: an estimate computed elsewhere reads "henan-jiaxian（县级平台测算…）",
+    # which names no department, and a received evaluation may name one this hub has never heard of.
+    standing: list[tuple[str, str, str | None]] = [(e.scheme, e.grade, None) for e in current
+                                                   if e.scheme not in replaced and e.scheme in registry]
+    standing += [(row["scheme"], row["grade"], None) for row in new_rows]
     standing = [entry for entry in standing if registry.get(entry[0]).kind is not SchemeKind.MARKET_RISK]
     flags = []
     for found in discrepancies(standing, registry):
