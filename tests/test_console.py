@@ -17,8 +17,9 @@ import pytest
 from playwright.async_api import Page
 
 from hub import clock
-from hub.db import consents
+from hub.db import consents, feed
 from hub.disclosure import Role, Viewer
+from hub.exchange.batch import Checkpoint
 from hub.models import Consent
 from hub.service import CreditHub
 from hub.settings import Settings
@@ -204,7 +205,7 @@ async def test_a_bank_officer_sees_the_consented_subject_and_is_refused_the_othe
     page, served = watched_page.page, watched_page.hub
     await sign_in(page, served, LOAN_OFFICER, PASSWORD)
     nav = await page.inner_text("header nav")
-    assert "主体查询" in nav and "异议处理" not in nav and "等级分布" not in nav
+    assert "主体查询" in nav and "异议处理" not in nav and "等级分布" not in nav and "同步状态" not in nav
 
     await page.goto(f"{served.url}/console/subjects/{CONSENTED}")
     assert await page.inner_text("#subject-name") == "工作台授权测试有限公司"
@@ -222,6 +223,30 @@ async def test_a_bank_officer_sees_the_consented_subject_and_is_refused_the_othe
 
     await page.goto(f"{served.url}/console/objections")
     assert "无权查看或办理" in await page.inner_text("[role=alert]")
+
+
+async def test_the_sync_status_page_shows_each_peers_last_round_and_its_dead_letters(
+        watched_page: WatchedPage, hub: CreditHub, screenshots: Path) -> None:
+    page, served = watched_page.page, watched_page.hub
+    peer = "console-test-province"
+    pulled = Checkpoint(peer, "PULL_DOWN", "1234")
+    await feed.save_checkpoint(hub.gateway, pulled, applied=7, dead=2)
+    await feed.add_dead_letters(hub.gateway, [feed.dead_letter(pulled, "batch-9", f"console-item-{n}",
+                                                               "origin_level county is not above this county platform",
+                                                               None) for n in range(2)])
+    try:
+        await sign_in(page, served, OFFICER, PASSWORD)
+        await page.click("header nav a[href='/console/sync']")
+        row = page.locator(f"#sync-status tr[data-peer='{peer}'][data-direction='PULL_DOWN']")
+        text = await row.inner_text()
+        assert "拉取（上级下发）" in text and "1234" in text and "秒前" in await row.locator(".lag").inner_text()
+        assert await row.locator(".dead").inner_text() == "2"
+        letters = await page.inner_text("#dead-letters")
+        assert "console-item-0" in letters and "is not above this county platform" in letters
+        await page.screenshot(path=str(screenshots / "09-sync-status.png"), full_page=True)
+    finally:
+        await hub.gateway.run("MATCH (n) WHERE (n:SyncCursor OR n:DeadLetter) AND n.peer = $peer DETACH DELETE n",
+                              {"peer": peer}, write=True)
 
 
 async def test_grade_distribution_is_internal_only_in_the_api_the_console_uses(

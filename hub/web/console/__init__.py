@@ -83,6 +83,11 @@ DECIDE = """
 mutation ConsoleDecide($id: ID!, $upheld: Boolean!, $reasons: String!) {
   resolveObjection(id: $id, upheld: $upheld, reasons: $reasons) { id status }
 }"""
+SYNC = """
+query ConsoleSync {
+  syncStatus { peer direction cursor updatedAt batches applied unchanged deadLetters }
+  deadLetters(first: 20) { peer direction itemId reason at }
+}"""
 GRADES = """
 query ConsoleGrades {
   gradingSchemes { id name grades { name label } }
@@ -155,6 +160,7 @@ class Console:
             Route(PREFIX + "/objections", self.objections),
             Route(PREFIX + "/objections/{objection_id}", self.decide, methods=["POST"]),
             Route(PREFIX + "/grades", self.grades),
+            Route(PREFIX + "/sync", self.sync),
             Route(PREFIX + "/assets/{name}", self.asset),
         ]
 
@@ -363,6 +369,18 @@ class Console:
                    for s in data.get("gradingSchemes") or [] if s["id"] in by_scheme]
         return self._html("等级分布", pages.grades(schemes, "；".join(answer.refusals()) or None), signed,
                           active="grades", scripts=("echarts.min.js", "console.js"))
+
+    async def sync(self, request: Request) -> Response:
+        """同步状态: each peer's last round per direction, how long ago, and the dead letters held."""
+        signed = await self._signed_in(request)
+        if signed is None:
+            return self._to_login()
+        answer = await self.operation(signed.account.viewer, SYNC, {})
+        data = answer.data or {}
+        cursors, letters = data.get("syncStatus"), data.get("deadLetters")
+        if cursors is None or letters is None:
+            return self._html("同步状态", pages.refused("；".join(answer.refusals())), signed, active="sync")
+        return self._html("同步状态", pages.sync_status(cursors, letters, clock.now()), signed, active="sync")
 
     async def asset(self, request: Request) -> Response:
         found = self.assets.get(request.path_params["name"])

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from html import escape
 from typing import Any
 
+from hub.clock import CHINA
 from hub.staff import StaffAccount
 
 NAV = (("subjects", "/console/subjects", "主体查询"), ("objections", "/console/objections", "异议处理"),
-       ("grades", "/console/grades", "等级分布"))
+       ("grades", "/console/grades", "等级分布"), ("sync", "/console/sync", "同步状态"))
 # What a bank's loan officer has no use for (INTERNAL pages): not linked; the API refuses them anyway.
 BANK_NAV = ("subjects",)
 
@@ -167,6 +169,47 @@ def grades(schemes: Sequence[dict[str, Any]], refusal: str | None) -> str:
     data = json.dumps(list(schemes), ensure_ascii=False).replace("</", "<\\/")
     return (f'<section class="card"><h2>等级分布（按评价方案，现行评价）</h2></section>{notice(refusal)}{charts}'
             f'<script type="application/json" id="chart-data">{data}</script>')
+
+
+DIRECTIONS = {"PULL_UP": "拉取（下级上报）", "PULL_DOWN": "拉取（上级下发）", "PUSH": "推送（向上级）",
+              "RECEIVED": "接收（下级推送）", "ACKED": "对方已确认"}
+
+
+def _ago(then: str, now: datetime) -> str:
+    seconds = max(0, int((now - datetime.fromisoformat(then)).total_seconds()))
+    if seconds < 120:
+        return f"{seconds} 秒前"
+    if seconds < 7200:
+        return f"{seconds // 60} 分钟前"
+    if seconds < 172800:
+        return f"{seconds // 3600} 小时前"
+    return f"{seconds // 86400} 天前"
+
+
+def sync_status(cursors: Sequence[dict[str, Any]], letters: Sequence[dict[str, Any]], now: datetime) -> str:
+    """Per peer and direction: the last round (China time), how long ago, its counts; then the newest dead letters."""
+    rows = "".join(
+        f'<tr data-peer="{e(c["peer"])}" data-direction="{e(c["direction"])}"><td>{e(c["peer"])}</td>'
+        f'<td>{e(DIRECTIONS.get(c["direction"], c["direction"]))}</td><td>{e(_china(c["updatedAt"]))}</td>'
+        f'<td class="lag">{e(_ago(c["updatedAt"], now))}</td><td>{e(c["cursor"])}</td><td>{e(c["batches"])}</td>'
+        f'<td>{e(c["applied"])}</td><td>{e(c["unchanged"])}</td><td class="dead">{e(c["deadLetters"])}</td></tr>'
+        for c in cursors)
+    heads = "".join(f"<th>{h}</th>" for h in ("对端平台", "方向", "最近一轮（北京时间）", "距今", "游标", "批次",
+                                               "已应用", "未变化", "死信"))
+    table = (f'<table id="sync-status"><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>'
+             if cursors else '<p class="muted">尚未与任何平台同步。</p>')
+    dead = "".join(f'<tr><td>{e(d["peer"])}</td><td>{e(DIRECTIONS.get(d["direction"], d["direction"]))}</td>'
+                   f'<td>{e(d["itemId"])}</td><td>{e(d["reason"])}</td><td>{e(_china(d["at"]))}</td></tr>'
+                   for d in letters)
+    dead_table = (f'<table id="dead-letters"><thead><tr><th>对端平台</th><th>方向</th><th>条目</th><th>拒收原因</th>'
+                  f'<th>时间</th></tr></thead><tbody>{dead}</tbody></table>' if letters
+                  else '<p class="muted">没有死信。</p>')
+    return (f'<section class="card"><h2>同步状态（与上下级平台）</h2>{table}</section>'
+            f'<section class="card"><h2>最近的死信（拒收的条目，最新在前）</h2>{dead_table}</section>')
+
+
+def _china(moment: str) -> str:
+    return datetime.fromisoformat(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def refused(message: str) -> str:
