@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from hub import audit as audit_chain
-from hub import bank_consents, clock
+from hub import bank_consents, clock, read_audit
 from hub.audit_writer import AuditWriter
 from hub.auth import token_key_id, verify_token
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
@@ -442,6 +442,11 @@ class CreditHub:
             await self.audit_writer.append(events)
         else:
             await self.audit_writer.submit(events)
+
+    async def reads_of(self, uscc: str, viewer: Viewer, first: int = 50) -> list[read_audit.ReadEntry]:
+        """Who read a subject and when, newest first: for the credit office and the departments that issued
+        its records (hub.read_audit)."""
+        return await read_audit.reads_of(self.gateway, uscc, viewer, first)
 
     async def verify_audit(self) -> audit_chain.VerifyReport:
         head = await audit_store.head(self.gateway)

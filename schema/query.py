@@ -31,6 +31,7 @@ from schema.grading import (
     review_flags,
 )
 from schema.persons import PersonRecordType, person_records
+from schema.read_audit import SubjectReadType, subject_reads
 from schema.report import CreditReportType, credit_report, verify_credit_report
 from schema.reporting import DepartmentReportingType, department_reporting
 from schema.rights import ObjectionType, OutboxEntryType, PendingDecisionsType
@@ -211,6 +212,9 @@ class Query:
         resolver=consents.my_consents, description="The consents (授权) granted to the calling bank, newest first, "
         "with scopes, validity and status: a bank token's own, never another bank's. Banks only; audited.")
 
+    subject_reads: list[SubjectReadType] | None = strawberry.field(
+        resolver=subject_reads, description="Who read a subject and when (the audit chain), newest first: for the "
+        "credit office and the departments that issued its records. INTERNAL; audited.")
     person_records: list[PersonRecordType] | None = strawberry.field(
         resolver=person_records, description="Decisions about a natural person (行政相对人类别 自然人) from the "
         "双公示 files, by the identity number (sealed before the lookup), newest first. INTERNAL only; audited.")

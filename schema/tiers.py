@@ -150,6 +150,7 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "submitCreditInformation"): _DEPARTMENT_SUPERVISION,
     ("Query", "deadLetters"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
     ("Query", "syncStatus"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),
+    ("Query", "subjectReads"): Requirement(Disclosure.INTERNAL, reason="the audit chain is government's"),
     # 信用预警 (docs/warnings.md): warnings are for the departments that must act (seed 001 §二.(四).1 监管预警结果
     # 为各政府部门集中提供查询服务); deciding one is further its routed department's (hub.warnings.service).
     ("Query", "warnings"): _WARNINGS,

@@ -171,6 +171,8 @@ CASES["Query.warning"] = ("public", '{ gradingSchemes { id } warning(id: "w") { 
 # decisions about natural persons: the same refusal whether or not the number has any (tests/test_person_records.py)
 CASES["Query.personRecords"] = ("bank", f'{{ gradingSchemes {{ id }} personRecords(idNumber: "{resident_id(960)}") '
                                 '{ __typename } }', beside("personRecords"), 1)
+CASES["Query.subjectReads"] = ("bank", f'{{ gradingSchemes {{ id }} subjectReads(uscc: "{FULL}") {{ actor }} }}',
+                               beside("subjectReads"), 1)
 CASES["Query.relatedParties"] = ("public", f'{{ gradingSchemes {{ id }} relatedParties(uscc: "{FULL}") '
                                  '{ __typename } }', beside("relatedParties"), 1)
 # Mutations: two refused in one request are each null; neither nulls the other (nor the request).

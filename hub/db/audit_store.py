@@ -113,3 +113,24 @@ def _entry(row: dict[str, Any]) -> AuditEntry:
     fields["detail"] = fields["detail"] or ""
     fields["at"] = fields["at"] or ""
     return AuditEntry(row["seq"], row["prev_hash"], row["hash"], AuditEvent(**fields), row.get("key_id"))
+
+
+_READS_OF = """
+MATCH (s:Subject {uscc: $code})
+OPTIONAL MATCH (s)<-[:ABOUT]-(r:Record)
+WITH s, [code IN collect(DISTINCT r.issuing_department) WHERE code IS NOT NULL] AS departments
+OPTIONAL CALL (s) {
+  MATCH (a:AuditEntry {subject_uscc: s.uscc}) WHERE a.action IN ['read', 'denied']
+  RETURN a ORDER BY a.seq DESC LIMIT $first
+}
+RETURN departments, collect(a { .seq, .action, .actor, .role, .tier, .consent_id, .detail, .at }) AS entries
+"""
+
+
+async def reads_of(gateway: Neo4jGateway, code: str, first: int) -> tuple[list[str], list[dict[str, Any]]] | None:
+    """Who read (or was refused) a subject, newest first, and the departments that issued its records;
+    None for a subject this hub does not hold."""
+    rows = await gateway.query(_READS_OF, {"code": code, "first": first})
+    if not rows:
+        return None
+    return [str(d) for d in rows[0]["departments"]], list(rows[0]["entries"])

@@ -17,6 +17,7 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT consent_id IF NOT EXISTS FOR (c:Consent) REQUIRE c.id IS UNIQUE",
     "CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (a:AuditEntry) REQUIRE a.seq IS UNIQUE",
     "CREATE CONSTRAINT audit_head IF NOT EXISTS FOR (h:AuditHead) REQUIRE h.name IS UNIQUE",
+    "CREATE INDEX audit_subject IF NOT EXISTS FOR (a:AuditEntry) ON (a.subject_uscc)",
     "CREATE CONSTRAINT review_flag_key IF NOT EXISTS FOR (f:ReviewFlag) REQUIRE f.key IS UNIQUE",
     "CREATE CONSTRAINT migration_id IF NOT EXISTS FOR (m:Migration) REQUIRE m.id IS UNIQUE",
     "CREATE TEXT INDEX subject_name_text IF NOT EXISTS FOR (s:Subject) ON (s.name)",
