@@ -29,6 +29,7 @@ class ReadEntry:
     role: str
     tier: str | None
     consent_id: str | None
+    via: str | None  # the token id, or the console account (console:NAME), the request came with
     detail: str
     at: str
 
@@ -45,4 +46,5 @@ async def reads_of(gateway: Neo4jGateway, uscc: str, viewer: Viewer, first: int)
                           f"records ({whose}); your token speaks for "
                           f"{'department ' + viewer.department if viewer.department else 'no department'}")
     return [ReadEntry(int(e["seq"]), str(e["action"]), str(e["actor"]), str(e["role"]), e.get("tier"),
-                      e.get("consent_id"), str(e.get("detail") or ""), str(e["at"])) for e in entries]
+                      e.get("consent_id"), e.get("token_id"), str(e.get("detail") or ""), str(e["at"]))
+            for e in entries]

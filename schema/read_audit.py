@@ -20,13 +20,15 @@ class SubjectReadType:
     role: str
     tier: str | None = strawberry.field(description="The tier served (AUTHORIZED, INTERNAL).")
     consent_id: str | None = strawberry.field(description="The consent a bank read under.")
+    via: str | None = strawberry.field(description="The token id the request came with, or the console account "
+                                       "(console:NAME) of the person who read.")
     detail: str
     at: str = strawberry.field(description="When (ISO 8601).")
 
 
 def _type(entry: ReadEntry) -> SubjectReadType:
     return SubjectReadType(seq=entry.seq, action=entry.action, actor=entry.actor, role=entry.role, tier=entry.tier,
-                           consent_id=entry.consent_id, detail=entry.detail, at=entry.at)
+                           consent_id=entry.consent_id, via=entry.via, detail=entry.detail, at=entry.at)
 
 
 async def subject_reads(

@@ -165,6 +165,10 @@ async def test_a_department_officer_searches_reads_a_profile_decides_an_objectio
     assert "未按规定公示年度报告" in await page.inner_text("#records")
     assert "在施监管措施" in await page.inner_text("#measures")
     await page.screenshot(path=str(screenshots / "03-profile.png"), full_page=True)
+    async with page.expect_navigation():
+        await page.click("#reads-link")  # who read the subject: its issuing department may see
+    assert f"console:{OFFICER}" in await page.locator("#reads .via").all_inner_texts()
+    await page.screenshot(path=str(screenshots / "03-reads.png"), full_page=True)
 
     await page.click("header nav a[href='/console/objections']")
     await page.wait_for_selector("#queue")

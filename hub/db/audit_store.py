@@ -123,7 +123,7 @@ OPTIONAL CALL (s) {
   MATCH (a:AuditEntry {subject_uscc: s.uscc}) WHERE a.action IN ['read', 'denied']
   RETURN a ORDER BY a.seq DESC LIMIT $first
 }
-RETURN departments, collect(a { .seq, .action, .actor, .role, .tier, .consent_id, .detail, .at }) AS entries
+RETURN departments, collect(a { .seq, .action, .actor, .role, .tier, .consent_id, .token_id, .detail, .at }) AS entries
 """
 
 

@@ -83,6 +83,10 @@ DECIDE = """
 mutation ConsoleDecide($id: ID!, $upheld: Boolean!, $reasons: String!) {
   resolveObjection(id: $id, upheld: $upheld, reasons: $reasons) { id status }
 }"""
+READS = """
+query ConsoleReads($uscc: String!) {
+  subjectReads(uscc: $uscc, first: 100) { action actor via tier consentId at }
+}"""
 SYNC = """
 query ConsoleSync {
   syncStatus { peer direction cursor updatedAt batches applied unchanged deadLetters }
@@ -157,6 +161,7 @@ class Console:
             Route(PREFIX + "/logout", self.logout, methods=["POST"]),
             Route(PREFIX + "/subjects", self.subjects),
             Route(PREFIX + "/subjects/{uscc}", self.profile),
+            Route(PREFIX + "/subjects/{uscc}/reads", self.reads),
             Route(PREFIX + "/objections", self.objections),
             Route(PREFIX + "/objections/{objection_id}", self.decide, methods=["POST"]),
             Route(PREFIX + "/grades", self.grades),
@@ -369,6 +374,18 @@ class Console:
                    for s in data.get("gradingSchemes") or [] if s["id"] in by_scheme]
         return self._html("等级分布", pages.grades(schemes, "；".join(answer.refusals()) or None), signed,
                           active="grades", scripts=("echarts.min.js", "console.js"))
+
+    async def reads(self, request: Request) -> Response:
+        """谁查阅过: the audit chain's entries about a subject (the credit office and its departments only)."""
+        signed = await self._signed_in(request)
+        if signed is None:
+            return self._to_login()
+        uscc = request.path_params["uscc"]
+        answer = await self.operation(signed.account.viewer, READS, {"uscc": uscc})
+        entries = (answer.data or {}).get("subjectReads")
+        if entries is None:
+            return self._html("查阅记录", pages.refused("；".join(answer.refusals())), signed, active="subjects")
+        return self._html("查阅记录", pages.reads(uscc, uscc, entries), signed, active="subjects")
 
     async def sync(self, request: Request) -> Response:
         """同步状态: each peer's last round per direction, how long ago, and the dead letters held."""

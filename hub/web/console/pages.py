@@ -86,7 +86,8 @@ def profile(report: dict[str, Any], refusals: Sequence[str], scheme_names: dict[
             f'<p>统一社会信用代码 {e(subject["uscc"])} · 区划 {e(subject["region"])} · 行业 '
             f'{e(subject.get("industry") or "—")} · {e(subject["status"])}</p>'
             + (f'<p class="muted">依授权查看（授权编号 {e(report["consentId"])}），本次查询已记入审计日志。</p>'
-               if report.get("consentId") else '<p class="muted">本次查询已记入审计日志。</p>')
+               if report.get("consentId") else '<p class="muted">本次查询已记入审计日志。'
+               f'<a id="reads-link" href="/console/subjects/{e(subject["uscc"])}/reads">谁查阅过该主体</a></p>')
             + "</section>")
     extra = "".join(notice(r) for r in refusals)
     return (head + extra + _evaluations(report["evaluations"], scheme_names) + _measures(subject)
@@ -210,6 +211,21 @@ def sync_status(cursors: Sequence[dict[str, Any]], letters: Sequence[dict[str, A
 
 def _china(moment: str) -> str:
     return datetime.fromisoformat(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
+
+
+ACTIONS = {"read": "查阅", "denied": "被拒绝"}
+
+
+def reads(uscc: str, name: str, entries: Sequence[dict[str, Any]]) -> str:
+    """Who read a subject and when: the audit chain's entries about it, newest first."""
+    rows = "".join(f'<tr><td>{e(_china(r["at"]))}</td><td>{e(ACTIONS.get(r["action"], r["action"]))}</td>'
+                   f'<td class="actor">{e(r["actor"])}</td><td class="via">{e(r["via"] or "—")}</td>'
+                   f'<td>{e(r["tier"] or "—")}</td><td>{e(r["consentId"] or "—")}</td></tr>' for r in entries)
+    heads = "".join(f"<th>{h}</th>" for h in ("时间（北京时间）", "操作", "查阅者", "账号/令牌", "层级", "授权编号"))
+    table = (f'<table id="reads"><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>' if entries
+             else '<p class="muted">尚无查阅记录。</p>')
+    return (f'<section class="card"><h2>谁查阅过 {e(name)}</h2><p class="muted">统一社会信用代码 {e(uscc)}；'
+            f'仅信用办和出具该主体记录的部门可见（审计日志）。</p>{table}</section>')
 
 
 def refused(message: str) -> str:
