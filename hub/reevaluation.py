@@ -30,7 +30,6 @@ PUBLIC_SCHEMES = ("henan-public-credit", "shanxi-public-credit")
 LOOK_BACK = timedelta(days=5 * 366)  # no model looks further back than five years
 Progress = Callable[[int], None]
 WORKERS = 2
-YIELD_EVERY = 100  # subjects graded between two turns of the event loop
 
 
 @dataclass
@@ -135,11 +134,7 @@ class Reevaluator:
         now, today = clock.now(), clock.today()
         results: list[dict[str, Any]] = []
         flags: list[dict[str, Any]] = []
-        for n, row in enumerate(rows):
-            if n and not n % YIELD_EVERY:
-                # Grading a batch is a second of CPU in the event loop: let the reader take in the next
-                # page and the other worker's commit come back meanwhile, so Neo4j is not left waiting.
-                await asyncio.sleep(0)
+        for row in rows:
             new = self._grade_subject(row, schemes, today, now, summary)
             results += new
             standing = [evaluation for evaluation in new if not self._outranked(evaluation, row.current)]
