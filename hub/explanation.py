@@ -15,7 +15,7 @@ recorded read as resting on everything, except the base or full marks, which res
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -48,10 +48,12 @@ class Line:
     grounds: Grounds = Grounds.WHOLE
     rests_on: tuple[str, ...] = ()
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self, rests_on: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """The stored form; ``rests_on`` replaces the line's own (the engine stores a line's cited
+        records as what it rests on when it names nothing else, without building a new Line)."""
         return {"indicator": self.indicator, "label": self.label, "points": self.points,
                 "record_ids": list(self.record_ids), "note": self.note, "grounds": self.grounds.value,
-                "rests_on": list(self.rests_on)}
+                "rests_on": list(self.rests_on if rests_on is None else rests_on)}
 
     @classmethod
     def from_json(cls, row: Mapping[str, Any]) -> Line:
@@ -90,15 +92,9 @@ class Explanation:
     flag_grounds: Mapping[str, FlagGrounds] = field(default_factory=dict)
 
     def dumps(self) -> str:
-        return orjson.dumps({
-            "contributions": [line.as_json() for line in self.lines],
-            "reasons": [reason.text for reason in self.reasons],
-            "reason_flags": [reason.flag for reason in self.reasons],
-            "overridden_by": self.overridden_by,
-            "flags": list(self.flags),
-            "flag_grounds": {flag: {"grounds": g.grounds.value, "rests_on": list(g.rests_on)}
-                             for flag, g in self.flag_grounds.items()},
-        }).decode()
+        return dumps_document([line.as_json() for line in self.lines], [reason.text for reason in self.reasons],
+                              [reason.flag for reason in self.reasons], self.overridden_by, self.flags,
+                              self.flag_grounds)
 
     @classmethod
     def parse(cls, text: str | None) -> Explanation:
@@ -117,3 +113,18 @@ class Explanation:
             flag_grounds={flag: FlagGrounds(Grounds(g["grounds"]), tuple(g.get("rests_on", ())))
                           for flag, g in (document.get("flag_grounds") or {}).items()},
         )
+
+
+def dumps_document(lines: list[dict[str, Any]], reasons: list[str], reason_flags: list[str | None],
+                   overridden_by: str | None, flags: Iterable[str], flag_grounds: Mapping[str, FlagGrounds]) -> str:
+    """The stored JSON of an explanation from its parts (lines already in their stored form): the batch
+    engine writes one per evaluation, hundreds of thousands a run, without building an Explanation."""
+    return orjson.dumps({
+        "contributions": lines,
+        "reasons": reasons,
+        "reason_flags": reason_flags,
+        "overridden_by": overridden_by,
+        "flags": list(flags),
+        "flag_grounds": {flag: {"grounds": g.grounds.value, "rests_on": list(g.rests_on)}
+                         for flag, g in flag_grounds.items()},
+    }).decode()

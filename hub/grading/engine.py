@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import yaml
 
 from hub import clock
-from hub.explanation import Explanation, Line, Reason
+from hub.explanation import dumps_document
 from hub.grading.ladder import discrepancies
 from hub.grading.schemes import GradingScheme, SchemeKind, SchemeRegistry, accepted_flags, classify
 from hub.grading.types import Classification, Score, SubjectFacts
@@ -69,15 +69,15 @@ def grade(facts: SubjectFacts, scheme: GradingScheme, model: ScoringModel) -> Gr
 def explanation_json(graded: Graded) -> str:
     """The stored explanation: every line with what it rests on, every reason with its flag."""
     classification, score = graded.classification, graded.score
-    reason_flags = classification.reason_flags or (None,) * len(classification.reasons)
-    return Explanation(
-        lines=tuple(Line(c.indicator, c.label, c.points, c.record_ids, c.note, c.grounds,
-                         c.rests_on or c.record_ids) for c in score.contributions),
-        reasons=tuple(Reason(text, flag) for text, flag in zip(classification.reasons, reason_flags, strict=True)),
-        overridden_by=classification.overridden_by,
-        flags=tuple(sorted(score.flags)),
-        flag_grounds={flag: grounds for flag, grounds in score.flag_grounds.items() if flag in score.flags},
-    ).dumps()
+    reasons = classification.reasons
+    reason_flags = classification.reason_flags or (None,) * len(reasons)
+    if len(reason_flags) != len(reasons):
+        raise ValueError(f"{graded.scheme.id}: {len(reasons)} reasons but {len(reason_flags)} reason flags")
+    # A line that names nothing it rests on rests on the records it cites (hub.explanation.Line).
+    return dumps_document(
+        [c.as_json(None if c.rests_on else c.record_ids) for c in score.contributions],
+        list(reasons), list(reason_flags), classification.overridden_by, sorted(score.flags),
+        {flag: grounds for flag, grounds in score.flag_grounds.items() if flag in score.flags})
 
 
 _LEVEL_NAMES = {"county": "县级", "city": "市级", "province": "省级"}
