@@ -153,13 +153,13 @@ async def graph_section(hub: CreditHub, credentials: Neo4jCredentials, settings:
 
 # --- latency to the subscriber --------------------------------------------------------------------
 
-def _serve(credentials: Neo4jCredentials, settings: Settings, port: int) -> subprocess.Popen[bytes]:
+def _serve(credentials: Neo4jCredentials, settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "NEO4J_URI": credentials.uri, "NEO4J_USER": credentials.user,
            "NEO4J_PASSWORD": credentials.password, "HUB_PORT": str(port), "HUB_LOG_LEVEL": "WARNING",
            "HUB_JWT_SECRET": settings.jwt_key, "HUB_DATA_KEY": settings.personal_data_key}
-    return subprocess.Popen([str(Path(sys.executable).with_name("hub")), "serve"], env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    with log.open("wb") as out:  # the hub's own log: printed if the section fails
+        return subprocess.Popen([str(Path(sys.executable).with_name("hub")), "serve"], env=env,
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 async def latency_section(hub: CreditHub, credentials: Neo4jCredentials, settings: Settings, writes: int) -> None:
@@ -170,7 +170,8 @@ async def latency_section(hub: CreditHub, credentials: Neo4jCredentials, setting
     codes = [row["uscc"] for row in await gateway.query(
         "MATCH (s:Subject) WITH s SKIP 1000 LIMIT $n RETURN s.uscc AS uscc", {"n": writes})]
     port = free_port()
-    server = _serve(credentials, settings, port)
+    log = Path(tempfile.mkdtemp(prefix="hub-bench-latency-")) / "hub.log"
+    server = _serve(credentials, settings, port, log)
     base = f"http://127.0.0.1:{port}"
     samples: list[float] = []
     probes: list[float] = []
@@ -222,6 +223,10 @@ async def latency_section(hub: CreditHub, credentials: Neo4jCredentials, setting
                             probes.append(lap)
                         break
                 await asyncio.sleep(random.uniform(0, settings.warning_poll_s))  # writes land anywhere in a poll
+    except BaseException:
+        print(f"the latency section failed; the hub's log ({log}) ends:\n" +
+              "\n".join(log.read_text(errors="replace").splitlines()[-30:]), file=sys.stderr)
+        raise
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

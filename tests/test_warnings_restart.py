@@ -141,3 +141,22 @@ async def count_warnings(hub: CreditHub) -> int:
     rows = await hub.gateway.run("MATCH (w:Warning) WHERE w.region = $region AND w.subject_uscc <> $one "
                                  "RETURN count(w) AS n", {"region": REGION, "one": ONE})
     return int(rows[0]["n"])
+
+
+async def test_a_screen_subscribing_as_the_hub_starts_gets_the_next_warning(hub_process: HubProcess,
+                                                                            hub: CreditHub) -> None:
+    """The warning at the stream's head was removed by hand, so a starting hub's broker waits a grace period
+    before it trusts that head (hub.warnings.heads). A screen that subscribes then, without ``after``, starts
+    at the head as the database has it: the warning raised a moment later reaches it (it used to start at
+    whatever head the broker learnt first — that very warning's — and skipped it)."""
+    hub_process.kill()
+    removed = await hub.gateway.run("""
+        MATCH (st:WarningState {name: 'stream'}) MATCH (w:Warning) WHERE w.stream_seq = st.value
+        WITH w, w.subject_uscc AS subject DETACH DELETE w RETURN subject""", write=True)
+    assert [row["subject"] for row in removed] and all(row["subject"] in (ONE, *MANY) for row in removed)
+    await hub_process.start()
+    screen = await Subscriber.connect(hub_process.url, admin(), region=REGION)
+    await ingest.upsert_records(hub.gateway, [serious(ONE, "restart-after-a-removed-head")])
+    [warning] = await screen.warnings(1, timeout_s=30)
+    assert (warning["subjectUscc"], warning["rule"]) == (ONE, "serious-penalty")
+    await screen.close()

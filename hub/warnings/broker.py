@@ -10,7 +10,7 @@ hears of a warning milliseconds after it is committed.
 
 A subscription that gives ``after`` (the cursor of the last warning it received) resumes there: what
 it missed while away is read like anything else, and nothing is sent twice. Without ``after`` it
-starts at the head.
+starts at the stream's head as the database has it at that moment.
 """
 
 from __future__ import annotations
@@ -76,16 +76,24 @@ class WarningBroker:
             return self._head
 
     async def subscribe(self, wanted: WarningFilter, after: int | None) -> AsyncIterator[Warning]:
-        """The warnings matching ``wanted`` changed after ``after`` (default: from now), as they come."""
+        """The warnings matching ``wanted`` changed after ``after`` — by default after the stream's head as
+        the database has it when the subscription is made (not the broker's last look, which may lag: a
+        warning committed a moment after subscribing is delivered) — as they come."""
         self._subscriptions += 1
         try:
+            if after is None:
+                after, _ = await store.readable_stream_head(self.gateway)
+            last = after
             async with self._moved:
                 await self._moved.wait_for(lambda: self._head >= 0)
                 head = self._head
-            last = head if after is None else after
             while True:
-                if head < last:  # the stream went back (a wiped database): follow it from its start again
-                    last = 0
+                if head < last:
+                    stored, _ = await store.readable_stream_head(self.gateway)
+                    if stored >= last:  # the broker has not caught up with the database yet: wait for it
+                        head = await self._head_after(head)
+                        continue
+                    last = 0  # the stream went back (a wiped database): follow it from its start again
                 rows = await store.stream(self.gateway, after=last, upto=head, limit=READ, wanted=wanted)
                 for warning in rows:
                     yield warning
