@@ -125,7 +125,7 @@ class Settings(BaseSettings):
     # --- 信用预警: warning rules (docs/warnings.md) ---
     warnings_enabled: bool = Field(default=True, alias="HUB_WARNINGS")
     warning_rules_dir: Path | None = Field(default=None, alias="HUB_WARNING_RULES_DIR")
-    warning_poll_s: float = Field(default=0.25, alias="HUB_WARNING_POLL")
+    warning_poll_s: float = Field(default=0.1, alias="HUB_WARNING_POLL")
     warning_window: int = Field(default=5000, alias="HUB_WARNING_WINDOW")
 
     # --- platform exchange (docs/exchange-protocol.md) ---

@@ -32,7 +32,7 @@ RETRY_S = 0.02  # the head moved but its warning is not readable yet: look again
 
 
 class WarningBroker:
-    def __init__(self, gateway: Neo4jGateway, poll_s: float = 0.25) -> None:
+    def __init__(self, gateway: Neo4jGateway, poll_s: float = 0.1) -> None:
         self.gateway, self.poll_s = gateway, poll_s
         self._head = -1  # unknown until the first read
         self._moved = asyncio.Condition()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -78,7 +78,7 @@ class CycleReport:
 
 class WarningEngine:
     def __init__(self, gateway: Neo4jGateway, rules: RuleBook, schemes: SchemeRegistry, calendar: WorkingCalendar,
-                 *, platform_id: str, level: str, poll_s: float = 0.25, refresh_s: float = 30.0,
+                 *, platform_id: str, level: str, poll_s: float = 0.1, refresh_s: float = 30.0,
                  window: int = WINDOW, on_commit: Callable[[], None] | None = None) -> None:
         self.gateway, self.rules, self.schemes, self.calendar = gateway, rules, schemes, calendar
         self.platform_id, self.level = platform_id, level
@@ -88,6 +88,7 @@ class WarningEngine:
         self._next_due: datetime | None = None  # run the supervision detectors at (or after) this instant
         self._tallies_since: datetime | None = None
         self._supervise = True
+        self._supervision_wanted = asyncio.Event()  # the supervision loop's wake-up (run)
         self._feed_head = HeadGate("warning engine, change feed")
 
     @property
@@ -102,10 +103,21 @@ class WarningEngine:
 
     # --- the loop -------------------------------------------------------------------------------
     async def run(self, stop: asyncio.Event) -> None:
+        """Two loops: the feed (what was written) and supervision (due dates, 双公示 tallies). Supervision
+        reads every pending objection and repair and the departments' rates; run inline, a write that
+        landed during such a pass waited for its end (the latency's tail), so it has a task of its own."""
+        supervision = asyncio.create_task(self._supervision_loop(stop), name="warning-supervision")
+        try:
+            await self._repeat(stop, self._feed_cycle)
+        finally:
+            supervision.cancel()
+            await asyncio.gather(supervision, return_exceptions=True)
+
+    async def _repeat(self, stop: asyncio.Event, cycle: Callable[[], Awaitable[object]]) -> None:
         failures = 0
         while not stop.is_set():
             try:
-                await self.cycle()
+                await cycle()
                 failures = 0
             except DatabaseUnavailable as exc:
                 failures += 1
@@ -119,9 +131,44 @@ class WarningEngine:
                 delay = min(delay, max(0.0, (self._next_due - clock.now()).total_seconds()))
             await nap(self._wake, stop, delay)
 
+    async def _supervision_loop(self, stop: asyncio.Event) -> None:
+        failures = 0
+        while not stop.is_set():
+            rest = self.refresh_s if failures == 0 else min(30.0, 0.5 * 2 ** failures)
+            await nap(self._supervision_wanted, stop, rest)
+            if stop.is_set():
+                return
+            try:
+                await self._supervision(CycleReport(), clock.now(),
+                                        self._tallies_since or datetime(1970, 1, 1, tzinfo=CHINA))
+                failures = 0
+            except DatabaseUnavailable:
+                failures += 1
+            except Exception:
+                failures += 1
+                log.exception("warning supervision failed; retrying")
+
+    async def _feed_cycle(self) -> CycleReport:
+        """What was written; asks the supervision loop to run when due dates or tallies may have changed."""
+        report = CycleReport()
+        started = time.perf_counter()
+        now = clock.now()
+        state = await warning_facts.poll(self.gateway, self._tallies_since or datetime(1970, 1, 1, tzinfo=CHINA))
+        if state.pending:
+            await self._sequence(report)
+        if state.pending or state.head > state.cursor or state.markers:
+            await self._follow_feed(report)
+        if self._supervision_due(state, now):
+            self._supervision_wanted.set()
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _supervision_due(self, state: warning_facts.Waiting, now: datetime) -> bool:
+        return bool(self._supervise or state.tallies or self._next_due is None or now >= self._next_due)
+
     async def cycle(self) -> CycleReport:
-        """Evaluate everything waiting: feed windows, representative changes, then due dates and 双公示
-        tallies when they may have changed."""
+        """Evaluate everything waiting, in one go: feed windows, representative changes, then due dates and
+        双公示 tallies when they may have changed (the CLI, tests and the bench; ``run`` splits the two)."""
         report = CycleReport()
         started = time.perf_counter()
         now = clock.now()
@@ -131,8 +178,7 @@ class WarningEngine:
             await self._sequence(report)
         if state.pending or state.head > state.cursor or state.markers:
             await self._follow_feed(report)
-        if self._supervise or state.tallies or (self._next_due is not None and now >= self._next_due) or (
-                self._next_due is None):
+        if self._supervision_due(state, now):
             await self._supervision(report, now, tallies_since)
         report.seconds = time.perf_counter() - started
         return report

@@ -82,7 +82,7 @@ class RelatedParty:
 
 class WarningService:
     def __init__(self, gateway: Neo4jGateway, rules: RuleBook, schemes: SchemeRegistry, calendar: WorkingCalendar,
-                 *, platform_id: str, level: str, poll_s: float = 0.25, window: int = 5000) -> None:
+                 *, platform_id: str, level: str, poll_s: float = 0.1, window: int = 5000) -> None:
         self.gateway, self.rules, self.schemes = gateway, rules, schemes
         self.platform_id = platform_id
         self.broker = WarningBroker(gateway, poll_s)
