@@ -206,6 +206,10 @@ class CreditHub:
         return await subjects.count_matching(self.gateway, code_prefix=query.code_prefix,
                                              name_contains=query.name_contains)
 
+    async def tour_subject(self) -> tuple[str, str] | None:
+        """(code, name) of a subject with AUTHORIZED records, for the tour `hub run` prints when ready."""
+        return await subjects.with_most_authorized_records(self.gateway)
+
     async def count_subjects(self) -> int:
         return await subjects.count_subjects(self.gateway)
 

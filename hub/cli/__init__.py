@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -443,7 +444,35 @@ def run(
     if settings.uses_local_neo4j:
         db_commands.start(instance=None)
     asyncio.run(_demo_load(7, subjects, None, if_empty=True, reset=False))
+    tour = asyncio.run(_with_hub(lambda hub: hub.tour_subject()))
+    url = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}:{settings.port}"
+    threading.Thread(target=announce_when_ready, args=(url, tour), daemon=True).start()
     serve(host=None, port=None)
+
+
+def announce_when_ready(url: str, tour: tuple[str, str] | None, timeout_s: float = 600) -> bool:
+    """Print one block once /readyz answers 200: where the hub is, and a demo subject with AUTHORIZED records
+    for the README's tour. False (and one line) if it never gets ready within ``timeout_s``."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    else:
+        typer.echo(f"Credit Hub did not get ready at {url} within {timeout_s:.0f} s; see the log above", err=True)
+        return False
+    lines = [f"Credit Hub is ready: {url}/graphql (GraphiQL in a browser), {url}/console, {url}/metrics"]
+    if tour is not None:
+        lines.append(f"A demo subject with AUTHORIZED records, for the README's tour: {tour[0]} ({tour[1]})")
+    typer.echo("\n".join(lines))
+    return True
 
 
 def main() -> None:

@@ -166,6 +166,16 @@ async def count_matching(gateway: Neo4jGateway, *, code_prefix: str | None, name
     return int(rows[0]["n"])
 
 
+async def with_most_authorized_records(gateway: Neo4jGateway) -> tuple[str, str] | None:
+    """A subject whose AUTHORIZED records a consenting bank would see (the most such records; the lowest
+    code among equals): what the README's tour shows a bank. None when no subject has any."""
+    rows = await gateway.query("""
+        MATCH (r:Record {disclosure: 'AUTHORIZED'})-[:ABOUT]->(s:Subject)
+        WITH s, count(r) AS n ORDER BY n DESC, s.uscc LIMIT 1
+        RETURN s.uscc AS uscc, s.name AS name""")
+    return (str(rows[0]["uscc"]), str(rows[0]["name"])) if rows else None
+
+
 async def count_subjects(gateway: Neo4jGateway) -> int:
     rows = await gateway.run("MATCH (s:Subject) RETURN count(s) AS n")
     return int(rows[0]["n"])
