@@ -56,6 +56,7 @@ def bad_values(tmp: Path) -> dict[str, tuple[str, str]]:
         "HUB_MAX_ALIASES": ("many", "valid integer"),
         "HUB_MAX_PAGE_SIZE": ("0", "greater than or equal to 1"),
         "HUB_LOG_LEVEL": ("LOUD", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        "HUB_METRICS_ALLOW": ("127.0.0.1,ten", "not an address or network: 'ten'"),
         "HUB_SCHEMES_DIR": (str(tmp / "no-schemes"), "not a folder"),
         "HUB_MODELS_DIR": (str(tmp / "no-models"), "not a folder"),
         "HUB_MEASURES_DIR": (str(a_file), "not a folder"),
