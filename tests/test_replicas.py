@@ -161,7 +161,8 @@ async def test_two_hub_processes_keep_one_audit_chain_and_one_feed(
                 break
     assert set(record_ids) <= seen
     numbered = await hub.gateway.run(
-        "MATCH (n) WHERE (n:Record OR n:Evaluation OR n:Warning) AND n.seq IS NOT NULL RETURN n.id AS id, "
+        "MATCH (n) WHERE (n:Record OR n:Evaluation OR n:Warning OR n:ReportingTally) AND n.seq IS NOT NULL "
+            "RETURN n.id AS id, "
         "n.seq AS seq, "
         "n.origin_level AS level")
     upward = {row["id"] for row in numbered if row["level"] in levels.up_to("city")}
