@@ -34,6 +34,18 @@ class DepartmentCounts(Protocol):
 
 
 @dataclass(frozen=True)
+class Counts:
+    """A department's counts as plain values (a :class:`DepartmentCounts` that is not an importer's)."""
+
+    name: str | None
+    rows: int
+    valid: int
+    on_time: int | None
+    late: int | None
+    provisional: int = 0  # rows judged on a year whose 调休 were not announced (hub.db.reporting)
+
+
+@dataclass(frozen=True)
 class ReportedRow:
     """One row of a 双公示 file as the rates count it (seed 004 §一.(二)), known by its identity.
 

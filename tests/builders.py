@@ -106,6 +106,19 @@ async def remove_subjects(hub: CreditHub, codes: list[str]) -> None:
         """, {"codes": codes}, write=True)
 
 
+async def remove_supervision(hub: CreditHub, department: str) -> None:
+    """Forget a department's inspection plans, their draws (targets, frozen populations) and its inspectors."""
+    await hub.gateway.run(
+        """
+        MATCH (p:InspectionPlan)-[:BY]->(:Department {code: $d})
+        OPTIONAL MATCH (draw:Draw {plan_id: p.id})
+        OPTIONAL MATCH (t:InspectionTarget {draw_id: draw.id})
+        OPTIONAL MATCH (c:DrawPopulation {draw_id: draw.id})
+        DETACH DELETE t, c, draw, p
+        """, {"d": department}, write=True)
+    await hub.gateway.run("MATCH (i:Inspector {department: $d}) DETACH DELETE i", {"d": department}, write=True)
+
+
 async def add_record(hub: CreditHub, code: str, record_id: str, *, kind: str,
                      disclosure: str, decided_on: date | None = None,
                      publicity_ends_on: date | None = None, status: str = "ACTIVE",

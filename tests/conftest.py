@@ -21,7 +21,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.server import LocalNeo4j, Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, TEST_INSTANCE
+from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, OUTAGE_INSTANCE, TEST_INSTANCE
 
 pytest_plugins = ["tests.browser"]  # browser fixtures: a served hub, Chromium, a watched page
 
@@ -79,6 +79,25 @@ async def client(settings: Settings, hub: CreditHub) -> AsyncIterator[httpx.Asyn
 # after, when China is a day ahead. A rule or a test that takes the machine's date instead of
 # hub.clock's fails the second run — at any hour the suite is started.
 CHINA_DAY_TURNS = {"15:59Z": time(15, 59), "16:01Z": time(16, 1)}
+
+
+# A second Neo4j for modules that need a database of their own (a demo load, `hub run`): started per
+# module, emptied around each test that asks for ``spare_gateway``.
+@pytest.fixture(scope="module")
+def spare() -> Iterator[Neo4jCredentials]:
+    server = LocalNeo4j(Settings(), OUTAGE_INSTANCE)
+    credentials, _ = server.start()
+    yield credentials
+    server.stop()
+
+
+@pytest.fixture
+async def spare_gateway(spare: Neo4jCredentials) -> AsyncIterator[Neo4jGateway]:
+    opened = Neo4jGateway(spare.uri, spare.user, spare.password)
+    await ingest.wipe(opened)
+    yield opened
+    await ingest.wipe(opened)  # the spare instance is left empty for the next module that uses it
+    await opened.close()
 
 
 @pytest.fixture(scope="module", params=sorted(CHINA_DAY_TURNS))

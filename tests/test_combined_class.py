@@ -11,7 +11,7 @@ import pytest
 
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_evaluation, add_subject, bearer, gql, remove_subjects, uscc
+from tests.builders import add_evaluation, add_subject, bearer, gql, remove_subjects, remove_supervision, uscc
 
 REGION = "411122"  # 临颍县: this module's subjects only
 DEPARTMENT = "411122-SCJG"
@@ -42,15 +42,7 @@ async def world(hub: CreditHub) -> AsyncIterator[None]:
             await add_evaluation(hub, code, f"{code}-food", scheme=FOOD, grade=food, disclosure="AUTHORIZED",
                                  score={"A": 90, "B": 80, "C": 60, "D": 40}[food])
     yield
-    await hub.gateway.run(
-        """
-        MATCH (p:InspectionPlan)-[:BY]->(:Department {code: $d})
-        OPTIONAL MATCH (draw:Draw {plan_id: p.id})
-        OPTIONAL MATCH (t:InspectionTarget {draw_id: draw.id})
-        OPTIONAL MATCH (c:DrawPopulation {draw_id: draw.id})
-        DETACH DELETE t, c, draw, p
-        """, {"d": DEPARTMENT}, write=True)
-    await hub.gateway.run("MATCH (i:Inspector {department: $d}) DETACH DELETE i", {"d": DEPARTMENT}, write=True)
+    await remove_supervision(hub, DEPARTMENT)
     await remove_subjects(hub, list(CASES))
 
 

@@ -10,41 +10,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from hub.app import create_app
 from hub.db import ingest, provenance
 from hub.db.gateway import Neo4jGateway
-from hub.db.server import LocalNeo4j, Neo4jCredentials
+from hub.db.server import Neo4jCredentials
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, OUTAGE_INSTANCE, bearer, gql
+from tests.builders import DATA_KEY, JWT_SECRET, bearer, gql
 from tests.test_shuanggongshi import PENALTY_HEADERS, penalty, write
 
 HUB = str(Path(sys.executable).with_name("hub"))
-
-
-@pytest.fixture(scope="module")
-def spare() -> Iterator[Neo4jCredentials]:
-    server = LocalNeo4j(Settings(), OUTAGE_INSTANCE)
-    credentials, _ = server.start()
-    yield credentials
-    server.stop()
-
-
-@pytest.fixture
-async def gateway(spare: Neo4jCredentials) -> AsyncIterator[Neo4jGateway]:
-    opened = Neo4jGateway(spare.uri, spare.user, spare.password)
-    await ingest.wipe(opened)
-    yield opened
-    await ingest.wipe(opened)  # the spare instance is left empty for the next module that uses it
-    await opened.close()
 
 
 def hub_cli(spare: Neo4jCredentials, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -54,8 +35,8 @@ def hub_cli(spare: Neo4jCredentials, state: Path, *args: str) -> subprocess.Comp
                           stdin=subprocess.DEVNULL)  # no terminal: nobody to ask
 
 
-async def counts(gateway: Neo4jGateway) -> dict[str, int]:
-    return await provenance.holdings(gateway)
+async def counts(spare_gateway: Neo4jGateway) -> dict[str, int]:
+    return await provenance.holdings(spare_gateway)
 
 
 def demo_load(spare: Neo4jCredentials, state: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -63,88 +44,88 @@ def demo_load(spare: Neo4jCredentials, state: Path, *args: str) -> subprocess.Co
 
 
 async def test_what_demo_load_writes_is_marked_as_demo_data(
-        spare: Neo4jCredentials, gateway: Neo4jGateway, tmp_path: Path) -> None:
+        spare: Neo4jCredentials, spare_gateway: Neo4jGateway, tmp_path: Path) -> None:
     loaded = demo_load(spare, tmp_path)
     assert loaded.returncode == 0, loaded.stderr
-    assert (await counts(gateway))["Subject"] == 30
-    assert await provenance.non_demo_data(gateway, Settings().platform_id) == {}
-    unmarked = await gateway.run("MATCH (n:Record) WHERE NOT n:Demo RETURN count(n) AS n")
+    assert (await counts(spare_gateway))["Subject"] == 30
+    assert await provenance.non_demo_data(spare_gateway, Settings().platform_id) == {}
+    unmarked = await spare_gateway.run("MATCH (n:Record) WHERE NOT n:Demo RETURN count(n) AS n")
     assert unmarked[0]["n"] == 0
 
 
 async def test_reset_without_yes_and_without_a_terminal_deletes_nothing(
-        spare: Neo4jCredentials, gateway: Neo4jGateway, tmp_path: Path) -> None:
+        spare: Neo4jCredentials, spare_gateway: Neo4jGateway, tmp_path: Path) -> None:
     assert demo_load(spare, tmp_path).returncode == 0
-    before = await counts(gateway)
+    before = await counts(spare_gateway)
     refused = demo_load(spare, tmp_path, "--reset", "--seed", "9")
     assert refused.returncode == 2
     assert "--reset deletes everything in Neo4j at" in refused.stderr and "audit chain" in refused.stderr
     assert "run it again with --yes" in refused.stderr
-    assert await counts(gateway) == before
+    assert await counts(spare_gateway) == before
 
 
 async def test_reset_with_yes_on_demo_data_and_its_evaluations_starts_again(
-        spare: Neo4jCredentials, gateway: Neo4jGateway, tmp_path: Path) -> None:
+        spare: Neo4jCredentials, spare_gateway: Neo4jGateway, tmp_path: Path) -> None:
     assert demo_load(spare, tmp_path).returncode == 0
     graded = hub_cli(spare, tmp_path, "evaluate")  # evaluations made here from demo records: still demo
     assert graded.returncode == 0, graded.stderr
     reset = demo_load(spare, tmp_path, "--reset", "--yes", "--seed", "9")
     assert reset.returncode == 0, reset.stderr
-    after = await counts(gateway)
+    after = await counts(spare_gateway)
     assert after["Subject"] == 30 and after["AuditEntry"] == 1  # the chain starts again with the load
 
 
-async def refused_everywhere(spare: Neo4jCredentials, gateway: Neo4jGateway, state: Path, kind: str) -> None:
+async def refused_everywhere(spare: Neo4jCredentials, spare_gateway: Neo4jGateway, state: Path, kind: str) -> None:
     """Reset and load both refuse, naming ``kind``; nothing changes; --if-empty just skips."""
-    before = await counts(gateway)
+    before = await counts(spare_gateway)
     for args in (("--reset", "--yes"), ()):
         refused = demo_load(spare, state, *args)
         assert refused.returncode == 1, refused.stderr
         assert "refusing to" in refused.stderr and "did not write" in refused.stderr, refused.stderr
         assert kind in refused.stderr and "nothing was changed" in refused.stderr
-        assert await counts(gateway) == before
+        assert await counts(spare_gateway) == before
     skipped = demo_load(spare, state, "--if-empty")
     assert skipped.returncode == 0 and "not loaded" in skipped.stdout
-    assert await counts(gateway) == before
+    assert await counts(spare_gateway) == before
 
 
 async def test_a_hub_with_api_written_data_is_not_reset(
-        spare: Neo4jCredentials, gateway: Neo4jGateway, tmp_path: Path) -> None:
+        spare: Neo4jCredentials, spare_gateway: Neo4jGateway, tmp_path: Path) -> None:
     assert demo_load(spare, tmp_path).returncode == 0
     environment: dict[str, Any] = {
         "NEO4J_URI": spare.uri, "NEO4J_USER": spare.user, "NEO4J_PASSWORD": spare.password,
         "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_STATE_DIR": str(tmp_path)}
     settings = Settings(**environment)
-    hub = CreditHub(settings, gateway)
-    [record] = await gateway.run("MATCH (r:Record) RETURN r.id AS id ORDER BY r.id LIMIT 1")
+    hub = CreditHub(settings, spare_gateway)
+    [record] = await spare_gateway.run("MATCH (r:Record) RETURN r.id AS id ORDER BY r.id LIMIT 1")
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(settings, hub)),
                                  base_url="http://hub.test") as client:
         filed = await gql(client, 'mutation($t: ID!) { fileObjection(targetId: $t, reason: "非本企业") { id } }',
                           bearer(settings, "platform", "郏县公共信用信息平台"), t=record["id"])
     assert filed["data"]["fileObjection"]["id"]  # an objection about a demo record is not demo data
-    await refused_everywhere(spare, gateway, tmp_path, "1 Objection")
+    await refused_everywhere(spare, spare_gateway, tmp_path, "1 Objection")
 
 
 async def test_a_hub_with_imported_data_is_not_reset(
-        spare: Neo4jCredentials, gateway: Neo4jGateway, tmp_path: Path) -> None:
+        spare: Neo4jCredentials, spare_gateway: Neo4jGateway, tmp_path: Path) -> None:
     assert demo_load(spare, tmp_path).returncode == 0
     source = write(tmp_path / "one.utf8.csv", PENALTY_HEADERS, [penalty(1)])
     imported = hub_cli(spare, tmp_path, "import", "shuanggongshi", str(source))
     assert imported.returncode == 0, imported.stderr
-    await refused_everywhere(spare, gateway, tmp_path, "Record")
+    await refused_everywhere(spare, spare_gateway, tmp_path, "Record")
 
 
 async def test_a_hub_with_synced_data_is_not_reset(
-        spare: Neo4jCredentials, gateway: Neo4jGateway, tmp_path: Path) -> None:
+        spare: Neo4jCredentials, spare_gateway: Neo4jGateway, tmp_path: Path) -> None:
     assert demo_load(spare, tmp_path).returncode == 0
-    [subject] = await gateway.run("MATCH (s:Subject) RETURN s.uscc AS uscc ORDER BY s.uscc LIMIT 1")
-    await ingest.upsert_records(gateway, [{  # as the exchange applies a received record
+    [subject] = await spare_gateway.run("MATCH (s:Subject) RETURN s.uscc AS uscc ORDER BY s.uscc LIMIT 1")
+    await ingest.upsert_records(spare_gateway, [{  # as the exchange applies a received record
         "id": "from-the-county-1", "subject_uscc": subject["uscc"], "kind": "ADMINISTRATIVE_LICENSE",
         "title": "食品经营许可", "decided_on": date(2026, 3, 3), "issuing_department": None,
         "source_platform": "henan-jiaxian", "origin_platform": "henan-jiaxian", "disclosure": "PUBLIC",
         "status": "ACTIVE", "severity": None, "publicity_ends_on": None, "document_number": "JY1", "content": None,
         "amount_wan_yuan": None, "kept": None}])
-    await refused_everywhere(spare, gateway, tmp_path, "1 Record")
+    await refused_everywhere(spare, spare_gateway, tmp_path, "1 Record")
 
 
 # ---- the other commands that replace something ---------------------------------------------------

@@ -13,35 +13,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from hub.db import ingest
 from hub.db.gateway import Neo4jGateway
-from hub.db.server import LocalNeo4j, Neo4jCredentials
-from hub.settings import Settings
-from tests.builders import OUTAGE_INSTANCE, cli_env
+from hub.db.server import Neo4jCredentials
+from tests.builders import cli_env
 from tests.loopback import free_port
-
-
-@pytest.fixture(scope="module")
-def spare() -> Iterator[Neo4jCredentials]:
-    server = LocalNeo4j(Settings(), OUTAGE_INSTANCE)
-    credentials, _ = server.start()
-    yield credentials
-    server.stop()
-
-
-@pytest.fixture
-async def gateway(spare: Neo4jCredentials) -> AsyncIterator[Neo4jGateway]:
-    opened = Neo4jGateway(spare.uri, spare.user, spare.password)
-    await ingest.wipe(opened)
-    yield opened
-    await ingest.wipe(opened)  # the spare instance is left empty for the next module that uses it
-    await opened.close()
 
 
 def lines_until(process: subprocess.Popen[str], wanted: str, timeout_s: float) -> list[str]:
@@ -77,7 +56,7 @@ def launch(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
                             stderr=subprocess.DEVNULL, text=True, start_new_session=True)
 
 
-async def test_hub_run_loads_the_demo_serves_and_says_when_ready(spare: Neo4jCredentials, gateway: Neo4jGateway,
+async def test_hub_run_loads_the_demo_serves_and_says_when_ready(spare: Neo4jCredentials, spare_gateway: Neo4jGateway,
                                                                  tmp_path: Path) -> None:
     port = free_port()
     env = cli_env(spare, HUB_PORT=str(port), HUB_STATE_DIR=str(tmp_path), HUB_WARNINGS="false",
@@ -89,10 +68,11 @@ async def test_hub_run_loads_the_demo_serves_and_says_when_ready(spare: Neo4jCre
         code = seen[-1].split("tour: ")[1].split(" ")[0]
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
             assert (await client.get("/readyz")).status_code == 200
-        held = await gateway.query("MATCH (r:Record {disclosure: 'AUTHORIZED'})-[:ABOUT]->(:Subject {uscc: $code}) "
-                                   "RETURN count(r) AS n", {"code": code})
+        held = await spare_gateway.query(
+            "MATCH (r:Record {disclosure: 'AUTHORIZED'})-[:ABOUT]->(:Subject {uscc: $code}) RETURN count(r) AS n",
+            {"code": code})
         assert held[0]["n"] >= 1
-        assert (await gateway.query("MATCH (s:Subject) RETURN count(s) AS n"))[0]["n"] == 200
+        assert (await spare_gateway.query("MATCH (s:Subject) RETURN count(s) AS n"))[0]["n"] == 200
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)

@@ -11,7 +11,7 @@ import pytest
 
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_evaluation, add_subject, bearer, gql, remove_subjects, uscc
+from tests.builders import add_evaluation, add_subject, bearer, gql, remove_subjects, remove_supervision, uscc
 
 REGION = "411121"  # 舞阳县: this module's subjects only
 DEPARTMENT = "411121-SCJG"
@@ -36,15 +36,7 @@ async def world(hub: CreditHub) -> AsyncIterator[None]:
         await add_evaluation(hub, code, f"{code}-freq-{n}", scheme="henan-market-risk", grade=grade,
                              disclosure="INTERNAL", score={"A": 100, "B": 300, "C": 600, "D": 800}[grade])
     yield
-    await hub.gateway.run(
-        """
-        MATCH (p:InspectionPlan)-[:BY]->(:Department {code: $d})
-        OPTIONAL MATCH (draw:Draw {plan_id: p.id})
-        OPTIONAL MATCH (t:InspectionTarget {draw_id: draw.id})
-        OPTIONAL MATCH (c:DrawPopulation {draw_id: draw.id})
-        DETACH DELETE t, c, draw, p
-        """, {"d": DEPARTMENT}, write=True)
-    await hub.gateway.run("MATCH (i:Inspector {department: $d}) DETACH DELETE i", {"d": DEPARTMENT}, write=True)
+    await remove_supervision(hub, DEPARTMENT)
     await remove_subjects(hub, list(SUBJECTS))
 
 

@@ -14,7 +14,6 @@ import base64
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +24,7 @@ import time_machine
 from hub import clock
 from hub.clock import CHINA
 from hub.db import feed, warning_facts
+from hub.reporting import Counts
 from hub.rights.publicity import add_months
 from hub.service import CreditHub
 from hub.settings import Settings
@@ -448,23 +448,13 @@ async def test_related_parties_are_the_evidence_behind_graph_warnings(client: ht
     assert deep["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-@dataclass(frozen=True)
-class _Counts:
-    name: str | None
-    rows: int
-    valid: int
-    on_time: int | None
-    late: int | None
-    provisional: int = 0  # rows judged on a year whose 调休 were not announced (hub.db.reporting)
-
-
 async def test_a_department_reporting_late_and_not_one_reporting_on_time(
         client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
     late, punctual = f"{REGION}-LATE", f"{REGION}-ONTIME"
     await add_departments(hub, [late, punctual])
     await hub.record_reporting(f"w-import-{clock.now().timestamp()}", kind="ADMINISTRATIVE_PENALTY",
                                source_platform="test", received_on=clock.today(), per_department={
-                                   late: _Counts("迟报局", 4, 4, 3, 1), punctual: _Counts("准时局", 4, 4, 4, 0)})
+                                   late: Counts("迟报局", 4, 4, 3, 1), punctual: Counts("准时局", 4, 4, 4, 0)})
     hub.warnings.nudge()  # a write in this process (the CLI's import is another process: it polls tallies)
     deadline = time.monotonic() + 30
     found: list[dict[str, Any]] = []

@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from hub.db.gateway import Neo4jGateway
-from hub.reporting import DepartmentCounts, DepartmentReporting, ReportedRow
+from hub.reporting import Counts, DepartmentCounts, DepartmentReporting, ReportedRow
 
 ROW_BATCH = 5000  # reported rows written per transaction (a province's file holds 100,000)
 
@@ -104,16 +103,6 @@ ORDER BY department
 """
 
 
-@dataclass(frozen=True)
-class _Counts:
-    name: str | None
-    rows: int
-    valid: int
-    on_time: int | None
-    late: int | None
-    provisional: int
-
-
 async def record_rows(gateway: Neo4jGateway, import_id: str, rows: Sequence[ReportedRow], *, kind: str,
                       source_platform: str, received_on: date | None, imported_at: datetime,
                       batch_size: int = ROW_BATCH) -> int:
@@ -125,7 +114,7 @@ async def record_rows(gateway: Neo4jGateway, import_id: str, rows: Sequence[Repo
                  for row in rows[start:start + batch_size]]
         await gateway.run(_ROWS, {"rows": batch, "import_id": import_id}, write=True)
     timed = received_on is not None
-    counted = {row["department"]: _Counts(row["name"], row["rows"], row["valid"], row["on_time"] if timed else None,
+    counted = {row["department"]: Counts(row["name"], row["rows"], row["valid"], row["on_time"] if timed else None,
                                           row["late"] if timed else None, row["provisional"])
                for row in await gateway.run(_FROM_ROWS, {"import_id": import_id})}
     return await record_tallies(gateway, import_id, kind=kind, source_platform=source_platform,

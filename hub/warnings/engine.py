@@ -150,25 +150,12 @@ class WarningEngine:
 
     async def _feed_cycle(self) -> CycleReport:
         """What was written; asks the supervision loop to run when due dates or tallies may have changed."""
-        report = CycleReport()
-        started = time.perf_counter()
-        now = clock.now()
-        state = await warning_facts.poll(self.gateway, self._tallies_since or datetime(1970, 1, 1, tzinfo=CHINA))
-        if state.pending:
-            await self._sequence(report)
-        if state.pending or state.head > state.cursor or state.markers:
-            await self._follow_feed(report)
-        if self._supervision_due(state, now):
-            self._supervision_wanted.set()
-        report.seconds = time.perf_counter() - started
-        return report
+        return await self.cycle(supervise_inline=False)
 
-    def _supervision_due(self, state: warning_facts.Waiting, now: datetime) -> bool:
-        return bool(self._supervise or state.tallies or self._next_due is None or now >= self._next_due)
-
-    async def cycle(self) -> CycleReport:
-        """Evaluate everything waiting, in one go: feed windows, representative changes, then due dates and
-        双公示 tallies when they may have changed (the CLI, tests and the bench; ``run`` splits the two)."""
+    async def cycle(self, *, supervise_inline: bool = True) -> CycleReport:
+        """Evaluate everything waiting: feed windows, representative changes, then due dates and 双公示 tallies
+        when they may have changed — inline (the CLI, tests and the bench), or, for ``run``, by waking the
+        supervision loop."""
         report = CycleReport()
         started = time.perf_counter()
         now = clock.now()
@@ -178,8 +165,11 @@ class WarningEngine:
             await self._sequence(report)
         if state.pending or state.head > state.cursor or state.markers:
             await self._follow_feed(report)
-        if self._supervision_due(state, now):
-            await self._supervision(report, now, tallies_since)
+        if self._supervise or state.tallies or self._next_due is None or now >= self._next_due:
+            if supervise_inline:
+                await self._supervision(report, now, tallies_since)
+            else:
+                self._supervision_wanted.set()
         report.seconds = time.perf_counter() - started
         return report
 

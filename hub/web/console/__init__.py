@@ -385,7 +385,7 @@ class Console:
         entries = (answer.data or {}).get("subjectReads")
         if entries is None:
             return self._html("查阅记录", pages.refused("；".join(answer.refusals())), signed, active="subjects")
-        return self._html("查阅记录", pages.reads(uscc, uscc, entries), signed, active="subjects")
+        return self._html("查阅记录", pages.reads(uscc, entries), signed, active="subjects")
 
     async def sync(self, request: Request) -> Response:
         """同步状态: each peer's last round per direction, how long ago, and the dead letters held."""

@@ -216,7 +216,7 @@ def _china(moment: str) -> str:
 ACTIONS = {"read": "查阅", "denied": "被拒绝"}
 
 
-def reads(uscc: str, name: str, entries: Sequence[dict[str, Any]]) -> str:
+def reads(uscc: str, entries: Sequence[dict[str, Any]]) -> str:
     """Who read a subject and when: the audit chain's entries about it, newest first."""
     rows = "".join(f'<tr><td>{e(_china(r["at"]))}</td><td>{e(ACTIONS.get(r["action"], r["action"]))}</td>'
                    f'<td class="actor">{e(r["actor"])}</td><td class="via">{e(r["via"] or "—")}</td>'
@@ -224,7 +224,7 @@ def reads(uscc: str, name: str, entries: Sequence[dict[str, Any]]) -> str:
     heads = "".join(f"<th>{h}</th>" for h in ("时间（北京时间）", "操作", "查阅者", "账号/令牌", "层级", "授权编号"))
     table = (f'<table id="reads"><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>' if entries
              else '<p class="muted">尚无查阅记录。</p>')
-    return (f'<section class="card"><h2>谁查阅过 {e(name)}</h2><p class="muted">统一社会信用代码 {e(uscc)}；'
+    return (f'<section class="card"><h2>谁查阅过该主体</h2><p class="muted">统一社会信用代码 {e(uscc)}；'
             f'仅信用办和出具该主体记录的部门可见（审计日志）。</p>{table}</section>')
 
 
