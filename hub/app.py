@@ -54,7 +54,7 @@ def app_from_environment() -> Starlette:
 
 def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
     service = hub or CreditHub(settings, gateway_for(settings))
-    metrics = HubMetrics(service.gateway.stats, service.audit_writer)
+    metrics = HubMetrics(service.gateway.stats, service.audit_log)
     schema = build_schema(settings)
 
     def make_context(viewer: Viewer) -> HubContext:
@@ -141,7 +141,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         if hub is None:
             await service.close()
         else:
-            await service.audit_writer.drain()
+            await service.audit_log.drain()
 
     app = Starlette(routes=[
         Route("/", home),

@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 
 from hub import audit as audit_chain
 from hub import bank_consents, clock, read_audit
-from hub.audit_writer import AuditWriter
+from hub.audit_log import AuditLog
 from hub.auth import token_key_id, verify_token
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
 from hub.bank_consents import ConsentPage, ConsentStatus
@@ -29,7 +29,6 @@ from hub.credit_check import CreditCheck, check
 from hub.credit_info.submission import CreditInformation
 from hub.credit_reports import CreditReports
 from hub.db import (
-    audit_store,
     consents,
     distribution,
     evaluations,
@@ -137,9 +136,8 @@ class CreditHub:
         self._token_ring = settings.jwt_keyring
         self._token_ring_seen = (time.monotonic(), self._ring_mtime())
         audit_ring = settings.audit_keyring
-        self._audit_keys = audit_chain.AuditKeys.of(audit_ring.active, dict(audit_ring.keys),
-                                                    list(self._token_ring.keys.values()))
-        self.audit_writer = AuditWriter(gateway, self._chain)
+        self.audit_log = AuditLog(gateway, audit_chain.AuditKeys.of(
+            audit_ring.active, dict(audit_ring.keys), list(self._token_ring.keys.values())))
         self.warnings = WarningService(gateway, RuleBook(settings.warning_rules_dir), self.schemes, self.calendar,
                                        platform_id=settings.platform_id, level=settings.level,
                                        poll_s=settings.warning_poll_s, window=settings.warning_window)
@@ -172,7 +170,7 @@ class CreditHub:
         return await self.gateway.ping()
 
     async def close(self) -> None:
-        await self.audit_writer.drain()
+        await self.audit_log.drain()
         self.reports.close()
         await self.gateway.close()
 
@@ -443,27 +441,14 @@ class CreditHub:
         """Commit ``events`` to the chain, batched with other requests' (group commit); ``wait=False``
         for what disclosed nothing: queued for the next batch, not waited for."""
         if wait:
-            await self.audit_writer.append(events)
+            await self.audit_log.append(events)
         else:
-            await self.audit_writer.submit(events)
+            await self.audit_log.submit(events)
 
     async def reads_of(self, uscc: str, viewer: Viewer, first: int = 50) -> list[read_audit.ReadEntry]:
         """Who read a subject and when, newest first: for the credit office and the departments that issued
         its records (hub.read_audit)."""
         return await read_audit.reads_of(self.gateway, uscc, viewer, first)
-
-    async def verify_audit(self) -> audit_chain.VerifyReport:
-        head = await audit_store.head(self.gateway)
-        return await audit_chain.verify(self._audit_keys, audit_store.entries(self.gateway), head)
-
-    @property
-    def audit_key_id(self) -> str:
-        """The id of the key new audit entries are made with."""
-        return self._audit_keys.active
-
-    def _chain(self, seq: int, prev: str,
-               events: Sequence[audit_chain.AuditEvent]) -> list[audit_chain.AuditEntry]:
-        return audit_chain.chain(self._audit_keys, seq, prev, events)
 
 
 def _grantee(viewer: Viewer) -> str | None:

@@ -68,7 +68,7 @@ async def test_authorized_reads_and_writes_are_audited_with_their_consent(
         ("write", "admin:郏县信用办"), ("read", "bank:审计银行")]
     read = logged[1]
     assert (read["subject_uscc"], read["tier"], read["consent_id"]) == (SUBJECT, "AUTHORIZED", consent_id)
-    assert (await hub.verify_audit()).ok
+    assert (await hub.audit_log.verify()).ok
 
 
 async def test_refusals_are_audited(client: httpx.AsyncClient, settings: Settings,
@@ -104,11 +104,11 @@ async def test_verify_catches_removed_entries(client: httpx.AsyncClient, setting
         await client.post("/graphql", headers=agency, json={
             "query": f'{{ subject(uscc: "{SUBJECT}") {{ legalRepresentative {{ idNumber }} }} }}'})
     await hub.gateway.run("MATCH (a:AuditEntry {seq: 2}) DELETE a", write=True)
-    report = await hub.verify_audit()
+    report = await hub.audit_log.verify()
     assert not report.ok and report.broken_at == 2 and "missing" in report.problem
 
     await hub.gateway.run("MATCH (a:AuditEntry) WHERE a.seq >= 2 DELETE a", write=True)
-    truncated = await hub.verify_audit()
+    truncated = await hub.audit_log.verify()
     assert not truncated.ok and "removed from the end" in truncated.problem
 
 
@@ -128,7 +128,7 @@ async def test_every_entry_names_its_key_and_old_entries_verify_after_a_rotation
         client: httpx.AsyncClient, settings: Settings, hub: CreditHub,
         neo4j_credentials: Neo4jCredentials) -> None:
     await read_as(client, settings, 2)
-    old_kid = hub.audit_key_id
+    old_kid = hub.audit_log.key_id
     assert old_kid == key_id("audit", AUDIT_KEY)
     assert {e["key_id"] for e in await entries(hub)} == {old_kid}
 
@@ -139,7 +139,7 @@ async def test_every_entry_names_its_key_and_old_entries_verify_after_a_rotation
     await after.audit([AuditEvent(action="write", actor="test", role="admin", subject_uscc=None, detail="after")])
     logged = await entries(hub)
     assert [e["key_id"] for e in logged] == [old_kid, old_kid, key_id("audit", NEW_AUDIT_KEY)]
-    assert (await after.verify_audit()).ok
+    assert (await after.audit_log.verify()).ok
     intact = verify_command(neo4j_credentials, **rotated)
     assert intact.returncode == 0 and "intact: 3 entries" in intact.stdout, intact.stdout + intact.stderr
 
@@ -154,7 +154,7 @@ async def test_the_audit_key_is_not_the_token_key(client: httpx.AsyncClient, set
     await read_as(client, settings, 2)
     other_token_key = verify_command(neo4j_credentials, HUB_JWT_SECRET="another-token-secret-" + "t" * 40)
     assert other_token_key.returncode == 0 and "intact: 2 entries" in other_token_key.stdout
-    assert hub.audit_key_id != key_id("audit", JWT_SECRET)
+    assert hub.audit_log.key_id != key_id("audit", JWT_SECRET)
 
 
 async def test_entries_from_before_key_ids_verify_with_the_token_secret_they_were_keyed_with(
@@ -169,7 +169,7 @@ async def test_entries_from_before_key_ids_verify_with_the_token_secret_they_wer
                           {"row": {"seq": 1, "prev_hash": GENESIS, "hash": digest, **{
                               k: v for k, v in asdict(event).items() if v is not None}}, "hash": digest}, write=True)
     await hub.audit([AuditEvent(action="write", actor="test", role="admin", subject_uscc=None, detail="new")])
-    assert (await hub.verify_audit()).ok
+    assert (await hub.audit_log.verify()).ok
     report = verify_command(neo4j_credentials)
     assert report.returncode == 0 and "intact: 2 entries" in report.stdout
     await hub.gateway.run("MATCH (a:AuditEntry {seq: 1}) SET a.detail = 'rewritten'", write=True)
@@ -179,7 +179,7 @@ async def test_entries_from_before_key_ids_verify_with_the_token_secret_they_wer
 async def test_concurrent_requests_share_append_transactions_and_the_chain_stays_whole(
         hub: CreditHub) -> None:
     from hub.audit import AuditEvent
-    from hub.audit_writer import AuditWriter
+    from hub.audit_log import AuditLog
 
     def event(n: int) -> AuditEvent:
         return AuditEvent(action="read", actor=f"bank:群组{n % 3}", role="bank", subject_uscc=SUBJECT,
@@ -187,17 +187,17 @@ async def test_concurrent_requests_share_append_transactions_and_the_chain_stays
 
     # Two writers on one database stand for two hub processes: each chains after the head it
     # wrote last, finds the other moved it, and takes the locked path.
-    other = AuditWriter(hub.gateway, hub.audit_writer.chainer)
-    before = hub.audit_writer.batches
+    other = AuditLog(hub.gateway, hub.audit_log.keys)
+    before = hub.audit_log.batches
     await asyncio.gather(*(
-        (hub.audit_writer if n % 2 else other).append([event(n), event(n + 1000)]) for n in range(60)))
+        (hub.audit_log if n % 2 else other).append([event(n), event(n + 1000)]) for n in range(60)))
     logged = await entries(hub)
     assert len(logged) == 120 and [e["seq"] for e in logged] == list(range(1, 121))
     # a request's entries are contiguous: written in one batch, in its order
     by_request = {str(e["detail"]): int(str(e["seq"])) for e in logged}
     assert all(by_request[f"request {n + 1000}"] == by_request[f"request {n}"] + 1 for n in range(60))
-    assert hub.audit_writer.batches - before < 30  # 30 requests of this process, fewer transactions
-    assert (await hub.verify_audit()).ok
+    assert hub.audit_log.batches - before < 30  # 30 requests of this process, fewer transactions
+    assert (await hub.audit_log.verify()).ok
 
 
 async def test_an_anonymous_request_appends_one_entry_however_many_subjects_it_names(
@@ -209,13 +209,13 @@ async def test_an_anonymous_request_appends_one_entry_however_many_subjects_it_n
     aliases = " ".join(f'n{n}: subject(uscc: "{code}") {{ {refused} }}' for n, code in enumerate(codes))
     body = (await client.post("/graphql", json={"query": f"{{ {aliases} }}"})).json()
     assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"} and len(body["errors"]) == 10
-    await hub.audit_writer.drain()  # an anonymous refusal is queued, not waited for
+    await hub.audit_log.drain()  # an anonymous refusal is queued, not waited for
     [denied] = await entries(hub)
     assert (denied["action"], denied["actor"], denied.get("subject_uscc")) == ("denied", "public", None)
     assert "Subject.legalRepresentative" in str(denied["detail"]) and "Subject.riskClassification" in str(
         denied["detail"])
     assert all(code in str(denied["detail"]) for code in codes)
-    assert (await hub.verify_audit()).ok
+    assert (await hub.audit_log.verify()).ok
 
 
 async def test_an_internal_list_read_names_the_subjects_it_served(

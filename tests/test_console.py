@@ -91,7 +91,7 @@ async def sign_in(page: Page, served: ServedHub, username: str, password: str) -
 
 
 async def audit_actions(hub: CreditHub, actor_token: str) -> list[str]:
-    await hub.audit_writer.drain()
+    await hub.audit_log.drain()
     rows = await hub.gateway.query("MATCH (a:AuditEntry) WHERE a.token_id = $t OR a.detail CONTAINS $t "
                                    "RETURN a.action AS action ORDER BY a.seq", {"t": actor_token})
     return [str(row["action"]) for row in rows]

@@ -155,7 +155,7 @@ async def test_an_internal_viewer_finds_them_by_the_number(
 async def test_the_lookup_is_audited_without_the_number(
         imported: Any, client: httpx.AsyncClient, settings: Settings, hub: CreditHub) -> None:
     await gql(client, QUERY, bearer(settings, "admin", "汝阳县信用办"), n=PERSON_A)
-    await hub.audit_writer.drain()
+    await hub.audit_log.drain()
     rows = await hub.gateway.run("MATCH (a:AuditEntry) WHERE a.detail CONTAINS 'Query.personRecords' "
                                  "RETURN a.detail AS detail, a.tier AS tier")
     masked = PERSON_A[:6] + "********" + PERSON_A[-4:]

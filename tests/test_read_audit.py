@@ -39,7 +39,7 @@ async def test_the_credit_office_and_the_issuing_department_see_a_banks_read(
     read = await gql(client, f'{{ subject(uscc: "{SUBJECT}") {{ legalRepresentative {{ name }} }} }}',
                      bearer(settings, "bank", BANK))
     assert read["data"]["subject"]["legalRepresentative"] is not None
-    await hub.audit_writer.drain()
+    await hub.audit_log.drain()
 
     for viewer in (admin, bearer(settings, "agency", "鄢陵县市场监管局", department=ISSUER)):
         seen = await gql(client, READS, viewer, u=SUBJECT)

@@ -385,7 +385,7 @@ def draw_export(
 def audit_verify() -> None:
     """Walk the audit chain; exit 1 and name the first broken link if any."""
     _logging()
-    report = asyncio.run(_with_hub(lambda hub: hub.verify_audit()))
+    report = asyncio.run(_with_hub(lambda hub: hub.audit_log.verify()))
     typer.echo(report.describe())
     if not report.ok:
         raise typer.Exit(1)

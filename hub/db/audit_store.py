@@ -1,6 +1,6 @@
 """Cypher for the audit chain: appends after a known head or under the head's lock; reads in order.
 
-Two ways to append a batch (hub/audit_writer.py decides which):
+Two ways to append a batch (hub/audit_log.py decides which):
 
 - :func:`append_after` — the fast path, one auto-commit statement (one round trip): the entries are
   chained in Python after the head this process last wrote, and the statement writes them only if

@@ -105,7 +105,7 @@ _counting: ContextVar[StatementCount | None] = ContextVar("hub_statement_count",
 def counting() -> Iterator[StatementCount]:
     """Count the statements the work inside this block sends, tasks it starts included (they copy the
     context). Work done for it elsewhere is counted where it is done on its behalf: the audit's group
-    commit adds its batch's write to every request whose entries the batch carries (hub.audit_writer)."""
+    commit adds its batch's write to every request whose entries the batch carries (hub.audit_log)."""
     count = StatementCount(outer=_counting.get())
     token = _counting.set(count)
     try:

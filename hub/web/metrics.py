@@ -8,7 +8,7 @@ What an operator watches (docs/grafana-dashboard.json draws them):
 - GraphQL errors by ``extensions.code`` (they travel in HTTP 200 answers, so the status does not show them);
 - Neo4j: statements sent and time spent, by access mode, and failures (hub.db.gateway.StatementStats);
   statements per request by role and mode; readiness (``hub_neo4j_up``);
-- the audit chain's group commit: batches, their time, entries committed (hub.audit_writer);
+- the audit chain's group commit: batches, their time, entries committed (hub.audit_log);
 - sync per peer: seconds since each direction's last round and dead letters held (read at scrape time);
 - warning subscriptions open; the process (CPU, memory, open files) from prometheus_client's collectors.
 
@@ -34,7 +34,7 @@ from prometheus_client.core import CounterMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 
-from hub.audit_writer import AuditWriter
+from hub.audit_log import AuditLog
 from hub.db.gateway import StatementCount, StatementStats
 from hub.disclosure import Viewer
 from hub.web.limits import Admission
@@ -66,7 +66,7 @@ class SyncState:
 class _Totals(Collector):
     """Counters kept by the gateway and the audit writer themselves, read at scrape time."""
 
-    def __init__(self, stats: StatementStats, audit: AuditWriter) -> None:
+    def __init__(self, stats: StatementStats, audit: AuditLog) -> None:
         self.stats, self.audit = stats, audit
 
     def collect(self) -> Iterable[Metric]:
@@ -89,7 +89,7 @@ class _Totals(Collector):
 
 
 class HubMetrics:
-    def __init__(self, stats: StatementStats | None = None, audit: AuditWriter | None = None) -> None:
+    def __init__(self, stats: StatementStats | None = None, audit: AuditLog | None = None) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter("hub_graphql_requests", "GraphQL requests by role and status",
                                 ["role", "status"], registry=self.registry)

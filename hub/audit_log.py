@@ -1,10 +1,12 @@
-"""Group commit for the audit chain: concurrent requests share one append transaction.
+"""The audit log: one object that appends to the chain (group commit), verifies it and names its key.
+
+Appending uses group commit: concurrent requests share one append transaction.
 
 Every audited request must have its entries committed before its response leaves (hub.web). Done
 one transaction per request, every request queued on the single ``AuditHead`` lock; under 16
 clients most of the hub's time was spent waiting there. Instead, per process:
 
-- a request hands its events to :meth:`AuditWriter.append` and waits;
+- a request hands its events to :meth:`AuditLog.append` and waits;
 - at most one batch per process is being written at a time; events that arrive meanwhile gather
   into the next batch, which is written as soon as the current one commits (no timer, so a lone
   request waits for nothing but its own commit);
@@ -18,7 +20,7 @@ clients most of the hub's time was spent waiting there. Instead, per process:
   batch is no one request's (its deadline does not bound the others'), and the statements it sends
   are counted for every request whose entries it carries (hub.db.gateway.counting);
 - what disclosed nothing — an anonymous caller's refusals, one entry per request — is queued with
-  :meth:`AuditWriter.submit` and not waited for: such a request pays no commit (a crash before the
+  :meth:`AuditLog.submit` and not waited for: such a request pays no commit (a crash before the
   next batch may lose those entries, never a read's).
 
 So the chain stays one line, in commit order, across any number of hub processes on one Neo4j; a
@@ -34,9 +36,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hub.audit import AuditEvent
+from hub.audit import AuditEntry, AuditEvent, AuditKeys, VerifyReport, chain, verify
 from hub.db import audit_store
-from hub.db.audit_store import Chainer, Head
+from hub.db.audit_store import Head
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway, StatementCount, counting, current_count
 
 log = logging.getLogger(__name__)
@@ -52,12 +54,13 @@ class _Waiter:
     count: StatementCount | None  # the statements of the request that waits, if they are counted
 
 
-class AuditWriter:
-    """Appends audit events to the chain with group commit; one per process (per CreditHub)."""
+class AuditLog:
+    """The audit chain of this hub: appends with group commit, verifies, names the active key. One per
+    process (per CreditHub); the keys are the only thing it needs besides the database."""
 
-    def __init__(self, gateway: Neo4jGateway, chainer: Chainer) -> None:
+    def __init__(self, gateway: Neo4jGateway, keys: AuditKeys) -> None:
         self.gateway = gateway
-        self.chainer = chainer
+        self.keys = keys
         self.batches = 0  # transactions written (tests, the bench and /metrics read these three)
         self.batch_seconds = 0.0  # time spent writing them, round trips included
         self.entries = 0  # entries they committed
@@ -131,11 +134,23 @@ class AuditWriter:
         self.batches += 1
         if self._head is not None:
             try:
-                written = await audit_store.append_after(self.gateway, self._head, events, self.chainer)
+                written = await audit_store.append_after(self.gateway, self._head, events, self._chain)
             except DatabaseUnavailable as exc:  # a transient failure: the locked path retries
                 log.debug("audit fast path failed, taking the locked path: %s", exc)
                 written = None
             if written is not None:
                 self._head = written
                 return
-        self._head = await audit_store.append(self.gateway, events, self.chainer)
+        self._head = await audit_store.append(self.gateway, events, self._chain)
+
+    def _chain(self, seq: int, prev: str, events: Sequence[AuditEvent]) -> list[AuditEntry]:
+        return chain(self.keys, seq, prev, events)
+
+    @property
+    def key_id(self) -> str:
+        """The id of the key new entries are made with."""
+        return self.keys.active
+
+    async def verify(self) -> VerifyReport:
+        """Every entry checked against its predecessor and its key, up to the head (``hub audit verify``)."""
+        return await verify(self.keys, audit_store.entries(self.gateway), await audit_store.head(self.gateway))
