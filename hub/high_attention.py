@@ -22,9 +22,9 @@ from hub.db import evaluations as store
 from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Viewer
 from hub.errors import BadInput, NotFound
-from hub.grading.models import ModelRegistry
-from hub.grading.models.market_risk import MarketRiskModel
 from hub.grading.schemes import SchemeRegistry
+from hub.grading.scoring import ModelRegistry
+from hub.grading.scoring.market_risk import MarketRiskModel
 
 SCHEME = "henan-market-risk"
 CLASSES = ("C", "D")  # seed 004 第十条(三)

@@ -47,9 +47,9 @@ from hub.exchange.peers import Platform, load_peers
 from hub.exchange.service import Exchange
 from hub.exchange.signing import load_or_create_key
 from hub.grading.engine import ComputedBy
-from hub.grading.models import ModelRegistry
 from hub.grading.reevaluation import Reevaluator, RunSummary
 from hub.grading.schemes import SchemeRegistry
+from hub.grading.scoring import ModelRegistry
 from hub.high_attention import HighAttention
 from hub.imports import FileImport, Importer, ImportOutcome
 from hub.imports import Progress as ImportProgress

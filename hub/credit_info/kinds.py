@@ -11,7 +11,7 @@ Each kind's rule says what an item of it must carry (``required``: the fields be
 decision date), its disclosure tier and the seed sentence that sets it, whether a list entry can be
 removed (``listed``), and whether a shipped grading catalogue counts it (``counted``: the subject is
 re-graded when such an item changes; tests/test_credit_information.py checks the flag against
-hub/grading/models/catalogues). docs/tiers.md ("Credit information by kind") is this table in prose.
+hub/grading/scoring/catalogues). docs/tiers.md ("Credit information by kind") is this table in prose.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ What the hub decides, by rule, not the sender:
   its severity (hub.rights.publicity; GENERAL when none is given);
 - a list entry (严重失信主体名单, 经营异常名录, 失信被执行人) is on its list from its decision date until
   its removal: ``removed_on`` is kept, and the record is in force (``publicity_ends_on``, which the
-  grading models read as the listing's end: hub.grading.models._catalogue "current") through the day
+  grading models read as the listing's end: hub.grading.scoring._catalogue "current") through the day
   before. So an entry raises the grading flags (seed 004 第十条) and its removal lowers them; each
   re-grades the subject.
 

@@ -22,8 +22,8 @@ from hub.db.evaluations import CurrentGrade, FactsPage, FactsRow
 from hub.db.gateway import Neo4jGateway
 from hub.exchange import levels
 from hub.grading.engine import ComputedBy, Coverage, evaluation_row, grade, load_coverage, review_flags
-from hub.grading.models import ModelRegistry
 from hub.grading.schemes import GradingScheme, SchemeRegistry
+from hub.grading.scoring import ModelRegistry
 from hub.grading.types import SubjectFacts
 
 PUBLIC_SCHEMES = ("henan-public-credit", "shanxi-public-credit")

@@ -3,7 +3,7 @@
 Seed 000 §二.(二): "采用百分制，满分为 100 分，评价指标包括减分项指标和加分项指标" — a score out of 100 made
 of deduction and bonus indicators, adjusted "根据实际情况及时进行动态调整优化". So the indicators and
 their points are data (``catalogues/public-credit.yaml``); this module only adds them up (see
-:mod:`hub.grading.models._points`), clamps to [0, 100] and raises the list flags.
+:mod:`hub.grading.scoring._points`), clamps to [0, 100] and raises the list flags.
 
 One catalogue serves ``henan-public-credit`` (seed 000) and ``shanxi-public-credit`` (seed 003) with
 the same base: both seeds describe the same 100-point deduction/bonus evaluation and differ only in
@@ -22,8 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.grading.models._catalogue import Section, read_list_flags
-from hub.grading.models._points import PointsModel, read_engine
+from hub.grading.scoring._catalogue import Section, read_list_flags
+from hub.grading.scoring._points import PointsModel, read_engine
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
     JOINT_PUNISHMENT_LIST,

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hub.explanation import FlagGrounds, Grounds
-from hub.grading.models._catalogue import (
+from hub.grading.scoring._catalogue import (
     FactsView,
     Problem,
     RecordSelector,

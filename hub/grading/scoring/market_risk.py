@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from hub.explanation import FlagGrounds, Grounds
-from hub.grading.models._catalogue import Section, read_list_flags
-from hub.grading.models._points import PointsModel, read_engine
+from hub.grading.scoring._catalogue import Section, read_list_flags
+from hub.grading.scoring._points import PointsModel, read_engine
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
     HIGH_ATTENTION_INDUSTRY,

@@ -1,4 +1,4 @@
-"""Scoring models (hub.grading.models): pure, no database — facts are built by hand."""
+"""Scoring models (hub.grading.scoring): pure, no database — facts are built by hand."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from hub.disclosure import Disclosure
 from hub.explanation import Grounds
-from hub.grading.models import CATALOGUE_DIR, ModelError, ModelRegistry, ScoringError, UnknownModel, load_model
 from hub.grading.schemes import SchemeRegistry, classify
+from hub.grading.scoring import CATALOGUE_DIR, ModelError, ModelRegistry, ScoringError, UnknownModel, load_model
 from hub.grading.types import (
     DISHONEST_EXECUTEE,
     HIGH_ATTENTION_INDUSTRY,

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hub.explanation import Grounds
-from hub.grading.models._catalogue import FactsView, Problem, RecordSelector, Section, read_window
 from hub.grading.schemes import CATEGORY_PREFIX, GRADE_PREFIX
+from hub.grading.scoring._catalogue import FactsView, Problem, RecordSelector, Section, read_window
 from hub.grading.types import Contribution, Score, SubjectFacts
 
 

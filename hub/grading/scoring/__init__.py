@@ -41,8 +41,9 @@ from pathlib import Path
 from typing import Protocol
 
 from hub.errors import NotFound
-from hub.grading.models import categorical, industry, market_risk, public_credit
-from hub.grading.models._catalogue import (
+from hub.grading.schemes import GradingError
+from hub.grading.scoring import categorical, industry, market_risk, public_credit
+from hub.grading.scoring._catalogue import (
     CATALOGUE_DIR,
     ModelError,
     Problem,
@@ -50,7 +51,6 @@ from hub.grading.models._catalogue import (
     Section,
     read_catalogue,
 )
-from hub.grading.schemes import GradingError
 from hub.grading.types import Score, SubjectFacts
 
 __all__ = ["CATALOGUE_DIR", "ModelError", "ModelRegistry", "ScoringError", "ScoringModel", "UnknownModel",

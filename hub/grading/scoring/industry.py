@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hub.explanation import Grounds
-from hub.grading.models._catalogue import (
+from hub.grading.scoring._catalogue import (
     FactsView,
     Problem,
     RecordSelector,
