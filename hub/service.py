@@ -32,7 +32,6 @@ from hub.db import (
     audit_store,
     consents,
     distribution,
-    evaluations,
     organizations,
     records,
     reporting,
@@ -42,7 +41,7 @@ from hub.db import (
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
-from hub.discrepancy_reviews import DiscrepancyReviews
+from hub.discrepancy_reviews import DiscrepancyReviews, ReviewFlag
 from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
 from hub.exchange.service import Exchange
@@ -384,8 +383,8 @@ class CreditHub:
         An import stopped part way resumes when the same file is imported again."""
         return await Importer(self.gateway, self.reevaluator).run(file, progress)
 
-    async def review_flags(self) -> list[dict[str, object]]:
-        return await evaluations.open_flags(self.gateway)
+    async def review_flags(self) -> list[ReviewFlag]:
+        return await self.discrepancy_reviews.standing()
 
     async def grade_distribution(self) -> list[distribution.GradeCount]:
         """How many subjects hold each grade of each scheme in force today (the console's charts)."""

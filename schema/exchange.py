@@ -100,17 +100,16 @@ async def acknowledge_changes(info: Info, up_to: str) -> int:
 
 
 async def dead_letters(info: Info, peer: str | None = None, first: int = 100) -> list[DeadLetterType]:
-    rows = await info.context.hub.exchange.dead_letters(peer, first)
-    return [DeadLetterType(id=strawberry.ID(r["id"]), peer=r["peer"], direction=r["direction"],
-                           batch_id=r.get("batch_id"), item_id=r.get("item_id"), reason=r["reason"],
-                           item=r.get("item") or "", at=r["at"]) for r in rows]
+    letters = await info.context.hub.exchange.dead_letters(peer, first)
+    return [DeadLetterType(id=strawberry.ID(d.id), peer=d.peer, direction=d.direction, batch_id=d.batch_id,
+                           item_id=d.item_id, reason=d.reason, item=d.item or "", at=d.at) for d in letters]
 
 
 async def sync_status(info: Info) -> list[SyncCursorType]:
-    rows = await info.context.hub.exchange.status()
-    return [SyncCursorType(peer=r["peer"], direction=r["direction"], cursor=r.get("cursor"),
-                           updated_at=r["updated_at"], batches=r.get("batches"), applied=r.get("applied"),
-                           unchanged=r.get("unchanged"), dead_letters=r.get("dead_letters")) for r in rows]
+    cursors = await info.context.hub.exchange.status()
+    return [SyncCursorType(peer=c.peer, direction=c.direction, cursor=c.cursor, updated_at=c.updated_at,
+                           batches=c.batches, applied=c.applied, unchanged=c.unchanged,
+                           dead_letters=c.dead_letters) for c in cursors]
 
 
 def platform(info: Info) -> PlatformType:

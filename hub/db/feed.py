@@ -30,7 +30,7 @@ from hub.db import current, wire
 from hub.db import warnings as warning_store
 from hub.db.gateway import Neo4jGateway, native
 from hub.db.ingest import NEW_SUBJECTS
-from hub.exchange.batch import Checkpoint
+from hub.exchange.batch import Checkpoint, DeadLetter, SyncCursor
 
 # Pending items numbered per sequencer transaction; the rest wait for the next page request.
 SEQUENCE_CHUNK = 20_000
@@ -286,9 +286,14 @@ async def cursor(gateway: Neo4jGateway, peer: str, direction: str) -> str | None
     return rows[0]["cursor"] if rows else None
 
 
-async def cursors(gateway: Neo4jGateway) -> list[dict[str, Any]]:
-    rows = await gateway.query("MATCH (c:SyncCursor) RETURN properties(c) AS c ORDER BY c.key")
-    return [{k: native(v) for k, v in row["c"].items()} for row in rows]
+async def cursors(gateway: Neo4jGateway) -> list[SyncCursor]:
+    rows = await gateway.query("MATCH (c:SyncCursor) RETURN c.peer AS peer, c.direction AS direction, "
+                               "c.cursor AS cursor, c.updated_at AS updated_at, c.batches AS batches, "
+                               "c.applied AS applied, c.unchanged AS unchanged, c.dead_letters AS dead_letters "
+                               "ORDER BY c.key")
+    return [SyncCursor(peer=row["peer"], direction=row["direction"], cursor=row["cursor"],
+                       updated_at=native(row["updated_at"]), batches=row["batches"], applied=row["applied"],
+                       unchanged=row["unchanged"], dead_letters=row["dead_letters"]) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -326,8 +331,12 @@ async def acknowledge(gateway: Neo4jGateway, peer: str, position: int) -> int:
     return int(rows[0]["delivered"]) if rows else 0
 
 
-async def dead_letters(gateway: Neo4jGateway, *, peer: str | None, first: int) -> list[dict[str, Any]]:
+async def dead_letters(gateway: Neo4jGateway, *, peer: str | None, first: int) -> list[DeadLetter]:
     where = "WHERE d.peer = $peer " if peer else ""
-    rows = await gateway.query("MATCH (d:DeadLetter) " + where + "RETURN properties(d) AS d ORDER BY d.at DESC "
-                               "LIMIT $first", {"peer": peer, "first": first})
-    return [{k: native(v) for k, v in row["d"].items()} for row in rows]
+    rows = await gateway.query("MATCH (d:DeadLetter) " + where + "RETURN d.id AS id, d.peer AS peer, "
+                               "d.direction AS direction, d.batch_id AS batch_id, d.item_id AS item_id, "
+                               "d.reason AS reason, d.item AS item, d.at AS at ORDER BY d.at DESC LIMIT $first",
+                               {"peer": peer, "first": first})
+    return [DeadLetter(id=row["id"], peer=row["peer"], direction=row["direction"], batch_id=row["batch_id"],
+                       item_id=row["item_id"], reason=row["reason"], item=row["item"], at=native(row["at"]))
+            for row in rows]

@@ -94,3 +94,33 @@ class Checkpoint:
     @property
     def key(self) -> str:
         return f"{self.peer}:{self.direction}"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCursor:
+    """A checkpoint as stored: how far the exchange with one peer in one direction has come, and its
+    running counts (none for ACKED, which only records how far a peer holds our feed)."""
+
+    peer: str
+    direction: str
+    cursor: str | None
+    updated_at: datetime
+    batches: int | None
+    applied: int | None
+    unchanged: int | None
+    dead_letters: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An item a batch could not apply (or a peer refused), kept for the operator: which peer and batch,
+    which item, why, and the item as received (JSON, truncated)."""
+
+    id: str
+    peer: str
+    direction: str
+    batch_id: str | None
+    item_id: str | None
+    reason: str
+    item: str | None
+    at: datetime

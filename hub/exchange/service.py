@@ -30,7 +30,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Disclosure
 from hub.errors import BadInput, Forbidden
 from hub.exchange import items, levels
-from hub.exchange.batch import Batch, Checkpoint, position
+from hub.exchange.batch import Batch, Checkpoint, DeadLetter, SyncCursor, position
 from hub.exchange.peers import Peer, Peers, Platform, Relation
 from hub.exchange.signing import BatchRefused, open_signed, public_key_text, sign
 from hub.paging import page_size
@@ -213,11 +213,11 @@ class Exchange:
         await feed.acknowledge(self.gateway, parent_id, _position(cursor))
 
     # --- reading state -------------------------------------------------------------------------
-    async def dead_letters(self, peer: str | None, first: int) -> list[dict[str, Any]]:
+    async def dead_letters(self, peer: str | None, first: int) -> list[DeadLetter]:
         first = page_size(first, MAX_DEAD_LETTERS)
         return await feed.dead_letters(self.gateway, peer=peer, first=first)
 
-    async def status(self) -> list[dict[str, Any]]:
+    async def status(self) -> list[SyncCursor]:
         return await feed.cursors(self.gateway)
 
     async def health(self) -> feed.SyncHealth:
