@@ -36,7 +36,6 @@ from hub.db import (
     records,
     reporting,
     subjects,
-    supervision,
 )
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
@@ -73,6 +72,7 @@ from hub.staff import StaffAccounts
 from hub.supervision.inspections import Inspections
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.statements import Notary
+from hub.supervision.stored import Draw, DrawTarget, InspectionPlan
 from hub.warnings.rules import RuleBook
 from hub.warnings.service import WarningService
 
@@ -424,17 +424,17 @@ class CreditHub:
                                                 received_from=received_from, received_to=received_to)
 
     # --- supervision ------------------------------------------------------------------------
-    async def inspection_plans(self) -> list[dict[str, object]]:
-        return await supervision.list_plans(self.gateway)
+    async def inspection_plans(self) -> list[InspectionPlan]:
+        return await self.inspections.plans()
 
-    async def draws(self, plan_id: str | None = None) -> list[dict[str, object]]:
-        return await supervision.list_draws(self.gateway, plan_id)
+    async def draws(self, plan_id: str | None = None) -> list[Draw]:
+        return await self.inspections.draws(plan_id)
 
-    async def draw_targets(self, draw_id: str, *, only_with_results: bool = False) -> list[dict[str, object]]:
-        return await supervision.targets_of(self.gateway, draw_id, only_with_results=only_with_results)
+    async def draw_targets(self, draw_id: str, *, only_with_results: bool = False) -> list[DrawTarget]:
+        return await self.inspections.targets(draw_id, only_with_results=only_with_results)
 
     async def record_inspection_result(self, draw_id: str, uscc: str, result: str, notes: str,
-                                       viewer: Viewer) -> dict[str, object]:
+                                       viewer: Viewer) -> DrawTarget:
         return await self.inspections.record_result(draw_id, uscc, result, notes, viewer)
 
     # --- audit ------------------------------------------------------------------------------
