@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from hub.disclosure import Tier
 from hub.exchange.service import Receipt, SignedPage
+from hub.exchange.vocabulary import Scope
 
 
 @strawberry.enum(name="ChangeScope", description="Which of a hub's two feeds.")
@@ -77,7 +78,8 @@ class PlatformType:
 
 async def changes(info: Info, scope: ChangeScope = ChangeScope.UP, after: str | None = None,
                   first: int = 1000) -> ChangeBatchType:
-    page: SignedPage = await info.context.hub.exchange.serve_changes(info.context.viewer.org, scope.value, after, first)
+    page: SignedPage = await info.context.hub.exchange.serve_changes(info.context.viewer.org, Scope(scope.name), after,
+                                                                     first)
     # the upward feed carries every tier; the downward one PUBLIC evaluations only — both are audited
     info.context.note_served(f"Query.changes({scope.value})", page.subjects,
                              Tier.INTERNAL if scope is ChangeScope.UP else Tier.PUBLIC)

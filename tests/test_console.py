@@ -20,6 +20,7 @@ from hub import clock
 from hub.db import consents, feed
 from hub.disclosure import Role, Viewer
 from hub.exchange.batch import Checkpoint
+from hub.exchange.vocabulary import Direction
 from hub.models import Consent
 from hub.service import CreditHub
 from hub.settings import Settings
@@ -233,7 +234,7 @@ async def test_the_sync_status_page_shows_each_peers_last_round_and_its_dead_let
         watched_page: WatchedPage, hub: CreditHub, screenshots: Path) -> None:
     page, served = watched_page.page, watched_page.hub
     peer = "console-test-province"
-    pulled = Checkpoint(peer, "PULL_DOWN", "1234")
+    pulled = Checkpoint(peer, Direction.PULL_DOWN, "1234")
     await feed.save_checkpoint(hub.gateway, pulled, applied=7, dead=2)
     await feed.add_dead_letters(hub.gateway, [feed.dead_letter(pulled, "batch-9", f"console-item-{n}",
                                                                "origin_level county is not above this county platform",
