@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -43,11 +41,9 @@ class ObjectionType:
 
     @strawberry.field(description="What an upheld objection corrected in the record: each field before and after.")
     def correction(self, root: strawberry.Parent[Objection]) -> list[CorrectedFieldType] | None:
-        kept = root.correction
-        if not kept:
+        if not root.correction:
             return None
-        return [CorrectedFieldType(field=name, before=_shown(change["before"]), after=_shown(change["after"]))
-                for name, change in json.loads(kept).items()]
+        return [CorrectedFieldType(field=f.field, before=f.before, after=f.after) for f in root.corrected_fields]
 
 
 @strawberry.type(name="CorrectedField", description="One field an upheld objection set right.")
@@ -55,10 +51,6 @@ class CorrectedFieldType:
     field: str
     before: str | None
     after: str | None
-
-
-def _shown(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 @strawberry.input(name="RecordCorrection", description=(

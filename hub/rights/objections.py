@@ -24,6 +24,7 @@ the calendar file.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -88,6 +89,15 @@ class ContestedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectedField:
+    """One field an upheld objection set right: its value before and after, as text."""
+
+    field: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Objection:
     """An objection as kept: what it contests, who filed it, where it is routed, when it is due, and — once
     decided — the decision, its reasons and outcome, and the correction as kept (JSON: each field before
@@ -118,6 +128,14 @@ class Objection:
     @property
     def due_on_provisional(self) -> bool:
         return bool(self.due_on_provisional_reason)
+
+    @property
+    def corrected_fields(self) -> tuple[CorrectedField, ...]:
+        """The correction as kept (hub.db.rights.resolve_objection), field by field; empty when none."""
+        if not self.correction:
+            return ()
+        return tuple(CorrectedField(name, _text(change["before"]), _text(change["after"]))
+                     for name, change in json.loads(self.correction).items())
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Objection:
@@ -308,6 +326,10 @@ class Objections:
             return objection
         due = self.calendar.due_date(objection.received_on, OBJECTION_DUE_WORKING_DAYS)
         return replace(objection, due_on=due.day, due_on_provisional_reason=due.provisional_reason)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def deciding_department(viewer: Viewer) -> str:
