@@ -102,12 +102,12 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
         data = demo.generate(seed=seed, subjects=subjects, as_of=as_of or hub.today(),
                              vault=hub.vault)
         with Progress() as progress:
-            tasks: dict[str, object] = {}
+            tasks: dict[str, TaskID] = {}
 
             def report(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
                     tasks[stage] = progress.add_task(stage, total=total)
-                progress.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+                progress.update(tasks[stage], completed=done)
 
             counts = await demo.load(hub.gateway, data, report)
         await guard.mark_loaded(hub.gateway, hub.settings.platform_id)
@@ -424,11 +424,11 @@ def serve(
     _logging()
     settings = load_settings()
     count = workers or settings.workers
-    options = {"host": host or settings.host, "port": port or settings.port,
-               "log_level": settings.log_level.lower(), "access_log": False,
-               "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout_s))}
+    bind, listen, level = host or settings.host, port or settings.port, settings.log_level.lower()
+    grace = max(1, round(settings.shutdown_timeout_s))
     if count == 1:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings), host=bind, port=listen, log_level=level, access_log=False,
+                    timeout_graceful_shutdown=grace)
         return
     from hub.exchange.signing import load_or_create_key
 
@@ -437,7 +437,8 @@ def serve(
     _ = settings.jwt_keyring, settings.audit_keyring, settings.personal_data_key
     load_or_create_key(settings.signing_key_text, settings.signing_key_file)
     asyncio.run(_with_hub(lambda hub: hub.migrate()))
-    uvicorn.run("hub.app:app_from_environment", factory=True, workers=count, **options)  # type: ignore[arg-type]
+    uvicorn.run("hub.app:app_from_environment", factory=True, workers=count, host=bind, port=listen, log_level=level,
+                access_log=False, timeout_graceful_shutdown=grace)
 
 
 @app.command()
