@@ -89,7 +89,7 @@ def request_events(viewer: Viewer, writes: Iterable[AuditEvent], served: Iterabl
         refusal = _one_refusal(viewer, [a for a in accesses if a.denied])
         return events + ([refusal] if refusal else [])
     for access in accesses:
-        if access.used_tier > Tier.PUBLIC:
+        if access.used_tier is not Tier.PUBLIC:
             events.append(AuditEvent(
                 action="read", actor=viewer.label, role=viewer.role.value,
                 subject_uscc=access.subject_uscc, tier=access.used_tier.name,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from hub.explanation import Explanation, Grounds, Line, Reason
@@ -28,21 +28,27 @@ if TYPE_CHECKING:
 
 
 class Disclosure(StrEnum):
+    """The three degrees of openness (seed 003 附件2 §五.1), in the order of how much they reveal: an
+    item's disclosure, a viewer's tier and what a request used are all one of these. Compared by
+    ``rank``, never as text (the text orders them alphabetically)."""
+
     PUBLIC = "PUBLIC"
     AUTHORIZED = "AUTHORIZED"
     INTERNAL = "INTERNAL"
 
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
 
-class Tier(IntEnum):
-    """Disclosure tiers ordered by how much they reveal."""
+    def covers(self, other: Disclosure) -> bool:
+        """Whoever may see this tier may see ``other``."""
+        return _RANK[self] >= _RANK[other]
 
-    PUBLIC = 0
-    AUTHORIZED = 1
-    INTERNAL = 2
 
-    @classmethod
-    def of(cls, disclosure: Disclosure) -> Tier:
-        return cls[disclosure.value]
+_RANK = {Disclosure.PUBLIC: 0, Disclosure.AUTHORIZED: 1, Disclosure.INTERNAL: 2}
+
+# The tier mechanism (schema.tiers, hub.audit) speaks of tiers: the same enum, not a second vocabulary.
+Tier = Disclosure
 
 
 class Role(StrEnum):
@@ -162,10 +168,10 @@ class Access:
     def allows(self, requirement: Requirement) -> bool:
         if requirement.roles is not None and self.viewer.role not in requirement.roles:
             return False
-        needed = Tier.of(requirement.disclosure)
+        needed = requirement.disclosure
         if needed is Tier.AUTHORIZED and self.tier is Tier.AUTHORIZED:
             return requirement.scope is None or requirement.scope in self.consent_scopes
-        return self.tier >= needed
+        return self.tier.covers(needed)
 
     def may_see(self, item: DisclosedItem) -> bool:
         """The item rule: its tier, its consent scope, and (outside government) its publicity.
@@ -217,7 +223,7 @@ class Access:
         folded = round(folded, 9)
         for line in shown:
             for record_id in line.rests_on:
-                self.note_use(Tier.of(records[record_id].disclosure))
+                self.note_use(records[record_id].disclosure)
         if folded:
             shown.append(Line(UNDISCLOSED, "未向您公开的信息（合计）", folded, (),
                               "what you may not see, summed: no record, indicator or count of it is given",
@@ -233,7 +239,8 @@ class Access:
                            {flag: explanation.flag_grounds[flag] for flag in flags})
 
     def note_use(self, tier: Tier) -> None:
-        self.used_tier = max(self.used_tier, tier)
+        if not self.used_tier.covers(tier):
+            self.used_tier = tier
 
     def note_denied(self, what: str) -> None:
         self.denied.append(what)
@@ -244,7 +251,7 @@ class Access:
         if requirement.roles is not None and self.viewer.role not in requirement.roles:
             allowed = ", ".join(sorted(role.value for role in requirement.roles))
             return f"{what}{subject} is restricted to the roles {allowed}; you are {self.viewer.role.value}"
-        needed = Tier.of(requirement.disclosure)
+        needed = requirement.disclosure
         basis = f" ({requirement.reason})" if requirement.reason else ""
         if needed is Tier.INTERNAL:
             return f"{what}{subject} is internal-only (内部使用): government departments only{basis}"

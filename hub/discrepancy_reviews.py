@@ -15,7 +15,7 @@ differ by two rungs, the next run reopens it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -38,6 +38,13 @@ class ReviewOutcome(StrEnum):
     REGRADED = "REGRADED"
 
 
+class FlagStatus(StrEnum):
+    """OPEN; REVIEWED while the grades are those a department reviewed; CLEARED once they no longer differ."""
+    OPEN = "OPEN"
+    REVIEWED = "REVIEWED"
+    CLEARED = "CLEARED"
+
+
 
 @dataclass(frozen=True)
 class Review:
@@ -52,15 +59,48 @@ class Review:
     reviewed_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewFlag:
+    """Two grades of one subject two or more rungs apart, and the departments' reviews, oldest first."""
+    key: str
+    subject_uscc: str
+    subject_name: str
+    schemes: tuple[str, ...]
+    grades: tuple[str, ...]
+    gap: int
+    departments: tuple[str, ...]
+    status: FlagStatus
+    opened_at: datetime
+    reviews: tuple[Review, ...]
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> ReviewFlag:
+        uscc = str(row["subject_uscc"])
+        return cls(key=str(row["key"]), subject_uscc=uscc, subject_name=str(row["subject_name"]),
+                   schemes=tuple(row["schemes"]), grades=tuple(row["grades"]), gap=int(row["gap"]),
+                   departments=tuple(row["departments"]), status=FlagStatus(row["status"]),
+                   opened_at=row["opened_at"],
+                   reviews=tuple(Review(id=r["id"], flag_key=str(row["key"]), subject_uscc=uscc,
+                                        department=r["department"], reviewed_by=r["reviewed_by"],
+                                        outcome=ReviewOutcome(r["outcome"]), reasons=r["reasons"],
+                                        grades=tuple(r["grades"]), reviewed_at=r["reviewed_at"])
+                                 for r in row.get("reviews") or ()))
+
+
 class DiscrepancyReviews:
     def __init__(self, gateway: Neo4jGateway, scheme_owner: SchemeOwner, regrade: Regrade) -> None:
         self.gateway, self.scheme_owner, self.regrade = gateway, scheme_owner, regrade
 
+    async def standing(self) -> list[ReviewFlag]:
+        """Flags still standing — open, or reviewed while the grades are those reviewed — newest first."""
+        return [ReviewFlag.of(row) for row in await store.open_flags(self.gateway)]
+
     async def review(self, key: str, outcome: ReviewOutcome, reasons: str, viewer: Viewer) -> Review:
-        flag = await store.flag(self.gateway, key)
-        if flag is None:
+        row = await store.flag(self.gateway, key)
+        if row is None:
             raise NotFound(f"no review flag {key!r}")
-        owners = {scheme: self.scheme_owner(scheme) for scheme in flag["schemes"]}
+        flag = ReviewFlag.of(row)
+        owners = {scheme: self.scheme_owner(scheme) for scheme in flag.schemes}
         mine = [scheme for scheme, owner in owners.items() if _acts_for(viewer, owner)]
         if not mine:  # seed 001 §二.(四).2 通报相关部门: the departments whose grades differ review them
             raise NotTheOwner(f"review flag {key} is reviewed by the owners of its schemes "
@@ -68,17 +108,17 @@ class DiscrepancyReviews:
                               f"{'department ' + viewer.department if viewer.department else 'no department'}")
         if not reasons.strip():
             raise BadInput("a review must give its reasons (seed 001 §二.(四).2 说明理由)")
-        if flag["status"] == "CLEARED":
+        if flag.status is FlagStatus.CLEARED:
             raise Conflict(f"review flag {key} is cleared: the two grades no longer differ by two rungs")
         department = viewer.department or PLATFORM
-        review = Review(f"review-{uuid.uuid4().hex[:12]}", key, flag["subject_uscc"], department, viewer.label,
-                        outcome, reasons.strip(), tuple(flag["grades"]), clock.now())
+        review = Review(f"review-{uuid.uuid4().hex[:12]}", key, flag.subject_uscc, department, viewer.label,
+                        outcome, reasons.strip(), flag.grades, clock.now())
         await store.record_review(self.gateway, key, {
             "id": review.id, "flag_key": key, "department": department, "reviewed_by": review.reviewed_by,
             "outcome": outcome.value, "reasons": review.reasons, "grades": list(review.grades),
             "schemes": mine, "reviewed_at": review.reviewed_at})
         if outcome is ReviewOutcome.REGRADED:
-            await self.regrade([flag["subject_uscc"]], mine)
+            await self.regrade([flag.subject_uscc], mine)
         return review
 
 

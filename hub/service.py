@@ -31,17 +31,15 @@ from hub.credit_reports import CreditReports
 from hub.db import (
     consents,
     distribution,
-    evaluations,
     organizations,
     records,
     reporting,
     subjects,
-    supervision,
 )
 from hub.db.gateway import Neo4jGateway
 from hub.db.migrations import migrate
 from hub.disclosure import ALL_SCOPES, ConsentScope, Viewer
-from hub.discrepancy_reviews import DiscrepancyReviews
+from hub.discrepancy_reviews import DiscrepancyReviews, ReviewFlag
 from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
 from hub.exchange.service import Exchange
@@ -73,6 +71,7 @@ from hub.staff import StaffAccounts
 from hub.supervision.inspections import Inspections
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.statements import Notary
+from hub.supervision.stored import Draw, DrawTarget, InspectionPlan
 from hub.warnings.rules import RuleBook
 from hub.warnings.service import WarningService
 
@@ -382,8 +381,8 @@ class CreditHub:
         An import stopped part way resumes when the same file is imported again."""
         return await Importer(self.gateway, self.reevaluator).run(file, progress)
 
-    async def review_flags(self) -> list[dict[str, object]]:
-        return await evaluations.open_flags(self.gateway)
+    async def review_flags(self) -> list[ReviewFlag]:
+        return await self.discrepancy_reviews.standing()
 
     async def grade_distribution(self) -> list[distribution.GradeCount]:
         """How many subjects hold each grade of each scheme in force today (the console's charts)."""
@@ -423,17 +422,17 @@ class CreditHub:
                                                 received_from=received_from, received_to=received_to)
 
     # --- supervision ------------------------------------------------------------------------
-    async def inspection_plans(self) -> list[dict[str, object]]:
-        return await supervision.list_plans(self.gateway)
+    async def inspection_plans(self) -> list[InspectionPlan]:
+        return await self.inspections.plans()
 
-    async def draws(self, plan_id: str | None = None) -> list[dict[str, object]]:
-        return await supervision.list_draws(self.gateway, plan_id)
+    async def draws(self, plan_id: str | None = None) -> list[Draw]:
+        return await self.inspections.draws(plan_id)
 
-    async def draw_targets(self, draw_id: str, *, only_with_results: bool = False) -> list[dict[str, object]]:
-        return await supervision.targets_of(self.gateway, draw_id, only_with_results=only_with_results)
+    async def draw_targets(self, draw_id: str, *, only_with_results: bool = False) -> list[DrawTarget]:
+        return await self.inspections.targets(draw_id, only_with_results=only_with_results)
 
     async def record_inspection_result(self, draw_id: str, uscc: str, result: str, notes: str,
-                                       viewer: Viewer) -> dict[str, object]:
+                                       viewer: Viewer) -> DrawTarget:
         return await self.inspections.record_result(draw_id, uscc, result, notes, viewer)
 
     # --- audit ------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from hub.disclosure import Tier
 from hub.exchange.service import Receipt, SignedPage
+from hub.exchange.vocabulary import Scope
 
 
 @strawberry.enum(name="ChangeScope", description="Which of a hub's two feeds.")
@@ -77,7 +78,8 @@ class PlatformType:
 
 async def changes(info: Info, scope: ChangeScope = ChangeScope.UP, after: str | None = None,
                   first: int = 1000) -> ChangeBatchType:
-    page: SignedPage = await info.context.hub.exchange.serve_changes(info.context.viewer.org, scope.value, after, first)
+    page: SignedPage = await info.context.hub.exchange.serve_changes(info.context.viewer.org, Scope(scope.name), after,
+                                                                     first)
     # the upward feed carries every tier; the downward one PUBLIC evaluations only — both are audited
     info.context.note_served(f"Query.changes({scope.value})", page.subjects,
                              Tier.INTERNAL if scope is ChangeScope.UP else Tier.PUBLIC)
@@ -100,17 +102,16 @@ async def acknowledge_changes(info: Info, up_to: str) -> int:
 
 
 async def dead_letters(info: Info, peer: str | None = None, first: int = 100) -> list[DeadLetterType]:
-    rows = await info.context.hub.exchange.dead_letters(peer, first)
-    return [DeadLetterType(id=strawberry.ID(r["id"]), peer=r["peer"], direction=r["direction"],
-                           batch_id=r.get("batch_id"), item_id=r.get("item_id"), reason=r["reason"],
-                           item=r.get("item") or "", at=r["at"]) for r in rows]
+    letters = await info.context.hub.exchange.dead_letters(peer, first)
+    return [DeadLetterType(id=strawberry.ID(d.id), peer=d.peer, direction=d.direction, batch_id=d.batch_id,
+                           item_id=d.item_id, reason=d.reason, item=d.item or "", at=d.at) for d in letters]
 
 
 async def sync_status(info: Info) -> list[SyncCursorType]:
-    rows = await info.context.hub.exchange.status()
-    return [SyncCursorType(peer=r["peer"], direction=r["direction"], cursor=r.get("cursor"),
-                           updated_at=r["updated_at"], batches=r.get("batches"), applied=r.get("applied"),
-                           unchanged=r.get("unchanged"), dead_letters=r.get("dead_letters")) for r in rows]
+    cursors = await info.context.hub.exchange.status()
+    return [SyncCursorType(peer=c.peer, direction=c.direction, cursor=c.cursor, updated_at=c.updated_at,
+                           batches=c.batches, applied=c.applied, unchanged=c.unchanged,
+                           dead_letters=c.dead_letters) for c in cursors]
 
 
 def platform(info: Info) -> PlatformType:

@@ -8,11 +8,11 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from hub.codes import parse_code
 from hub.disclosure import Tier
 from hub.discrepancy_reviews import ReviewOutcome
 from hub.grading.schemes import Grade, GradingScheme, Interval, classify
 from hub.grading.types import Classification
-from hub.service import parse_code
 from schema.types import Disclosure
 
 
@@ -128,16 +128,17 @@ class DiscrepancyReviewType:
 
 
 async def review_flags(info: Info) -> list[ReviewFlagType]:
-    rows = await info.context.hub.review_flags()
-    info.context.note_served("Query.reviewFlags", [str(row["subject_uscc"]) for row in rows], Tier.INTERNAL)
-    return [ReviewFlagType(key=row["key"], subject_uscc=row["subject_uscc"], subject_name=row["subject_name"],
-                           schemes=row["schemes"], grades=row["grades"], gap=row["gap"],
-                           departments=row["departments"], status=row["status"], opened_at=row["opened_at"],
+    flags = await info.context.hub.review_flags()
+    info.context.note_served("Query.reviewFlags", [flag.subject_uscc for flag in flags], Tier.INTERNAL)
+    return [ReviewFlagType(key=strawberry.ID(flag.key), subject_uscc=flag.subject_uscc,
+                           subject_name=flag.subject_name, schemes=list(flag.schemes), grades=list(flag.grades),
+                           gap=flag.gap, departments=list(flag.departments), status=flag.status.value,
+                           opened_at=flag.opened_at,
                            reviews=[DiscrepancyReviewType(
-                               id=r["id"], department=r["department"], reviewed_by=r["reviewed_by"],
-                               outcome=ReviewOutcome(r["outcome"]), reasons=r["reasons"], grades=r["grades"],
-                               reviewed_at=r["reviewed_at"]) for r in row.get("reviews", [])])
-            for row in rows]
+                               id=strawberry.ID(r.id), department=r.department, reviewed_by=r.reviewed_by,
+                               outcome=r.outcome, reasons=r.reasons, grades=list(r.grades),
+                               reviewed_at=r.reviewed_at) for r in flag.reviews])
+            for flag in flags]
 
 
 @strawberry.type(name="GradeCount", description="How many subjects hold a grade of a scheme in force today.")

@@ -10,8 +10,8 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
+from hub.codes import parse_code
 from hub.disclosure import ConsentScope as ConsentScopeEnum
-from hub.service import parse_code
 from schema import commitments, credit_info, exchange, grading, rights, supervision
 from schema import warnings as warning_fields
 from schema.commitments import CommitmentType

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from hub.disclosure import Tier
 from hub.models import Severity
-from hub.rights.objections import Correction, Resolution, deciding_department
+from hub.rights.objections import Correction, Objection, Resolution, deciding_department
 
 
 @strawberry.type(name="Objection", description="异议: a subject contests a record or an evaluation.")
@@ -42,12 +40,10 @@ class ObjectionType:
         "§三.(五).1 补充完善数据) or REGRADED (an evaluation re-made); null while pending or when rejected."))
 
     @strawberry.field(description="What an upheld objection corrected in the record: each field before and after.")
-    def correction(self, root: strawberry.Parent[dict[str, Any]]) -> list[CorrectedFieldType] | None:
-        kept = root.get("correction")
-        if not kept:
+    def correction(self, root: strawberry.Parent[Objection]) -> list[CorrectedFieldType] | None:
+        if not root.correction:
             return None
-        return [CorrectedFieldType(field=name, before=_shown(change["before"]), after=_shown(change["after"]))
-                for name, change in json.loads(kept).items()]
+        return [CorrectedFieldType(field=f.field, before=f.before, after=f.after) for f in root.corrected_fields]
 
 
 @strawberry.type(name="CorrectedField", description="One field an upheld objection set right.")
@@ -55,10 +51,6 @@ class CorrectedFieldType:
     field: str
     before: str | None
     after: str | None
-
-
-def _shown(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 @strawberry.input(name="RecordCorrection", description=(
@@ -109,9 +101,9 @@ class OutboxEntryType:
 
 
 async def objections(info: Info, status: str | None = "PENDING") -> list[ObjectionType]:
-    rows = await info.context.hub.objections.listed(status)
-    info.context.note_served("Query.objections", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
-    return rows
+    listed = await info.context.hub.objections.listed(status)
+    info.context.note_served("Query.objections", [o.subject_uscc for o in listed], Tier.INTERNAL)
+    return listed
 
 
 async def pending_decisions(info: Info) -> PendingDecisionsType:
@@ -120,16 +112,16 @@ async def pending_decisions(info: Info) -> PendingDecisionsType:
     department = deciding_department(viewer)
     objections = await info.context.hub.objections.awaiting(viewer)
     repairs = await info.context.hub.repair.awaiting(department)
-    info.context.note_served("Query.pendingDecisions", [row.get("subject_uscc") for row in objections + repairs],
-                             Tier.INTERNAL)
+    info.context.note_served("Query.pendingDecisions",
+                             [o.subject_uscc for o in objections] + [r.subject_uscc for r in repairs], Tier.INTERNAL)
     return PendingDecisionsType(department=department, objections=objections,
                                 repair_applications=repairs)
 
 
 async def overdue_objections(info: Info) -> list[ObjectionType]:
-    rows = await info.context.hub.objections.overdue()
-    info.context.note_served("Query.overdueObjections", [row.get("subject_uscc") for row in rows], Tier.INTERNAL)
-    return rows
+    overdue = await info.context.hub.objections.overdue()
+    info.context.note_served("Query.overdueObjections", [o.subject_uscc for o in overdue], Tier.INTERNAL)
+    return overdue
 
 
 async def outbox(info: Info) -> list[OutboxEntryType]:
@@ -139,9 +131,9 @@ async def outbox(info: Info) -> list[OutboxEntryType]:
 
 
 async def file_objection(info: Info, target_id: strawberry.ID, reason: str) -> ObjectionType:
-    row = await info.context.hub.objections.file(str(target_id), reason, info.context.viewer)
-    info.context.note_write(f"fileObjection {row['id']} against {target_id}", row["subject_uscc"])
-    return row
+    filed = await info.context.hub.objections.file(str(target_id), reason, info.context.viewer)
+    info.context.note_write(f"fileObjection {filed.id} against {target_id}", filed.subject_uscc)
+    return filed
 
 
 async def resolve_objection(info: Info, id: strawberry.ID, upheld: bool, reasons: str,
@@ -150,18 +142,19 @@ async def resolve_objection(info: Info, id: strawberry.ID, upheld: bool, reasons
         title=correction.title, decided_on=correction.decided_on, severity=correction.severity,
         content=correction.content, document_number=correction.document_number,
         amount_wan_yuan=correction.amount_wan_yuan)
-    row = await info.context.hub.objections.resolve(str(id), Resolution(upheld, reasons, fix), info.context.viewer)
-    info.context.note_write(f"resolveObjection {id}: {row['status']}", row["subject_uscc"])
-    return row
+    decided = await info.context.hub.objections.resolve(str(id), Resolution(upheld, reasons, fix),
+                                                        info.context.viewer)
+    info.context.note_write(f"resolveObjection {id}: {decided.status.value}", decided.subject_uscc)
+    return decided
 
 
 async def apply_for_credit_repair(info: Info, record_id: strawberry.ID, statement: str) -> RepairType:
-    row = await info.context.hub.repair.apply(str(record_id), statement, info.context.viewer)
-    info.context.note_write(f"applyForCreditRepair {row['id']} for {record_id}", row["subject_uscc"])
-    return row
+    application = await info.context.hub.repair.apply(str(record_id), statement, info.context.viewer)
+    info.context.note_write(f"applyForCreditRepair {application.id} for {record_id}", application.subject_uscc)
+    return application
 
 
 async def decide_credit_repair(info: Info, id: strawberry.ID, approve: bool, reason: str = "") -> RepairType:
-    row = await info.context.hub.repair.decide(str(id), approve, reason, info.context.viewer)
-    info.context.note_write(f"decideCreditRepair {id}: {row['status']}", row["subject_uscc"])
-    return row
+    decided = await info.context.hub.repair.decide(str(id), approve, reason, info.context.viewer)
+    info.context.note_write(f"decideCreditRepair {id}: {decided.status.value}", decided.subject_uscc)
+    return decided

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
@@ -21,6 +20,7 @@ from hub.disclosure import Tier
 from hub.models import SubjectProfile
 from hub.supervision.inspections import InspectorEntry, PlanRequest
 from hub.supervision.measures import MeasureInForce, measures_in_force
+from hub.supervision.stored import Draw, DrawTarget, InspectionPlan
 
 
 @strawberry.type(name="MeasureInForce", description="A supervision measure (监管措施) in force on a subject.")
@@ -60,8 +60,8 @@ class SamplingRatio:
     minimum_percent: str
 
 
-def _ratios(text: str) -> list[SamplingRatio]:
-    return [SamplingRatio(grade=g, minimum_percent=p) for g, p in json.loads(text).items()]
+def _ratios(ratios: dict[str, str]) -> list[SamplingRatio]:
+    return [SamplingRatio(grade=g, minimum_percent=p) for g, p in ratios.items()]
 
 
 @strawberry.type(name="TimesDrawn", description="How many subjects of a class were drawn this many times this year.")
@@ -98,16 +98,16 @@ class InspectionPlanType:
     created_at: datetime
 
     @strawberry.field(description="The period the plan covers: 2026, 2026-H2, 2026-Q4 or 2026-11.")
-    def period(self, root: strawberry.Parent[dict[str, Any]]) -> str | None:
-        return root.get("period")
+    def period(self, root: strawberry.Parent[InspectionPlan]) -> str | None:
+        return root.period
 
     @strawberry.field
-    def ratios(self, root: strawberry.Parent[dict[str, Any]]) -> list[SamplingRatio]:
-        return _ratios(root["ratios"])
+    def ratios(self, root: strawberry.Parent[InspectionPlan]) -> list[SamplingRatio]:
+        return _ratios(root.ratio_texts)
 
     @strawberry.field(description="抽查频次 per class in the plan's year: how often each subject of the class has "
                       "been drawn against its measures' frequency. INTERNAL.")
-    async def frequency(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[ClassFrequencyType] | None:
+    async def frequency(self, root: strawberry.Parent[InspectionPlan], info: Info) -> list[ClassFrequencyType] | None:
         found = await info.context.hub.inspections.frequency(root)
         return [ClassFrequencyType(
             grade=c.grade, at_least=c.frequency.at_least if c.frequency else None,
@@ -137,10 +137,10 @@ class InspectionResultType:
         description="The result as the hub signed it (compact JWS, EdDSA; docs/draw-protocol.md §6).")
 
 
-def _result(row: dict[str, Any]) -> InspectionResultType:
-    return InspectionResultType(uscc=row["uscc"], name=row["name"], result=row["result"], notes=row.get("notes"),
-                                inspected_on=row.get("inspected_on"), result_at=row.get("result_at"),
-                                statement=row.get("result_statement"))
+def _result(target: DrawTarget) -> InspectionResultType:
+    return InspectionResultType(uscc=target.uscc, name=target.name, result=target.result or "", notes=target.notes,
+                                inspected_on=target.inspected_on, result_at=target.result_at,
+                                statement=target.result_statement)
 
 
 @strawberry.type(name="Assignment", description="A drawn target and its inspectors. INTERNAL.")
@@ -178,39 +178,40 @@ class DrawType:
     redraw_reason: str | None = strawberry.field(description="Why the plan was drawn again (recorded, public).")
 
     @strawberry.field(description="1 for a plan's draw, 2 and up for its re-draws: every re-draw is counted.")
-    def attempt(self, root: strawberry.Parent[dict[str, Any]]) -> int:
-        return int(root.get("attempt") or 1)
+    def attempt(self, root: strawberry.Parent[Draw]) -> int:
+        return root.attempt or 1
 
     @strawberry.field(description="What the hub signed at each step (compact JWS, EdDSA, kid = platform id): "
                       "check them with `platform { publicKey }` (docs/draw-protocol.md §6).")
-    def statements(self, root: strawberry.Parent[dict[str, Any]]) -> list[str]:
-        return list(root.get("statements") or [])
+    def statements(self, root: strawberry.Parent[Draw]) -> list[str]:
+        return list(root.statements)
 
     @strawberry.field
-    def ratios(self, root: strawberry.Parent[dict[str, Any]]) -> list[SamplingRatio]:
-        return _ratios(root["ratios"])
+    def ratios(self, root: strawberry.Parent[Draw]) -> list[SamplingRatio]:
+        return _ratios({str(g): str(p) for g, p in json.loads(root.ratios).items()})
 
     @strawberry.field(description="Per-grade population and targets. INTERNAL: beside the public results they "
                       "would tell a target's risk class.")
-    def strata(self, root: strawberry.Parent[dict[str, Any]]) -> list[DrawStratum] | None:
-        return [DrawStratum(**s) for s in json.loads(root.get("strata") or "[]")]
+    def strata(self, root: strawberry.Parent[Draw]) -> list[DrawStratum] | None:
+        return [DrawStratum(**s) for s in json.loads(root.strata or "[]")]
 
     @strawberry.field(description="Results recorded so far (一公开), by subject code.")
-    async def results(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[InspectionResultType]:
-        rows = await info.context.hub.draw_targets(root["id"], only_with_results=True)
-        return [_result(r) for r in rows]
+    async def results(self, root: strawberry.Parent[Draw], info: Info) -> list[InspectionResultType]:
+        targets = await info.context.hub.draw_targets(root.id, only_with_results=True)
+        return [_result(t) for t in targets]
 
     @strawberry.field(description="The canonical result document (targets by code, no grades), once every "
                       "target was inspected or the draw was superseded.")
-    def result_document(self, root: strawberry.Parent[dict[str, Any]]) -> str | None:
-        return root.get("result_text") if root["status"] in ("PUBLISHED", "SUPERSEDED") else None
+    def result_document(self, root: strawberry.Parent[Draw]) -> str | None:
+        return root.published_result
 
     @strawberry.field(description="Targets and their inspectors, by subject code. INTERNAL.")
-    async def assignments(self, root: strawberry.Parent[dict[str, Any]], info: Info) -> list[AssignmentType] | None:
-        rows = await info.context.hub.draw_targets(root["id"])
-        info.context.note_served(f"Draw.assignments({root['id']})", [r["uscc"] for r in rows], Tier.INTERNAL)
-        return [AssignmentType(uscc=r["uscc"], name=r["name"], grade=r["grade"], inspectors=r["inspectors"],
-                               position=r["position"], result=r.get("result")) for r in rows]
+    async def assignments(self, root: strawberry.Parent[Draw], info: Info) -> list[AssignmentType] | None:
+        targets = await info.context.hub.draw_targets(root.id)
+        info.context.note_served(f"Draw.assignments({root.id})", [t.uscc for t in targets], Tier.INTERNAL)
+        return [AssignmentType(uscc=t.uscc, name=t.name, grade=t.grade, inspectors=list(t.inspectors),
+                               position=t.position, result=t.result)
+                for t in targets]
 
 
 async def inspection_plans(info: Info) -> list[InspectionPlanType]:
@@ -258,7 +259,7 @@ async def create_inspection_plan(info: Info, plan: InspectionPlanInput) -> Inspe
         ratios={r.grade: r.minimum_percent for r in plan.ratios} if plan.ratios is not None else None,
         inspectors_per_target=plan.inspectors_per_target, ungraded_as=plan.ungraded_as, period=plan.period)
     created = await info.context.hub.inspections.create_plan(request, info.context.viewer)
-    info.context.note_write(f"createInspectionPlan {created['id']}")
+    info.context.note_write(f"createInspectionPlan {created.id}")
     return created
 
 
@@ -270,9 +271,9 @@ async def set_inspectors(info: Info, department: str, inspectors: list[Inspector
 
 
 async def commit_draw(info: Info, plan_id: strawberry.ID, redraw_reason: str | None = None) -> DrawType:
-    row = await info.context.hub.inspections.commit(str(plan_id), info.context.viewer, redraw_reason)
-    info.context.note_write(f"commitDraw {row['id']}")
-    return row
+    committed = await info.context.hub.inspections.commit(str(plan_id), info.context.viewer, redraw_reason)
+    info.context.note_write(f"commitDraw {committed.id}")
+    return committed
 
 
 async def freeze_draw(info: Info, id: strawberry.ID) -> DrawType:
@@ -289,6 +290,6 @@ async def reveal_draw(info: Info, id: strawberry.ID) -> DrawType:
 
 async def record_inspection_result(info: Info, draw_id: strawberry.ID, uscc: str, result: str,
                                    notes: str = "") -> InspectionResultType:
-    row = await info.context.hub.record_inspection_result(str(draw_id), uscc, result, notes, info.context.viewer)
-    info.context.note_write(f"recordInspectionResult {draw_id}: {result}", row["uscc"])
-    return _result(row)
+    target = await info.context.hub.record_inspection_result(str(draw_id), uscc, result, notes, info.context.viewer)
+    info.context.note_write(f"recordInspectionResult {draw_id}: {result}", target.uscc)
+    return _result(target)

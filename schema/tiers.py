@@ -56,7 +56,6 @@ from hub.disclosure import (
     Disclosure,
     Requirement,
     Role,
-    Tier,
     Viewer,
 )
 from hub.explanation import Explanation
@@ -239,7 +238,7 @@ def _guard(resolve: Resolver, what: str, rule: Requirement | None, filters: bool
         if not access.allows(rule):
             access.note_denied(what)
             raise forbidden(access.refusal(rule, what))
-        access.note_use(Tier.of(rule.disclosure))
+        access.note_use(rule.disclosure)
         result = resolve(root, info, **args)
         return await result if isawaitable(result) else result
 
@@ -252,7 +251,7 @@ def _guard(resolve: Resolver, what: str, rule: Requirement | None, filters: bool
             if not access.allows(rule):
                 access.note_denied(what)
                 raise forbidden(access.refusal(rule, what))
-            access.note_use(Tier.of(rule.disclosure))
+            access.note_use(rule.disclosure)
         result = resolve(root, info, **args)
         if not filters:
             return result
@@ -285,7 +284,7 @@ def _guard_subscribe(subscribe: Resolver, what: str, rule: Requirement) -> Resol
         if not access.allows(rule):
             access.note_denied(what)
             raise forbidden(access.refusal(rule, what))
-        access.note_use(Tier.of(rule.disclosure))
+        access.note_use(rule.disclosure)
         return subscribe(root, info, **args)
 
     return guarded
@@ -320,7 +319,7 @@ def _visible(context: TierContext, item: DisclosedItem) -> bool:
     access = context.access_for(item.subject_uscc)
     if not access.may_see(item):
         return False
-    access.note_use(Tier.of(item.disclosure))
+    access.note_use(item.disclosure)
     return True
 
 
@@ -336,7 +335,7 @@ def field_allowed(context: TierContext, type_name: str, field_name: str, subject
     if not access.allows(rule):
         access.note_denied(f"{type_name}.{field_name}")
         return False
-    access.note_use(Tier.of(rule.disclosure))
+    access.note_use(rule.disclosure)
     return True
 
 

@@ -20,6 +20,7 @@ from hub import clock
 from hub.db import consents, feed
 from hub.disclosure import Role, Viewer
 from hub.exchange.batch import Checkpoint
+from hub.exchange.vocabulary import Direction
 from hub.models import Consent
 from hub.service import CreditHub
 from hub.settings import Settings
@@ -79,7 +80,7 @@ async def world(hub: CreditHub) -> str:
     await hub.staff.add(LOCKED, PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department=DEPARTMENT)
     # filed on the subject's behalf through the platform; routed to the record's issuing department
     filed = await hub.objections.file(RECORD, "该处罚已整改完毕，记录有误", Viewer(Role.PLATFORM, org="郏县平台"))
-    return str(filed["id"])
+    return filed.id
 
 
 async def sign_in(page: Page, served: ServedHub, username: str, password: str) -> None:
@@ -181,8 +182,8 @@ async def test_a_department_officer_searches_reads_a_profile_decides_an_objectio
         await row.locator("button[type=submit]").click()
     assert f"异议 {world} 已处理：已驳回" in await page.inner_text("[role=alert]")
     assert await page.locator(f"#objection-{world}").count() == 0
-    [decided] = [o for o in await hub.objections.listed("REJECTED") if o["id"] == world]
-    assert decided["reasons"] == "经核查，处罚决定书记载无误，维持原记录。"
+    [decided] = [o for o in await hub.objections.listed("REJECTED") if o.id == world]
+    assert decided.reasons == "经核查，处罚决定书记载无误，维持原记录。"
     await page.screenshot(path=str(screenshots / "05-objection-decided.png"), full_page=True)
 
     await page.click("header nav a[href='/console/grades']")
@@ -233,7 +234,7 @@ async def test_the_sync_status_page_shows_each_peers_last_round_and_its_dead_let
         watched_page: WatchedPage, hub: CreditHub, screenshots: Path) -> None:
     page, served = watched_page.page, watched_page.hub
     peer = "console-test-province"
-    pulled = Checkpoint(peer, "PULL_DOWN", "1234")
+    pulled = Checkpoint(peer, Direction.PULL_DOWN, "1234")
     await feed.save_checkpoint(hub.gateway, pulled, applied=7, dead=2)
     await feed.add_dead_letters(hub.gateway, [feed.dead_letter(pulled, "batch-9", f"console-item-{n}",
                                                                "origin_level county is not above this county platform",

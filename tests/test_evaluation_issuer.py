@@ -29,6 +29,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.server import Neo4jCredentials
 from hub.exchange.batch import Batch
 from hub.exchange.signing import generate_key_text, private_key_from_text, public_key_text, sign
+from hub.exchange.vocabulary import Scope
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, add_subject, bearer, gql, uscc
@@ -119,7 +120,7 @@ async def push(platform: Platform, items: list[dict[str, Any]], *, scope: str) -
     """A batch from our parent (DOWN) or our child (UP), signed by it, through GraphQL."""
     sender = PARENT[platform.id] if scope == "DOWN" else CHILD[platform.id]
     batch = Batch(id=f"b-{uuid.uuid4().hex}", sender=sender, sender_level=LEVEL[sender], recipient=platform.id,
-                  scope=scope, after="0", cursor=str(len(items)), has_more=False, issued_at=clock.now(),
+                  scope=Scope(scope), after="0", cursor=str(len(items)), has_more=False, issued_at=clock.now(),
                   items=items)
     signed = sign(batch.encode(), private_key_from_text(KEYS[sender]), sender)
     body = await gql(platform.http, PUSH, bearer(platform.settings, "platform", sender), b=signed)

@@ -26,6 +26,7 @@ from hub.db.gateway import Neo4jGateway
 from hub.db.server import Neo4jCredentials
 from hub.exchange.batch import Batch
 from hub.exchange.signing import generate_key_text, open_signed, private_key_from_text, public_key_from_text, sign
+from hub.exchange.vocabulary import Scope
 from hub.messages_zh import MESSAGE_ZH
 from hub.models import RecordStatus
 from hub.service import CreditHub
@@ -115,7 +116,7 @@ def evaluation(n: int, *, disclosure: str = "PUBLIC", origin: str = COUNTY, leve
 def signed_batch(items: list[dict[str, Any]], *, sender: str = COUNTY, recipient: str = CITY, scope: str = "UP",
                  key: str | None = None) -> str:
     batch = Batch(id=f"b-{uuid.uuid4().hex}", sender=sender, sender_level="county", recipient=recipient,
-                  scope=scope, after="0", cursor=str(len(items)), has_more=False, issued_at=clock.now(),
+                  scope=Scope(scope), after="0", cursor=str(len(items)), has_more=False, issued_at=clock.now(),
                   items=items)
     return sign(batch.encode(), private_key_from_text(key or KEYS[sender]), sender)
 
@@ -409,10 +410,10 @@ def test_a_pulled_page_must_be_the_one_asked_for(city: CreditHub) -> None:
     province = city.exchange.peers.by_id[PROVINCE]
     down = signed_batch([evaluation(110, origin=PROVINCE, level="province")], sender=PROVINCE, scope="DOWN")
     with pytest.raises(BatchRefused, match="asked for the UP feed but the signed batch is DOWN"):
-        city.exchange.open(province, down, after="0", scope="UP")
+        city.exchange.open(province, down, after="0", scope=Scope.UP)
     with pytest.raises(BatchRefused, match="a replayed or substituted page"):
-        city.exchange.open(province, down, after="42", scope="DOWN")
-    assert city.exchange.open(province, down, after=None, scope="DOWN").items[0]["id"] == f"x-{RUN}-e110"
+        city.exchange.open(province, down, after="42", scope=Scope.DOWN)
+    assert city.exchange.open(province, down, after=None, scope=Scope.DOWN).items[0]["id"] == f"x-{RUN}-e110"
 
 
 async def test_only_the_parent_acknowledges_our_feed(http: httpx.AsyncClient, city_settings: Settings) -> None:

@@ -15,6 +15,7 @@ from hub import clock
 from hub.app import create_app
 from hub.db import feed
 from hub.exchange.batch import Checkpoint
+from hub.exchange.vocabulary import Direction
 from hub.service import CreditHub
 from hub.settings import Settings, SettingsError, load_settings
 from tests.builders import add_subject, bearer, register_bank, resident_id, uscc
@@ -98,14 +99,14 @@ async def test_the_audit_batches_and_a_bank_lookup_are_seen(client: httpx.AsyncC
 
 
 async def test_sync_lag_and_dead_letters_per_peer(client: httpx.AsyncClient, hub: CreditHub) -> None:
-    await feed.save_checkpoint(hub.gateway, Checkpoint(PEER, "PULL", "42"), dead=0)
-    pulled = Checkpoint(PEER, "PULL", "42")
+    await feed.save_checkpoint(hub.gateway, Checkpoint(PEER, Direction.PULL_UP, "42"), dead=0)
+    pulled = Checkpoint(PEER, Direction.PULL_UP, "42")
     await feed.add_dead_letters(hub.gateway, [feed.dead_letter(pulled, "batch-1", f"item-{n}", "refused", None)
                                               for n in range(3)])
     try:
         found = await scrape(client)
         assert value(found, "hub_sync_dead_letters", peer=PEER) == 3
-        assert 0 <= value(found, "hub_sync_seconds_since_last_round", peer=PEER, direction="PULL") < 60
+        assert 0 <= value(found, "hub_sync_seconds_since_last_round", peer=PEER, direction="PULL_UP") < 60
     finally:
         await hub.gateway.run("MATCH (n) WHERE (n:SyncCursor OR n:DeadLetter) AND n.peer = $peer DETACH DELETE n",
                               {"peer": PEER}, write=True)

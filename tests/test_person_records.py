@@ -23,6 +23,7 @@ import orjson
 import pytest
 
 from hub.db.server import Neo4jCredentials
+from hub.exchange.vocabulary import Scope
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import add_subject, bearer, gql, register_bank, remove_subjects, resident_id, uscc
@@ -185,7 +186,7 @@ async def test_they_never_go_up_the_feed(imported: Any, hub: CreditHub) -> None:
     items: list[dict[str, Any]] = []
     after = None
     while True:
-        page = await hub.exchange.page_for("test-person-records-parent", "UP", after, 1000)
+        page = await hub.exchange.page_for("test-person-records-parent", Scope.UP, after, 1000)
         payload = orjson.loads(base64.urlsafe_b64decode(page.signed.split(".")[1] + "=="))
         items += payload["items"]
         after = payload["cursor"]

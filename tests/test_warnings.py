@@ -24,6 +24,7 @@ import time_machine
 from hub import clock
 from hub.clock import CHINA
 from hub.db import feed, warning_facts
+from hub.exchange.vocabulary import Scope
 from hub.reporting import Counts
 from hub.rights.publicity import add_months
 from hub.service import CreditHub
@@ -470,7 +471,7 @@ async def test_a_department_reporting_late_and_not_one_reporting_on_time(
     while (await feed.sequence(hub.gateway, exchange.id, exchange.level)).count >= feed.SEQUENCE_CHUNK:
         pass  # numbered when a page is asked for (hub.db.feed.sequence), as the exchange does
     [row] = await hub.gateway.run("MATCH (w:Warning {id: $id}) RETURN w.seq AS seq", {"id": found[0]["id"]})
-    page = await hub.exchange.page_for("henan-pingdingshan", "UP", str(row["seq"] - 1), 1)
+    page = await hub.exchange.page_for("henan-pingdingshan", Scope.UP, str(row["seq"] - 1), 1)
     segment = page.signed.split(".")[1]
     [item] = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))["items"]
     assert (item["type"], item["id"], item["subject_uscc"], item["department"]) == (

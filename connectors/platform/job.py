@@ -35,6 +35,7 @@ from hub.exchange.batch import Batch, Checkpoint, position
 from hub.exchange.peers import Peer, PeerTokenMissing
 from hub.exchange.service import Exchange, Refusal
 from hub.exchange.signing import BatchRefused
+from hub.exchange.vocabulary import Direction, Scope
 
 
 @dataclass
@@ -42,7 +43,7 @@ class LinkSummary:
     """What one direction of one peer did in a round."""
 
     peer: str
-    direction: str  # PULL_UP, PUSH, PULL_DOWN
+    direction: Direction  # PULL_UP, PUSH, PULL_DOWN
     batches: int = 0
     items: int = 0
     applied: int = 0
@@ -101,14 +102,15 @@ class SyncJob:
     async def run_once(self, only: str | None = None) -> SyncSummary:
         summary = SyncSummary()
         peers = self.exchange.peers
-        links: list[tuple[Peer, str, Callable[[Peer, LinkSummary], Awaitable[None]]]] = [
-            (child, "PULL_UP", self.pull) for child in peers.children if child.pull and only in (None, child.id)]
+        links: list[tuple[Peer, Direction, Callable[[Peer, LinkSummary], Awaitable[None]]]] = [
+            (child, Direction.PULL_UP, self.pull) for child in peers.children
+            if child.pull and only in (None, child.id)]
         parent = peers.parent
         if parent is not None and only in (None, parent.id):
             if parent.push:
-                links.append((parent, "PUSH", self.push))
+                links.append((parent, Direction.PUSH, self.push))
             if parent.pull:
-                links.append((parent, "PULL_DOWN", self.pull))
+                links.append((parent, Direction.PULL_DOWN, self.pull))
         for peer, direction, run in links:
             if summary.database_unavailable is not None:  # every link needs it: say so, do not try
                 summary.links.append(LinkSummary(peer.id, direction, error="not attempted: "
@@ -118,7 +120,7 @@ class SyncJob:
             summary.links.append(link)
         return summary
 
-    async def _guarded(self, peer: Peer, direction: str, run: Callable[[Peer, LinkSummary], Awaitable[None]],
+    async def _guarded(self, peer: Peer, direction: Direction, run: Callable[[Peer, LinkSummary], Awaitable[None]],
                        summary: SyncSummary) -> LinkSummary:
         link = LinkSummary(peer.id, direction)
         started = time.perf_counter()
@@ -137,7 +139,7 @@ class SyncJob:
 
     async def pull(self, peer: Peer, link: LinkSummary) -> None:
         """Apply a peer's feed page by page from our checkpoint, fetching ahead at most ``prefetch`` pages."""
-        scope = "UP" if link.direction == "PULL_UP" else "DOWN"
+        scope = link.direction.scope
         start = await self._db(self.exchange.cursor(peer.id, link.direction))
         link.cursor = start
         pages: asyncio.Queue[Batch | BaseException | None] = asyncio.Queue(maxsize=self.prefetch)
@@ -173,16 +175,16 @@ class SyncJob:
             if not fetcher.done():
                 fetcher.cancel()
             await asyncio.gather(fetcher, return_exceptions=True)
-        if scope == "UP" and link.cursor is not None and link.cursor != start:
+        if scope is Scope.UP and link.cursor is not None and link.cursor != start:
             # Everything up to the cursor is applied and checkpointed: tell the child (its outbox).
             await self.clients[peer.id].acknowledge(link.cursor)
 
     async def push(self, peer: Peer, link: LinkSummary) -> None:
         """Send our upward feed to the parent from our checkpoint; checkpoint each batch it acknowledges."""
-        after = await self._db(self.exchange.cursor(peer.id, "PUSH"))
+        after = await self._db(self.exchange.cursor(peer.id, Direction.PUSH))
         link.cursor = after
         while True:
-            page = await self._db(self.exchange.page_for(peer.id, "UP", after, self.page_size))
+            page = await self._db(self.exchange.page_for(peer.id, Scope.UP, after, self.page_size))
             refused: list[Refusal] = []
             batch_id = None
             if page.count:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from rich.progress import TaskID
 
     from connectors.shuanggongshi import ImportResult
+    from hub.imports import ImportOutcome
+    from hub.service import CreditHub
+    from hub.supervision.evidence import DrawReport
 
 app = typer.Typer(help="Credit Hub — 信用分级分类监管 data-sharing hub.", no_args_is_help=True)
 app.add_typer(db_commands.app, name="db", help="Manage the local Neo4j server.")
@@ -99,12 +102,12 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
         data = demo.generate(seed=seed, subjects=subjects, as_of=as_of or hub.today(),
                              vault=hub.vault)
         with Progress() as progress:
-            tasks: dict[str, object] = {}
+            tasks: dict[str, TaskID] = {}
 
             def report(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
                     tasks[stage] = progress.add_task(stage, total=total)
-                progress.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+                progress.update(tasks[stage], completed=done)
 
             counts = await demo.load(hub.gateway, data, report)
         await guard.mark_loaded(hub.gateway, hub.settings.platform_id)
@@ -150,7 +153,7 @@ def evaluate(
 async def _evaluate(schemes: list[str] | None, region: str | None, batch_size: int) -> None:
     from rich.progress import Progress
 
-    async def work(hub):
+    async def work(hub: CreditHub) -> None:
         total = await hub.count_subjects()
         with Progress() as progress:
             task = progress.add_task("grading subjects", total=total)
@@ -252,7 +255,7 @@ def _import_file(file: Path, read: Callable[[str], ImportResult], *, source_plat
                           per_department=result.per_department, reported=result.reported,
                           person_records=result.person_records)
 
-    async def work(hub):
+    async def work(hub: CreditHub) -> ImportOutcome:
         from hub.imports import Importer
 
         with _stage_progress() as report_progress:
@@ -345,7 +348,9 @@ def draw_verify(
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
     else:
-        async def work(hub):
+        assert draw_id is not None  # exactly one of them was given (checked above)
+
+        async def work(hub: CreditHub) -> DrawReport:
             return await hub.inspections.verify(draw_id, trusted)
 
         report = asyncio.run(_with_hub(work))
@@ -369,7 +374,7 @@ def draw_export(
     if out.exists():
         confirm_destructive(f"{out} exists and would be replaced", yes)
 
-    async def work(hub):
+    async def work(hub: CreditHub) -> dict[str, Any]:
         return await hub.inspections.export(draw_id)
 
     document = asyncio.run(_with_hub(work))
@@ -419,11 +424,11 @@ def serve(
     _logging()
     settings = load_settings()
     count = workers or settings.workers
-    options = {"host": host or settings.host, "port": port or settings.port,
-               "log_level": settings.log_level.lower(), "access_log": False,
-               "timeout_graceful_shutdown": max(1, round(settings.shutdown_timeout_s))}
+    bind, listen, level = host or settings.host, port or settings.port, settings.log_level.lower()
+    grace = max(1, round(settings.shutdown_timeout_s))
     if count == 1:
-        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings), host=bind, port=listen, log_level=level, access_log=False,
+                    timeout_graceful_shutdown=grace)
         return
     from hub.exchange.signing import load_or_create_key
 
@@ -432,7 +437,8 @@ def serve(
     _ = settings.jwt_keyring, settings.audit_keyring, settings.personal_data_key
     load_or_create_key(settings.signing_key_text, settings.signing_key_file)
     asyncio.run(_with_hub(lambda hub: hub.migrate()))
-    uvicorn.run("hub.app:app_from_environment", factory=True, workers=count, **options)  # type: ignore[arg-type]
+    uvicorn.run("hub.app:app_from_environment", factory=True, workers=count, host=bind, port=listen, log_level=level,
+                access_log=False, timeout_graceful_shutdown=grace)
 
 
 @app.command()

@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
 from hub.errors import HubError
 from hub.keyring import KeyringFile
 from hub.settings import load_settings
+
+if TYPE_CHECKING:
+    from hub.service import CreditHub
+
+T = TypeVar("T")
 
 
 def setup_logging() -> None:
@@ -24,7 +29,7 @@ def setup_logging() -> None:
     logging.getLogger("neo4j").setLevel(logging.DEBUG if settings.log_level == "DEBUG" else logging.CRITICAL)
 
 
-async def with_hub(work: Callable[[Any], Awaitable[Any]]) -> Any:
+async def with_hub(work: Callable[[CreditHub], Awaitable[T]]) -> T:
     """Run ``work(hub)`` with a CreditHub; a hub error becomes one ``error:`` line and its exit code."""
     from hub.app import gateway_for
     from hub.service import CreditHub

@@ -18,13 +18,18 @@ import contextlib
 import logging
 import signal
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import httpx
 import typer
 
 from hub.cli.common import setup_logging, with_hub
 from hub.settings import load_settings
+
+if TYPE_CHECKING:
+    from connectors.platform import SyncSummary
+    from hub.exchange.batch import SyncCursor
+    from hub.service import CreditHub
 
 app = typer.Typer(help="Sync with county, city and provincial platforms (HUB_PEERS_FILE).", no_args_is_help=True)
 log = logging.getLogger("hub.sync")
@@ -42,7 +47,7 @@ def run(peer: PeerOption = None, regrade: RegradeOption = None) -> None:
     setup_logging()
     schemes = _schemes(regrade)
 
-    async def work(hub: Any) -> Any:
+    async def work(hub: CreditHub) -> SyncSummary:
         summary = await _round(hub, peer, show_progress=True)
         typer.echo(summary.describe())
         if schemes and summary.subjects and summary.database_unavailable is None:
@@ -58,7 +63,7 @@ def _schemes(given: list[str] | None) -> list[str]:
     return list(given or []) or [s.strip() for s in (configured or "").split(",") if s.strip()]
 
 
-async def _regrade(hub: Any, subjects: set[str], schemes: list[str]) -> str:
+async def _regrade(hub: CreditHub, subjects: set[str], schemes: list[str]) -> str:
     """Grade the subjects whose records changed in the round: received records count at once."""
     result = await hub.reevaluator.subjects(sorted(subjects), schemes)
     return (f"re-graded {result.subjects} subjects whose records arrived, under {', '.join(schemes)}: "
@@ -80,7 +85,7 @@ def serve(
     # gateway's own down/up lines would say the same thing a second time
     logging.getLogger("hub.db.gateway").setLevel(logging.CRITICAL)
 
-    async def forever(hub: Any) -> None:
+    async def forever(hub: CreditHub) -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -113,7 +118,7 @@ def serve(
     typer.echo("sync stopped", err=True)
 
 
-async def _until_database_answers(hub: Any, summary: Any, stop: asyncio.Event) -> bool:
+async def _until_database_answers(hub: CreditHub, summary: SyncSummary, stop: asyncio.Event) -> bool:
     """One line now, none while it stays away, one when it answers; False if stopped meanwhile."""
     moved = "; ".join(f"{link.peer} {link.direction} applied {link.batches} batches up to cursor {link.cursor}"
                       for link in summary.links if link.batches)
@@ -145,16 +150,16 @@ def status() -> None:
     """Print each peer's cursors and counts."""
     setup_logging()
 
-    async def work(hub: Any) -> list[dict[str, Any]]:
+    async def work(hub: CreditHub) -> list[SyncCursor]:
         return await hub.exchange.status()
 
-    for row in asyncio.run(with_hub(work)):
-        typer.echo(f"{row['peer']} {row['direction']}: cursor {row.get('cursor')}, {row.get('batches') or 0} batches, "
-                   f"{row.get('applied') or 0} applied, {row.get('unchanged') or 0} unchanged, "
-                   f"{row.get('dead_letters') or 0} dead-lettered, at {row['updated_at']}")
+    for c in asyncio.run(with_hub(work)):
+        typer.echo(f"{c.peer} {c.direction}: cursor {c.cursor}, {c.batches or 0} batches, "
+                   f"{c.applied or 0} applied, {c.unchanged or 0} unchanged, "
+                   f"{c.dead_letters or 0} dead-lettered, at {c.updated_at}")
 
 
-async def _round(hub: Any, only: str | None, *, show_progress: bool) -> Any:
+async def _round(hub: CreditHub, only: str | None, *, show_progress: bool) -> SyncSummary:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from connectors.platform import LinkSummary, PeerClient, RetryPolicy, SyncJob

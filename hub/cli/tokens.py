@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -13,6 +14,11 @@ from hub.cli.common import rotate_key
 from hub.cli.common import setup_logging as _logging
 from hub.cli.common import with_hub as _with_hub
 from hub.settings import load_settings
+
+if TYPE_CHECKING:
+    from hub.service import CreditHub
+
+T = TypeVar("T")
 
 app = typer.Typer(help="Bearer tokens.", no_args_is_help=True)
 
@@ -57,7 +63,7 @@ def _register_issued(role: str, org: str, jti: str) -> None:
 
     kind = OrganizationKind.of_role(role)
 
-    async def work(hub):
+    async def work(hub: CreditHub) -> None:
         if kind is not None:
             await hub.register_organization(org, kind)
         await hub.audit([AuditEvent(action="write", actor="cli:token-issue", role="admin", subject_uscc=None,
@@ -70,7 +76,7 @@ def _register_issued(role: str, org: str, jti: str) -> None:
                    f"consent, run `hub org add --kind {kind.value if kind else 'bank'} {org}`", err=True)
 
 
-async def _with_hub_quiet(work):
+async def _with_hub_quiet(work: Callable[[CreditHub], Awaitable[T]]) -> T:
     """Like with_hub, but a database error propagates (the caller decides it is only a warning)."""
     from hub.app import gateway_for
     from hub.service import CreditHub
@@ -121,11 +127,12 @@ def token_revoke(
         typer.echo("error: give a token id (JTI) or --org ORG (one of them)", err=True)
         raise typer.Exit(2)
 
-    async def work(hub):
+    async def work(hub: CreditHub) -> str:
         if jti is not None:
             created = await hub.revoke_token(jti, by="cli:token-revoke", reason=reason)
             what = f"token {jti} revoked" if created else f"token {jti} was already revoked"
         else:
+            assert org is not None  # exactly one of them was given (checked above)
             before = await hub.revoke_organization_tokens(org, by="cli:token-revoke", reason=reason)
             what = f"every token issued to {org} up to {_when(before)} revoked"
         await hub.audit([AuditEvent(action="write", actor="cli:token-revoke", role="admin", subject_uscc=None,

@@ -199,7 +199,7 @@ async def open_flags(gateway: Neo4jGateway, limit: int = 500) -> list[dict[str, 
 
 async def flag(gateway: Neo4jGateway, key: str) -> dict[str, Any] | None:
     rows = await gateway.run("MATCH (f:ReviewFlag {key: $key})-[:CONCERNS]->(s:Subject) "
-                             "RETURN f { .*, subject_uscc: s.uscc } AS flag", {"key": key})
+                             "RETURN f { .*, subject_uscc: s.uscc, subject_name: s.name } AS flag", {"key": key})
     return {k: native(v) for k, v in rows[0]["flag"].items()} if rows else None
 
 

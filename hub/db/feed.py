@@ -30,7 +30,8 @@ from hub.db import current, wire
 from hub.db import warnings as warning_store
 from hub.db.gateway import Neo4jGateway, native
 from hub.db.ingest import NEW_SUBJECTS
-from hub.exchange.batch import Checkpoint
+from hub.exchange.batch import Checkpoint, DeadLetter, SyncCursor
+from hub.exchange.vocabulary import Direction, ItemType
 
 # Pending items numbered per sequencer transaction; the rest wait for the next page request.
 SEQUENCE_CHUNK = 20_000
@@ -200,12 +201,12 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
     ``authority`` decides which evaluation stands in its issuer's name (hub.db.current)."""
 
     async def work(tx: AsyncManagedTransaction) -> Applied:
-        result = await tx.run(_HELD, records=[r["id"] for r in rows if r["type"] == "RECORD"],
-                              evaluations=[r["id"] for r in rows if r["type"] == "EVALUATION"],
-                              warnings=[r["id"] for r in rows if r["type"] == "WARNING"],
-                              tallies=[r["id"] for r in rows if r["type"] == "REPORTING"])
+        result = await tx.run(_HELD, records=[r["id"] for r in rows if r["type"] == ItemType.RECORD],
+                              evaluations=[r["id"] for r in rows if r["type"] == ItemType.EVALUATION],
+                              warnings=[r["id"] for r in rows if r["type"] == ItemType.WARNING],
+                              tallies=[r["id"] for r in rows if r["type"] == ItemType.REPORTING])
         held = {(row["type"], row["id"]): row async for row in result}
-        fresh: dict[str, list[dict[str, Any]]] = {"RECORD": [], "EVALUATION": [], "WARNING": [], "REPORTING": []}
+        fresh: dict[str, list[dict[str, Any]]] = {kind: [] for kind in ItemType}
         unchanged: list[str] = []
         conflicts: list[tuple[dict[str, Any], str]] = []
         for row in rows:
@@ -217,7 +218,7 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
                 unchanged.append(row["id"])
             else:
                 fresh[row["type"]].append(row)
-        changed = fresh["RECORD"] + fresh["EVALUATION"] + fresh["WARNING"] + fresh["REPORTING"]
+        changed = [row for kind in ItemType for row in fresh[kind]]  # records, evaluations, warnings, tallies
         subjects: dict[str, dict[str, Any]] = {}
         for r in changed:  # a subject named by any item of the batch is created with that name
             if r["subject"] is None:  # a warning or a reporting tally about a department
@@ -227,26 +228,26 @@ async def apply(gateway: Neo4jGateway, rows: Sequence[dict[str, Any]], letters: 
                 subjects[r["subject"]["uscc"]] = r["subject"]
         if subjects:
             await (await tx.run(NEW_SUBJECTS, rows=list(subjects.values()))).consume()
-        departments = {r["department"]["code"]: r["department"] for r in fresh["RECORD"] if r["department"]}
+        departments = {r["department"]["code"]: r["department"] for r in fresh[ItemType.RECORD] if r["department"]}
         if departments:
             await (await tx.run(_DEPARTMENTS, departments=list(departments.values()))).consume()
-        if fresh["RECORD"]:
+        if fresh[ItemType.RECORD]:
             await (await tx.run(_APPLY_RECORDS, rows=[{**row, **wire.split(row["props"])}
-                                                      for row in fresh["RECORD"]])).consume()
-        if fresh["EVALUATION"]:
+                                                      for row in fresh[ItemType.RECORD]])).consume()
+        if fresh[ItemType.EVALUATION]:
             evaluations = [{"id": r["id"], "subject_uscc": r["subject"]["uscc"], "scheme": r["props"]["scheme"],
                             "evaluated_at": r["props"]["evaluated_at"], "origin_level": r["props"]["origin_level"]}
-                           for r in fresh["EVALUATION"]]
+                           for r in fresh[ItemType.EVALUATION]]
             superseded, candidates = current.chain(evaluations, authority)
             decision = await current.decide(tx, candidates, authority)
             await (await tx.run(_APPLY_EVALUATIONS, rows=[
                 {**row, **wire.split({**row["props"], **superseded.get(row["id"], {})}), **decision.row(row["id"])}
-                for row in fresh["EVALUATION"]])).consume()
-        if fresh["WARNING"]:
-            await (await tx.run(warning_store.APPLY_RECEIVED, rows=fresh["WARNING"])).consume()
-        if fresh["REPORTING"]:
+                for row in fresh[ItemType.EVALUATION]])).consume()
+        if fresh[ItemType.WARNING]:
+            await (await tx.run(warning_store.APPLY_RECEIVED, rows=fresh[ItemType.WARNING])).consume()
+        if fresh[ItemType.REPORTING]:
             await (await tx.run(_APPLY_TALLIES, rows=[{**row, **wire.split(row["props"])}
-                                                      for row in fresh["REPORTING"]])).consume()
+                                                      for row in fresh[ItemType.REPORTING]])).consume()
         all_letters = list(letters) + [dead_letter(checkpoint, batch_id, row["id"], reason, row["props"])
                                        for row, reason in conflicts]
         if all_letters:
@@ -280,15 +281,20 @@ async def save_checkpoint(gateway: Neo4jGateway, checkpoint: Checkpoint, *, appl
                                     "now": clock.now()}, write=True)
 
 
-async def cursor(gateway: Neo4jGateway, peer: str, direction: str) -> str | None:
+async def cursor(gateway: Neo4jGateway, peer: str, direction: Direction) -> str | None:
     rows = await gateway.query("MATCH (c:SyncCursor {key: $key}) RETURN c.cursor AS cursor",
                                {"key": f"{peer}:{direction}"})
     return rows[0]["cursor"] if rows else None
 
 
-async def cursors(gateway: Neo4jGateway) -> list[dict[str, Any]]:
-    rows = await gateway.query("MATCH (c:SyncCursor) RETURN properties(c) AS c ORDER BY c.key")
-    return [{k: native(v) for k, v in row["c"].items()} for row in rows]
+async def cursors(gateway: Neo4jGateway) -> list[SyncCursor]:
+    rows = await gateway.query("MATCH (c:SyncCursor) RETURN c.peer AS peer, c.direction AS direction, "
+                               "c.cursor AS cursor, c.updated_at AS updated_at, c.batches AS batches, "
+                               "c.applied AS applied, c.unchanged AS unchanged, c.dead_letters AS dead_letters "
+                               "ORDER BY c.key")
+    return [SyncCursor(peer=row["peer"], direction=row["direction"], cursor=row["cursor"],
+                       updated_at=native(row["updated_at"]), batches=row["batches"], applied=row["applied"],
+                       unchanged=row["unchanged"], dead_letters=row["dead_letters"]) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -326,8 +332,12 @@ async def acknowledge(gateway: Neo4jGateway, peer: str, position: int) -> int:
     return int(rows[0]["delivered"]) if rows else 0
 
 
-async def dead_letters(gateway: Neo4jGateway, *, peer: str | None, first: int) -> list[dict[str, Any]]:
+async def dead_letters(gateway: Neo4jGateway, *, peer: str | None, first: int) -> list[DeadLetter]:
     where = "WHERE d.peer = $peer " if peer else ""
-    rows = await gateway.query("MATCH (d:DeadLetter) " + where + "RETURN properties(d) AS d ORDER BY d.at DESC "
-                               "LIMIT $first", {"peer": peer, "first": first})
-    return [{k: native(v) for k, v in row["d"].items()} for row in rows]
+    rows = await gateway.query("MATCH (d:DeadLetter) " + where + "RETURN d.id AS id, d.peer AS peer, "
+                               "d.direction AS direction, d.batch_id AS batch_id, d.item_id AS item_id, "
+                               "d.reason AS reason, d.item AS item, d.at AS at ORDER BY d.at DESC LIMIT $first",
+                               {"peer": peer, "first": first})
+    return [DeadLetter(id=row["id"], peer=row["peer"], direction=row["direction"], batch_id=row["batch_id"],
+                       item_id=row["item_id"], reason=row["reason"], item=row["item"], at=native(row["at"]))
+            for row in rows]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import neo4j
-from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, Query, unit_of_work
+from neo4j import AsyncGraphDatabase, AsyncManagedTransaction, AsyncSession, Query, unit_of_work
 from neo4j.exceptions import (
     AuthError,
     ClientError,
@@ -156,7 +156,8 @@ class Neo4jGateway:
 
         async def work(tx: AsyncManagedTransaction) -> list[dict[str, Any]]:
             result = await tx.run(query, parameters or {})
-            return [dict(record.items()) async for record in result]
+            # zip, not Record.data(): nodes and relationships stay driver objects
+            return [dict(zip(record.keys(), record.values(), strict=True)) async for record in result]
 
         return await self._run(work, write=write)
 
@@ -164,10 +165,10 @@ class Neo4jGateway:
         """One read statement as an auto-commit query: a single round trip (RUN and PULL pipelined)
         instead of a managed transaction's BEGIN … COMMIT. Retried once if the connection was stale."""
 
-        async def work(session: Any) -> list[dict[str, Any]]:
+        async def work(session: AsyncSession) -> list[dict[str, Any]]:
             result = await session.run(Query(query, timeout=deadline.transaction_timeout()),
                                        parameters or {})
-            return [dict(record.items()) async for record in result]
+            return [record.data() async for record in result]
 
         try:
             return await self._with_session(work)
@@ -179,16 +180,16 @@ class Neo4jGateway:
         Not retried: the caller decides what a failure means (the audit's group commit falls back to
         its locked path)."""
 
-        async def work(session: Any) -> list[dict[str, Any]]:
+        async def work(session: AsyncSession) -> list[dict[str, Any]]:
             result = await session.run(query, parameters or {})
-            return [dict(record.items()) async for record in result]
+            return [record.data() async for record in result]
 
         return await self._with_session(work, write=True)
 
     async def autocommit(self, query: str, parameters: dict[str, Any] | None = None) -> None:
         """A statement that manages its own transactions (``CALL { } IN TRANSACTIONS``)."""
 
-        async def work(session: Any) -> None:
+        async def work(session: AsyncSession) -> None:
             result = await session.run(query, parameters or {})
             await result.consume()
 
@@ -217,7 +218,7 @@ class Neo4jGateway:
                     raise self._too_large(exc) from exc
                 raise
 
-        async def in_transaction(session: Any) -> T:
+        async def in_transaction(session: AsyncSession) -> T:
             runner = session.execute_write if write else session.execute_read
             timeout = deadline.transaction_timeout()
             if timeout is None:
@@ -226,7 +227,7 @@ class Neo4jGateway:
 
         return await self._with_session(in_transaction, write=write)
 
-    async def _with_session(self, work: Callable[[Any], Awaitable[T]], *, write: bool = False) -> T:
+    async def _with_session(self, work: Callable[[AsyncSession], Awaitable[T]], *, write: bool = False) -> T:
         mode = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
         count = _counting.get()
         if count is not None:
@@ -244,7 +245,7 @@ class Neo4jGateway:
             log.warning("Neo4j at %s is reachable again", self.uri)
         return result
 
-    async def _session(self, work: Callable[[Any], Awaitable[T]], mode: str) -> T:
+    async def _session(self, work: Callable[[AsyncSession], Awaitable[T]], mode: str) -> T:
         try:
             async with self._driver.session(database=self.database, default_access_mode=mode,
                                             bookmark_manager=self._bookmarks) as session:

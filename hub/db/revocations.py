@@ -40,7 +40,7 @@ async def revoke_token(gateway: Neo4jGateway, jti: str, *, at: datetime, by: str
         found = await (await tx.run("MATCH (r:RevokedToken {jti: $jti}) RETURN r.seq AS seq", jti=jti)).single()
         if found is not None:
             return False
-        seq = (await (await tx.run(_NEXT_SEQ)).single())["seq"]  # type: ignore[index]
+        seq = (await (await tx.run(_NEXT_SEQ)).single(strict=True))["seq"]
         await tx.run("CREATE (:RevokedToken {jti: $jti, seq: $seq, revoked_at: $at, revoked_by: $by, reason: $reason})",
                      jti=jti, seq=seq, at=at, by=by, reason=reason)
         return True
@@ -53,7 +53,7 @@ async def revoke_organization(gateway: Neo4jGateway, org: str, *, before: int, a
     """Deny every token issued to ``org`` at or before ``before`` (epoch seconds)."""
 
     async def work(tx: AsyncManagedTransaction) -> None:
-        seq = (await (await tx.run(_NEXT_SEQ)).single())["seq"]  # type: ignore[index]
+        seq = (await (await tx.run(_NEXT_SEQ)).single(strict=True))["seq"]
         await tx.run("CREATE (:RevokedOrganization {org: $org, before: $before, seq: $seq, revoked_at: $at, "
                      "revoked_by: $by, reason: $reason})", org=org, before=before, seq=seq, at=at, by=by,
                      reason=reason)

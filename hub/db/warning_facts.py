@@ -20,6 +20,7 @@ from typing import Any
 
 from hub import clock
 from hub.db.gateway import Neo4jGateway, native
+from hub.exchange.vocabulary import ItemType
 from hub.models import RecordKind, Severity
 from hub.warnings.model import (
     GradeChange,
@@ -149,11 +150,11 @@ async def window(gateway: Neo4jGateway, *, after: int, upto: int, me: str, kinds
     records, grades, received = [], [], []
     for row in rows:
         item = row["item"]
-        if row["type"] == "WARNING":
+        if row["type"] == ItemType.WARNING:
             received.append(item[0])
             continue
         subject = SubjectRef(*row["subject"])
-        if row["type"] == "RECORD":
+        if row["type"] == ItemType.RECORD:
             records.append(RecordFact(id=item[0], subject=subject, kind=RecordKind(item[1]), status=item[2],
                                       decided_on=_day(item[3]), department=item[4],
                                       severity=Severity(item[5]) if item[5] else None, amount_wan_yuan=item[6],

@@ -20,9 +20,9 @@ from typing import Any
 import orjson
 
 from hub.exchange.signing import BatchRefused
+from hub.exchange.vocabulary import Direction, Scope
 
 PROTOCOL = 1
-SCOPES = ("UP", "DOWN")
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Batch:
     sender: str
     sender_level: str
     recipient: str
-    scope: str
+    scope: Scope
     after: str
     cursor: str
     has_more: bool
@@ -60,14 +60,14 @@ class Batch:
             raise BatchRefused(f"the batch lacks {', '.join(missing)}")
         if not isinstance(data["items"], list):
             raise BatchRefused("the batch's items must be a list")
-        if data["scope"] not in SCOPES:
+        if data["scope"] not in tuple(Scope):
             raise BatchRefused(f"the batch's scope must be UP or DOWN, not {data['scope']!r}")
         try:
             issued = datetime.fromisoformat(str(data["issued_at"]))
         except ValueError:
             raise BatchRefused("the batch's issued_at is not an ISO 8601 time") from None
         return cls(str(data["id"]), str(data["sender"]), str(data["sender_level"]), str(data["recipient"]),
-                   data["scope"], str(data["after"]), str(data["cursor"]), data["has_more"] is True, issued,
+                   Scope(data["scope"]), str(data["after"]), str(data["cursor"]), data["has_more"] is True, issued,
                    data["items"])
 
 
@@ -88,9 +88,39 @@ class Checkpoint:
     """Where a peer's feed stands after a batch: ``key`` is ``<peer>:<direction>``."""
 
     peer: str
-    direction: str  # PULL_UP, PULL_DOWN, PUSH (at the sender), RECEIVED (at the receiver)
+    direction: Direction
     cursor: str | None
 
     @property
     def key(self) -> str:
         return f"{self.peer}:{self.direction}"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncCursor:
+    """A checkpoint as stored: how far the exchange with one peer in one direction has come, and its
+    running counts (none for ACKED, which only records how far a peer holds our feed)."""
+
+    peer: str
+    direction: str
+    cursor: str | None
+    updated_at: datetime
+    batches: int | None
+    applied: int | None
+    unchanged: int | None
+    dead_letters: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """An item a batch could not apply (or a peer refused), kept for the operator: which peer and batch,
+    which item, why, and the item as received (JSON, truncated)."""
+
+    id: str
+    peer: str
+    direction: str
+    batch_id: str | None
+    item_id: str | None
+    reason: str
+    item: str | None
+    at: datetime

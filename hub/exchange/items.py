@@ -34,6 +34,7 @@ from hub.codes import InvalidCode, parse_uscc
 from hub.credit_info import limits
 from hub.disclosure import Disclosure
 from hub.exchange.levels import Level
+from hub.exchange.vocabulary import ItemType
 from hub.models import RecordKind, RecordStatus, Severity, SubjectKind
 from hub.warnings.model import WarningStatus
 from hub.warnings.rules import Level as WarningLevel
@@ -189,8 +190,9 @@ REPORTING_PROPERTIES = ("id", "import_id", "department", "department_name", "kin
                         "imported_at", "rows", "valid", "on_time", "late", "provisional", "disclosure")
 PROVENANCE = ("version", "origin_platform", "origin_level", "issuer")
 
-_PROPERTIES: dict[str, tuple[str, ...]] = {"RECORD": RECORD_PROPERTIES, "EVALUATION": EVALUATION_PROPERTIES,
-                                           "WARNING": WARNING_PROPERTIES, "REPORTING": REPORTING_PROPERTIES}
+PROPERTIES: dict[ItemType, tuple[str, ...]] = {
+    ItemType.RECORD: RECORD_PROPERTIES, ItemType.EVALUATION: EVALUATION_PROPERTIES,
+    ItemType.WARNING: WARNING_PROPERTIES, ItemType.REPORTING: REPORTING_PROPERTIES}
 
 
 def check(raw: Any) -> AnyItem | str:
@@ -201,8 +203,12 @@ def check(raw: Any) -> AnyItem | str:
         return "; ".join(_reason(error) for error in exc.errors(include_url=False, include_input=False))
 
 
+# pydantic names the union member in an error's location; for these types the field alone is said
+_UNNAMED = (ItemType.RECORD, ItemType.EVALUATION, ItemType.REPORTING)
+
+
 def _reason(error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"] if part not in ("RECORD", "EVALUATION", "REPORTING"))
+    where = ".".join(str(part) for part in error["loc"] if part not in _UNNAMED)
     message = str(error["msg"]).removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
 
@@ -214,7 +220,7 @@ def item_id(raw: Any) -> str | None:
 
 def row_for(item: AnyItem) -> dict[str, Any]:
     """The parameters the apply statements take for one item."""
-    properties = _PROPERTIES[item.type]
+    properties = PROPERTIES[ItemType(item.type)]
     props = {name: _plain(getattr(item, name)) for name in properties}
     for name in PROVENANCE:
         props[name] = getattr(item, name)

@@ -30,9 +30,10 @@ from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Disclosure
 from hub.errors import BadInput, Forbidden
 from hub.exchange import items, levels
-from hub.exchange.batch import Batch, Checkpoint, position
+from hub.exchange.batch import Batch, Checkpoint, DeadLetter, SyncCursor, position
 from hub.exchange.peers import Peer, Peers, Platform, Relation
 from hub.exchange.signing import BatchRefused, open_signed, public_key_text, sign
+from hub.exchange.vocabulary import Direction, ItemType, Scope
 from hub.paging import page_size
 
 MAX_PAGE = 5000  # change-feed items in one signed page
@@ -100,10 +101,10 @@ class Exchange:
         return public_key_text(self.key)
 
     # --- serving the feed ----------------------------------------------------------------------
-    async def serve_changes(self, caller: str | None, scope: str, after: str | None, first: int) -> SignedPage:
+    async def serve_changes(self, caller: str | None, scope: Scope, after: str | None, first: int) -> SignedPage:
         """A page of this hub's feed for the peer ``caller`` (a PLATFORM token's org)."""
         peer = self._peer(caller)
-        wanted = Relation.PARENT if scope == "UP" else Relation.CHILD
+        wanted = Relation.PARENT if scope is Scope.UP else Relation.CHILD
         if peer.relation is not wanted:
             raise NotAPeer(f"platform {peer.id} is our {peer.relation.value}; the {scope.lower()}ward feed is "
                            f"for our {wanted.value} only")
@@ -117,12 +118,12 @@ class Exchange:
             raise NotAPeer(f"platform {peer.id} is our {peer.relation.value}; only our parent acknowledges our feed")
         return await feed.acknowledge(self.gateway, peer.id, _position(cursor))
 
-    async def page_for(self, recipient: str, scope: str, after: str | None, first: int) -> SignedPage:
+    async def page_for(self, recipient: str, scope: Scope, after: str | None, first: int) -> SignedPage:
         """Sequence what is pending, read one page after ``after`` and sign it for ``recipient``."""
         first = page_size(first, MAX_PAGE, error=ExchangeInputError)
         start = _position(after)
         numbered = await feed.sequence(self.gateway, self.platform.id, self.platform.level)
-        if scope == "UP":  # ours and what came from below; never what came down from above
+        if scope is Scope.UP:  # ours and what came from below; never what came down from above
             rows = await feed.page(self.gateway, after=start, first=first, levels=self.platform.levels_up_to(),
                                    records=True, disclosures=list(Disclosure))
         else:  # public evaluations made here or above (seed 000 §三: 省级平台 → 各地各部门)
@@ -146,13 +147,13 @@ class Exchange:
             raise Busy(1.0)
         async with self._slots:
             batch = self.open(peer, signed)
-            wanted = "UP" if peer.relation is Relation.CHILD else "DOWN"
+            wanted = Scope.UP if peer.relation is Relation.CHILD else Scope.DOWN
             if batch.scope != wanted:
                 raise BatchRefused(f"platform {peer.id} is our {peer.relation.value}: it may push {wanted} batches, "
                                    f"not {batch.scope}")
-            return await self.apply(peer.id, batch, Checkpoint(peer.id, "RECEIVED", batch.cursor))
+            return await self.apply(peer.id, batch, Checkpoint(peer.id, Direction.RECEIVED, batch.cursor))
 
-    def open(self, peer: Peer, signed: str, *, after: str | None = None, scope: str | None = None) -> Batch:
+    def open(self, peer: Peer, signed: str, *, after: str | None = None, scope: Scope | None = None) -> Batch:
         """Verify and parse a batch from ``peer``; a pulled page must start ``after`` the cursor and be of
         the ``scope`` that was asked for."""
         opened = open_signed(signed, {peer.id: peer.public_key})
@@ -194,11 +195,11 @@ class Exchange:
         refusals += [Refusal(item_id, reason) for item_id, reason in result.conflicts]
         changed = set(result.applied)
         subjects = frozenset(row["subject"]["uscc"] for row in rows.values()
-                             if row["type"] == "RECORD" and row["id"] in changed)
+                             if row["type"] == ItemType.RECORD and row["id"] in changed)
         return Receipt(batch.id, peer_id, batch.cursor, len(result.applied), len(result.unchanged), refusals, subjects)
 
     # --- cursors ---------------------------------------------------------------------------------
-    async def cursor(self, peer_id: str, direction: str) -> str | None:
+    async def cursor(self, peer_id: str, direction: Direction) -> str | None:
         """Where our exchange with a peer stands in one direction (None: from the beginning)."""
         return await feed.cursor(self.gateway, peer_id, direction)
 
@@ -206,18 +207,18 @@ class Exchange:
                      refused: Sequence[Refusal] = ()) -> None:
         """The parent acknowledged our feed up to ``cursor``: keep what it refused (as our own dead letters,
         direction ``PUSH_REFUSED``, for our operator to fix at the source), checkpoint, deliver the outbox."""
-        refusals = Checkpoint(parent_id, "PUSH_REFUSED", cursor)
+        refusals = Checkpoint(parent_id, Direction.PUSH_REFUSED, cursor)
         await feed.add_dead_letters(self.gateway, [
             feed.dead_letter(refusals, batch_id or "", r.item_id, r.reason, None) for r in refused])
-        await feed.save_checkpoint(self.gateway, Checkpoint(parent_id, "PUSH", cursor), dead=len(refused))
+        await feed.save_checkpoint(self.gateway, Checkpoint(parent_id, Direction.PUSH, cursor), dead=len(refused))
         await feed.acknowledge(self.gateway, parent_id, _position(cursor))
 
     # --- reading state -------------------------------------------------------------------------
-    async def dead_letters(self, peer: str | None, first: int) -> list[dict[str, Any]]:
+    async def dead_letters(self, peer: str | None, first: int) -> list[DeadLetter]:
         first = page_size(first, MAX_DEAD_LETTERS)
         return await feed.dead_letters(self.gateway, peer=peer, first=first)
 
-    async def status(self) -> list[dict[str, Any]]:
+    async def status(self) -> list[SyncCursor]:
         return await feed.cursors(self.gateway)
 
     async def health(self) -> feed.SyncHealth:
@@ -232,14 +233,14 @@ class Exchange:
         return {"computed_by": item.origin_platform, "authoritative": issued,
                 "issued_in_name_of": item.issuer if issued else item.origin_platform}
 
-    def _out_of_scope(self, item: items.AnyItem, scope: str) -> str | None:
+    def _out_of_scope(self, item: items.AnyItem, scope: Scope) -> str | None:
         """Upward items come from below this level, downward ones from above it, and only PUBLIC
         evaluations come down: a peer cannot pass an item off as another level's."""
         origin = levels.rank(item.origin_level)
-        if scope == "UP" and origin >= self.platform.rank:
+        if scope is Scope.UP and origin >= self.platform.rank:
             return (f"origin_level {item.origin_level} is not below this {self.platform.level} platform: "
                     "an upward batch carries items from lower levels only")
-        if scope == "DOWN":
+        if scope is Scope.DOWN:
             if origin <= self.platform.rank:
                 return (f"origin_level {item.origin_level} is not above this {self.platform.level} platform: "
                         "a downward batch carries items from higher levels only")
@@ -259,12 +260,11 @@ class Exchange:
 def outgoing(row: FeedRow) -> dict[str, Any]:
     """A feed row as the item a peer receives (see hub.exchange.items)."""
     node = row.node
-    names: Sequence[str] = {"RECORD": items.RECORD_PROPERTIES, "EVALUATION": items.EVALUATION_PROPERTIES,
-                            "WARNING": items.WARNING_PROPERTIES, "REPORTING": items.REPORTING_PROPERTIES}[row.type]
+    names: Sequence[str] = items.PROPERTIES[ItemType(row.type)]
     item: dict[str, Any] = {"type": row.type}
     for name in (*names, *items.PROVENANCE):
         item[name] = node.get(name)
     item["subject_uscc"], item["subject_name"] = row.uscc, row.subject_name
-    if row.type == "RECORD":
+    if row.type == ItemType.RECORD:
         item["issuing_department_name"] = row.department_name
     return item

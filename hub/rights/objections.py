@@ -24,10 +24,12 @@ the calendar file.
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from hub import clock
@@ -47,6 +49,116 @@ SchemeOwner = Callable[[str | None], str]  # an evaluation's scheme → the depa
 
 class ObjectionError(BadInput):
     """An objection request that cannot be taken; the message says why."""
+
+
+class ObjectionStatus(StrEnum):
+    PENDING = "PENDING"
+    UPHELD = "UPHELD"
+    REJECTED = "REJECTED"
+
+
+class TargetKind(StrEnum):
+    """What an objection contests."""
+    RECORD = "RECORD"
+    EVALUATION = "EVALUATION"
+
+
+class Outcome(StrEnum):
+    """What an upheld objection did: a record withdrawn or corrected, an evaluation re-made."""
+    WITHDRAWN = "WITHDRAWN"
+    CORRECTED = "CORRECTED"
+    REGRADED = "REGRADED"
+
+
+@dataclass(frozen=True, slots=True)
+class ContestedItem:
+    """A record or an evaluation as an objection sees it: whose it is, and where it was issued."""
+
+    id: str
+    kind: TargetKind
+    subject_uscc: str
+    issuing_department: str | None
+    scheme: str | None
+    origin_platform: str | None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> ContestedItem:
+        return cls(id=row["id"], kind=TargetKind(row["kind"]), subject_uscc=row["subject_uscc"],
+                   issuing_department=row.get("issuing_department"), scheme=row.get("scheme"),
+                   origin_platform=row.get("origin_platform"))
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectedField:
+    """One field an upheld objection set right: its value before and after, as text."""
+
+    field: str
+    before: str | None
+    after: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Objection:
+    """An objection as kept: what it contests, who filed it, where it is routed, when it is due, and — once
+    decided — the decision, its reasons and outcome, and the correction as kept (JSON: each field before
+    and after)."""
+
+    id: str
+    target_id: str
+    target_kind: TargetKind
+    subject_uscc: str
+    department: str
+    scheme: str | None
+    reason: str
+    filed_by: str
+    filed_by_org: str | None
+    filed_by_department: str | None
+    filed_at: datetime
+    received_on: date
+    due_on: date
+    due_on_provisional_reason: str | None
+    status: ObjectionStatus
+    reasons: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolved_late: bool | None = None
+    outcome: Outcome | None = None
+    correction: str | None = None
+
+    @property
+    def due_on_provisional(self) -> bool:
+        return bool(self.due_on_provisional_reason)
+
+    @property
+    def corrected_fields(self) -> tuple[CorrectedField, ...]:
+        """The correction as kept (hub.db.rights.resolve_objection), field by field; empty when none."""
+        if not self.correction:
+            return ()
+        return tuple(CorrectedField(name, _text(change["before"]), _text(change["after"]))
+                     for name, change in json.loads(self.correction).items())
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Objection:
+        outcome = row.get("outcome")
+        return cls(id=row["id"], target_id=row["target_id"], target_kind=TargetKind(row["target_kind"]),
+                   subject_uscc=row["subject_uscc"], department=row.get("department") or "unassigned",
+                   scheme=row.get("scheme"), reason=row["reason"], filed_by=row["filed_by"],
+                   filed_by_org=row.get("filed_by_org"), filed_by_department=row.get("filed_by_department"),
+                   filed_at=row["filed_at"], received_on=row["received_on"], due_on=row["due_on"],
+                   due_on_provisional_reason=row.get("due_on_provisional_reason"),
+                   status=ObjectionStatus(row["status"]), reasons=row.get("reasons"),
+                   resolved_at=row.get("resolved_at"), resolved_by=row.get("resolved_by"),
+                   resolved_late=row.get("resolved_late"), outcome=Outcome(outcome) if outcome else None,
+                   correction=row.get("correction"))
+
+    def properties(self) -> dict[str, Any]:
+        """As filed, for the store (a decision's fields are set by ``resolve``)."""
+        return {"id": self.id, "target_id": self.target_id, "target_kind": self.target_kind.value,
+                "subject_uscc": self.subject_uscc, "department": self.department, "scheme": self.scheme,
+                "reason": self.reason, "filed_by": self.filed_by, "filed_by_org": self.filed_by_org,
+                "filed_by_department": self.filed_by_department, "filed_at": self.filed_at,
+                "received_on": self.received_on, "due_on": self.due_on,
+                "due_on_provisional_reason": self.due_on_provisional_reason, "status": self.status.value}
 
 
 @dataclass(frozen=True)
@@ -103,20 +215,21 @@ class Objections:
         self.platform_id = platform_id
         self.scheme_owner = scheme_owner
 
-    def routed_to(self, item: dict[str, Any]) -> str:
+    def routed_to(self, item: ContestedItem) -> str:
         """Who decides an objection to ``item``: a record's issuing department, an evaluation's scheme
         owner; an item with neither is the platform's (the credit office decides it)."""
-        if item["kind"] == "RECORD":
-            return item.get("issuing_department") or PLATFORM
-        return self.scheme_owner(item.get("scheme"))
+        if item.kind is TargetKind.RECORD:
+            return item.issuing_department or PLATFORM
+        return self.scheme_owner(item.scheme)
 
-    async def file(self, target_id: str, reason: str, filed_by: Viewer) -> dict[str, Any]:
+    async def file(self, target_id: str, reason: str, filed_by: Viewer) -> Objection:
         if not reason.strip():
             raise ObjectionError("an objection must say what is wrong with the item (reason)")
-        item = await store.contested_item(self.gateway, target_id)
-        if item is None:
+        row = await store.contested_item(self.gateway, target_id)
+        if row is None:
             raise NotFound(f"no record or evaluation with id {target_id!r}")
-        elsewhere = issued_elsewhere(target_id, item.get("origin_platform"), self.platform_id, "file the objection")
+        item = ContestedItem.of(row)
+        elsewhere = issued_elsewhere(target_id, item.origin_platform, self.platform_id, "file the objection")
         if elsewhere:
             raise ObjectionError(elsewhere)
         department = self.routed_to(item)
@@ -126,89 +239,97 @@ class Objections:
             raise ObjectionError(f"an objection to {target_id} is decided by {_decider(department)}, which your "
                                  "token speaks for: nobody decides what they filed, so file it through the "
                                  "platform (or another channel) on the subject's behalf")
-        pending = await store.objections(self.gateway, status="PENDING")
+        pending = await store.objections(self.gateway, status=ObjectionStatus.PENDING.value)
         if any(o["target_id"] == target_id for o in pending):
             raise Conflict(f"{target_id} is already under objection")
         received = clock.today()
         due = self.calendar.due_date(received, OBJECTION_DUE_WORKING_DAYS)
-        objection = {
-            "id": f"objection-{uuid.uuid4().hex[:12]}", "target_id": target_id, "target_kind": item["kind"],
-            "subject_uscc": item["subject_uscc"], "department": department, "scheme": item.get("scheme"),
-            "reason": reason.strip(), "filed_by": filed_by.label, "filed_by_org": filed_by.org,
-            "filed_by_department": filed_by.department, "filed_at": clock.now(), "received_on": received,
-            "due_on": due.day, "due_on_provisional_reason": due.provisional_reason, "status": "PENDING",
-        }
-        await store.create_objection(self.gateway, objection)
+        objection = Objection(
+            id=f"objection-{uuid.uuid4().hex[:12]}", target_id=target_id, target_kind=item.kind,
+            subject_uscc=item.subject_uscc, department=department, scheme=item.scheme, reason=reason.strip(),
+            filed_by=filed_by.label, filed_by_org=filed_by.org, filed_by_department=filed_by.department,
+            filed_at=clock.now(), received_on=received, due_on=due.day,
+            due_on_provisional_reason=due.provisional_reason, status=ObjectionStatus.PENDING)
+        await store.create_objection(self.gateway, objection.properties())
         return self._with_current_due(objection)
 
-    async def resolve(self, objection_id: str, resolution: Resolution, resolved_by: Viewer) -> dict[str, Any]:
+    async def resolve(self, objection_id: str, resolution: Resolution, resolved_by: Viewer) -> Objection:
         found = await store.get_objection(self.gateway, objection_id)
         if found is None:
             raise NotFound(f"no objection {objection_id!r}")
-        objection = self._with_current_due(found)
+        objection = self._with_current_due(Objection.of(found))
         what = f"objection {objection_id} (decide)"
         # Decided only by the department it is routed to (seed 000 §四.(二) 有关单位…处理; seed 002 §三.(五).1).
-        require_owner(resolved_by, _owner(objection["department"]), what)
-        require_not_filer(resolved_by, objection.get("filed_by_org"), objection.get("filed_by_department"), what)
-        if objection["status"] != "PENDING":
-            raise Conflict(f"objection {objection_id} was already {objection['status'].lower()}")
+        require_owner(resolved_by, _owner(objection.department), what)
+        require_not_filer(resolved_by, objection.filed_by_org, objection.filed_by_department, what)
+        if objection.status is not ObjectionStatus.PENDING:
+            raise Conflict(f"objection {objection_id} was already {objection.status.value.lower()}")
         if not resolution.reasons.strip():
             raise ObjectionError("a decision on an objection must give its reasons")
         correction = self._correction(objection, resolution)
-        record = objection["target_kind"] == "RECORD"
-        outcome = None if not resolution.upheld else ("REGRADED" if not record else
-                                                      "CORRECTED" if correction else "WITHDRAWN")
-        changes = {"status": "UPHELD" if resolution.upheld else "REJECTED", "reasons": resolution.reasons.strip(),
-                   "resolved_at": clock.now(), "resolved_by": resolved_by.label,
-                   "resolved_late": clock.today() > objection["due_on"], "outcome": outcome}
+        record = objection.target_kind is TargetKind.RECORD
+        outcome = None if not resolution.upheld else (Outcome.REGRADED if not record else
+                                                      Outcome.CORRECTED if correction else Outcome.WITHDRAWN)
+        decided = replace(objection, status=ObjectionStatus.UPHELD if resolution.upheld else ObjectionStatus.REJECTED,
+                          reasons=resolution.reasons.strip(), resolved_at=clock.now(),
+                          resolved_by=resolved_by.label, resolved_late=clock.today() > objection.due_on,
+                          outcome=outcome)
+        changes = {"status": decided.status.value, "reasons": decided.reasons, "resolved_at": decided.resolved_at,
+                   "resolved_by": decided.resolved_by, "resolved_late": decided.resolved_late,
+                   "outcome": outcome.value if outcome else None}
         corrected = await store.resolve_objection(self.gateway, objection_id, changes,
-                                                  withdraw_record=outcome == "WITHDRAWN", correction=correction)
+                                                  withdraw_record=outcome is Outcome.WITHDRAWN, correction=correction)
         if corrected is not None:
-            changes["correction"] = corrected
+            decided = replace(decided, correction=corrected)
         if resolution.upheld:
             # A withdrawn record changes every evaluation that counted it; an upheld objection to an
             # evaluation re-makes that scheme's evaluation only — the owner's, nobody else's.
-            scheme = objection.get("scheme") if objection["target_kind"] == "EVALUATION" else None
-            await self.regrade([objection["subject_uscc"]], [scheme] if scheme else None)
-        return {**objection, **changes}
+            scheme = objection.scheme if objection.target_kind is TargetKind.EVALUATION else None
+            await self.regrade([objection.subject_uscc], [scheme] if scheme else None)
+        return decided
 
     @staticmethod
-    def _correction(objection: dict[str, Any], resolution: Resolution) -> dict[str, Any] | None:
+    def _correction(objection: Objection, resolution: Resolution) -> dict[str, Any] | None:
         if resolution.correction is None:
             return None
         if not resolution.upheld:
             raise ObjectionError("a rejected objection changes nothing: a correction goes with upholding it")
-        if objection["target_kind"] != "RECORD":
-            raise ObjectionError(f"{objection['target_id']} is an evaluation: upheld, it is re-made by its scheme "
+        if objection.target_kind is not TargetKind.RECORD:
+            raise ObjectionError(f"{objection.target_id} is an evaluation: upheld, it is re-made by its scheme "
                                  "from the facts (seed 000 §四.(二)), not corrected by hand; uphold it without a "
                                  "correction, or correct the record it rests on")
         return resolution.correction.changes()
 
-    async def awaiting(self, viewer: Viewer) -> list[dict[str, Any]]:
+    async def awaiting(self, viewer: Viewer) -> list[Objection]:
         """The pending objections the viewer's department decides (the credit office's: the platform's)."""
         department = deciding_department(viewer)
-        return [self._with_current_due(o)
-                for o in await store.objections(self.gateway, status="PENDING", department=department)]
+        return [self._with_current_due(Objection.of(o))
+                for o in await store.objections(self.gateway, status=ObjectionStatus.PENDING.value,
+                                                department=department)]
 
-    async def overdue(self) -> list[dict[str, Any]]:
+    async def overdue(self) -> list[Objection]:
         """Pending objections past their due date (INTERNAL viewers follow them up)."""
         today = clock.today()
-        candidates = await store.objections(self.gateway, status="PENDING", due_before=today)
-        return [o for o in map(self._with_current_due, candidates) if o["due_on"] < today]
+        candidates = await store.objections(self.gateway, status=ObjectionStatus.PENDING.value, due_before=today)
+        return [o for o in (self._with_current_due(Objection.of(c)) for c in candidates) if o.due_on < today]
 
-    async def pending(self) -> list[dict[str, Any]]:
-        return await self.listed("PENDING")
+    async def pending(self) -> list[Objection]:
+        return await self.listed(ObjectionStatus.PENDING.value)
 
-    async def listed(self, status: str | None) -> list[dict[str, Any]]:
+    async def listed(self, status: str | None) -> list[Objection]:
         """Objections by status (all when ``None``), due dates as the calendar counts them now."""
-        return [self._with_current_due(o) for o in await store.objections(self.gateway, status=status)]
+        return [self._with_current_due(Objection.of(o)) for o in await store.objections(self.gateway, status=status)]
 
-    def _with_current_due(self, objection: dict[str, Any]) -> dict[str, Any]:
-        """The objection with ``due_on_provisional``; a provisional due date is counted again."""
-        if objection.get("due_on_provisional_reason"):
-            due = self.calendar.due_date(objection["received_on"], OBJECTION_DUE_WORKING_DAYS)
-            objection = {**objection, "due_on": due.day, "due_on_provisional_reason": due.provisional_reason}
-        return {**objection, "due_on_provisional": bool(objection.get("due_on_provisional_reason"))}
+    def _with_current_due(self, objection: Objection) -> Objection:
+        """The objection with a provisional due date counted again."""
+        if not objection.due_on_provisional_reason:
+            return objection
+        due = self.calendar.due_date(objection.received_on, OBJECTION_DUE_WORKING_DAYS)
+        return replace(objection, due_on=due.day, due_on_provisional_reason=due.provisional_reason)
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def deciding_department(viewer: Viewer) -> str:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from hub import clock
@@ -37,6 +38,41 @@ Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
 
 class RepairError(BadInput):
     """A repair request that cannot be taken; the message says why."""
+
+
+class RepairStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True, slots=True)
+class RepairApplication:
+    """An application to repair a record: how the behaviour was corrected, who decides it (the record's
+    issuing department, or the platform's credit office), under which publicity policy, and the decision."""
+
+    id: str
+    record_id: str
+    subject_uscc: str
+    statement: str
+    department: str | None
+    filed_by: str
+    filed_at: datetime
+    status: RepairStatus
+    policy: str
+    reason: str | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> RepairApplication:
+        return cls(id=row["id"], record_id=row["record_id"], subject_uscc=row["subject_uscc"],
+                   statement=row["statement"], department=row.get("department"), filed_by=row["filed_by"],
+                   filed_at=row["filed_at"], status=RepairStatus(row["status"]), policy=row["policy"],
+                   reason=row.get("reason"), decided_at=row.get("decided_at"), decided_by=row.get("decided_by"))
+
+    def properties(self) -> dict[str, Any]:
+        return {**asdict(self), "status": self.status.value}
 
 
 @dataclass(frozen=True)
@@ -61,7 +97,7 @@ class CreditRepair:
         self.regrade = regrade
         self.platform_id = platform_id
 
-    async def apply(self, record_id: str, statement: str, filed_by: Viewer) -> dict[str, Any]:
+    async def apply(self, record_id: str, statement: str, filed_by: Viewer) -> RepairApplication:
         if not statement.strip():
             raise RepairError("an application must say how the behaviour was corrected (statement)")
         record, origin = await self._record(record_id)
@@ -71,47 +107,52 @@ class CreditRepair:
         eligibility = repair_eligibility(record, clock.today(), self.policy)
         if not eligibility.eligible:
             raise RepairError(f"record {record_id} cannot be repaired now: {eligibility.reason}")
-        application = {"id": f"repair-{uuid.uuid4().hex[:12]}", "record_id": record_id,
-                       "subject_uscc": record.subject_uscc, "statement": statement.strip(),
-                       "department": record.issuing_department or PLATFORM, "filed_by": filed_by.label,
-                       "filed_at": clock.now(), "status": "PENDING", "policy": self.policy.id}
-        await store.create_repair(self.gateway, application)
+        application = RepairApplication(
+            id=f"repair-{uuid.uuid4().hex[:12]}", record_id=record_id, subject_uscc=record.subject_uscc,
+            statement=statement.strip(), department=record.issuing_department or PLATFORM,
+            filed_by=filed_by.label, filed_at=clock.now(), status=RepairStatus.PENDING, policy=self.policy.id)
+        await store.create_repair(self.gateway, application.properties())  # the unset decision stays unset
         return application
 
-    async def decide(self, application_id: str, approve: bool, reason: str, decided_by: Viewer) -> dict[str, Any]:
-        application = await store.get_repair(self.gateway, application_id)
-        if application is None:
+    async def decide(self, application_id: str, approve: bool, reason: str,
+                     decided_by: Viewer) -> RepairApplication:
+        found = await store.get_repair(self.gateway, application_id)
+        if found is None:
             raise NotFound(f"no repair application {application_id!r}")
+        application = RepairApplication.of(found)
         # seed 000 §四.(三): 失信行为认定单位…做出同意信用修复决定 — the record's issuing department decides.
         require_owner(decided_by, await self._decider(application), f"repair application {application_id} (decide)")
-        if application["status"] != "PENDING":
-            raise Conflict(f"application {application_id} was already {application['status'].lower()}")
+        if application.status is not RepairStatus.PENDING:
+            raise Conflict(f"application {application_id} was already {application.status.value.lower()}")
         now = clock.now()
-        changes = {"status": "APPROVED" if approve else "REJECTED", "decided_at": now, "decided_by": decided_by.label,
-                   "reason": reason.strip()}
+        decided = replace(application, status=RepairStatus.APPROVED if approve else RepairStatus.REJECTED,
+                          decided_at=now, decided_by=decided_by.label, reason=reason.strip())
+        changes = {"status": decided.status.value, "decided_at": now, "decided_by": decided.decided_by,
+                   "reason": decided.reason}
         outbox = None
         if approve:
             outbox = {"id": f"outbox-{uuid.uuid4().hex[:12]}", "kind": "RECORD_REPAIRED", "created_at": now,
-                      "origin_platform": self.platform_id, "record_id": application["record_id"],
-                      "subject_uscc": application["subject_uscc"],
-                      "payload": json.dumps({"record_id": application["record_id"], "status": "REPAIRED",
+                      "origin_platform": self.platform_id, "record_id": application.record_id,
+                      "subject_uscc": application.subject_uscc,
+                      "payload": json.dumps({"record_id": application.record_id, "status": "REPAIRED",
                                              "repaired_on": clock.date_of(now).isoformat(),
                                              "application": application_id}, ensure_ascii=False)}
         await store.decide_repair(self.gateway, application_id, changes, outbox)
         if approve:
-            await self.regrade([application["subject_uscc"]], None)
-        return {**application, **changes}
+            await self.regrade([application.subject_uscc], None)
+        return decided
 
-    async def awaiting(self, department: str) -> list[dict[str, Any]]:
+    async def awaiting(self, department: str) -> list[RepairApplication]:
         """Pending applications the department decides (seed 000 §四.(三): the finding department), oldest first."""
-        return await store.repairs(self.gateway, status="PENDING", department=department)
+        return [RepairApplication.of(row) for row in await store.repairs(
+            self.gateway, status=RepairStatus.PENDING.value, department=department)]
 
-    async def _decider(self, application: dict[str, Any]) -> str:
+    async def _decider(self, application: RepairApplication) -> str:
         """The department the application is routed to (read from the record for applications filed
         before they carried it)."""
-        if application.get("department"):
-            return str(application["department"])
-        record, _ = await self._record(application["record_id"])
+        if application.department:
+            return application.department
+        record, _ = await self._record(application.record_id)
         return record.issuing_department or PLATFORM
 
     async def outbox(self) -> list[OutboxEntry]:

@@ -58,7 +58,9 @@ class ReportSigner:
             signing_cert=asn1_x509.Certificate.load(self.certificate_der),
             signing_key=asn1_keys.PrivateKeyInfo.load(self.key_pkcs8), cert_registry=SimpleCertificateStore())
         meta = signers.PdfSignatureMetadata(field_name=SIGNATURE_FIELD, reason=reason, location=self.location)
-        return signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer).getvalue()
+        signed = io.BytesIO()
+        signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, output=signed)
+        return signed.getvalue()
 
 
 def certificate_for(key: Ed25519PrivateKey, path: Path, platform_id: str, region: str) -> x509.Certificate:

@@ -31,7 +31,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -69,18 +68,11 @@ from hub.supervision.plans import PlanError, PlanPeriod, PlanScope, check_ratios
 from hub.supervision.result_record import COUNTED_RESULTS, result_record
 from hub.supervision.result_record import KIND as RESULT_KIND
 from hub.supervision.statements import Notary, Step, fingerprint
+from hub.supervision.stored import Draw, DrawStatus, DrawTarget, InspectionPlan
 
 INSPECTION_RESULTS = ("合格", "不合格", "责令整改", "未发现问题", "无法联系", "已注销")
 MAX_REASON = 500
 MAX_NOTES = 2000
-
-
-class DrawStatus(StrEnum):
-    COMMITTED = "COMMITTED"
-    FROZEN = "FROZEN"
-    DRAWN = "DRAWN"
-    PUBLISHED = "PUBLISHED"
-    SUPERSEDED = "SUPERSEDED"
 
 
 class InspectionError(BadInput):
@@ -124,7 +116,20 @@ class Inspections:
         self.notary = notary
 
     # --- plans and pools ------------------------------------------------------------------
-    async def create_plan(self, request: PlanRequest, viewer: Viewer) -> dict[str, Any]:
+    async def plans(self) -> list[InspectionPlan]:
+        """Every plan, newest first."""
+        return [InspectionPlan.of(row) for row in await store.list_plans(self.gateway)]
+
+    async def draws(self, plan_id: str | None = None) -> list[Draw]:
+        """Every draw (of one plan), newest first."""
+        return [Draw.of(row) for row in await store.list_draws(self.gateway, plan_id)]
+
+    async def targets(self, draw_id: str, *, only_with_results: bool = False) -> list[DrawTarget]:
+        """A draw's targets in subject-code order — never in draw order, which is grade order."""
+        return [DrawTarget.of(row) for row in
+                await store.targets_of(self.gateway, draw_id, only_with_results=only_with_results)]
+
+    async def create_plan(self, request: PlanRequest, viewer: Viewer) -> InspectionPlan:
         """A plan for the caller's own department (a token cannot create one in another's name)."""
         department = request.department or viewer.department
         require_owner(viewer, department, f"an inspection plan of department {department or '(none)'} (create)")
@@ -163,7 +168,7 @@ class Inspections:
             raise Conflict(f"department {department} already has a {scheme.id} plan for a period overlapping "
                            f"{period.label} over overlapping subjects: {', '.join(found)}. One plan period, one "
                            "draw: re-draw that plan (commitDraw with redrawReason) instead of planning again")
-        return plan
+        return InspectionPlan.of(plan)
 
     async def set_inspectors(self, department: str, inspectors: Sequence[InspectorEntry], viewer: Viewer) -> int:
         """Replace the department's own inspector pool; another department's is never touched."""
@@ -184,39 +189,39 @@ class Inspections:
         return [InspectorEntry(row["id"], row["name"], tuple(row["conflicts"]))
                 for row in await store.inspectors_of(self.gateway, department)]
 
-    async def frequency(self, plan: Mapping[str, Any]) -> list[ClassFrequency]:
+    async def frequency(self, plan: InspectionPlan) -> list[ClassFrequency]:
         """抽查频次 of a plan, per class: its population now against the times the department's draws of
         the plan's year under its scheme have drawn each subject. INTERNAL (per-class figures)."""
-        scheme = self.schemes.get(plan["scheme"])
-        stored = plan.get("frequencies")
+        scheme = self.schemes.get(plan.scheme)
+        stored = plan.frequencies
         frequencies = ({grade: frequency for grade, (frequency, _) in read_frequencies(stored).items()}
                        if stored is not None else
                        {grade: f.frequency for grade, f in self.measures.frequencies(scheme.id).items()})
-        year = (plan.get("period_starts_on") or clock.date_of(plan["created_at"])).year
+        year = (plan.period_starts_on or clock.date_of(plan.created_at)).year
         population = await self._population(plan)
-        drawn = await store.times_drawn(self.gateway, department=plan["department"], scheme=scheme.id,
+        drawn = await store.times_drawn(self.gateway, department=plan.department, scheme=scheme.id,
                                         year_starts=date(year, 1, 1), year_ends=date(year, 12, 31))
         return class_frequencies(scheme.grade_names, frequencies, population, drawn)
 
-    async def _population(self, plan: Mapping[str, Any]) -> list[tuple[str, str]]:
+    async def _population(self, plan: InspectionPlan) -> list[tuple[str, str]]:
         """(code, class) of every subject the plan covers today, as a draw stratifies it: ungraded
         subjects in the plan's ``ungraded_as`` stratum, so that nobody escapes the draw by having no
         grade; and for food, drugs and special equipment the combined class (通用+专业, seed 004 第十六条,
         hub.grading.combine), so that a domain D is drawn as D whatever its general class."""
         rows = await store.population(
-            self.gateway, scheme=plan["scheme"], region=region_prefix(plan.get("region")), kinds=plan["kinds"],
-            industries=plan["industries"], today=clock.today(), partners=combination_partners(plan["scheme"]))
+            self.gateway, scheme=plan.scheme, region=region_prefix(plan.region), kinds=plan.kinds,
+            industries=plan.industries, today=clock.today(), partners=combination_partners(plan.scheme))
         population = []
         for code, grade, partners in rows:
-            own = grade or plan["ungraded_as"]
-            combination = combined_class(plan["scheme"], own, partners)
+            own = grade or plan.ungraded_as
+            combination = combined_class(plan.scheme, own, partners)
             population.append((code, combination.grade if combination is not None else own))
         return population
 
     # --- the draw -------------------------------------------------------------------------
-    async def commit(self, plan_id: str, viewer: Viewer, redraw_reason: str | None = None) -> dict[str, Any]:
+    async def commit(self, plan_id: str, viewer: Viewer, redraw_reason: str | None = None) -> Draw:
         plan = await self._plan(plan_id)
-        require_owner(viewer, plan["department"], f"inspection plan {plan_id} (commit a draw)")
+        require_owner(viewer, plan.department, f"inspection plan {plan_id} (commit a draw)")
         earlier = await store.draws_of_plan(self.gateway, plan_id)
         reason = (redraw_reason or "").strip() or None
         if earlier and reason is None:
@@ -233,32 +238,32 @@ class Inspections:
         seed, now = secrets.token_bytes(32), clock.now()
         draw_id, attempt = f"draw-{uuid.uuid4().hex[:12]}", len(earlier) + 1
         statement = self.notary.sign(
-            Step.COMMIT, draw_id, None, plan=plan["id"], department=plan["department"], scheme=plan["scheme"],
+            Step.COMMIT, draw_id, None, plan=plan.id, department=plan.department, scheme=plan.scheme,
             attempt=attempt, replaces=previous["id"] if previous else None, redraw_reason=reason,
             seed_commitment=seed_commitment(seed), at=now.isoformat())
-        draw_row = {"id": draw_id, "plan_id": plan["id"], "department": plan["department"], "scheme": plan["scheme"],
-                    "ratios": plan["ratios"], "status": DrawStatus.COMMITTED.value, "protocol": PROTOCOL,
+        draw_row = {"id": draw_id, "plan_id": plan.id, "department": plan.department, "scheme": plan.scheme,
+                    "ratios": plan.ratios, "status": DrawStatus.COMMITTED.value, "protocol": PROTOCOL,
                     "attempt": attempt, "replaces": previous["id"] if previous else None, "redraw_reason": reason,
                     "seed_commitment": seed_commitment(seed), "seed_sealed": self.vault.seal_text(seed.hex()),
                     "committed_at": now, "statements": [statement]}
         supersession = await self._supersession(previous, draw_id, reason) if previous and reason else None
         await store.create_draw(self.gateway, draw_row, supersession)
-        return draw_row
+        return Draw.of(draw_row)
 
-    async def freeze(self, draw_id: str, viewer: Viewer) -> dict[str, Any]:
+    async def freeze(self, draw_id: str, viewer: Viewer) -> Draw:
         draw_row = await self._draw(draw_id, DrawStatus.COMMITTED, viewer, "freeze")
         plan = await self._plan(draw_row["plan_id"])
         population = await self._population(plan)
         if not population:
-            raise InspectionError(f"plan {plan['id']} covers no subject; nothing to draw")
+            raise InspectionError(f"plan {plan.id} covers no subject; nothing to draw")
         # The inspector pool is frozen with the population: both are inputs of the draw, and a later
         # change to the department's roster must not change (or unverify) a draw already made.
-        pool = await store.inspectors_of(self.gateway, plan["department"])
-        if len(pool) < plan["inspectors_per_target"]:
-            raise InspectionError(f"department {plan['department']} has {len(pool)} inspectors; each target "
-                                  f"needs {plan['inspectors_per_target']} (setInspectors first)")
+        pool = await store.inspectors_of(self.gateway, plan.department)
+        if len(pool) < plan.inspectors_per_target:
+            raise InspectionError(f"department {plan.department} has {len(pool)} inspectors; each target "
+                                  f"needs {plan.inspectors_per_target} (setInspectors first)")
         salt = secrets.token_bytes(SALT_BYTES)
-        frozen = {"population_salt": salt.hex(), "inspectors_per_target": plan["inspectors_per_target"],
+        frozen = {"population_salt": salt.hex(), "inspectors_per_target": plan.inspectors_per_target,
                   "inspectors": store.dumps([{**i, "conflicts": sorted(i["conflicts"])} for i in pool])}
         inputs = self._inputs({**draw_row, **frozen}, population)
         now = clock.now()
@@ -273,15 +278,15 @@ class Inspections:
                    "statements": [*draw_row["statements"], statement]}
         if not await store.freeze_population(self.gateway, draw_id, population, changes):
             raise Conflict(f"draw {draw_id} changed while it was being frozen; look at it again")
-        return {**draw_row, **changes}
+        return Draw.of({**draw_row, **changes})
 
-    async def reveal(self, draw_id: str, viewer: Viewer) -> dict[str, Any]:
+    async def reveal(self, draw_id: str, viewer: Viewer) -> Draw:
         draw_row = await self._draw(draw_id, DrawStatus.FROZEN, viewer, "reveal")
         targets, changes = await self._drawn(draw_row)
         changes["status"] = DrawStatus.DRAWN.value
         if not await store.store_targets(self.gateway, draw_id, targets, changes):
             raise Conflict(f"draw {draw_id} changed while it was being revealed; look at it again")
-        return {**draw_row, **changes}
+        return Draw.of({**draw_row, **changes})
 
     async def _drawn(self, draw_row: Mapping[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         """Reveal the seed and draw: the targets to store and the draw's changes (with the signed reveal)."""
@@ -351,7 +356,7 @@ class Inspections:
 
     # --- 一公开 ---------------------------------------------------------------------------------
     async def record_result(self, draw_id: str, uscc: str, result: str, notes: str,
-                            viewer: Viewer) -> dict[str, Any]:
+                            viewer: Viewer) -> DrawTarget:
         """A target's result, signed and public once recorded (and final: 一公开 publishes what was
         found); when every target has one, the draw is PUBLISHED."""
         draw_row = await self._draw(draw_id, DrawStatus.DRAWN, viewer, "record an inspection result")
@@ -385,7 +390,7 @@ class Inspections:
             raise Conflict(f"draw {draw_id} is no longer DRAWN; no result can be recorded")
         if self.regrade is not None and rule_of(RESULT_KIND).counted and result in COUNTED_RESULTS:
             await self.regrade([code])  # a result the grading catalogues count (hub.supervision.result_record)
-        return outcome.target
+        return DrawTarget.of(outcome.target)
 
     # --- verification -----------------------------------------------------------------------
     async def verify(self, draw_id: str, public_key: Ed25519PublicKey | None = None) -> DrawReport:
@@ -426,11 +431,11 @@ class Inspections:
                           for t in targets if t.get("result") is not None),
             statements=tuple(row.get("statements") or ()), results_statement=row.get("results_statement"))
 
-    async def _plan(self, plan_id: str) -> dict[str, Any]:
+    async def _plan(self, plan_id: str) -> InspectionPlan:
         plan = await store.get_plan(self.gateway, plan_id)
         if plan is None:
             raise NotFound(f"no inspection plan {plan_id!r}")
-        return plan
+        return InspectionPlan.of(plan)
 
     async def _draw(self, draw_id: str, expect: DrawStatus, viewer: Viewer, step: str) -> dict[str, Any]:
         """The draw, if the viewer's department owns it (asked first: a stranger learns nothing of its

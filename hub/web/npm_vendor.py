@@ -63,7 +63,9 @@ def vendor(here: Path, files: Mapping[str, tuple[str, str]], *, what: str, modul
 
 def report(manifest: Mapping[str, object]) -> None:
     """One line per vendored file, on stderr."""
-    for name, entry in manifest["files"].items():  # type: ignore[attr-defined]
+    files = manifest["files"]
+    assert isinstance(files, Mapping)  # as vendor() writes it
+    for name, entry in files.items():
         print(f"{name:32} {entry['package']}@{entry['version']}  sha256 {entry['sha256'][:16]}…", file=sys.stderr)
 
 

@@ -92,8 +92,8 @@ class RecordPoints:
             total = sum(by_severity.get(r.severity, 0.0) for r in hits)
         cap = self.cap
         capped = cap is not None and abs(total) > abs(cap)
-        if capped:
-            total = cap  # type: ignore[assignment]
+        if cap is not None and capped:
+            total = cap
         if total == 0:
             return None
         note = self.notes.get((count, capped))
