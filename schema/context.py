@@ -16,6 +16,8 @@ from hub.disclosure import Access, Tier, Viewer
 from hub.models import Consent, CreditRecord, SubjectProfile
 from hub.profiles import NOTHING, ProfilePart, ProfileShape
 from hub.service import CreditHub
+from hub.supervision.frequency import ClassFrequency
+from hub.supervision.stored import InspectionPlan
 
 ProfileKey = tuple[str, ProfileShape | frozenset[ProfilePart]]
 
@@ -34,10 +36,12 @@ class HubContext:
     operation: str | None = None  # for /metrics: type and root field (schema/operation_label.py)
     profiles: DataLoader[ProfileKey, SubjectProfile | None] = field(init=False)
     commitments: DataLoader[str, list[Commitment]] = field(init=False)
+    frequencies: DataLoader[InspectionPlan, list[ClassFrequency]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.profiles = DataLoader(load_fn=self._load_profiles, cache=True)
         self.commitments = DataLoader(load_fn=self._load_commitments, cache=True)
+        self.frequencies = DataLoader(load_fn=self.hub.inspections.frequencies, cache=True)
 
     async def _load_commitments(self, usccs: Sequence[str]) -> list[list[Commitment]]:
         """The commitments of every subject a request lists, in one round trip."""

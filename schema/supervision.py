@@ -108,7 +108,7 @@ class InspectionPlanType:
     @strawberry.field(description="抽查频次 per class in the plan's year: how often each subject of the class has "
                       "been drawn against its measures' frequency. INTERNAL.")
     async def frequency(self, root: strawberry.Parent[InspectionPlan], info: Info) -> list[ClassFrequencyType] | None:
-        found = await info.context.hub.inspections.frequency(root)
+        found = await info.context.frequencies.load(root)  # every plan of the page at once
         return [ClassFrequencyType(
             grade=c.grade, at_least=c.frequency.at_least if c.frequency else None,
             at_most=c.frequency.at_most if c.frequency else None, subjects=c.subjects,

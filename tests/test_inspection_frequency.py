@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.db.gateway import counting
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import add_evaluation, add_subject, bearer, gql, remove_subjects, remove_supervision, uscc
@@ -104,6 +105,14 @@ async def test_a_plan_reports_per_class_whether_its_frequency_is_met(
     next_year = await plan_frequency(client, agency, other_year)
     assert {g: r["timesDrawn"] for g, r in next_year.items()} == {
         g: [{"times": 1, "subjects": n}] for g, n in GRADES.items()}
+
+    # Every plan's figures in one answer cost the same round trips as one plan's: the list, then the
+    # populations of all plans and the times drawn of all plans (not two statements per plan).
+    await gql(client, PLANS, agency)  # warm: the deny list is read on its own schedule
+    with counting() as sent:
+        plans = (await gql(client, PLANS, agency))["data"]["inspectionPlans"]
+    assert len([p for p in plans if p["id"] in (created["id"], second, other_year)]) == 3
+    assert sent.reads == 3, f"{sent.reads} reads for {len(plans)} plans"
 
 
 async def test_per_class_figures_are_internal(client: httpx.AsyncClient, settings: Settings) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
@@ -90,46 +91,99 @@ async def inspectors_of(gateway: Neo4jGateway, department: str) -> list[dict[str
         "RETURN i.id AS id, i.name AS name, coalesce(i.conflicts, []) AS conflicts ORDER BY id", {"d": department})
 
 
-async def population(gateway: Neo4jGateway, *, scheme: str, region: str | None, kinds: Sequence[str],
-                     industries: Sequence[str], today: Any,
-                     partners: Sequence[str] = ()) -> list[tuple[str, str | None, dict[str, str]]]:
+@dataclass(frozen=True)
+class Scope:
+    """Who a plan covers: its scheme's subjects in a region prefix, of kinds and industries (empty: all);
+    ``partners``: the schemes whose current grades combine with it (通用+专业)."""
+
+    scheme: str
+    region: str | None
+    kinds: Sequence[str]
+    industries: Sequence[str]
+    partners: Sequence[str] = ()
+
+
+PopulationRow = tuple[str, str | None, dict[str, str]]
+
+
+async def population(gateway: Neo4jGateway, scope: Scope, today: Any) -> list[PopulationRow]:
     """(code, current grade under the scheme or None, current grades under the ``partners`` schemes)
-    of every subject the plan covers; the caller places the ungraded and combines (通用+专业)."""
+    of every subject the scope covers; the caller places the ungraded and combines (通用+专业)."""
+    return (await populations(gateway, [scope], today))[0]
+
+
+async def populations(gateway: Neo4jGateway, scopes: Sequence[Scope], today: Any) -> list[list[PopulationRow]]:
+    """:func:`population` of several scopes in one round trip, in their order (a list of plans)."""
     rows = await gateway.query(
         """
-        MATCH (s:Subject)
-        WHERE ($region IS NULL OR s.region STARTS WITH $region)
-          AND (size($kinds) = 0 OR s.kind IN $kinds)
-          AND (size($industries) = 0 OR s.industry IN $industries)
-        CALL (s) {
-          OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation {scheme: $scheme})
-          WHERE e.valid_until IS NULL OR e.valid_until >= $today
-          RETURN e.grade AS grade LIMIT 1
+        UNWIND range(0, size($scopes) - 1) AS i
+        WITH i, $scopes[i] AS scope
+        CALL (scope) {
+          MATCH (s:Subject)
+          WHERE (scope.region IS NULL OR s.region STARTS WITH scope.region)
+            AND (size(scope.kinds) = 0 OR s.kind IN scope.kinds)
+            AND (size(scope.industries) = 0 OR s.industry IN scope.industries)
+          CALL (s, scope) {
+            OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation {scheme: scope.scheme})
+            WHERE e.valid_until IS NULL OR e.valid_until >= $today
+            RETURN e.grade AS grade LIMIT 1
+          }
+          CALL (s, scope) {
+            OPTIONAL MATCH (s)-[:CURRENT]->(p:Evaluation)
+            WHERE p.scheme IN scope.partners AND (p.valid_until IS NULL OR p.valid_until >= $today)
+            RETURN collect([p.scheme, p.grade]) AS partners
+          }
+          RETURN collect([s.uscc, grade, partners]) AS subjects
         }
-        CALL (s) {
-          OPTIONAL MATCH (s)-[:CURRENT]->(p:Evaluation)
-          WHERE p.scheme IN $partners AND (p.valid_until IS NULL OR p.valid_until >= $today)
-          RETURN collect([p.scheme, p.grade]) AS partners
-        }
-        RETURN s.uscc AS uscc, grade, partners
-        """, {"region": region, "kinds": list(kinds), "industries": list(industries), "scheme": scheme,
-              "today": today, "partners": list(partners)})
-    return [(row["uscc"], row["grade"], {str(k): str(v) for k, v in row["partners"]}) for row in rows]
+        RETURN i, subjects
+        """, {"scopes": [{"scheme": scope.scheme, "region": scope.region, "kinds": list(scope.kinds),
+                          "industries": list(scope.industries), "partners": list(scope.partners)}
+                         for scope in scopes], "today": today})
+    found: list[list[PopulationRow]] = [[] for _ in scopes]
+    for row in rows:
+        found[row["i"]] = [(code, grade, {str(k): str(v) for k, v in partners})
+                           for code, grade, partners in row["subjects"]]
+    return found
 
 
-async def times_drawn(gateway: Neo4jGateway, *, department: str, scheme: str, year_starts: Any,
-                     year_ends: Any) -> dict[str, int]:
+@dataclass(frozen=True)
+class DrawnIn:
+    """The draws that count for 抽查频次: a department's, under a scheme, of plans whose period starts
+    between two days (a year)."""
+
+    department: str
+    scheme: str
+    starts: date
+    ends: date
+
+
+async def times_drawn(gateway: Neo4jGateway, key: DrawnIn) -> dict[str, int]:
     """How many times each subject was drawn by the department's draws under ``scheme`` of plans whose
     period starts in the year; superseded and not yet revealed draws do not count (抽查频次)."""
+    return (await times_drawn_many(gateway, [key]))[0]
+
+
+async def times_drawn_many(gateway: Neo4jGateway, keys: Sequence[DrawnIn]) -> list[dict[str, int]]:
+    """:func:`times_drawn` for several keys in one round trip, in their order."""
     rows = await gateway.run(
         """
-        MATCH (p:InspectionPlan)-[:BY]->(:Department {code: $department})
-        WHERE p.scheme = $scheme AND p.period_starts_on >= $starts AND p.period_starts_on <= $ends
-        MATCH (d:Draw {plan_id: p.id}) WHERE d.status IN ['DRAWN', 'PUBLISHED']
-        MATCH (t:InspectionTarget {draw_id: d.id})
-        RETURN t.uscc AS uscc, count(*) AS times
-        """, {"department": department, "scheme": scheme, "starts": year_starts, "ends": year_ends})
-    return {row["uscc"]: row["times"] for row in rows}
+        UNWIND range(0, size($keys) - 1) AS i
+        WITH i, $keys[i] AS key
+        CALL (key) {
+          MATCH (p:InspectionPlan)-[:BY]->(:Department {code: key.department})
+          WHERE p.scheme = key.scheme AND p.period_starts_on >= key.starts AND p.period_starts_on <= key.ends
+          MATCH (d:Draw {plan_id: p.id}) WHERE d.status IN ['DRAWN', 'PUBLISHED']
+          MATCH (t:InspectionTarget {draw_id: d.id})
+          WITH t.uscc AS uscc, count(*) AS times
+          RETURN collect([uscc, times]) AS drawn
+        }
+        RETURN i, drawn
+        """, {"keys": [{"department": k.department, "scheme": k.scheme, "starts": k.starts, "ends": k.ends}
+                       for k in keys]})
+    found: list[dict[str, int]] = [{} for _ in keys]
+    for row in rows:
+        found[row["i"]] = {str(uscc): int(times) for uscc, times in row["drawn"]}
+    return found
 
 
 # --- draws ------------------------------------------------------------------------------------

@@ -189,28 +189,40 @@ class Inspections:
         return [InspectorEntry(row["id"], row["name"], tuple(row["conflicts"]))
                 for row in await store.inspectors_of(self.gateway, department)]
 
-    async def frequency(self, plan: InspectionPlan) -> list[ClassFrequency]:
-        """抽查频次 of a plan, per class: its population now against the times the department's draws of
-        the plan's year under its scheme have drawn each subject. INTERNAL (per-class figures)."""
-        scheme = self.schemes.get(plan.scheme)
-        stored = plan.frequencies
-        frequencies = ({grade: frequency for grade, (frequency, _) in read_frequencies(stored).items()}
-                       if stored is not None else
-                       {grade: f.frequency for grade, f in self.measures.frequencies(scheme.id).items()})
-        year = (plan.period_starts_on or clock.date_of(plan.created_at)).year
-        population = await self._population(plan)
-        drawn = await store.times_drawn(self.gateway, department=plan.department, scheme=scheme.id,
-                                        year_starts=date(year, 1, 1), year_ends=date(year, 12, 31))
-        return class_frequencies(scheme.grade_names, frequencies, population, drawn)
+    async def frequencies(self, plans: Sequence[InspectionPlan]) -> list[list[ClassFrequency]]:
+        """抽查频次 of each plan, per class: its population now against the times the department's draws
+        of the plan's year under its scheme have drawn each subject. INTERNAL (per-class figures). Two
+        round trips for any number of plans (a page of plans asks for all of theirs at once)."""
+        populations = await store.populations(self.gateway, [self._scope(plan) for plan in plans], clock.today())
+        years = [(plan.period_starts_on or clock.date_of(plan.created_at)).year for plan in plans]
+        drawn = await store.times_drawn_many(self.gateway, [
+            store.DrawnIn(plan.department, plan.scheme, date(year, 1, 1), date(year, 12, 31))
+            for plan, year in zip(plans, years, strict=True)])
+        found = []
+        for plan, rows, times in zip(plans, populations, drawn, strict=True):
+            scheme = self.schemes.get(plan.scheme)
+            stored = plan.frequencies
+            frequencies = ({grade: frequency for grade, (frequency, _) in read_frequencies(stored).items()}
+                           if stored is not None else
+                           {grade: f.frequency for grade, f in self.measures.frequencies(scheme.id).items()})
+            found.append(class_frequencies(scheme.grade_names, frequencies, self._classes(plan, rows), times))
+        return found
 
     async def _population(self, plan: InspectionPlan) -> list[tuple[str, str]]:
-        """(code, class) of every subject the plan covers today, as a draw stratifies it: ungraded
-        subjects in the plan's ``ungraded_as`` stratum, so that nobody escapes the draw by having no
-        grade; and for food, drugs and special equipment the combined class (通用+专业, seed 004 第十六条,
-        hub.grading.combine), so that a domain D is drawn as D whatever its general class."""
-        rows = await store.population(
-            self.gateway, scheme=plan.scheme, region=region_prefix(plan.region), kinds=plan.kinds,
-            industries=plan.industries, today=clock.today(), partners=combination_partners(plan.scheme))
+        """(code, class) of every subject the plan covers today, as a draw stratifies it."""
+        return self._classes(plan, await store.population(self.gateway, self._scope(plan), clock.today()))
+
+    @staticmethod
+    def _scope(plan: InspectionPlan) -> store.Scope:
+        return store.Scope(scheme=plan.scheme, region=region_prefix(plan.region), kinds=plan.kinds,
+                           industries=plan.industries, partners=combination_partners(plan.scheme))
+
+    @staticmethod
+    def _classes(plan: InspectionPlan, rows: Sequence[store.PopulationRow]) -> list[tuple[str, str]]:
+        """Each subject's class as a draw stratifies it: ungraded subjects in the plan's ``ungraded_as``
+        stratum, so that nobody escapes the draw by having no grade; and for food, drugs and special
+        equipment the combined class (通用+专业, seed 004 第十六条, hub.grading.combine), so that a domain
+        D is drawn as D whatever its general class."""
         population = []
         for code, grade, partners in rows:
             own = grade or plan.ungraded_as
