@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -213,8 +213,11 @@ class DrawType:
                                position=r["position"], result=r.get("result")) for r in rows]
 
 
-async def inspection_plans(info: Info) -> list[InspectionPlanType]:
-    return await info.context.hub.inspection_plans()
+async def inspection_plans(
+    info: Info,
+    department: Annotated[str | None, strawberry.argument(description="Only this department's plans.")] = None,
+) -> list[InspectionPlanType]:
+    return await info.context.hub.inspection_plans(department)
 
 
 async def draws(info: Info, plan_id: strawberry.ID | None = None) -> list[DrawType]:

@@ -9,7 +9,10 @@ minimum publicity period must have passed (hub.rights.publicity; by default the 
 credit-repair measures). Approval marks the record repaired: it stops being published and no
 longer counts in any evaluation (seed 002 §三.(五).2 "不再纳入评价依据"), the subject is re-graded
 so its measures follow, and the change is queued for the platforms above (seed 000 §四.(三)
-"上报省公共信用信息平台"). Repair is free of charge (seed 004 §二.(五)
+"上报省公共信用信息平台"). The seeds say the decision is made 及时 and give no period: an application is due
+the number of working days the credit office's ``repair-overdue`` warning rule sets (the hub's default 7,
+hub/warnings/presets/repair-overdue.yaml), counted on the Chinese calendar like an objection's and
+provisional the same way; with that rule disabled it has no due date. Repair is free of charge (seed 004 §二.(五)
 "不得以任何形式向申请信用修复的主体收取费用"): there is no fee anywhere in this workflow.
 """
 
@@ -29,10 +32,12 @@ from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Viewer
 from hub.errors import BadInput, Conflict, NotFound
 from hub.models import CreditRecord
+from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import PublicityPolicy, repair_eligibility
 
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
+DueDays = Callable[[], int | None]  # working days an application is due in (None: no period set)
 
 
 class RepairError(BadInput):
@@ -55,11 +60,13 @@ class OutboxEntry:
 
 class CreditRepair:
     def __init__(self, gateway: Neo4jGateway, policy: PublicityPolicy, regrade: Regrade,
-                 platform_id: str) -> None:
+                 platform_id: str, calendar: WorkingCalendar, due_days: DueDays) -> None:
         self.gateway = gateway
         self.policy = policy
         self.regrade = regrade
         self.platform_id = platform_id
+        self.calendar = calendar
+        self.due_days = due_days
 
     async def apply(self, record_id: str, statement: str, filed_by: Viewer) -> dict[str, Any]:
         if not statement.strip():
@@ -76,7 +83,7 @@ class CreditRepair:
                        "department": record.issuing_department or PLATFORM, "filed_by": filed_by.label,
                        "filed_at": clock.now(), "status": "PENDING", "policy": self.policy.id}
         await store.create_repair(self.gateway, application)
-        return application
+        return self._with_due(application)
 
     async def decide(self, application_id: str, approve: bool, reason: str, decided_by: Viewer) -> dict[str, Any]:
         application = await store.get_repair(self.gateway, application_id)
@@ -100,11 +107,27 @@ class CreditRepair:
         await store.decide_repair(self.gateway, application_id, changes, outbox)
         if approve:
             await self.regrade([application["subject_uscc"]], None)
-        return {**application, **changes}
+        return self._with_due({**application, **changes})
 
     async def awaiting(self, department: str) -> list[dict[str, Any]]:
         """Pending applications the department decides (seed 000 §四.(三): the finding department), oldest first."""
-        return await store.repairs(self.gateway, status="PENDING", department=department)
+        return [self._with_due(a) for a in await store.repairs(self.gateway, status="PENDING", department=department)]
+
+    async def overdue(self) -> list[dict[str, Any]]:
+        """Pending applications past their due date, every department's (INTERNAL viewers follow them up)."""
+        today = clock.today()
+        pending = map(self._with_due, await store.repairs(self.gateway, status="PENDING"))
+        return [a for a in pending if a["due_on"] is not None and a["due_on"] < today]
+
+    def _with_due(self, application: dict[str, Any]) -> dict[str, Any]:
+        """The application with its due date, counted now (a provisional one becomes final by itself once
+        its year's 调休 notice is in the calendar; the credit office's rule file sets the period)."""
+        days = self.due_days()
+        if days is None:
+            return {**application, "due_on": None, "due_on_provisional": False, "due_on_provisional_reason": None}
+        due = self.calendar.due_date(clock.date_of(application["filed_at"]), days)
+        return {**application, "due_on": due.day, "due_on_provisional": due.provisional,
+                "due_on_provisional_reason": due.provisional_reason}
 
     async def _decider(self, application: dict[str, Any]) -> str:
         """The department the application is routed to (read from the record for applications filed
