@@ -72,7 +72,7 @@ from hub.supervision.inspections import Inspections
 from hub.supervision.measures import MeasuresRegistry
 from hub.supervision.statements import Notary
 from hub.supervision.stored import Draw, DrawTarget, InspectionPlan
-from hub.warnings.rules import RuleBook
+from hub.warnings.rules import RuleBook, RuleKind
 from hub.warnings.service import WarningService
 
 MAX_CONSENT_DAYS = 366  # an authorization for one loan decision; renewable
@@ -129,7 +129,8 @@ class CreditHub:
         self.commitments = Commitments(gateway, self.regrade, settings.platform_id)
         self.person_records = PersonRecords(gateway, self.vault)  # 自然人 decisions, INTERNAL (hub.person_records)
         self.credit_info = CreditInformation(gateway, self.regrade, self.publicity, settings.platform_id)
-        self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id)
+        self.repair = CreditRepair(gateway, self.publicity, self.reevaluator.subjects, settings.platform_id,
+                                   self.calendar, self._repair_due_days)
         self.staff = StaffAccounts(gateway)  # the console's sign-in (hub.staff)
         self.revocations = RevocationList(gateway, settings.revocation_refresh_s, settings.token_max_ttl_s)
         self._token_ring = settings.jwt_keyring
@@ -352,6 +353,12 @@ class CreditHub:
         graded = [scheme_id for scheme_id in scheme_ids if scheme_id in self.reevaluator.coverage]
         return await self.reevaluator.subjects(usccs, graded) if graded else None
 
+    def _repair_due_days(self) -> int | None:
+        """Working days a repair application is due in: the enabled ``repair-overdue`` rule's (the seeds say
+        及时 and give no number; the credit office sets it in its rule file), None with no such rule."""
+        rules = self.warnings.rules.enabled(RuleKind.REPAIR_OVERDUE)
+        return min((rule.parameters.due_working_days for rule in rules), default=None)
+
     def scheme_owner(self, scheme_id: str | None) -> str:
         """Who owns the evaluations a scheme makes on this hub: a department code, or the platform."""
         if scheme_id is None or scheme_id not in self.schemes:
@@ -422,8 +429,8 @@ class CreditHub:
                                                 received_from=received_from, received_to=received_to)
 
     # --- supervision ------------------------------------------------------------------------
-    async def inspection_plans(self) -> list[InspectionPlan]:
-        return await self.inspections.plans()
+    async def inspection_plans(self, department: str | None = None) -> list[InspectionPlan]:
+        return await self.inspections.plans(department)
 
     async def draws(self, plan_id: str | None = None) -> list[Draw]:
         return await self.inspections.draws(plan_id)

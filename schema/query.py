@@ -34,7 +34,7 @@ from schema.persons import PersonRecordType, person_records
 from schema.read_audit import SubjectReadType, subject_reads
 from schema.report import CreditReportType, credit_report, verify_credit_report
 from schema.reporting import DepartmentReportingType, department_reporting
-from schema.rights import ObjectionType, OutboxEntryType, PendingDecisionsType
+from schema.rights import ObjectionType, OutboxEntryType, PendingDecisionsType, RepairType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
 from schema.types import Counter, PageInfo, SubjectConnection, SubjectEdge, SubjectType
 from schema.warnings import RelatedPartyType, WarningConnection, WarningRuleType, WarningType
@@ -181,6 +181,9 @@ class Query:
         resolver=rights.objections, description="Objections by status (default PENDING). INTERNAL only.")
     overdue_objections: list[ObjectionType] | None = strawberry.field(
         resolver=rights.overdue_objections, description="Pending objections past their due date. INTERNAL only.")
+    overdue_repair_applications: list[RepairType] | None = strawberry.field(
+        resolver=rights.overdue_repair_applications, description="Pending credit repair applications past their "
+        "due date, every department's. INTERNAL only.")
     pending_decisions: PendingDecisionsType | None = strawberry.field(
         resolver=rights.pending_decisions, description="The pending objections and credit repair applications the "
         "viewer's own department decides (the credit office: the platform's). INTERNAL only.")

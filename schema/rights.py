@@ -78,6 +78,12 @@ class RepairType:
     policy: str = strawberry.field(description="The publicity policy that decided eligibility.")
     reason: str | None
     decided_at: datetime | None
+    due_on: date | None = strawberry.field(description=(
+        "Working days after filing on the Chinese calendar, as many as the credit office's `repair-overdue` "
+        "warning rule sets (the seeds say 及时 and give no number: 7 by default); null with that rule disabled."))
+    due_on_provisional: bool = strawberry.field(description="As Objection.dueOnProvisional.")
+    due_on_provisional_reason: str | None = strawberry.field(description=(
+        "Why dueOn is provisional (the years and what is missing); null when it is final."))
 
 
 @strawberry.type(name="PendingDecisions", description="What waits for one department's decision.")
@@ -121,6 +127,12 @@ async def pending_decisions(info: Info) -> PendingDecisionsType:
 async def overdue_objections(info: Info) -> list[ObjectionType]:
     overdue = await info.context.hub.objections.overdue()
     info.context.note_served("Query.overdueObjections", [o.subject_uscc for o in overdue], Tier.INTERNAL)
+    return overdue
+
+
+async def overdue_repair_applications(info: Info) -> list[RepairType]:
+    overdue = await info.context.hub.repair.overdue()
+    info.context.note_served("Query.overdueRepairApplications", [a.subject_uscc for a in overdue], Tier.INTERNAL)
     return overdue
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -214,8 +215,11 @@ class DrawType:
                 for t in targets]
 
 
-async def inspection_plans(info: Info) -> list[InspectionPlanType]:
-    return await info.context.hub.inspection_plans()
+async def inspection_plans(
+    info: Info,
+    department: Annotated[str | None, strawberry.argument(description="Only this department's plans.")] = None,
+) -> list[InspectionPlanType]:
+    return await info.context.hub.inspection_plans(department)
 
 
 async def draws(info: Info, plan_id: strawberry.ID | None = None) -> list[DrawType]:

@@ -114,6 +114,8 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
     ("Mutation", "recordInspectionResult"): _DEPARTMENT_SUPERVISION,
     ("Query", "objections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
     ("Query", "overdueObjections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
+    ("Query", "overdueRepairApplications"): Requirement(
+        Disclosure.INTERNAL, reason="repair applications are decided by departments"),
     ("Query", "pendingDecisions"): Requirement(
         Disclosure.INTERNAL, reason="objections and repair applications are decided by departments, each its own"),
     ("Query", "outbox"): Requirement(Disclosure.INTERNAL, reason="exchanges between government platforms"),

@@ -131,13 +131,15 @@ async def get_repair(gateway: Neo4jGateway, application_id: str) -> dict[str, An
     return _plain(rows[0]["a"]) if rows else None
 
 
-async def repairs(gateway: Neo4jGateway, *, status: str, department: str, limit: int = 500) -> list[dict[str, Any]]:
+async def repairs(gateway: Neo4jGateway, *, status: str, department: str | None = None,
+                  limit: int = 500) -> list[dict[str, Any]]:
     """Repair applications of a status routed to a department (older ones without one: their record's issuer,
-    the platform's when it has none), oldest first."""
+    the platform's when it has none), or to any (``department`` None), oldest first."""
     rows = await gateway.run(
         "MATCH (a:RepairApplication {status: $status})-[:REPAIRS]->(r:Record) "
-        "WHERE coalesce(a.department, r.issuing_department, 'platform') = $department "
-        "RETURN a { .* } AS a ORDER BY a.filed_at, a.id LIMIT $limit",
+        "WITH a, coalesce(a.department, r.issuing_department, 'platform') AS routed "
+        "WHERE $department IS NULL OR routed = $department "
+        "RETURN a { .*, department: routed } AS a ORDER BY a.filed_at, a.id LIMIT $limit",
         {"status": status, "department": department, "limit": limit})
     return [_plain(row["a"]) for row in rows]
 

@@ -62,8 +62,10 @@ async def get_plan(gateway: Neo4jGateway, plan_id: str) -> dict[str, Any] | None
     return _plain(rows[0]["p"]) if rows else None
 
 
-async def list_plans(gateway: Neo4jGateway) -> list[dict[str, Any]]:
-    rows = await gateway.run("MATCH (p:InspectionPlan) RETURN p { .* } AS p ORDER BY p.created_at DESC")
+async def list_plans(gateway: Neo4jGateway, department: str | None = None) -> list[dict[str, Any]]:
+    """Plans, newest first: every department's, or one department's."""
+    rows = await gateway.run("MATCH (p:InspectionPlan) WHERE $department IS NULL OR p.department = $department "
+                             "RETURN p { .* } AS p ORDER BY p.created_at DESC", {"department": department})
     return [_plain(row["p"]) for row in rows]
 
 

@@ -9,7 +9,10 @@ minimum publicity period must have passed (hub.rights.publicity; by default the 
 credit-repair measures). Approval marks the record repaired: it stops being published and no
 longer counts in any evaluation (seed 002 §三.(五).2 "不再纳入评价依据"), the subject is re-graded
 so its measures follow, and the change is queued for the platforms above (seed 000 §四.(三)
-"上报省公共信用信息平台"). Repair is free of charge (seed 004 §二.(五)
+"上报省公共信用信息平台"). The seeds say the decision is made 及时 and give no period: an application is due
+the number of working days the credit office's ``repair-overdue`` warning rule sets (the hub's default 7,
+hub/warnings/presets/repair-overdue.yaml), counted on the Chinese calendar like an objection's and
+provisional the same way; with that rule disabled it has no due date. Repair is free of charge (seed 004 §二.(五)
 "不得以任何形式向申请信用修复的主体收取费用"): there is no fee anywhere in this workflow.
 """
 
@@ -19,7 +22,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -30,10 +33,12 @@ from hub.db.gateway import Neo4jGateway
 from hub.disclosure import Viewer
 from hub.errors import BadInput, Conflict, NotFound
 from hub.models import CreditRecord
+from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import PublicityPolicy, repair_eligibility
 
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
+DueDays = Callable[[], int | None]  # working days an application is due in (None: no period set)
 
 
 class RepairError(BadInput):
@@ -63,6 +68,13 @@ class RepairApplication:
     reason: str | None = None
     decided_at: datetime | None = None
     decided_by: str | None = None
+    # counted when read, never stored: the working days the credit office's `repair-overdue` rule sets
+    due_on: date | None = None
+    due_on_provisional_reason: str | None = None
+
+    @property
+    def due_on_provisional(self) -> bool:
+        return bool(self.due_on_provisional_reason)
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> RepairApplication:
@@ -72,7 +84,10 @@ class RepairApplication:
                    reason=row.get("reason"), decided_at=row.get("decided_at"), decided_by=row.get("decided_by"))
 
     def properties(self) -> dict[str, Any]:
-        return {**asdict(self), "status": self.status.value}
+        """What is stored (the due date is not: it is counted on the calendar of the day it is read)."""
+        stored = asdict(self)
+        del stored["due_on"], stored["due_on_provisional_reason"]
+        return {**stored, "status": self.status.value}
 
 
 @dataclass(frozen=True)
@@ -91,11 +106,13 @@ class OutboxEntry:
 
 class CreditRepair:
     def __init__(self, gateway: Neo4jGateway, policy: PublicityPolicy, regrade: Regrade,
-                 platform_id: str) -> None:
+                 platform_id: str, calendar: WorkingCalendar, due_days: DueDays) -> None:
         self.gateway = gateway
         self.policy = policy
         self.regrade = regrade
         self.platform_id = platform_id
+        self.calendar = calendar
+        self.due_days = due_days
 
     async def apply(self, record_id: str, statement: str, filed_by: Viewer) -> RepairApplication:
         if not statement.strip():
@@ -112,7 +129,7 @@ class CreditRepair:
             statement=statement.strip(), department=record.issuing_department or PLATFORM,
             filed_by=filed_by.label, filed_at=clock.now(), status=RepairStatus.PENDING, policy=self.policy.id)
         await store.create_repair(self.gateway, application.properties())  # the unset decision stays unset
-        return application
+        return self._with_due(application)
 
     async def decide(self, application_id: str, approve: bool, reason: str,
                      decided_by: Viewer) -> RepairApplication:
@@ -140,12 +157,28 @@ class CreditRepair:
         await store.decide_repair(self.gateway, application_id, changes, outbox)
         if approve:
             await self.regrade([application.subject_uscc], None)
-        return decided
+        return self._with_due(decided)
 
     async def awaiting(self, department: str) -> list[RepairApplication]:
         """Pending applications the department decides (seed 000 §四.(三): the finding department), oldest first."""
-        return [RepairApplication.of(row) for row in await store.repairs(
+        return [self._with_due(RepairApplication.of(row)) for row in await store.repairs(
             self.gateway, status=RepairStatus.PENDING.value, department=department)]
+
+    async def overdue(self) -> list[RepairApplication]:
+        """Pending applications past their due date, every department's (INTERNAL viewers follow them up)."""
+        today = clock.today()
+        pending = (self._with_due(RepairApplication.of(row))
+                   for row in await store.repairs(self.gateway, status=RepairStatus.PENDING.value))
+        return [a for a in pending if a.due_on is not None and a.due_on < today]
+
+    def _with_due(self, application: RepairApplication) -> RepairApplication:
+        """The application with its due date, counted now (a provisional one becomes final by itself once
+        its year's 调休 notice is in the calendar; the credit office's rule file sets the period)."""
+        days = self.due_days()
+        if days is None:
+            return replace(application, due_on=None, due_on_provisional_reason=None)
+        due = self.calendar.due_date(clock.date_of(application.filed_at), days)
+        return replace(application, due_on=due.day, due_on_provisional_reason=due.provisional_reason)
 
     async def _decider(self, application: RepairApplication) -> str:
         """The department the application is routed to (read from the record for applications filed

@@ -116,9 +116,9 @@ class Inspections:
         self.notary = notary
 
     # --- plans and pools ------------------------------------------------------------------
-    async def plans(self) -> list[InspectionPlan]:
-        """Every plan, newest first."""
-        return [InspectionPlan.of(row) for row in await store.list_plans(self.gateway)]
+    async def plans(self, department: str | None = None) -> list[InspectionPlan]:
+        """Every plan (or one department's), newest first."""
+        return [InspectionPlan.of(row) for row in await store.list_plans(self.gateway, department)]
 
     async def draws(self, plan_id: str | None = None) -> list[Draw]:
         """Every draw (of one plan), newest first."""

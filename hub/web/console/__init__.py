@@ -32,6 +32,8 @@ from hub.errors import ConfigurationError, HubError
 from hub.staff import SignedIn, StaffAccounts, StaffRole
 from hub.web import npm_vendor
 from hub.web.console import pages
+from hub.web.console.inspections import InspectionPages
+from hub.web.console.queues import Queues
 from hub.web.limits import read_body
 
 HERE = Path(__file__).parent
@@ -167,6 +169,7 @@ class Console:
             Route(PREFIX + "/grades", self.grades),
             Route(PREFIX + "/sync", self.sync),
             Route(PREFIX + "/assets/{name}", self.asset),
+            *Queues(self).routes(), *InspectionPages(self).routes(),
         ]
 
     # ---- plumbing ------------------------------------------------------------------------------
