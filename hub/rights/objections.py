@@ -203,6 +203,10 @@ class Objections:
         """Objections by status (all when ``None``), due dates as the calendar counts them now."""
         return [self._with_current_due(o) for o in await store.objections(self.gateway, status=status)]
 
+    async def of_subject(self, uscc: str) -> list[dict[str, Any]]:
+        """Every objection about one subject, newest first, due dates as the calendar counts them now."""
+        return [self._with_current_due(o) for o in await store.objections_of_subject(self.gateway, uscc)]
+
     def _with_current_due(self, objection: dict[str, Any]) -> dict[str, Any]:
         """The objection with ``due_on_provisional``; a provisional due date is counted again."""
         if objection.get("due_on_provisional_reason"):

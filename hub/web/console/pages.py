@@ -12,7 +12,8 @@ from hub.clock import CHINA
 from hub.staff import StaffAccount
 
 NAV = (("subjects", "/console/subjects", "主体查询"), ("objections", "/console/objections", "异议处理"),
-       ("grades", "/console/grades", "等级分布"), ("sync", "/console/sync", "同步状态"))
+       ("grades", "/console/grades", "等级分布"), ("reporting", "/console/reporting", "双公示报送"),
+       ("sync", "/console/sync", "同步状态"))
 # What a bank's loan officer has no use for (INTERNAL pages): not linked; the API refuses them anyway.
 BANK_NAV = ("subjects",)
 
