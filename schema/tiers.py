@@ -96,7 +96,8 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
         Disclosure.INTERNAL, reason="grade discrepancies are reviewed between departments (seed 001)"),
     # the console's profile (schema/subject_file.py): which consents a bank is given is its own (hub.service)
     ("Subject", "consents"): Requirement(
-        Disclosure.AUTHORIZED, reason="a subject's consents are for the bank it authorized, or government"),
+        Disclosure.AUTHORIZED, roles=INTERNAL_ROLES | {Role.BANK},
+        reason="a subject's consents are for the bank it authorized, or government"),
     ("Subject", "objections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
     ("Subject", "repairApplications"): Requirement(
         Disclosure.INTERNAL, reason="credit repair applications are decided by departments"),

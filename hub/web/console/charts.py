@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 GRADES = """
 query ConsoleGrades {
   gradingSchemes { id name grades { name label } }
-  gradeDistribution { scheme grade count }
   gradeBreakdown {
     byRegion { scheme grade key count }
     byIndustry { scheme grade key count }
@@ -54,19 +53,19 @@ async def grades(console: Console, request: Request) -> Response:
         return console._to_login()
     answer = await console.operation(signed.account.viewer, GRADES, {})
     data = answer.data or {}
-    counts = data.get("gradeDistribution")
-    if counts is None:
+    found = data.get("gradeBreakdown")
+    if found is None:
         return console._html("等级分布", pages.refused("；".join(answer.refusals())), signed, active="grades")
+    # a scheme's grade counts are its regions' summed (what gradeDistribution gives, without a second scan)
     by_scheme: dict[str, dict[str, int]] = {}
-    for row in counts:
-        by_scheme.setdefault(row["scheme"], {})[row["grade"]] = row["count"]
+    for row in found["byRegion"]:
+        per = by_scheme.setdefault(row["scheme"], {})
+        per[row["grade"]] = per.get(row["grade"], 0) + row["count"]
     known = [s for s in data.get("gradingSchemes") or [] if s["id"] in by_scheme]
     schemes = [{"id": s["id"], "name": s["name"],
                 "grades": [{"name": g["name"], "label": g["label"], "count": by_scheme[s["id"]].get(g["name"], 0)}
                            for g in s["grades"]]} for s in known]
-    body = pages.grades(schemes, "；".join(answer.refusals()) or None)
-    if data.get("gradeBreakdown") is not None:
-        body += breakdown(known, data["gradeBreakdown"])
+    body = pages.grades(schemes, "；".join(answer.refusals()) or None) + breakdown(known, found)
     return console._html("等级分布", body, signed, active="grades",
                          scripts=("echarts.min.js", "console.js", "charts.js"))
 
