@@ -26,7 +26,8 @@
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 24 },
       grid: { left: 56, right: 24, top: 64, bottom: 56 },
-      xAxis: { type: "category", name: keyName, data: table.keys, axisLabel: { rotate: table.keys.length > 8 ? 30 : 0 } },
+      xAxis: { type: "category", name: keyName, nameLocation: "middle", nameGap: table.keys.length > 8 ? 44 : 28,
+               data: table.keys, axisLabel: { rotate: table.keys.length > 8 ? 30 : 0 } },
       yAxis: { type: "value", name: "主体数", minInterval: 1 },
       series: table.series.map(function (s) {
         return { name: s.grade, type: "bar", stack: "grades", data: s.counts };
