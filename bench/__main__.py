@@ -103,7 +103,7 @@ async def main() -> None:
     parser.add_argument("--subjects", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=2000)
     parser.add_argument("--only", choices=["lookup", "evaluation", "draw", "sync", "revocation", "abuse",
-                                           "ingest", "load", "import", "warnings"], default=None)
+                                           "ingest", "load", "import", "warnings", "console"], default=None)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--sync-records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=500)
@@ -159,6 +159,10 @@ async def main() -> None:
             from bench.revocation import revocation_section
 
             await revocation_section(settings, credentials, hub, args.runs)
+        if args.only in (None, "console"):
+            from bench.console import console_section
+
+            await console_section(settings, hub, min(args.runs, 30))
         if args.only in (None, "warnings"):
             from bench.warnings import graph_section, latency_section
 

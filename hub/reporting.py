@@ -101,3 +101,14 @@ class DepartmentReporting:
         if self.on_time is None or self.late is None or not self.on_time + self.late:
             return None
         return self.on_time / (self.on_time + self.late)
+
+
+MAX_REPORTING_MONTHS = 36  # the console's chart spans a year; three are the most one answer holds
+
+
+@dataclass(frozen=True)
+class MonthlyReporting:
+    """A department's counts over the files of one month ("YYYY-MM": received on, else imported, China time)."""
+
+    month: str
+    rates: DepartmentReporting

@@ -44,6 +44,7 @@ from hub.errors import BadInput, NotFound
 from hub.exchange.peers import Platform, load_peers
 from hub.exchange.service import Exchange
 from hub.exchange.signing import load_or_create_key
+from hub.grade_movement import GradeMovement, movement
 from hub.grading.engine import ComputedBy
 from hub.grading.reevaluation import Reevaluator, RunSummary
 from hub.grading.schemes import SchemeRegistry
@@ -57,13 +58,13 @@ from hub.paging import page_size
 from hub.person_records import PersonRecords
 from hub.personal_data import PersonalDataVault
 from hub.profiles import ProfilePart, Shape, SubjectPage
-from hub.reporting import DepartmentCounts, DepartmentReporting
+from hub.reporting import MAX_REPORTING_MONTHS, DepartmentCounts, DepartmentReporting, MonthlyReporting
 from hub.revocation import RevocationList
 from hub.rights.calendar import WorkingCalendar
-from hub.rights.objections import Objections
+from hub.rights.objections import Objection, Objections
 from hub.rights.origin import issued_elsewhere
-from hub.rights.publicity import default_policy, load_policies
-from hub.rights.repair import CreditRepair
+from hub.rights.publicity import add_months, default_policy, load_policies
+from hub.rights.repair import CreditRepair, RepairApplication
 from hub.rights.report_pdf import ReportRenderer
 from hub.rights.report_signing import CERTIFICATE_FILE, report_signer
 from hub.settings import Settings
@@ -395,6 +396,10 @@ class CreditHub:
         """How many subjects hold each grade of each scheme in force today (the console's charts)."""
         return await distribution.grade_distribution(self.gateway, self.today())
 
+    async def grade_movement(self) -> GradeMovement:
+        """The grades in force by region and industry, and how they moved since the last evaluation."""
+        return movement(await distribution.grade_breakdown(self.gateway, self.today()), self.schemes)
+
     # --- 事前信用核查 ------------------------------------------------------------------------
     async def credit_check(self, uscc: str, matter: str, viewer: Viewer) -> CreditCheck:
         """One answer for a department handling an application about ``matter`` (hub.credit_check).
@@ -427,6 +432,29 @@ class CreditHub:
                                f"on {received_to.isoformat()}")
         return await reporting.department_rates(self.gateway, department=department,
                                                 received_from=received_from, received_to=received_to)
+
+    async def monthly_reporting(self, months: int, department: str | None = None) -> list[MonthlyReporting]:
+        """合规率 and 及时率 per department and month, over the last ``months`` months (this one included)."""
+        if not 1 <= months <= MAX_REPORTING_MONTHS:
+            raise InvalidInput(f"months is {months}: give 1 to {MAX_REPORTING_MONTHS}")
+        today = self.today()
+        since = add_months(today.replace(day=1), 1 - months)
+        found = await reporting.monthly_rates(self.gateway, since=since, until=today, department=department)
+        return [MonthlyReporting(month, rates) for month, rates in found]
+
+    # --- a subject's file (the console's profile) ----------------------------------------------
+    async def subject_consents(self, uscc: str, viewer: Viewer) -> list[Consent]:
+        """A subject's consents as a viewer may list them: a bank only those granted to it (the others are
+        other banks' business: hub.bank_consents), government all of them, newest first."""
+        return await consents.of_subject(self.gateway, uscc, _grantee(viewer))
+
+    async def subject_objections(self, uscc: str) -> list[Objection]:
+        """Every objection a subject filed, newest first, with its state (INTERNAL: schema/tiers.py)."""
+        return await self.objections.of_subject(uscc)
+
+    async def subject_repairs(self, uscc: str) -> list[RepairApplication]:
+        """Every credit repair application of a subject, newest first, with its state (INTERNAL)."""
+        return await self.repair.of_subject(uscc)
 
     # --- supervision ------------------------------------------------------------------------
     async def inspection_plans(self, department: str | None = None) -> list[InspectionPlan]:

@@ -20,6 +20,7 @@ from schema.commitments import CreditCheckType
 from schema.consents import ConsentConnection
 from schema.errors import bad_input
 from schema.exchange import ChangeBatchType, DeadLetterType, PlatformType, SyncCursorType
+from schema.grade_movement import GradeBreakdownType, grade_breakdown
 from schema.grading import (
     ClassificationType,
     GradeCountType,
@@ -33,7 +34,12 @@ from schema.grading import (
 from schema.persons import PersonRecordType, person_records
 from schema.read_audit import SubjectReadType, subject_reads
 from schema.report import CreditReportType, credit_report, verify_credit_report
-from schema.reporting import DepartmentReportingType, department_reporting
+from schema.reporting import (
+    DepartmentReportingMonthType,
+    DepartmentReportingType,
+    department_reporting,
+    department_reporting_by_month,
+)
 from schema.rights import ObjectionType, OutboxEntryType, PendingDecisionsType, RepairType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
 from schema.types import Counter, PageInfo, SubjectConnection, SubjectEdge, SubjectType
@@ -194,6 +200,9 @@ class Query:
     grade_distribution: list[GradeCountType] | None = strawberry.field(
         resolver=grade_distribution, description="How many subjects hold each grade of each scheme, counting the "
         "evaluations in force today. INTERNAL only.")
+    grade_breakdown: GradeBreakdownType | None = strawberry.field(
+        resolver=grade_breakdown, description="The evaluations in force today by region, by industry and by the "
+        "grade each replaced (how grades moved since the last evaluation), in one answer. INTERNAL only.")
     platform: PlatformType = strawberry.field(
         resolver=exchange.platform, description="This hub's platform id, level, region and public key.")
     changes: ChangeBatchType | None = strawberry.field(
@@ -206,6 +215,9 @@ class Query:
     department_reporting: list[DepartmentReportingType] | None = strawberry.field(
         resolver=department_reporting, description="Each department's 双公示 compliance and timeliness rates "
         "over its imported files. INTERNAL only.")
+    department_reporting_by_month: list[DepartmentReportingMonthType] | None = strawberry.field(
+        resolver=department_reporting_by_month, description="Each department's 双公示 合规率 and 及时率 per month "
+        "over the last `months` months. INTERNAL only.")
     credit_check: CreditCheckType | None = strawberry.field(
         resolver=commitments.credit_check, description="事前信用核查 (seed 004 (三)): for a department handling an "
         "application — whether 告知承诺, 容缺受理 and other conveniences may be granted, the lists the subject "

@@ -56,3 +56,18 @@ async def department_reporting(
     found = await info.context.hub.department_reporting(department, received_from=received_from,
                                                         received_to=received_to)
     return [_type(row) for row in found]
+
+
+@strawberry.type(name="DepartmentReportingMonth", description="A department's 双公示 rows summed over the files "
+                 "of one month: received that month, else imported that month (China time).")
+class DepartmentReportingMonthType(DepartmentReportingType):
+    month: str = strawberry.field(description="YYYY-MM.")
+
+
+async def department_reporting_by_month(
+    info: Info,
+    months: Annotated[int, strawberry.argument(description="How many months back, this one included (1–36).")] = 12,
+    department: Annotated[str | None, strawberry.argument(description="Only this department.")] = None,
+) -> list[DepartmentReportingMonthType]:
+    found = await info.context.hub.monthly_reporting(months, department)
+    return [DepartmentReportingMonthType(month=row.month, **vars(_type(row.rates))) for row in found]

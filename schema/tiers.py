@@ -93,6 +93,17 @@ FIELD_RULES: dict[tuple[str, str], Requirement] = {
         Disclosure.INTERNAL, reason="counts of every scheme's grades include INTERNAL risk classes (seed 004 第六条)"),
     ("Query", "reviewFlags"): Requirement(
         Disclosure.INTERNAL, reason="grade discrepancies are reviewed between departments (seed 001)"),
+    # the console's profile (schema/subject_file.py): which consents a bank is given is its own (hub.service)
+    ("Subject", "consents"): Requirement(
+        Disclosure.AUTHORIZED, roles=INTERNAL_ROLES | {Role.BANK},
+        reason="a subject's consents are for the bank it authorized, or government"),
+    ("Subject", "objections"): Requirement(Disclosure.INTERNAL, reason="objections are handled by departments"),
+    ("Subject", "repairApplications"): Requirement(
+        Disclosure.INTERNAL, reason="credit repair applications are decided by departments"),
+    ("Query", "gradeBreakdown"): Requirement(
+        Disclosure.INTERNAL, reason="counts of every scheme's grades include INTERNAL risk classes (seed 004 第六条)"),
+    ("Query", "departmentReportingByMonth"): Requirement(
+        Disclosure.INTERNAL, reason="the credit office's oversight of departments' reporting (seed 004 §一.(二))"),
     ("Subject", "measures"): Requirement(
         Disclosure.INTERNAL, reason="measures lists are applied by government departments"),
     ("Query", "inspectionPlans"): Requirement(

@@ -19,6 +19,8 @@ from hub.models import Consent as ConsentModel
 from hub.models import CreditRecord, Evaluation, Person, SubjectProfile
 from hub.models import SubjectKind as SubjectKindEnum
 from schema.commitments import CommitmentType, subject_commitments
+from schema.rights import ObjectionType, RepairType
+from schema.subject_file import subject_consents, subject_objections, subject_repairs
 from schema.supervision import MeasureInForceType, subject_measures
 
 # The domain's enums are the GraphQL enums: strawberry.enum registers them in place.
@@ -186,6 +188,16 @@ class SubjectType:
     measures: list[MeasureInForceType] | None = strawberry.field(
         resolver=subject_measures, description="Supervision measures in force now, each with the grade "
         "that triggers it (监管措施清单). INTERNAL only.")
+
+    consents: list[ConsentType] | None = strawberry.field(
+        resolver=subject_consents, description="The subject's consents (授权), newest first, each with its status: "
+        "for a bank holding its consent only those granted to that bank; all of them to government.")
+    objections: list[ObjectionType] | None = strawberry.field(
+        resolver=subject_objections, description="The objections (异议) about the subject, newest first, each with "
+        "its state. INTERNAL only.")
+    repair_applications: list[RepairType] | None = strawberry.field(
+        resolver=subject_repairs, description="The subject's credit repair applications (信用修复), newest first, "
+        "each with its state. INTERNAL only.")
 
     @strawberry.field(description="SAMR enterprise credit risk class (henan-market-risk). "
                       "INTERNAL only (seed 004 第六条).")

@@ -141,6 +141,13 @@ CASES: dict[str, tuple[str, str, Check, int]] = {
                                    each_node("riskClassification", lambda n: None), 3),
     "Subject.measures": ("bank", f"{{ {PAGE} {{ nodes {{ uscc name measures {{ kind }} }} }} }}",
                          each_node("measures", lambda n: None), 3),
+    # a subject's consents: a bank holding one of them, or government (a bank's list is its own: test_console_charts)
+    "Subject.consents": ("public", f"{{ {PAGE} {{ nodes {{ uscc name consents {{ id }} }} }} }}",
+                         each_node("consents", lambda n: None), 3),
+    "Subject.objections": ("bank", f"{{ {PAGE} {{ nodes {{ uscc name objections {{ id }} }} }} }}",
+                           each_node("objections", lambda n: None), 3),
+    "Subject.repairApplications": ("bank", f"{{ {PAGE} {{ nodes {{ uscc name repairApplications {{ id }} }} }} }}",
+                                   each_node("repairApplications", lambda n: None), 3),
     "Person.idNumber": ("bank", f"{{ {PAGE} {{ nodes {{ uscc name legalRepresentative {{ name idNumber }} }} }} }}",
                         each_node("legalRepresentative", person_without_id), 3),
     "CreditReport.legalRepresentative": (
@@ -163,7 +170,8 @@ CASES: dict[str, tuple[str, str, Check, int]] = {
 }
 # The root fields only government reads: refused to the public beside a field it may read.
 for _root in ("reviewFlags", "inspectionPlans", "objections", "overdueObjections", "outbox", "departmentReporting",
-              "deadLetters", "syncStatus", "warnings", "warningRules", "pendingDecisions", "gradeDistribution"):
+              "deadLetters", "syncStatus", "warnings", "warningRules", "pendingDecisions", "gradeDistribution",
+              "gradeBreakdown", "departmentReportingByMonth"):
     CASES[f"Query.{_root}"] = ("public", f"{{ gradingSchemes {{ id }} {_root} {{ __typename }} }}", beside(_root), 1)
 CASES["Query.warningStreamCursor"] = ("public", "{ gradingSchemes { id } warningStreamCursor }",
                                       beside("warningStreamCursor"), 1)

@@ -91,3 +91,11 @@ async def count_granted_to(gateway: Neo4jGateway, grantee: str, *, status: str |
     rows = await gateway.query("MATCH (c:Consent {grantee: $grantee}) WHERE " + _STATUS + " RETURN count(c) AS n",
                                {"grantee": grantee, "status": status, "now": now})
     return int(rows[0]["n"])
+
+
+async def of_subject(gateway: Neo4jGateway, uscc: str, grantee: str | None) -> list[Consent]:
+    """A subject's consents, newest grant first: only ``grantee``'s when given, else all of them."""
+    rows = await gateway.query(
+        "MATCH (c:Consent)-[:GIVEN_BY]->(:Subject {uscc: $uscc}) WHERE $grantee IS NULL OR c.grantee = $grantee "
+        "RETURN c { .* } AS consent ORDER BY c.granted_at DESC, c.id LIMIT 200", {"uscc": uscc, "grantee": grantee})
+    return [consent_from_row(row["consent"]) for row in rows]

@@ -136,3 +136,28 @@ async def department_rates(gateway: Neo4jGateway, *, department: str | None = No
     rows = await gateway.run(_RATES.format(where=" AND ".join(where)), {
         "department": department, "received_from": received_from, "received_to": received_to})
     return [DepartmentReporting(**row) for row in rows]
+
+
+# A tally's month is its file's received-on month, else the China month it was imported in; the sums are per
+# department and month, rates again ratios of the sums (seed 004 §一.(二)).
+_MONTHLY = """
+MATCH (t:ReportingTally)
+WITH t, CASE WHEN t.received_on IS NOT NULL THEN t.received_on
+            WHEN t.imported_at IS NOT NULL THEN date(datetime({datetime: t.imported_at, timezone: '+08:00'})) END AS day
+WHERE day >= $since AND day <= $until AND ($department IS NULL OR t.department = $department)
+WITH t, substring(toString(day), 0, 7) AS month ORDER BY t.imported_at DESC
+RETURN month, t.department AS department, head(collect(t.department_name)) AS name,
+       sum(t.rows) AS rows, sum(t.valid) AS valid,
+       CASE WHEN count(t.on_time) = 0 THEN null ELSE sum(t.on_time) END AS on_time,
+       CASE WHEN count(t.late) = 0 THEN null ELSE sum(t.late) END AS late,
+       sum(coalesce(t.provisional, 0)) AS provisional,
+       count(t) AS imports
+ORDER BY month, department
+"""
+
+
+async def monthly_rates(gateway: Neo4jGateway, *, since: date, until: date,
+                        department: str | None = None) -> list[tuple[str, DepartmentReporting]]:
+    """Each department's sums per month ("YYYY-MM") from ``since`` to ``until``, in one round trip."""
+    rows = await gateway.query(_MONTHLY, {"since": since, "until": until, "department": department})
+    return [(str(row.pop("month")), DepartmentReporting(**row)) for row in rows]

@@ -175,3 +175,17 @@ async def outbox(gateway: Neo4jGateway, *, undelivered_only: bool = True) -> lis
     rows = await gateway.run("MATCH (e:OutboxEntry) " + where + "RETURN e { .* } AS e ORDER BY e.created_at")
     return [_plain(row["e"]) for row in rows]
 
+
+
+async def objections_of_subject(gateway: Neo4jGateway, uscc: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Every objection about one subject, whatever its state, newest first."""
+    rows = await gateway.query("MATCH (o:Objection {subject_uscc: $uscc}) RETURN o { .* } AS o "
+                               "ORDER BY o.filed_at DESC, o.id LIMIT $limit", {"uscc": uscc, "limit": limit})
+    return [_plain(row["o"]) for row in rows]
+
+
+async def repairs_of_subject(gateway: Neo4jGateway, uscc: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Every credit repair application of one subject, whatever its state, newest first."""
+    rows = await gateway.query("MATCH (a:RepairApplication {subject_uscc: $uscc}) RETURN a { .* } AS a "
+                               "ORDER BY a.filed_at DESC, a.id LIMIT $limit", {"uscc": uscc, "limit": limit})
+    return [_plain(row["a"]) for row in rows]

@@ -320,6 +320,10 @@ class Objections:
         """Objections by status (all when ``None``), due dates as the calendar counts them now."""
         return [self._with_current_due(Objection.of(o)) for o in await store.objections(self.gateway, status=status)]
 
+    async def of_subject(self, uscc: str) -> list[Objection]:
+        """Every objection about one subject, newest first, due dates as the calendar counts them now."""
+        return [self._with_current_due(Objection.of(o)) for o in await store.objections_of_subject(self.gateway, uscc)]
+
     def _with_current_due(self, objection: Objection) -> Objection:
         """The objection with a provisional due date counted again."""
         if not objection.due_on_provisional_reason:

@@ -17,6 +17,7 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -31,7 +32,7 @@ from hub.disclosure import Role
 from hub.errors import ConfigurationError, HubError
 from hub.staff import SignedIn, StaffAccounts, StaffRole
 from hub.web import npm_vendor
-from hub.web.console import pages
+from hub.web.console import charts, pages, profile
 from hub.web.console.inspections import InspectionPages
 from hub.web.console.queues import Queues
 from hub.web.limits import read_body
@@ -50,7 +51,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'se
 _SECURITY = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
              "Referrer-Policy": "same-origin", "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 _MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-_OWN = ("console.css", "console.js")
+_OWN = ("console.css", "console.js", "charts.js")
 
 # Chinese for the refusals the service gives (its English message follows, for the record)
 _REFUSALS = {
@@ -61,18 +62,6 @@ _REFUSALS = {
     "CONFLICT": "与当前状态冲突",
 }
 
-PROFILE = """
-query ConsoleProfile($uscc: String!) {
-  gradingSchemes { id name }
-  creditReport(uscc: $uscc) {
-    consentId
-    subject { uscc name region industry status %s }
-    evaluations { scheme grade score evaluatedAt validUntil evaluator underObjection reasons
-                  explanation { label points note } }
-    records { id kind title status issuingDepartment documentNumber decidedOn underObjection }
-  }
-}"""
-MEASURES = "measures { scheme grade name implementingBody basis startsOn endsOn }"
 SEARCH = """
 query ConsoleSearch($search: String) {
   subjects(search: $search, first: 50) { nodes { uscc name region industry status } }
@@ -93,11 +82,6 @@ SYNC = """
 query ConsoleSync {
   syncStatus { peer direction cursor updatedAt batches applied unchanged deadLetters }
   deadLetters(first: 20) { peer direction itemId reason at }
-}"""
-GRADES = """
-query ConsoleGrades {
-  gradingSchemes { id name grades { name label } }
-  gradeDistribution { scheme grade count }
 }"""
 
 
@@ -162,11 +146,12 @@ class Console:
             Route(PREFIX + "/login", self.login, methods=["GET", "POST"]),
             Route(PREFIX + "/logout", self.logout, methods=["POST"]),
             Route(PREFIX + "/subjects", self.subjects),
-            Route(PREFIX + "/subjects/{uscc}", self.profile),
+            Route(PREFIX + "/subjects/{uscc}", partial(profile.profile, self)),
             Route(PREFIX + "/subjects/{uscc}/reads", self.reads),
             Route(PREFIX + "/objections", self.objections),
             Route(PREFIX + "/objections/{objection_id}", self.decide, methods=["POST"]),
-            Route(PREFIX + "/grades", self.grades),
+            Route(PREFIX + "/grades", partial(charts.grades, self)),
+            Route(PREFIX + "/reporting", partial(charts.reporting, self)),
             Route(PREFIX + "/sync", self.sync),
             Route(PREFIX + "/assets/{name}", self.asset),
             *Queues(self).routes(), *InspectionPages(self).routes(),
@@ -295,28 +280,6 @@ class Console:
             refusal = "；".join(answer.refusals()) or None
         return self._html("主体查询", pages.search(query, nodes, refusal), signed, active="subjects")
 
-    async def profile(self, request: Request) -> Response:
-        signed = await self._signed_in(request)
-        if signed is None:
-            return self._to_login()
-        viewer = signed.account.viewer
-        # A bank is not asked for what only government sees (it would be refused, and audited as such).
-        operation = PROFILE % ("" if viewer.role is Role.BANK else MEASURES)
-        answer = await self.operation(viewer, operation, {"uscc": request.path_params["uscc"]})
-        report = (answer.data or {}).get("creditReport")
-        if report is None:
-            if answer.errors:
-                message = answer.refusals()[0]
-                if viewer.role is Role.BANK and _code(answer.errors[0]) == "FORBIDDEN":
-                    message = ("贵机构未取得该主体的有效授权（信用报告仅向经主体授权的银行提供），无法查看。"
-                               f"（{answer.errors[0].get('message', '')}）")
-            else:
-                message = "未找到该主体。"
-            return self._html("主体档案", pages.refused(message), signed, active="subjects")
-        names = {s["id"]: s["name"] for s in (answer.data or {}).get("gradingSchemes") or []}
-        return self._html(report["subject"]["name"], pages.profile(report, answer.refusals(), names), signed,
-                          active="subjects")
-
     def _queue_owner(self, signed: SignedIn) -> str:
         # the department an objection is routed to decides it; the credit office decides the platform's own
         account = signed.account
@@ -359,25 +322,6 @@ class Console:
         return RedirectResponse(f"{PREFIX}/objections?decided={quote(decided['id'])}&status={quote(decided['status'])}",
                                 status_code=303)
 
-    async def grades(self, request: Request) -> Response:
-        signed = await self._signed_in(request)
-        if signed is None:
-            return self._to_login()
-        answer = await self.operation(signed.account.viewer, GRADES, {})
-        data = answer.data or {}
-        counts = data.get("gradeDistribution")
-        if counts is None:
-            return self._html("等级分布", pages.refused("；".join(answer.refusals())), signed, active="grades")
-        by_scheme: dict[str, dict[str, int]] = {}
-        for row in counts:
-            by_scheme.setdefault(row["scheme"], {})[row["grade"]] = row["count"]
-        schemes = [{"id": s["id"], "name": s["name"],
-                    "grades": [{"name": g["name"], "label": g["label"], "count": by_scheme[s["id"]].get(g["name"], 0)}
-                               for g in s["grades"]]}
-                   for s in data.get("gradingSchemes") or [] if s["id"] in by_scheme]
-        return self._html("等级分布", pages.grades(schemes, "；".join(answer.refusals()) or None), signed,
-                          active="grades", scripts=("echarts.min.js", "console.js"))
-
     async def reads(self, request: Request) -> Response:
         """谁查阅过: the audit chain's entries about a subject (the credit office and its departments only)."""
         signed = await self._signed_in(request)
@@ -411,10 +355,6 @@ class Console:
         return Response(found.body, media_type=media_type, headers={
             "ETag": f'"{found.digest[:32]}"', "X-Content-Type-Options": "nosniff",
             "Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"})
-
-
-def _code(error: dict[str, Any]) -> str:
-    return str((error.get("extensions") or {}).get("code", ""))
 
 
 def _address(request: Request) -> str:

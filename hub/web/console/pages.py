@@ -14,7 +14,8 @@ from hub.staff import StaffAccount
 NAV = (("subjects", "/console/subjects", "主体查询"), ("objections", "/console/objections", "异议处理"),
        ("repairs", "/console/repairs", "信用修复"), ("overdue", "/console/overdue", "逾期事项"),
        ("warnings", "/console/warnings", "信用预警"), ("inspections", "/console/inspections", "双随机"),
-       ("grades", "/console/grades", "等级分布"), ("sync", "/console/sync", "同步状态"))
+       ("grades", "/console/grades", "等级分布"), ("reporting", "/console/reporting", "双公示报送"),
+       ("sync", "/console/sync", "同步状态"))
 # What a bank's loan officer has no use for (INTERNAL pages): not linked; the API refuses them anyway.
 BANK_NAV = ("subjects",)
 
