@@ -37,8 +37,8 @@ async def test_a_thousand_row_file_imports_993_and_reports_7(
                                    "RETURN count(r) AS records, count(DISTINCT s) AS subjects")
     assert stored[0]["records"] == 993 and stored[0]["subjects"] == 993
     report = list(csv.DictReader(io.StringIO((tmp_path / "penalties.xlsx.errors.csv").read_text("utf-8-sig"))))
-    assert sorted(int(r["row"]) for r in report) == sorted(index + 2 for index in BAD)
-    assert all(r["message"] for r in report)
+    assert sorted(int(r["行号"]) for r in report) == sorted(index + 2 for index in BAD)
+    assert all(r["问题"].startswith(f"第 {r['行号']} 行「{r['列']}」") and r["message"] for r in report)
 
     again = _cli(neo4j_credentials, "import", "shuanggongshi", str(source), "--received-on", "2026-03-02",
                  "--source-platform", "test-import")
