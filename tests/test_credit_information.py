@@ -156,6 +156,15 @@ async def test_a_batch_repeating_a_source_id_stores_it_once(client: httpx.AsyncC
     assert error["messageZh"] == "第 1 项的信息编号（sourceId）同为「dup」：同一条信息每批只报送一次"
 
 
+async def test_a_bad_code_argument_says_its_rule_in_chinese(client: httpx.AsyncClient) -> None:
+    wrong = NEW[:17] + ("A" if NEW[17] != "A" else "B")
+    body = await gql(client, RECORDS, u=wrong)
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "GB 32100 mod-31" in error["message"]
+    assert error["extensions"]["messageZh"] == (f"统一社会信用代码「{wrong}」无效：第 18 位校验码为「{wrong[17]}」，"
+                                                f"按 GB 32100 模 31 校验应为「{NEW[17]}」")
+
+
 async def test_a_penalty_is_public_for_the_policys_window(client: httpx.AsyncClient, settings: Settings) -> None:
     decided = clock.today() - timedelta(days=20)
     receipt = await submit(client, settings, [

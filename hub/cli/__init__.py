@@ -384,6 +384,7 @@ def draw_verify(
             return await hub.inspections.verify(draw_id, trusted)
 
         report = asyncio.run(_with_hub(work))
+    typer.echo(report.verdict_zh())  # the verdict for the clerk; each check and finding after it, in English
     typer.echo(report.describe())
     if not report.ok:
         raise typer.Exit(1)

@@ -15,7 +15,8 @@ The rules, each refused with the item's (or row's) number and the field at fault
   list entry (``KindRule.listed``) is removed.
 
 ``decision_date_problem`` and ``length_problem`` are the pieces the 双公示 importer uses with its own
-column names, so that a file and the API refuse the same things in the same words.
+column names, so that a file and the API refuse the same things in the same words — each said in English and
+in Chinese (``hub.bilingual``; a problem's ``message`` and ``message_zh``), built here beside its rule.
 """
 
 from __future__ import annotations
