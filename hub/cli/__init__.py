@@ -126,8 +126,10 @@ _DEMO_COUNTS_ZH = {"departments": ("部门", "个"), "organizations": ("机构",
 
 def demo_summary_zh(counts: dict[str, int]) -> str:
     """``hub demo load``'s summary in Chinese: 演示数据已载入：部门 12 个，…"""
-    said = [f"{_DEMO_COUNTS_ZH.get(kind, (kind, ''))[0]} {n:,} {_DEMO_COUNTS_ZH.get(kind, (kind, ''))[1]}".rstrip()
-            for kind, n in counts.items()]
+    said = []
+    for kind, count in counts.items():
+        noun, measure = _DEMO_COUNTS_ZH.get(kind, (kind, ""))
+        said.append(f"{noun} {count:,} {measure}".rstrip())
     return "演示数据已载入：" + "，".join(said)
 
 
