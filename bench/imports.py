@@ -94,8 +94,9 @@ async def import_section(rows: int = 100_000) -> None:
     print(f"\n## A province's 双公示 file: `hub import shuanggongshi` ({rows:,} rows about {subjects:,} new subjects, "
           f"{size / 1e6:.1f} MB CSV; Neo4j heap {settings.neo4j_heap}, page cache {settings.neo4j_pagecache})")
     for label, (seconds, peak, output) in (("first import", first), ("the same file again", again)):
-        summary = next((line for line in output.splitlines() if "records new or changed" in line), output.strip())
+        # the import's outcome line (hub.imports.ImportOutcome.describe_zh): "FILE：N / M 条记录新增或变更…"
+        summary = next((line for line in output.splitlines() if "条记录新增或变更" in line), output.strip())
         print(f"  {label:<20} {seconds:7.1f} s   {rows / seconds:7,.0f} rows/s   peak {peak / 2**20:5,.0f} MiB   "
-              f"({summary.split(': ', 1)[-1]})")
+              f"({summary.split('：', 1)[-1]})")
     print(f"  evaluations after the first import {evaluations:,}; after the second {after:,} "
           f"(nothing changed: {after - evaluations:,} new)")

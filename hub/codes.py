@@ -10,7 +10,7 @@
 - 行政区划代码 — administrative division code (GB/T 2260): 6 digits.
 
 Every failure raises :class:`InvalidCode` whose message names the identifier, the value and
-exactly which rule it breaks.
+exactly which rule it breaks — in English, and in Chinese as its ``zh`` (what a clerk reads).
 """
 
 from __future__ import annotations
@@ -59,13 +59,21 @@ _REGION_SHAPE = re.compile(r"^\d{6}$")
 
 
 class InvalidCode(BadInput):
-    """An identifier that breaks its standard; ``str()`` says which rule and why."""
+    """An identifier that breaks its standard; ``str()`` says which rule and why, ``zh`` the same in Chinese.
 
-    def __init__(self, kind: str, value: str, problem: str) -> None:
+    ``kind`` and ``problem`` are the English, ``kind_zh`` and ``problem_zh`` the Chinese of the same rule
+    (hub.bilingual); ``zh`` reaches GraphQL as ``extensions.messageZh`` and import reports as their 问题.
+    """
+
+    def __init__(self, kind: str, value: str, problem: str, *, kind_zh: str, problem_zh: str) -> None:
         self.kind = kind
         self.value = value
         self.problem = problem
+        self.zh = f"{kind_zh}「{value}」无效：{problem_zh}"
         super().__init__(f"invalid {kind} {value!r}: {problem}")
+
+    def extensions(self) -> dict[str, object]:
+        return {"messageZh": self.zh}
 
 
 @dataclass(frozen=True)
@@ -102,37 +110,46 @@ def uscc_check_character(first17: str) -> str:
 
 def parse_uscc(raw: str) -> SocialCreditCode:
     """Validate a unified social credit code; raise :class:`InvalidCode` naming the broken rule."""
-    kind = "unified social credit code (统一社会信用代码)"
+    kind, zh = "unified social credit code (统一社会信用代码)", "统一社会信用代码"
     if not isinstance(raw, str):
-        raise InvalidCode(kind, repr(raw), "must be a string")
+        raise InvalidCode(kind, repr(raw), "must be a string", kind_zh=zh, problem_zh="应为文本")
     value = raw.strip().upper()
     if len(value) != 18:
-        raise InvalidCode(kind, raw, f"has {len(value)} characters; GB 32100 codes have exactly 18")
+        raise InvalidCode(kind, raw, f"has {len(value)} characters; GB 32100 codes have exactly 18",
+                          kind_zh=zh, problem_zh=f"共 {len(value)} 位，GB 32100 规定为 18 位")
     for position, char in enumerate(value, start=1):
         if char not in _USCC_VALUE:
             hint = " (I, O, Z, S and V are never used)" if char in "IOZSV" else ""
             raise InvalidCode(
                 kind, raw, f"character {char!r} at position {position} is not in the GB 32100 "
-                f"character set 0-9 and A-Y without I, O, Z, S, V{hint}"
+                f"character set 0-9 and A-Y without I, O, Z, S, V{hint}", kind_zh=zh,
+                problem_zh=f"第 {position} 位字符「{char}」不在 GB 32100 字符集内（0-9 和 A-Y，不使用 I、O、Z、S、V）"
             )
     authority = REGISTERING_AUTHORITIES.get(value[0])
     if authority is None:
         raise InvalidCode(kind, raw, f"position 1 {value[0]!r} is not a registering authority code "
-                          f"({', '.join(REGISTERING_AUTHORITIES)})")
+                          f"({', '.join(REGISTERING_AUTHORITIES)})", kind_zh=zh,
+                          problem_zh=f"第 1 位「{value[0]}」不是登记管理部门代码"
+                          f"（{'、'.join(REGISTERING_AUTHORITIES)}）")
     if value[1] not in authority[1]:
         raise InvalidCode(kind, raw, f"position 2 {value[1]!r} is not an entity type of registering "
-                          f"authority {value[0]} {authority[0]} ({', '.join(authority[1])})")
+                          f"authority {value[0]} {authority[0]} ({', '.join(authority[1])})", kind_zh=zh,
+                          problem_zh=f"第 2 位「{value[1]}」不是登记管理部门 {value[0]}（{authority[0]}）的机构类别代码"
+                          f"（{'、'.join(authority[1])}）")
     region = value[2:8]
     if not _REGION_SHAPE.match(region):
         raise InvalidCode(kind, raw, f"positions 3-8 {region!r} must be a 6-digit GB/T 2260 "
-                          "administrative division code")
+                          "administrative division code", kind_zh=zh,
+                          problem_zh=f"第 3-8 位「{region}」应为 6 位数字的 GB/T 2260 行政区划代码")
     if region[:2] not in PROVINCE_PREFIXES:
         raise InvalidCode(kind, raw, f"positions 3-8 {region!r} do not start with a GB/T 2260 "
-                          "province code")
+                          "province code", kind_zh=zh,
+                          problem_zh=f"第 3-8 位「{region}」开头不是 GB/T 2260 省级代码")
     expected = uscc_check_character(value[:17])
     if value[17] != expected:
         raise InvalidCode(kind, raw, f"check character (position 18) is {value[17]!r} but the "
-                          f"GB 32100 mod-31 check gives {expected!r}")
+                          f"GB 32100 mod-31 check gives {expected!r}", kind_zh=zh,
+                          problem_zh=f"第 18 位校验码为「{value[17]}」，按 GB 32100 模 31 校验应为「{expected}」")
     return SocialCreditCode(value)
 
 
@@ -158,26 +175,28 @@ def resident_id_check_character(first17: str) -> str:
 
 def parse_resident_id(raw: str) -> str:
     """Validate an 18-digit resident ID number (GB 11643); return it upper-cased."""
-    kind = "resident ID number (公民身份号码)"
+    kind, zh = "resident ID number (公民身份号码)", "公民身份号码"
     value = raw.strip().upper() if isinstance(raw, str) else ""
+    shown = _masked_for_error(value)
     if len(value) != 18:
-        raise InvalidCode(kind, _masked_for_error(value), f"has {len(value)} characters; GB 11643 "
-                          "numbers have exactly 18")
+        raise InvalidCode(kind, shown, f"has {len(value)} characters; GB 11643 numbers have exactly 18",
+                          kind_zh=zh, problem_zh=f"共 {len(value)} 位，GB 11643 规定为 18 位")
     if not _ID_SHAPE.match(value):
-        raise InvalidCode(kind, _masked_for_error(value), "must be 17 digits followed by a digit "
-                          "or X")
+        raise InvalidCode(kind, shown, "must be 17 digits followed by a digit or X",
+                          kind_zh=zh, problem_zh="应为 17 位数字加 1 位数字或 X")
     if value[:2] not in PROVINCE_PREFIXES:
-        raise InvalidCode(kind, _masked_for_error(value), "positions 1-6 are not a GB/T 2260 "
-                          "division code")
+        raise InvalidCode(kind, shown, "positions 1-6 are not a GB/T 2260 division code",
+                          kind_zh=zh, problem_zh="第 1-6 位不是 GB/T 2260 行政区划代码")
     try:
         date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise InvalidCode(kind, _masked_for_error(value), "positions 7-14 are not a valid birth "
-                          "date") from None
+        raise InvalidCode(kind, shown, "positions 7-14 are not a valid birth date",
+                          kind_zh=zh, problem_zh="第 7-14 位不是有效的出生日期") from None
     expected = resident_id_check_character(value[:17])
     if value[17] != expected:
-        raise InvalidCode(kind, _masked_for_error(value), f"check character is {value[17]!r} but "
-                          f"the GB 11643 mod 11-2 check gives {expected!r}")
+        raise InvalidCode(kind, shown, f"check character is {value[17]!r} but the GB 11643 mod 11-2 check gives "
+                          f"{expected!r}", kind_zh=zh,
+                          problem_zh=f"校验码为「{value[17]}」，按 GB 11643 模 11-2 校验应为「{expected}」")
     return value
 
 
@@ -193,10 +212,12 @@ def _masked_for_error(value: str) -> str:
 
 def parse_region(raw: str) -> str:
     """Validate a 6-digit administrative division code (GB/T 2260)."""
-    kind = "administrative division code (行政区划代码)"
+    kind, zh = "administrative division code (行政区划代码)", "行政区划代码"
     value = raw.strip() if isinstance(raw, str) else ""
     if not _REGION_SHAPE.match(value):
-        raise InvalidCode(kind, str(raw), "must be exactly 6 digits (GB/T 2260)")
+        raise InvalidCode(kind, str(raw), "must be exactly 6 digits (GB/T 2260)",
+                          kind_zh=zh, problem_zh="应为 6 位数字（GB/T 2260）")
     if value[:2] not in PROVINCE_PREFIXES:
-        raise InvalidCode(kind, value, f"{value[:2]!r} is not a GB/T 2260 province code")
+        raise InvalidCode(kind, value, f"{value[:2]!r} is not a GB/T 2260 province code",
+                          kind_zh=zh, problem_zh=f"「{value[:2]}」不是 GB/T 2260 省级代码")
     return value

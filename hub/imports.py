@@ -74,12 +74,22 @@ class ImportOutcome:
     persons_changed: int = 0  # of them new or changed
 
     def describe(self) -> str:
+        """The outcome in English, for the log."""
         resumed = f" (resumed after {self.resumed_at:,} stored by an earlier run)" if self.resumed_at else ""
         persons = (f"; {self.persons_kept:,} decisions about natural persons kept, INTERNAL ({self.persons_changed:,} "
                    "new or changed)") if self.persons_kept else ""
         return (f"{self.changed:,} of {self.records:,} records new or changed{resumed}{persons}; {self.regraded:,} "
                 f"subjects re-graded ({self.evaluations:,} evaluations, {self.grades_changed:,} grades changed) in "
                 f"{self.seconds:.1f} s")
+
+    def describe_zh(self) -> str:
+        """The same in Chinese, for the clerk who ran the import (issue 13 §4)."""
+        resumed = f"（接续此前未完成的导入，其已入库 {self.resumed_at:,} 条）" if self.resumed_at else ""
+        persons = (f"；保存涉及自然人的决定 {self.persons_kept:,} 条，仅限内部"
+                   f"（新增或变更 {self.persons_changed:,} 条）" if self.persons_kept else "")
+        return (f"{self.changed:,} / {self.records:,} 条记录新增或变更{resumed}{persons}；{self.regraded:,} 个主体"
+                f"重新评价（评价结果 {self.evaluations:,} 条，等级变化 {self.grades_changed:,} 个），用时 "
+                f"{self.seconds:.1f} 秒")
 
 
 class Importer:

@@ -86,7 +86,8 @@ class ItemErrorType:
     item: int
     source_id: str | None
     field: str | None
-    message: str
+    message: str = strawberry.field(description="Why, in English (names the field and the rule).")
+    message_zh: str = strawberry.field(description="The same sentence in Chinese (zh-CN), for the clerk.")
 
 
 @strawberry.type(name="CreditInformationReceipt", description="What a batch did.")
@@ -121,6 +122,6 @@ async def submit_credit_information(info: Info, items: list[CreditInformationInp
                                   subject_uscc=s.subject_uscc, disclosure=s.disclosure,
                                   disclosure_rule=s.disclosure_rule, publicity_ends_on=s.publicity_ends_on,
                                   removed_on=s.removed_on, outcome=s.outcome) for s in receipt.stored],
-        errors=[ItemErrorType(item=p.item, source_id=p.source_id, field=p.field, message=p.message)
-                for p in receipt.problems],
+        errors=[ItemErrorType(item=p.item, source_id=p.source_id, field=p.field, message=p.message,
+                              message_zh=p.message_zh) for p in receipt.problems],
         regraded=receipt.regraded)

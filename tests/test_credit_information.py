@@ -33,7 +33,7 @@ MIXED, REPEATED, LISTED, PENALIZED, NEW = (uscc(7100 + n, region=REGION) for n i
 SUBMIT = """mutation($items: [CreditInformationInput!]!) { submitCreditInformation(items: $items) {
   received regraded
   stored { item sourceId id kind subjectUscc disclosure disclosureRule publicityEndsOn removedOn outcome }
-  errors { item sourceId field message } } }"""
+  errors { item sourceId field message messageZh } } }"""
 RECORDS = 'query($u: String!) { subject(uscc: $u) { name records { id kind disclosure publicityEndsOn } } }'
 CATALOGUES = Path(__file__).parent.parent / "hub" / "grading" / "models" / "catalogues"
 
@@ -104,6 +104,14 @@ async def test_the_valid_items_are_stored_and_each_bad_one_named_by_number(
     assert "recordCommitment" in errors[(9, "kind")]
     assert "not a list entry" in errors[(10, "removedOn")]
     assert {e["sourceId"] for e in receipt["errors"] if e["item"] == 6} == {"long"}
+    # the same refusals in Chinese, for the clerk (issue 13 §4), naming the field by its Chinese and GraphQL names
+    said = {(e["item"], e["field"]): e["messageZh"] for e in receipt["errors"]}
+    assert said[(3, "receivedOn")] == (f"「接收日期（receivedOn）」{today + timedelta(days=1)} 晚于今天（{today}）："
+                                       "请填写实际收到的日期")
+    assert said[(4, "decidedOn")] == (f"「决定日期（decidedOn）」{today - timedelta(days=2)} 晚于收到日期 "
+                                      f"{today - timedelta(days=3)}：请填写实际作出决定的日期")
+    assert said[(6, "content")].startswith("「信息内容（content）」有 32,000 个字符，最多接受 20,000 个")
+    assert said[(9, "kind")] == "「信用承诺及履约」须通过 recordCommitment 记录（它保存履约情况），不在此报送"
     # PUBLIC sees the licence, not the internet information (INTERNAL by seed 004 第六条)
     public = await gql(client, RECORDS, u=MIXED)
     assert [r["kind"] for r in public["data"]["subject"]["records"]] == ["ADMINISTRATIVE_LICENSE"]
@@ -145,6 +153,16 @@ async def test_a_batch_repeating_a_source_id_stores_it_once(client: httpx.AsyncC
     assert [s["item"] for s in receipt["stored"]] == [1]
     [error] = receipt["errors"]
     assert (error["item"], error["field"]) == (2, "sourceId") and "item 1 has the same sourceId" in error["message"]
+    assert error["messageZh"] == "第 1 项的信息编号（sourceId）同为「dup」：同一条信息每批只报送一次"
+
+
+async def test_a_bad_code_argument_says_its_rule_in_chinese(client: httpx.AsyncClient) -> None:
+    wrong = NEW[:17] + ("A" if NEW[17] != "A" else "B")
+    body = await gql(client, RECORDS, u=wrong)
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT" and "GB 32100 mod-31" in error["message"]
+    assert error["extensions"]["messageZh"] == (f"统一社会信用代码「{wrong}」无效：第 18 位校验码为「{wrong[17]}」，"
+                                                f"按 GB 32100 模 31 校验应为「{NEW[17]}」")
 
 
 async def test_a_penalty_is_public_for_the_policys_window(client: httpx.AsyncClient, settings: Settings) -> None:

@@ -81,15 +81,15 @@ async def test_the_cli_stores_the_good_rows_and_regrades_the_listed_subject(
     result = hub_command("import", "credit-information", str(source), "--source-platform", "test-info",
                          env=cli_env(neo4j_credentials))
     assert result.returncode == 0, result.stderr
-    assert "8 rows read (CREDIT_INFORMATION), 3 to store, 5 refused" in result.stdout
-    assert "3 of 3 records new or changed; 3 subjects re-graded" in result.stdout
+    assert "info.xlsx：读取 8 行（信用信息），待入库 3 行，拒收 5 行（问题清单：" in result.stdout
+    assert "3 / 3 条记录新增或变更；3 个主体重新评价" in result.stdout
     grades = await hub.gateway.run(
         "MATCH (s:Subject {uscc: $u})-[:CURRENT]->(e:Evaluation {scheme: 'henan-market-risk'}) "
         "RETURN e.grade AS grade, s.name AS name", {"u": LISTED})
     assert (grades[0]["grade"], grades[0]["name"]) == ("D", "文件测试f-list有限公司")  # seed 004 第十条(一)
     again = hub_command("import", "credit-information", str(source), "--source-platform", "test-info",
                         env=cli_env(neo4j_credentials))
-    assert "0 of 3 records new or changed; 0 subjects re-graded" in again.stdout
+    assert "0 / 3 条记录新增或变更；0 个主体重新评价" in again.stdout
     stored = await hub.gateway.run("MATCH (r:Record {source_platform: 'test-info'}) RETURN r.source_id AS s, "
                                    "r.received_on AS received ORDER BY s")
     assert [r["s"] for r in stored] == ["f-honor", "f-list", "f-warn"]

@@ -272,6 +272,8 @@ async def test_hub_draw_verify_exits_1_naming_a_changed_target_and_assignment(
     await _assignment(hub, drawn)
     checked = _cli(neo4j_credentials, "draw", "verify", drawn.draw_id)
     assert checked.returncode == 1, checked.stdout + checked.stderr
+    findings = checked.stdout.count("\n  - ")  # the English findings, one a line, after the verdict
+    assert checked.stdout.startswith(f"双随机抽取 {drawn.draw_id}（已抽取）核验未通过：{findings} 处不一致，明细如下\n")
     assert "targets: stored as targets but not drawn" in checked.stdout
     assert f"assignments: inspectors of {drawn.targets[0]} are stored as" in checked.stdout
 
@@ -335,6 +337,7 @@ async def test_an_exported_file_verifies_only_against_the_platform_key(
     # Offline, with the key given out of band: exit 0; without a key: refused (2), saying why.
     ok = _cli(None, "draw", "verify", "--file", str(exported), "--public-key", key_text)
     assert ok.returncode == 0 and f"draw {drawn.draw_id} (DRAWN) verified" in ok.stdout, ok.stdout + ok.stderr
+    assert ok.stdout.startswith(f"双随机抽取 {drawn.draw_id}（已抽取）核验通过：")
     keyless = _cli(None, "draw", "verify", "--file", str(exported))
     assert keyless.returncode == 2 and "--file needs --public-key" in keyless.stderr
 

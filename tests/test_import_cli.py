@@ -29,21 +29,26 @@ async def test_a_thousand_row_file_imports_993_and_reports_7(
     result = _cli(neo4j_credentials, "import", "shuanggongshi", str(source), "--received-on", "2026-03-02",
                   "--source-platform", "test-import")
     assert result.returncode == 0, result.stderr
-    assert "1000 rows read" in result.stdout and "993 to store, 7 refused" in result.stdout
-    assert "993 of 993 records new or changed; 993 subjects re-graded" in result.stdout
+    # what a clerk reads, in Chinese (issue 13 §4); the English goes to the log
+    report_path = tmp_path / "penalties.xlsx.errors.csv"
+    assert (f"penalties.xlsx：读取 1000 行（行政处罚），待入库 993 行，拒收 7 行（问题清单：{report_path}），迟报 "
+            in result.stdout)
+    assert "993 / 993 条记录新增或变更；993 个主体重新评价（评价结果 " in result.stdout
+    assert "  郏县市场监督管理局：合规率 " in result.stdout and "，及时率 " in result.stdout
+    assert "1000 rows read" in result.stderr and "993 of 993 records new or changed" in result.stderr
     assert "storing records" in result.stderr and "re-grading subjects" in result.stderr  # the progress bars
 
     stored = await hub.gateway.run("MATCH (r:Record {source_platform: 'test-import'})-[:ABOUT]->(s:Subject) "
                                    "RETURN count(r) AS records, count(DISTINCT s) AS subjects")
     assert stored[0]["records"] == 993 and stored[0]["subjects"] == 993
     report = list(csv.DictReader(io.StringIO((tmp_path / "penalties.xlsx.errors.csv").read_text("utf-8-sig"))))
-    assert sorted(int(r["row"]) for r in report) == sorted(index + 2 for index in BAD)
-    assert all(r["message"] for r in report)
+    assert sorted(int(r["行号"]) for r in report) == sorted(index + 2 for index in BAD)
+    assert all(r["问题"].startswith(f"第 {r['行号']} 行「{r['列']}」") and r["message"] for r in report)
 
     again = _cli(neo4j_credentials, "import", "shuanggongshi", str(source), "--received-on", "2026-03-02",
                  "--source-platform", "test-import")
     assert again.returncode == 0
-    assert "0 of 993 records new or changed; 0 subjects re-graded (0 evaluations" in again.stdout
+    assert "0 / 993 条记录新增或变更；0 个主体重新评价（评价结果 0 条" in again.stdout
     recount = await hub.gateway.run("MATCH (r:Record {source_platform: 'test-import'}) RETURN count(r) AS n")
     assert recount[0]["n"] == 993  # importing the same file twice changes nothing
 

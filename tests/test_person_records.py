@@ -101,10 +101,11 @@ def error_report(imported: Any, source: Path) -> str:
 
 async def test_the_import_keeps_them_and_says_so(imported: Any, error_report: str, hub: CreditHub) -> None:
     out = imported.stdout
-    assert "5 rows read" in out and "1 to store, 1 refused" in out
-    assert "3 about natural persons (3 to keep, INTERNAL, keyed by the sealed ID number)" in out
-    assert "3 decisions about natural persons kept, INTERNAL (" in out
+    assert "读取 5 行（行政处罚），待入库 1 行，拒收 1 行" in out
+    assert "涉及自然人 3 行（以密封的证件号码为键保存 3 条，仅限内部）" in out
+    assert "；保存涉及自然人的决定 3 条，仅限内部（" in out
     assert "row 3 already reports" in error_report and "证件号码" in error_report  # row 6 is row 3 again
+    assert "第 6 行与第 3 行重复：同一「证件号码」" in error_report
     rows = await hub.gateway.run(
         "MATCH (r:PersonRecord {source_platform: $p})-[:CONCERNS]->(person:Person) "
         "RETURN r { .* } AS r, person { .* } AS person, labels(r) AS labels ORDER BY r.document_number",
@@ -129,7 +130,7 @@ async def test_importing_the_file_again_changes_nothing(
     again = _cli(neo4j_credentials, "import", "shuanggongshi", str(source), "--received-on", RECEIVED.isoformat(),
                  "--source-platform", PLATFORM)
     assert again.returncode == 0, again.stderr
-    assert "3 decisions about natural persons kept, INTERNAL (0 new or changed)" in again.stdout
+    assert "保存涉及自然人的决定 3 条，仅限内部（新增或变更 0 条）" in again.stdout
     count = await hub.gateway.run("MATCH (r:PersonRecord {source_platform: $p}) RETURN count(r) AS n", {"p": PLATFORM})
     assert count[0]["n"] == 3
 

@@ -225,6 +225,8 @@ def test_a_refused_token_fails_the_link_with_a_reason(tree: PlatformTree) -> Non
     assert result.returncode == 1
     assert f"{CITY} PUSH" in result.stdout and "FAILED" in result.stdout
     assert "refused our token" in result.stdout and "forged or tampered" in result.stdout
+    # the round's verdict, in Chinese, before each link's figures (nothing to push: the pull-down meets the token)
+    assert f"本轮同步未全部成功：1 条链路失败（{CITY} 从上级平台接收公开评价），共 0 项" in result.stdout
 
 
 async def test_sync_serve_keeps_the_city_current_until_stopped(
@@ -260,6 +262,7 @@ async def test_what_the_parent_refuses_from_a_push_is_kept_at_the_source(
         "content": None, "amount_wan_yuan": None, "kept": None}])
     summary = tree.cli(COUNTY, "sync", "run").stdout
     assert f"{CITY} PUSH: 1 batches, 1 items (0 applied, 0 unchanged, 1 dead-lettered)" in summary
+    assert "条链路全部成功" in summary and "转入死信 1）" in summary
     [letter] = await gateways[COUNTY].run("MATCH (d:DeadLetter) RETURN d.direction AS direction, d.item_id AS item, "
                                           "d.peer AS peer, d.reason AS reason")
     assert (letter["direction"], letter["item"], letter["peer"]) == ("PUSH_REFUSED", "legacy-1", CITY)

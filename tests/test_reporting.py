@@ -112,7 +112,7 @@ async def test_one_file_gives_each_department_its_counts_and_rates(
              "complianceRate": 0.5, "timelinessRate": 1.0, "imports": 1},
     }
     # the command still prints the file's own rates
-    assert f"{NAMES[JT]}: compliance 83.3%, timeliness 80.0%" in printed["first.utf8.csv"]
+    assert f"{NAMES[JT]}：合规率 83.3%，及时率 80.0%" in printed["first.utf8.csv"]
 
 
 async def test_imports_add_up_and_timeliness_counts_only_measured_rows(

@@ -189,7 +189,7 @@ def test_no_whole_resident_id_anywhere_in_the_result_or_the_report(tmp_path: Pat
 
 def test_error_report_lists_row_column_and_reason(thousand: ImportResult) -> None:
     lines = error_report_csv(thousand).splitlines()
-    assert lines[0] == "row,column,message" and len(lines) == 8
+    assert lines[0] == "行号,列,问题,message" and len(lines) == 8
     assert lines[1].startswith("12,行政相对人代码_1,") and "GB 32100" in lines[1]
 
 

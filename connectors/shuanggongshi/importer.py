@@ -23,6 +23,7 @@ from connectors.shuanggongshi.result import ImportResult, RowError, Shuanggongsh
 from connectors.shuanggongshi.rows import ParsedRow, check_row
 from connectors.shuanggongshi.timeliness import DepartmentTally
 from hub import clock
+from hub.bilingual import Bilingual
 from hub.codes import InvalidCode, parse_uscc
 from hub.credit_info.validation import received_date_problem
 from hub.personal_data import PersonalDataVault
@@ -47,7 +48,7 @@ def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on
     today = clock.today()
     future = received_on and received_date_problem("the received date", received_on, today)
     if future:
-        raise ShuanggongshiFileError(str(path), future, "give --received-on as the day the file arrived")
+        raise ShuanggongshiFileError(str(path), future.en, "give --received-on as the day the file arrived")
     table = read_table(path)
     layout, names = _layout(str(path), table.headers)
     policy = policy or default_policy()
@@ -72,9 +73,12 @@ def read_file(path: str | os.PathLike[str], *, source_platform: str, received_on
             else:
                 key, whom = record_id(layout.kind, str(outcome.subject_uscc), outcome.document_number), c.CODE_1
             if key in first_row_of:
-                outcome = [RowError(number, layout.document, scrub(
-                    f"row {first_row_of[key]} already reports {layout.document} {outcome.document_number!r} for "
-                    f"this {whom}: a decision about a subject is reported once; remove one of the rows"))]
+                first = first_row_of[key]
+                outcome = [RowError.of(number, layout.document, Bilingual(
+                    f"row {first} already reports {layout.document} {outcome.document_number!r} for "
+                    f"this {whom}: a decision about a subject is reported once; remove one of the rows",
+                    f"与第 {first} 行重复：同一「{whom}」的「{layout.document}」「{outcome.document_number}」"
+                    "已报送过，同一主体的同一决定只报送一次，请删去其中一行").map(scrub))]
             else:
                 first_row_of[key] = number
         department, name = _department(values, layout)
@@ -114,17 +118,23 @@ def _identity(values: dict[str, Cell], layout: Layout) -> str | None:
     return record_id(layout.kind, parsed.value, number)
 
 
-def error_report_csv(result: ImportResult) -> str:
-    """The refused rows as CSV ``row,column,message`` — what the department gets back to fix.
+REPORT_HEADERS = ("行号", "列", "问题", "message")
 
-    Rows are in file order; a file-wide problem has no column. Open it with UTF-8 (write it with
+
+def error_report_csv(result: ImportResult) -> str:
+    """The refused rows as CSV ``行号,列,问题,message`` — what the department gets back to fix.
+
+    The clerk reads the Chinese: the spreadsheet's row number, the column at fault and 问题, a sentence naming
+    the row, the column and the rule (第 12 行「处罚决定日期」…); ``message`` is the same in English, for the
+    operator. Rows are in file order; a file-wide problem has no column. Open it with UTF-8 (write it with
     encoding ``utf-8-sig`` for Excel on Chinese Windows to show the Chinese right).
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["row", "column", "message"])
+    writer.writerow(REPORT_HEADERS)
     for error in sorted(result.errors, key=lambda e: (e.row, e.column or "")):
-        writer.writerow([error.row, error.column or "", scrub(error.message)])
+        writer.writerow([error.row, error.column or "", scrub(f"第 {error.row} 行{error.message_zh}"),
+                         scrub(error.message)])
     return out.getvalue()
 
 
@@ -166,7 +176,8 @@ def _stray(number: int, cells: Sequence[Cell], names: tuple[str | None, ...]) ->
     if not stray:
         return None
     return [RowError(number, None, f"the row has a value in column {stray[0] + 1}, which has no header in row 1: "
-                                   "a separator or a cell was probably added; align the row with the header")]
+                                   "a separator or a cell was probably added; align the row with the header",
+                     f"第 {stray[0] + 1} 列有值，但第 1 行的该列没有列名：可能多加了分隔符或单元格，请按表头对齐此行")]
 
 
 def _department(values: dict[str, Cell], layout: Layout) -> tuple[str, str | None]:

@@ -21,11 +21,12 @@ from datetime import date
 from typing import Any
 
 from connectors.shuanggongshi.columns import fold
-from connectors.shuanggongshi.fields import FieldProblem, code, parse_amount, parse_date, scrub, text
+from connectors.shuanggongshi.fields import FieldProblem, blank_row, code, parse_amount, parse_date, scrub, text
 from connectors.shuanggongshi.importer import _stray
 from connectors.shuanggongshi.reader import Cell, read_table
 from connectors.shuanggongshi.result import ImportResult, RowError, ShuanggongshiFileError
 from hub import clock
+from hub.bilingual import Bilingual
 from hub.credit_info.kinds import RULES
 from hub.credit_info.submission import record_row
 from hub.credit_info.validation import CheckedItem, ItemDraft, check_item
@@ -84,8 +85,11 @@ def read_information_file(path: str | os.PathLike[str], *, source_platform: str,
         item, department = outcome
         key = (department, item.source_id)
         if key in first_row_of:
-            errors.append(RowError(number, "信息编号", f"row {first_row_of[key]} already reports 信息编号 "
-                                                    f"{item.source_id!r} for {department}: an item is sent once"))
+            first = first_row_of[key]
+            errors.append(RowError.of(number, "信息编号", Bilingual(
+                f"row {first} already reports 信息编号 {item.source_id!r} for {department}: an item is sent once",
+                f"与第 {first} 行重复：{department} 的「信息编号」「{item.source_id}」已报送过，同一条信息只报送一次"
+            ).map(scrub)))
             continue
         first_row_of[key] = number
         records.append({**record_row(item, department, policy, source_platform), "status": "ACTIVE"})
@@ -95,7 +99,7 @@ def read_information_file(path: str | os.PathLike[str], *, source_platform: str,
 
 def _check(number: int, values: dict[str, Cell], today: date) -> tuple[CheckedItem, str] | list[RowError]:
     if all(text(cell) is None for cell in values.values()):
-        return [RowError(number, None, f"row {number} is blank: every cell is empty or whitespace")]
+        return [RowError.of(number, None, blank_row(number))]
     problems: list[RowError] = []
     fields: dict[str, Any] = {}
     for column, (field, how) in COLUMNS.items():
@@ -107,29 +111,34 @@ def _check(number: int, values: dict[str, Cell], today: date) -> tuple[CheckedIt
         try:
             fields[field] = reader(cell, column)
         except FieldProblem as exc:
-            problems.append(RowError(number, column, scrub(str(exc))))
+            problems.append(RowError.of(number, column, exc.said.map(scrub)))
     kind_text, department = fields.pop("kind", None), code(values.get(DEPARTMENT))
     fields.pop("department", None)
     kind = kind_named(kind_text) if kind_text else None
     if kind is None:
-        problems.append(RowError(number, CATEGORY, f"{CATEGORY} {kind_text or ''!r} is not a kind of credit "
-                                 "information: write its name (e.g. SERIOUS_DISHONESTY_LIST) or its label (e.g. "
-                                 "严重失信主体名单); docs/tiers.md lists them"))
+        problems.append(RowError.of(number, CATEGORY, Bilingual(
+            f"{CATEGORY} {kind_text or ''!r} is not a kind of credit information: write its name (e.g. "
+            "SERIOUS_DISHONESTY_LIST) or its label (e.g. 严重失信主体名单); docs/tiers.md lists them",
+            f"「{CATEGORY}」「{kind_text or ''}」不是信用信息的类别：请填写类别名称（如 严重失信主体名单）或代码"
+            "（如 SERIOUS_DISHONESTY_LIST），docs/tiers.md 列出了全部类别").map(scrub)))
     if department is None:
-        problems.append(RowError(number, DEPARTMENT, f"{DEPARTMENT} is empty: name the department that holds the "
-                                 "item (its code, e.g. 410425-SCJG)"))
+        problems.append(RowError.of(number, DEPARTMENT, Bilingual(
+            f"{DEPARTMENT} is empty: name the department that holds the item (its code, e.g. 410425-SCJG)",
+            f"「{DEPARTMENT}」为空：请填写掌握该信息的部门代码（如 410425-SCJG）")))
     severity = fields.pop("severity", None)
     if severity is not None and severity not in _SEVERITIES:
-        problems.append(RowError(number, "严重程度", f"严重程度 {severity!r} is not 轻微, 一般 or 严重"))
+        problems.append(RowError.of(number, "严重程度", Bilingual(
+            f"严重程度 {severity!r} is not 轻微, 一般 or 严重",
+            f"「严重程度」「{severity}」不是 轻微、一般 或 严重").map(scrub)))
     if kind is None or department is None:
         return problems
     draft = ItemDraft(kind=kind, severity=_SEVERITIES.get(severity or ""), **{
         name: fields.get(name) for name in ("source_id", "uscc", "title", "decided_on", "subject_name",
                                             "received_on", "document_number", "content", "amount_wan_yuan",
                                             "publicity_ends_on", "removed_on", "evaluator", "grade")})
-    checked = check_item(number, draft, today, _column_of)
+    checked = check_item(number, draft, today, _column_of, _column_of)
     if isinstance(checked, list):
-        problems += [RowError(number, p.field, scrub(p.message)) for p in checked]
+        problems += [RowError(number, p.field, scrub(p.message), scrub(p.message_zh)) for p in checked]
     if problems or isinstance(checked, list):
         return problems
     return checked, department

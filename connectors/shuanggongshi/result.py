@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.bilingual import Bilingual
 from hub.errors import BadInput
 from hub.reporting import ReportedRow
 
@@ -38,11 +39,18 @@ class RowError:
 
     The message names the rule broken (the standard's 必填, GB 32100, GB 11643, the category list…)
     and never carries a resident ID number in clear: identity numbers are masked before they get here.
+    ``message`` is the English (the operator, logs), ``message_zh`` the same sentence in Chinese (the clerk);
+    build one from a ``hub.bilingual.Bilingual`` with ``RowError.of``.
     """
 
     row: int
     column: str | None
     message: str
+    message_zh: str
+
+    @classmethod
+    def of(cls, row: int, column: str | None, said: Bilingual) -> RowError:
+        return cls(row, column, said.en, said.zh)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ fixes it in one round trip) and the rows around it go on. The rules:
 - 处罚类别 values are 行政处罚法（2021年修订）第九条's kinds (or 其他…), 许可类别 the standard's six;
 - amounts in 万元 are numbers ≥ 0, and a 罚款 states its 罚款金额.
 
-Identity numbers are checked but never copied into what the row yields; messages mask them.
+Identity numbers are checked but never copied into what the row yields; messages mask them. Each refusal is
+said in English and in Chinese (``hub.bilingual``), built here where the rule is checked.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from connectors.shuanggongshi import columns as c
 from connectors.shuanggongshi.columns import Layout
 from connectors.shuanggongshi.fields import (
     FieldProblem,
+    blank_row,
     code,
+    code_problem,
     enum_value,
     parse_amount,
     parse_date,
@@ -41,6 +44,7 @@ from connectors.shuanggongshi.fields import (
 )
 from connectors.shuanggongshi.reader import Cell
 from connectors.shuanggongshi.result import RowError
+from hub.bilingual import Bilingual
 from hub.codes import InvalidCode, parse_uscc
 from hub.credit_info import limits
 from hub.credit_info.validation import decision_date_problem, length_problem
@@ -76,17 +80,19 @@ class _Check:
         self.row, self.values, self.layout = row, values, layout
         self.errors: list[RowError] = []
 
-    def fail(self, column: str | None, message: str) -> None:
-        self.errors.append(RowError(self.row, column, scrub(message)))
+    def fail(self, column: str | None, said: Bilingual) -> None:
+        self.errors.append(RowError.of(self.row, column, said.map(scrub)))
 
     def text(self, column: str) -> str | None:
         return text(self.values.get(column))
 
-    def required(self, column: str, why: str | None = None) -> str | None:
+    def required(self, column: str, why: Bilingual | None = None) -> str | None:
         value = self.text(column)
         if value is None:
-            reason = why or f"必填 in the {self.layout.label} standard"
-            self.fail(column, f"{column} is empty; it is required ({reason})")
+            reason = why or Bilingual(f"必填 in the {self.layout.label} standard",
+                                      f"{self.layout.label}标准规定的必填项")
+            self.fail(column, Bilingual(f"{column} is empty; it is required ({reason.en})",
+                                        f"「{column}」为空：此项必须填写（{reason.zh}）"))
         return value
 
     def parsed(self, column: str, parse: Callable[[Cell, str], T]) -> T | None:
@@ -97,7 +103,7 @@ class _Check:
         try:
             return parse(cell, column)
         except FieldProblem as exc:
-            self.fail(column, str(exc))
+            self.fail(column, exc.said)
             return None
 
     def uscc(self, column: str) -> str | None:
@@ -107,12 +113,13 @@ class _Check:
         try:
             return parse_uscc(value).value
         except InvalidCode as exc:
-            self.fail(column, f"{column}: {exc}")
+            self.fail(column, code_problem(column, exc))
             return None
 
     def not_before(self, column: str, day: date | None, decided_on: date | None) -> None:
         if day is not None and decided_on is not None and day < decided_on:
-            self.fail(column, f"{column} {day} is before the decision date {decided_on}")
+            self.fail(column, Bilingual(f"{column} {day} is before the decision date {decided_on}",
+                                        f"「{column}」{day} 早于「{self.layout.decided}」{decided_on}"))
 
 
 def check_row(row: int, values: Mapping[str, Cell], layout: Layout, today: date,
@@ -121,7 +128,7 @@ def check_row(row: int, values: Mapping[str, Cell], layout: Layout, today: date,
     check = _Check(row, values, layout)
     if all(text(cell) is None for cell in values.values()):
         # a row of spaces is a row someone meant to fill (hub.credit_info.validation: refused, not skipped)
-        check.fail(None, f"row {row} is blank: every cell is empty or whitespace")
+        check.fail(None, blank_row(row))
         return check.errors
     for column in layout.required_values:
         check.required(column)
@@ -166,12 +173,16 @@ def _lengths(check: _Check, layout: Layout) -> None:
         facts, content = check.text(c.P_FACTS) or "", check.text(c.P_CONTENT) or ""
         together = len(_PENALTY_TEXT.format(facts=facts, content=content))
         if together > limits.MAX_TEXT and len(facts) <= limits.MAX_TEXT and len(content) <= limits.MAX_TEXT:
-            check.fail(c.P_CONTENT, f"{c.P_FACTS} and {c.P_CONTENT} together have {together:,} characters; the record "
-                                    f"holds at most {limits.MAX_TEXT:,} (the platform exchange's limit)")
+            check.fail(c.P_CONTENT, Bilingual(
+                f"{c.P_FACTS} and {c.P_CONTENT} together have {together:,} characters; the record holds at most "
+                f"{limits.MAX_TEXT:,} (the platform exchange's limit)",
+                f"「{c.P_FACTS}」和「{c.P_CONTENT}」合计 {together:,} 个字符，一条记录最多 {limits.MAX_TEXT:,} 个"
+                "（平台间交换的上限）"))
     elif check.text(c.L_CERTIFICATE) is None:
         # without a 许可证书名称 the 许可内容 is the record's title
         problem = length_problem(f"{c.L_CONTENT} (the title, as {c.L_CERTIFICATE} is empty)",
-                                 check.text(c.L_CONTENT), limits.MAX_TITLE)
+                                 check.text(c.L_CONTENT), limits.MAX_TITLE,
+                                 f"{c.L_CONTENT}（「{c.L_CERTIFICATE}」为空，以它作标题）")
         if problem:
             check.fail(c.L_CONTENT, problem)
 
@@ -182,8 +193,9 @@ _PENALTY_TEXT = "违法事实：{facts}\n处罚内容：{content}"
 def _subject_category(check: _Check) -> str | None:
     value = enum_value(check.values.get(c.CATEGORY))
     if value is not None and value not in c.SUBJECT_CATEGORIES:
-        check.fail(c.CATEGORY, f"{c.CATEGORY} {value!r} is not one of the standard's three: "
-                               f"{' / '.join(c.SUBJECT_CATEGORIES)}")
+        check.fail(c.CATEGORY, Bilingual(
+            f"{c.CATEGORY} {value!r} is not one of the standard's three: {' / '.join(c.SUBJECT_CATEGORIES)}",
+            f"「{c.CATEGORY}」「{value}」不是标准规定的三类之一：{'、'.join(c.SUBJECT_CATEGORIES)}"))
         return None
     return value
 
@@ -191,17 +203,20 @@ def _subject_category(check: _Check) -> str | None:
 def _subject(check: _Check, category: str | None) -> str | None:
     """The subject's unified social credit code; None for a 自然人 (whose ID is only checked)."""
     if category in c.ORGANIZATION_CATEGORIES:
-        if check.required(c.CODE_1, f"a {category} is identified by its 统一社会信用代码") is None:
+        if check.required(c.CODE_1, Bilingual(f"a {category} is identified by its 统一社会信用代码",
+                                              f"{category}以统一社会信用代码标识")) is None:
             return None
         return check.uscc(c.CODE_1)
     if category == "自然人":
-        id_type = check.required(c.ID_TYPE, "a 自然人 is identified by an identity document")
-        number = check.required(c.ID_NUMBER, "a 自然人 is identified by an identity document")
+        by_document = Bilingual("a 自然人 is identified by an identity document", "自然人以身份证件标识")
+        id_type = check.required(c.ID_TYPE, by_document)
+        number = check.required(c.ID_NUMBER, by_document)
         kind = enum_value(id_type) if id_type else None
         if kind is not None and kind not in c.RESIDENT_ID_TYPES and kind not in c.ID_TYPES \
                 and not kind.startswith("其他"):
-            check.fail(c.ID_TYPE, f"{c.ID_TYPE} {kind!r} is not one of the standard's: {', '.join(c.ID_TYPES)}"
-                                  " (其他 as 其他-…)")
+            check.fail(c.ID_TYPE, Bilingual(
+                f"{c.ID_TYPE} {kind!r} is not one of the standard's: {', '.join(c.ID_TYPES)} (其他 as 其他-…)",
+                f"「{c.ID_TYPE}」「{kind}」不是标准规定的类型：{'、'.join(c.ID_TYPES)}（其他类型写作“其他-…”）"))
         elif kind in c.RESIDENT_ID_TYPES and number is not None:
             problem = resident_id_problem(check.values.get(c.ID_NUMBER), c.ID_NUMBER)
             if problem:
@@ -226,7 +241,7 @@ def _penalty(check: _Check, decided_on: date | None) -> _Details | None:
     fine = check.parsed(c.P_FINE, parse_amount)
     check.parsed(c.P_CONFISCATED, parse_amount)
     if "罚款" in categories and check.text(c.P_FINE) is None:
-        check.required(c.P_FINE, "处罚类别 includes 罚款")
+        check.required(c.P_FINE, Bilingual("处罚类别 includes 罚款", "处罚类别含罚款"))
     check.not_before(c.P_VALID_UNTIL, check.parsed(c.P_VALID_UNTIL, parse_date), decided_on)
     publicity_ends_on = check.parsed(c.P_PUBLICITY_ENDS, parse_date)
     check.not_before(c.P_PUBLICITY_ENDS, publicity_ends_on, decided_on)
@@ -243,20 +258,26 @@ def _penalty_categories(check: _Check) -> tuple[str, ...]:
     found = tuple(split_list(value))
     for category in found:
         if category not in c.PENALTY_CATEGORIES and not category.startswith("其他"):
-            check.fail(c.P_CATEGORIES, f"{c.P_CATEGORIES} {category!r} is not a kind of penalty in {_IN_FORCE}: "
-                                       f"{', '.join(c.PENALTY_CATEGORIES)} (several separated by ; or ，)")
+            check.fail(c.P_CATEGORIES, Bilingual(
+                f"{c.P_CATEGORIES} {category!r} is not a kind of penalty in {_IN_FORCE}: "
+                f"{', '.join(c.PENALTY_CATEGORIES)} (several separated by ; or ，)",
+                f"「{c.P_CATEGORIES}」「{category}」不是{_IN_FORCE}规定的处罚种类：{'、'.join(c.PENALTY_CATEGORIES)}"
+                "（多个类别用 ; 或 ，分隔）"))
     return found
 
 
 def _licence(check: _Check) -> _Details | None:
     category = enum_value(check.values.get(c.L_CATEGORY))
     if category is not None and category not in c.LICENCE_CATEGORIES and not category.startswith("其他"):
-        check.fail(c.L_CATEGORY, f"{c.L_CATEGORY} {category!r} is not one of the standard's: "
-                                 f"{', '.join(c.LICENCE_CATEGORIES)} (其他 as 其他-…)")
+        check.fail(c.L_CATEGORY, Bilingual(
+            f"{c.L_CATEGORY} {category!r} is not one of the standard's: {', '.join(c.LICENCE_CATEGORIES)} "
+            "(其他 as 其他-…)",
+            f"「{c.L_CATEGORY}」「{category}」不是标准规定的类别：{'、'.join(c.LICENCE_CATEGORIES)}（其他类别写作“其他-…”）"))
     valid_from = check.parsed(c.L_VALID_FROM, parse_date)
     valid_to = check.parsed(c.L_VALID_TO, parse_date)
     if valid_from is not None and valid_to is not None and valid_to < valid_from:
-        check.fail(c.L_VALID_TO, f"{c.L_VALID_TO} {valid_to} is before {c.L_VALID_FROM} {valid_from}")
+        check.fail(c.L_VALID_TO, Bilingual(f"{c.L_VALID_TO} {valid_to} is before {c.L_VALID_FROM} {valid_from}",
+                                           f"「{c.L_VALID_TO}」{valid_to} 早于「{c.L_VALID_FROM}」{valid_from}"))
     content = check.text(c.L_CONTENT)
     title = check.text(c.L_CERTIFICATE) or content
     if title is None or content is None or category is None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -28,11 +29,13 @@ from hub.settings import load_settings
 if TYPE_CHECKING:
     from rich.progress import TaskID
 
-    from connectors.shuanggongshi import ImportResult
+    from connectors.shuanggongshi import DepartmentStats, ImportResult
     from hub.imports import ImportOutcome
     from hub.service import CreditHub
     from hub.supervision.evidence import DrawReport
 
+# What a clerk reads (the summaries on stdout) is in Chinese; the English goes to this log (issue 13 §4).
+log = logging.getLogger("hub.cli")
 app = typer.Typer(help="Credit Hub — 信用分级分类监管 data-sharing hub.", no_args_is_help=True)
 app.add_typer(db_commands.app, name="db", help="Manage the local Neo4j server.")
 demo_app = typer.Typer(help="Demo data.", no_args_is_help=True)
@@ -113,9 +116,24 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
         await guard.mark_loaded(hub.gateway, hub.settings.platform_id)
         await hub.audit([AuditEvent(action="write", actor="cli:demo-load", role="admin",
                                     subject_uscc=None, detail=f"demo load seed={seed} {counts}")])
-        typer.echo("demo data loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+        log.info("demo data loaded: %s", ", ".join(f"{n} {k}" for k, n in counts.items()))
+        typer.echo(demo_summary_zh(counts))
 
     await _with_hub(work)
+
+
+# The demo loader's counts, as a clerk reads them: what is counted, and its measure word.
+_DEMO_COUNTS_ZH = {"departments": ("部门", "个"), "organizations": ("机构", "家"), "subjects": ("主体", "个"),
+                   "records": ("信用记录", "条"), "evaluations": ("评价结果", "条")}
+
+
+def demo_summary_zh(counts: dict[str, int]) -> str:
+    """``hub demo load``'s summary in Chinese: 演示数据已载入：部门 12 个，…"""
+    said = []
+    for kind, count in counts.items():
+        noun, measure = _DEMO_COUNTS_ZH.get(kind, (kind, ""))
+        said.append(f"{noun} {count:,} {measure}".rstrip())
+    return "演示数据已载入：" + "，".join(said)
 
 
 @demo_app.command("export")
@@ -246,10 +264,11 @@ def _import_file(file: Path, read: Callable[[str], ImportResult], *, source_plat
     # The refused rows go back to the department whatever happens to the rest.
     target = report or file.with_name(file.name + ".errors.csv")
     target.write_text(error_report_csv(result), encoding="utf-8-sig")
-    typer.echo(f"{file.name}: {result.rows} rows read ({result.kind}), {len(result.records)} to store, "
-               f"{len(result.errors)} refused (report: {target}), {len(result.late)} reported late, "
-               f"{len(result.natural_persons)} about natural persons "
-               f"({len(result.person_records)} to keep, INTERNAL, keyed by the sealed ID number)")
+    log.info("%s: %s rows read (%s), %s to store, %s refused (report: %s), %s reported late, %s about natural "
+             "persons (%s to keep, INTERNAL, keyed by the sealed ID number)", file.name, result.rows, result.kind,
+             len(result.records), len(result.errors), target, len(result.late), len(result.natural_persons),
+             len(result.person_records))
+    typer.echo(read_summary_zh(file.name, result, what, target))
     incoming = FileImport(import_id=import_id, file=file.name, kind=result.kind, source_platform=platform,
                           received_on=received, subjects=result.subjects, records=result.records,
                           per_department=result.per_department, reported=result.reported,
@@ -276,13 +295,31 @@ def _import_file(file: Path, read: Callable[[str], ImportResult], *, source_plat
         typer.echo(f"the import of {file.name} stopped; what it stored is kept — run the same command again to "
                    "resume it", err=True)
         raise
-    typer.echo(f"{file.name}: {outcome.describe()}")
+    log.info("%s: %s", file.name, outcome.describe())
+    typer.echo(f"{file.name}：{outcome.describe_zh()}")
     for department, stats in sorted(result.per_department.items()):
-        timeliness = "-" if stats.timeliness_rate is None else f"{stats.timeliness_rate:.1%}"
-        if stats.provisional:  # hub.rights.calendar: a year counted on its statutory holidays by rule
-            timeliness += (f" (provisional: {stats.provisional} rows judged on a year whose make-up working "
-                           f"days are not announced)")
-        typer.echo(f"  {stats.name or department}: compliance {stats.compliance_rate:.1%}, timeliness {timeliness}")
+        typer.echo(rates_zh(department, stats))
+
+
+def read_summary_zh(name: str, result: ImportResult, what: str, report: Path) -> str:
+    """What reading the file gave, in Chinese: rows read, to store, refused (and where the 问题清单 is), late."""
+    from hub.credit_info.kinds import RULES
+
+    # a 双公示 file holds one kind (its Chinese label); a credit-information file several (信用信息)
+    kind = next((rule.label for k, rule in RULES.items() if k.value == result.kind), what)
+    persons = (f"，涉及自然人 {len(result.natural_persons)} 行（以密封的证件号码为键保存 "
+               f"{len(result.person_records)} 条，仅限内部）") if result.natural_persons else ""
+    late = f"，迟报 {len(result.late)} 行" if what == "双公示" else ""  # timeliness is measured on 双公示 files
+    return (f"{name}：读取 {result.rows} 行（{kind}），待入库 {len(result.records)} 行，拒收 {len(result.errors)} 行"
+            f"（问题清单：{report}）{late}{persons}")
+
+
+def rates_zh(department: str, stats: DepartmentStats) -> str:
+    """A department's 合规率 and 及时率 in the file (seed 004 §一.(二): both 100 %)."""
+    timeliness = "未计算" if stats.timeliness_rate is None else f"{stats.timeliness_rate:.1%}"
+    if stats.provisional:  # hub.rights.calendar: a year counted on its statutory holidays by rule
+        timeliness += f"（暂定：其中 {stats.provisional} 行按尚未公布调休安排的年份判定）"
+    return f"  {stats.name or department}：合规率 {stats.compliance_rate:.1%}，及时率 {timeliness}"
 
 
 @contextlib.contextmanager
@@ -354,6 +391,7 @@ def draw_verify(
             return await hub.inspections.verify(draw_id, trusted)
 
         report = asyncio.run(_with_hub(work))
+    typer.echo(report.verdict_zh())  # the verdict for the clerk; each check and finding after it, in English
     typer.echo(report.describe())
     if not report.ok:
         raise typer.Exit(1)

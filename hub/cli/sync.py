@@ -24,6 +24,7 @@ import httpx
 import typer
 
 from hub.cli.common import setup_logging, with_hub
+from hub.exchange.vocabulary import Direction
 from hub.settings import load_settings
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ def run(peer: PeerOption = None, regrade: RegradeOption = None) -> None:
 
     async def work(hub: CreditHub) -> SyncSummary:
         summary = await _round(hub, peer, show_progress=True)
+        typer.echo(round_verdict_zh(summary))  # the verdict in Chinese; each link's figures after it
         typer.echo(summary.describe())
         if schemes and summary.subjects and summary.database_unavailable is None:
             typer.echo(await _regrade(hub, summary.subjects, schemes))
@@ -189,3 +191,26 @@ async def _round(hub: CreditHub, only: str | None, *, show_progress: bool) -> Sy
             job = SyncJob(hub.exchange, clients, page_size=settings.sync_page_size, progress=report,
                           db_timeout_s=settings.sync_timeout_s)
             return await job.run_once(only)
+
+
+# What each link of a round does, as the credit office says it.
+_DIRECTIONS_ZH = {Direction.PULL_UP: "从下级平台归集", Direction.PUSH: "向上级平台报送",
+                  Direction.PULL_DOWN: "从上级平台接收公开评价"}
+
+
+def round_verdict_zh(summary: SyncSummary) -> str:
+    """A round's verdict in Chinese (issue 13 §4): the links that failed by name, the items and dead letters."""
+    if summary.database_unavailable is not None:
+        return "本轮同步中止：本平台的数据库无法访问（原因见下方）"
+    if not summary.links:
+        return "没有需要同步的对接平台（HUB_PEERS_FILE 中没有配置拉取或推送）"
+    items = sum(link.items for link in summary.links)
+    applied = sum(link.applied for link in summary.links)
+    unchanged = sum(link.unchanged for link in summary.links)
+    dead = sum(link.dead_letters for link in summary.links)
+    failed = [f"{link.peer} {_DIRECTIONS_ZH.get(link.direction, link.direction)}" for link in summary.links
+              if link.error is not None]
+    counts = f"共 {items:,} 项（写入 {applied:,}，未变 {unchanged:,}，转入死信 {dead:,}）"
+    if failed:
+        return f"本轮同步未全部成功：{len(failed)} 条链路失败（{'；'.join(failed)}），{counts}"
+    return f"本轮同步完成：{len(summary.links)} 条链路全部成功，{counts}"

@@ -114,9 +114,13 @@ class CreditInformation:
                 problems.extend(outcome)
                 continue
             if outcome.source_id in first_of:
-                problems.append(ItemProblem(number, label("source_id"), f"item {first_of[outcome.source_id]} has the "
-                                            f"same {label('source_id')} {outcome.source_id!r}: an item is sent once "
-                                            "a batch", outcome.source_id))
+                first = first_of[outcome.source_id]
+                problems.append(ItemProblem(
+                    number, label("source_id"), f"item {first} has the same {label('source_id')} "
+                    f"{outcome.source_id!r}: an item is sent once a batch",
+                    f"第 {first} 项的信息编号（{label('source_id')}）同为「{outcome.source_id}」："
+                    "同一条信息每批只报送一次",
+                    outcome.source_id))
                 continue
             first_of[outcome.source_id] = number
             checked.append(outcome)

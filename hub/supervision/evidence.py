@@ -115,6 +115,17 @@ class DrawReport:
         return (f"draw {self.draw_id} ({self.status}) FAILED verification:\n"
                 + "\n".join(f"  - {finding}" for finding in self.findings))
 
+    def verdict_zh(self) -> str:
+        """The verdict in Chinese, for the clerk (issue 13 §4); ``describe`` gives each check and finding."""
+        status = _STATUS_ZH.get(self.status, self.status)
+        if self.ok:
+            return f"双随机抽取 {self.draw_id}（{status}）核验通过：{len(self.checked)} 项核对一致"
+        return f"双随机抽取 {self.draw_id}（{status}）核验未通过：{len(self.findings)} 处不一致，明细如下"
+
+
+_STATUS_ZH = {"COMMITTED": "已提交种子承诺", "FROZEN": "抽取名单已冻结", "DRAWN": "已抽取", "PUBLISHED": "结果已公布",
+              "SUPERSEDED": "已被替代"}
+
 
 # The statements each status needs, in chain order (a SUPERSEDED draw ends with a supersede).
 _CHAIN = (Step.COMMIT, Step.FREEZE, Step.REVEAL)
