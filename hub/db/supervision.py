@@ -24,6 +24,7 @@ from neo4j.exceptions import ConstraintError
 from hub.db.gateway import Neo4jGateway, native
 from hub.db.ingest import RECORDS_MARKING, with_digests
 from hub.errors import Conflict
+from hub.supervision.stored import DrawTarget, ResultState
 
 _CHUNK = 20_000
 
@@ -313,16 +314,16 @@ async def targets_of(gateway: Neo4jGateway, draw_id: str, *, only_with_results: 
 
 
 class _Refused(Exception):
-    def __init__(self, state: str) -> None:
+    def __init__(self, state: ResultState) -> None:
         self.state = state
 
 
 @dataclass(frozen=True)
 class RecordedResult:
-    """What recording a result came to: ``state`` is recorded, not-drawn, not-a-target or already-recorded."""
+    """What recording a result came to, and the target as recorded."""
 
-    state: str
-    target: dict[str, Any] | None = None
+    state: ResultState
+    target: DrawTarget | None = None
     published: bool = False
 
 
@@ -342,14 +343,14 @@ async def record_result(gateway: Neo4jGateway, draw_id: str, uscc: str, fields: 
             "SET d.results_recorded = coalesce(d.results_recorded, 0) + 1 "
             "RETURN d.results_recorded AS n, d.targets_total AS total", id=draw_id)).data()
         if not counted:
-            raise _Refused("not-drawn")
+            raise _Refused(ResultState.NOT_DRAWN)
         found = await (await tx.run(
             "MATCH (t:InspectionTarget {draw_id: $id, uscc: $uscc}) RETURN t.result AS result",
             id=draw_id, uscc=uscc)).data()
         if not found:
-            raise _Refused("not-a-target")
+            raise _Refused(ResultState.NOT_A_TARGET)
         if found[0]["result"] is not None:
-            raise _Refused("already-recorded")
+            raise _Refused(ResultState.ALREADY_RECORDED)
         n, total = counted[0]["n"], counted[0]["total"]
         changes: dict[str, Any] = {"results_statement": count_statement(n)}
         if n == total:
@@ -361,7 +362,7 @@ async def record_result(gateway: Neo4jGateway, draw_id: str, uscc: str, fields: 
             "RETURN t { .*, name: coalesce(s.name, t.uscc) } AS t", id=draw_id, uscc=uscc, fields=fields)).data()
         if record is not None:
             await (await tx.run(RECORDS_MARKING, rows=with_digests([record]))).consume()
-        return RecordedResult("recorded", _plain(rows[0]["t"]), n == total)
+        return RecordedResult(ResultState.RECORDED, DrawTarget.of(_plain(rows[0]["t"])), n == total)
 
     try:
         return await gateway.write(work)

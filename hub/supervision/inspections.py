@@ -68,7 +68,7 @@ from hub.supervision.plans import PlanError, PlanPeriod, PlanScope, check_ratios
 from hub.supervision.result_record import COUNTED_RESULTS, result_record
 from hub.supervision.result_record import KIND as RESULT_KIND
 from hub.supervision.statements import Notary, Step, fingerprint
-from hub.supervision.stored import Draw, DrawStatus, DrawTarget, InspectionPlan
+from hub.supervision.stored import Draw, DrawStatus, DrawTarget, InspectionPlan, ResultState
 
 INSPECTION_RESULTS = ("合格", "不合格", "责令整改", "未发现问题", "无法联系", "已注销")
 MAX_REASON = 500
@@ -393,16 +393,16 @@ class Inspections:
         record = result_record(draw_id=draw_id, plan_id=draw_row["plan_id"], department=draw_row["department"],
                                uscc=code, result=result, inspected_on=inspected_on, platform_id=self.notary.platform)
         outcome = await store.record_result(self.gateway, draw_id, code, fields, count_statement, now, record)
-        if outcome.state == "not-a-target":
+        if outcome.state is ResultState.NOT_A_TARGET:
             raise InspectionError(f"subject {code} is not a target of draw {draw_id}")
-        if outcome.state == "already-recorded":
+        if outcome.state is ResultState.ALREADY_RECORDED:
             raise Conflict(f"the result of {code} in draw {draw_id} is already recorded and published; "
                            "results are final")
-        if outcome.state != "recorded" or outcome.target is None:
+        if outcome.state is not ResultState.RECORDED or outcome.target is None:
             raise Conflict(f"draw {draw_id} is no longer DRAWN; no result can be recorded")
         if self.regrade is not None and rule_of(RESULT_KIND).counted and result in COUNTED_RESULTS:
             await self.regrade([code])  # a result the grading catalogues count (hub.supervision.result_record)
-        return DrawTarget.of(outcome.target)
+        return outcome.target
 
     # --- verification -----------------------------------------------------------------------
     async def verify(self, draw_id: str, public_key: Ed25519PublicKey | None = None) -> DrawReport:

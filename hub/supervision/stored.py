@@ -24,6 +24,15 @@ class DrawStatus(StrEnum):
     SUPERSEDED = "SUPERSEDED"
 
 
+class ResultState(StrEnum):
+    """What asking to record a target's result came to."""
+
+    RECORDED = "recorded"
+    NOT_DRAWN = "not-drawn"  # the draw is not (or no longer) DRAWN
+    NOT_A_TARGET = "not-a-target"
+    ALREADY_RECORDED = "already-recorded"  # results are final (一公开)
+
+
 @dataclass(frozen=True, slots=True)
 class InspectionPlan:
     """A department's 双随机 plan: its scheme, scope, ratios (JSON: grade → minimum percent) and period."""
