@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,6 +20,7 @@ from hub.credit_info import limits
 from hub.credit_info.kinds import RULES
 from hub.credit_info.submission import MAX_ITEMS
 from hub.exchange.items import check as check_exchange_item
+from hub.grading.scoring import CATALOGUE_DIR
 from hub.models import RecordKind, Severity
 from hub.rights.publicity import default_policy
 from hub.service import CreditHub
@@ -35,7 +35,7 @@ SUBMIT = """mutation($items: [CreditInformationInput!]!) { submitCreditInformati
   stored { item sourceId id kind subjectUscc disclosure disclosureRule publicityEndsOn removedOn outcome }
   errors { item sourceId field message messageZh } } }"""
 RECORDS = 'query($u: String!) { subject(uscc: $u) { name records { id kind disclosure publicityEndsOn } } }'
-CATALOGUES = Path(__file__).parent.parent / "hub" / "grading" / "models" / "catalogues"
+CATALOGUES = CATALOGUE_DIR
 
 
 @pytest.fixture(scope="module", autouse=True)

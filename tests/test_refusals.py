@@ -169,10 +169,9 @@ CASES: dict[str, tuple[str, str, Check, int]] = {
     "Query.myConsents": ("admin", "{ gradingSchemes { id } myConsents { totalCount } }", beside("myConsents"), 1),
 }
 # The root fields only government reads: refused to the public beside a field it may read.
-for _root in ("reviewFlags", "inspectionPlans", "objections", "overdueObjections", "overdueRepairApplications", "outbox",
-              "departmentReporting",
-              "deadLetters", "syncStatus", "warnings", "warningRules", "pendingDecisions", "gradeDistribution",
-              "gradeBreakdown", "departmentReportingByMonth"):
+for _root in ("reviewFlags", "inspectionPlans", "objections", "overdueObjections", "overdueRepairApplications",
+              "outbox", "departmentReporting", "deadLetters", "syncStatus", "warnings", "warningRules",
+              "pendingDecisions", "gradeDistribution", "gradeBreakdown", "departmentReportingByMonth"):
     CASES[f"Query.{_root}"] = ("public", f"{{ gradingSchemes {{ id }} {_root} {{ __typename }} }}", beside(_root), 1)
 CASES["Query.warningStreamCursor"] = ("public", "{ gradingSchemes { id } warningStreamCursor }",
                                       beside("warningStreamCursor"), 1)
