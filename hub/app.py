@@ -15,13 +15,15 @@ from starlette.routing import Route, WebSocketRoute
 from hub.audit import holds_response
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
 from hub.db.server import resolve_credentials
+from hub.deadline import RequestBudget
 from hub.disclosure import Role, Viewer
+from hub.errors import HubError
 from hub.service import CreditHub
 from hub.settings import Settings
 from hub.web.console import Answer, Console
 from hub.web.graphiql import PREFIX as GRAPHIQL_PREFIX
 from hub.web.graphiql import GraphiQLFiles
-from hub.web.graphql_http import GraphQLEndpoint
+from hub.web.graphql_http import Gate, GraphQLEndpoint
 from hub.web.limits import Admission, RateLimiter, RequestLimits
 from hub.web.metrics import HubMetrics, SyncState, may_scrape
 from hub.web.subscriptions import SubscriptionEndpoint
@@ -70,21 +72,34 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
     graphiql = GraphiQLFiles()
     admission = Admission(settings.max_concurrent_requests, settings.max_queued_requests, settings.queue_timeout_s)
     metrics.track(admission, lambda: service.warnings.broker.subscriptions)
+    # One gate for both doors to GraphQL: /graphql and the console's pages share the rates and the turns.
+    gate = Gate(RequestLimits.from_settings(settings), admission,
+                {Role.PUBLIC: RateLimiter(settings.rate_limit_public, settings.rate_burst, "address"),
+                 Role.BANK: RateLimiter(settings.rate_limit_bank, settings.rate_burst, "organisation")})
     graphql = GraphQLEndpoint(
-        schema, service.authenticate, make_context, audit, metrics.observe,
-        RequestLimits.from_settings(settings), admission,
-        {Role.PUBLIC: RateLimiter(settings.rate_limit_public, settings.rate_burst, "address"),
-         Role.BANK: RateLimiter(settings.rate_limit_bank, settings.rate_burst, "organisation")},
+        schema, service.authenticate, make_context, audit, metrics.observe, gate,
         ide_page=graphiql.page,
         trusted=TrustedDocuments.load(TRUSTED_MANIFEST, banks_only_trusted=settings.bank_trusted_documents_only))
 
-    # The console runs GraphQL operations in-process as the signed-in account's viewer: the same schema,
-    # tiers and audit as /graphql (hub/web/console).
-    async def console_operation(viewer: Viewer, query: str, variables: dict[str, object]) -> Answer:
+    # The console runs GraphQL operations in-process as the signed-in account's viewer: the same gate (rate,
+    # deadline, a turn), schema, tiers and audit as /graphql (hub/web/console) — no second path to the data.
+    async def console_operation(viewer: Viewer, address: str, query: str, variables: dict[str, object]) -> Answer:
         context = make_context(viewer)
-        result = await schema.execute(query, variable_values=variables, context_value=context)
-        await audit(context)
-        return Answer(result.data, [dict(error.formatted) for error in result.errors or []])
+
+        async def nothing_to_read() -> None:
+            return None
+
+        async def run(_: None, budget: RequestBudget) -> Answer:
+            result = await schema.execute(query, variable_values=variables, context_value=context)
+            budget.keep_whole()  # the answer is ready: its audit entry is not cut short
+            await audit(context)
+            return Answer(result.data, [dict(error.formatted) for error in result.errors or []])
+
+        try:
+            gate.charge(viewer, address)
+            return await gate.admit(nothing_to_read, run)
+        except HubError as exc:  # refused at the gate (or withheld, unaudited): the page says so, in Chinese
+            return Answer(None, [{"message": str(exc), "extensions": {"code": exc.code, **exc.extensions()}}])
 
     console = Console(service.staff, console_operation, service.audit)
 

@@ -14,6 +14,8 @@
   requests running at once (503 ``BUSY``), the query's cost before validation (schema/limits.py),
   and a deadline over all of it that also bounds its Neo4j transactions (504; 408 for a body that
   does not arrive).
+- The console (hub/web/console) runs its pages' operations in-process, through the same :class:`Gate`: the
+  rate, the deadline and a turn are those of a ``/graphql`` request, whichever door the request came in by.
 - Trusted documents: ``documentId: "sha256:<hex>"`` in place of ``query`` runs a document of
   schema/trusted/bank.json (hub/web/trusted_documents.py); HUB_BANK_TRUSTED_DOCUMENTS_ONLY makes them the only
   thing a bank token may run.
@@ -24,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from starlette.requests import Request
@@ -38,6 +40,7 @@ from strawberry.types.graphql import OperationType
 from hub import deadline
 from hub.auth import InvalidToken
 from hub.db.gateway import DatabaseUnavailable, counting
+from hub.deadline import RequestBudget
 from hub.disclosure import PUBLIC_VIEWER, Role, Viewer
 from hub.errors import (
     DeadlineExceeded,
@@ -49,7 +52,7 @@ from hub.errors import (
     UnsupportedMediaType,
 )
 from hub.messages_zh import message_zh
-from hub.web.limits import Admission, RateLimiter, RequestLimits, decode_json, read_body
+from hub.web.limits import Admission, RateLimiter, RequestLimits, client_address, decode_json, read_body
 from hub.web.metrics import RequestOutcome
 from hub.web.trusted_documents import TrustedDocuments
 
@@ -61,14 +64,58 @@ JSON = "application/json"
 ViewerFromToken = Callable[[str], Awaitable[Viewer]]  # verifies and checks revocation (hub.revocation)
 ContextFactory = Callable[[Viewer], Any]
 Observer = Callable[[RequestOutcome], None]
+Prepared = TypeVar("Prepared")
+Result = TypeVar("Result")
+
+
+class Gate:
+    """What a request meets before the schema runs it, at either door (``/graphql``, the console): its
+    client's rate, then a deadline over the rest, and within it a turn among the requests running at once.
+    One gate per app, shared by both doors, so a signed-in console page is counted like a token's request."""
+
+    def __init__(self, limits: RequestLimits, admission: Admission, rates: dict[Role, RateLimiter]) -> None:
+        self.limits = limits
+        self.admission = admission
+        self.rates = rates  # PUBLIC callers by address, banks by organisation
+
+    def charge(self, viewer: Viewer, address: str) -> None:
+        """Take one from the client's rate (TooManyRequests when none is left): a bank's organisation's
+        bucket, whichever door and token or account it comes by; otherwise the address's."""
+        limiter = self.rates.get(viewer.role)
+        if limiter is None:
+            return
+        limiter.take(f"org {viewer.org}" if viewer.role is Role.BANK and viewer.org else f"address {address}")
+
+    async def admit(self, prepare: Callable[[], Awaitable[Prepared]],
+                    execute: Callable[[Prepared, RequestBudget], Awaitable[Result]]) -> Result:
+        """``prepare`` (reading the request) within the deadline, then ``execute`` within it in a turn
+        (Busy when none comes). The deadline's cut becomes RequestTimeout while preparing (a body that does
+        not arrive), DeadlineExceeded after."""
+        limits = self.limits
+        prepared = False
+        try:
+            async with deadline.request_budget(limits.timeout_s) as budget:
+                arguments = await prepare()
+                prepared = True
+                async with self.admission.turn():
+                    return await execute(arguments, budget)
+        except TimeoutError:
+            # Cut by the deadline: before the answer was ready, so nothing was written (a mutation is
+            # never cut, see hub/deadline.py) and nothing was served — there is nothing to audit.
+            if not budget.expired():
+                raise
+            if not prepared:
+                raise RequestTimeout(f"the request body did not arrive within {limits.timeout_s:g} s "
+                                     "(HUB_REQUEST_TIMEOUT)") from None
+            raise DeadlineExceeded(f"the request was stopped after {limits.timeout_s:g} s (HUB_REQUEST_TIMEOUT); "
+                                   "ask for less (fewer items, fewer fields)") from None
 
 
 class GraphQLEndpoint:
     """The ``/graphql`` endpoint; knows HTTP, delegates execution to the schema."""
 
     def __init__(self, schema: Schema, verify_token: ViewerFromToken, make_context: ContextFactory,
-                 audit: Callable[[Any], Awaitable[None]], observe: Observer, limits: RequestLimits,
-                 admission: Admission, rates: dict[Role, RateLimiter],
+                 audit: Callable[[Any], Awaitable[None]], observe: Observer, gate: Gate,
                  ide_page: Callable[[], Response] | None = None, trusted: TrustedDocuments | None = None) -> None:
         self.schema = schema
         self.trusted = trusted
@@ -77,9 +124,8 @@ class GraphQLEndpoint:
         self.make_context = make_context
         self.audit = audit
         self.observe = observe
-        self.limits = limits
-        self.admission = admission
-        self.rates = rates  # PUBLIC callers by address, banks by organisation
+        self.gate = gate
+        self.admission = gate.admission
 
     async def handle(self, request: Request) -> Response:
         started = time.perf_counter()
@@ -92,7 +138,7 @@ class GraphQLEndpoint:
                     return self.ide_page()
                 media_type = _negotiate(request.headers.get("accept"))
                 viewer = await self._viewer(request)
-                self._charge_rate(request, viewer)
+                self.gate.charge(viewer, client_address(request))
                 response = await self._execute(request, viewer, media_type)
             except HubError as exc:
                 request.state.error_codes = (exc.code,)
@@ -111,49 +157,36 @@ class GraphQLEndpoint:
                 raise InvalidToken("Authorization must be 'Bearer <token>'")
             return await self.verify_token(token.strip())
         except InvalidToken:
-            self._charge_rate(request, PUBLIC_VIEWER)  # guessing tokens is paid like any PUBLIC call
+            self.gate.charge(PUBLIC_VIEWER, client_address(request))  # guessing tokens is paid like any PUBLIC call
             raise
-
-    def _charge_rate(self, request: Request, viewer: Viewer) -> None:
-        limiter = self.rates.get(viewer.role)
-        if limiter is None:
-            return
-        address = request.client.host if request.client else "unknown"
-        limiter.take(f"org {viewer.org}" if viewer.role is Role.BANK and viewer.org else f"address {address}")
 
     async def _execute(self, request: Request, viewer: Viewer, media_type: str) -> Response:
         # Platforms push batches of thousands of items; everyone else's requests are small.
-        limits = self.limits
+        limits = self.gate.limits
         body_limit = limits.platform_body_bytes if viewer.role is Role.PLATFORM else limits.body_bytes
         context = self.make_context(viewer)
-        body_read = False
-        try:
-            async with deadline.request_budget(limits.timeout_s) as budget:
-                params = await _parameters(request, body_limit, limits.json_depth, self.trusted, viewer)
-                body_read = True
-                async with self.admission.turn():
-                    result = await self._run(request, params, context)
-                    request.state.operation = getattr(context, "operation", None)
-                    request.state.error_codes = tuple(str((error.extensions or {}).get("code", "UNCODED"))
-                                                      for error in result.errors or ())
-                    budget.keep_whole()  # the answer is ready: its audit entry is not cut short
-                    try:
-                        await self.audit(context)
-                    except DatabaseUnavailable as exc:
-                        log.error("response withheld: could not audit it: %s", exc)
-                        return error_response(DatabaseUnavailable(
-                            "the response was withheld because its audit entry could not be written; " + str(exc)),
-                            media_type)
-        except TimeoutError:
-            # Cut by the deadline: before the answer was ready, so nothing was written (a mutation is
-            # never cut, see hub/deadline.py) and nothing was served — there is nothing to audit.
-            if not budget.expired():
-                raise
-            if not body_read:
-                raise RequestTimeout(f"the request body did not arrive within {limits.timeout_s:g} s "
-                                     "(HUB_REQUEST_TIMEOUT)") from None
-            raise DeadlineExceeded(f"the request was stopped after {limits.timeout_s:g} s (HUB_REQUEST_TIMEOUT); "
-                                   "ask for less (fewer items, fewer fields)") from None
+
+        async def read() -> dict[str, Any]:
+            return await _parameters(request, body_limit, limits.json_depth, self.trusted, viewer)
+
+        async def run(params: dict[str, Any], budget: RequestBudget) -> Any:
+            result = await self._run(request, params, context)
+            request.state.operation = getattr(context, "operation", None)
+            request.state.error_codes = tuple(str((error.extensions or {}).get("code", "UNCODED"))
+                                              for error in result.errors or ())
+            budget.keep_whole()  # the answer is ready: its audit entry is not cut short
+            try:
+                await self.audit(context)
+            except DatabaseUnavailable as exc:
+                log.error("response withheld: could not audit it: %s", exc)
+                return error_response(DatabaseUnavailable(
+                    "the response was withheld because its audit entry could not be written; " + str(exc)),
+                    media_type)
+            return result
+
+        result = await self.gate.admit(read, run)
+        if isinstance(result, Response):
+            return result
         return _response(result, media_type)
 
     async def _run(self, request: Request, params: dict[str, Any], context: Any) -> Any:

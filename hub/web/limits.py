@@ -45,6 +45,11 @@ class RequestLimits:
                    settings.request_timeout_s)
 
 
+def client_address(request: Request) -> str:
+    """The address a request came from (the rate of a PUBLIC caller is its address's)."""
+    return request.client.host if request.client else "unknown"
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The body, read as it streams in; PayloadTooLarge as soon as it passes ``limit``."""
     declared = request.headers.get("content-length", "")

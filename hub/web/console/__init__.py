@@ -30,12 +30,13 @@ from hub import clock
 from hub.audit import AuditEvent
 from hub.disclosure import Role
 from hub.errors import ConfigurationError, HubError
+from hub.messages_zh import message_zh
 from hub.staff import SignedIn, StaffAccounts, StaffRole
 from hub.web import npm_vendor
 from hub.web.console import charts, pages, profile
 from hub.web.console.inspections import InspectionPages
 from hub.web.console.queues import Queues
-from hub.web.limits import read_body
+from hub.web.limits import client_address, read_body
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -100,14 +101,18 @@ class Answer:
         return [refusal_text(error) for error in self.errors]
 
 
-# (viewer, operation, variables) → the answer; it executes against the schema and audits what it served
-Operation = Callable[[Any, str, dict[str, Any]], Awaitable[Answer]]
+# (viewer, client address, operation, variables) → the answer; it passes the /graphql door's gate (rate, deadline,
+# a turn), executes against the schema and audits what it served; a refusal at the gate is an answer's error
+Operation = Callable[[Any, str, str, dict[str, Any]], Awaitable[Answer]]
 Audit = Callable[[list[AuditEvent]], Awaitable[None]]
 
 
 def refusal_text(error: dict[str, Any]) -> str:
     code = str((error.get("extensions") or {}).get("code", ""))
-    return f"{_REFUSALS.get(code, '请求未能完成')}：{error.get('message', '')}"
+    # the console's own short words where it has them; else the API's Chinese sentence (BUSY, TOO_MANY_REQUESTS,
+    # QUERY_TOO_COSTLY, …: hub/messages_zh.py)
+    words = _REFUSALS.get(code) or message_zh(code).rstrip("。")
+    return f"{words}：{error.get('message', '')}"
 
 
 @dataclass(frozen=True)
@@ -275,7 +280,7 @@ class Console:
         nodes: list[dict[str, Any]] = []
         refusal = None
         if query:
-            answer = await self.operation(signed.account.viewer, SEARCH, {"search": query})
+            answer = await self.operation(signed.account.viewer, client_address(request), SEARCH, {"search": query})
             nodes = (answer.data or {}).get("subjects", {}).get("nodes", []) if answer.data else []
             refusal = "；".join(answer.refusals()) or None
         return self._html("主体查询", pages.search(query, nodes, refusal), signed, active="subjects")
@@ -291,7 +296,7 @@ class Console:
         signed = await self._signed_in(request)
         if signed is None:
             return self._to_login()
-        answer = await self.operation(signed.account.viewer, OBJECTIONS, {})
+        answer = await self.operation(signed.account.viewer, client_address(request), OBJECTIONS, {})
         listed = (answer.data or {}).get("objections")
         if listed is None:
             return self._html("异议处理", pages.refused("；".join(answer.refusals())), signed, active="objections")
@@ -314,7 +319,7 @@ class Console:
         if decision not in ("uphold", "reject") or not reasons:
             return await self.objections(request, "请选择“采纳”或“驳回”，并填写处理理由。")
         objection_id = request.path_params["objection_id"]
-        answer = await self.operation(signed.account.viewer, DECIDE,
+        answer = await self.operation(signed.account.viewer, client_address(request), DECIDE,
                                       {"id": objection_id, "upheld": decision == "uphold", "reasons": reasons})
         decided = (answer.data or {}).get("resolveObjection")
         if decided is None:
@@ -328,7 +333,7 @@ class Console:
         if signed is None:
             return self._to_login()
         uscc = request.path_params["uscc"]
-        answer = await self.operation(signed.account.viewer, READS, {"uscc": uscc})
+        answer = await self.operation(signed.account.viewer, client_address(request), READS, {"uscc": uscc})
         entries = (answer.data or {}).get("subjectReads")
         if entries is None:
             return self._html("查阅记录", pages.refused("；".join(answer.refusals())), signed, active="subjects")
@@ -339,7 +344,7 @@ class Console:
         signed = await self._signed_in(request)
         if signed is None:
             return self._to_login()
-        answer = await self.operation(signed.account.viewer, SYNC, {})
+        answer = await self.operation(signed.account.viewer, client_address(request), SYNC, {})
         data = answer.data or {}
         cursors, letters = data.get("syncStatus"), data.get("deadLetters")
         if cursors is None or letters is None:

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from hub.web.console import pages
 from hub.web.console.pages import e
+from hub.web.limits import client_address
 
 if TYPE_CHECKING:
     from hub.web.console import Console
@@ -51,7 +52,7 @@ async def grades(console: Console, request: Request) -> Response:
     signed = await console._signed_in(request)
     if signed is None:
         return console._to_login()
-    answer = await console.operation(signed.account.viewer, GRADES, {})
+    answer = await console.operation(signed.account.viewer, client_address(request), GRADES, {})
     data = answer.data or {}
     found = data.get("gradeBreakdown")
     if found is None:
@@ -117,7 +118,8 @@ async def reporting(console: Console, request: Request) -> Response:
     signed = await console._signed_in(request)
     if signed is None:
         return console._to_login()
-    answer = await console.operation(signed.account.viewer, REPORTING, {"months": REPORTING_MONTHS})
+    answer = await console.operation(signed.account.viewer, client_address(request), REPORTING,
+                                     {"months": REPORTING_MONTHS})
     rows = (answer.data or {}).get("departmentReportingByMonth")
     if rows is None:
         return console._html("双公示报送", pages.refused("；".join(answer.refusals())), signed, active="reporting")

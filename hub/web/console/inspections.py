@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from hub.web.console.pages import _china, e, refused
 from hub.web.console.queues import PLATFORM
+from hub.web.limits import client_address
 
 if TYPE_CHECKING:
     from hub.web.console import Console
@@ -62,7 +63,8 @@ class InspectionPages:
             return console._to_login()
         owner = console._queue_owner(signed)
         department = owner if owner != PLATFORM else (request.query_params.get("department", "").strip()[:40] or None)
-        answer = await console.operation(signed.account.viewer, PLANS, {"department": department})
+        answer = await console.operation(signed.account.viewer, client_address(request),
+                                         PLANS, {"department": department})
         data = answer.data or {}
         plans = data.get("inspectionPlans")
         if plans is None:
@@ -77,7 +79,7 @@ class InspectionPages:
         if signed is None:
             return console._to_login()
         plan_id = request.path_params["plan_id"]
-        answer = await console.operation(signed.account.viewer, DRAWS, {"planId": plan_id})
+        answer = await console.operation(signed.account.viewer, client_address(request), DRAWS, {"planId": plan_id})
         draws = (answer.data or {}).get("draws")
         # targets and inspectors are INTERNAL: where the API refused them, the page is its refusal
         if draws is None or (answer.errors and any(d.get("assignments") is None for d in draws)):

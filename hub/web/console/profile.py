@@ -19,6 +19,7 @@ from starlette.responses import Response
 from hub.disclosure import Role
 from hub.web.console import pages
 from hub.web.console.pages import e
+from hub.web.limits import client_address
 
 if TYPE_CHECKING:
     from hub.web.console import Console
@@ -61,7 +62,7 @@ async def profile(console: Console, request: Request) -> Response:
         return console._to_login()
     viewer = signed.account.viewer
     uscc = request.path_params["uscc"]
-    answer = await console.operation(viewer, operation_for(viewer.role), {"uscc": uscc})
+    answer = await console.operation(viewer, client_address(request), operation_for(viewer.role), {"uscc": uscc})
     data = answer.data or {}
     report = data.get("creditReport")
     if report is None:

@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from hub import clock
 from hub.web.console.pages import e, notice, refused
+from hub.web.limits import client_address
 
 if TYPE_CHECKING:
     from hub.staff import SignedIn
@@ -93,7 +94,7 @@ class Queues:
         signed = await console._signed_in(request)
         if signed is None:
             return console._to_login()
-        answer = await console.operation(signed.account.viewer, REPAIRS, {})
+        answer = await console.operation(signed.account.viewer, client_address(request), REPAIRS, {})
         pending = (answer.data or {}).get("pendingDecisions")
         if pending is None:
             return console._html("信用修复", refused("；".join(answer.refusals())), signed, active="repairs")
@@ -114,7 +115,7 @@ class Queues:
         if decision not in ("approve", "reject") or not reason:
             return await self.repairs(request, "请选择“同意修复”或“不予修复”，并填写决定理由。")
         application_id = request.path_params["application_id"]
-        answer = await self.console.operation(signed.account.viewer, DECIDE_REPAIR,
+        answer = await self.console.operation(signed.account.viewer, client_address(request), DECIDE_REPAIR,
                                               {"id": application_id, "approve": decision == "approve",
                                                "reason": reason})
         decided = (answer.data or {}).get("decideCreditRepair")
@@ -130,7 +131,7 @@ class Queues:
         signed = await console._signed_in(request)
         if signed is None:
             return console._to_login()
-        answer = await console.operation(signed.account.viewer, OVERDUE, {})
+        answer = await console.operation(signed.account.viewer, client_address(request), OVERDUE, {})
         data = answer.data or {}
         objections, repairs = data.get("overdueObjections"), data.get("overdueRepairApplications")
         if objections is None or repairs is None:
@@ -159,7 +160,7 @@ class Queues:
         wanted = {"department": department, "region": region,
                   "status": status if status in WARNING_STATUSES else None}
         operation = WARNINGS % (f", status: {wanted['status']}" if wanted["status"] else "")
-        answer = await console.operation(signed.account.viewer, operation,
+        answer = await console.operation(signed.account.viewer, client_address(request), operation,
                                          {"department": department, "region": region})
         found = (answer.data or {}).get("warnings")
         if found is None:
@@ -181,7 +182,8 @@ class Queues:
             return await self.warnings(request, "请选择办理方式；处置须填写所采取的措施，排除须填写理由。", form)
         warning_id = request.path_params["warning_id"]
         variables = {"id": warning_id} | ({"text": text} if step != "acknowledge" else {})
-        answer = await self.console.operation(signed.account.viewer, WARNING_STEPS[step], variables)
+        answer = await self.console.operation(signed.account.viewer, client_address(request),
+                                              WARNING_STEPS[step], variables)
         decided = next(iter((answer.data or {}).values()), None) if answer.data else None
         if decided is None:
             return await self.warnings(request, "；".join(answer.refusals()) or "未能办理该预警。", form)
