@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 CREDIT_OFFICE = Viewer(Role.ADMIN, cat.CREDIT_OFFICE)
 # 失信被执行人 come from the court (seed 004 第十条(二)); the demo's court relays them as a department.
 COURT = f"{cat.JIAXIAN}-FY"
-# The schemes a department draws on: SAMR's risk classes (seed 004 第十二条), the others the
-# province's public credit grades (seed 000 §三: 各行业主管部门…根据公共信用综合评价结果).
+# The schemes a department draws on: 市场监管 its risk classes (seed 004 第十二–十五条, the sampling floors
+# of hub/supervision/measures), the others the public credit grades (seed 000: 与“双随机、一公开”…相结合，
+# 对信用较好、风险较低的市场主体，合理降低抽查比例).
 DRAW_SCHEME = {"SCJG": "henan-market-risk"}
 DEFAULT_DRAW_SCHEME = "henan-public-credit"
 Progress = Callable[[str, int, int], None]  # stage, done, total (hub.demo.loading.load)
@@ -57,12 +58,9 @@ def _label(name: str) -> str:
 
 @dataclass
 class YearSummary:
-    """What the replay did, by kind and outcome (for the load's summary line and the tests)."""
+    """What the replay did, by kind and outcome (for the load's summary line)."""
 
     counts: Counter[str] = field(default_factory=Counter)
-
-    def describe(self) -> str:
-        return ", ".join(f"{n} {kind}" for kind, n in sorted(self.counts.items()))
 
 
 def at(day: date, hour: int = 10) -> datetime:
