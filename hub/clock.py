@@ -8,18 +8,43 @@ in a query parameter can crash the process (seen here: a segfault in ``hub demo 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8), "CST")
 
+# The instant a replay stands at (``replaying``); None: the machine's clock.
+_replayed: ContextVar[datetime | None] = ContextVar("replayed", default=None)
+
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    replayed = _replayed.get()
+    return replayed if replayed is not None else datetime.now(UTC)
 
 
 def today() -> date:
     """Today on the Chinese calendar."""
-    return datetime.now(CHINA).date()
+    return now().astimezone(CHINA).date()
+
+
+@contextmanager
+def replaying(moment: datetime) -> Iterator[None]:
+    """Within this block (this task and the tasks it starts), ``now()`` is ``moment``.
+
+    For ``hub demo load`` only, which replays a county hub's year (objections filed months ago, a
+    draw of last quarter) through the hub's own services at the days they happened, so the data carry
+    the dates, due dates and overdue states real use gives them. A context variable, not a global:
+    a request served meanwhile by the same process keeps the real clock.
+    """
+    if moment.utcoffset() is None:
+        raise ValueError("replaying needs an aware instant")
+    token = _replayed.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _replayed.reset(token)
 
 
 def date_of(moment: datetime) -> date:

@@ -7,10 +7,12 @@ runs the date-sensitive modules at 15:59 and 16:01 UTC to prove the rules; this 
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 
 from hub import clock
@@ -57,3 +59,30 @@ def test_from_16_00_utc_the_china_date_is_the_next_day() -> None:
         assert clock.today().isoformat() == "2027-01-01"
         assert clock.date_of(clock.now()).isoformat() == "2027-01-01"
         assert clock.now().date().isoformat() == "2026-12-31"  # the UTC date a rule must not use
+
+
+async def test_a_replay_moves_this_task_and_its_children_only() -> None:
+    """hub demo load replays a year at its days (hub.demo.year): inside the block and the tasks it starts
+    the clock stands at the replayed instant; a task started before it, and everything after, keep the real one."""
+    moment = datetime(2025, 3, 3, 16, 30, tzinfo=UTC)  # already 2025-03-04 in China
+    outside = asyncio.Event()
+    seen: list[datetime] = []
+
+    async def elsewhere() -> None:  # a request the same process serves meanwhile
+        await outside.wait()
+        seen.append(clock.now())
+
+    other = asyncio.create_task(elsewhere())
+    with clock.replaying(moment):
+        assert clock.now() == moment and clock.today().isoformat() == "2025-03-04"
+        assert await asyncio.create_task(_now()) == moment
+        outside.set()
+        await other
+    assert seen[0] > moment + timedelta(days=365)
+    assert clock.now() > moment + timedelta(days=365)
+    with pytest.raises(ValueError, match="aware"), clock.replaying(datetime(2025, 3, 3)):
+        pass
+
+
+async def _now() -> datetime:
+    return clock.now()

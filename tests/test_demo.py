@@ -1,18 +1,31 @@
-"""The demo data set: deterministic, valid identifiers, and a coherent credit story (no database)."""
+"""The demo data set: deterministic, valid identifiers, and a coherent credit story (the generator, no
+database); then the loaded demo (`hub demo load`'s path, on a Neo4j of its own): engine-made evaluations,
+and a county hub's year — lists and removals, commitments, objections, repairs, 双随机 draws."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from hub import demo
+from hub import clock, demo
 from hub.codes import parse_resident_id, parse_uscc
+from hub.db import ingest
+from hub.db.gateway import Neo4jGateway
 from hub.db.ingest import Row
+from hub.db.server import Neo4jCredentials
+from hub.grading.engine import load_coverage
 from hub.models import RecordKind, RecordStatus, Severity, SubjectKind
 from hub.personal_data import PersonalDataVault
+from hub.service import CreditHub
+from hub.settings import Settings
+from hub.supervision.result_record import result_record_id
+from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET
 
 AS_OF = date(2025, 6, 30)
 RECORD_KEYS = {"id", "subject_uscc", "kind", "title", "decided_on", "issuing_department",
@@ -325,3 +338,136 @@ def test_every_demo_evaluation_is_under_a_known_scheme_with_one_of_its_grades(da
     for e in data.evaluations:
         assert e["scheme"] in registry, e["scheme"]
         assert e["grade"] in registry.get(e["scheme"]).grade_names, (e["scheme"], e["grade"])
+
+
+# ---- the loaded demo: a county hub after a year (issue 11 §5) --------------------------------------
+# `hub demo load`'s own path (hub.demo.populate) into a Neo4j of this module's own (the spare instance),
+# at today's China date: the engine grades, the year is replayed through the hub's services.
+LOADED_SUBJECTS = 300
+
+
+@pytest.fixture(scope="module")
+async def loaded(spare: Neo4jCredentials, china_clock: str, tmp_path_factory: pytest.TempPathFactory,
+                 ) -> AsyncIterator[CreditHub]:
+    gateway = Neo4jGateway(spare.uri, spare.user, spare.password)
+    await ingest.wipe(gateway)
+    environment: dict[str, Any] = {
+        "NEO4J_URI": spare.uri, "NEO4J_USER": spare.user, "NEO4J_PASSWORD": spare.password,
+        "HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_AUDIT_KEY": AUDIT_KEY,
+        "HUB_STATE_DIR": str(tmp_path_factory.mktemp("demo-state"))}
+    hub = CreditHub(Settings(**environment), gateway)
+    await hub.migrate()
+    data = demo.generate(seed=7, subjects=LOADED_SUBJECTS, as_of=clock.today(), vault=hub.vault)
+    await demo.populate(hub, data, as_of=clock.today(), seed=7)
+    yield hub
+    await ingest.wipe(gateway)
+    await hub.close()
+
+
+async def _rows(hub: CreditHub, query: str, **params: Any) -> list[dict[str, Any]]:
+    return [dict(row) for row in await hub.gateway.run(query, params)]
+
+
+async def test_every_evaluation_is_the_engines_with_an_explanation_under_a_scheme_of_its_region(
+        loaded: CreditHub) -> None:
+    coverage = load_coverage()
+    evaluations = await _rows(loaded, "MATCH (e:Evaluation)-[:OF]->(s:Subject) RETURN e.scheme AS scheme, "
+                              "e.explanation AS explanation, e.run_id AS run_id, s.region AS region, "
+                              "s.kind AS kind, s.industry AS industry, s.uscc AS uscc")
+    assert len(evaluations) > LOADED_SUBJECTS
+    for e in evaluations:
+        assert e["run_id"], e  # made by an engine run, not written by the generator
+        explanation = json.loads(e["explanation"])
+        assert explanation["contributions"] and explanation["reasons"], e
+        rule = coverage[e["scheme"]]
+        assert e["region"].startswith(rule.regions), (e["scheme"], e["region"])  # a scheme of its region only
+        assert not rule.industries or e["industry"] in rule.industries, e
+    # every subject of a covered province has its current public evaluation; no Fujian subject has Henan's
+    current = await _rows(loaded, "MATCH (s:Subject)-[:CURRENT]->(e:Evaluation) "
+                          "RETURN s.uscc AS uscc, s.region AS region, collect(e.scheme) AS schemes")
+    for subject in current:
+        if subject["region"].startswith("41"):
+            assert "henan-public-credit" in subject["schemes"]
+        if subject["region"].startswith("14"):
+            assert subject["schemes"] == ["shanxi-public-credit"]
+        if subject["region"].startswith(("35", "23")):
+            assert not any(s.startswith(("henan", "jiaxian", "shanxi")) for s in subject["schemes"])
+    assert {s["region"] for s in current} == {r.code for r in demo.catalog.REGIONS}
+
+
+LIST_FLAGS = {RecordKind.SERIOUS_DISHONESTY_LIST: "SERIOUS_DISHONESTY_LIST",
+              RecordKind.DISHONEST_EXECUTEE: "DISHONEST_EXECUTEE"}
+
+
+async def test_list_entries_and_removals_set_and_clear_the_flags(loaded: CreditHub) -> None:
+    today = clock.today()
+    for kind in (RecordKind.SERIOUS_DISHONESTY_LIST, RecordKind.ABNORMAL_OPERATION, RecordKind.DISHONEST_EXECUTEE):
+        entries = await _rows(loaded, "MATCH (r:Record {kind: $kind}) WHERE r.received_on IS NOT NULL "
+                              "MATCH (r)-[:ABOUT]->(s:Subject) "
+                              "OPTIONAL MATCH (s)-[:CURRENT]->(now:Evaluation {scheme: 'henan-market-risk'}) "
+                              "OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation {scheme: 'henan-market-risk'}) "
+                              "RETURN r.id AS id, r.decided_on AS entered, r.removed_on AS removed, "
+                              "r.publicity_ends_on AS ends, now.explanation AS current, "
+                              "collect(e.explanation) AS history", kind=kind.value)
+        removed = [e for e in entries if e["removed"] is not None]
+        standing = [e for e in entries if e["removed"] is None]
+        assert removed and standing, kind  # entries still on the list, and entries removed from it
+        for entry in removed:  # on the list from its decision through the day before its removal
+            assert entry["entered"].to_native() < entry["removed"].to_native() <= today
+            assert entry["ends"].to_native() == entry["removed"].to_native() - timedelta(days=1)
+            assert entry["id"] not in _cited(entry["current"]), entry  # no current grade rests on it
+            assert any(entry["id"] in _cited(x) for x in entry["history"]), entry  # the entry's re-grade did
+        for entry in standing:
+            assert entry["id"] in _cited(entry["current"]), entry
+        if kind in LIST_FLAGS:
+            flag = LIST_FLAGS[kind]
+            assert all(flag in json.loads(e["current"])["flags"] for e in standing)
+            assert all(flag not in json.loads(e["current"])["flags"] for e in removed)  # cleared by the removal
+            assert all(any(flag in json.loads(x)["flags"] for x in e["history"]) for e in removed)  # once set
+
+
+def _cited(explanation: str | None) -> set[str]:
+    if explanation is None:
+        return set()
+    return {record for line in json.loads(explanation)["contributions"] for record in line["record_ids"]}
+
+
+async def test_commitments_fulfilled_broken_and_running(loaded: CreditHub) -> None:
+    rows = await _rows(loaded, "MATCH (c:Record {kind: 'COMMITMENT'}) WHERE c.fulfilment IS NOT NULL "
+                       "RETURN c.fulfilment AS fulfilment, c.kept AS kept, c.issuing_department AS department")
+    assert {r["fulfilment"] for r in rows} == {"FULFILLED", "BROKEN", "PENDING"}
+    assert all(r["kept"] == {"FULFILLED": True, "BROKEN": False, "PENDING": None}[r["fulfilment"]] for r in rows)
+    assert all(r["department"].startswith("410425-") for r in rows)
+
+
+async def test_objections_and_repairs_in_every_state(loaded: CreditHub) -> None:
+    objections = Counter(o.status.value for o in await loaded.objections.listed(None))
+    assert set(objections) == {"PENDING", "UPHELD", "REJECTED"}
+    overdue = await loaded.objections.overdue()
+    assert overdue and len(overdue) < objections["PENDING"]  # some pending past their due date, some not
+    assert all(o.due_on < clock.today() for o in overdue)
+    withdrawn = await _rows(loaded, "MATCH (o:Objection {status: 'UPHELD'}) MATCH (r:Record {id: o.target_id}) "
+                            "RETURN r.status AS status")
+    assert {r["status"] for r in withdrawn} == {"WITHDRAWN"}
+    repairs = await _rows(loaded, "MATCH (a:RepairApplication) MATCH (r:Record {id: a.record_id}) "
+                          "RETURN a.status AS status, r.status AS record")
+    assert {r["status"] for r in repairs} == {"PENDING", "APPROVED", "REJECTED"}
+    assert all((r["record"] == "REPAIRED") == (r["status"] == "APPROVED") for r in repairs)
+
+
+async def test_each_supervising_department_has_a_published_draw_whose_results_are_records(
+        loaded: CreditHub) -> None:
+    draws = await _rows(loaded, "MATCH (d:Draw) RETURN d.id AS id, d.department AS department, d.status AS status")
+    present = {s["industry"] for s in await _rows(loaded, "MATCH (s:Subject {region: '410425', status: '存续'}) "
+                                                           "RETURN DISTINCT s.industry AS industry")}
+    supervising = {f"410425-{i.regulator}" for i in demo.catalog.INDUSTRIES if i.name in present}
+    assert {d["department"] for d in draws} == supervising
+    assert all(d["status"] == "PUBLISHED" for d in draws)
+    for d in draws:
+        targets = await loaded.draw_targets(d["id"])
+        assert targets and all(t.result for t in targets)
+        records = await _rows(loaded, "MATCH (r:Record {kind: 'INSPECTION_RESULT'}) WHERE r.id IN $ids "
+                              "RETURN r.issuing_department AS department, r.disclosure AS disclosure",
+                              ids=[result_record_id(d["id"], t.uscc) for t in targets])
+        assert len(records) == len(targets)
+        assert {(r["department"], r["disclosure"]) for r in records} == {(d["department"], "PUBLIC")}

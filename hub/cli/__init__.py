@@ -112,7 +112,7 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
                     tasks[stage] = progress.add_task(stage, total=total)
                 progress.update(tasks[stage], completed=done)
 
-            counts = await demo.load(hub.gateway, data, report)
+            counts = await demo.populate(hub, data, as_of=as_of or hub.today(), seed=seed, progress=report)
         await guard.mark_loaded(hub.gateway, hub.settings.platform_id)
         await hub.audit([AuditEvent(action="write", actor="cli:demo-load", role="admin",
                                     subject_uscc=None, detail=f"demo load seed={seed} {counts}")])

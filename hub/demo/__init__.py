@@ -9,9 +9,13 @@ counted, no uuid), except the sealed resident IDs, which carry a random nonce by
 
 The modules: ``catalog`` (the reference tables), ``state`` (the random stream, counters and codes a
 run shares), ``subjects``, ``records`` and ``evaluations`` (the three things drawn per subject),
-``grades`` (deliberately small classification helpers: issue 3 replaces them with the real grading
-engine), ``identifiers`` (valid codes and IDs), ``dataset`` (``generate``, which draws them in order)
-and ``loading`` (``load``, which writes a data set to Neo4j).
+``grades`` (small classification helpers for those evaluation rows), ``identifiers`` (valid codes and
+IDs), ``dataset`` (``generate``, which draws them in order), ``loading`` (``load``, which writes a data
+set to Neo4j) and ``year`` (``populate``: what ``hub demo load`` does — load the subjects and records,
+grade them with the engine, replay a county hub's year through its services, grade again).
+
+The generator's own evaluation rows serve the bulk path only (``hub load --demo-subjects``, ``hub demo
+export``: an archive carries the evaluations made elsewhere); ``hub demo load`` leaves them out.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from hub.demo.grades import (
 from hub.demo.identifiers import organization_code, resident_id, social_credit_code
 from hub.demo.loading import CHUNK, Upsert, load
 from hub.demo.records import LIST_MONTHS, PUBLICITY
+from hub.demo.year import YearReplay, populate
 from hub.rights.publicity import add_months  # re-exported: callers reach it through hub.demo
 
 __all__ = [
@@ -51,6 +56,7 @@ __all__ = [
     "Band",
     "DemoData",
     "Upsert",
+    "YearReplay",
     "add_months",
     "classify",
     "generate",
@@ -59,6 +65,7 @@ __all__ = [
     "henan_risk_grade",
     "load",
     "organization_code",
+    "populate",
     "resident_id",
     "shanxi_grade",
     "social_credit_code",

@@ -4,6 +4,9 @@ Every subject has this year's provincial public credit evaluation (and often las
 enterprises have the monthly SAMR risk class; subjects of 郏县, 晋江 (Quanzhou), 鹤岗 (Heilongjiang)
 and 怀仁 (Shanxi) may also have their region's industry or public evaluation. A score follows the
 subject's own level less the demerits of its records known on the day; the lists override it.
+
+These rows are what an archive would carry for ``hub load --demo-subjects`` and ``hub demo export``;
+``hub demo load`` grades with the engine instead (hub.demo.year.populate).
 """
 
 from __future__ import annotations
