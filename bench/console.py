@@ -126,6 +126,13 @@ async def console_section(settings: Settings, hub: CreditHub, runs: int) -> None
                 samples, size = await _time(client, path, runs, expect)
                 worst = max(worst, ms(samples, .99))
                 print(line(f"{label} ({size // 1024} KB)", samples))
+            if username == OFFICER:
+                # the grades page as its figures are recounted (once HUB_STATISTICS_MAX_AGE has passed; the
+                # runs above are served the figures counted at most that long ago, as the page says)
+                kept, hub.grade_statistics.max_age_s = hub.grade_statistics.max_age_s, 0
+                samples, size = await _time(client, "/console/grades", min(runs, 10), "breakdown-data")
+                hub.grade_statistics.max_age_s = kept
+                print(line(f"grades, recounted on the request (every {kept:.0f} s at most)", samples))
     # what bounds the grades page: its one statement over every evaluation in force, run raw
     today = clock.today()
     raw = await timed(lambda: hub.gateway.query(distribution._BREAKDOWN, {"today": today}), min(runs, 10), warm=2)

@@ -58,6 +58,7 @@ from hub.paging import page_size
 from hub.person_records import PersonRecords
 from hub.personal_data import PersonalDataVault
 from hub.profiles import ProfilePart, Shape, SubjectPage
+from hub.recent import Counted, Recent
 from hub.reporting import MAX_REPORTING_MONTHS, DepartmentCounts, DepartmentReporting, MonthlyReporting
 from hub.revocation import RevocationList
 from hub.rights.calendar import WorkingCalendar
@@ -151,6 +152,7 @@ class CreditHub:
             gateway, self.reports, report_signer(platform_key, settings.secrets_dir / CERTIFICATE_FILE,
                                                  settings.platform_id, settings.region),
             settings.platform_id, settings.region)
+        self.grade_statistics = Recent(self._count_grade_movement, settings.statistics_max_age_s)
         self.discrepancy_reviews = DiscrepancyReviews(gateway, self.scheme_owner, self._regrade_after_decision)
         self.high_attention = HighAttention(gateway, self.schemes, self.models, settings.region,
                                             self._regrade_after_decision)
@@ -396,8 +398,12 @@ class CreditHub:
         """How many subjects hold each grade of each scheme in force today (the console's charts)."""
         return await distribution.grade_distribution(self.gateway, self.today())
 
-    async def grade_movement(self) -> GradeMovement:
-        """The grades in force by region and industry, and how they moved since the last evaluation."""
+    async def grade_movement(self) -> Counted[GradeMovement]:
+        """The grades in force by region and industry, and how they moved since the last evaluation; counted
+        at most ``HUB_STATISTICS_MAX_AGE`` seconds ago (hub.recent: one scan of every evaluation in force)."""
+        return await self.grade_statistics.get()
+
+    async def _count_grade_movement(self) -> GradeMovement:
         return movement(await distribution.grade_breakdown(self.gateway, self.today()), self.schemes)
 
     # --- 事前信用核查 ------------------------------------------------------------------------

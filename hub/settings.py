@@ -110,6 +110,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=100_000, alias="HUB_MAX_BODY_BYTES")
     max_json_depth: int = Field(default=32, alias="HUB_MAX_JSON_DEPTH")
     pdf_workers: int = Field(default=2, alias="HUB_PDF_WORKERS")
+    # how old the console's grade breakdown may be before it is recounted (hub.recent; 0 = count every time)
+    statistics_max_age_s: float = Field(default=60.0, alias="HUB_STATISTICS_MAX_AGE")
     shutdown_timeout_s: float = Field(default=10.0, alias="HUB_SHUTDOWN_TIMEOUT")
     log_level: str = Field(default="INFO", alias="HUB_LOG_LEVEL")
     # who may read /metrics: comma-separated addresses or networks (request counts, sync peers and dead
@@ -182,6 +184,13 @@ class Settings(BaseSettings):
         floor = 0 if info.field_name in _MAY_BE_ZERO else 1
         if value < floor:
             raise ValueError(f"{_alias(info)} must be at least {floor}, got {value}")
+        return value
+
+    @field_validator("statistics_max_age_s")
+    @classmethod
+    def _statistics_age(cls, value: float, info: ValidationInfo) -> float:
+        if not 0 <= value <= 3600:
+            raise ValueError(f"{_alias(info)} must be 0..3600 seconds, got {value}")
         return value
 
     @field_validator("request_timeout_s", "queue_timeout_s", "shutdown_timeout_s")

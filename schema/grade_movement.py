@@ -3,6 +3,8 @@ evaluation (hub.grade_movement). INTERNAL only: the field rule is in schema.tier
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
 from strawberry.types import Info
 
@@ -48,11 +50,16 @@ class GradeBreakdownType:
     by_industry: list[GradeCellType]
     transitions: list[GradeTransitionType]
     moves: list[GradeMoveSummaryType]
+    counted_at: datetime = strawberry.field(description=(
+        "When these figures were counted (统计时间): at most HUB_STATISTICS_MAX_AGE seconds before, recounted "
+        "in the background after that; one count scans every evaluation in force."))
 
 
 async def grade_breakdown(info: Info) -> GradeBreakdownType:
-    found = await info.context.hub.grade_movement()
+    counted = await info.context.hub.grade_movement()
+    found = counted.value
     return GradeBreakdownType(
+        counted_at=counted.at,
         by_region=[GradeCellType(scheme=c.scheme, grade=c.grade, key=c.key or "", count=c.count)
                    for c in found.by_region],
         by_industry=[GradeCellType(scheme=c.scheme, grade=c.grade, key=c.key or "", count=c.count)

@@ -59,7 +59,7 @@ async def served_hub(neo4j_credentials: Neo4jCredentials, hub: CreditHub,
            # No warning engine: this hub lives for the whole session on the shared test database, and its
            # engine (on the machine's clock) would raise warnings from other modules' writes — test_warnings
            # writes its world under a stopped clock and must be the only engine judging it.
-           "HUB_WARNINGS": "false"}
+           "HUB_WARNINGS": "false", "HUB_STATISTICS_MAX_AGE": "0"}
     process = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("hub")), "serve", env=env, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, start_new_session=True)

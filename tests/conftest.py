@@ -30,7 +30,9 @@ def _settings(**extra: str) -> Settings:
     # The suite is one client sending hundreds of requests a second: rate limits are off for its shared
     # app (tests/test_limits.py turns them on in apps of its own).
     values = {"HUB_JWT_SECRET": JWT_SECRET, "HUB_DATA_KEY": DATA_KEY, "HUB_AUDIT_KEY": AUDIT_KEY,
-              "HUB_DB_INSTANCE": TEST_INSTANCE, "HUB_RATE_LIMIT_PUBLIC": "0", "HUB_RATE_LIMIT_BANK": "0"}
+              "HUB_DB_INSTANCE": TEST_INSTANCE, "HUB_RATE_LIMIT_PUBLIC": "0", "HUB_RATE_LIMIT_BANK": "0",
+              # modules count what they wrote: no statistic served from memory (hub.recent; tests/test_recent.py)
+              "HUB_STATISTICS_MAX_AGE": "0"}
     values.update(extra)
     return Settings(**values)  # type: ignore[arg-type]
 

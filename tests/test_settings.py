@@ -90,6 +90,7 @@ def bad_values(tmp: Path) -> dict[str, tuple[str, str]]:
         **{name: ("0", "seconds in (0, 3600]") for name in (
             "HUB_REQUEST_TIMEOUT", "HUB_QUEUE_TIMEOUT", "HUB_SHUTDOWN_TIMEOUT")},
         "HUB_MAX_CONCURRENT_REQUESTS": ("0", "1..25"),
+        "HUB_STATISTICS_MAX_AGE": ("-1", "0..3600 seconds"),
         # 信用预警 (docs/warnings.md)
         "HUB_BANK_TRUSTED_DOCUMENTS_ONLY": ("perhaps", "valid boolean"),
         "HUB_WARNINGS": ("maybe", "valid boolean"),

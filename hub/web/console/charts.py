@@ -31,6 +31,7 @@ query ConsoleGrades {
     byIndustry { scheme grade key count }
     transitions { scheme previousGrade grade count move }
     moves { scheme up down same first }
+    countedAt
   }
 }"""
 REPORTING_MONTHS = 12
@@ -110,7 +111,8 @@ def breakdown(schemes: Sequence[dict[str, Any]], found: dict[str, Any]) -> str:
             f'<span class="first">首次评价 {moves["first"]}</span></p>'
             f'<div class="chart" id="transition-{i}" role="img" aria-label="{e(s["name"])}等级变动"></div></section>')
     return (f'<section class="card"><h2>按区划、行业的分布与较上次评价的变动</h2><p class="muted">现行评价；'
-            f'变动以每个主体现行评价所取代的等级计（首次评价：此前无该方案的等级）。</p></section>'
+            f'变动以每个主体现行评价所取代的等级计（首次评价：此前无该方案的等级）。'
+            f'<span class="counted-at">统计时间：{e(pages.china_time(found["countedAt"]))}</span></p></section>'
             f'{"".join(sections)}{_json(charted, "breakdown-data")}')
 
 

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from hub.web.console.pages import _china, e, refused
+from hub.web.console.pages import china_time, e, refused
 from hub.web.console.queues import PLATFORM
 from hub.web.limits import client_address
 
@@ -156,7 +156,7 @@ def draws_page(plan_id: str, draws: Sequence[dict[str, Any]]) -> str:
         items.append(
             f'<section class="card draw" id="draw-{e(d["id"])}" data-status="{e(d["status"])}"><h2>抽取 {e(d["id"])} · '
             f'{e(DRAW_STATUSES.get(d["status"], d["status"]))}</h2>'
-            f'<p class="muted">承诺于 {e(_china(d["committedAt"]))}（北京时间） · '
+            f'<p class="muted">承诺于 {e(china_time(d["committedAt"]))}（北京时间） · '
             f'主体总数 {e(d["populationSize"] if d["populationSize"] is not None else "—")} · 抽中 '
             f'{e(d["targetsTotal"] if d["targetsTotal"] is not None else "—")} · 种子承诺 '
             f'<code>{e(d["seedCommitment"][:16])}…</code></p>{redraw}<h3>检查对象与执法检查人员（内部）</h3>'

@@ -194,7 +194,7 @@ def sync_status(cursors: Sequence[dict[str, Any]], letters: Sequence[dict[str, A
     """Per peer and direction: the last round (China time), how long ago, its counts; then the newest dead letters."""
     rows = "".join(
         f'<tr data-peer="{e(c["peer"])}" data-direction="{e(c["direction"])}"><td>{e(c["peer"])}</td>'
-        f'<td>{e(DIRECTIONS.get(c["direction"], c["direction"]))}</td><td>{e(_china(c["updatedAt"]))}</td>'
+        f'<td>{e(DIRECTIONS.get(c["direction"], c["direction"]))}</td><td>{e(china_time(c["updatedAt"]))}</td>'
         f'<td class="lag">{e(_ago(c["updatedAt"], now))}</td><td>{e(c["cursor"])}</td><td>{e(c["batches"])}</td>'
         f'<td>{e(c["applied"])}</td><td>{e(c["unchanged"])}</td><td class="dead">{e(c["deadLetters"])}</td></tr>'
         for c in cursors)
@@ -203,7 +203,7 @@ def sync_status(cursors: Sequence[dict[str, Any]], letters: Sequence[dict[str, A
     table = (f'<table id="sync-status"><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>'
              if cursors else '<p class="muted">尚未与任何平台同步。</p>')
     dead = "".join(f'<tr><td>{e(d["peer"])}</td><td>{e(DIRECTIONS.get(d["direction"], d["direction"]))}</td>'
-                   f'<td>{e(d["itemId"])}</td><td>{e(d["reason"])}</td><td>{e(_china(d["at"]))}</td></tr>'
+                   f'<td>{e(d["itemId"])}</td><td>{e(d["reason"])}</td><td>{e(china_time(d["at"]))}</td></tr>'
                    for d in letters)
     dead_table = (f'<table id="dead-letters"><thead><tr><th>对端平台</th><th>方向</th><th>条目</th><th>拒收原因</th>'
                   f'<th>时间</th></tr></thead><tbody>{dead}</tbody></table>' if letters
@@ -212,7 +212,7 @@ def sync_status(cursors: Sequence[dict[str, Any]], letters: Sequence[dict[str, A
             f'<section class="card"><h2>最近的死信（拒收的条目，最新在前）</h2>{dead_table}</section>')
 
 
-def _china(moment: str) -> str:
+def china_time(moment: str) -> str:
     return datetime.fromisoformat(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -221,7 +221,7 @@ ACTIONS = {"read": "查阅", "denied": "被拒绝"}
 
 def reads(uscc: str, entries: Sequence[dict[str, Any]]) -> str:
     """Who read a subject and when: the audit chain's entries about it, newest first."""
-    rows = "".join(f'<tr><td>{e(_china(r["at"]))}</td><td>{e(ACTIONS.get(r["action"], r["action"]))}</td>'
+    rows = "".join(f'<tr><td>{e(china_time(r["at"]))}</td><td>{e(ACTIONS.get(r["action"], r["action"]))}</td>'
                    f'<td class="actor">{e(r["actor"])}</td><td class="via">{e(r["via"] or "—")}</td>'
                    f'<td>{e(r["tier"] or "—")}</td><td>{e(r["consentId"] or "—")}</td></tr>' for r in entries)
     heads = "".join(f"<th>{h}</th>" for h in ("时间（北京时间）", "操作", "查阅者", "账号/令牌", "层级", "授权编号"))
