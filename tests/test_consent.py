@@ -97,12 +97,13 @@ async def test_only_admin_or_platform_may_grant(client: httpx.AsyncClient, setti
     assert body["data"] == {"grantConsent": None}
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert "restricted to the roles admin, platform" in body["errors"][0]["message"]
-    # ConsentScope serves only the consent mutations: hidden from these roles like the mutations
-    # themselves, a request that names it is refused as naming an unknown type. A bank sees it (it may
-    # revoke a consent it holds, and read its scopes), so its request is refused at grantConsent.
+    # ConsentScope is hidden from the public like the consent mutations: a request that names it is
+    # refused as naming an unknown type. A bank sees it (it may revoke a consent it holds, and read its
+    # scopes) and so does a department (it reads a subject's consents, Subject.consents), so their
+    # requests are refused at grantConsent.
     response = await client.post("/graphql", headers=headers, json={"query": GRANT, "variables": {
         "uscc": SUBJECT, "grantee": BANK, "expiresAt": in_days(30)}})
-    if role == "bank":
+    if role in ("bank", "agency"):
         assert response.status_code == 200 and response.json()["data"] == {"grantConsent": None}
         assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
         return
