@@ -445,22 +445,21 @@ class CreditHub:
             raise InvalidInput(f"months is {months}: give 1 to {MAX_REPORTING_MONTHS}")
         today = self.today()
         since = add_months(today.replace(day=1), 1 - months)
-        found = await reporting.monthly_rates(self.gateway, since=since, until=today, department=department)
-        return [MonthlyReporting(month, rates) for month, rates in found]
+        return await reporting.monthly_rates(self.gateway, since=since, until=today, department=department)
 
     # --- a subject's file (the console's profile) ----------------------------------------------
-    async def subject_consents(self, uscc: str, viewer: Viewer) -> list[Consent]:
-        """A subject's consents as a viewer may list them: a bank only those granted to it (the others are
-        other banks' business: hub.bank_consents), government all of them, newest first."""
-        return await consents.of_subject(self.gateway, uscc, _grantee(viewer))
+    async def subject_consents(self, usccs: Sequence[str]) -> dict[str, list[Consent]]:
+        """Every consent each subject gave, newest first (for government: a bank's own come with its profile,
+        and it sees no other bank's — hub.bank_consents)."""
+        return await consents.of_subjects(self.gateway, usccs)
 
-    async def subject_objections(self, uscc: str) -> list[Objection]:
-        """Every objection a subject filed, newest first, with its state (INTERNAL: schema/tiers.py)."""
-        return await self.objections.of_subject(uscc)
+    async def subject_objections(self, usccs: Sequence[str]) -> dict[str, list[Objection]]:
+        """Every objection each subject filed, newest first, with its state (INTERNAL: schema/tiers.py)."""
+        return await self.objections.of_subjects(usccs)
 
-    async def subject_repairs(self, uscc: str) -> list[RepairApplication]:
-        """Every credit repair application of a subject, newest first, with its state (INTERNAL)."""
-        return await self.repair.of_subject(uscc)
+    async def subject_repairs(self, usccs: Sequence[str]) -> dict[str, list[RepairApplication]]:
+        """Every credit repair application of each subject, newest first, with its state (INTERNAL)."""
+        return await self.repair.of_subjects(usccs)
 
     # --- supervision ------------------------------------------------------------------------
     async def inspection_plans(self, department: str | None = None) -> list[InspectionPlan]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -15,11 +16,14 @@ from hub.commitments import Commitment
 from hub.disclosure import Access, Tier, Viewer
 from hub.models import Consent, CreditRecord, SubjectProfile
 from hub.profiles import NOTHING, ProfilePart, ProfileShape
+from hub.rights.objections import Objection
+from hub.rights.repair import RepairApplication
 from hub.service import CreditHub
 from hub.supervision.frequency import ClassFrequency
 from hub.supervision.stored import InspectionPlan
 
 ProfileKey = tuple[str, ProfileShape | frozenset[ProfilePart]]
+T = TypeVar("T")
 
 
 @dataclass
@@ -37,11 +41,18 @@ class HubContext:
     profiles: DataLoader[ProfileKey, SubjectProfile | None] = field(init=False)
     commitments: DataLoader[str, list[Commitment]] = field(init=False)
     frequencies: DataLoader[InspectionPlan, list[ClassFrequency]] = field(init=False)
+    # a subject's file (schema/subject_file.py): every subject of a page at once, one statement each
+    subject_consents: DataLoader[str, list[Consent]] = field(init=False)
+    subject_objections: DataLoader[str, list[Objection]] = field(init=False)
+    subject_repairs: DataLoader[str, list[RepairApplication]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.profiles = DataLoader(load_fn=self._load_profiles, cache=True)
         self.commitments = DataLoader(load_fn=self._load_commitments, cache=True)
         self.frequencies = DataLoader(load_fn=self.hub.inspections.frequencies, cache=True)
+        self.subject_consents = DataLoader(load_fn=_by_code(self.hub.subject_consents), cache=True)
+        self.subject_objections = DataLoader(load_fn=_by_code(self.hub.subject_objections), cache=True)
+        self.subject_repairs = DataLoader(load_fn=_by_code(self.hub.subject_repairs), cache=True)
 
     async def _load_commitments(self, usccs: Sequence[str]) -> list[list[Commitment]]:
         """The commitments of every subject a request lists, in one round trip."""
@@ -94,3 +105,13 @@ class HubContext:
     def audit_events(self) -> list[AuditEvent]:
         """This request's audit entries, by the audit policy (hub.audit.request_events)."""
         return audit.request_events(self.viewer, self.writes, self.served, self.accesses.values())
+
+
+def _by_code(load: Callable[[Sequence[str]], Awaitable[Mapping[str, list[T]]]],
+             ) -> Callable[[Sequence[str]], Awaitable[list[list[T]]]]:
+    """A loader's function from a service's ``{code: items}`` for the codes asked (none: an empty list)."""
+    async def load_fn(codes: Sequence[str]) -> list[list[T]]:
+        found = await load(codes)
+        return [found.get(code, []) for code in codes]
+
+    return load_fn

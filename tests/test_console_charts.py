@@ -23,6 +23,7 @@ from playwright.async_api import Page
 
 from hub import clock
 from hub.db import consents, distribution, evaluations, ingest
+from hub.db.gateway import counting
 from hub.disclosure import Role, Viewer
 from hub.grade_movement import Move, movement
 from hub.models import Consent, SubjectKind
@@ -313,6 +314,24 @@ async def test_the_api_gives_the_new_parts_by_tier(served_hub: ServedHub, settin
             refused = await gql(client, f'{{ subject(uscc: "{MAIN}") {{ uscc consents {{ id }} }} }}', caller)
             assert refused["data"]["subject"]["consents"] is None
             assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_subjects_file_costs_one_statement_a_part_however_many_subjects(
+        client: httpx.AsyncClient, settings: Settings) -> None:
+    """Consents, objections and repair applications of every subject a request names are loaded together (a
+    statement each), not one statement per subject: the profiles, then the three parts."""
+    agency = bearer(settings, "agency", "县市场监管局", department=DEPARTMENT)
+    part = "uscc consents { id } objections { id status } repairApplications { id status }"
+    query = "{ " + " ".join(f's{n}: subject(uscc: "{code}") {{ {part} }}' for n, code in enumerate(SUBJECTS)) + " }"
+    await gql(client, query, agency)  # warm: the deny list is read on its own schedule
+    with counting() as sent:
+        answer = await gql(client, query, agency)
+    assert "errors" not in answer
+    files = {found["uscc"]: found for found in answer["data"].values()}
+    assert len(files) == len(SUBJECTS) > 3
+    assert sorted(o["status"] for o in files[MAIN]["objections"]) == ["PENDING", "REJECTED"]
+    assert len(files[MAIN]["consents"]) == 3 and files[OUTSIDER]["consents"] == []
+    assert sent.reads == 4, f"{sent.reads} reads for {len(SUBJECTS)} subjects"
 
 
 async def test_grade_moves_are_counted_by_each_schemes_order(hub: CreditHub) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -93,9 +93,11 @@ async def count_granted_to(gateway: Neo4jGateway, grantee: str, *, status: str |
     return int(rows[0]["n"])
 
 
-async def of_subject(gateway: Neo4jGateway, uscc: str, grantee: str | None) -> list[Consent]:
-    """A subject's consents, newest grant first: only ``grantee``'s when given, else all of them."""
+async def of_subjects(gateway: Neo4jGateway, usccs: Sequence[str], limit: int = 200) -> dict[str, list[Consent]]:
+    """Every consent each subject gave, newest grant first; one round trip for a page of subjects. (A bank's
+    own consents come with its profile: hub.db.subjects.)"""
     rows = await gateway.query(
-        "MATCH (c:Consent)-[:GIVEN_BY]->(:Subject {uscc: $uscc}) WHERE $grantee IS NULL OR c.grantee = $grantee "
-        "RETURN c { .* } AS consent ORDER BY c.granted_at DESC, c.id LIMIT 200", {"uscc": uscc, "grantee": grantee})
-    return [consent_from_row(row["consent"]) for row in rows]
+        "UNWIND $usccs AS code CALL (code) { MATCH (c:Consent)-[:GIVEN_BY]->(:Subject {uscc: code}) "
+        "WITH c ORDER BY c.granted_at DESC, c.id LIMIT $limit RETURN collect(c { .*, subject_uscc: code }) AS found } "
+        "RETURN code, found", {"usccs": list(usccs), "limit": limit})
+    return {row["code"]: [consent_from_row(c) for c in row["found"]] for row in rows}

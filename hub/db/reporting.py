@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from hub.db.gateway import Neo4jGateway
-from hub.reporting import Counts, DepartmentCounts, DepartmentReporting, ReportedRow
+from hub.reporting import Counts, DepartmentCounts, DepartmentReporting, MonthlyReporting, ReportedRow
 
 ROW_BATCH = 5000  # reported rows written per transaction (a province's file holds 100,000)
 
@@ -52,15 +52,18 @@ def tally_id(import_id: str, department: str) -> str:
 
 # count(x) and collect(x) skip nulls: on_time stays null unless some import measured it, and the name
 # is the newest one a file gave.
-_RATES = """
-MATCH (t:ReportingTally) WHERE {where}
-WITH t ORDER BY t.imported_at DESC
-RETURN t.department AS department, head(collect(t.department_name)) AS name,
+# A department's sums over the tallies before it (newest first), grouped by whatever the query names beside it.
+_SUMS = """t.department AS department, head(collect(t.department_name)) AS name,
        sum(t.rows) AS rows, sum(t.valid) AS valid,
        CASE WHEN count(t.on_time) = 0 THEN null ELSE sum(t.on_time) END AS on_time,
        CASE WHEN count(t.late) = 0 THEN null ELSE sum(t.late) END AS late,
        sum(coalesce(t.provisional, 0)) AS provisional,
-       count(t) AS imports
+       count(t) AS imports"""
+
+_RATES = """
+MATCH (t:ReportingTally) WHERE {where}
+WITH t ORDER BY t.imported_at DESC
+RETURN """ + _SUMS + """
 ORDER BY department
 """
 
@@ -146,18 +149,13 @@ WITH t, CASE WHEN t.received_on IS NOT NULL THEN t.received_on
             WHEN t.imported_at IS NOT NULL THEN date(datetime({datetime: t.imported_at, timezone: '+08:00'})) END AS day
 WHERE day >= $since AND day <= $until AND ($department IS NULL OR t.department = $department)
 WITH t, substring(toString(day), 0, 7) AS month ORDER BY t.imported_at DESC
-RETURN month, t.department AS department, head(collect(t.department_name)) AS name,
-       sum(t.rows) AS rows, sum(t.valid) AS valid,
-       CASE WHEN count(t.on_time) = 0 THEN null ELSE sum(t.on_time) END AS on_time,
-       CASE WHEN count(t.late) = 0 THEN null ELSE sum(t.late) END AS late,
-       sum(coalesce(t.provisional, 0)) AS provisional,
-       count(t) AS imports
+RETURN month, """ + _SUMS + """
 ORDER BY month, department
 """
 
 
 async def monthly_rates(gateway: Neo4jGateway, *, since: date, until: date,
-                        department: str | None = None) -> list[tuple[str, DepartmentReporting]]:
+                        department: str | None = None) -> list[MonthlyReporting]:
     """Each department's sums per month ("YYYY-MM") from ``since`` to ``until``, in one round trip."""
     rows = await gateway.query(_MONTHLY, {"since": since, "until": until, "department": department})
-    return [(str(row.pop("month")), DepartmentReporting(**row)) for row in rows]
+    return [MonthlyReporting(str(row.pop("month")), DepartmentReporting(**row)) for row in rows]

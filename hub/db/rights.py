@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -177,15 +178,22 @@ async def outbox(gateway: Neo4jGateway, *, undelivered_only: bool = True) -> lis
 
 
 
-async def objections_of_subject(gateway: Neo4jGateway, uscc: str, limit: int = 200) -> list[dict[str, Any]]:
-    """Every objection about one subject, whatever its state, newest first."""
-    rows = await gateway.query("MATCH (o:Objection {subject_uscc: $uscc}) RETURN o { .* } AS o "
-                               "ORDER BY o.filed_at DESC, o.id LIMIT $limit", {"uscc": uscc, "limit": limit})
-    return [_plain(row["o"]) for row in rows]
+async def objections_of_subjects(gateway: Neo4jGateway, usccs: Sequence[str],
+                                 limit: int = 200) -> dict[str, list[dict[str, Any]]]:
+    """Every objection about each subject, whatever its state, newest first; one round trip for a page."""
+    return await _of_subjects(gateway, "Objection", usccs, limit)
 
 
-async def repairs_of_subject(gateway: Neo4jGateway, uscc: str, limit: int = 200) -> list[dict[str, Any]]:
-    """Every credit repair application of one subject, whatever its state, newest first."""
-    rows = await gateway.query("MATCH (a:RepairApplication {subject_uscc: $uscc}) RETURN a { .* } AS a "
-                               "ORDER BY a.filed_at DESC, a.id LIMIT $limit", {"uscc": uscc, "limit": limit})
-    return [_plain(row["a"]) for row in rows]
+async def repairs_of_subjects(gateway: Neo4jGateway, usccs: Sequence[str],
+                              limit: int = 200) -> dict[str, list[dict[str, Any]]]:
+    """Every credit repair application of each subject, whatever its state, newest first; one round trip."""
+    return await _of_subjects(gateway, "RepairApplication", usccs, limit)
+
+
+async def _of_subjects(gateway: Neo4jGateway, label: str, usccs: Sequence[str],
+                       limit: int) -> dict[str, list[dict[str, Any]]]:
+    rows = await gateway.query(
+        f"UNWIND $usccs AS code CALL (code) {{ MATCH (n:{label} {{subject_uscc: code}}) "
+        "WITH n ORDER BY n.filed_at DESC, n.id LIMIT $limit RETURN collect(n { .* }) AS found } "
+        "RETURN code, found", {"usccs": list(usccs), "limit": limit})
+    return {row["code"]: [_plain(n) for n in row["found"]] for row in rows}

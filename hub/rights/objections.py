@@ -320,9 +320,10 @@ class Objections:
         """Objections by status (all when ``None``), due dates as the calendar counts them now."""
         return [self._with_current_due(Objection.of(o)) for o in await store.objections(self.gateway, status=status)]
 
-    async def of_subject(self, uscc: str) -> list[Objection]:
-        """Every objection about one subject, newest first, due dates as the calendar counts them now."""
-        return [self._with_current_due(Objection.of(o)) for o in await store.objections_of_subject(self.gateway, uscc)]
+    async def of_subjects(self, usccs: Sequence[str]) -> dict[str, list[Objection]]:
+        """Every objection about each subject, newest first, due dates as the calendar counts them now."""
+        found = await store.objections_of_subjects(self.gateway, usccs)
+        return {code: [self._with_current_due(Objection.of(o)) for o in rows] for code, rows in found.items()}
 
     def _with_current_due(self, objection: Objection) -> Objection:
         """The objection with a provisional due date counted again."""

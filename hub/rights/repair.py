@@ -164,9 +164,10 @@ class CreditRepair:
         return [self._with_due(RepairApplication.of(row)) for row in await store.repairs(
             self.gateway, status=RepairStatus.PENDING.value, department=department)]
 
-    async def of_subject(self, uscc: str) -> list[RepairApplication]:
-        """Every application about one subject, newest first, with its state and due date."""
-        return [self._with_due(RepairApplication.of(row)) for row in await store.repairs_of_subject(self.gateway, uscc)]
+    async def of_subjects(self, usccs: Sequence[str]) -> dict[str, list[RepairApplication]]:
+        """Every application about each subject, newest first, with its state and due date."""
+        found = await store.repairs_of_subjects(self.gateway, usccs)
+        return {code: [self._with_due(RepairApplication.of(row)) for row in rows] for code, rows in found.items()}
 
     async def overdue(self) -> list[RepairApplication]:
         """Pending applications past their due date, every department's (INTERNAL viewers follow them up)."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -101,6 +101,15 @@ class Answer:
         return [refusal_text(error) for error in self.errors]
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """A page's answer for the signed-in person, its root fields all given."""
+
+    signed: SignedIn
+    data: dict[str, Any]
+    answer: Answer
+
+
 # (viewer, client address, operation, variables) → the answer; it passes the /graphql door's gate (rate, deadline,
 # a turn), executes against the schema and audits what it served; a refusal at the gate is an answer's error
 Operation = Callable[[Any, str, str, dict[str, Any]], Awaitable[Answer]]
@@ -154,7 +163,7 @@ class Console:
             Route(PREFIX + "/subjects/{uscc}", partial(profile.profile, self)),
             Route(PREFIX + "/subjects/{uscc}/reads", self.reads),
             Route(PREFIX + "/objections", self.objections),
-            Route(PREFIX + "/objections/{objection_id}", self.decide, methods=["POST"]),
+            Route(PREFIX + "/objections/{objection_id}", self.decide_objection, methods=["POST"]),
             Route(PREFIX + "/grades", partial(charts.grades, self)),
             Route(PREFIX + "/reporting", partial(charts.reporting, self)),
             Route(PREFIX + "/sync", self.sync),
@@ -164,7 +173,7 @@ class Console:
 
     # ---- plumbing ------------------------------------------------------------------------------
 
-    def _html(self, title: str, body: str, signed: SignedIn | None, *, active: str = "",
+    def html(self, title: str, body: str, signed: SignedIn | None, *, active: str = "",
               scripts: tuple[str, ...] = ()) -> Response:
         # A refusal is shown as a page of its own words with status 200: the browser reports a 4xx
         # document as an error of the page, and the person needs the words, not the code.
@@ -173,7 +182,7 @@ class Console:
                             scripts=[self.assets[name].url for name in scripts])
         return HTMLResponse(page.replace("{css}", self.assets["console.css"].url), headers=_SECURITY)
 
-    async def _signed_in(self, request: Request) -> SignedIn | None:
+    async def signed_in(self, request: Request) -> SignedIn | None:
         token = request.cookies.get(SESSION_COOKIE)
         return await self.accounts.session(token) if token else None
 
@@ -198,13 +207,13 @@ class Console:
         origin = request.headers.get("origin")
         return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
 
-    async def _signed_post(self, request: Request) -> tuple[SignedIn, dict[str, str]] | Response:
+    async def signed_post(self, request: Request) -> tuple[SignedIn, dict[str, str]] | Response:
         """The signed-in person and their form, or where they go instead: to sign in (no session), or
         refused (a form without the session's CSRF token, or sent from another origin)."""
-        signed = await self._signed_in(request)
+        signed = await self.signed_in(request)
         form = await self._form(request)
         if signed is None:
-            return self._to_login()
+            return self.to_login()
         if not (secrets.compare_digest(form.get("csrf", ""), signed.csrf) and self._same_origin(request)):
             return self._refuse_forgery()
         return signed, form
@@ -213,18 +222,50 @@ class Console:
         return PlainTextResponse("请求缺少有效的CSRF令牌，已拒绝（请刷新页面后重试）", status_code=403,
                                  headers=_SECURITY)
 
-    def _to_login(self) -> Response:
+    def to_login(self) -> Response:
         return RedirectResponse(PREFIX + "/login", status_code=303)
+
+    async def ask(self, request: Request, signed: SignedIn, operation: str, variables: dict[str, Any]) -> Answer:
+        """The operation run as the signed-in person, through the /graphql door's gate (hub.app)."""
+        return await self.operation(signed.account.viewer, client_address(request), operation, variables)
+
+    def refused(self, title: str, answer: Answer, signed: SignedIn, active: str) -> Response:
+        """The page that is the API's refusal, in its words."""
+        return self.html(title, pages.refused("；".join(answer.refusals())), signed, active=active)
+
+    async def load(self, request: Request, operation: str, variables: dict[str, Any], *roots: str,
+                   title: str, active: str) -> Loaded | Response:
+        """A page's one operation for the signed-in person: its data, or where they go instead — to sign in,
+        or the refusal when a root field the page needs was refused."""
+        signed = await self.signed_in(request)
+        if signed is None:
+            return self.to_login()
+        answer = await self.ask(request, signed, operation, variables)
+        data = answer.data or {}
+        if any(data.get(root) is None for root in roots):
+            return self.refused(title, answer, signed, active)
+        return Loaded(signed, data, answer)
+
+    async def decide(self, request: Request, signed: SignedIn, operation: str, variables: dict[str, Any],
+                     then: str, kept: dict[str, str] | None = None, status_key: str = "status") -> Answer | Response:
+        """A decision form's mutation: on success, back to the page ``then`` naming what was decided and its new
+        status (with the filters ``kept``); else the answer, whose refusals the page shows."""
+        answer = await self.ask(request, signed, operation, variables)
+        decided = next(iter((answer.data or {}).values()), None)
+        if decided is None:
+            return answer
+        query = urlencode({**(kept or {}), "decided": decided["id"], status_key: decided["status"]})
+        return RedirectResponse(f"{then}?{query}", status_code=303)
 
     # ---- sign-in -------------------------------------------------------------------------------
 
     async def home(self, request: Request) -> Response:
-        return RedirectResponse(PREFIX + ("/subjects" if await self._signed_in(request) else "/login"),
+        return RedirectResponse(PREFIX + ("/subjects" if await self.signed_in(request) else "/login"),
                                 status_code=303)
 
     def _login_page(self, request: Request, message: str | None, username: str = "") -> Response:
         csrf = secrets.token_urlsafe(32)
-        response = self._html("登录", pages.login(csrf, message, username), None)
+        response = self.html("登录", pages.login(csrf, message, username), None)
         response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="strict", path=PREFIX + "/login",
                             secure=request.url.scheme == "https")
         return response
@@ -258,7 +299,7 @@ class Console:
         return response
 
     async def logout(self, request: Request) -> Response:
-        checked = await self._signed_post(request)
+        checked = await self.signed_post(request)
         if isinstance(checked, Response):
             return checked
         signed, _ = checked
@@ -273,19 +314,19 @@ class Console:
     # ---- pages ---------------------------------------------------------------------------------
 
     async def subjects(self, request: Request) -> Response:
-        signed = await self._signed_in(request)
+        signed = await self.signed_in(request)
         if signed is None:
-            return self._to_login()
+            return self.to_login()
         query = request.query_params.get("q", "").strip()[:100]
         nodes: list[dict[str, Any]] = []
         refusal = None
         if query:
-            answer = await self.operation(signed.account.viewer, client_address(request), SEARCH, {"search": query})
+            answer = await self.ask(request, signed, SEARCH, {"search": query})
             nodes = (answer.data or {}).get("subjects", {}).get("nodes", []) if answer.data else []
             refusal = "；".join(answer.refusals()) or None
-        return self._html("主体查询", pages.search(query, nodes, refusal), signed, active="subjects")
+        return self.html("主体查询", pages.search(query, nodes, refusal), signed, active="subjects")
 
-    def _queue_owner(self, signed: SignedIn) -> str:
+    def queue_owner(self, signed: SignedIn) -> str:
         # the department an objection is routed to decides it; the credit office decides the platform's own
         account = signed.account
         if account.role is StaffRole.DEPARTMENT and account.department:
@@ -293,24 +334,20 @@ class Console:
         return "platform"
 
     async def objections(self, request: Request, message: str | None = None) -> Response:
-        signed = await self._signed_in(request)
-        if signed is None:
-            return self._to_login()
-        answer = await self.operation(signed.account.viewer, client_address(request), OBJECTIONS, {})
-        listed = (answer.data or {}).get("objections")
-        if listed is None:
-            return self._html("异议处理", pages.refused("；".join(answer.refusals())), signed, active="objections")
-        owner = self._queue_owner(signed)
-        queue = [o for o in listed if o["department"] == owner]
+        loaded = await self.load(request, OBJECTIONS, {}, "objections", title="异议处理", active="objections")
+        if isinstance(loaded, Response):
+            return loaded
+        owner = self.queue_owner(loaded.signed)
+        queue = [o for o in loaded.data["objections"] if o["department"] == owner]
         decided = request.query_params.get("decided")
         outcome = pages.STATUSES.get(request.query_params.get("status", ""), "")
         ok = f"异议 {decided} 已处理：{outcome}" if decided else None
         label = "信用办" if owner == "platform" else owner
-        return self._html("异议处理", pages.objections(queue, signed.csrf, message, ok, label), signed,
-                          active="objections")
+        return self.html("异议处理", pages.objections(queue, loaded.signed.csrf, message, ok, label), loaded.signed,
+                         active="objections")
 
-    async def decide(self, request: Request) -> Response:
-        checked = await self._signed_post(request)
+    async def decide_objection(self, request: Request) -> Response:
+        checked = await self.signed_post(request)
         if isinstance(checked, Response):
             return checked
         signed, form = checked
@@ -318,38 +355,28 @@ class Console:
         reasons = form.get("reasons", "").strip()
         if decision not in ("uphold", "reject") or not reasons:
             return await self.objections(request, "请选择“采纳”或“驳回”，并填写处理理由。")
-        objection_id = request.path_params["objection_id"]
-        answer = await self.operation(signed.account.viewer, client_address(request), DECIDE,
-                                      {"id": objection_id, "upheld": decision == "uphold", "reasons": reasons})
-        decided = (answer.data or {}).get("resolveObjection")
-        if decided is None:
-            return await self.objections(request, "；".join(answer.refusals()) or "未能处理该异议。")
-        return RedirectResponse(f"{PREFIX}/objections?decided={quote(decided['id'])}&status={quote(decided['status'])}",
-                                status_code=303)
+        done = await self.decide(request, signed, DECIDE, {"id": request.path_params["objection_id"],
+                                                           "upheld": decision == "uphold", "reasons": reasons},
+                                 then=f"{PREFIX}/objections")
+        if isinstance(done, Response):
+            return done
+        return await self.objections(request, "；".join(done.refusals()) or "未能处理该异议。")
 
     async def reads(self, request: Request) -> Response:
         """谁查阅过: the audit chain's entries about a subject (the credit office and its departments only)."""
-        signed = await self._signed_in(request)
-        if signed is None:
-            return self._to_login()
         uscc = request.path_params["uscc"]
-        answer = await self.operation(signed.account.viewer, client_address(request), READS, {"uscc": uscc})
-        entries = (answer.data or {}).get("subjectReads")
-        if entries is None:
-            return self._html("查阅记录", pages.refused("；".join(answer.refusals())), signed, active="subjects")
-        return self._html("查阅记录", pages.reads(uscc, entries), signed, active="subjects")
+        loaded = await self.load(request, READS, {"uscc": uscc}, "subjectReads", title="查阅记录", active="subjects")
+        if isinstance(loaded, Response):
+            return loaded
+        return self.html("查阅记录", pages.reads(uscc, loaded.data["subjectReads"]), loaded.signed, active="subjects")
 
     async def sync(self, request: Request) -> Response:
         """同步状态: each peer's last round per direction, how long ago, and the dead letters held."""
-        signed = await self._signed_in(request)
-        if signed is None:
-            return self._to_login()
-        answer = await self.operation(signed.account.viewer, client_address(request), SYNC, {})
-        data = answer.data or {}
-        cursors, letters = data.get("syncStatus"), data.get("deadLetters")
-        if cursors is None or letters is None:
-            return self._html("同步状态", pages.refused("；".join(answer.refusals())), signed, active="sync")
-        return self._html("同步状态", pages.sync_status(cursors, letters, clock.now()), signed, active="sync")
+        loaded = await self.load(request, SYNC, {}, "syncStatus", "deadLetters", title="同步状态", active="sync")
+        if isinstance(loaded, Response):
+            return loaded
+        body = pages.sync_status(loaded.data["syncStatus"], loaded.data["deadLetters"], clock.now())
+        return self.html("同步状态", body, loaded.signed, active="sync")
 
     async def asset(self, request: Request) -> Response:
         found = self.assets.get(request.path_params["name"])

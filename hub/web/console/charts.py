@@ -18,7 +18,6 @@ from starlette.responses import Response
 
 from hub.web.console import pages
 from hub.web.console.pages import e
-from hub.web.limits import client_address
 
 if TYPE_CHECKING:
     from hub.web.console import Console
@@ -50,14 +49,10 @@ def _json(value: object, element_id: str) -> str:
 
 
 async def grades(console: Console, request: Request) -> Response:
-    signed = await console._signed_in(request)
-    if signed is None:
-        return console._to_login()
-    answer = await console.operation(signed.account.viewer, client_address(request), GRADES, {})
-    data = answer.data or {}
-    found = data.get("gradeBreakdown")
-    if found is None:
-        return console._html("等级分布", pages.refused("；".join(answer.refusals())), signed, active="grades")
+    loaded = await console.load(request, GRADES, {}, "gradeBreakdown", title="等级分布", active="grades")
+    if isinstance(loaded, Response):
+        return loaded
+    data, found = loaded.data, loaded.data["gradeBreakdown"]
     # a scheme's grade counts are its regions' summed (what gradeDistribution gives, without a second scan)
     by_scheme: dict[str, dict[str, int]] = {}
     for row in found["byRegion"]:
@@ -67,8 +62,8 @@ async def grades(console: Console, request: Request) -> Response:
     schemes = [{"id": s["id"], "name": s["name"],
                 "grades": [{"name": g["name"], "label": g["label"], "count": by_scheme[s["id"]].get(g["name"], 0)}
                            for g in s["grades"]]} for s in known]
-    body = pages.grades(schemes, "；".join(answer.refusals()) or None) + breakdown(known, found)
-    return console._html("等级分布", body, signed, active="grades",
+    body = pages.grades(schemes, "；".join(loaded.answer.refusals()) or None) + breakdown(known, found)
+    return console.html("等级分布", body, loaded.signed, active="grades",
                          scripts=("echarts.min.js", "console.js", "charts.js"))
 
 
@@ -117,15 +112,12 @@ def breakdown(schemes: Sequence[dict[str, Any]], found: dict[str, Any]) -> str:
 
 
 async def reporting(console: Console, request: Request) -> Response:
-    signed = await console._signed_in(request)
-    if signed is None:
-        return console._to_login()
-    answer = await console.operation(signed.account.viewer, client_address(request), REPORTING,
-                                     {"months": REPORTING_MONTHS})
-    rows = (answer.data or {}).get("departmentReportingByMonth")
-    if rows is None:
-        return console._html("双公示报送", pages.refused("；".join(answer.refusals())), signed, active="reporting")
-    return console._html("双公示报送", reporting_page(rows), signed, active="reporting",
+    loaded = await console.load(request, REPORTING, {"months": REPORTING_MONTHS}, "departmentReportingByMonth",
+                                title="双公示报送", active="reporting")
+    if isinstance(loaded, Response):
+        return loaded
+    rows = loaded.data["departmentReportingByMonth"]
+    return console.html("双公示报送", reporting_page(rows), loaded.signed, active="reporting",
                          scripts=("echarts.min.js", "charts.js"))
 
 

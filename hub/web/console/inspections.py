@@ -18,7 +18,6 @@ from starlette.routing import BaseRoute, Route
 
 from hub.web.console.pages import china_time, e, refused
 from hub.web.console.queues import PLATFORM
-from hub.web.limits import client_address
 
 if TYPE_CHECKING:
     from hub.web.console import Console
@@ -58,33 +57,32 @@ class InspectionPages:
 
     async def plans(self, request: Request) -> Response:
         console = self.console
-        signed = await console._signed_in(request)
+        signed = await console.signed_in(request)
         if signed is None:
-            return console._to_login()
-        owner = console._queue_owner(signed)
+            return console.to_login()
+        owner = console.queue_owner(signed)
         department = owner if owner != PLATFORM else (request.query_params.get("department", "").strip()[:40] or None)
-        answer = await console.operation(signed.account.viewer, client_address(request),
-                                         PLANS, {"department": department})
+        answer = await console.ask(request, signed, PLANS, {"department": department})
         data = answer.data or {}
         plans = data.get("inspectionPlans")
         if plans is None:
-            return console._html("双随机抽查", refused("；".join(answer.refusals())), signed, active="inspections")
+            return console.refused("双随机抽查", answer, signed, "inspections")
         names = {s["id"]: s["name"] for s in data.get("gradingSchemes") or []}
         body = plans_page(plans, names, department, owner == PLATFORM, "；".join(answer.refusals()) or None)
-        return console._html("双随机抽查", body, signed, active="inspections")
+        return console.html("双随机抽查", body, signed, active="inspections")
 
     async def draws(self, request: Request) -> Response:
         console = self.console
-        signed = await console._signed_in(request)
-        if signed is None:
-            return console._to_login()
         plan_id = request.path_params["plan_id"]
-        answer = await console.operation(signed.account.viewer, client_address(request), DRAWS, {"planId": plan_id})
-        draws = (answer.data or {}).get("draws")
+        loaded = await console.load(request, DRAWS, {"planId": plan_id}, "draws", title="抽取与结果",
+                                    active="inspections")
+        if isinstance(loaded, Response):
+            return loaded
+        draws = loaded.data["draws"]
         # targets and inspectors are INTERNAL: where the API refused them, the page is its refusal
-        if draws is None or (answer.errors and any(d.get("assignments") is None for d in draws)):
-            return console._html("抽取与结果", refused("；".join(answer.refusals())), signed, active="inspections")
-        return console._html("抽取与结果", draws_page(plan_id, draws), signed, active="inspections")
+        if loaded.answer.errors and any(d.get("assignments") is None for d in draws):
+            return console.refused("抽取与结果", loaded.answer, loaded.signed, "inspections")
+        return console.html("抽取与结果", draws_page(plan_id, draws), loaded.signed, active="inspections")
 
 
 def _frequency(rows: Sequence[dict[str, Any]] | None) -> str:

@@ -19,7 +19,6 @@ from starlette.responses import Response
 from hub.disclosure import Role
 from hub.web.console import pages
 from hub.web.console.pages import e
-from hub.web.limits import client_address
 
 if TYPE_CHECKING:
     from hub.web.console import Console
@@ -57,12 +56,12 @@ def operation_for(role: Role) -> str:
 
 
 async def profile(console: Console, request: Request) -> Response:
-    signed = await console._signed_in(request)
+    signed = await console.signed_in(request)
     if signed is None:
-        return console._to_login()
+        return console.to_login()
     viewer = signed.account.viewer
     uscc = request.path_params["uscc"]
-    answer = await console.operation(viewer, client_address(request), operation_for(viewer.role), {"uscc": uscc})
+    answer = await console.ask(request, signed, operation_for(viewer.role), {"uscc": uscc})
     data = answer.data or {}
     report = data.get("creditReport")
     if report is None:
@@ -73,13 +72,13 @@ async def profile(console: Console, request: Request) -> Response:
                            f"（{answer.errors[0].get('message', '')}）")
         else:
             message = "未找到该主体。"
-        return console._html("主体档案", pages.refused(message), signed, active="subjects")
+        return console.html("主体档案", pages.refused(message), signed, active="subjects")
     names = {s["id"]: s["name"] for s in data.get("gradingSchemes") or []}
     subject = report["subject"]
     body = (pages.profile(report, answer.refusals(), names) + consents(subject.get("consents"))
             + objections(subject) + repairs(subject) + related(subject, data))
     scripts = ("echarts.min.js", "charts.js") if "relatedParties" in data else ()
-    return console._html(subject["name"], body, signed, active="subjects", scripts=scripts)
+    return console.html(subject["name"], body, signed, active="subjects", scripts=scripts)
 
 
 def consents(found: Sequence[dict[str, Any]] | None) -> str:

@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hub import clock
-from hub.web.console.pages import e, notice, refused
-from hub.web.limits import client_address
+from hub.web.console.pages import e, notice
 
 if TYPE_CHECKING:
     from hub.staff import SignedIn
@@ -90,23 +89,19 @@ class Queues:
     # ---- 信用修复 --------------------------------------------------------------------------------
 
     async def repairs(self, request: Request, message: str | None = None) -> Response:
-        console = self.console
-        signed = await console._signed_in(request)
-        if signed is None:
-            return console._to_login()
-        answer = await console.operation(signed.account.viewer, client_address(request), REPAIRS, {})
-        pending = (answer.data or {}).get("pendingDecisions")
-        if pending is None:
-            return console._html("信用修复", refused("；".join(answer.refusals())), signed, active="repairs")
+        loaded = await self.console.load(request, REPAIRS, {}, "pendingDecisions", title="信用修复", active="repairs")
+        if isinstance(loaded, Response):
+            return loaded
+        signed, pending = loaded.signed, loaded.data["pendingDecisions"]
         decided = request.query_params.get("decided")
         outcome = REPAIR_STATUSES.get(request.query_params.get("status", ""), "")
         ok = f"信用修复申请 {decided} 已决定：{outcome}" if decided else None
         body = repairs_page(pending["repairApplications"], signed.csrf, message, ok,
                             _unit(pending["department"]), clock.today())
-        return console._html("信用修复", body, signed, active="repairs")
+        return self.console.html("信用修复", body, signed, active="repairs")
 
     async def decide_repair(self, request: Request) -> Response:
-        checked = await self.console._signed_post(request)
+        checked = await self.console.signed_post(request)
         if isinstance(checked, Response):
             return checked
         signed, form = checked
@@ -114,32 +109,26 @@ class Queues:
         reason = form.get("reason", "").strip()
         if decision not in ("approve", "reject") or not reason:
             return await self.repairs(request, "请选择“同意修复”或“不予修复”，并填写决定理由。")
-        application_id = request.path_params["application_id"]
-        answer = await self.console.operation(signed.account.viewer, client_address(request), DECIDE_REPAIR,
-                                              {"id": application_id, "approve": decision == "approve",
-                                               "reason": reason})
-        decided = (answer.data or {}).get("decideCreditRepair")
-        if decided is None:
-            return await self.repairs(request, "；".join(answer.refusals()) or "未能决定该申请。")
-        return RedirectResponse(f"/console/repairs?decided={quote(decided['id'])}&status={quote(decided['status'])}",
-                                status_code=303)
+        done = await self.console.decide(request, signed, DECIDE_REPAIR, {
+            "id": request.path_params["application_id"], "approve": decision == "approve", "reason": reason},
+            then="/console/repairs")
+        if isinstance(done, Response):
+            return done
+        return await self.repairs(request, "；".join(done.refusals()) or "未能决定该申请。")
 
     # ---- 逾期事项 --------------------------------------------------------------------------------
 
     async def overdue(self, request: Request) -> Response:
         console = self.console
-        signed = await console._signed_in(request)
-        if signed is None:
-            return console._to_login()
-        answer = await console.operation(signed.account.viewer, client_address(request), OVERDUE, {})
-        data = answer.data or {}
-        objections, repairs = data.get("overdueObjections"), data.get("overdueRepairApplications")
-        if objections is None or repairs is None:
-            return console._html("逾期事项", refused("；".join(answer.refusals())), signed, active="overdue")
-        owner = console._queue_owner(signed)
-        body = overdue_page([o for o in objections if o["department"] == owner],
-                            [r for r in repairs if r["department"] == owner], _unit(owner), clock.today())
-        return console._html("逾期事项", body, signed, active="overdue")
+        loaded = await console.load(request, OVERDUE, {}, "overdueObjections", "overdueRepairApplications",
+                                    title="逾期事项", active="overdue")
+        if isinstance(loaded, Response):
+            return loaded
+        owner = console.queue_owner(loaded.signed)
+        body = overdue_page([o for o in loaded.data["overdueObjections"] if o["department"] == owner],
+                            [r for r in loaded.data["overdueRepairApplications"] if r["department"] == owner],
+                            _unit(owner), clock.today())
+        return console.html("逾期事项", body, loaded.signed, active="overdue")
 
     # ---- 信用预警 --------------------------------------------------------------------------------
 
@@ -147,10 +136,10 @@ class Queues:
                        kept: Mapping[str, str] | None = None) -> Response:
         """The list; ``kept``: the filters a refused form carried back (the page it was sent from)."""
         console = self.console
-        signed = await console._signed_in(request)
+        signed = await console.signed_in(request)
         if signed is None:
-            return console._to_login()
-        owner = console._queue_owner(signed)
+            return console.to_login()
+        owner = console.queue_owner(signed)
         params: Mapping[str, str] = request.query_params if kept is None else kept
         # a department's queue is its own; the credit office reads every department's (or one) — reading is
         # shared among departments (seed 001 §二.(四).1), deciding stays the routed department's
@@ -160,19 +149,18 @@ class Queues:
         wanted = {"department": department, "region": region,
                   "status": status if status in WARNING_STATUSES else None}
         operation = WARNINGS % (f", status: {wanted['status']}" if wanted["status"] else "")
-        answer = await console.operation(signed.account.viewer, client_address(request), operation,
-                                         {"department": department, "region": region})
+        answer = await console.ask(request, signed, operation, {"department": department, "region": region})
         found = (answer.data or {}).get("warnings")
         if found is None:
-            return console._html("信用预警", refused("；".join(answer.refusals())), signed, active="warnings")
+            return console.refused("信用预警", answer, signed, "warnings")
         decided = params.get("decided")
         outcome = WARNING_STATUSES.get(params.get("to", ""), "")
         ok = f"预警 {decided} 已办理：{outcome}" if decided else None
         body = warnings_page(found["nodes"], found["totalCount"], signed, owner, wanted, message, ok)
-        return console._html("信用预警", body, signed, active="warnings")
+        return console.html("信用预警", body, signed, active="warnings")
 
     async def decide_warning(self, request: Request) -> Response:
-        checked = await self.console._signed_post(request)
+        checked = await self.console.signed_post(request)
         if isinstance(checked, Response):
             return checked
         signed, form = checked
@@ -180,16 +168,13 @@ class Queues:
         text = form.get("text", "").strip()
         if step not in WARNING_STEPS or (step != "acknowledge" and not text):
             return await self.warnings(request, "请选择办理方式；处置须填写所采取的措施，排除须填写理由。", form)
-        warning_id = request.path_params["warning_id"]
-        variables = {"id": warning_id} | ({"text": text} if step != "acknowledge" else {})
-        answer = await self.console.operation(signed.account.viewer, client_address(request),
-                                              WARNING_STEPS[step], variables)
-        decided = next(iter((answer.data or {}).values()), None) if answer.data else None
-        if decided is None:
-            return await self.warnings(request, "；".join(answer.refusals()) or "未能办理该预警。", form)
+        variables = {"id": request.path_params["warning_id"]} | ({"text": text} if step != "acknowledge" else {})
         back = {k: v for k, v in form.items() if k in ("department", "region", "status") and v}
-        query = urlencode({**back, "decided": decided["id"], "to": decided["status"]})
-        return RedirectResponse(f"/console/warnings?{query}", status_code=303)
+        done = await self.console.decide(request, signed, WARNING_STEPS[step], variables, then="/console/warnings",
+                                         kept=back, status_key="to")  # "status" is the list's filter
+        if isinstance(done, Response):
+            return done
+        return await self.warnings(request, "；".join(done.refusals()) or "未能办理该预警。", form)
 
 
 def _unit(department: str) -> str:
