@@ -448,10 +448,10 @@ class CreditHub:
         return await reporting.monthly_rates(self.gateway, since=since, until=today, department=department)
 
     # --- a subject's file (the console's profile) ----------------------------------------------
-    async def subject_consents(self, usccs: Sequence[str]) -> dict[str, list[Consent]]:
-        """Every consent each subject gave, newest first (for government: a bank's own come with its profile,
-        and it sees no other bank's — hub.bank_consents)."""
-        return await consents.of_subjects(self.gateway, usccs)
+    async def subject_consents(self, usccs: Sequence[str], viewer: Viewer) -> dict[str, list[Consent]]:
+        """The consents each subject gave, newest first, as the viewer may list them: a bank only those granted
+        to it (the others are other banks' business: hub.bank_consents), government all of them."""
+        return await consents.of_subjects(self.gateway, usccs, _grantee(viewer))
 
     async def subject_objections(self, usccs: Sequence[str]) -> dict[str, list[Objection]]:
         """Every objection each subject filed, newest first, with its state (INTERNAL: schema/tiers.py)."""

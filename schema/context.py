@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -50,7 +51,8 @@ class HubContext:
         self.profiles = DataLoader(load_fn=self._load_profiles, cache=True)
         self.commitments = DataLoader(load_fn=self._load_commitments, cache=True)
         self.frequencies = DataLoader(load_fn=self.hub.inspections.frequencies, cache=True)
-        self.subject_consents = DataLoader(load_fn=_by_code(self.hub.subject_consents), cache=True)
+        self.subject_consents = DataLoader(load_fn=_by_code(partial(self.hub.subject_consents, viewer=self.viewer)),
+                                           cache=True)
         self.subject_objections = DataLoader(load_fn=_by_code(self.hub.subject_objections), cache=True)
         self.subject_repairs = DataLoader(load_fn=_by_code(self.hub.subject_repairs), cache=True)
 

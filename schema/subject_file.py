@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
-from hub.disclosure import Role
 from hub.models import SubjectProfile
 from schema.rights import ObjectionType, RepairType
 
@@ -24,9 +23,6 @@ if TYPE_CHECKING:
 async def subject_consents(
         root: strawberry.Parent[SubjectProfile],
         info: Info) -> list[Annotated[ConsentType, strawberry.lazy("schema.types")]]:
-    if info.context.viewer.role is Role.BANK:
-        # its own consents came with the profile (the tier rule reads them); another bank's are none of its business
-        return sorted(root.consents, key=lambda c: (c.granted_at, c.id), reverse=True)  # type: ignore[arg-type]
     return await info.context.subject_consents.load(root.subject.uscc)
 
 

@@ -124,3 +124,25 @@ async def watched_page(browser: Browser, served_hub: ServedHub) -> AsyncIterator
     finally:
         await context.close()
     watched.assert_clean()
+
+
+# --- the console's pages (tests/test_console*.py) ------------------------------------------------------------
+STAFF_PASSWORD = "correct horse battery staple"  # every console test account's
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where each console page's screenshot goes, for review (not committed)."""
+    folder = tmp_path_factory.getbasetemp() / "console-screenshots"
+    folder.mkdir(exist_ok=True)
+    print(f"console screenshots: {folder}")
+    return folder
+
+
+async def sign_in(page: Page, served: ServedHub, username: str, password: str = STAFF_PASSWORD) -> None:
+    """Through the real sign-in form (its CSRF cookie and token), as a person would."""
+    await page.goto(f"{served.url}/console/login")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")

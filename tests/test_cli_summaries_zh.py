@@ -5,12 +5,14 @@ for the log. Pure: the summaries are built from values, as `hub import …` and 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from connectors.platform import LinkSummary, SyncSummary
 from connectors.shuanggongshi import DepartmentStats, ImportResult
 from hub.cli import demo_summary_zh, rates_zh, read_summary_zh
 from hub.cli.sync import round_verdict_zh
+from hub.demo.year import COUNTED
 from hub.exchange.vocabulary import Direction
 from hub.imports import ImportOutcome
 from hub.supervision.evidence import Artefact, DrawReport, Finding
@@ -55,6 +57,10 @@ def test_the_demo_loads_summary() -> None:
     counts = {"departments": 12, "organizations": 3, "subjects": 1000, "records": 4321, "evaluations": 2000}
     assert demo_summary_zh(counts) == ("演示数据已载入：部门 12 个，机构 3 家，主体 1,000 个，信用记录 4,321 条，"
                                        "评价结果 2,000 条")
+    # every count the replayed year reports is named in Chinese too (no code name reaches the clerk)
+    year = demo_summary_zh({"evaluations_a_year_ago": 2, **dict.fromkeys(COUNTED, 1)})
+    assert not re.search(r"[A-Za-z_]", year), year
+    assert "列入严重失信主体名单 1 次" in year and "逾期未处理的异议 1 件" in year
 
 
 def test_a_draw_verification_gives_its_verdict_in_chinese_and_each_check_in_english() -> None:

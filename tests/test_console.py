@@ -14,7 +14,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Page
 
 from hub import clock
 from hub.db import consents, feed
@@ -26,7 +25,7 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from hub.staff import LOCKOUT_FAILURES, StaffRole
 from hub.web.console import ConsoleFilesDamaged, load_assets
-from tests.browser import ServedHub, WatchedPage
+from tests.browser import STAFF_PASSWORD, ServedHub, WatchedPage, sign_in
 from tests.builders import (
     add_evaluation,
     add_record,
@@ -43,17 +42,8 @@ CONSENTED = uscc(880, region="410423")
 OTHER = uscc(881, region="410423")
 DEPARTMENT = "410423-CONSOLE"  # this module's own department: its queue holds this module's objection only
 BANK = "工作台测试银行"
-PASSWORD = "correct horse battery staple"
 OFFICER, LOAN_OFFICER, LOCKED = "console-officer", "console-loan", "console-locked"
 RECORD = f"console-record-{CONSENTED[-6:]}"
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "console-screenshots"
-    folder.mkdir(exist_ok=True)
-    print(f"console screenshots: {folder}")
-    return folder
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -74,21 +64,13 @@ async def world(hub: CreditHub) -> str:
     await consents.create_consent(hub.gateway, Consent(
         id=f"consent-{CONSENTED[-6:]}-console", subject_uscc=CONSENTED, grantee=BANK, purpose="信易贷",
         granted_at=now - timedelta(days=1), expires_at=now + timedelta(days=30), granted_by="admin:test"))
-    await hub.staff.add(OFFICER, PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department=DEPARTMENT,
+    await hub.staff.add(OFFICER, STAFF_PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department=DEPARTMENT,
                         display_name="张科员")
-    await hub.staff.add(LOAN_OFFICER, PASSWORD, StaffRole.BANK, org=BANK, department=None, display_name="李经理")
-    await hub.staff.add(LOCKED, PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department=DEPARTMENT)
+    await hub.staff.add(LOAN_OFFICER, STAFF_PASSWORD, StaffRole.BANK, org=BANK, department=None, display_name="李经理")
+    await hub.staff.add(LOCKED, STAFF_PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department=DEPARTMENT)
     # filed on the subject's behalf through the platform; routed to the record's issuing department
     filed = await hub.objections.file(RECORD, "该处罚已整改完毕，记录有误", Viewer(Role.PLATFORM, org="郏县平台"))
     return filed.id
-
-
-async def sign_in(page: Page, served: ServedHub, username: str, password: str) -> None:
-    await page.goto(f"{served.url}/console")
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    async with page.expect_navigation():
-        await page.click("button[type=submit]")
 
 
 async def audit_actions(hub: CreditHub, actor_token: str) -> list[str]:
@@ -111,7 +93,7 @@ async def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_accoun
     for attempt in range(2, LOCKOUT_FAILURES + 1):
         await sign_in(page, served, LOCKED, f"wrong password {attempt}")
     assert "账户已锁定" in await page.inner_text("[role=alert]")
-    await sign_in(page, served, LOCKED, PASSWORD)  # the right password, inside the window: still locked
+    await sign_in(page, served, LOCKED, STAFF_PASSWORD)  # the right password, inside the window: still locked
     assert "账户已锁定" in await page.inner_text("[role=alert]")
     assert page.url.endswith("/console/login")
     await page.goto(f"{served.url}/console/subjects")
@@ -126,16 +108,16 @@ async def test_a_form_posted_without_its_csrf_token_is_refused(served_hub: Serve
         form = await client.get("/console/login")
         assert form.status_code == 200 and "HttpOnly" in form.headers["set-cookie"]
         assert "samesite=strict" in form.headers["set-cookie"].lower()
-        refused = await client.post("/console/login", data={"username": OFFICER, "password": PASSWORD})
+        refused = await client.post("/console/login", data={"username": OFFICER, "password": STAFF_PASSWORD})
         assert refused.status_code == 403 and "CSRF" in refused.text
         assert "hub_console=" not in refused.headers.get("set-cookie", "")
-        forged = await client.post("/console/login", data={"username": OFFICER, "password": PASSWORD,
+        forged = await client.post("/console/login", data={"username": OFFICER, "password": STAFF_PASSWORD,
                                                            "csrf": "guessed"})
         assert forged.status_code == 403
         # the right token, but posted from another site's page
         csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
         cross_site = await client.post("/console/login", headers={"Origin": "http://evil.example"},
-                                       data={"username": OFFICER, "password": PASSWORD, "csrf": csrf})
+                                       data={"username": OFFICER, "password": STAFF_PASSWORD, "csrf": csrf})
         assert cross_site.status_code == 403
         # a decision posted without the session's token is refused too (and, with no session, goes nowhere)
         decide = await client.post("/console/objections/x", data={"decision": "reject", "reasons": "x"})
@@ -145,7 +127,7 @@ async def test_a_form_posted_without_its_csrf_token_is_refused(served_hub: Serve
 async def test_a_department_officer_searches_reads_a_profile_decides_an_objection_and_sees_the_charts(
         watched_page: WatchedPage, hub: CreditHub, world: str, screenshots: Path) -> None:
     page, served = watched_page.page, watched_page.hub
-    await sign_in(page, served, OFFICER, PASSWORD)
+    await sign_in(page, served, OFFICER, STAFF_PASSWORD)
     assert page.url.endswith("/console/subjects")
     cookie = next(c for c in await page.context.cookies() if c["name"] == "hub_console")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
@@ -208,7 +190,7 @@ async def test_a_department_officer_searches_reads_a_profile_decides_an_objectio
 async def test_a_bank_officer_sees_the_consented_subject_and_is_refused_the_others(
         watched_page: WatchedPage, screenshots: Path) -> None:
     page, served = watched_page.page, watched_page.hub
-    await sign_in(page, served, LOAN_OFFICER, PASSWORD)
+    await sign_in(page, served, LOAN_OFFICER, STAFF_PASSWORD)
     nav = await page.inner_text("header nav")
     assert "主体查询" in nav and "异议处理" not in nav and "等级分布" not in nav and "同步状态" not in nav
 
@@ -240,7 +222,7 @@ async def test_the_sync_status_page_shows_each_peers_last_round_and_its_dead_let
                                                                "origin_level county is not above this county platform",
                                                                None) for n in range(2)])
     try:
-        await sign_in(page, served, OFFICER, PASSWORD)
+        await sign_in(page, served, OFFICER, STAFF_PASSWORD)
         await page.click("header nav a[href='/console/sync']")
         row = page.locator(f"#sync-status tr[data-peer='{peer}'][data-direction='PULL_DOWN']")
         text = await row.inner_text()

@@ -32,7 +32,7 @@ from hub.rights.objections import Resolution
 from hub.service import CreditHub
 from hub.settings import Settings
 from hub.staff import StaffRole
-from tests.browser import ServedHub, WatchedPage
+from tests.browser import STAFF_PASSWORD, ServedHub, WatchedPage, sign_in
 from tests.builders import add_record, bearer, gql, register_bank, remove_staff, remove_subjects, resident_id, uscc
 
 REGION = "410224"
@@ -49,18 +49,9 @@ PERSON_ONE, PERSON_TWO = resident_id(9101, region=REGION), resident_id(9102, reg
 DEPARTMENT = "410224-CHARTS"
 REPORTERS = ("410224-CHARTS-A", "410224-CHARTS-B")
 BANK, OTHER_BANK = "图表测试银行", "图表测试另一银行"
-PASSWORD = "correct horse battery staple"
 OFFICER, LOAN_OFFICER = "charts-officer", "charts-loan"
 OWN_CONSENT, OWN_EXPIRED, OTHERS_CONSENT = (f"consent-charts-{n}" for n in ("own", "expired", "others"))
 PENALTIES = [f"charts-penalty-{MAIN[-6:]}-{n}" for n in range(3)]
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "console-screenshots"
-    folder.mkdir(exist_ok=True)
-    print(f"console screenshots: {folder}")
-    return folder
 
 
 def _subject(code: str, person: tuple[str, str] | None, hub: CreditHub) -> dict[str, Any]:
@@ -128,19 +119,11 @@ async def world(hub: CreditHub) -> Any:
         await hub.record_reporting(f"charts-import-{n}", kind="ADMINISTRATIVE_PENALTY", source_platform="test",
                                    received_on=received, per_department={reporter: Counts(
                                        f"图表测试部门{reporter[-1]}", 10 * (n + 1), 9 * (n + 1) - n, 8 - n, n)})
-    await hub.staff.add(OFFICER, PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department=DEPARTMENT,
+    await hub.staff.add(OFFICER, STAFF_PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department=DEPARTMENT,
                         display_name="赵科员")
-    await hub.staff.add(LOAN_OFFICER, PASSWORD, StaffRole.BANK, org=BANK, department=None, display_name="钱经理")
+    await hub.staff.add(LOAN_OFFICER, STAFF_PASSWORD, StaffRole.BANK, org=BANK, department=None, display_name="钱经理")
     yield {"rejected": rejected.id, "pending": pending.id, "repair": repair.id}
     await _forget(hub)
-
-
-async def sign_in(page: Page, served: ServedHub, username: str) -> None:
-    await page.goto(f"{served.url}/console")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("button[type=submit]")
 
 
 async def chart_option(page: Page, element_id: str) -> Any:

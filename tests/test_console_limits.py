@@ -16,13 +16,13 @@ from hub.messages_zh import message_zh
 from hub.service import CreditHub
 from hub.settings import Settings
 from hub.staff import StaffRole
+from tests.browser import STAFF_PASSWORD
 from tests.builders import add_subject, bearer, gql, register_bank, remove_staff, remove_subjects, uscc
 
 REGION = "410424"
 SUBJECT = uscc(1424, region=REGION)
 NAME = "工作台限额测试有限公司"
 BANK, OTHER_BANK = "工作台限额测试银行", "工作台限额对照银行"
-PASSWORD = "correct horse battery staple"
 LOAN_OFFICER, OFFICER = "console-limits-loan", "console-limits-officer"
 SEARCH = f"/console/subjects?q={NAME[:6]}"
 PUBLIC_QUERY = {"query": f'{{ subjects(search: "{NAME[:6]}", first: 5) {{ nodes {{ uscc }} }} }}'}
@@ -34,8 +34,8 @@ async def world(hub: CreditHub) -> Any:
     await remove_staff(hub, [LOAN_OFFICER, OFFICER])
     await add_subject(hub, SUBJECT, name=NAME)
     await register_bank(hub, BANK, OTHER_BANK)
-    await hub.staff.add(LOAN_OFFICER, PASSWORD, StaffRole.BANK, org=BANK, department=None)
-    await hub.staff.add(OFFICER, PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department=f"{REGION}-SCJG")
+    await hub.staff.add(LOAN_OFFICER, STAFF_PASSWORD, StaffRole.BANK, org=BANK, department=None)
+    await hub.staff.add(OFFICER, STAFF_PASSWORD, StaffRole.DEPARTMENT, org="县市场监管局", department=f"{REGION}-SCJG")
     yield
     await remove_staff(hub, [LOAN_OFFICER, OFFICER])
     await remove_subjects(hub, [SUBJECT])
@@ -49,7 +49,7 @@ def client_of(app: Starlette, address: str = "192.0.2.10") -> httpx.AsyncClient:
 async def sign_in(http: httpx.AsyncClient, username: str) -> None:
     form = await http.get("/console/login")
     csrf = form.text.split('name="csrf" value="')[1].split('"')[0]
-    signed = await http.post("/console/login", data={"username": username, "password": PASSWORD, "csrf": csrf})
+    signed = await http.post("/console/login", data={"username": username, "password": STAFF_PASSWORD, "csrf": csrf})
     assert signed.status_code == 303 and signed.headers["location"] == "/console/subjects", signed.text
     assert "hub_console" in http.cookies
 

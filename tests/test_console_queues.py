@@ -24,7 +24,7 @@ from hub.disclosure import Role, Viewer
 from hub.service import CreditHub
 from hub.settings import Settings
 from hub.staff import StaffRole
-from tests.browser import ServedHub, WatchedPage
+from tests.browser import STAFF_PASSWORD, ServedHub, WatchedPage, sign_in
 from tests.builders import (
     add_evaluation,
     add_record,
@@ -44,7 +44,6 @@ DEPARTMENT = "411025-QUEUES"  # this module's own department: its queues hold th
 INSPECTING = "411081-QUEUES"
 APPROVED, OVERDUE, PLATFORMS, CONTESTED, WARNED, DECEMBER = (uscc(6300 + n, region=REGION) for n in range(6))
 GRADED = {uscc(6400 + n, region=INSPECTED): grade for n, grade in enumerate("ABCD")}
-PASSWORD = "correct horse battery staple"
 OFFICER, INSPECTOR, CREDIT, LOAN = "queues-officer", "queues-inspector", "queues-credit", "queues-loan"
 BANK = "工作台队列测试银行"
 WARNING_DEPT, WARNING_OFFICE, WARNING_LEFT = "queues-warning-dept", "queues-warning-office", "queues-warning-left"
@@ -61,14 +60,6 @@ class World:
     plan: str
     draw: str
     inspected: str  # the target whose result was recorded
-
-
-@pytest.fixture(scope="module")
-def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.getbasetemp() / "console-screenshots"
-    folder.mkdir(exist_ok=True)
-    print(f"console screenshots: {folder}")
-    return folder
 
 
 async def _remove(hub: CreditHub) -> None:
@@ -148,13 +139,13 @@ async def world(hub: CreditHub, client: httpx.AsyncClient, settings: Settings) -
                          'result: "合格", notes: "未发现问题") { result } }', agency, d=draw_id, u=inspected)
     assert recorded["data"]["recordInspectionResult"]["result"] == "合格", recorded
 
-    await hub.staff.add(OFFICER, PASSWORD, StaffRole.DEPARTMENT, org="襄城县市场监管局", department=DEPARTMENT,
+    await hub.staff.add(OFFICER, STAFF_PASSWORD, StaffRole.DEPARTMENT, org="襄城县市场监管局", department=DEPARTMENT,
                         display_name="周科员")
-    await hub.staff.add(INSPECTOR, PASSWORD, StaffRole.DEPARTMENT, org="禹州市市场监管局", department=INSPECTING,
+    await hub.staff.add(INSPECTOR, STAFF_PASSWORD, StaffRole.DEPARTMENT, org="禹州市市场监管局", department=INSPECTING,
                         display_name="吴科员")
-    await hub.staff.add(CREDIT, PASSWORD, StaffRole.CREDIT_OFFICE, org="襄城县信用办", department=None,
+    await hub.staff.add(CREDIT, STAFF_PASSWORD, StaffRole.CREDIT_OFFICE, org="襄城县信用办", department=None,
                         display_name="郑主任")
-    await hub.staff.add(LOAN, PASSWORD, StaffRole.BANK, org=BANK, department=None, display_name="陈经理")
+    await hub.staff.add(LOAN, STAFF_PASSWORD, StaffRole.BANK, org=BANK, department=None, display_name="陈经理")
     await register_bank(hub, BANK)
     yield World(approve.id, str(overdue.id), platform_repair.id, str(provisional.id),
                 str(objection.id),
@@ -162,12 +153,8 @@ async def world(hub: CreditHub, client: httpx.AsyncClient, settings: Settings) -
     await _remove(hub)
 
 
-async def sign_in(page: Page, served: ServedHub, username: str) -> None:
-    await page.goto(f"{served.url}/console/login")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    async with page.expect_navigation():
-        await page.click("button[type=submit]")
+async def signed_in(page: Page, served: ServedHub, username: str) -> None:
+    await sign_in(page, served, username)
     assert page.url.endswith("/console/subjects")
 
 
@@ -197,7 +184,7 @@ async def post_form(page: Page, action: str, fields: dict[str, str]) -> None:
 async def test_a_department_officer_works_its_queues(watched_page: WatchedPage, hub: CreditHub, world: World,
                                                     screenshots: Path) -> None:
     page, served = watched_page.page, watched_page.hub
-    await sign_in(page, served, OFFICER)
+    await signed_in(page, served, OFFICER)
     links = await page.inner_text("header nav")
     assert all(label in links for label in ("信用修复", "逾期事项", "信用预警", "双随机"))
 
@@ -259,7 +246,7 @@ async def test_a_department_officer_works_its_queues(watched_page: WatchedPage, 
 async def test_a_department_officer_sees_its_plans_frequency_draws_and_results(
         watched_page: WatchedPage, world: World, screenshots: Path) -> None:
     page, served = watched_page.page, watched_page.hub
-    await sign_in(page, served, INSPECTOR)
+    await signed_in(page, served, INSPECTOR)
     await nav(page, "/console/inspections")
     plan = page.locator(f"#plan-{world.plan}")
     assert PLAN_NAME in await plan.inner_text()
@@ -285,7 +272,7 @@ async def test_a_department_officer_sees_its_plans_frequency_draws_and_results(
 async def test_the_credit_office_decides_the_platforms_own_and_is_refused_a_departments(
         watched_page: WatchedPage, hub: CreditHub, world: World, screenshots: Path) -> None:
     page, served = watched_page.page, watched_page.hub
-    await sign_in(page, served, CREDIT)
+    await signed_in(page, served, CREDIT)
 
     await nav(page, "/console/repairs")
     assert await page.locator(f"#repair-{world.platform_repair}").count() == 1
@@ -339,7 +326,7 @@ async def test_the_credit_office_decides_the_platforms_own_and_is_refused_a_depa
 async def test_a_bank_officer_is_shown_none_of_it_and_refused_each_page(
         watched_page: WatchedPage, world: World, screenshots: Path) -> None:
     page, served = watched_page.page, watched_page.hub
-    await sign_in(page, served, LOAN)
+    await signed_in(page, served, LOAN)
     links = await page.inner_text("header nav")
     assert not any(label in links for label in ("信用修复", "逾期事项", "信用预警", "双随机"))
     for path in ("/console/repairs", "/console/overdue", f"/console/warnings?region={REGION}",

@@ -123,8 +123,22 @@ async def _demo_load(seed: int, subjects: int, as_of: date | None, if_empty: boo
 
 
 # The demo loader's counts, as a clerk reads them: what is counted, and its measure word.
-_DEMO_COUNTS_ZH = {"departments": ("部门", "个"), "organizations": ("机构", "家"), "subjects": ("主体", "个"),
-                   "records": ("信用记录", "条"), "evaluations": ("评价结果", "条")}
+_DEMO_COUNTS_ZH = {
+    "departments": ("部门", "个"), "organizations": ("机构", "家"), "subjects": ("主体", "个"),
+    "records": ("信用记录", "条"), "evaluations": ("评价结果", "条"),
+    "evaluations_a_year_ago": ("一年前的评价结果", "条"),
+    # the replayed year (hub.demo.year.COUNTED)
+    "serious_dishonesty_list_entries": ("列入严重失信主体名单", "次"),
+    "serious_dishonesty_list_removals": ("移出严重失信主体名单", "次"),
+    "abnormal_operation_entries": ("列入经营异常名录", "次"), "abnormal_operation_removals": ("移出经营异常名录", "次"),
+    "dishonest_executee_entries": ("列入失信被执行人", "次"), "dishonest_executee_removals": ("移出失信被执行人", "次"),
+    "commitments_fulfilled": ("已履约的信用承诺", "项"), "commitments_broken": ("未履约的信用承诺", "项"),
+    "commitments_pending": ("履约期内的信用承诺", "项"), "objections_upheld": ("已采纳的异议", "件"),
+    "objections_rejected": ("已驳回的异议", "件"), "objections_pending": ("待处理的异议", "件"),
+    "objections_overdue": ("逾期未处理的异议", "件"), "repairs_approved": ("同意的信用修复", "件"),
+    "repairs_rejected": ("不予修复的申请", "件"), "repairs_pending": ("待决定的信用修复", "件"),
+    "draws_published": ("已公布结果的双随机抽取", "次"), "inspection_results": ("抽查检查结果", "条"),
+}
 
 
 def demo_summary_zh(counts: dict[str, int]) -> str:

@@ -93,11 +93,13 @@ async def count_granted_to(gateway: Neo4jGateway, grantee: str, *, status: str |
     return int(rows[0]["n"])
 
 
-async def of_subjects(gateway: Neo4jGateway, usccs: Sequence[str], limit: int = 200) -> dict[str, list[Consent]]:
-    """Every consent each subject gave, newest grant first; one round trip for a page of subjects. (A bank's
-    own consents come with its profile: hub.db.subjects.)"""
+async def of_subjects(gateway: Neo4jGateway, usccs: Sequence[str], grantee: str | None,
+                      limit: int = 200) -> dict[str, list[Consent]]:
+    """The consents each subject gave, newest grant first — only ``grantee``'s when given, else all of them;
+    one round trip for a page of subjects."""
     rows = await gateway.query(
         "UNWIND $usccs AS code CALL (code) { MATCH (c:Consent)-[:GIVEN_BY]->(:Subject {uscc: code}) "
-        "WITH c ORDER BY c.granted_at DESC, c.id LIMIT $limit RETURN collect(c { .*, subject_uscc: code }) AS found } "
-        "RETURN code, found", {"usccs": list(usccs), "limit": limit})
+        "WHERE $grantee IS NULL OR c.grantee = $grantee WITH c ORDER BY c.granted_at DESC, c.id LIMIT $limit "
+        "RETURN collect(c { .*, subject_uscc: code }) AS found } "
+        "RETURN code, found", {"usccs": list(usccs), "grantee": grantee, "limit": limit})
     return {row["code"]: [consent_from_row(c) for c in row["found"]] for row in rows}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -51,16 +51,13 @@ DEFAULT_DRAW_SCHEME = "henan-public-credit"
 Progress = Callable[[str, int, int], None]  # stage, done, total (hub.demo.loading.load)
 
 
-def _label(name: str) -> str:
-    """Field names as the demo's items know them (the API's own labels are for senders)."""
-    return name
-
-
-@dataclass
-class YearSummary:
-    """What the replay did, by kind and outcome (for the load's summary line)."""
-
-    counts: Counter[str] = field(default_factory=Counter)
+# What the replay counts, by kind and outcome: the keys of ``hub demo load``'s summary (hub.cli names each in Chinese).
+COUNTED = (
+    "serious_dishonesty_list_entries", "serious_dishonesty_list_removals", "abnormal_operation_entries",
+    "abnormal_operation_removals", "dishonest_executee_entries", "dishonest_executee_removals",
+    "commitments_fulfilled", "commitments_broken", "commitments_pending", "objections_upheld",
+    "objections_rejected", "objections_pending", "objections_overdue", "repairs_approved", "repairs_rejected",
+    "repairs_pending", "draws_published", "inspection_results")
 
 
 def at(day: date, hour: int = 10) -> datetime:
@@ -78,7 +75,7 @@ class YearReplay:
     def __init__(self, hub: CreditHub, data: DemoData, as_of: date, seed: int) -> None:
         self.hub, self.data, self.as_of = hub, data, as_of
         self.rng = random.Random(f"county-year-{seed}")
-        self.summary = YearSummary()
+        self.counts: Counter[str] = Counter()
         subjects = {s["uscc"]: s for s in data.subjects}
         listed = {r["subject_uscc"] for r in data.records
                   if r["kind"] in (RecordKind.SERIOUS_DISHONESTY_LIST, RecordKind.DISHONEST_EXECUTEE,
@@ -98,14 +95,18 @@ class YearReplay:
     def _day(self, earliest: date, latest: date) -> date:
         return earliest + timedelta(days=self.rng.randint(0, max((latest - earliest).days, 0)))
 
-    async def run(self) -> YearSummary:
+    def _count(self, key: str, n: int = 1) -> None:
+        assert key in COUNTED, key  # a key the summary cannot name is a bug here
+        self.counts[key] += n
+
+    async def run(self) -> Counter[str]:
         size = max(len(self.data.subjects) // 100, 2)  # per kind and outcome: 10 for 1,000 subjects
         await self.lists(size)
         await self.commitments(size)
         await self.objections(size)
         await self.repairs(size)
         await self.draws()
-        return self.summary
+        return self.counts
 
     # --- lists: entries, and removals that end them ------------------------------------------------
     async def lists(self, size: int) -> None:
@@ -125,15 +126,15 @@ class YearReplay:
                            else self._day(add_months(self.as_of, -11), self.as_of - timedelta(days=20)))
                 draft = self._list_item(kind, subject, title, entered, n)
                 with clock.replaying(at(entered)):
-                    receipt = await self.hub.credit_info.submit([draft], viewer, _label)
+                    receipt = await self.hub.credit_info.submit([draft], viewer, str)
                 self._check(receipt.problems, kind.value)
-                self.summary.counts[f"{kind.value} entries"] += 1
+                self._count(f"{kind.value.lower()}_entries")
                 if removed:
                     day = self._day(add_months(entered, months) + timedelta(days=10), self.as_of - timedelta(days=5))
                     with clock.replaying(at(day)):
-                        receipt = await self.hub.credit_info.submit([_removed(draft, day)], viewer, _label)
+                        receipt = await self.hub.credit_info.submit([replace(draft, removed_on=day)], viewer, str)
                     self._check(receipt.problems, kind.value)
-                    self.summary.counts[f"{kind.value} removals"] += 1
+                    self._count(f"{kind.value.lower()}_removals")
 
     def _list_item(self, kind: RecordKind, subject: Row, title: str, day: date, n: int) -> ItemDraft:
         reason = {RecordKind.ABNORMAL_OPERATION: "未按规定公示年度报告",
@@ -173,7 +174,7 @@ class YearReplay:
                         commitment.id, outcome == "fulfilled",
                         "经核查，已按承诺补齐材料并符合许可条件" if outcome == "fulfilled"
                         else "承诺期满未补齐材料，经核查不符合许可条件，按承诺撤销许可", viewer)
-            self.summary.counts[f"commitments {outcome}"] += 1
+            self._count(f"commitments_{outcome}")
 
     # --- objections ---------------------------------------------------------------------------------
     async def objections(self, size: int) -> None:
@@ -196,7 +197,7 @@ class YearReplay:
                     await self.hub.objections.resolve(objection.id, Resolution(
                         state == "UPHELD", "经复核，原记录认定事实有误，予以撤回" if state == "UPHELD"
                         else "经复核，原记录认定事实清楚、依据充分，维持原记录"), decider)
-            self.summary.counts[f"objections {state.lower()}"] += 1
+            self._count(f"objections_{state.lower()}")
 
     def _records(self, kinds: Sequence[RecordKind], count: int,
                  fits: Callable[[Row], bool] = lambda record: True) -> list[Row]:
@@ -240,7 +241,7 @@ class YearReplay:
                         application.id, state == "APPROVED",
                         "经核查，已履行处罚义务、完成整改，同意信用修复" if state == "APPROVED"
                         else "经核查，整改未到位，不予修复", agency(record["issuing_department"]))
-            self.summary.counts[f"repairs {state.lower()}"] += 1
+            self._count(f"repairs_{state.lower()}")
 
     # --- 双随机、一公开 ------------------------------------------------------------------------------
     async def draws(self) -> None:
@@ -280,12 +281,8 @@ class YearReplay:
                         drawn.id, target.uscc, result,
                         "现场检查，查阅台账" if result in ("合格", "未发现问题") else "发现问题，已当场告知整改要求",
                         viewer)
-            self.summary.counts["draws published"] += 1
-            self.summary.counts["inspection results"] += len(targets)
-
-
-def _removed(draft: ItemDraft, day: date) -> ItemDraft:
-    return replace(draft, removed_on=day)
+            self._count("draws_published")
+            self._count("inspection_results", len(targets))
 
 
 async def populate(hub: CreditHub, data: DemoData, *, as_of: date, seed: int,
@@ -303,7 +300,7 @@ async def populate(hub: CreditHub, data: DemoData, *, as_of: date, seed: int,
         first = await hub.evaluate()
     # A second load into the same hub (no --reset) re-writes the same rows; the year happened once: its
     # objections, draws and commitments are not filed again.
-    year = YearSummary() if await hub.draws() else await YearReplay(hub, data, as_of, seed).run()
+    year: Counter[str] = Counter() if await hub.draws() else await YearReplay(hub, data, as_of, seed).run()
     if as_of == clock.today():
         last = await hub.evaluate()
     else:
@@ -311,4 +308,4 @@ async def populate(hub: CreditHub, data: DemoData, *, as_of: date, seed: int,
             last = await hub.evaluate()
     counts["evaluations"] = last.evaluations  # current; the year's earlier ones stay as their history
     counts["evaluations_a_year_ago"] = first.evaluations
-    return {**counts, **{kind.replace(" ", "_"): n for kind, n in year.counts.items()}}
+    return {**counts, **year}

@@ -41,6 +41,7 @@ from hub.errors import BadInput, Conflict, NotFound
 from hub.models import Severity
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
+from hub.rows import from_row
 
 OBJECTION_DUE_WORKING_DAYS = 7  # seed 002 §三.(五).1
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
@@ -83,9 +84,7 @@ class ContestedItem:
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> ContestedItem:
-        return cls(id=row["id"], kind=TargetKind(row["kind"]), subject_uscc=row["subject_uscc"],
-                   issuing_department=row.get("issuing_department"), scheme=row.get("scheme"),
-                   origin_platform=row.get("origin_platform"))
+        return from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,17 +138,7 @@ class Objection:
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Objection:
-        outcome = row.get("outcome")
-        return cls(id=row["id"], target_id=row["target_id"], target_kind=TargetKind(row["target_kind"]),
-                   subject_uscc=row["subject_uscc"], department=row.get("department") or "unassigned",
-                   scheme=row.get("scheme"), reason=row["reason"], filed_by=row["filed_by"],
-                   filed_by_org=row.get("filed_by_org"), filed_by_department=row.get("filed_by_department"),
-                   filed_at=row["filed_at"], received_on=row["received_on"], due_on=row["due_on"],
-                   due_on_provisional_reason=row.get("due_on_provisional_reason"),
-                   status=ObjectionStatus(row["status"]), reasons=row.get("reasons"),
-                   resolved_at=row.get("resolved_at"), resolved_by=row.get("resolved_by"),
-                   resolved_late=row.get("resolved_late"), outcome=Outcome(outcome) if outcome else None,
-                   correction=row.get("correction"))
+        return from_row(cls, row, department=row.get("department") or "unassigned")
 
     def properties(self) -> dict[str, Any]:
         """As filed, for the store (a decision's fields are set by ``resolve``)."""

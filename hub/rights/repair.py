@@ -36,6 +36,7 @@ from hub.models import CreditRecord
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import PublicityPolicy, repair_eligibility
+from hub.rows import from_row
 
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
 DueDays = Callable[[], int | None]  # working days an application is due in (None: no period set)
@@ -78,10 +79,7 @@ class RepairApplication:
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> RepairApplication:
-        return cls(id=row["id"], record_id=row["record_id"], subject_uscc=row["subject_uscc"],
-                   statement=row["statement"], department=row.get("department"), filed_by=row["filed_by"],
-                   filed_at=row["filed_at"], status=RepairStatus(row["status"]), policy=row["policy"],
-                   reason=row.get("reason"), decided_at=row.get("decided_at"), decided_by=row.get("decided_by"))
+        return from_row(cls, row)
 
     def properties(self) -> dict[str, Any]:
         """What is stored (the due date is not: it is counted on the calendar of the day it is read)."""

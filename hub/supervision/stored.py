@@ -15,6 +15,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from hub.rows import from_row
+
 
 class DrawStatus(StrEnum):
     COMMITTED = "COMMITTED"
@@ -61,13 +63,7 @@ class InspectionPlan:
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> InspectionPlan:
-        return cls(id=row["id"], department=row["department"], name=row["name"], scheme=row["scheme"],
-                   region=row.get("region"), kinds=tuple(row.get("kinds") or ()),
-                   industries=tuple(row.get("industries") or ()), ratios=row["ratios"],
-                   frequencies=row.get("frequencies"), inspectors_per_target=row["inspectors_per_target"],
-                   ungraded_as=row["ungraded_as"], period=row.get("period"),
-                   period_starts_on=row.get("period_starts_on"), period_ends_on=row.get("period_ends_on"),
-                   created_at=row["created_at"], created_by=row.get("created_by"))
+        return from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,16 +103,7 @@ class Draw:
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Draw:
-        return cls(id=row["id"], plan_id=row["plan_id"], department=row["department"], scheme=row["scheme"],
-                   status=DrawStatus(row["status"]), ratios=row["ratios"], seed_commitment=row["seed_commitment"],
-                   committed_at=row["committed_at"], attempt=row.get("attempt"), replaces=row.get("replaces"),
-                   redraw_reason=row.get("redraw_reason"), statements=tuple(row.get("statements") or ()),
-                   population_digest=row.get("population_digest"), pool_digest=row.get("pool_digest"),
-                   population_size=row.get("population_size"), frozen_at=row.get("frozen_at"),
-                   seed=row.get("seed"), result_digest=row.get("result_digest"),
-                   inputs_digest=row.get("inputs_digest"), targets_total=row.get("targets_total"),
-                   drawn_at=row.get("drawn_at"), strata=row.get("strata"), result_text=row.get("result_text"),
-                   superseded_by=row.get("superseded_by"), superseded_at=row.get("superseded_at"))
+        return from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +123,4 @@ class DrawTarget:
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> DrawTarget:
-        return cls(uscc=row["uscc"], name=row["name"], grade=row["grade"], inspectors=tuple(row["inspectors"]),
-                   position=row["position"], result=row.get("result"), notes=row.get("notes"),
-                   inspected_on=row.get("inspected_on"), result_at=row.get("result_at"),
-                   result_statement=row.get("result_statement"))
+        return from_row(cls, row)

@@ -28,6 +28,7 @@ from starlette.routing import BaseRoute, Route
 
 from hub import clock
 from hub.audit import AuditEvent
+from hub.authority import PLATFORM
 from hub.disclosure import Role
 from hub.errors import ConfigurationError, HubError
 from hub.messages_zh import message_zh
@@ -331,7 +332,7 @@ class Console:
         account = signed.account
         if account.role is StaffRole.DEPARTMENT and account.department:
             return account.department
-        return "platform"
+        return PLATFORM
 
     async def objections(self, request: Request, message: str | None = None) -> Response:
         loaded = await self.load(request, OBJECTIONS, {}, "objections", title="异议处理", active="objections")
@@ -342,8 +343,8 @@ class Console:
         decided = request.query_params.get("decided")
         outcome = pages.STATUSES.get(request.query_params.get("status", ""), "")
         ok = f"异议 {decided} 已处理：{outcome}" if decided else None
-        label = "信用办" if owner == "platform" else owner
-        return self.html("异议处理", pages.objections(queue, loaded.signed.csrf, message, ok, label), loaded.signed,
+        return self.html("异议处理", pages.objections(queue, loaded.signed.csrf, message, ok, pages.unit(owner)),
+                         loaded.signed,
                          active="objections")
 
     async def decide_objection(self, request: Request) -> Response:

@@ -141,17 +141,16 @@ def _rate(value: float | None) -> str:
 
 def reporting_page(rows: Sequence[dict[str, Any]]) -> str:
     data = reporting_data(rows)
-    table = "".join(
+    lines = "".join(
         f'<tr data-department="{e(r["department"])}" data-month="{e(r["month"])}"><td>{e(r["month"])}</td>'
         f'<td>{e(r["name"] or r["department"])}</td><td>{e(r["rows"])}</td><td>{e(r["valid"])}</td>'
         f'<td class="compliance">{_rate(r["complianceRate"])}</td><td class="timeliness">{_rate(r["timelinessRate"])}'
         f'</td></tr>' for r in sorted(rows, key=lambda r: (r["month"], r["department"]), reverse=True))
+    listed = pages.table(("月份", "部门", "报送条数", "合规条数", "合规率", "及时率"), lines, "", name="reporting")
     charts = ('<div class="chart" id="compliance-chart" role="img" aria-label="合规率"></div>'
               '<div class="chart" id="timeliness-chart" role="img" aria-label="及时率"></div>' if rows else
               '<p class="muted">近期没有导入的双公示文件。</p>')
     return (f'<section class="card"><h2>双公示报送：各部门合规率与及时率（近 {REPORTING_MONTHS} 个月，按月）</h2>'
             f'<p class="muted">依据：各部门双公示合规率、及时率均应达到100%。按文件接收日期（无则导入日期，北京时间）'
             f'归月；比率为当月合计之比。</p>{charts}</section>'
-            + (f'<section class="card"><table id="reporting"><thead><tr><th>月份</th><th>部门</th><th>报送条数</th>'
-               f'<th>合规条数</th><th>合规率</th><th>及时率</th></tr></thead><tbody>{table}</tbody></table></section>'
-               if rows else "") + _json(data, "reporting-data"))
+            + (f'<section class="card">{listed}</section>' if rows else "") + _json(data, "reporting-data"))

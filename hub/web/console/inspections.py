@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from hub.web.console.pages import china_time, e, refused
-from hub.web.console.queues import PLATFORM
+from hub.authority import PLATFORM
+from hub.web.console.pages import china_time, e, refused, table
 
 if TYPE_CHECKING:
     from hub.web.console import Console
@@ -86,16 +86,14 @@ class InspectionPages:
 
 
 def _frequency(rows: Sequence[dict[str, Any]] | None) -> str:
-    if not rows:
-        return '<p class="muted">该评价方案未规定抽查频次。</p>'
     body = "".join(
         f'<tr data-grade="{e(c["grade"])}"><td>{e(c["grade"])}</td><td>{_times(c)}</td><td>{e(c["subjects"])}</td>'
         f'<td>{e(c["below"])}</td><td>{e(c["above"])}</td><td class="met">'
         + ("—" if c["met"] is None else ('<span class="tag">已达到</span>' if c["met"]
                                          else '<span class="tag warn">未达到</span>'))
-        + "</td></tr>" for c in rows)
-    heads = "".join(f"<th>{h}</th>" for h in ("等级", "每年抽查频次", "主体数", "低于下限", "超过上限", "是否达到"))
-    return f'<table class="frequency"><thead><tr>{heads}</tr></thead><tbody>{body}</tbody></table>'
+        + "</td></tr>" for c in rows or ())
+    return table(("等级", "每年抽查频次", "主体数", "低于下限", "超过上限", "是否达到"), body,
+                 "该评价方案未规定抽查频次。", cls="frequency")
 
 
 def _times(c: dict[str, Any]) -> str:
@@ -142,13 +140,10 @@ def draws_page(plan_id: str, draws: Sequence[dict[str, Any]]) -> str:
         results = "".join(
             f'<tr data-uscc="{e(r["uscc"])}"><td>{e(r["uscc"])}</td><td>{e(r["name"])}</td><td>{e(r["result"])}</td>'
             f'<td>{e(r["notes"] or "")}</td><td>{e(r["inspectedOn"] or "")}</td></tr>' for r in d["results"])
-        target_table = (f'<table class="assignments"><thead><tr><th>抽取顺序</th><th>主体</th><th>名称</th>'
-                        f'<th>等级</th>'
-                        f'<th>执法检查人员（编号）</th><th>检查结果</th></tr></thead><tbody>{targets}</tbody></table>'
-                        if targets else '<p class="muted">尚未抽取检查对象。</p>')
-        result_table = (f'<table class="results"><thead><tr><th>主体</th><th>名称</th><th>检查结果</th><th>说明</th>'
-                        f'<th>检查日期</th></tr></thead><tbody>{results}</tbody></table>'
-                        if results else '<p class="muted">尚无公开的检查结果。</p>')
+        target_table = table(("抽取顺序", "主体", "名称", "等级", "执法检查人员（编号）", "检查结果"), targets,
+                             "尚未抽取检查对象。", cls="assignments")
+        result_table = table(("主体", "名称", "检查结果", "说明", "检查日期"), results, "尚无公开的检查结果。",
+                             cls="results")
         redraw = (f'<p class="muted">重新抽取（第 {e(d["attempt"])} 次），原因：{e(d["redrawReason"])}</p>'
                   if d.get("replaces") else "")
         items.append(

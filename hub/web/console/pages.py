@@ -8,6 +8,7 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
+from hub.authority import PLATFORM
 from hub.clock import CHINA
 from hub.staff import StaffAccount
 
@@ -57,6 +58,22 @@ def notice(message: str | None, kind: str = "error") -> str:
     return f'<div class="notice {kind}" role="alert">{e(message)}</div>' if message else ""
 
 
+def unit(department: str) -> str:
+    """Whose queue it is, as a clerk says it: the platform's own items are the credit office's (信用办)."""
+    return "信用办" if department == PLATFORM else department
+
+
+def table(heads: Sequence[str], rows: str, empty: str, *, name: str = "", cls: str = "") -> str:
+    """A table of ``rows`` (``<tr>``s) under ``heads``; when there are none, ``empty`` as a muted note (nothing
+    when ``empty`` is ""). ``name`` is the table's id and, as ``{name}-empty``, the note's, for scripts and tests."""
+    if not rows:
+        note_id = f' id="{name}-empty"' if name else ""
+        return f'<p class="muted"{note_id}>{e(empty)}</p>' if empty else ""
+    head = "".join(f"<th>{e(h)}</th>" for h in heads)
+    attributes = (f' id="{name}"' if name else "") + (f' class="{cls}"' if cls else "")
+    return f"<table{attributes}><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
 def login(csrf: str, message: str | None, username: str = "") -> str:
     return (f'<section class="card login"><h2>信用监管工作台 · 登录</h2>{notice(message)}'
             f'<form method="post" action="/console/login">'
@@ -73,14 +90,13 @@ def search(query: str, nodes: Iterable[dict[str, Any]], refusal: str | None) -> 
         f'<tr><td><a href="/console/subjects/{e(n["uscc"])}">{e(n["uscc"])}</a></td><td>{e(n["name"])}</td>'
         f'<td>{e(n["region"])}</td><td>{e(n.get("industry") or "")}</td><td>{e(n["status"])}</td></tr>'
         for n in nodes)
-    table = (f'<table id="results"><thead><tr><th>统一社会信用代码</th><th>名称</th><th>区划</th><th>行业</th>'
-             f'<th>登记状态</th></tr></thead><tbody>{rows}</tbody></table>' if rows else
-             ('<p class="muted">未找到匹配的主体。</p>' if query else ""))
+    found = table(("统一社会信用代码", "名称", "区划", "行业", "登记状态"), rows,
+                  "未找到匹配的主体。" if query else "", name="results")
     return (f'<section class="card"><h2>主体查询</h2>'
             f'<form method="get" action="/console/subjects"><input type="search" name="q" value="{e(query)}" '
             f'placeholder="名称或统一社会信用代码前缀" size="40"> <button class="primary" type="submit">查询</button>'
             f'</form></section>{notice(refusal)}'
-            + (f'<section class="card">{table}</section>' if table else ""))
+            + (f'<section class="card">{found}</section>' if found else ""))
 
 
 def profile(report: dict[str, Any], refusals: Sequence[str], scheme_names: dict[str, str]) -> str:
@@ -113,8 +129,7 @@ def _evaluations(evaluations: Sequence[dict[str, Any]], scheme_names: dict[str, 
             f'<p class="muted">评价时间 {e(ev["evaluatedAt"][:10])}{e(score)} · 有效期至 {e(ev["validUntil"] or "—")}'
             f' · 评价机构 {e(ev["evaluator"] or "—")}</p>'
             + (f'<p>评定理由：{e(reasons)}</p>' if reasons else "")
-            + (f'<table><thead><tr><th>指标</th><th>分值</th><th>说明</th></tr></thead><tbody>{lines}</tbody></table>'
-               if lines else "") + "</div>")
+            + table(("指标", "分值", "说明"), lines, "") + "</div>")
     return f'<section class="card" id="evaluations"><h2>信用评价</h2>{"".join(items)}</section>'
 
 
@@ -125,8 +140,7 @@ def _measures(subject: dict[str, Any]) -> str:
     rows = "".join(f'<tr><td>{e(m["name"])}</td><td>{e(m["grade"])}</td>'
                    f'<td>{e(m["implementingBody"])}</td><td>{e(m["basis"])}</td><td>{e(m["startsOn"])}'
                    f' 至 {e(m["endsOn"] or "—")}</td></tr>' for m in measures)
-    body = (f'<table><thead><tr><th>措施</th><th>依据等级</th><th>实施主体</th><th>政策依据</th><th>期间</th></tr>'
-            f'</thead><tbody>{rows}</tbody></table>' if rows else '<p class="muted">当前无监管措施。</p>')
+    body = table(("措施", "依据等级", "实施主体", "政策依据", "期间"), rows, "当前无监管措施。")
     return f'<section class="card" id="measures"><h2>在施监管措施</h2>{body}</section>'
 
 
@@ -158,11 +172,10 @@ def objections(queue: Sequence[dict[str, Any]], csrf: str, message: str | None, 
             f'<label><input type="radio" name="decision" value="reject"> 驳回</label>'
             f'<textarea name="reasons" required placeholder="处理理由"></textarea>'
             f'<button class="primary" type="submit">提交决定</button></form></td></tr>')
-    table = (f'<table id="queue"><thead><tr><th>编号</th><th>主体</th><th>异议对象</th><th>异议理由</th>'
-             f'<th>提出日期</th><th>办理期限</th><th>处理</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
-             if rows else '<p class="muted" id="queue-empty">本部门暂无待处理的异议。</p>')
+    listed = table(("编号", "主体", "异议对象", "异议理由", "提出日期", "办理期限", "处理"), "".join(rows),
+                   "本部门暂无待处理的异议。", name="queue")
     return (f'{notice(message)}{notice(ok, "ok")}<section class="card"><h2>异议处理 · {e(department)}待办</h2>'
-            f'<p class="muted">依据信用信息异议处理规定，应在受理后7个工作日内作出决定。</p>{table}</section>')
+            f'<p class="muted">依据信用信息异议处理规定，应在受理后7个工作日内作出决定。</p>{listed}</section>')
 
 
 def grades(schemes: Sequence[dict[str, Any]], refusal: str | None) -> str:
@@ -198,17 +211,13 @@ def sync_status(cursors: Sequence[dict[str, Any]], letters: Sequence[dict[str, A
         f'<td class="lag">{e(_ago(c["updatedAt"], now))}</td><td>{e(c["cursor"])}</td><td>{e(c["batches"])}</td>'
         f'<td>{e(c["applied"])}</td><td>{e(c["unchanged"])}</td><td class="dead">{e(c["deadLetters"])}</td></tr>'
         for c in cursors)
-    heads = "".join(f"<th>{h}</th>" for h in ("对端平台", "方向", "最近一轮（北京时间）", "距今", "游标", "批次",
-                                               "已应用", "未变化", "死信"))
-    table = (f'<table id="sync-status"><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>'
-             if cursors else '<p class="muted">尚未与任何平台同步。</p>')
+    status = table(("对端平台", "方向", "最近一轮（北京时间）", "距今", "游标", "批次", "已应用", "未变化", "死信"),
+                   rows, "尚未与任何平台同步。", name="sync-status")
     dead = "".join(f'<tr><td>{e(d["peer"])}</td><td>{e(DIRECTIONS.get(d["direction"], d["direction"]))}</td>'
                    f'<td>{e(d["itemId"])}</td><td>{e(d["reason"])}</td><td>{e(china_time(d["at"]))}</td></tr>'
                    for d in letters)
-    dead_table = (f'<table id="dead-letters"><thead><tr><th>对端平台</th><th>方向</th><th>条目</th><th>拒收原因</th>'
-                  f'<th>时间</th></tr></thead><tbody>{dead}</tbody></table>' if letters
-                  else '<p class="muted">没有死信。</p>')
-    return (f'<section class="card"><h2>同步状态（与上下级平台）</h2>{table}</section>'
+    dead_table = table(("对端平台", "方向", "条目", "拒收原因", "时间"), dead, "没有死信。", name="dead-letters")
+    return (f'<section class="card"><h2>同步状态（与上下级平台）</h2>{status}</section>'
             f'<section class="card"><h2>最近的死信（拒收的条目，最新在前）</h2>{dead_table}</section>')
 
 
@@ -224,11 +233,10 @@ def reads(uscc: str, entries: Sequence[dict[str, Any]]) -> str:
     rows = "".join(f'<tr><td>{e(china_time(r["at"]))}</td><td>{e(ACTIONS.get(r["action"], r["action"]))}</td>'
                    f'<td class="actor">{e(r["actor"])}</td><td class="via">{e(r["via"] or "—")}</td>'
                    f'<td>{e(r["tier"] or "—")}</td><td>{e(r["consentId"] or "—")}</td></tr>' for r in entries)
-    heads = "".join(f"<th>{h}</th>" for h in ("时间（北京时间）", "操作", "查阅者", "账号/令牌", "层级", "授权编号"))
-    table = (f'<table id="reads"><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>' if entries
-             else '<p class="muted">尚无查阅记录。</p>')
+    listed = table(("时间（北京时间）", "操作", "查阅者", "账号/令牌", "层级", "授权编号"), rows, "尚无查阅记录。",
+                   name="reads")
     return (f'<section class="card"><h2>谁查阅过该主体</h2><p class="muted">统一社会信用代码 {e(uscc)}；'
-            f'仅信用办和出具该主体记录的部门可见（审计日志）。</p>{table}</section>')
+            f'仅信用办和出具该主体记录的部门可见（审计日志）。</p>{listed}</section>')
 
 
 def refused(message: str) -> str:

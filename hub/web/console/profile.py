@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from hub.disclosure import Role
 from hub.web.console import pages
-from hub.web.console.pages import e
+from hub.web.console.pages import e, table
 
 if TYPE_CHECKING:
     from hub.web.console import Console
@@ -88,9 +88,7 @@ def consents(found: Sequence[dict[str, Any]] | None) -> str:
                    f'<td>{e(c["purpose"])}</td><td>{e(c["grantedAt"][:10])} 至 {e(c["expiresAt"][:10])}</td>'
                    f'<td>{e("、".join(c["scopes"]))}</td><td class="status">'
                    f'{e(CONSENT_STATUSES.get(c["status"], c["status"]))}</td></tr>' for c in found)
-    body = (f'<table><thead><tr><th>授权编号</th><th>被授权机构</th><th>用途</th><th>期间</th><th>范围</th>'
-            f'<th>状态</th></tr></thead><tbody>{rows}</tbody></table>' if rows
-            else '<p class="muted">暂无授权。</p>')
+    body = table(("授权编号", "被授权机构", "用途", "期间", "范围", "状态"), rows, "暂无授权。")
     return f'<section class="card" id="consents"><h2>授权（信易贷）</h2>{body}</section>'
 
 
@@ -103,9 +101,8 @@ def objections(subject: dict[str, Any]) -> str:
         f'<td>{e(o["department"])}</td><td class="status">{e(pages.STATUSES.get(o["status"], o["status"]))}'
         f'{"（" + e(OBJECTION_OUTCOMES.get(o["outcome"], o["outcome"])) + "）" if o.get("outcome") else ""}</td>'
         f'<td>{e(o.get("reasons") or "—")}</td></tr>' for o in subject["objections"])
-    body = (f'<table><thead><tr><th>编号</th><th>异议对象</th><th>异议理由</th><th>提出日期</th><th>办理期限</th>'
-            f'<th>办理部门</th><th>状态</th><th>处理理由</th></tr></thead><tbody>{rows}</tbody></table>' if rows
-            else '<p class="muted">暂无异议。</p>')
+    body = table(("编号", "异议对象", "异议理由", "提出日期", "办理期限", "办理部门", "状态", "处理理由"), rows,
+                 "暂无异议。")
     return f'<section class="card" id="objections"><h2>异议申请</h2>{body}</section>'
 
 
@@ -117,9 +114,8 @@ def repairs(subject: dict[str, Any]) -> str:
         f'<td>{e(a["statement"])}</td><td>{e(a["filedAt"][:10])}</td><td>{e(a["department"] or "—")}</td>'
         f'<td class="status">{e(REPAIR_STATUSES.get(a["status"], a["status"]))}</td>'
         f'<td>{e(a.get("reason") or "—")}</td></tr>' for a in subject["repairApplications"])
-    body = (f'<table><thead><tr><th>编号</th><th>修复的记录</th><th>申请说明</th><th>申请日期</th><th>办理部门</th>'
-            f'<th>状态</th><th>决定理由</th></tr></thead><tbody>{rows}</tbody></table>' if rows
-            else '<p class="muted">暂无信用修复申请。</p>')
+    body = table(("编号", "修复的记录", "申请说明", "申请日期", "办理部门", "状态", "决定理由"), rows,
+                 "暂无信用修复申请。")
     return f'<section class="card" id="repairs"><h2>信用修复申请</h2>{body}</section>'
 
 
@@ -156,11 +152,10 @@ def related(subject: dict[str, Any], data: dict[str, Any]) -> str:
                    f'<td>{e(p["depth"])}</td><td>{e(" → ".join(link["personName"] for link in p["path"]))}</td>'
                    f'<td>{e("、".join(g["scheme"] + " " + g["grade"] for g in p["currentGrades"]) or "—")}</td></tr>'
                    for p in parties)
-    table = (f'<table><thead><tr><th>统一社会信用代码</th><th>名称</th><th>层级</th><th>经由法定代表人</th>'
-             f'<th>现行评价</th></tr></thead><tbody>{rows}</tbody></table>' if rows
-             else '<p class="muted">未发现经法定代表人关联的主体。</p>')
+    listed = table(("统一社会信用代码", "名称", "层级", "经由法定代表人", "现行评价"), rows,
+                   "未发现经法定代表人关联的主体。")
     data_json = json.dumps(drawn, ensure_ascii=False).replace("</", "<\\/")
     chart = ('<div class="chart graph" id="related-graph" role="img" aria-label="关联主体关系图"></div>'
              if rows else "")
     return (f'<section class="card" id="related"><h2>关联主体（经法定代表人，{RELATED_DEPTH} 层以内）</h2>{chart}'
-            f'{table}<script type="application/json" id="graph-data">{data_json}</script></section>')
+            f'{listed}<script type="application/json" id="graph-data">{data_json}</script></section>')

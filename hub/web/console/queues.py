@@ -18,13 +18,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from hub import clock
-from hub.web.console.pages import e, notice
+from hub.authority import PLATFORM
+from hub.web.console.pages import e, notice, table, unit
 
 if TYPE_CHECKING:
     from hub.staff import SignedIn
     from hub.web.console import Console
 
-PLATFORM = "platform"  # hub.authority.PLATFORM: the credit office's own items
 
 REPAIRS = """
 query ConsoleRepairs {
@@ -97,7 +97,7 @@ class Queues:
         outcome = REPAIR_STATUSES.get(request.query_params.get("status", ""), "")
         ok = f"信用修复申请 {decided} 已决定：{outcome}" if decided else None
         body = repairs_page(pending["repairApplications"], signed.csrf, message, ok,
-                            _unit(pending["department"]), clock.today())
+                            unit(pending["department"]), clock.today())
         return self.console.html("信用修复", body, signed, active="repairs")
 
     async def decide_repair(self, request: Request) -> Response:
@@ -127,7 +127,7 @@ class Queues:
         owner = console.queue_owner(loaded.signed)
         body = overdue_page([o for o in loaded.data["overdueObjections"] if o["department"] == owner],
                             [r for r in loaded.data["overdueRepairApplications"] if r["department"] == owner],
-                            _unit(owner), clock.today())
+                            unit(owner), clock.today())
         return console.html("逾期事项", body, loaded.signed, active="overdue")
 
     # ---- 信用预警 --------------------------------------------------------------------------------
@@ -177,10 +177,6 @@ class Queues:
         return await self.warnings(request, "；".join(done.refusals()) or "未能办理该预警。", form)
 
 
-def _unit(department: str) -> str:
-    return "信用办" if department == PLATFORM else department
-
-
 def _due(item: dict[str, Any], today: date) -> str:
     """The due date, flagged when past or provisional (its year's 调休 not announced: it may still move)."""
     if not item.get("dueOn"):
@@ -206,13 +202,11 @@ def repairs_page(queue: Sequence[dict[str, Any]], csrf: str, message: str | None
         f'<label><input type="radio" name="decision" value="reject"> 不予修复</label>'
         f'<textarea name="reason" required placeholder="决定理由"></textarea>'
         f'<button class="primary" type="submit">提交决定</button></form></td></tr>' for r in queue)
-    heads = "".join(f"<th>{h}</th>"
-                    for h in ("编号", "主体", "信用记录", "整改情况说明", "申请日期", "办理期限", "决定"))
-    table = (f'<table id="repairs"><thead><tr>{heads}</tr></thead><tbody>{rows}</tbody></table>' if rows
-             else '<p class="muted" id="repairs-empty">本部门暂无待决定的信用修复申请。</p>')
+    listed = table(("编号", "主体", "信用记录", "整改情况说明", "申请日期", "办理期限", "决定"), rows,
+                   "本部门暂无待决定的信用修复申请。", name="repairs")
     return (f'{notice(message)}{notice(ok, "ok")}<section class="card"><h2>信用修复 · {e(unit)}待办</h2>'
             f'<p class="muted">由认定失信行为的部门作出是否同意修复的决定（失信行为认定单位应当及时做出决定）；'
-            f'信用修复不收取任何费用。同意后该记录停止公示、不再纳入评价，主体重新评价。</p>{table}</section>')
+            f'信用修复不收取任何费用。同意后该记录停止公示、不再纳入评价，主体重新评价。</p>{listed}</section>')
 
 
 def overdue_page(objections: Sequence[dict[str, Any]], repairs: Sequence[dict[str, Any]], unit: str,
@@ -227,14 +221,10 @@ def overdue_page(objections: Sequence[dict[str, Any]], repairs: Sequence[dict[st
         f'<td><a href="/console/subjects/{e(r["subjectUscc"])}">{e(r["subjectUscc"])}</a></td>'
         f'<td>{e(r["recordId"])}</td><td>{e(r["statement"])}</td><td>{e(r["filedAt"][:10])}</td>'
         f'<td class="due">{_due(r, today)}</td></tr>' for r in repairs)
-    objection_table = (
-        f'<table id="overdue-objections"><thead><tr><th>编号</th><th>主体</th><th>异议对象</th><th>异议理由</th>'
-        f'<th>提出日期</th><th>办理期限</th></tr></thead><tbody>{objection_rows}</tbody></table>'
-        if objection_rows else '<p class="muted" id="overdue-objections-empty">没有逾期未处理的异议。</p>')
-    repair_table = (
-        f'<table id="overdue-repairs"><thead><tr><th>编号</th><th>主体</th><th>信用记录</th><th>整改情况说明</th>'
-        f'<th>申请日期</th><th>办理期限</th></tr></thead><tbody>{repair_rows}</tbody></table>'
-        if repair_rows else '<p class="muted" id="overdue-repairs-empty">没有逾期未决定的信用修复申请。</p>')
+    objection_table = table(("编号", "主体", "异议对象", "异议理由", "提出日期", "办理期限"), objection_rows,
+                            "没有逾期未处理的异议。", name="overdue-objections")
+    repair_table = table(("编号", "主体", "信用记录", "整改情况说明", "申请日期", "办理期限"), repair_rows,
+                         "没有逾期未决定的信用修复申请。", name="overdue-repairs")
     return (f'<section class="card"><h2>逾期事项 · {e(unit)}</h2><p class="muted">期限按工作日计算（法定节假日和调休'
             f'依国务院办公厅通知）；标注“暂定”的期限所在年度的调休安排尚未公布，公布后可能变动。异议应在收到正式申请7个'
             f'工作日内处理完成；信用修复申请的期限为信用办预警规则所设（默认7个工作日）。</p></section>'
@@ -283,12 +273,11 @@ def warnings_page(nodes: Sequence[dict[str, Any]], total: int, signed: SignedIn,
         rows.append(
             f'<tr id="warning-{e(w["id"])}" data-status="{e(w["status"])}"><td><span class="tag warn">'
             f'{e(LEVELS.get(w["level"], w["level"]))}</span> {e(w["title"])}<div class="muted">{e(w["summary"])}</div>'
-            f'</td><td>{subject}</td><td>{e(_unit(routed))}</td><td>{e(w["raisedAt"][:10])}</td>'
+            f'</td><td>{subject}</td><td>{e(unit(routed))}</td><td>{e(w["raisedAt"][:10])}</td>'
             f'<td class="status">{e(WARNING_STATUSES.get(w["status"], w["status"]))}{_warning_outcome(w)}</td>'
             f'<td>{forms}</td></tr>')
-    heads = "".join(f"<th>{h}</th>" for h in ("预警", "主体", "推送部门", "产生日期", "状态", "办理"))
-    table = (f'<table id="warnings"><thead><tr>{heads}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
-             if rows else '<p class="muted" id="warnings-empty">没有符合条件的预警。</p>')
+    listed = table(("预警", "主体", "推送部门", "产生日期", "状态", "办理"), "".join(rows), "没有符合条件的预警。",
+                   name="warnings")
     options = "".join(f'<option value="{k}"{" selected" if wanted["status"] == k else ""}>{v}</option>'
                       for k, v in WARNING_STATUSES.items())
     department_field = (f'<label>部门 <input type="text" name="department" size="14" '
@@ -300,7 +289,7 @@ def warnings_page(nodes: Sequence[dict[str, Any]], total: int, signed: SignedIn,
                f'{options}</select></label> <button class="primary" type="submit">筛选</button></form>')
     scope = "推送至本部门的预警" if owner != PLATFORM else "各部门的预警（信用办办理未推送至部门的预警）"
     shown = f"共 {total} 条" + (f"，显示最新 {len(nodes)} 条" if total > len(nodes) else "")
-    return (f'{notice(message)}{notice(ok, "ok")}<section class="card"><h2>信用预警 · {e(_unit(owner))}</h2>'
+    return (f'{notice(message)}{notice(ok, "ok")}<section class="card"><h2>信用预警 · {e(unit(owner))}</h2>'
             f'<p class="muted">{scope}（内部使用）。待签收的预警先签收，再处置（填写所采取的措施）或排除（填写理由）；'
             f'只有被推送的部门可以办理。</p>{filters}</section>'
-            f'<section class="card"><p class="muted">{shown}</p>{table}</section>')
+            f'<section class="card"><p class="muted">{shown}</p>{listed}</section>')
