@@ -53,7 +53,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'none'; script-src 'self'; style-src 'se
 _SECURITY = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
              "Referrer-Policy": "same-origin", "Cache-Control": "no-store", "X-Frame-Options": "DENY"}
 _MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
-_OWN = ("console.css", "console.js", "charts.js")
+_OWN = ("console.css", "charts.js")
 
 # Chinese for the refusals the service gives (its English message follows, for the record)
 _REFUSALS = {

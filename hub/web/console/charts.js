@@ -1,5 +1,5 @@
-// 信用监管工作台: draws the breakdown, movement, reporting and related-party charts from the data each page
-// carries as application/json (no request of its own).
+// 信用监管工作台: draws every chart — grade bars, breakdown, movement, reporting and related parties — from the
+// data each page carries as application/json (no request of its own).
 "use strict";
 (function () {
   if (typeof echarts === "undefined") { return; }
@@ -34,6 +34,22 @@
       })
     };
   }
+
+  // a scheme's grades as bars (the grades page's first chart per scheme)
+  (data("chart-data") || []).forEach(function (scheme, index) {
+    draw("chart-" + index, {
+      title: { text: scheme.name, left: "center", textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis", formatter: function (items) {
+        var grade = scheme.grades[items[0].dataIndex];
+        return echarts.format.encodeHTML(grade.name + " " + grade.label) + "：" + grade.count;
+      } },
+      grid: { left: 48, right: 24, top: 48, bottom: 32 },
+      xAxis: { type: "category", data: scheme.grades.map(function (g) { return g.name; }) },
+      yAxis: { type: "value", name: "主体数", minInterval: 1 },
+      series: [{ type: "bar", data: scheme.grades.map(function (g) { return g.count; }), itemStyle: { color: "#b71c1c" },
+                 label: { show: true, position: "top" } }]
+    });
+  });
 
   var MOVE_COLORS = { UP: "#2e7d32", DOWN: "#b71c1c", SAME: "#90a4ae", FIRST: "#1565c0" };
 

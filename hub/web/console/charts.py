@@ -64,7 +64,7 @@ async def grades(console: Console, request: Request) -> Response:
                            for g in s["grades"]]} for s in known]
     body = pages.grades(schemes, "；".join(loaded.answer.refusals()) or None) + breakdown(known, found)
     return console.html("等级分布", body, loaded.signed, active="grades",
-                         scripts=("echarts.min.js", "console.js", "charts.js"))
+                         scripts=("echarts.min.js", "charts.js"))
 
 
 def _table(cells: Sequence[dict[str, Any]], scheme: str, grades: Sequence[str]) -> dict[str, Any]:
