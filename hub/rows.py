@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from enum import Enum
 from functools import cache
 from types import NoneType, UnionType
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 T = TypeVar("T")
 
@@ -61,3 +61,13 @@ def from_row(cls: type[T], row: Mapping[str, Any], **given: Any) -> T:
         elif not field.defaulted:
             raise KeyError(f"{cls.__name__}.{field.name}: the stored row has none")
     return cls(**values)
+
+
+class FromRow:
+    """For a dataclass kept in the store: ``Cls.of(row)`` is :func:`from_row` (``Cls``, ``row``)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Self:
+        return from_row(cls, row)

@@ -41,7 +41,7 @@ from hub.errors import BadInput, Conflict, NotFound
 from hub.models import Severity
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
-from hub.rows import from_row
+from hub.rows import FromRow, from_row
 
 OBJECTION_DUE_WORKING_DAYS = 7  # seed 002 §三.(五).1
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
@@ -72,7 +72,7 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class ContestedItem:
+class ContestedItem(FromRow):
     """A record or an evaluation as an objection sees it: whose it is, and where it was issued."""
 
     id: str
@@ -82,9 +82,6 @@ class ContestedItem:
     scheme: str | None
     origin_platform: str | None
 
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> ContestedItem:
-        return from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +94,7 @@ class CorrectedField:
 
 
 @dataclass(frozen=True, slots=True)
-class Objection:
+class Objection(FromRow):
     """An objection as kept: what it contests, who filed it, where it is routed, when it is due, and — once
     decided — the decision, its reasons and outcome, and the correction as kept (JSON: each field before
     and after)."""

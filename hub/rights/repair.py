@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
@@ -36,7 +36,7 @@ from hub.models import CreditRecord
 from hub.rights.calendar import WorkingCalendar
 from hub.rights.origin import issued_elsewhere
 from hub.rights.publicity import PublicityPolicy, repair_eligibility
-from hub.rows import from_row
+from hub.rows import FromRow
 
 Regrade = Callable[[Sequence[str], Sequence[str] | None], Awaitable[Any]]
 DueDays = Callable[[], int | None]  # working days an application is due in (None: no period set)
@@ -53,7 +53,7 @@ class RepairStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class RepairApplication:
+class RepairApplication(FromRow):
     """An application to repair a record: how the behaviour was corrected, who decides it (the record's
     issuing department, or the platform's credit office), under which publicity policy, and the decision."""
 
@@ -77,9 +77,6 @@ class RepairApplication:
     def due_on_provisional(self) -> bool:
         return bool(self.due_on_provisional_reason)
 
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> RepairApplication:
-        return from_row(cls, row)
 
     def properties(self) -> dict[str, Any]:
         """What is stored (the due date is not: it is counted on the calendar of the day it is read)."""

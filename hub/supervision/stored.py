@@ -9,13 +9,11 @@ what was published.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 
-from hub.rows import from_row
+from hub.rows import FromRow
 
 
 class DrawStatus(StrEnum):
@@ -36,7 +34,7 @@ class ResultState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class InspectionPlan:
+class InspectionPlan(FromRow):
     """A department's 双随机 plan: its scheme, scope, ratios (JSON: grade → minimum percent) and period."""
 
     id: str
@@ -61,13 +59,10 @@ class InspectionPlan:
         """Grade → minimum percent, as stored."""
         return {str(grade): str(percent) for grade, percent in json.loads(self.ratios).items()}
 
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> InspectionPlan:
-        return from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
-class Draw:
+class Draw(FromRow):
     """A verifiable draw of a plan: what it published at each step and the statements the hub signed."""
 
     id: str
@@ -101,13 +96,10 @@ class Draw:
         """The result document, once every target was inspected or the draw was superseded."""
         return self.result_text if self.status in (DrawStatus.PUBLISHED, DrawStatus.SUPERSEDED) else None
 
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> Draw:
-        return from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
-class DrawTarget:
+class DrawTarget(FromRow):
     """A drawn subject: its class and inspectors (INTERNAL) and, once recorded, its result (PUBLIC)."""
 
     uscc: str
@@ -121,6 +113,3 @@ class DrawTarget:
     result_at: datetime | None = None
     result_statement: str | None = None
 
-    @classmethod
-    def of(cls, row: Mapping[str, Any]) -> DrawTarget:
-        return from_row(cls, row)
