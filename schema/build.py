@@ -79,6 +79,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     )
     fast_fields.install(schema._schema, _attribute_or_key)  # before the tier mechanism wraps its fields
     tiers.install(schema._schema, limits)
+    fast_fields.leaves(schema._schema)  # after the tier mechanism: a field it wraps is not a plain leaf
     return schema
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -70,6 +71,7 @@ from graphql import (
     validate_schema,
     visit,
 )
+from graphql.execution.collect_fields import GroupedFieldSet
 from graphql.execution.executor import FieldDetailsList, Path
 from graphql.language.visitor import REMOVE
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
@@ -79,6 +81,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from hub.disclosure import Role, Viewer
+from schema.fast_fields import GENERIC, Leaves, leaves_of
 
 Reachable = Callable[[Role, str, str], bool]
 Refuse = Callable[[Any, str, str, Any], GraphQLError]
@@ -300,7 +303,8 @@ class TierValidation(SchemaExtension):
 
 class TierExecutor(StrawberryGraphQLCoreExecutionContext):
     """Refuses a field hidden from the viewer's audience before graphql-core coerces its arguments
-    (a coercion error would describe them). One dictionary look-up per field otherwise."""
+    (a coercion error would describe them). One dictionary look-up per field otherwise; a plain
+    scalar field then answers from :class:`schema.fast_fields.Leaves` without graphql-core's path."""
 
     _audience: Audience | None = None
 
@@ -309,16 +313,59 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
         audience = self._audience
         if audience is None:
             audience = self._audience = _audience_of(self.schema, self.context_value)
+        field_name = field_details_list[0].node.name.value
         names = audience.hidden.get(parent_type.name) if audience is not None else None
-        if names:
-            field_name = field_details_list[0].node.name.value
-            if field_name in names:
-                assert audience is not None
-                field: GraphQLField = parent_type.fields[field_name]
-                error = _REGISTRY[self.schema].refuse(self.context_value, parent_type.name, field_name, source)
-                self.handle_field_error(error, field.type, field_details_list, path)
-                return None
+        if names and field_name in names:
+            assert audience is not None
+            field: GraphQLField = parent_type.fields[field_name]
+            error = _REGISTRY[self.schema].refuse(self.context_value, parent_type.name, field_name, source)
+            self.handle_field_error(error, field.type, field_details_list, path)
+            return None
+        if self._leaves is not None:  # a plain scalar read and serialised, after the refusal above
+            value = self._leaves.value(parent_type.name, field_name, source)
+            if value is not GENERIC:
+                return value
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
+
+    def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
+                       grouped_field_set: GroupedFieldSet, position_context: Any) -> Any:
+        # an object whose selection is only plain leaves (an evaluation's grade and score, say) is
+        # answered in one pass, once nothing in it is hidden from the audience; else field by field
+        fields = self._leaf_objects.get((parent_type.name, id(grouped_field_set)))
+        if fields is None:
+            fields = self._leaf_object(parent_type, grouped_field_set)
+        if fields and self._leaves is not None:
+            answer = self._leaves.object_of(parent_type.name, fields, source_value)
+            if answer is not None:
+                return answer
+        return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+    def _leaf_object(self, parent_type: GraphQLObjectType,
+                     grouped_field_set: GroupedFieldSet) -> tuple[tuple[str, str], ...]:
+        fields = tuple((response_name, details[0].node.name.value)
+                       for response_name, details in grouped_field_set.items())
+        audience = self._audience
+        if audience is None:
+            audience = self._audience = _audience_of(self.schema, self.context_value)
+        hidden = audience.hidden.get(parent_type.name, ()) if audience is not None else ()
+        plain = (self._leaves is not None and not any(name in hidden for _, name in fields)
+                 and self._leaves.all_leaves(parent_type.name, (name for _, name in fields)))
+        # the grouped field set is kept with its answer, so that its id is not reused in this request
+        self._leaf_objects[(parent_type.name, id(grouped_field_set))] = fields if plain else ()
+        self._kept.append(grouped_field_set)
+        return fields if plain else ()
+
+    @cached_property
+    def _leaf_objects(self) -> dict[tuple[str, int], tuple[tuple[str, str], ...]]:
+        return {}
+
+    @cached_property
+    def _kept(self) -> list[GroupedFieldSet]:
+        return []
+
+    @cached_property
+    def _leaves(self) -> Leaves | None:
+        return leaves_of(self.schema)
 
 
 def _audience_of(schema: GraphQLSchema, context: Any) -> Audience | None:

@@ -28,11 +28,11 @@ async def shipped(hub: CreditHub, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
     rows_seen: list[dict[str, Any]] = []
     original = Neo4jGateway.query
 
-    async def observed(self: Neo4jGateway, query: str, parameters: dict[str, Any] | None = None
-                       ) -> list[dict[str, Any]]:
-        rows = await original(self, query, parameters)
-        if "AS subject" in query:
-            rows_seen.extend(rows)
+    async def observed(self: Neo4jGateway, query: str, parameters: dict[str, Any] | None = None,
+                       **options: Any) -> list[dict[str, Any]]:
+        rows = await original(self, query, parameters, **options)
+        if "AS profiles" in query:  # one row: the list of the subjects' profiles
+            rows_seen.extend(profile for row in rows for profile in row["profiles"])
         return rows
 
     monkeypatch.setattr(Neo4jGateway, "query", observed)

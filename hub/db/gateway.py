@@ -161,13 +161,21 @@ class Neo4jGateway:
 
         return await self._run(work, write=write)
 
-    async def query(self, query: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def query(self, query: str, parameters: dict[str, Any] | None = None, *,
+                    plain: bool = False) -> list[dict[str, Any]]:
         """One read statement as an auto-commit query: a single round trip (RUN and PULL pipelined)
-        instead of a managed transaction's BEGIN … COMMIT. Retried once if the connection was stale."""
+        instead of a managed transaction's BEGIN … COMMIT. Retried once if the connection was stale.
+
+        ``plain``: the statement returns maps, lists and values only — no node, relationship or path —
+        so its rows are kept as the driver decoded them. ``Record.data()`` copies every nested map and
+        list to turn graph types into dicts: for a page of 100 profiles that copy cost more CPU than
+        decoding the rows (bench/lookup.py)."""
 
         async def work(session: AsyncSession) -> list[dict[str, Any]]:
             result = await session.run(Query(query, timeout=deadline.transaction_timeout()),
                                        parameters or {})
+            if plain:
+                return [dict(zip(record.keys(), record.values(), strict=True)) async for record in result]
             return [record.data() async for record in result]
 
         try:

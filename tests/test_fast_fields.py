@@ -1,0 +1,95 @@
+"""Plain scalar fields answered by the executor's leaf path (schema/fast_fields.py) give exactly what
+graphql-core's own path gives — values, nulls, enums, aliases, fragments, refusals and their errors —
+and no field the tier mechanism guards is ever one of them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from hub.disclosure import Role, Viewer
+from hub.service import CreditHub
+from hub.settings import Settings
+from schema import fast_fields
+from schema.build import build_schema
+from schema.context import HubContext
+from schema.tiers import EXPLAINING_FIELDS, FIELD_RULES
+from tests.builders import add_evaluation, add_record, add_subject, remove_subjects, resident_id, uscc
+
+REGION = "410726"
+CODES = [uscc(310 + n, region=REGION) for n in range(3)]
+
+PAGE = """
+query($search: String!) {
+  subjects(search: $search, first: 10) {
+    nodes {
+      __typename uscc code: uscc name kind region status
+      legalRepresentative { name idMasked }
+      ...scores
+      records { id kind decidedOn disclosure title severity publicityEndsOn underObjection }
+    }
+  }
+}
+fragment scores on Subject {
+  evaluations { __typename scheme grade score level disclosure evaluatedAt validUntil current }
+  again: evaluations { grade score }
+}
+"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+async def world(hub: CreditHub) -> Any:
+    await remove_subjects(hub, CODES)
+    for n, code in enumerate(CODES):
+        await add_subject(hub, code, person_id=resident_id(310 + n, region=REGION))
+        await add_evaluation(hub, code, f"{code}-public", scheme="henan-public-credit", grade="良",
+                             disclosure="PUBLIC", score=81.5 + n)
+        await add_evaluation(hub, code, f"{code}-risk", scheme="henan-market-risk", grade="B",
+                             disclosure="INTERNAL")  # score null: a nullable leaf read as null
+        await add_record(hub, code, f"{code}-licence", kind="ADMINISTRATIVE_LICENSE", disclosure="PUBLIC",
+                         decided_on=date(2026, 3, n + 1))
+        await add_record(hub, code, f"{code}-penalty", kind="ADMINISTRATIVE_PENALTY", disclosure="PUBLIC",
+                         severity="GENERAL", decided_on=date(2026, 4, n + 1))
+    yield
+    await remove_subjects(hub, CODES)
+
+
+async def _run(hub: CreditHub, settings: Settings, viewer: Viewer, *, leaves: bool) -> tuple[Any, list[Any]]:
+    schema = build_schema(settings)
+    if not leaves:
+        fast_fields._LEAVES.pop(schema._schema)  # the executor then answers every field the generic way
+    assert (fast_fields.leaves_of(schema._schema) is not None) is leaves
+    context = HubContext(viewer=viewer, hub=hub, now=hub.now(), today=hub.today())
+    result = await schema.execute(PAGE, variable_values={"search": f"91{REGION}"}, context_value=context)
+    return result.data, sorted((error.formatted for error in result.errors or ()), key=repr)
+
+
+@pytest.mark.parametrize("viewer", [Viewer(Role.PUBLIC), Viewer(Role.BANK, "叶路径测试银行"),
+                                    Viewer(Role.ADMIN, "信用办")], ids=lambda viewer: viewer.role.value)
+async def test_the_leaf_path_answers_as_graphql_core_does(hub: CreditHub, settings: Settings,
+                                                          viewer: Viewer) -> None:
+    fast, fast_errors = await _run(hub, settings, viewer, leaves=True)
+    generic, generic_errors = await _run(hub, settings, viewer, leaves=False)
+    assert fast == generic
+    assert fast_errors == generic_errors
+    nodes = fast["subjects"]["nodes"]
+    assert [node["uscc"] for node in nodes] == CODES == [node["code"] for node in nodes]
+    public = [e for e in nodes[0]["evaluations"] if e["scheme"] == "henan-public-credit"]
+    assert public[0]["score"] == 81.5 and public[0]["grade"] == "良" and public[0]["disclosure"] == "PUBLIC"
+    assert nodes[0]["records"][0]["kind"] in ("ADMINISTRATIVE_LICENSE", "ADMINISTRATIVE_PENALTY")  # enums serialised
+    schemes = {e["scheme"] for e in nodes[0]["evaluations"]}
+    assert ("henan-market-risk" in schemes) is (viewer.role is Role.ADMIN)  # INTERNAL items still filtered
+    refused = [e for e in fast_errors if e["path"][-1] == "legalRepresentative"]
+    assert len(refused) == (0 if viewer.role is Role.ADMIN else len(CODES))  # still refused where it stands
+
+
+def test_no_guarded_field_is_a_plain_leaf(settings: Settings) -> None:
+    schema = build_schema(settings)
+    leaves = fast_fields.leaves_of(schema._schema)
+    assert leaves is not None
+    assert ("Evaluation", "grade") in leaves and ("Subject", "name") in leaves
+    guarded = set(FIELD_RULES) | set(EXPLAINING_FIELDS)
+    assert ("Person", "idNumber") in guarded and ("InspectionResult", "resultAt") in guarded  # scalars, wrapped
+    assert not [key for key in guarded if key in leaves]
