@@ -1,6 +1,8 @@
-"""Plain scalar fields answered by the executor's leaf path (schema/fast_fields.py) give exactly what
-graphql-core's own path gives — values, nulls, enums, aliases, fragments, refusals and their errors —
-and no field the tier mechanism guards is ever one of them."""
+"""The page of 100's fast paths give exactly what the general ones give: plain scalar fields answered by
+the executor's leaf path (schema/fast_fields.py) as graphql-core's own path answers them — values,
+nulls, enums, aliases, fragments, refusals and their errors — with no field the tier mechanism guards
+ever among them; and the profile statement's rows kept as the driver decoded them (``plain``) equal
+what ``Record.data()`` makes of them."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from hub.db.subjects import by_codes_cypher
 from hub.disclosure import Role, Viewer
+from hub.profiles import ProfilePart, ProfileShape
 from hub.service import CreditHub
 from hub.settings import Settings
 from schema import fast_fields
@@ -93,3 +97,13 @@ def test_no_guarded_field_is_a_plain_leaf(settings: Settings) -> None:
     guarded = set(FIELD_RULES) | set(EXPLAINING_FIELDS)
     assert ("Person", "idNumber") in guarded and ("InspectionResult", "resultAt") in guarded  # scalars, wrapped
     assert not [key for key in guarded if key in leaves]
+
+
+async def test_plain_rows_equal_the_drivers_dicts(hub: CreditHub) -> None:
+    everything = by_codes_cypher(ProfileShape.of(frozenset(ProfilePart)))  # every property: `.*`, temporal types too
+    parameters = {"usccs": CODES, "grantee": None}
+    plain = await hub.gateway.query(everything, parameters, plain=True)
+    converted = await hub.gateway.query(everything, parameters)
+    assert plain == converted
+    assert sorted(profile["subject"]["uscc"] for profile in plain[0]["profiles"]) == CODES
+    assert all(len(profile["records"]) == 2 and len(profile["evaluations"]) == 2 for profile in plain[0]["profiles"])
