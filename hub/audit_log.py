@@ -21,7 +21,10 @@ clients most of the hub's time was spent waiting there. Instead, per process:
   are counted for every request whose entries it carries (hub.db.gateway.counting);
 - what disclosed nothing — an anonymous caller's refusals, one entry per request — is queued with
   :meth:`AuditLog.submit` and not waited for: such a request pays no commit (a crash before the
-  next batch may lose those entries, never a read's).
+  next batch may lose those entries, never a read's). Since nobody waits for them, they gather for
+  up to ``GATHER_S`` (or until a batch someone waits for takes them along): written at once, each
+  went in a transaction of its own under 16 clients, and those commits halved the hub's throughput
+  for queries naming a refused field (bench/lookup.py).
 
 So the chain stays one line, in commit order, across any number of hub processes on one Neo4j; a
 process holds the head lock for one batch at a time instead of once per request.
@@ -45,6 +48,7 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH_EVENTS = 2000  # one transaction's worth; a larger backlog goes in several batches
 MAX_UNAWAITED = 10_000  # events queued without a waiter; past this, submit() waits like append()
+GATHER_S = 0.05  # how long events nobody waits for gather before their batch is written
 
 
 @dataclass
@@ -58,9 +62,10 @@ class AuditLog:
     """The audit chain of this hub: appends with group commit, verifies, names the active key. One per
     process (per CreditHub); the keys are the only thing it needs besides the database."""
 
-    def __init__(self, gateway: Neo4jGateway, keys: AuditKeys) -> None:
+    def __init__(self, gateway: Neo4jGateway, keys: AuditKeys, *, gather_s: float = GATHER_S) -> None:
         self.gateway = gateway
         self.keys = keys
+        self.gather_s = gather_s
         self.batches = 0  # transactions written (tests, the bench and /metrics read these three)
         self.batch_seconds = 0.0  # time spent writing them, round trips included
         self.entries = 0  # entries they committed
@@ -68,6 +73,8 @@ class AuditLog:
         self._flusher: asyncio.Task[None] | None = None
         self._head: Head | None = None  # the head this process wrote last: a hint, checked each time
         self._unawaited: set[asyncio.Future[None]] = set()
+        self._gathering: list[AuditEvent] = []  # submitted, not yet in the queue
+        self._gather_timer: asyncio.TimerHandle | None = None
 
     async def append(self, events: Sequence[AuditEvent]) -> None:
         """Return once ``events`` are committed in the chain (in order, contiguous)."""
@@ -75,34 +82,60 @@ class AuditLog:
             return
         waiter = _Waiter(events, asyncio.get_running_loop().create_future(), current_count())
         self._queue.append(waiter)
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush(), context=contextvars.Context())
+        self._start_flusher()
         # shield: a request that goes away still has its entries written with the batch
         await asyncio.shield(waiter.done)
 
     async def submit(self, events: Sequence[AuditEvent]) -> None:
-        """Queue ``events`` for the next batch without waiting for its commit — for what disclosed
-        nothing (an anonymous caller's refusals). Waits only when the queue is long (back-pressure)."""
-        if sum(len(waiter.events) for waiter in self._queue) >= MAX_UNAWAITED:
+        """Queue ``events`` for a batch without waiting for its commit — for what disclosed nothing (an
+        anonymous caller's refusals): they gather for ``gather_s`` first. Waits only when the queue is
+        long (back-pressure)."""
+        if not events:
+            return
+        if len(self._gathering) + sum(len(waiter.events) for waiter in self._queue) >= MAX_UNAWAITED:
             await self.append(events)
             return
-        task = asyncio.ensure_future(self.append(events))
-        self._unawaited.add(task)
-        task.add_done_callback(self._settled)
+        self._gathering.extend(events)
+        if self._gather_timer is None:
+            self._gather_timer = asyncio.get_running_loop().call_later(
+                self.gather_s, self._gathered, context=contextvars.Context())
 
-    def _settled(self, task: asyncio.Future[None]) -> None:
-        self._unawaited.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("audit entries of refusals could not be written: %s", task.exception())
+    def _gathered(self) -> None:
+        self._take_gathered()
+        self._start_flusher()
+
+    def _take_gathered(self) -> None:
+        """The submitted events join the queue, as one waiter nobody awaits (a failure is logged)."""
+        if self._gather_timer is not None:
+            self._gather_timer.cancel()
+            self._gather_timer = None
+        if not self._gathering:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Waiter(self._gathering, done, None))
+        self._gathering = []
+        self._unawaited.add(done)
+        done.add_done_callback(self._settled)
+
+    def _start_flusher(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush(), context=contextvars.Context())
+
+    def _settled(self, done: asyncio.Future[None]) -> None:
+        self._unawaited.discard(done)
+        if not done.cancelled() and done.exception() is not None:
+            log.error("audit entries of refusals could not be written: %s", done.exception())
 
     async def drain(self) -> None:
-        """Until everything queued is committed (at shutdown)."""
+        """Until everything queued is committed (at shutdown): what is gathering is written now."""
+        self._gathered()
         while self._unawaited or (self._flusher is not None and not self._flusher.done()):
             await asyncio.gather(*self._unawaited, *([self._flusher] if self._flusher else []),
                                  return_exceptions=True)
 
     async def _flush(self) -> None:
         while self._queue:
+            self._take_gathered()  # a batch someone waits for takes along what is gathering
             batch: list[_Waiter] = []
             size = 0
             while self._queue and (not batch or size + len(self._queue[0].events) <= MAX_BATCH_EVENTS):

@@ -200,6 +200,29 @@ async def test_concurrent_requests_share_append_transactions_and_the_chain_stays
     assert (await hub.audit_log.verify()).ok
 
 
+async def test_refusals_nobody_waits_for_gather_into_one_transaction(hub: CreditHub) -> None:
+    from hub.audit_log import AuditLog
+
+    def refusal(n: int) -> AuditEvent:
+        return AuditEvent(action="denied", actor="public", role="public", subject_uscc=None, tier="PUBLIC",
+                          detail=f"Subject.legalRepresentative on 1 subjects: refusal {n}")
+
+    log = AuditLog(hub.gateway, hub.audit_log.keys, gather_s=60)
+    for n in range(10):  # ten anonymous requests, each submitting while the earlier ones' wait goes on
+        await log.submit([refusal(n)])
+        await asyncio.sleep(0.01)
+    assert log.batches == 0 and not await entries(hub)  # nobody waits: nothing written yet
+    read = AuditEvent(action="read", actor="bank:审计银行", role="bank", subject_uscc=SUBJECT, tier="AUTHORIZED")
+    await log.append([read])  # a batch someone waits for takes the gathered refusals along
+    assert log.batches == 1
+    details = [e["detail"] for e in await entries(hub)]
+    assert sorted(details) == sorted(["", *(refusal(n).detail for n in range(10))])  # the read's detail is ""
+    await log.submit([refusal(10)])
+    await log.drain()  # at shutdown, what is gathering is written at once
+    assert log.batches == 2 and len(await entries(hub)) == 12
+    assert (await hub.audit_log.verify()).ok
+
+
 async def test_an_anonymous_request_appends_one_entry_however_many_subjects_it_names(
         client: httpx.AsyncClient, hub: CreditHub) -> None:
     codes = [uscc(400 + n) for n in range(1, 6)]
