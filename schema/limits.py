@@ -68,7 +68,7 @@ from strawberry.types.graphql import OperationType
 
 from hub import deadline
 from hub.errors import QueryTooCostly
-from schema.prepared import Prepared, PreparedQueries
+from schema.prepared import ABSENT, Consulted, Prepared, PreparedQueries
 
 MAX_NESTING = 64  # fields, fragments and inline fragments inside one another (the depth rule allows 10 fields)
 SLICING_ARGUMENT = "first"
@@ -148,6 +148,17 @@ def measure(schema: GraphQLSchema, document: DocumentNode, variables: Mapping[st
     return _Walk(schema, document, variables or {}, limits).run()
 
 
+
+def measure_accepted(schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None,
+                     limits: QueryLimits) -> Consulted:
+    """As :func:`measure`, returning what an accepted document's cost read of the variables: the same
+    document with the same values there costs the same (a lookup's ``uscc`` is never read)."""
+    walk = _Walk(schema, document, variables or {}, limits)
+    walk.run()
+    return tuple(sorted(walk.consulted.items(), key=lambda item: item[0]))
+
+
+
 @dataclass(frozen=True)
 class _Place:
     """Where the walk is: the type selected on, the response path, and what the parent passes down."""
@@ -170,6 +181,7 @@ class _Walk:
         self.selections = 0
         self.repeats: Counter[tuple[str, ...]] = Counter()
         self.defaults: dict[str, Any] = {}
+        self.consulted: dict[str, Any] = {}  # the variables the cost depends on (first:), with their values
 
     def run(self) -> QueryShape:
         cost = 0.0
@@ -255,6 +267,7 @@ class _Walk:
             elif isinstance(literal, VariableNode):
                 variable = literal.name.value
                 default = self.defaults.get(variable)
+                self.consulted[variable] = self.variables.get(variable, ABSENT)
                 if variable in self.variables:
                     value = self.variables[variable]
                 elif isinstance(default, IntValueNode):
@@ -293,9 +306,10 @@ class DemandControl(SchemaExtension):
     """Refuses a costly query before validation; one request prepares at a time (module docstring).
 
     ``on_parse`` takes the gate and, for a query text prepared before, hands strawberry the cached
-    document (it then does not parse); ``on_validate`` measures the document — every time, as the
-    variables may change its cost — then gives strawberry the cached validation result or, after
-    validation, caches the accepted document (schema/prepared.py); the gate is given back after it.
+    document (it then does not parse); ``on_validate`` measures the document — unless it was accepted
+    before with the same values of the variables its cost reads (``first:``) — then gives strawberry
+    the cached validation result or, after validation, caches the accepted document
+    (schema/prepared.py); the gate is given back after it.
     """
 
     def __init__(self, *, limits: QueryLimits, gate: asyncio.Lock, prepared: PreparedQueries) -> None:
@@ -304,6 +318,7 @@ class DemandControl(SchemaExtension):
         self.prepared = prepared
         self.held = False
         self.known: Prepared | None = None
+        self.consulted: Consulted = ()
 
     async def on_operation(self) -> AsyncIterator[None]:
         try:
@@ -328,14 +343,20 @@ class DemandControl(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         assert context.graphql_document is not None and context.query is not None
-        measure(context.schema._schema, context.graphql_document, context.variables, self.limits)
+        known = self.known
+        if known is None or not known.accepts(context.variables):  # measured before with these values: as then
+            consulted = measure_accepted(context.schema._schema, context.graphql_document, context.variables,
+                                         self.limits)
+            if known is not None:
+                known.accepted(consulted)
+            self.consulted = consulted
         if self.known is not None:
             context.pre_execution_errors = list(self.known.errors)  # strawberry then does not validate
             yield
         else:
             yield
             self.prepared.put(self._audience(), context.query, context.graphql_document,
-                              context.pre_execution_errors or ())
+                              context.pre_execution_errors or (), self.consulted)
         self._release()
 
     def on_execute(self) -> Iterator[None]:

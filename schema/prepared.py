@@ -16,16 +16,38 @@ another, and its messages may name only what that role sees.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import DocumentNode, GraphQLError
+
+ABSENT = object()  # a variable the request does not give (its default applies)
+Consulted = tuple[tuple[str, Any], ...]  # variables a document's cost reads, with their values
+
+
+MAX_ACCEPTED = 16  # variable values remembered per document as measured and accepted
 
 
 @dataclass(frozen=True)
 class Prepared:
     document: DocumentNode
     errors: tuple[GraphQLError, ...]  # what validation found (the document is refused if any)
+    # the values of the variables its cost reads, each set once measured and accepted (schema/limits.py)
+    measured: list[Consulted] = field(default_factory=list)
+
+    def accepts(self, variables: Mapping[str, Any] | None) -> bool:
+        return any(consulted_again(consulted, variables) for consulted in self.measured)
+
+    def accepted(self, consulted: Consulted) -> None:
+        if len(self.measured) < MAX_ACCEPTED:
+            self.measured.append(consulted)
+
+
+def consulted_again(consulted: Consulted, variables: Mapping[str, Any] | None) -> bool:
+    """Whether ``variables`` give every variable in ``consulted`` the value it had then."""
+    given = variables or {}
+    return all(type(now := given.get(name, ABSENT)) is type(value) and now == value for name, value in consulted)
 
 
 class PreparedQueries:
@@ -43,11 +65,12 @@ class PreparedQueries:
             self._entries.move_to_end(key)
         return prepared
 
-    def put(self, audience: str, query: str, document: DocumentNode, errors: Sequence[GraphQLError]) -> None:
+    def put(self, audience: str, query: str, document: DocumentNode, errors: Sequence[GraphQLError],
+            consulted: Consulted | None = None) -> None:
         key = (audience, query)
         if len(query) > self.budget or key in self._entries:
             return
-        self._entries[key] = Prepared(document, tuple(errors))
+        self._entries[key] = Prepared(document, tuple(errors), [] if consulted is None else [consulted])
         self._size += len(query)
         while self._size > self.budget:
             (_, dropped), _ = self._entries.popitem(last=False)

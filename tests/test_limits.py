@@ -101,6 +101,21 @@ async def test_a_page_is_costed_by_its_first(client: httpx.AsyncClient) -> None:
     assert served.status_code == 200 and "errors" not in served.json()
 
 
+async def test_a_document_accepted_once_is_costed_again_for_another_first(client: httpx.AsyncClient) -> None:
+    # the accepted document is kept with the values its cost read; another value is measured anew
+    query = "query($n: Int, $u: String) { subjects(first: $n, search: $u) { nodes { uscc records { " + \
+        RECORD_FIELDS + " } } } }"
+    for n, search in ((20, "914104"), (20, "914105")):  # accepted, then the same first: with another search
+        served = await client.post("/graphql", json={"query": query, "variables": {"n": n, "u": search}})
+        assert served.status_code == 200 and "errors" not in served.json()
+    refused = await client.post("/graphql", json={"query": query, "variables": {"n": 100, "u": "914104"}})
+    assert code_of(refused) == "QUERY_TOO_COSTLY"
+    served = await client.post("/graphql", json={"query": query, "variables": {"u": "914104"}})  # first's default
+    assert served.status_code == 200 and "errors" not in served.json()
+    refused = await client.post("/graphql", json={"query": query, "variables": {"n": 100}})
+    assert code_of(refused) == "QUERY_TOO_COSTLY"
+
+
 async def test_an_exponential_fragment_tree_is_refused_by_the_selection_cap(client: httpx.AsyncClient) -> None:
     # F0 spreads F1 twice, F1 spreads F2 twice … : 2^20 selections from 60 lines of query
     fragments = " ".join(f"fragment F{n} on Subject {{ ...F{n + 1} ...F{n + 1} }}" for n in range(20))
