@@ -24,7 +24,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
 
 from hub import clock
 from hub.disclosure import Access, Role, Tier, Viewer
@@ -47,7 +47,7 @@ class AuditEvent:
     at: str = ""
 
     def stamped(self) -> AuditEvent:
-        return self if self.at else AuditEvent(**{**asdict(self), "at": clock.now().isoformat()})
+        return self if self.at else replace(self, at=clock.now().isoformat())
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,9 @@ class AuditKeys:
 
 
 def canonical(event: AuditEvent) -> str:
-    return json.dumps(asdict(event), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    # the fields are flat text: read one by one, the same dict asdict() would deep-copy
+    return json.dumps({field.name: getattr(event, field.name) for field in fields(AuditEvent)},
+                      sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def entry_hash(key: bytes, seq: int, prev_hash: str, event: AuditEvent, key_id: str | None = None) -> str:

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from hub import audit as audit_chain
 from hub import bank_consents, clock, read_audit
 from hub.audit_log import AuditLog
-from hub.auth import token_key_id, verify_token
+from hub.auth import VerifiedTokens, token_key_id, verify_token_until
 from hub.authority import PLATFORM, require_consent_keeper, require_consent_revoker, require_owner
 from hub.bank_consents import ConsentPage, ConsentStatus
 from hub.clock import CHINA
@@ -135,7 +135,9 @@ class CreditHub:
                                    self.calendar, self._repair_due_days)
         self.staff = StaffAccounts(gateway)  # the console's sign-in (hub.staff)
         self.revocations = RevocationList(gateway, settings.revocation_refresh_s, settings.token_max_ttl_s)
+        self._token_ring_file = settings.jwt_keyring_file  # built once: a property that joins paths
         self._token_ring = settings.jwt_keyring
+        self._verified_tokens = VerifiedTokens()
         self._token_ring_seen = (time.monotonic(), self._ring_mtime())
         audit_ring = settings.audit_keyring
         self.audit_log = AuditLog(gateway, audit_chain.AuditKeys.of(
@@ -222,7 +224,7 @@ class CreditHub:
     def token_keys(self) -> Keyring:
         """The token keyring, re-read when its generated file changed (a rotation or a retirement
         elsewhere is seen within the revocation refresh interval; an unknown key id at once)."""
-        ring_file = self.settings.jwt_keyring_file
+        ring_file = self._token_ring_file
         if ring_file is None:
             return self._token_ring
         checked, mtime = self._token_ring_seen
@@ -234,20 +236,26 @@ class CreditHub:
         return self._token_ring
 
     def _ring_mtime(self) -> float | None:
-        ring_file = self.settings.jwt_keyring_file
+        ring_file = self._token_ring_file
         return ring_file.mtime() if ring_file else None
 
     async def authenticate(self, token: str) -> Viewer:
         """The viewer a bearer token speaks for: signature under a key on the ring, lifetime within
         HUB_TOKEN_MAX_TTL, not revoked. Raises :class:`hub.auth.InvalidToken` (401) saying why."""
         ring = self.token_keys
+        known = self._verified_tokens.get(token, ring)
+        if known is not None:  # verified before under this very ring, and not expired
+            await self.revocations.check(known)
+            return known
         kid = token_key_id(token)
-        if kid is not None and ring.secret(kid) is None and self.settings.jwt_keyring_file is not None:
+        if kid is not None and ring.secret(kid) is None and self._token_ring_file is not None:
             # a key rotated in elsewhere? look at the file again now (read only if it changed)
             self._token_ring_seen = (float("-inf"), self._token_ring_seen[1])
             ring = self.token_keys
-        viewer = verify_token(ring, self.settings.jwt_issuer, token, max_ttl_s=self.settings.token_max_ttl_s)
+        viewer, expires = verify_token_until(ring, self.settings.jwt_issuer, token,
+                                             max_ttl_s=self.settings.token_max_ttl_s)
         await self.revocations.check(viewer)
+        self._verified_tokens.put(token, ring, viewer, expires)
         return viewer
 
     async def revoke_token(self, jti: str, *, by: str, reason: str = "") -> bool:

@@ -14,7 +14,7 @@ import jwt
 import pytest
 
 from hub.app import create_app
-from hub.auth import AUDIENCE, InvalidToken, issue_token, verify_token
+from hub.auth import AUDIENCE, InvalidToken, VerifiedTokens, issue_token, verify_token, verify_token_until
 from hub.db.server import Neo4jCredentials
 from hub.disclosure import Role
 from hub.keyring import Keyring, key_id
@@ -187,3 +187,20 @@ def test_issuing_a_token_registers_its_organization(neo4j_credentials: Neo4jCred
     assert issued.returncode == 0, issued.stderr
     listed = hub_command("org", "list", "--kind", "bank", env=cli_env(neo4j_credentials))
     assert "bank\t登记测试银行" in listed.stdout.split("\n")
+
+
+def test_a_verified_token_is_kept_for_its_own_ring_and_until_it_expires() -> None:
+    secret = "k" * 40
+    ring, rotated = Keyring.of("token", secret), Keyring.of("token", secret)  # same key, a ring loaded again
+    short = issue_token(ring, "hub", role=Role.BANK, org="缓存测试银行", ttl_s=1)
+    viewer, expires = verify_token_until(ring, "hub", short)
+    kept = VerifiedTokens(size=2)
+    kept.put(short, ring, viewer, expires)
+    assert kept.get(short, ring) == viewer
+    assert kept.get(short, rotated) is None  # another ring: verified again, whatever it holds
+    kept.put(short, ring, viewer, expires)
+    kept.put(short + "x", ring, viewer, int(time.time()) - 6)  # past exp and the 5 s leeway
+    assert kept.get(short + "x", ring) is None
+    for n in range(3):  # bounded: the oldest goes first
+        kept.put(f"t{n}", ring, viewer, expires)
+    assert kept.get(short, ring) is None and kept.get("t2", ring) == viewer

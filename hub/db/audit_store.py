@@ -14,7 +14,7 @@ Two ways to append a batch (hub/audit_log.py decides which):
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from neo4j import AsyncManagedTransaction
@@ -105,7 +105,11 @@ def _row(entry: AuditEntry) -> dict[str, Any]:
 
 
 def _props(event: AuditEvent) -> dict[str, Any]:
-    return {key: value for key, value in asdict(event).items() if value is not None}
+    # read field by field: asdict() deep-copies, and this runs for every entry of every batch
+    return {name: value for name in _EVENT_FIELDS if (value := getattr(event, name)) is not None}
+
+
+_EVENT_FIELDS = tuple(field.name for field in fields(AuditEvent))
 
 
 def _entry(row: dict[str, Any]) -> AuditEntry:

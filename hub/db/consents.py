@@ -8,7 +8,7 @@ from typing import Any
 
 from neo4j import AsyncManagedTransaction
 
-from hub.db.gateway import Neo4jGateway, native
+from hub.db.gateway import Neo4jGateway, temporal
 from hub.disclosure import ConsentScope
 from hub.models import Consent
 
@@ -16,8 +16,8 @@ from hub.models import Consent
 def consent_from_row(row: Mapping[str, Any]) -> Consent:
     return Consent(
         id=row["id"], subject_uscc=row["subject_uscc"], grantee=row["grantee"],
-        purpose=row["purpose"], granted_at=native(row["granted_at"]),
-        expires_at=native(row["expires_at"]), revoked_at=native(row.get("revoked_at")),
+        purpose=row["purpose"], granted_at=temporal(row["granted_at"]),
+        expires_at=temporal(row["expires_at"]), revoked_at=temporal(row.get("revoked_at")),
         granted_by=row.get("granted_by"),
         scopes=frozenset(ConsentScope(s) for s in row.get("scopes") or ConsentScope),
     )

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import neo4j
@@ -298,3 +299,15 @@ def native(value: Any) -> Any:
     if isinstance(value, neo4j.time.Date | neo4j.time.DateTime):
         return value.to_native()
     return value
+
+
+def temporal(value: Any) -> Any:
+    """A temporal property as Python's: from ISO text (a projection's ``toString(x.at)``, ~30 times
+    cheaper for the driver to decode than its temporal types) or from a driver type (``x { .* }``)."""
+    if value is None:  # a property not asked for, or not set
+        return None
+    if isinstance(value, str):
+        if len(value) == 10:
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value.split("[", 1)[0])  # a zone id in brackets: the offset says it
+    return native(value)

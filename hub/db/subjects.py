@@ -10,12 +10,11 @@ Graph shape (docs/data-model.md):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from hub.db.consents import consent_from_row
-from hub.db.gateway import Neo4jGateway, native
+from hub.db.gateway import Neo4jGateway, temporal
 from hub.disclosure import Disclosure
 from hub.models import (
     CreditRecord,
@@ -68,7 +67,9 @@ CALL (s) {
 _CONSENTS = """
 CALL (s) {
   OPTIONAL MATCH (s)<-[:GIVEN_BY]-(c:Consent) WHERE $grantee IS NOT NULL AND c.grantee = $grantee
-  RETURN collect(c { .* , subject_uscc: s.uscc }) AS consents
+  RETURN collect(c { .id, .grantee, .purpose, .scopes, .granted_by, subject_uscc: s.uscc,
+                    granted_at: toString(c.granted_at), expires_at: toString(c.expires_at),
+                    revoked_at: toString(c.revoked_at) }) AS consents
 }
 RETURN collect({subject: s { .uscc, .name, .kind, .region, .industry, .status,
                              registered_on: toString(s.registered_on) },
@@ -83,7 +84,7 @@ def _projection(variable: str, wanted: frozenset[str] | None, always: frozenset[
         names, objection = [".*"], True
     else:
         # temporal values travel as ISO text: parsed by datetime.fromisoformat, ~30 times cheaper
-        # than the driver's temporal types (when(), below)
+        # than the driver's temporal types (hub.db.gateway.temporal)
         names = [f"{name}: toString({variable}.{name})" if name in _TEMPORAL else "." + name
                  for name in sorted((wanted & known) | always)]
         objection = UNDER_OBJECTION in wanted
@@ -200,7 +201,7 @@ def _profile(row: Mapping[str, Any]) -> SubjectProfile:
     subject = Subject(
         uscc=node["uscc"], name=node["name"], kind=SubjectKind(node["kind"]),
         region=node["region"], industry=node.get("industry"), status=node.get("status") or "存续",
-        registered_on=when(node.get("registered_on")), legal_representative=person,
+        registered_on=temporal(node.get("registered_on")), legal_representative=person,
     )
     return SubjectProfile(
         subject=subject,
@@ -213,11 +214,11 @@ def _profile(row: Mapping[str, Any]) -> SubjectProfile:
 def record_from_row(row: Mapping[str, Any], uscc: str) -> CreditRecord:
     return CreditRecord(
         id=row["id"], subject_uscc=uscc, kind=RecordKind(row["kind"]), title=row.get("title") or "",
-        decided_on=when(row.get("decided_on")), issuing_department=row.get("issuing_department"),
+        decided_on=temporal(row.get("decided_on")), issuing_department=row.get("issuing_department"),
         source_platform=row.get("source_platform"), disclosure=Disclosure(row["disclosure"]),
         status=RecordStatus(row.get("status") or "ACTIVE"),
         severity=Severity(row["severity"]) if row.get("severity") else None,
-        publicity_ends_on=when(row.get("publicity_ends_on")),
+        publicity_ends_on=temporal(row.get("publicity_ends_on")),
         document_number=row.get("document_number"), content=row.get("content"),
         amount_wan_yuan=row.get("amount_wan_yuan"), kept=row.get("kept"),
         under_objection=bool(row.get("under_objection")),
@@ -228,9 +229,9 @@ def evaluation_from_row(row: Mapping[str, Any], uscc: str) -> Evaluation:
     return Evaluation(
         id=row["id"], subject_uscc=uscc, scheme=row["scheme"], score=row.get("score"),
         grade=row["grade"], level=row.get("level"), disclosure=Disclosure(row["disclosure"]),
-        evaluated_at=when(row.get("evaluated_at")), valid_until=when(row.get("valid_until")),
+        evaluated_at=temporal(row.get("evaluated_at")), valid_until=temporal(row.get("valid_until")),
         evaluator=row.get("evaluator"), explanation=row.get("explanation"),
-        superseded_at=when(row.get("superseded_at")), previous_grade=row.get("previous_grade"),
+        superseded_at=temporal(row.get("superseded_at")), previous_grade=row.get("previous_grade"),
         under_objection=bool(row.get("under_objection")),
         computed_by=row.get("computed_by") or row.get("origin_platform"),
         issued_in_name_of=row.get("issued_in_name_of") or row.get("issuer"),
@@ -238,12 +239,3 @@ def evaluation_from_row(row: Mapping[str, Any], uscc: str) -> Evaluation:
     )
 
 
-def when(value: Any) -> Any:
-    """A temporal value as Python's: from ISO text (the projections above) or a driver type (``.*``)."""
-    if value is None:  # a property not asked for, or not set
-        return None
-    if isinstance(value, str):
-        if len(value) == 10:
-            return date.fromisoformat(value)
-        return datetime.fromisoformat(value.split("[", 1)[0])  # a zone id in brackets: the offset says it
-    return native(value)
