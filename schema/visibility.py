@@ -45,7 +45,9 @@ from graphql import (
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLNamedType,
+    GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     GraphQLResolveInfo,
     GraphQLSchema,
     GraphQLUnionType,
@@ -339,6 +341,44 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
             if answer is not None:
                 return answer
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+    def complete_iterable_value(self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList,
+                                info: GraphQLResolveInfo, path: Path, items: Iterable[Any],
+                                position_context: Any) -> Any:
+        # a list of objects whose selection is only plain leaves (a subject's evaluations with their
+        # grades and scores) is answered item by item in one loop, without completing each item through
+        # graphql-core's chain; anything else — a null item, a value that does not serialise, @stream or
+        # @defer, an item of another type — goes the generic way, for the whole list
+        answers = self._leaf_list(item_type, field_details_list, info, items)
+        if answers is not None:
+            return answers
+        return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+
+    def _leaf_list(self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList,
+                   info: GraphQLResolveInfo, items: Iterable[Any]) -> list[dict[str, Any]] | None:
+        leaves = self._leaves
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if (leaves is None or not isinstance(object_type, GraphQLObjectType) or not isinstance(items, list | tuple)
+                or any(details.node.directives for details in field_details_list)):
+            return None
+        grouped_field_set, defers, _ = self.collect_subfields(object_type, field_details_list)
+        if defers:
+            return None
+        fields = self._leaf_objects.get((object_type.name, id(grouped_field_set)))
+        if fields is None:
+            fields = self._leaf_object(object_type, grouped_field_set)
+        if not fields:
+            return None
+        answers = []
+        is_type_of = object_type.is_type_of
+        for item in items:
+            if item is None or (is_type_of is not None and is_type_of(item, info) is not True):
+                return None
+            answer = leaves.object_of(object_type.name, fields, item)
+            if answer is None:
+                return None
+            answers.append(answer)
+        return answers
 
     def _leaf_object(self, parent_type: GraphQLObjectType,
                      grouped_field_set: GroupedFieldSet) -> tuple[tuple[str, str], ...]:
