@@ -215,7 +215,7 @@ async def test_refusals_nobody_waits_for_gather_into_one_transaction(hub: Credit
     read = AuditEvent(action="read", actor="bank:审计银行", role="bank", subject_uscc=SUBJECT, tier="AUTHORIZED")
     await log.append([read])  # a batch someone waits for takes the gathered refusals along
     assert log.batches == 1
-    details = [e["detail"] for e in await entries(hub)]
+    details = [str(e["detail"]) for e in await entries(hub)]
     assert sorted(details) == sorted(["", *(refusal(n).detail for n in range(10))])  # the read's detail is ""
     await log.submit([refusal(10)])
     await log.drain()  # at shutdown, what is gathering is written at once
