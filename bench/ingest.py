@@ -33,6 +33,8 @@ from hub.settings import Settings
 
 INGEST_BOUND = 0.5
 LOAD_BOUND = 100_000  # records/s, issue 14
+# `--only load` wipes its instance: "<HUB_BENCH_INSTANCE>-load" ("bench-load"), never the lookup data set's.
+LOAD_INSTANCE = os.environ.get("HUB_BENCH_INSTANCE", "bench") + "-load"
 
 _RAW_SUBJECTS = """
 UNWIND $rows AS row
@@ -135,13 +137,13 @@ async def ingest_section(data: DemoData) -> dict[str, Any]:
 
 
 async def load_section(data: DemoData) -> float:
-    """``hub load`` of the data set into the emptied instance "bench-load"; prints the figures, returns records/s."""
+    """``hub load`` of the data set into the emptied instance LOAD_INSTANCE; prints the figures, returns records/s."""
     settings = _settings()
-    local = LocalNeo4j(settings, "bench-load")
+    local = LocalNeo4j(settings, LOAD_INSTANCE)
     local.wipe()  # hub load fills an empty database only
     summary = await load_local(settings, Rows(data.departments, data.organizations, data.subjects, data.records,
                                               data.evaluations),
-                               echo=_echo, work_dir=local.paths.import_dir, instance="bench-load")
+                               echo=_echo, work_dir=local.paths.import_dir, instance=LOAD_INSTANCE)
     local.stop()
     rate = summary.records / summary.total_seconds
     phases = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in summary.seconds.items())

@@ -188,7 +188,7 @@ def test_a_server_the_hub_does_not_run_gets_the_files_and_the_command(tmp_path: 
     written = _cli("load", str(archive), "--files-only", str(tmp_path / "files"), **remote)
     assert written.returncode == 0, written.stderr
     script = (tmp_path / "files" / "import.sh").read_text(encoding="utf-8")
-    assert "neo4j-admin database import full neo4j --overwrite-destination=true --id-type=integer" in script
+    assert "neo4j-admin database import full neo4j --overwrite-destination=true --id-type=actual" in script
     assert "--nodes=Record:Pending=record.csv" in script and "hub migrate" in script
     with (tmp_path / "files" / "record.csv").open(encoding="utf-8") as handle:
         assert sum(1 for _ in csv.reader(handle)) == len(data.records) + 1
