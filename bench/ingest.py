@@ -10,7 +10,8 @@ same rows, on an instance of its own ("bench-ingest"), measured in the same run.
 The figure is credit records per second over the whole load (every stage), and hub / raw (bound ≥ 0.5).
 
 The bulk load (``hub load``, hub.bulk_load: import files, ``neo4j-admin database import``, restart,
-constraints and indexes) of the same data set goes into another instance ("bench-load"), wiped first:
+constraints and indexes) of the same data set goes into another instance ("<HUB_BENCH_INSTANCE>-load",
+"bench-load" by default), wiped first:
 records per second over every phase, bound ≥ 100,000.
 """
 
