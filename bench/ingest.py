@@ -10,7 +10,8 @@ same rows, on an instance of its own ("bench-ingest"), measured in the same run.
 The figure is credit records per second over the whole load (every stage), and hub / raw (bound ≥ 0.5).
 
 The bulk load (``hub load``, hub.bulk_load: import files, ``neo4j-admin database import``, restart,
-constraints and indexes) of the same data set goes into another instance ("bench-load"), wiped first:
+constraints and indexes) of the same data set goes into another instance ("<HUB_BENCH_INSTANCE>-load",
+"bench-load" by default), wiped first:
 records per second over every phase, bound ≥ 100,000.
 """
 
@@ -33,6 +34,8 @@ from hub.settings import Settings
 
 INGEST_BOUND = 0.5
 LOAD_BOUND = 100_000  # records/s, issue 14
+# `--only load` wipes its instance: "<HUB_BENCH_INSTANCE>-load" ("bench-load"), never the lookup data set's.
+LOAD_INSTANCE = os.environ.get("HUB_BENCH_INSTANCE", "bench") + "-load"
 
 _RAW_SUBJECTS = """
 UNWIND $rows AS row
@@ -135,13 +138,13 @@ async def ingest_section(data: DemoData) -> dict[str, Any]:
 
 
 async def load_section(data: DemoData) -> float:
-    """``hub load`` of the data set into the emptied instance "bench-load"; prints the figures, returns records/s."""
+    """``hub load`` of the data set into the emptied instance LOAD_INSTANCE; prints the figures, returns records/s."""
     settings = _settings()
-    local = LocalNeo4j(settings, "bench-load")
+    local = LocalNeo4j(settings, LOAD_INSTANCE)
     local.wipe()  # hub load fills an empty database only
     summary = await load_local(settings, Rows(data.departments, data.organizations, data.subjects, data.records,
                                               data.evaluations),
-                               echo=_echo, work_dir=local.paths.import_dir, instance="bench-load")
+                               echo=_echo, work_dir=local.paths.import_dir, instance=LOAD_INSTANCE)
     local.stop()
     rate = summary.records / summary.total_seconds
     phases = ", ".join(f"{phase} {seconds:.1f} s" for phase, seconds in summary.seconds.items())
@@ -149,4 +152,13 @@ async def load_section(data: DemoData) -> float:
           f"{summary.records:,} records, {len(data.evaluations):,} evaluations)")
     print(f"  neo4j-admin database import, every phase   {summary.total_seconds:7.1f} s   {rate:9,.0f} records/s   "
           f"({phases})   (bound ≥ {LOAD_BOUND:,})")
+    for phase, seconds in summary.seconds.items():
+        cpu = summary.cpu_seconds.get(phase)
+        print(f"    {phase:<8} {seconds:7.1f} s   {summary.records / seconds:9,.0f} records/s"
+              + (f"   ({cpu:.1f} CPU-s: {summary.records / cpu:,.0f} records per CPU-second)" if cpu else ""))
+    if summary.report is not None:  # the importer's own count: every node and relationship it wrote
+        report = summary.report
+        print(f"    the importer alone (JVM start included): {report.seconds:.1f} s, "
+              f"{(report.nodes + report.relationships) / report.seconds:,.0f} nodes + relationships/s "
+              f"({report.nodes:,} nodes, {report.relationships:,} relationships)")
     return rate

@@ -18,6 +18,7 @@ must run on that server: ``--files-only`` writes the files and the command for i
 
 from __future__ import annotations
 
+import resource
 import shlex
 import shutil
 import time
@@ -57,7 +58,10 @@ class LoadSource(Protocol):
 @dataclass
 class LoadSummary:
     counts: dict[str, int] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)  # per phase: files, import, start, schema
+    seconds: dict[str, float] = field(default_factory=dict)  # per phase: files, import (with the stop), start, schema
+    # CPU seconds of the phases that run here: files (this process), import (the importer, a child process).
+    # On a shared machine wall time is the machine's as much as the load's; CPU time is the load's own.
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
     report: ImportReport | None = None
 
     @property
@@ -121,17 +125,18 @@ async def load_local(settings: Settings, source: LoadSource, *, echo: Echo, work
             "only, since Neo4j's importer replaces the store whole. Add to this one with `hub import` or sync, "
             "or load into a new instance (HUB_DB_INSTANCE=<new name> hub load …)")
     summary = LoadSummary()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     folder = work_dir / f"hub-load-{clock.now():%Y%m%d%H%M%S}"
     try:
         echo("writing the import files…")
         files = write_files(source, folder)
         summary.counts = dict(files.counts)
         summary.seconds["files"] = time.perf_counter() - started
+        summary.cpu_seconds["files"] = time.process_time() - cpu
 
+        mark, cpu = time.perf_counter(), _children_cpu()  # the import phase counts the stop it needs
         echo(f"stopping Neo4j {local.name} for the importer…")
         local.stop()
-        mark = time.perf_counter()
         try:
             summary.report = import_into(local, files, settings.neo4j_database, echo)
         except BaseException:
@@ -139,6 +144,7 @@ async def load_local(settings: Settings, source: LoadSource, *, echo: Echo, work
             local.start(echo=echo)
             raise
         summary.seconds["import"] = time.perf_counter() - mark
+        summary.cpu_seconds["import"] = _children_cpu() - cpu
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -157,6 +163,12 @@ async def load_local(settings: Settings, source: LoadSource, *, echo: Echo, work
     finally:
         await gateway.close()
     return summary
+
+
+def _children_cpu() -> float:
+    """CPU seconds of this process's waited-for children (the importer is one; the server is not)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _discard_store(local: LocalNeo4j, database: str, echo: Echo) -> None:

@@ -159,6 +159,22 @@ def test_the_import_files_say_when_a_field_spans_lines(tmp_path: Path) -> None:
         assert len(rows) == len(data.records) and rows[-1]["content"] == text
 
 
+def test_a_department_given_twice_is_one_node_with_the_last_rows_values(tmp_path: Path) -> None:
+    """The importer is handed the store's own node ids: two rows of one department would be two writes of one
+    node, so the files hold it once, as ingest's MERGE on the code leaves it (the last row's values)."""
+    data = demo.generate(seed=15, subjects=5, as_of=AS_OF, vault=VAULT)
+    first = data.departments[0]
+    renamed = {**first, "name": "改名后的" + first["name"]}
+    files = write_files(Rows([*data.departments, renamed], [], data.subjects, data.records, []), tmp_path / "twice")
+    assert files.counts["Department"] == len(data.departments)
+    with (tmp_path / "twice" / "department.csv").open(encoding="utf-8", newline="") as handle:
+        rows = {row["code"]: row for row in csv.DictReader(handle)}
+    assert rows[first["code"]]["name"] == renamed["name"]
+    with (tmp_path / "twice" / "issued_by.csv").open(encoding="utf-8", newline="") as handle:
+        issuers = {end for _, end in list(csv.reader(handle))[1:]}
+    assert issuers and issuers <= {row[":ID(Department)"] for row in rows.values()}
+
+
 async def test_a_database_that_holds_anything_is_refused_and_left_as_it_is(
         tmp_path: Path, load_gateway: Neo4jGateway) -> None:
     data = demo.generate(seed=12, subjects=5, as_of=AS_OF, vault=VAULT)
@@ -188,7 +204,7 @@ def test_a_server_the_hub_does_not_run_gets_the_files_and_the_command(tmp_path: 
     written = _cli("load", str(archive), "--files-only", str(tmp_path / "files"), **remote)
     assert written.returncode == 0, written.stderr
     script = (tmp_path / "files" / "import.sh").read_text(encoding="utf-8")
-    assert "neo4j-admin database import full neo4j --overwrite-destination=true --id-type=integer" in script
+    assert "neo4j-admin database import full neo4j --overwrite-destination=true --id-type=actual" in script
     assert "--nodes=Record:Pending=record.csv" in script and "hub migrate" in script
     with (tmp_path / "files" / "record.csv").open(encoding="utf-8") as handle:
         assert sum(1 for _ in csv.reader(handle)) == len(data.records) + 1

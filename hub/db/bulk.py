@@ -16,21 +16,25 @@ rows ingest takes, the same nodes (labels, properties and property types) and re
 - ``Migration {id, applied_at}`` for every data migration (a new database needs none of them run).
 
 Constraints and indexes are not in the files: ``hub load`` applies them after the import
-(``hub migrate``), as the importer's own ``--schema`` option is not in Neo4j Community.
+(``hub migrate``). The importer's ``--schema`` option exists in 5.26, but Neo4j Community's record
+format refuses it ("Record format batch import does not support schema changes"; block format only).
 
-Node ids in the files are integers this writer hands out (``--id-type=integer``): the importer then
-needs no map from string keys, which is most of its work otherwise. A null property is an empty field
-(absent, as a null SET leaves it); text is never empty (an empty text is stored as absent).
+Node ids in the files are the store's own node ids, handed out by this writer from 0 up
+(``--id-type=actual``): the importer then keeps no map from the files' ids to the nodes it creates
+(with ``--id-type=integer`` it still built one and looked every relationship's ends up in it; the
+relationship phases took twice as long). A null property is an empty field (absent, as a null SET
+leaves it); text is never empty (an empty text is stored as absent).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar, cast
 
 from hub.db import current
 from hub.db.ingest import row_digest
@@ -39,6 +43,7 @@ from hub.db.migrations import DATA_MIGRATIONS
 ARRAY_DELIMITER = "\x1f"  # the unit separator: no department's domain name contains it
 
 Row = Mapping[str, Any]
+T = TypeVar("T")
 
 # (property, import type) per label, in file order; the first is the node's key.
 DEPARTMENT = (("code", "string"), ("name", "string"), ("domains", "string[]"), ("region", "string"))
@@ -56,6 +61,13 @@ EVALUATION = (("id", "string"), ("subject_uscc", "string"), ("scheme", "string")
               ("valid_until", "date"), ("evaluator", "string"), ("explanation", "string"), ("run_id", "string"),
               ("version", "long"), ("superseded_at", "datetime"), ("superseded_by", "string"))
 MIGRATION = (("id", "string"), ("applied_at", "datetime"))
+
+
+_NOTHING: Row = {}
+
+
+def _names(columns: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    return tuple(name for name, _ in columns)
 
 
 _RECORD_KEYS = frozenset(name for name, _ in RECORD) - {"row_digest", "version"}
@@ -83,34 +95,41 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _text_cell(value: Any) -> Any:
-    """A string column's cell: most values are text already, so that is tried first."""
-    if value.__class__ is str:
-        return value or None
-    return _cell(value)
+# Types a column's cells keep as they are: the CSV writer's ``str()`` of each is what :func:`_cell` would give
+# (a date's ``str`` is its ISO form, a number's its shortest repr; an empty text and None are both an empty
+# field). A datetime (``str`` puts a space before the time), a bool (``True``) or a list needs :func:`_cell`.
+_WRITTEN_AS_IS = frozenset({str, type(None), int, float, date})
+
+CHUNK = 50_000  # rows converted and written at a time: memory stays bounded for an archive read row by row
 
 
-def _temporal_cell(value: Any) -> Any:
-    """A date or datetime column's cell."""
-    if value is None or value.__class__ is str:
-        return value or None
-    return value.isoformat() if isinstance(value, date) else _cell(value)
+def _column(values: list[Any]) -> list[Any]:
+    """One column's cells as the importer reads them, the same as :func:`_cell` on each value — but a column
+    whose values all write as they are (the texts, dates and numbers that are nearly all of a province's
+    tens of millions of cells) is handed to the C CSV writer untouched, with one type scan instead of a
+    Python call per cell."""
+    if _WRITTEN_AS_IS.issuperset(set(map(type, values))):
+        return values
+    return list(map(_cell, values))
 
 
-Cells = Callable[[Row], list[Any]]
+_DICT_GET: Callable[[dict[str, Any], str], Any] = dict.get
 
 
-def _cells(columns: tuple[tuple[str, str], ...]) -> Cells:
-    """A row's cells in ``columns``' order, each converted by its column's type (the same as :func:`_cell`,
-    without testing every type on every value: a province's load writes tens of millions of cells)."""
-    converters = tuple((name, _text_cell if kind == "string" else _temporal_cell if kind in ("date", "datetime")
-                        else _cell) for name, kind in columns)
+def _columns(rows: Sequence[Row], columns: Iterable[str]) -> list[list[Any]]:
+    """The rows' values of ``columns``, column by column, each converted by :func:`_column` (rows that are
+    dicts, as ingest's are, read through ``dict.get`` mapped over them: no Python call per cell)."""
+    if all(isinstance(row, dict) for row in rows):
+        dicts = cast(Sequence[dict[str, Any]], rows)
+        return [_column(list(map(_DICT_GET, dicts, itertools.repeat(name)))) for name in columns]
+    gets = [row.get for row in rows]
+    return [_column([get(name) for get in gets]) for name in columns]
 
-    def cells(row: Row) -> list[Any]:
-        get = row.get
-        return [convert(get(name)) for name, convert in converters]
 
-    return cells
+def _chunks(rows: Iterable[T]) -> Iterator[list[T]]:
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, CHUNK)):
+        yield chunk
 
 
 @dataclass
@@ -126,7 +145,7 @@ class ImportFiles:
     def arguments(self, database: str) -> list[str]:
         """``neo4j-admin database import full`` arguments (the database name first: the file options
         take several values each)."""
-        arguments = ["database", "import", "full", database, "--overwrite-destination=true", "--id-type=integer",
+        arguments = ["database", "import", "full", database, "--overwrite-destination=true", "--id-type=actual",
                      f"--array-delimiter=U+{ord(ARRAY_DELIMITER):04X}",
                      f"--report-file={self.folder / 'import.report'}"]
         if self.multiline:  # slower parsing, so only when a text holds a line break
@@ -153,6 +172,11 @@ class _Table:
         self._writer.writerow(cells)
         self.rows += 1
 
+    def write_columns(self, columns: Sequence[Sequence[Any]]) -> None:
+        """Rows given column by column (the first column the ids, all of one length), written by the C writer."""
+        self._writer.writerows(zip(*columns, strict=True))
+        self.rows += len(columns[0])
+
     def close(self) -> None:
         """Close the file; a field holding a line break (the writer quotes it) shows as a line feed or a
         carriage return more than the line ends: counted over the file once, rather than searched for in
@@ -177,41 +201,50 @@ class GraphWriter:
         self._departments: dict[str, int] = {}
         self._subjects: dict[str, int] = {}
         self._persons: dict[str, tuple[int, Row]] = {}
-        self._next = 0
+        self._next = 0  # the next node id
 
     # --- nodes -------------------------------------------------------------------------------
     def departments(self, rows: Iterable[Row]) -> None:
-        department_cells = _cells(DEPARTMENT)
+        """Department rows; a code given twice is one department, the last row's values winning (as ingest's
+        MERGE on the code leaves it; two file rows with one node id would be two writes of one node)."""
+        by_code = {row["code"]: row for row in rows}
         with self._nodes("Department", DEPARTMENT) as table:
-            for row in rows:
-                number = self._departments.setdefault(row["code"], self._id())
-                table.write([number, *department_cells(row)])
+            for chunk in _chunks(by_code.values()):
+                numbers = self._ids(len(chunk))
+                self._departments.update(zip((row["code"] for row in chunk), numbers, strict=True))
+                table.write_columns([numbers, *_columns(chunk, _names(DEPARTMENT))])
 
     def organizations(self, rows: Iterable[Row]) -> None:
-        organization_cells = _cells(ORGANIZATION)
         with self._nodes("Organization", ORGANIZATION) as table:
-            for row in rows:
-                table.write([self._id(), *organization_cells(row)])
+            for chunk in _chunks(rows):
+                table.write_columns([self._ids(len(chunk)), *_columns(chunk, _names(ORGANIZATION))])
 
     def subjects(self, rows: Iterable[Row]) -> None:
         """Subject rows as ingest takes them (``person`` optional); each subject once."""
         links = _Table(self.folder / "legal_representative.csv", [":START_ID(Subject)", ":END_ID(Person)"])
-        subject_cells, person_cells = _cells(SUBJECT), _cells(PERSON)
+        subjects, persons = self._subjects, self._persons
         with self._nodes("Subject", SUBJECT) as table:
-            for row in rows:
-                number = self._id()
-                self._subjects[row["uscc"]] = number
-                table.write([number, *subject_cells(row)])
-                person = row.get("person")
-                if person:
-                    held = self._persons.get(person["fingerprint"])
-                    person_id = held[0] if held else self._id()
-                    self._persons[person["fingerprint"]] = (person_id, person)  # the last row's values win
-                    links.write([number, person_id])
+            for chunk in _chunks(rows):
+                numbers = self._ids(len(chunk))
+                table.write_columns([numbers, *_columns(chunk, _names(SUBJECT))])
+                starts: list[int] = []
+                ends: list[int] = []
+                for number, row in zip(numbers, chunk, strict=True):
+                    subjects[row["uscc"]] = number
+                    person = row.get("person")
+                    if person:
+                        held = persons.get(person["fingerprint"])
+                        person_id = held[0] if held else self._id()
+                        persons[person["fingerprint"]] = (person_id, person)  # the last row's values win
+                        starts.append(number)
+                        ends.append(person_id)
+                if starts:
+                    links.write_columns([starts, ends])
         links.close()
         with self._nodes("Person", PERSON) as table:
-            for person_id, person in self._persons.values():
-                table.write([person_id, *person_cells(person)])
+            for held_chunk in _chunks(persons.values()):
+                table.write_columns([[number for number, _values in held_chunk],
+                                     *_columns([values for _number, values in held_chunk], _names(PERSON))])
         self._relationships("LEGAL_REPRESENTATIVE", links)
 
     def records(self, rows: Iterable[Row]) -> int:
@@ -220,20 +253,21 @@ class GraphWriter:
         about = _Table(self.folder / "about.csv", [":START_ID(Record)", ":END_ID(Subject)"])
         issued = _Table(self.folder / "issued_by.csv", [":START_ID(Record)", ":END_ID(Department)"])
         subjects, departments = self._subjects, self._departments
-        record_cells = _cells(RECORD)
+        properties = _names(RECORD)[:-2]  # then the digest and the version
         with self._nodes("Record:Pending", RECORD) as table:
-            for row in rows:
-                subject = subjects.get(row["subject_uscc"])
-                if subject is None:
+            for chunk in _chunks(rows):
+                kept = [row for row in chunk if row["subject_uscc"] in subjects]
+                if not kept:
                     continue
-                _unknown(row, _RECORD_KEYS)
-                number = self._id()
-                stored = {**row, "row_digest": row_digest(row), "version": 1}
-                table.write([number, *record_cells(stored)])
-                about.write([number, subject])
-                department = departments.get(row.get("issuing_department") or "")
-                if department is not None:
-                    issued.write([number, department])
+                for row in kept:
+                    _unknown(row, _RECORD_KEYS)
+                numbers = self._ids(len(kept))
+                table.write_columns([numbers, *_columns(kept, properties), list(map(row_digest, kept)),
+                                     [1] * len(kept)])
+                about.write_columns([numbers, [subjects[row["subject_uscc"]] for row in kept]])
+                issuers = [departments.get(row.get("issuing_department") or "") for row in kept]
+                issued.write_columns([[n for n, d in zip(numbers, issuers, strict=True) if d is not None],
+                                      [d for d in issuers if d is not None]])
         for kind, links in (("ABOUT", about), ("ISSUED_BY", issued)):
             links.close()
             self._relationships(kind, links)
@@ -242,21 +276,26 @@ class GraphWriter:
     def evaluations(self, rows: Sequence[Row]) -> int:
         """Evaluation rows (ingest's shape), all at once: the CURRENT pointers need every subject's
         evaluations of a scheme. Returns how many were written."""
-        known = [row for row in rows if row["subject_uscc"] in self._subjects]
+        subjects = self._subjects
+        known = [row for row in rows if row["subject_uscc"] in subjects]
         superseded, newest = current.chain(known)
         of = _Table(self.folder / "of.csv", [":START_ID(Evaluation)", ":END_ID(Subject)"])
         points = _Table(self.folder / "current.csv", [":START_ID(Subject)", ":END_ID(Evaluation)"])
         numbers: dict[str, int] = {}
-        evaluation_cells = _cells(EVALUATION)
+        properties = _names(EVALUATION)[:-3]  # then the version and what supersedes it
         with self._nodes("Evaluation:Pending", EVALUATION) as table:
-            for row in known:
-                _unknown(row, _EVALUATION_KEYS)
-                number = numbers[row["id"]] = self._id()
-                stored = {**row, "version": 1, **superseded.get(row["id"], {})}
-                table.write([number, *evaluation_cells(stored)])
-                of.write([number, self._subjects[row["subject_uscc"]]])
-        for row in newest:
-            points.write([self._subjects[row["subject_uscc"]], numbers[row["id"]]])
+            for chunk in _chunks(known):
+                for row in chunk:
+                    _unknown(row, _EVALUATION_KEYS)
+                ids = self._ids(len(chunk))
+                numbers.update(zip((row["id"] for row in chunk), ids, strict=True))
+                replaced = [superseded.get(row["id"], _NOTHING) for row in chunk]
+                table.write_columns([ids, *_columns(chunk, properties), [1] * len(chunk),
+                                     *_columns(replaced, ("superseded_at", "superseded_by"))])
+                of.write_columns([ids, [subjects[row["subject_uscc"]] for row in chunk]])
+        if newest:
+            points.write_columns([[subjects[row["subject_uscc"]] for row in newest],
+                                  [numbers[row["id"]] for row in newest]])
         for kind, links in (("OF", of), ("CURRENT", points)):
             links.close()
             self._relationships(kind, links)
@@ -274,7 +313,13 @@ class GraphWriter:
     # --- helpers -------------------------------------------------------------------------------
     def _id(self) -> int:
         self._next += 1
-        return self._next
+        return self._next - 1
+
+    def _ids(self, count: int) -> list[int]:
+        """The next ``count`` node ids."""
+        first = self._next
+        self._next += count
+        return list(range(first, first + count))
 
     def _nodes(self, labels: str, columns: tuple[tuple[str, str], ...]) -> _NodeFile:
         group = labels.split(":")[0]
