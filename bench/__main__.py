@@ -131,7 +131,7 @@ async def main() -> None:
     settings = Settings(HUB_NEO4J_PAGECACHE=os.environ.get("HUB_NEO4J_PAGECACHE", "2g"),
                         HUB_NEO4J_HEAP=os.environ.get("HUB_NEO4J_HEAP", "1g"))
     server = LocalNeo4j(settings, INSTANCE)
-    credentials, _ = server.start(echo=lambda line: print(line, file=sys.stderr))
+    credentials, started = server.start(echo=lambda line: print(line, file=sys.stderr))
     gateway = Neo4jGateway(credentials.uri, credentials.user, credentials.password)
     hub = CreditHub(settings, gateway)
     try:
@@ -173,6 +173,8 @@ async def main() -> None:
             await latency_section(hub, credentials, settings, args.warning_writes)
     finally:
         await hub.close()
+        if started:  # an instance this run started is stopped again (one already running is left running)
+            server.stop()
     if args.only == "warnings":
         from bench.warnings import ingest_section
 
