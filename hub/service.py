@@ -243,10 +243,13 @@ class CreditHub:
         """The viewer a bearer token speaks for: signature under a key on the ring, lifetime within
         HUB_TOKEN_MAX_TTL, not revoked. Raises :class:`hub.auth.InvalidToken` (401) saying why."""
         ring = self.token_keys
-        known = self._verified_tokens.get(token, ring)
-        if known is not None:  # verified before under this very ring, and not expired
-            await self.revocations.check(known)
-            return known
+        viewer = self._verified_tokens.get(token, ring)  # verified before under this very ring, not expired
+        if viewer is None:
+            viewer = self._verify(token, ring)
+        await self.revocations.check(viewer)  # never cached: a revocation counts at once
+        return viewer
+
+    def _verify(self, token: str, ring: Keyring) -> Viewer:
         kid = token_key_id(token)
         if kid is not None and ring.secret(kid) is None and self._token_ring_file is not None:
             # a key rotated in elsewhere? look at the file again now (read only if it changed)
@@ -254,7 +257,6 @@ class CreditHub:
             ring = self.token_keys
         viewer, expires = verify_token_until(ring, self.settings.jwt_issuer, token,
                                              max_ttl_s=self.settings.token_max_ttl_s)
-        await self.revocations.check(viewer)
         self._verified_tokens.put(token, ring, viewer, expires)
         return viewer
 

@@ -88,6 +88,9 @@ class QueryShape:
     cost: int
     selections: int
     most_repeated: tuple[str, int]  # a response path and how often it is selected there
+    # the variables the cost read (first:), with their values: the same document with the same values
+    # there costs the same (a lookup's uscc is never read)
+    consulted: Consulted = ()
 
 
 @dataclass(frozen=True)
@@ -148,17 +151,6 @@ def measure(schema: GraphQLSchema, document: DocumentNode, variables: Mapping[st
     return _Walk(schema, document, variables or {}, limits).run()
 
 
-
-def measure_accepted(schema: GraphQLSchema, document: DocumentNode, variables: Mapping[str, Any] | None,
-                     limits: QueryLimits) -> Consulted:
-    """As :func:`measure`, returning what an accepted document's cost read of the variables: the same
-    document with the same values there costs the same (a lookup's ``uscc`` is never read)."""
-    walk = _Walk(schema, document, variables or {}, limits)
-    walk.run()
-    return tuple(sorted(walk.consulted.items(), key=lambda item: item[0]))
-
-
-
 @dataclass(frozen=True)
 class _Place:
     """Where the walk is: the type selected on, the response path, and what the parent passes down."""
@@ -199,7 +191,8 @@ class _Walk:
                 f"the query would cost about {cost:,.0f} (each field resolved counts 1, each list multiplies what is "
                 f"under it by its first: or {self.limits.list_size} items); at most {self.limits.max_cost:,} "
                 "(HUB_MAX_QUERY_COST): ask for fewer items (first:) or fewer fields")
-        return QueryShape(round(cost), self.selections, (".".join(path), repeats))
+        return QueryShape(round(cost), self.selections, (".".join(path), repeats),
+                          tuple(sorted(self.consulted.items(), key=lambda item: item[0])))
 
     def selection_set(self, node: SelectionSetNode, at: _Place) -> float:
         if at.depth > MAX_NESTING:
@@ -345,8 +338,8 @@ class DemandControl(SchemaExtension):
         assert context.graphql_document is not None and context.query is not None
         known = self.known
         if known is None or not known.accepts(context.variables):  # measured before with these values: as then
-            consulted = measure_accepted(context.schema._schema, context.graphql_document, context.variables,
-                                         self.limits)
+            consulted = measure(context.schema._schema, context.graphql_document, context.variables,
+                                self.limits).consulted
             if known is not None:
                 known.accepted(consulted)
             self.consulted = consulted

@@ -308,17 +308,10 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
     (a coercion error would describe them). One dictionary look-up per field otherwise; a plain
     scalar field then answers from :class:`schema.fast_fields.Leaves` without graphql-core's path."""
 
-    _audience: Audience | None = None
-
     def execute_field(self, parent_type: GraphQLObjectType, source: Any, field_details_list: FieldDetailsList,
                       path: Path, position_context: Any) -> Any:
-        audience = self._audience
-        if audience is None:
-            audience = self._audience = _audience_of(self.schema, self.context_value)
         field_name = field_details_list[0].node.name.value
-        names = audience.hidden.get(parent_type.name) if audience is not None else None
-        if names and field_name in names:
-            assert audience is not None
+        if field_name in self._hidden.get(parent_type.name, ()):
             field: GraphQLField = parent_type.fields[field_name]
             error = _REGISTRY[self.schema].refuse(self.context_value, parent_type.name, field_name, source)
             self.handle_field_error(error, field.type, field_details_list, path)
@@ -333,9 +326,7 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
                        grouped_field_set: GroupedFieldSet, position_context: Any) -> Any:
         # an object whose selection is only plain leaves (an evaluation's grade and score, say) is
         # answered in one pass, once nothing in it is hidden from the audience; else field by field
-        fields = self._leaf_objects.get((parent_type.name, id(grouped_field_set)))
-        if fields is None:
-            fields = self._leaf_object(parent_type, grouped_field_set)
+        fields = self._leaf_object(parent_type, grouped_field_set)
         if fields and self._leaves is not None:
             answer = self._leaves.object_of(parent_type.name, fields, source_value)
             if answer is not None:
@@ -362,11 +353,7 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
                 or any(details.node.directives for details in field_details_list)):
             return None
         grouped_field_set, defers, _ = self.collect_subfields(object_type, field_details_list)
-        if defers:
-            return None
-        fields = self._leaf_objects.get((object_type.name, id(grouped_field_set)))
-        if fields is None:
-            fields = self._leaf_object(object_type, grouped_field_set)
+        fields = () if defers else self._leaf_object(object_type, grouped_field_set)
         if not fields:
             return None
         answers = []
@@ -382,26 +369,30 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def _leaf_object(self, parent_type: GraphQLObjectType,
                      grouped_field_set: GroupedFieldSet) -> tuple[tuple[str, str], ...]:
+        """The (response name, field name) pairs of a selection that is only plain leaves none of them
+        hidden, else (); decided once per type and selection in a request."""
+        key = (parent_type.name, id(grouped_field_set))
+        known = self._leaf_objects.get(key)
+        if known is not None:
+            return known[1]
         fields = tuple((response_name, details[0].node.name.value)
                        for response_name, details in grouped_field_set.items())
-        audience = self._audience
-        if audience is None:
-            audience = self._audience = _audience_of(self.schema, self.context_value)
-        hidden = audience.hidden.get(parent_type.name, ()) if audience is not None else ()
+        hidden = self._hidden.get(parent_type.name, ())
         plain = (self._leaves is not None and not any(name in hidden for _, name in fields)
                  and self._leaves.all_leaves(parent_type.name, (name for _, name in fields)))
-        # the grouped field set is kept with its answer, so that its id is not reused in this request
-        self._leaf_objects[(parent_type.name, id(grouped_field_set))] = fields if plain else ()
-        self._kept.append(grouped_field_set)
+        # the selection is kept with its answer, so that its id is not reused in this request
+        self._leaf_objects[key] = (grouped_field_set, fields if plain else ())
         return fields if plain else ()
 
     @cached_property
-    def _leaf_objects(self) -> dict[tuple[str, int], tuple[tuple[str, str], ...]]:
-        return {}
+    def _hidden(self) -> Mapping[str, Collection[str]]:
+        """The fields hidden from this request's audience, by type (none without one)."""
+        audience = _audience_of(self.schema, self.context_value)
+        return audience.hidden if audience is not None else {}
 
     @cached_property
-    def _kept(self) -> list[GroupedFieldSet]:
-        return []
+    def _leaf_objects(self) -> dict[tuple[str, int], tuple[GroupedFieldSet, tuple[tuple[str, str], ...]]]:
+        return {}
 
     @cached_property
     def _leaves(self) -> Leaves | None:

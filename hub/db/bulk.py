@@ -70,8 +70,19 @@ def _names(columns: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
     return tuple(name for name, _ in columns)
 
 
-_RECORD_KEYS = frozenset(name for name, _ in RECORD) - {"row_digest", "version"}
-_EVALUATION_KEYS = frozenset(name for name, _ in EVALUATION) - {"version", "superseded_at", "superseded_by"}
+def _given(columns: tuple[tuple[str, str], ...], computed: tuple[str, ...]) -> tuple[str, ...]:
+    """The properties a row gives, in file order: every column but ``computed``, the file's last ones,
+    which this writer fills in itself."""
+    names = _names(columns)
+    if names[-len(computed):] != computed:
+        raise AssertionError(f"{computed} must be the last columns of {names}")
+    return names[:-len(computed)]
+
+
+_RECORD_GIVEN = _given(RECORD, ("row_digest", "version"))
+_EVALUATION_GIVEN = _given(EVALUATION, ("version", "superseded_at", "superseded_by"))
+_RECORD_KEYS = frozenset(_RECORD_GIVEN)
+_EVALUATION_KEYS = frozenset(_EVALUATION_GIVEN)
 
 
 def _unknown(row: Row, known: frozenset[str]) -> None:
@@ -253,7 +264,6 @@ class GraphWriter:
         about = _Table(self.folder / "about.csv", [":START_ID(Record)", ":END_ID(Subject)"])
         issued = _Table(self.folder / "issued_by.csv", [":START_ID(Record)", ":END_ID(Department)"])
         subjects, departments = self._subjects, self._departments
-        properties = _names(RECORD)[:-2]  # then the digest and the version
         with self._nodes("Record:Pending", RECORD) as table:
             for chunk in _chunks(rows):
                 kept = [row for row in chunk if row["subject_uscc"] in subjects]
@@ -262,7 +272,7 @@ class GraphWriter:
                 for row in kept:
                     _unknown(row, _RECORD_KEYS)
                 numbers = self._ids(len(kept))
-                table.write_columns([numbers, *_columns(kept, properties), list(map(row_digest, kept)),
+                table.write_columns([numbers, *_columns(kept, _RECORD_GIVEN), list(map(row_digest, kept)),
                                      [1] * len(kept)])
                 about.write_columns([numbers, [subjects[row["subject_uscc"]] for row in kept]])
                 issuers = [departments.get(row.get("issuing_department") or "") for row in kept]
@@ -282,7 +292,6 @@ class GraphWriter:
         of = _Table(self.folder / "of.csv", [":START_ID(Evaluation)", ":END_ID(Subject)"])
         points = _Table(self.folder / "current.csv", [":START_ID(Subject)", ":END_ID(Evaluation)"])
         numbers: dict[str, int] = {}
-        properties = _names(EVALUATION)[:-3]  # then the version and what supersedes it
         with self._nodes("Evaluation:Pending", EVALUATION) as table:
             for chunk in _chunks(known):
                 for row in chunk:
@@ -290,7 +299,7 @@ class GraphWriter:
                 ids = self._ids(len(chunk))
                 numbers.update(zip((row["id"] for row in chunk), ids, strict=True))
                 replaced = [superseded.get(row["id"], _NOTHING) for row in chunk]
-                table.write_columns([ids, *_columns(chunk, properties), [1] * len(chunk),
+                table.write_columns([ids, *_columns(chunk, _EVALUATION_GIVEN), [1] * len(chunk),
                                      *_columns(replaced, ("superseded_at", "superseded_by"))])
                 of.write_columns([ids, [subjects[row["subject_uscc"]] for row in chunk]])
         if newest:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from hub.db.consents import consent_from_row
+from hub.db.consents import consent_from_row, consent_map
 from hub.db.gateway import Neo4jGateway, temporal
 from hub.disclosure import Disclosure
 from hub.models import (
@@ -67,9 +67,7 @@ CALL (s) {
 _CONSENTS = """
 CALL (s) {
   OPTIONAL MATCH (s)<-[:GIVEN_BY]-(c:Consent) WHERE $grantee IS NOT NULL AND c.grantee = $grantee
-  RETURN collect(c { .id, .grantee, .purpose, .scopes, .granted_by, subject_uscc: s.uscc,
-                    granted_at: toString(c.granted_at), expires_at: toString(c.expires_at),
-                    revoked_at: toString(c.revoked_at) }) AS consents
+  RETURN collect(""" + consent_map("s.uscc") + """) AS consents
 }
 RETURN collect({subject: s { .uscc, .name, .kind, .region, .industry, .status,
                              registered_on: toString(s.registered_on) },
