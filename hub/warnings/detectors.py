@@ -283,7 +283,10 @@ def representative_of_poor(rule: WarningRule, persons: Mapping[str, str | None],
         subjects = sorted({holding.subject.uscc for holding, _ in poor})
         if len(subjects) < p.min_poor:
             continue
-        subject = _trigger(portfolio, trigger, subjects)
+        # shown under a poor subject: the one whose change asked, if it is poor, else the first. A batch
+        # holding changes of several of the person's subjects names one of them as the trigger, which one
+        # by the feed's batching (timing); the poor subject is the one the warning is about either way.
+        subject = _trigger(portfolio, trigger if trigger in subjects else None, subjects)
         found.append(Candidate(
             rule=rule, anchor="person:" + fingerprint, facts=tuple(sorted({ev for _, ev in poor})),
             subject_uscc=subject.uscc, subject_name=subject.name, region=subject.region,
