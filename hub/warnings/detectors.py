@@ -318,7 +318,9 @@ def representative_cluster(rule: WarningRule, persons: Mapping[str, str | None],
         if not (by_count or by_amount):
             continue
         penalised = sorted({pen.subject_uscc for pen in window})
-        subject = _trigger(portfolio, trigger, penalised)
+        # shown under a penalised subject, as the poor rule is under a poor one: the trigger only if it is
+        # one of them (which of the person's subjects a feed batch names as trigger is a matter of timing)
+        subject = _trigger(portfolio, trigger if trigger in penalised else None, penalised)
         found.append(Candidate(
             rule=rule, anchor="person:" + fingerprint, facts=tuple(sorted(pen.id for pen in window)),
             subject_uscc=subject.uscc, subject_name=subject.name, region=subject.region,
