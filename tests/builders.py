@@ -284,8 +284,8 @@ class Subscriber:
         await self.socket.close()
 
 
-async def refusal_code(base_url: str, token: str | None) -> int | None:
-    """The close code with which the hub ends a connection_init carrying ``token`` (None: accepted)."""
+async def refusal(base_url: str, token: str | None) -> tuple[int, str] | None:
+    """The close code and reason with which the hub ends a connection_init carrying ``token`` (None: accepted)."""
     import json
 
     import websockets
@@ -297,7 +297,7 @@ async def refusal_code(base_url: str, token: str | None) -> int | None:
         try:
             message = json.loads(await socket.recv())
         except websockets.ConnectionClosed as closed:
-            return closed.rcvd.code if closed.rcvd else None
+            return (closed.rcvd.code, closed.rcvd.reason) if closed.rcvd else None
         assert message["type"] == "connection_ack", message
         return None
 

@@ -28,7 +28,7 @@ from tests.builders import (
     add_subjects,
     clear_warnings,
     record_row,
-    refusal_code,
+    refusal,
     start_warnings_afresh,
     token,
     uscc,
@@ -86,11 +86,16 @@ async def stream_cursor(served: HubProcess) -> str:
 
 async def test_public_and_banks_are_refused_at_connection_init(served: HubProcess) -> None:
     settings = token_settings()
-    assert await refusal_code(served.url, None) == 4403
-    assert await refusal_code(served.url, token(settings, "public")) == 4403
-    assert await refusal_code(served.url, token(settings, "bank", "某银行")) == 4403
-    assert await refusal_code(served.url, token(settings, "agency", "x", department=X)[:-3] + "AAA") == 4403
-    assert await refusal_code(served.url, agency(X)) is None
+    # the close frame says why (cut to the 123 bytes a close frame's reason can hold)
+    assert await refusal(served.url, None) == (
+        4403, "no bearer token in connection_init: subscriptions are internal-only (内部使用)")
+    for who in ("public", "bank"):
+        code, reason = await refusal(served.url, token(settings, who, "某银行")) or (None, "")
+        assert code == 4403 and reason.startswith("Subscription.warnings is internal-only (内部使用)"), reason
+        assert len(reason.encode()) <= 123
+    assert await refusal(served.url, token(settings, "agency", "x", department=X)[:-3] + "AAA") == (
+        4403, "token signature does not verify: it was forged or tampered with")
+    assert await refusal(served.url, agency(X)) is None
 
 
 async def test_each_department_sees_its_own_warnings_and_the_credit_office_all(

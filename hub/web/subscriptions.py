@@ -5,8 +5,9 @@ strawberry's handler). The bearer token travels in the ``connection_init`` paylo
 ``{"Authorization": "Bearer <token>"}`` (or ``{"token": "<token>"}``) — since browsers cannot set
 headers on a WebSocket. It is checked there, before anything else is accepted: a forged or expired
 token, or a viewer whose tier may not subscribe (PUBLIC, banks), gets the connection closed with
-4403 Forbidden and nothing else. The rule itself is the tier mechanism's (schema/tiers.py), passed in
-as ``may_subscribe``; this module knows HTTP and WebSocket only.
+4403 and nothing else; the close frame's reason says why (the protocol has no other place for it).
+The rule itself is the tier mechanism's (schema/tiers.py), passed in as ``may_subscribe``; this
+module knows HTTP and WebSocket only.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from graphql import GraphQLError, GraphQLSyntaxError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
@@ -25,7 +26,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
-from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage, SubscribeMessage
 from strawberry.types.unset import UnsetType
 
 from hub.disclosure import PUBLIC_VIEWER, Viewer
@@ -38,10 +39,28 @@ ViewerFromToken = Callable[[str], Awaitable[Viewer]]  # verifies and checks revo
 ContextFactory = Callable[[Viewer], Any]
 MaySubscribe = Callable[[Viewer], str | None]  # None when allowed, else why not
 
+FORBIDDEN = 4403  # graphql-transport-ws: connection_init refused
+CLOSE_REASON_BYTES = 123  # RFC 6455 §5.5: a control frame's payload is 125 bytes, 2 of them the code
+
 
 class _SubscriptionsOnly(BaseGraphQLTransportWSHandler):
     """Only subscriptions travel over the socket: queries and mutations go over HTTP, where every one is
     audited before its answer leaves (hub.web.graphql_http)."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        # strawberry closes a refused connection_init with 4403 "Forbidden" and drops the refusal's
+        # payload; the close frame carries the refusal instead, so a client can say what was wrong
+        close = self.websocket.close
+
+        async def close_saying_why(code: int, reason: str) -> None:
+            refusal = getattr(self.context, "refusal", None)
+            await close(code, close_reason(refusal) if code == FORBIDDEN and refusal else reason)
+
+        self.websocket.close = close_saying_why  # type: ignore[method-assign]
+        try:
+            await super().handle_connection_init(message)
+        finally:
+            self.websocket.close = close  # type: ignore[method-assign]
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         if self.connection_acknowledged and message.get("id") not in self.operations:
@@ -53,6 +72,14 @@ class _SubscriptionsOnly(BaseGraphQLTransportWSHandler):
                 await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
                 return
         await super().handle_subscribe(message)
+
+
+def close_reason(text: str) -> str:
+    """``text`` cut to what a close frame can carry, on a character boundary (Chinese is 3 bytes a character)."""
+    data = text.encode()
+    if len(data) <= CLOSE_REASON_BYTES:
+        return text
+    return data[:CLOSE_REASON_BYTES - 3].decode(errors="ignore") + "…"
 
 
 def _operation_type(query: object, name: object) -> OperationType | None:
@@ -86,6 +113,7 @@ class SubscriptionEndpoint(GraphQL):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
         context = self.make_context(PUBLIC_VIEWER)  # who it is is known at connection_init
         context.connection_params = None
+        context.refusal = None  # why connection_init was refused (the close frame's reason)
         return context
 
     async def on_ws_connect(self, context: Any) -> UnsetType | dict[str, object] | None:
@@ -97,14 +125,18 @@ class SubscriptionEndpoint(GraphQL):
             if scheme.lower() != "bearer":
                 token = None
         if not isinstance(token, str) or not token.strip():
-            raise ConnectionRejectionError({"message": "no bearer token in connection_init: subscriptions are "
-                                                       "internal-only (内部使用)"})
+            self._refuse(context, "no bearer token in connection_init: subscriptions are internal-only (内部使用)")
         try:
             viewer = await self.verify_token(token.strip())  # signature, lifetime, revocation
         except HubError as exc:
-            raise ConnectionRejectionError({"message": str(exc)}) from None
+            self._refuse(context, str(exc))
         refusal = self.may_subscribe(viewer)
         if refusal is not None:
-            raise ConnectionRejectionError({"message": refusal})
+            self._refuse(context, refusal)
         context.viewer = viewer
         return {"viewer": viewer.label}
+
+    @staticmethod
+    def _refuse(context: Any, why: str) -> NoReturn:
+        context.refusal = why
+        raise ConnectionRejectionError({"message": why})
