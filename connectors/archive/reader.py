@@ -40,6 +40,7 @@ _DISCLOSURES = frozenset(tier.value for tier in Disclosure)
 _STATUSES = frozenset(status.value for status in RecordStatus)
 _SEVERITIES = frozenset(severity.value for severity in Severity)
 _BOOLEANS = {"true": True, "false": False}
+_MAX_INDEXED = layout.MAX_INDEXED_CHARACTERS
 
 
 class ArchiveError(BadInput):
@@ -132,19 +133,24 @@ class Archive:
                     self.errors[index] = replace(self.errors[index], message=_repeated(spec, key, first))
 
     def _first_rows(self, spec: FileLayout, parse: Callable[[dict[str, str]], Row],
-                     keys: Iterable[str]) -> dict[str, int]:
+                    keys: Iterable[str]) -> dict[str, int]:
         """The number of the row each of ``keys`` was first accepted from: the file read again up to the last of
-        them (only rows holding one of the keys are parsed again; parsing is deterministic, so the first of them
-        that parses is the row :meth:`_read` kept)."""
+        them, numbered as :meth:`_rows` numbers it, looking at the key's cell only; the rows holding one of the
+        keys are parsed again (parsing is deterministic: the first of them that parses is the row kept)."""
         wanted, found = set(keys), {}
-        for number, cells in self._rows(spec, report=False):
-            raw = cells.get(spec.key)
-            if raw is None:
-                continue
-            key = raw.strip().upper() if spec is layout.SUBJECTS else raw
-            if key in wanted:
+        subjects = spec is layout.SUBJECTS
+        with (self.folder / spec.name).open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [name.strip() for name in next(reader)]
+            width, column = len(header), header.index(spec.key)
+            for number, values in enumerate(reader, start=2):
+                if len(values) != width:
+                    continue
+                key = values[column].strip().upper() if subjects else values[column]
+                if key not in wanted:
+                    continue
                 try:
-                    parse(cells)
+                    parse({name: value for name, value in zip(header, values, strict=True) if value.strip()})
                 except _RowFault:
                     continue
                 found[key] = number
@@ -153,8 +159,7 @@ class Archive:
                     break
         return found
 
-    def _rows(self, spec: FileLayout, *, header_only: bool = False,
-              report: bool = True) -> Iterator[tuple[int, dict[str, str]]]:
+    def _rows(self, spec: FileLayout, *, header_only: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
         path = self.folder / spec.name
         if not path.is_file():
             return
@@ -177,9 +182,8 @@ class Archive:
                     if not any(values):
                         continue
                     if len(values) != width:
-                        if report:
-                            self.errors.append(LoadError(spec.name, number, None, f"has {len(values)} cells; the "
-                                                         f"header has {width}: a separator or a quote is off"))
+                        self.errors.append(LoadError(spec.name, number, None, f"has {len(values)} cells; the header "
+                                                     f"has {width}: a separator or a quote is off"))
                         continue
                     yield number, {name: value for name, value in zip(header, values, strict=True) if value.strip()}
         except UnicodeDecodeError as exc:
@@ -275,10 +279,12 @@ def _required(c: dict[str, str], column: str) -> str:
 
 def _indexed(c: dict[str, str], column: str) -> str:
     """A required text the database indexes (layout.MAX_INDEXED_CHARACTERS)."""
-    value = _required(c, column)
-    if len(value) > layout.MAX_INDEXED_CHARACTERS:
+    value = c.get(column)
+    if not value or len(value) > _MAX_INDEXED:  # one call per cell, as _required: this is every row's key
+        if not value:
+            raise _RowFault(column, f"{column} is required")
         raise _RowFault(column, f"{column} has {len(value):,} characters, more than the database can index "
-                        f"({layout.MAX_INDEXED_CHARACTERS:,}); it begins {value[:40]!r}")
+                        f"({_MAX_INDEXED:,}); it begins {value[:40]!r}")
     return value
 
 
