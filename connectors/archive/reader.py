@@ -9,9 +9,9 @@ Records are read lazily, one at a time: a province's archive holds tens of milli
 A row whose key (:attr:`FileLayout.key`: a subject's code, a record's or evaluation's id, a department's
 code, an organization's name) repeats an earlier accepted row's in its file is refused too, naming the
 row it repeats: the first row is kept. The database's uniqueness constraints are created after the
-import (``hub migrate``), so a repeated key would otherwise fail the load at its very end. Records and
-evaluations about a subject whose later rows were refused so hang off the first row's subject. Only the
-keys seen are held (a set: ~97 MB per million record ids of the demo's 14 characters, ids included); the
+import (``hub migrate``), so a repeated key would otherwise fail the load at its very end. A record or
+evaluation naming a subject code given twice belongs to the first row's subject. Only the keys seen
+are held (a set: ~97 MB per million record ids of 14 characters, the ids included); the
 row number of a repeated key's first row is looked up once the file is read, by reading it again up to
 there — only when the file repeats a key.
 """
