@@ -26,7 +26,7 @@ from hub.db.migrations import migrate
 from hub.db.server import LocalNeo4j, Neo4jCredentials
 from hub.personal_data import PersonalDataVault
 from hub.settings import Settings
-from tests.builders import DATA_KEY, JWT_SECRET, TEST_INSTANCE
+from tests.builders import DATA_KEY, JWT_SECRET, TEST_INSTANCE, uscc
 
 LOAD_INSTANCE = f"{TEST_INSTANCE}-load"
 AS_OF = date(2026, 6, 30)
@@ -143,6 +143,100 @@ async def test_the_bulk_importer_builds_the_graph_ingest_builds_and_leaves_out_b
     # the constraints were applied after the import
     constraints = {row["name"] for row in await load_gateway.run("SHOW CONSTRAINTS YIELD name RETURN name")}
     assert {"subject_uscc", "record_id", "evaluation_id"} <= constraints
+
+
+def _append(folder: Path, name: str, row: dict[str, str]) -> int:
+    """Append ``row`` to an archive file; returns its row number (header = 1)."""
+    path = folder / name
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    with path.open("a", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerow([row.get(column, "") for column in rows[0]])
+    return len(rows) + 1
+
+
+def _first_row(folder: Path, name: str) -> dict[str, str]:
+    with (folder / name).open(encoding="utf-8", newline="") as handle:
+        return next(csv.DictReader(handle))
+
+
+async def test_a_key_given_twice_is_loaded_once_from_its_first_row_and_the_later_rows_are_reported(
+        tmp_path: Path, load_gateway: Neo4jGateway) -> None:
+    """The uniqueness constraints are created after the import: a repeated key would fail the load at its very
+    end and leave a database the hub cannot use. The reader keeps each key's first row and reports the others
+    with the row they repeat; a text longer than the database can index is refused as well."""
+    data = demo.generate(seed=16, subjects=6, as_of=AS_OF, vault=VAULT)
+    archive = write_archive(tmp_path / "twice", departments=data.departments, organizations=data.organizations,
+                            subjects=data.subjects, records=data.records, evaluations=data.evaluations,
+                            resident_id=lambda person: VAULT.unseal(person["id_sealed"]))
+    subject, record, evaluation = data.subjects[1], data.records[0], _first_row(archive, "evaluations.csv")
+    department = _first_row(archive, "departments.csv")
+    assert subject["uscc"] != record["subject_uscc"]
+    organization = _first_row(archive, "organizations.csv")
+    refused_code = uscc(990_016)
+    repeated_subject = _append(archive, "subjects.csv", {"uscc": subject["uscc"].lower(), "name": "重复的主体"})
+    refused_subject = _append(archive, "subjects.csv", {"uscc": refused_code, "name": "日期错误的主体",
+                                                        "registered_on": "2026-02-30"})
+    rows = {  # (file, row) -> the column at fault and what the message must say
+        ("subjects.csv", repeated_subject): ("uscc", f"uscc '{subject['uscc']}' repeats row 3 of subjects.csv"),
+        ("subjects.csv", refused_subject): ("registered_on", "is not a date"),
+        ("organizations.csv", _append(archive, "organizations.csv", {**organization, "kind": "guarantor"})):
+            ("name", f"name '{organization['name']}' repeats row 2 of organizations.csv"),
+        ("departments.csv", _append(archive, "departments.csv", {**department, "name": "改名的部门"})):
+            ("code", f"code '{department['code']}' repeats row 2 of departments.csv"),
+        ("records.csv", _append(archive, "records.csv", {
+            "id": record["id"], "subject_uscc": subject["uscc"], "kind": "HONOR", "title": "重复的记录",
+            "disclosure": "PUBLIC"})): ("id", f"id '{record['id']}' repeats row 2 of records.csv"),
+        ("records.csv", _append(archive, "records.csv", {
+            "id": "rec-archivedup-orphan", "subject_uscc": refused_code, "kind": "HONOR", "title": "被拒主体的记录",
+            "disclosure": "PUBLIC"})):
+            ("subject_uscc", f"subject {refused_code} was refused (subjects.csv row {refused_subject})"),
+        ("records.csv", _append(archive, "records.csv", {
+            "id": "r" * 9000, "subject_uscc": subject["uscc"], "kind": "HONOR", "title": "过长的编号",
+            "disclosure": "PUBLIC"})): ("id", "id has 9,000 characters, more than the database can index"),
+        ("evaluations.csv", _append(archive, "evaluations.csv", {**evaluation, "grade": "重复的等级"})):
+            ("id", f"id '{evaluation['id']}' repeats row 2 of evaluations.csv"),
+    }
+    kept = _append(archive, "records.csv", {"id": "rec-archivedup-kept", "subject_uscc": subject["uscc"],
+                                            "kind": "HONOR", "title": "重复主体的记录", "disclosure": "PUBLIC"})
+    assert kept == len(data.records) + 5
+
+    await ingest.wipe(load_gateway)
+    loaded = _cli("load", str(archive))
+    assert loaded.returncode == 0, loaded.stderr
+    assert ("8 rows refused and left out (1 in departments.csv, 1 in evaluations.csv, 1 in organizations.csv, "
+            "3 in records.csv, 2 in subjects.csv; report: ") in loaded.stderr
+    assert f"{len(data.records) + 1:,} Record" in loaded.stdout
+
+    load_gateway.database_replaced()
+    report = list(csv.DictReader(io.StringIO((archive / "load-errors.csv").read_text(encoding="utf-8-sig"))))
+    assert sorted((r["file"], int(r["row"])) for r in report) == sorted(rows)
+    for line in report:
+        column, message = rows[(line["file"], int(line["row"]))]
+        assert line["column"] == column and message in line["message"], line
+
+    held = await load_gateway.run(
+        "MATCH (s:Subject {uscc: $subject}) WITH collect(s.name) AS subjects "
+        "MATCH (r:Record {id: $record}) WITH subjects, collect(r.title) AS records "
+        "MATCH (e:Evaluation {id: $evaluation}) WITH subjects, records, collect(e.grade) AS evaluations "
+        "MATCH (d:Department {code: $department}) WITH subjects, records, evaluations, collect(d.name) AS departments "
+        "MATCH (o:Organization {name: $organization}) "
+        "RETURN subjects, records, evaluations, departments, collect(o.kind) AS organizations",
+        {"subject": subject["uscc"], "record": record["id"], "evaluation": evaluation["id"],
+         "department": department["code"], "organization": organization["name"]})
+    assert held == [{"subjects": [subject["name"]], "records": [record["title"]], "evaluations": [evaluation["grade"]],
+                     "departments": [department["name"]], "organizations": [organization["kind"]]}]
+    about = await load_gateway.run("MATCH (r:Record {id: 'rec-archivedup-kept'})-[:ABOUT]->(s:Subject) "
+                                   "RETURN s.uscc AS uscc")
+    assert about == [{"uscc": subject["uscc"]}]
+    left_out = await load_gateway.run(
+        "OPTIONAL MATCH (s:Subject {uscc: $code}) OPTIONAL MATCH (r:Record) WHERE r.id = 'rec-archivedup-orphan' "
+        "OR size(r.id) > 1024 RETURN count(s) + count(r) AS n", {"code": refused_code})
+    assert left_out == [{"n": 0}]
+    constraints = {row["name"] for row in await load_gateway.run("SHOW CONSTRAINTS YIELD name RETURN name")}
+    assert {"subject_uscc", "department_code", "organization_name", "record_id", "evaluation_id"} <= constraints
+    failed = await load_gateway.run("SHOW INDEXES YIELD name, state WHERE state <> 'ONLINE' RETURN name")
+    assert failed == []
 
 
 def test_the_import_files_say_when_a_field_spans_lines(tmp_path: Path) -> None:

@@ -34,17 +34,21 @@ class FileLayout:
     name: str
     columns: tuple[str, ...]
     required: frozenset[str]
+    # The column naming a row's node: each value once per file, as the database's uniqueness constraint on it
+    # (hub.db.migrations) requires — the importer does not check it, ``hub migrate`` would fail after the import.
+    key: str = "id"
 
     @property
     def label(self) -> str:
         return self.name.removesuffix(".csv")
 
 
-DEPARTMENTS = FileLayout("departments.csv", ("code", "name", "domains", "region"), frozenset({"code", "name"}))
-ORGANIZATIONS = FileLayout("organizations.csv", ("name", "kind", "uscc"), frozenset({"name", "kind"}))
+DEPARTMENTS = FileLayout("departments.csv", ("code", "name", "domains", "region"), frozenset({"code", "name"}),
+                         key="code")
+ORGANIZATIONS = FileLayout("organizations.csv", ("name", "kind", "uscc"), frozenset({"name", "kind"}), key="name")
 SUBJECTS = FileLayout("subjects.csv", ("uscc", "name", "industry", "status", "registered_on",
                                        "legal_representative", "legal_representative_id"),
-                      frozenset({"uscc", "name"}))
+                      frozenset({"uscc", "name"}), key="uscc")
 # The order of hub.db.ingest's record row; ``repaired_on`` joins a row only when it has a value, so
 # a row's digest is the one ingest computes for the same record.
 RECORDS = FileLayout("records.csv", ("id", "subject_uscc", "kind", "title", "decided_on", "issuing_department",
@@ -57,4 +61,10 @@ EVALUATIONS = FileLayout("evaluations.csv", ("id", "subject_uscc", "scheme", "sc
                          frozenset({"id", "subject_uscc", "scheme", "grade", "disclosure", "evaluated_at"}))
 FILES = (DEPARTMENTS, ORGANIZATIONS, SUBJECTS, RECORDS, EVALUATIONS)
 DOMAIN_SEPARATOR = ";"
+# The texts the database indexes (each file's key, a subject's name, an evaluation's scheme; hub.db.migrations)
+# hold at most this many characters: Neo4j 5.26 cannot index a longer one — a range index (behind every
+# uniqueness constraint) took a key of 8,150 bytes and failed on 8,200, the text index on subject names failed
+# between 9,000 and 40,000 — and after a bulk load ``hub migrate`` would fail on it. 1,024 characters are at most
+# 4,096 bytes of UTF-8; no code, id, name or scheme is near that long.
+MAX_INDEXED_CHARACTERS = 1024
 DEFAULT_SUBJECT_STATUS = "存续"

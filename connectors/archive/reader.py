@@ -5,14 +5,23 @@ refused before the database is touched. Then each row is checked on its own: a b
 with its file, row number, column and reason (:attr:`Archive.errors`), and the rest goes on — a
 record or evaluation about a subject that ``subjects.csv`` does not hold (or refused) included.
 Records are read lazily, one at a time: a province's archive holds tens of millions.
+
+A row whose key (:attr:`FileLayout.key`: a subject's code, a record's or evaluation's id, a department's
+code, an organization's name) repeats an earlier accepted row's in its file is refused too, naming the
+row it repeats: the first row is kept. The database's uniqueness constraints are created after the
+import (``hub migrate``), so a repeated key would otherwise fail the load at its very end. A record or
+evaluation naming a subject code given twice belongs to the first row's subject. Only the keys seen
+are held (a set: ~97 MB per million record ids of 14 characters, the ids included); the
+row number of a repeated key's first row is looked up once the file is read, by reading it again up to
+there — only when the file repeats a key.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +40,7 @@ _DISCLOSURES = frozenset(tier.value for tier in Disclosure)
 _STATUSES = frozenset(status.value for status in RecordStatus)
 _SEVERITIES = frozenset(severity.value for severity in Severity)
 _BOOLEANS = {"true": True, "false": False}
+_MAX_INDEXED = layout.MAX_INDEXED_CHARACTERS
 
 
 class ArchiveError(BadInput):
@@ -63,6 +73,8 @@ class Archive:
         self.errors: list[LoadError] = []
         self.rows: dict[str, int] = {}  # data rows read per file
         self._subjects: set[str] = set()
+        # code (as records name it) -> the row number of its first refused subject row: why a record is left out
+        self._refused_subjects: dict[str, int] = {}
 
     def check(self) -> None:
         """Refuse the archive now if a file is unreadable or a header is wrong (nothing is read yet)."""
@@ -94,9 +106,8 @@ class Archive:
 
     # --- files ---------------------------------------------------------------------------------
     def _read(self, spec: FileLayout, parse: Callable[[dict[str, str]], Row]) -> Iterator[Row]:
-        keys: set[str] = set()
-        key = "uscc" if spec is layout.SUBJECTS else "code" if spec is layout.DEPARTMENTS else \
-            "name" if spec is layout.ORGANIZATIONS else "id"
+        seen: set[str] = set()
+        repeats: dict[str, list[int]] = {}  # a repeated key -> the indexes in self.errors of its refused rows
         count = 0
         for number, cells in self._rows(spec):
             count += 1
@@ -104,14 +115,49 @@ class Archive:
                 row = parse(cells)
             except _RowFault as fault:
                 self.errors.append(LoadError(spec.name, number, fault.column, fault.message))
+                if spec is layout.SUBJECTS:
+                    self._refused_subjects.setdefault(cells.get("uscc", "").strip().upper(), number)
                 continue
-            if row[key] in keys:
-                self.errors.append(LoadError(spec.name, number, key, f"{key} {row[key]!r} is on an earlier row "
-                                             "too; each appears once"))
+            key = row[spec.key]
+            if key in seen:
+                # reported at once (a load that fails later still lists it); its first row once the file is read
+                repeats.setdefault(key, []).append(len(self.errors))
+                self.errors.append(LoadError(spec.name, number, spec.key, _repeated(spec, key, None)))
                 continue
-            keys.add(row[key])
+            seen.add(key)
             yield row
         self.rows[spec.name] = count
+        if repeats:
+            for key, first in self._first_rows(spec, parse, repeats.keys()).items():
+                for index in repeats[key]:
+                    self.errors[index] = replace(self.errors[index], message=_repeated(spec, key, first))
+
+    def _first_rows(self, spec: FileLayout, parse: Callable[[dict[str, str]], Row],
+                    keys: Iterable[str]) -> dict[str, int]:
+        """The number of the row each of ``keys`` was first accepted from: the file read again up to the last of
+        them, numbered as :meth:`_rows` numbers it, looking at the key's cell only; the rows holding one of the
+        keys are parsed again (parsing is deterministic: the first of them that parses is the row kept)."""
+        wanted, found = set(keys), {}
+        subjects = spec is layout.SUBJECTS
+        with (self.folder / spec.name).open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = [name.strip() for name in next(reader)]
+            width, column = len(header), header.index(spec.key)
+            for number, values in enumerate(reader, start=2):
+                if len(values) != width:
+                    continue
+                key = values[column].strip().upper() if subjects else values[column]
+                if key not in wanted:
+                    continue
+                try:
+                    parse({name: value for name, value in zip(header, values, strict=True) if value.strip()})
+                except _RowFault:
+                    continue
+                found[key] = number
+                wanted.discard(key)
+                if not wanted:
+                    break
+        return found
 
     def _rows(self, spec: FileLayout, *, header_only: bool = False) -> Iterator[tuple[int, dict[str, str]]]:
         path = self.folder / spec.name
@@ -149,13 +195,13 @@ class Archive:
     # --- rows ----------------------------------------------------------------------------------
     def _department(self, c: dict[str, str]) -> Row:
         domains = c.get("domains")
-        return {"code": _required(c, "code"), "name": _required(c, "name"),
+        return {"code": _indexed(c, "code"), "name": _required(c, "name"),
                 "domains": [d.strip() for d in domains.split(layout.DOMAIN_SEPARATOR) if d.strip()] if domains
                 else [], "region": c.get("region")}
 
     def _organization(self, c: dict[str, str]) -> Row:
         code = c.get("uscc")
-        return {"name": _required(c, "name"), "kind": _required(c, "kind"), "uscc": _code(code) if code else None}
+        return {"name": _indexed(c, "name"), "kind": _required(c, "kind"), "uscc": _code(code) if code else None}
 
     def _subject(self, c: dict[str, str]) -> Row:
         code = _code(_required(c, "uscc"))
@@ -171,7 +217,7 @@ class Archive:
                 raise _RowFault("legal_representative_id", str(exc)) from None
             person = {"fingerprint": sealed.fingerprint, "name": name, "id_masked": sealed.masked,
                       "id_sealed": sealed.sealed}
-        return {"uscc": code, "name": _required(c, "name"), "kind": SubjectKind.from_uscc(code).value,
+        return {"uscc": code, "name": _indexed(c, "name"), "kind": SubjectKind.from_uscc(code).value,
                 "region": code[2:8], "industry": c.get("industry"),
                 "status": c.get("status") or layout.DEFAULT_SUBJECT_STATUS,
                 "registered_on": _date(c, "registered_on"), "person": person}
@@ -179,7 +225,7 @@ class Archive:
     def _record(self, c: dict[str, str]) -> Row:
         subject = self._known_subject(c)
         row = {
-            "id": _required(c, "id"), "subject_uscc": subject,
+            "id": _indexed(c, "id"), "subject_uscc": subject,
             "kind": _choice(c, "kind", _KINDS, required=True), "title": _required(c, "title"),
             "decided_on": _date(c, "decided_on"), "issuing_department": c.get("issuing_department"),
             "source_platform": c.get("source_platform"),
@@ -203,7 +249,7 @@ class Archive:
             raise _RowFault("evaluated_at", f"{at_text!r} is not an ISO 8601 date and time") from None
         if evaluated_at.tzinfo is None:
             raise _RowFault("evaluated_at", f"{at_text!r} has no UTC offset (e.g. +08:00): the instant is unknown")
-        return {"id": _required(c, "id"), "subject_uscc": subject, "scheme": _required(c, "scheme"),
+        return {"id": _indexed(c, "id"), "subject_uscc": subject, "scheme": _indexed(c, "scheme"),
                 "score": _number(c, "score"), "grade": _required(c, "grade"), "level": c.get("level"),
                 "disclosure": _choice(c, "disclosure", _DISCLOSURES, required=True), "evaluated_at": evaluated_at,
                 "valid_until": _date(c, "valid_until"), "evaluator": c.get("evaluator"),
@@ -212,14 +258,33 @@ class Archive:
     def _known_subject(self, c: dict[str, str]) -> str:
         code = _required(c, "subject_uscc").strip().upper()
         if code not in self._subjects:
-            raise _RowFault("subject_uscc", f"no subject {code} in {layout.SUBJECTS.name} (or its row was refused)")
+            refused = self._refused_subjects.get(code)
+            raise _RowFault("subject_uscc", f"no subject {code} in {layout.SUBJECTS.name}" if refused is None else
+                            f"subject {code} was refused ({layout.SUBJECTS.name} row {refused}), so is this row")
         return code
+
+
+def _repeated(spec: FileLayout, key: str, first: int | None) -> str:
+    where = f"row {first}" if first is not None else "an earlier row"
+    return (f"{spec.key} {key!r} repeats {where} of {spec.name}; each {spec.key} appears once: the first row is "
+            "loaded, this one left out")
 
 
 def _required(c: dict[str, str], column: str) -> str:
     value = c.get(column)
     if not value:
         raise _RowFault(column, f"{column} is required")
+    return value
+
+
+def _indexed(c: dict[str, str], column: str) -> str:
+    """A required text the database indexes (layout.MAX_INDEXED_CHARACTERS)."""
+    value = c.get(column)
+    if not value or len(value) > _MAX_INDEXED:  # one call per cell, as _required: this is every row's key
+        if not value:
+            raise _RowFault(column, f"{column} is required")
+        raise _RowFault(column, f"{column} has {len(value):,} characters, more than the database can index "
+                        f"({_MAX_INDEXED:,}); it begins {value[:40]!r}")
     return value
 
 

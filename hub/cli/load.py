@@ -7,6 +7,7 @@ docs/bulk-load.md for the archive's layout.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -111,7 +112,10 @@ def load(
         if reader is not None and reader.errors:
             target = report or reader.folder / "load-errors.csv"
             target.write_text(error_report_csv(reader.errors), encoding="utf-8-sig")
-            typer.echo(f"{len(reader.errors):,} rows refused and left out (report: {target})", err=True)
+            by_file = Counter(error.file for error in reader.errors)
+            typer.echo(f"{len(reader.errors):,} rows refused and left out "
+                       f"({', '.join(f'{n:,} in {name}' for name, n in sorted(by_file.items()))}; report: {target})",
+                       err=True)
 
 
 def _work_dir(settings: Settings, instance: str | None) -> Path:
