@@ -162,3 +162,32 @@ async def test_a_writer_holds_its_subjects_until_it_commits_and_leaves_no_mark(h
     left = await hub.gateway.run("MATCH (s:Subject {uscc: $code}) RETURN keys(s) AS keys", {"code": code})
     assert "_lock" not in left[0]["keys"]
     await remove_subjects(hub, [code])
+
+
+async def test_a_deadlock_between_two_writers_is_retried_and_both_batches_commit_whole(hub: CreditHub) -> None:
+    """Two writers that take two subjects' locks in opposite orders (as a sync's records may, before its
+    evaluations): Neo4j detects the deadlock and fails one; the gateway's managed transaction runs that one
+    again from the start, and both batches end written whole — the failed attempt left nothing."""
+    first, second = _codes(21)[:2]
+    await remove_subjects(hub, [first, second])
+    await add_subjects(hub, [first, second])
+    both_hold_one = asyncio.Barrier(2)
+    attempts = {"a": 0, "b": 0}
+
+    def writer(name: str, one: str, other: str) -> Any:
+        async def work(tx: Any) -> None:
+            attempts[name] += 1
+            await (await tx.run(LOCK + "SET s.race_writes = coalesce(s.race_writes, []) + $name",
+                                subjects=[one], name=name)).consume()
+            if attempts[name] == 1:
+                await asyncio.wait_for(both_hold_one.wait(), timeout=10)
+            await (await tx.run(LOCK + "SET s.race_writes = coalesce(s.race_writes, []) + $name",
+                                subjects=[other], name=name)).consume()
+        return work
+
+    await asyncio.gather(hub.gateway.write(writer("a", first, second)), hub.gateway.write(writer("b", second, first)))
+    assert sorted(attempts.values()) == [1, 2]  # one was chosen as the deadlock's victim and ran again
+    written = await hub.gateway.run("UNWIND $codes AS code MATCH (s:Subject {uscc: code}) "
+                                    "RETURN code, s.race_writes AS writes", {"codes": [first, second]})
+    assert {row["code"]: sorted(row["writes"]) for row in written} == {first: ["a", "b"], second: ["a", "b"]}
+    await remove_subjects(hub, [first, second])

@@ -1,9 +1,10 @@
-"""The CURRENT pointer rule for evaluations written in batches (ingest, platform sync, bulk load).
+"""The CURRENT pointer rule for evaluations written in batches (ingest, platform sync, the engine, bulk load).
 
 A subject has at most one ``(s)-[:CURRENT]->(e)`` per scheme, decided by who may issue it, then by
 time: an evaluation issued where its scheme allows (``authority``: seed 000 §二.(一) reserves the public
-credit evaluation to the province) stands over one computed below that level, whatever their dates;
-among equals, the newest (by ``evaluated_at``; on a tie, the one written last). The one it replaces
+credit evaluation to the province) stands over one computed below that level, whatever their dates,
+while it is in force (once its ``valid_until`` has passed, an estimate competes with it by date); among
+equals, the newest (by ``evaluated_at``; on a tie, the one written last). The one it replaces
 keeps its place in the history, marked ``superseded_at`` (the newer one's ``evaluated_at``) and
 ``superseded_by`` (its id); so does an arriving evaluation that does not take the pointer (older than
 the current one, or outranked by it): superseded by the current one, never shown as current.
@@ -15,9 +16,14 @@ A batch is planned in Python before anything is written, in two steps:
    next one, and only the newest is a *candidate* for the pointer. Written row by row, a batch would
    come to the same; written as one ``UNWIND`` whose rows all look for the pointer before any row
    sets it, two evaluations of one subject in one batch both became current.
-2. **Against the graph** (:func:`decide`): one read per batch fetches the current evaluation of each
-   candidate's subject and scheme. Where there is none — every subject of a first load — the pointer
-   is simply created: no per-row subquery looks for something to supersede.
+2. **Against the graph** (:func:`decide`): one statement per batch locks the candidates' subjects
+   (:data:`LOCK`) and reads the current evaluation of each candidate's subject and scheme. Where there is
+   none — every subject of a first load — the pointer is simply created: no per-row subquery looks for
+   something to supersede.
+
+Every writer that moves a pointer goes through :func:`decide` — ingest (``hub.db.ingest``), platform sync
+(``hub.db.feed``) and the grading engine's runs and re-grades (``hub.db.evaluations.write_results``) — so
+one rule decides, and no two writers move one subject's pointers at once (see :data:`LOCK`).
 
 The writing statement ends with :data:`POINT`; the values cross the wire as text. The bulk loader
 (``hub.db.bulk``) applies :func:`chain` to the whole archive, where nothing is current yet.
