@@ -252,3 +252,46 @@ async def test_one_page_with_two_evaluations_of_a_subject_leaves_one_current(pla
         superseded_by = await platform.hub.gateway.run(
             "MATCH (e:Evaluation {id: $id}) RETURN e.superseded_by AS by", {"id": other})
         assert superseded_by == [{"by": expected}]
+
+
+async def test_an_expired_evaluation_of_the_province_gives_way_to_an_estimate(platform: Platform) -> None:
+    """Only an evaluation in force stands over an estimate: one whose validity has run out (made 400 days ago,
+    valid for 365) is superseded by the estimate computed here, as by any newer evaluation."""
+    code = await new_subject(platform)
+    issued = evaluation(code, f"{platform.id}-x1", origin=PROVINCE, days_ago=400)
+    if platform.id == PROVINCE:  # the province's own old one: superseded by its new evaluation all the same
+        await receive_from_province(platform, [issued])
+    else:
+        await push(platform, [issued], scope="DOWN")
+    await platform.hub.regrade([code])
+    [local] = [e for e in (await shown(platform, code)).values() if e["id"] != issued["id"]]
+    assert await pointed(platform.hub.gateway, code) == [local["id"]]
+    assert local["authoritative"] is (platform.id == PROVINCE)
+    marked = await platform.hub.gateway.run(
+        "MATCH (e:Evaluation {id: $id}) RETURN e.superseded_by AS by, e.outranked AS outranked, "
+        "e.previous_grade AS previous", {"id": local["id"]})
+    assert marked == [{"by": None, "outranked": None, "previous": issued["grade"]}]
+    superseded = await platform.hub.gateway.run(
+        "MATCH (e:Evaluation {id: $id}) RETURN e.superseded_by AS by", {"id": issued["id"]})
+    assert superseded == [{"by": local["id"]}]
+
+
+async def test_an_estimate_arriving_after_the_provinces_evaluation_expired_takes_its_place(
+        platform: Platform) -> None:
+    """The same rule for what a sync brings (hub.db.current decides for every writer): an estimate from
+    another level does not replace the province's evaluation in force (above), but does once it expired."""
+    code = await new_subject(platform)
+    issued = evaluation(code, f"{platform.id}-x2", origin=PROVINCE, days_ago=400)
+    made = datetime.fromisoformat(issued["evaluated_at"])
+    await ingest.upsert_evaluations(platform.hub.gateway, [{
+        "id": issued["id"], "subject_uscc": code, "scheme": SCHEME, "score": 80.0, "grade": issued["grade"],
+        "level": None, "disclosure": "PUBLIC", "evaluated_at": made,
+        "valid_until": clock.date_of(made) + timedelta(days=365), "evaluator": PROVINCE_NAME,
+        "origin_platform": PROVINCE, "origin_level": "province"}])
+    origin, scope = ESTIMATE_FROM[platform.id]
+    estimate = evaluation(code, f"{platform.id}-e4", origin=origin, days_ago=1, grade="差")
+    assert (await push(platform, [estimate], scope=scope))["applied"] == 1
+    assert await pointed(platform.hub.gateway, code) == [estimate["id"]]
+    superseded = await platform.hub.gateway.run(
+        "MATCH (e:Evaluation {id: $id}) RETURN e.superseded_by AS by", {"id": issued["id"]})
+    assert superseded == [{"by": estimate["id"]}]

@@ -19,6 +19,7 @@ from typing import Any
 from neo4j import AsyncManagedTransaction
 
 from hub import clock
+from hub.db import current
 from hub.db.gateway import Neo4jGateway, native
 from hub.disclosure import Disclosure
 from hub.exchange import levels
@@ -60,34 +61,28 @@ _PAGE_IN_REGION = (
 )
 _BY_CODES = "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + _FACTS
 
-# A new evaluation takes the pointer from the current one of its scheme — unless it is an estimate (not
-# ``authoritative``: computed below the level its scheme is reserved to) and the current one was issued
-# where the scheme allows (origin level at or above ``$reserved[scheme]``; seed 000 §二.(一): the public
-# credit evaluation is the province's). Then the estimate is kept in the history, superseded by the
-# standing one from the start, and the issuer's evaluation stays CURRENT.
+# New evaluations take the CURRENT pointer as every other writer's do (hub.db.current: its lock, its read,
+# its rule): an estimate (computed below the level its scheme is reserved to: origin level under
+# ``reserved[scheme]``) does not take it from a current evaluation in force issued where the scheme allows
+# (seed 000 §二.(一): the public credit evaluation is the province's); it is kept in the history, superseded
+# by the standing one from the start (``outranked``). An origin level not recorded is this platform's. Two
+# rows of one subject and scheme (never from one run) are chained as an ingest's are: the later row wins.
 _WRITE = """
 UNWIND $rows AS row
 MATCH (s:Subject {uscc: row.subject_uscc})
-CALL (s, row) {
-  OPTIONAL MATCH (s)-[c:CURRENT]->(old:Evaluation {scheme: row.scheme})
-  WITH c, old, old IS NOT NULL AND NOT coalesce(row.authoritative, true)
-       AND coalesce($ranks[coalesce(old.origin_level, $level)], 0) >= coalesce($reserved[row.scheme], 0)
-       AND (old.valid_until IS NULL OR old.valid_until >= $today) AS outranked
-  FOREACH (_ IN CASE WHEN old IS NULL OR outranked THEN [] ELSE [1] END |
-    SET old.superseded_at = $now, old.superseded_by = row.id
-    DELETE c)
-  RETURN collect(old.grade)[0] AS previous, coalesce(collect(outranked)[0], false) AS outranked,
-         collect(old.id)[0] AS standing
-}
 CREATE (e:Evaluation)
-SET e = row, e.previous_grade = previous, e.evaluated_at = $now, e.valid_until = date(row.valid_until),
-    e.version = 1, e:Pending,
-    e.superseded_at = CASE WHEN outranked THEN $now END, e.superseded_by = CASE WHEN outranked THEN standing END,
-    e.outranked = CASE WHEN outranked THEN true END
+SET e = row.props, e.evaluated_at = $now, e.valid_until = date(row.props.valid_until), e.version = 1, e:Pending,
+    e.superseded_at = CASE WHEN row.props.superseded_by IS NOT NULL THEN $now END
 CREATE (e)-[:OF]->(s)
-WITH s, e, outranked WHERE NOT outranked
-CREATE (s)-[:CURRENT]->(e)
-"""
+""" + current.POINT
+
+
+def _authority(level: str, reserved: Mapping[str, int]) -> current.Authority:
+    """Whether an evaluation of a scheme made at an origin level (None: this platform's, ``level``) is
+    issued where the scheme allows (``reserved``: the rank each reserved scheme needs)."""
+    ranks = {name: levels.rank(name) for name in levels.LEVELS}
+    return lambda scheme, origin: ranks.get(origin or level, 0) >= reserved.get(scheme, 0)
+
 
 # A flag is keyed by subject and the two schemes; re-raising an open flag changes nothing. A reviewed flag
 # (seed 001 §二.(四).2 复核并说明理由) stays reviewed while the grades are those reviewed; new grades reopen it.
@@ -163,11 +158,20 @@ async def write_results(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]]
     see _WRITE; ``level`` is this platform's, ``reserved`` the rank each reserved scheme needs); flags follow,
     and the subjects' marks for a re-grade go — in one transaction."""
 
+    authority = _authority(level, reserved or {})
+    at = now.isoformat()
+    superseded, candidates = current.chain(
+        [{"id": row["id"], "subject_uscc": row["subject_uscc"], "scheme": row["scheme"], "evaluated_at": at,
+          "origin_level": row.get("origin_level")} for row in rows], authority)
+
     async def work(tx: AsyncManagedTransaction) -> None:
         if rows:  # the run's time is one parameter: packing a datetime per row costs more than the row
-            await (await tx.run(_WRITE, rows=list(rows), now=now, level=level, reserved=dict(reserved or {}),
-                                today=clock.date_of(now),
-                                ranks={name: levels.rank(name) for name in levels.LEVELS})).consume()
+            decision = await current.decide(tx, candidates, authority, today=clock.date_of(now))
+            written = [{"subject_uscc": row["subject_uscc"], **decision.row(row["id"]), "props": {
+                **row, "previous_grade": decision.previous.get(row["id"]),
+                "outranked": True if row.get("authoritative") is False and row["id"] in decision.lost_to else None,
+                "superseded_by": superseded.get(row["id"], {}).get("superseded_by")}} for row in rows]
+            await (await tx.run(_WRITE, rows=written, now=now)).consume()
         if flags:
             await (await tx.run(_FLAGS, flags=list(flags), now=now)).consume()
         await (await tx.run(_CLEAR, subjects=list(subjects), keep=[f["key"] for f in flags],
