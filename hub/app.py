@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AbstractContextManager, nullcontext
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -69,6 +70,11 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         if context.writes:  # a mutation committed: its warnings now, not at the next poll
             service.warnings.nudge()
 
+    def expecting(viewer: Viewer) -> AbstractContextManager[None]:
+        # a request whose answer waits for its audit entries (anyone's but PUBLIC's, hub.audit.holds_response)
+        # is one the batch being written may wait a moment for (group commit's commit delay, hub.audit_log)
+        return service.audit_log.expecting() if viewer.role is not Role.PUBLIC else nullcontext()
+
     graphiql = GraphiQLFiles()
     admission = Admission(settings.max_concurrent_requests, settings.max_queued_requests, settings.queue_timeout_s)
     metrics.track(admission, lambda: service.warnings.broker.subscriptions)
@@ -79,7 +85,8 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
     graphql = GraphQLEndpoint(
         schema, service.authenticate, make_context, audit, metrics.observe, gate,
         ide_page=graphiql.page,
-        trusted=TrustedDocuments.load(TRUSTED_MANIFEST, banks_only_trusted=settings.bank_trusted_documents_only))
+        trusted=TrustedDocuments.load(TRUSTED_MANIFEST, banks_only_trusted=settings.bank_trusted_documents_only),
+        expecting=expecting)
 
     # The console runs GraphQL operations in-process as the signed-in account's viewer: the same gate (rate,
     # deadline, a turn), schema, tiers and audit as /graphql (hub/web/console) — no second path to the data.
@@ -90,7 +97,8 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
             return None
 
         async def run(_: None, budget: RequestBudget) -> Answer:
-            result = await schema.execute(query, variable_values=variables, context_value=context)
+            with expecting(viewer):
+                result = await schema.execute(query, variable_values=variables, context_value=context)
             budget.keep_whole()  # the answer is ready: its audit entry is not cut short
             await audit(context)
             return Answer(result.data, [dict(error.formatted) for error in result.errors or []])

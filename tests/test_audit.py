@@ -223,6 +223,47 @@ async def test_refusals_nobody_waits_for_gather_into_one_transaction(hub: Credit
     assert (await hub.audit_log.verify()).ok
 
 
+async def test_a_batch_waits_a_moment_for_requests_still_executing_and_a_lone_request_for_nothing(
+        hub: CreditHub) -> None:
+    from hub.audit_log import AuditLog
+
+    def read(n: int) -> AuditEvent:
+        return AuditEvent(action="read", actor="bank:审计银行", role="bank", subject_uscc=SUBJECT,
+                          tier="AUTHORIZED", detail=f"request {n}")
+
+    async def request(log: AuditLog, n: int, executing: asyncio.Event) -> None:
+        with log.expecting():  # as hub.web runs a bank's query: its entries follow when it is done
+            await executing.wait()
+        await log.append([read(n)])
+
+    log = AuditLog(hub.gateway, hub.audit_log.keys, commit_delay_s=60)
+    await log.append([read(0)])  # no request executing: written at once, whatever the delay
+    assert log.batches == 1
+
+    # a request appends while a sibling still executes: its batch waits for the sibling's entries
+    sibling_done = asyncio.Event()
+    sibling = asyncio.create_task(request(log, 2, sibling_done))
+    first = asyncio.create_task(log.append([read(1)]))
+    await asyncio.sleep(0.05)
+    assert not first.done() and log.batches == 1  # waiting for the sibling, nothing written yet
+    sibling_done.set()
+    await asyncio.gather(first, sibling)
+    assert log.batches == 2 and log.entries == 3  # both requests' entries in one transaction
+
+    # the wait is bounded: a sibling still executing after the delay does not hold the batch
+    quick = AuditLog(hub.gateway, hub.audit_log.keys, commit_delay_s=0.01)
+    slow_done = asyncio.Event()
+    slow = asyncio.create_task(request(quick, 4, slow_done))
+    await quick.append([read(3)])  # returns while the sibling still executes
+    assert not slow.done() and quick.batches == 1
+    slow_done.set()
+    await slow
+    assert quick.batches == 2
+    details = [str(e["detail"]) for e in await entries(hub)]
+    assert details == [f"request {n}" for n in range(5)]
+    assert (await hub.audit_log.verify()).ok
+
+
 async def test_an_anonymous_request_appends_one_entry_however_many_subjects_it_names(
         client: httpx.AsyncClient, hub: CreditHub) -> None:
     codes = [uscc(400 + n) for n in range(1, 6)]

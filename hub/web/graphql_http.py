@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 import orjson
@@ -116,8 +117,10 @@ class GraphQLEndpoint:
 
     def __init__(self, schema: Schema, verify_token: ViewerFromToken, make_context: ContextFactory,
                  audit: Callable[[Any], Awaitable[None]], observe: Observer, gate: Gate,
-                 ide_page: Callable[[], Response] | None = None, trusted: TrustedDocuments | None = None) -> None:
+                 ide_page: Callable[[], Response] | None = None, trusted: TrustedDocuments | None = None,
+                 expecting: Callable[[Viewer], AbstractContextManager[None]] = lambda _: nullcontext()) -> None:
         self.schema = schema
+        self.expecting = expecting  # around execution: the audit's batch may wait for this request
         self.trusted = trusted
         self.ide_page = ide_page
         self.verify_token = verify_token
@@ -170,7 +173,8 @@ class GraphQLEndpoint:
             return await _parameters(request, body_limit, limits.json_depth, self.trusted, viewer)
 
         async def run(params: dict[str, Any], budget: RequestBudget) -> Any:
-            result = await self._run(request, params, context)
+            with self.expecting(viewer):
+                result = await self._run(request, params, context)
             request.state.operation = getattr(context, "operation", None)
             request.state.error_codes = tuple(str((error.extensions or {}).get("code", "UNCODED"))
                                               for error in result.errors or ())
