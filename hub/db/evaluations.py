@@ -224,9 +224,11 @@ def _facts(row: Mapping[str, Any]) -> FactsRow:
     uscc, name, kind, region, industry, status, registered = row["subject"]
     subject = Subject(uscc=uscc, name=name, kind=SubjectKind(kind), region=region, industry=industry,
                       status=status or "存续", registered_on=_day(registered))
+    day = date.fromisoformat  # inline, not through _day: one Python call fewer per date, tens of thousands a page
     records = tuple(
-        CreditRecord(id=r[0], subject_uscc=uscc, kind=_RECORD_KINDS[r[1]], title=r[2], decided_on=_day(r[3]),
-                     severity=_SEVERITIES[r[4]] if r[4] else None, publicity_ends_on=_day(r[5]),
+        CreditRecord(id=r[0], subject_uscc=uscc, kind=_RECORD_KINDS[r[1]], title=r[2],
+                     decided_on=day(r[3]) if r[3] else None,
+                     severity=_SEVERITIES[r[4]] if r[4] else None, publicity_ends_on=day(r[5]) if r[5] else None,
                      disclosure=_DISCLOSURES[r[6]], content=r[7], kept=r[8], issuing_department=r[9],
                      source_platform=None)
         for r in row["records"] if r[0] is not None)
