@@ -61,8 +61,10 @@ def load_coverage(path: Path = COVERAGE_FILE) -> dict[str, Coverage]:
 def grade(facts: SubjectFacts, scheme: GradingScheme, model: ScoringModel) -> Graded:
     """Score with the model, then classify; only flags the scheme understands are passed on."""
     score = model.score(facts)
-    accepted = set(accepted_flags(scheme))
-    flags = [flag for flag in sorted(score.flags) if flag in accepted]
+    flags = []
+    if score.flags:  # most subjects raise none: spare them the scheme's list of flags
+        accepted = set(accepted_flags(scheme))
+        flags = [flag for flag in sorted(score.flags) if flag in accepted]
     return Graded(scheme, score, classify(scheme, score.value, flags))
 
 

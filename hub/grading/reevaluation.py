@@ -30,6 +30,7 @@ PUBLIC_SCHEMES = ("henan-public-credit", "shanxi-public-credit")
 LOOK_BACK = timedelta(days=5 * 366)  # no model looks further back than five years
 Progress = Callable[[int], None]
 WORKERS = 2
+_EVERYONE = Coverage()  # a scheme coverage.yaml does not name grades every subject
 
 
 @dataclass
@@ -132,12 +133,13 @@ class Reevaluator:
     async def _grade_and_write(self, rows: Sequence[FactsRow], schemes: Sequence[GradingScheme],
                                summary: RunSummary) -> None:
         now, today = clock.now(), clock.today()
+        # Each scheme's coverage, looked up once a page rather than once a subject.
+        plan = [(scheme, self.coverage.get(scheme.id, _EVERYONE)) for scheme in schemes]
         results: list[dict[str, Any]] = []
         flags: list[dict[str, Any]] = []
         for row in rows:
-            new = self._grade_subject(row, schemes, today, now, summary)
+            new, standing = self._grade_subject(row, plan, today, now, summary)
             results += new
-            standing = [evaluation for evaluation in new if not self._outranked(evaluation, row.current)]
             flags += review_flags(row.subject.uscc, row.current, standing, self.schemes)
         summary.subjects += len(rows)
         summary.flags += len(flags)
@@ -159,13 +161,14 @@ class Reevaluator:
         scheme = self.schemes.get(evaluation["scheme"])
         return any(e.scheme == scheme.id and scheme.issued_at(e.origin_level or here) for e in current)
 
-    def _grade_subject(self, row: FactsRow, schemes: Sequence[GradingScheme], today: date,
-                       now: Any, summary: RunSummary) -> list[dict[str, Any]]:
+    def _grade_subject(self, row: FactsRow, plan: Sequence[tuple[GradingScheme, Coverage]],
+                       today: date, now: Any, summary: RunSummary) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The subject's new evaluations, and those of them that become current (not outranked)."""
         current = {e.scheme: e for e in row.current}
         public = next((current[s].score for s in PUBLIC_SCHEMES if s in current), None)
         new: list[dict[str, Any]] = []
-        for scheme in schemes:
-            coverage = self.coverage.get(scheme.id, Coverage())
+        standing: list[dict[str, Any]] = []
+        for scheme, coverage in plan:
             if not coverage.covers(row.subject):
                 continue
             facts = SubjectFacts(subject=row.subject, as_of=today, records=row.records,
@@ -179,6 +182,7 @@ class Reevaluator:
             if self._outranked(evaluation, row.current):
                 summary.estimates += 1  # kept, but the issuer's evaluation stays current
                 continue
+            standing.append(evaluation)
             if scheme.id in PUBLIC_SCHEMES:
                 public = graded.score.value
             previous = current.get(scheme.id)
@@ -187,7 +191,7 @@ class Reevaluator:
                 summary.new += 1
             elif previous.grade != evaluation["grade"]:
                 summary.changed += 1
-        return new
+        return new, standing
 
 
 def _run_id() -> str:

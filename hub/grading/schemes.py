@@ -339,9 +339,10 @@ def classify(scheme: GradingScheme, score: float | None, flags: Iterable[str] = 
     if isinstance(flags, str):
         raise UnknownFlag(f"flags must be a list of flags, not the single string {flags!r}")
     given = tuple(dict.fromkeys(flags))
+    accepted = accepted_flags(scheme) if given else ()
     for flag in given:
-        if flag not in accepted_flags(scheme):
-            raise UnknownFlag(f"unknown flag {flag!r} for {scheme.id}; accepted: {', '.join(accepted_flags(scheme))}")
+        if flag not in accepted:
+            raise UnknownFlag(f"unknown flag {flag!r} for {scheme.id}; accepted: {', '.join(accepted)}")
     if scheme.categorical:
         grade, level, reasons = _by_category(scheme, score, given)
     else:
@@ -356,7 +357,7 @@ def _by_score(scheme: GradingScheme, score: float | None) -> tuple[Grade, str | 
         raise ScoreOutOfScale(f"{scheme.id} grades a score in {scale.describe()}; no score was given")
     if isinstance(score, bool) or not isinstance(score, int | float):
         raise ScoreOutOfScale(f"score {score!r} is not a number; {scheme.id} grades scores in {scale.describe()}")
-    if not math.isfinite(score) or not scale.interval.contains(score):
+    if not math.isfinite(score) or not scale.min <= score <= scale.max:  # the scale is closed
         raise ScoreOutOfScale(f"score {score!r} is outside the scale of {scheme.id}: its scores lie in "
                               f"{scale.describe()}")
     shown = format_number(score)
@@ -399,6 +400,8 @@ def _by_category(scheme: GradingScheme, score: float | None,
 def _apply_overrides(scheme: GradingScheme, grade: Grade, level: str | None, reasons: list[str],
                      flags: Sequence[str]) -> Classification:
     about: list[str | None] = [None] * len(reasons)  # the override flag each reason speaks of
+    if not flags:  # most subjects: the grade stands, and no reason speaks of a flag
+        return Classification(scheme.id, grade.name, level, grade.ladder, tuple(reasons), reason_flags=tuple(about))
 
     def say(flag: str, text: str) -> None:
         reasons.append(text)

@@ -291,6 +291,11 @@ class PointsEngine:
     high: float
     indicators: tuple[PointsIndicator, ...]
     by_kind: dict[RecordKind, tuple[RecordPoints, ...]]
+    base_line: Contribution = field(init=False)  # every score's first line, the same for every subject
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_line",
+                           Contribution("base", self.base_label, self.base, grounds=Grounds.REGISTRATION))
 
     def run(self, view: FactsView) -> tuple[float, tuple[Contribution, ...]]:
         found: dict[str, list[CreditRecord]] = {}
@@ -303,7 +308,7 @@ class PointsEngine:
                     else:
                         found[reader.id] = matched
         value = self.base
-        out = [Contribution("base", self.base_label, self.base, grounds=Grounds.REGISTRATION)]
+        out = [self.base_line]
         fired: set[str] = set()
         for indicator in self.indicators:
             if isinstance(indicator, RecordPoints):
