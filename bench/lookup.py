@@ -146,7 +146,7 @@ def _instant(text: str | None) -> datetime | None:
     text = text.split("[")[0].replace("Z", "+00:00")
     if "." in text:  # at most microseconds for fromisoformat
         head, _, rest = text.partition(".")
-        digits = "".join(c for c in rest if c.isdigit())
+        digits = rest[:len(rest) - len(rest.lstrip("0123456789"))]  # the fraction's digits, not the offset's
         text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits):]}"
     return datetime.fromisoformat(text)
 
