@@ -108,7 +108,7 @@ class WarningEngine:
         landed during such a pass waited for its end (the latency's tail), so it has a task of its own."""
         supervision = asyncio.create_task(self._supervision_loop(stop), name="warning-supervision")
         try:
-            await self._repeat(stop, self._feed_cycle)
+            await self._repeat(stop, lambda: self._feed_cycle(stop))
         finally:
             supervision.cancel()
             await asyncio.gather(supervision, return_exceptions=True)
@@ -148,14 +148,16 @@ class WarningEngine:
                 failures += 1
                 log.exception("warning supervision failed; retrying")
 
-    async def _feed_cycle(self) -> CycleReport:
+    async def _feed_cycle(self, stop: asyncio.Event) -> CycleReport:
         """What was written; asks the supervision loop to run when due dates or tallies may have changed."""
-        return await self.cycle(supervise_inline=False)
+        return await self.cycle(supervise_inline=False, stop=stop)
 
-    async def cycle(self, *, supervise_inline: bool = True) -> CycleReport:
+    async def cycle(self, *, supervise_inline: bool = True, stop: asyncio.Event | None = None) -> CycleReport:
         """Evaluate everything waiting: feed windows, representative changes, then due dates and 双公示 tallies
         when they may have changed — inline (the CLI, tests and the bench), or, for ``run``, by waking the
-        supervision loop."""
+        supervision loop. Once ``stop`` is set it returns after one window at most: each window is committed
+        with the cursor past it, so a hub told to stop behind a backlog of hundreds of thousands of items (a
+        province's batch evaluation) stops within a window, and the next start goes on from there."""
         report = CycleReport()
         started = time.perf_counter()
         now = clock.now()
@@ -164,7 +166,7 @@ class WarningEngine:
         if state.pending:
             await self._sequence(report)
         if state.pending or state.head > state.cursor or state.markers:
-            await self._follow_feed(report)
+            await self._follow_feed(report, stop)
         if self._supervise or state.tallies or self._next_due is None or now >= self._next_due:
             if supervise_inline:
                 await self._supervision(report, now, tallies_since)
@@ -206,8 +208,10 @@ class WarningEngine:
             pass
         report.timed("sequence", started)
 
-    async def _follow_feed(self, report: CycleReport) -> None:
+    async def _follow_feed(self, report: CycleReport, stop: asyncio.Event | None = None) -> None:
         while True:
+            if stop is not None and stop.is_set() and report.windows:
+                return  # stopping: the windows done are committed; the rest waits for the next start
             cursor = await store.engine_cursor(self.gateway)
             head, readable = await warning_facts.readable_feed_head(self.gateway)
             if not self._feed_head.passes(head, readable):  # numbered a moment ago, not yet readable
