@@ -87,6 +87,24 @@ def _two_current(state: dict[str, dict[str, Any]]) -> list[str]:
     return sorted(code for code, found in state.items() if len(found["current"]) != 1)
 
 
+async def _settled(hub: CreditHub, codes: list[str], *, won: str, lost: str) -> int:
+    """How many of ``codes`` were left without exactly one CURRENT; when none, that each holds ``won``'s
+    evaluation as current, ``lost``'s superseded by it (lost to it, or replaced by it), and the starting one
+    superseded by one of the two."""
+    state = await _state(hub, codes)
+    broken = len(_two_current(state))
+    if broken:
+        return broken
+    for code in codes:
+        found = state[code]
+        newest, other, start = (f"race-{tag}-{code}" for tag in (won, lost, "start"))
+        assert found["current"] == [newest]
+        assert found["by"][newest] == (None, False)
+        assert found["by"][other] == (newest, True)
+        assert found["by"][start][0] in (newest, other) and found["by"][start][1]
+    return 0
+
+
 async def test_two_ingest_batches_at_once_leave_the_newest_current_and_the_rest_superseded(hub: CreditHub) -> None:
     now = clock.now()
     broken: list[int] = []  # per round, how many subjects were left without exactly one CURRENT
@@ -96,17 +114,7 @@ async def test_two_ingest_batches_at_once_leave_the_newest_current_and_the_rest_
         older = [_ingested(code, "older", now - timedelta(days=2)) for code in codes]
         newer = [_ingested(code, "newer", now - timedelta(days=1)) for code in codes]
         await asyncio.gather(_ingest(hub, older, round_), _ingest(hub, newer, round_ + 100))
-        state = await _state(hub, codes)
-        broken.append(len(_two_current(state)))
-        if broken[-1]:
-            continue
-        for code in codes:
-            found = state[code]
-            newest, other, start = (f"race-{tag}-{code}" for tag in ("newer", "older", "start"))
-            assert found["current"] == [newest]
-            assert found["by"][newest] == (None, False)
-            assert found["by"][other] == (newest, True)  # lost to it, or replaced by it
-            assert found["by"][start][0] in (newest, other) and found["by"][start][1]
+        broken.append(await _settled(hub, codes, won="newer", lost="older"))
     assert broken == [0] * ROUNDS, f"subjects of {SUBJECTS} per round not left with one CURRENT: {broken}"
     await remove_subjects(hub, [code for round_ in range(ROUNDS) for code in _codes(round_)])
 
@@ -121,17 +129,7 @@ async def test_an_ingest_and_a_regrade_at_once_leave_the_regrade_current_and_the
         arriving = [_ingested(code, "arriving", now - timedelta(days=1)) for code in codes]
         graded = [_graded(code, f"graded{round_}", now) for code in codes]
         await asyncio.gather(_ingest(hub, arriving, round_), _regrade(hub, graded, round_ + 100, now))
-        state = await _state(hub, codes)
-        broken.append(len(_two_current(state)))
-        if broken[-1]:
-            continue
-        for code in codes:
-            found = state[code]
-            newest, other, start = (f"race-{tag}-{code}" for tag in (f"graded{round_}", "arriving", "start"))
-            assert found["current"] == [newest]
-            assert found["by"][newest] == (None, False)
-            assert found["by"][other] == (newest, True)
-            assert found["by"][start][0] in (newest, other) and found["by"][start][1]
+        broken.append(await _settled(hub, codes, won=f"graded{round_}", lost="arriving"))
     assert broken == [0] * ROUNDS, f"subjects of {SUBJECTS} per round not left with one CURRENT: {broken}"
     await remove_subjects(hub, [code for round_ in range(ROUNDS) for code in _codes(10 + round_)])
 

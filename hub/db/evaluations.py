@@ -22,7 +22,6 @@ from hub import clock
 from hub.db import current
 from hub.db.gateway import Neo4jGateway, native
 from hub.disclosure import Disclosure
-from hub.exchange import levels
 from hub.grading.types import HighAttentionDecision, RelatedParty
 from hub.models import CreditRecord, RecordKind, Severity, Subject, SubjectKind
 
@@ -62,8 +61,8 @@ _PAGE_IN_REGION = (
 _BY_CODES = "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + _FACTS
 
 # New evaluations take the CURRENT pointer as every other writer's do (hub.db.current: its lock, its read,
-# its rule): an estimate (computed below the level its scheme is reserved to: origin level under
-# ``reserved[scheme]``) does not take it from a current evaluation in force issued where the scheme allows
+# its rule): an estimate (computed below the level its scheme is reserved to: ``authority`` says it is not
+# issued) does not take it from a current evaluation in force issued where the scheme allows
 # (seed 000 §二.(一): the public credit evaluation is the province's); it is kept in the history, superseded
 # by the standing one from the start (``outranked``). An origin level not recorded is this platform's. Two
 # rows of one subject and scheme (never from one run) are chained as an ingest's are: the later row wins.
@@ -75,13 +74,6 @@ SET e = row.props, e.evaluated_at = $now, e.valid_until = date(row.props.valid_u
     e.superseded_at = CASE WHEN row.props.superseded_by IS NOT NULL THEN $now END
 CREATE (e)-[:OF]->(s)
 """ + current.POINT
-
-
-def _authority(level: str, reserved: Mapping[str, int]) -> current.Authority:
-    """Whether an evaluation of a scheme made at an origin level (None: this platform's, ``level``) is
-    issued where the scheme allows (``reserved``: the rank each reserved scheme needs)."""
-    ranks = {name: levels.rank(name) for name in levels.LEVELS}
-    return lambda scheme, origin: ranks.get(origin or level, 0) >= reserved.get(scheme, 0)
 
 
 # A flag is keyed by subject and the two schemes; re-raising an open flag changes nothing. A reviewed flag
@@ -153,12 +145,11 @@ async def facts_for(gateway: Neo4jGateway, usccs: Sequence[str], since: date,
 
 async def write_results(gateway: Neo4jGateway, rows: Sequence[Mapping[str, Any]],
                         flags: Sequence[Mapping[str, Any]], subjects: Sequence[str],
-                        now: datetime, *, level: str = "province", reserved: Mapping[str, int] | None = None) -> None:
+                        now: datetime, *, authority: current.Authority | None = None) -> None:
     """New evaluations supersede the current ones of their scheme (an estimate never supersedes the issuer's:
-    see _WRITE; ``level`` is this platform's, ``reserved`` the rank each reserved scheme needs); flags follow,
-    and the subjects' marks for a re-grade go — in one transaction."""
+    see _WRITE; ``authority`` says whether a scheme's evaluation made at an origin level stands in its issuer's
+    name — None: every one does); flags follow, and the subjects' marks for a re-grade go — in one transaction."""
 
-    authority = _authority(level, reserved or {})
     at = now.isoformat()
     superseded, candidates = current.chain(
         [{"id": row["id"], "subject_uscc": row["subject_uscc"], "scheme": row["scheme"], "evaluated_at": at,

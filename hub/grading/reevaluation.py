@@ -20,7 +20,6 @@ from hub import clock
 from hub.db import evaluations as store
 from hub.db.evaluations import CurrentGrade, FactsPage, FactsRow
 from hub.db.gateway import Neo4jGateway
-from hub.exchange import levels
 from hub.grading.engine import ComputedBy, Coverage, evaluation_row, grade, load_coverage, review_flags
 from hub.grading.schemes import GradingScheme, SchemeRegistry
 from hub.grading.scoring import ModelRegistry
@@ -144,22 +143,20 @@ class Reevaluator:
         summary.subjects += len(rows)
         summary.flags += len(flags)
         await store.write_results(self.gateway, results, flags, [row.subject.uscc for row in rows], now,
-                                  level=self.computed_by.level if self.computed_by else levels.LEVELS[-1],
-                                  reserved=self.reserved)
+                                  authority=self._issued)
 
-    @property
-    def reserved(self) -> dict[str, int]:
-        """The rank of the lowest level that may issue each reserved scheme (hub.exchange.levels)."""
-        return {s.id: levels.rank(s.reserved_to) for s in self.schemes.all() if s.reserved_to}
+    def _issued(self, scheme_id: str, origin_level: str | None) -> bool:
+        """Whether an evaluation of a scheme made at ``origin_level`` (None: here) stands in its issuer's name
+        (the scheme's ``issued_at``; seed 000 §二.(一) reserves the public credit evaluation to the province)."""
+        return self.schemes.get(scheme_id).issued_at(origin_level or (self.computed_by.level if self.computed_by
+                                                                      else None))
 
     def _outranked(self, evaluation: dict[str, Any], current: Sequence[CurrentGrade]) -> bool:
         """An estimate facing a current evaluation issued where its scheme allows (seed 000 §二.(一)): it is
         kept in the history and does not become current (the store decides the same in its write)."""
         if evaluation.get("authoritative", True):
             return False
-        here = self.computed_by.level if self.computed_by else None
-        scheme = self.schemes.get(evaluation["scheme"])
-        return any(e.scheme == scheme.id and scheme.issued_at(e.origin_level or here) for e in current)
+        return any(e.scheme == evaluation["scheme"] and self._issued(e.scheme, e.origin_level) for e in current)
 
     def _grade_subject(self, row: FactsRow, plan: Sequence[tuple[GradingScheme, Coverage]],
                        today: date, now: Any, summary: RunSummary) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -283,10 +283,7 @@ def representative_of_poor(rule: WarningRule, persons: Mapping[str, str | None],
         subjects = sorted({holding.subject.uscc for holding, _ in poor})
         if len(subjects) < p.min_poor:
             continue
-        # shown under a poor subject: the one whose change asked, if it is poor, else the first. A batch
-        # holding changes of several of the person's subjects names one of them as the trigger, which one
-        # by the feed's batching (timing); the poor subject is the one the warning is about either way.
-        subject = _trigger(portfolio, trigger if trigger in subjects else None, subjects)
+        subject = _trigger(portfolio, trigger, subjects)
         found.append(Candidate(
             rule=rule, anchor="person:" + fingerprint, facts=tuple(sorted({ev for _, ev in poor})),
             subject_uscc=subject.uscc, subject_name=subject.name, region=subject.region,
@@ -318,9 +315,7 @@ def representative_cluster(rule: WarningRule, persons: Mapping[str, str | None],
         if not (by_count or by_amount):
             continue
         penalised = sorted({pen.subject_uscc for pen in window})
-        # shown under a penalised subject, as the poor rule is under a poor one: the trigger only if it is
-        # one of them (which of the person's subjects a feed batch names as trigger is a matter of timing)
-        subject = _trigger(portfolio, trigger if trigger in penalised else None, penalised)
+        subject = _trigger(portfolio, trigger, penalised)
         found.append(Candidate(
             rule=rule, anchor="person:" + fingerprint, facts=tuple(sorted(pen.id for pen in window)),
             subject_uscc=subject.uscc, subject_name=subject.name, region=subject.region,
@@ -335,12 +330,14 @@ def representative_cluster(rule: WarningRule, persons: Mapping[str, str | None],
     return _routed(rule, found)
 
 
-def _trigger(portfolio: Portfolio, trigger: str | None, preferred: Sequence[str]) -> SubjectRef:
-    """The subject a person-level warning is shown under: the one whose change raised it, else the
-    first of ``preferred``, else the person's first subject."""
+def _trigger(portfolio: Portfolio, trigger: str | None, concerned: Sequence[str]) -> SubjectRef:
+    """The subject a person-level warning is shown under (and routed by): one of ``concerned`` (the poor
+    subjects, the penalised ones) — the one whose change raised it if it is among them, else the first.
+    Never the trigger alone: a feed batch holding changes of several of the person's subjects names one of
+    them as the trigger, which one by the batching (timing), and the warning is about the concerned ones."""
     by_code = {h.subject.uscc: h.subject for h in portfolio.holdings}
-    for code in (trigger, *preferred):
-        if code is not None and code in by_code:
+    for code in ((trigger,) if trigger in concerned else ()) + tuple(concerned):
+        if code in by_code:
             return by_code[code]
     return portfolio.holdings[0].subject
 
