@@ -32,8 +32,8 @@ from hub import clock
 from hub.auth import issue_token
 from hub.db import consents
 from hub.db.server import Neo4jCredentials
-from hub.db.subjects import by_codes_cypher
-from hub.disclosure import ConsentScope, Role
+from hub.db.subjects import by_codes_cypher, viewer_parameters
+from hub.disclosure import PUBLIC_VIEWER, ConsentScope, Role, Viewer
 from hub.models import Consent, OrganizationKind
 from hub.profiles import ProfileShape
 from hub.service import CreditHub
@@ -209,8 +209,10 @@ async def _sequential(servers: Servers, credentials: Neo4jCredentials, database:
                                        notifications_min_severity="OFF")
     hub, peer = Connection(servers.hub), Connection(servers.peer)
 
-    def raw(shape: ProfileShape, grantee: str | None) -> Callable[[], Awaitable[object]]:
-        query, parameters = by_codes_cypher(shape), {"usccs": [code], "grantee": grantee}
+    def raw(shape: ProfileShape, viewer: Viewer) -> Callable[[], Awaitable[object]]:
+        # the hub's own statement and parameters for this viewer (its reach leaves out what it may not see)
+        query = by_codes_cypher(shape)
+        parameters = {"usccs": [code], **viewer_parameters(viewer.org, viewer.reach)}
 
         async def run() -> object:
             async with driver.session(database=database) as session:
@@ -227,11 +229,11 @@ async def _sequential(servers: Servers, credentials: Neo4jCredentials, database:
         return run
 
     variants: dict[str, Callable[[], Awaitable[object]]] = {
-        "raw Cypher, PUBLIC selection": raw(shapes[0], None),
+        "raw Cypher, PUBLIC selection": raw(shapes[0], PUBLIC_VIEWER),
         "hub, PUBLIC": http(hub, servers.hub_request(PUBLIC, code)),
         "peer, PUBLIC": http(peer, servers.peer_request(peer_queries.PUBLIC, uscc=code)),
         "hub, PUBLIC naming a refused field": http(hub, servers.hub_request(WITH_PERSON, code)),
-        "raw Cypher, bank selection": raw(shapes[1], BANK),
+        "raw Cypher, bank selection": raw(shapes[1], Viewer(Role.BANK, BANK)),
         "hub, bank with consent (+audit)": http(hub, servers.hub_request(WITH_PERSON, code, bank=True)),
         "peer, bank (consent as filters)": http(peer, servers.peer_request(peer_queries.BANK, uscc=code, bank=BANK)),
     }

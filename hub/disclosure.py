@@ -95,8 +95,26 @@ class Viewer:
     def label(self) -> str:
         return f"{self.role.value}:{self.org}" if self.org else self.role.value
 
+    @property
+    def reach(self) -> Disclosure:
+        """The most this viewer may see of any subject: its tier wherever it holds every consent it could
+        (Access.tier is this, save a bank without the subject's consent)."""
+        if self.is_internal:
+            return Disclosure.INTERNAL
+        return Disclosure.AUTHORIZED if self.role is Role.BANK else Disclosure.PUBLIC
+
 
 PUBLIC_VIEWER = Viewer(Role.PUBLIC)
+
+
+def within_reach(reach: Disclosure) -> list[str] | None:
+    """The disclosures an item may have and still be seen by a viewer of ``reach``, None for all of them:
+    what a statement may leave out before the item rule (Access.may_see) judges what it returned.
+    Nothing is decided here that the item rule would not decide the same way: an item it leaves out
+    needs a tier above every tier the viewer can hold."""
+    if reach is Disclosure.INTERNAL:
+        return None
+    return [disclosure.value for disclosure in Disclosure if reach.covers(disclosure)]
 
 # The indicator of the one line that sums what a viewer may not see of an explanation.
 UNDISCLOSED = "undisclosed"
@@ -159,11 +177,10 @@ class Access:
     @property
     def tier(self) -> Tier:
         """The most this viewer may see of this subject."""
-        if self.viewer.is_internal:
-            return Tier.INTERNAL
-        if self.viewer.role is Role.BANK and self.consent_id is not None:
-            return Tier.AUTHORIZED
-        return Tier.PUBLIC
+        reach = self.viewer.reach
+        if reach is Tier.AUTHORIZED and self.consent_id is None:
+            return Tier.PUBLIC
+        return reach
 
     def allows(self, requirement: Requirement) -> bool:
         if requirement.roles is not None and self.viewer.role not in requirement.roles:

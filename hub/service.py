@@ -192,7 +192,7 @@ class CreditHub:
     # --- subjects ---------------------------------------------------------------------------
     async def profiles(self, usccs: Sequence[str], parts: Shape,
                        viewer: Viewer) -> dict[str, SubjectProfile]:
-        return await subjects.load_profiles(self.gateway, usccs, parts, _grantee(viewer))
+        return await subjects.load_profiles(self.gateway, usccs, parts, _grantee(viewer), viewer.reach)
 
     async def search(self, text: str | None, *, after: str | None, first: int | None,
                      parts: Shape, viewer: Viewer) -> SubjectPage:
@@ -201,7 +201,7 @@ class CreditHub:
         query = SearchQuery.parse(text)
         return await subjects.search_subjects(
             self.gateway, code_prefix=query.code_prefix, name_contains=query.name_contains,
-            after=after, limit=size, parts=parts, grantee=_grantee(viewer))
+            after=after, limit=size, parts=parts, grantee=_grantee(viewer), reach=viewer.reach)
 
     async def count_search(self, text: str | None) -> int:
         """How many subjects ``search`` matches over every page (subjects are PUBLIC: SPEC §1)."""
@@ -426,7 +426,7 @@ class CreditHub:
         if len(matter) > 200:
             raise InvalidInput("matter is longer than 200 characters")
         parts = frozenset({ProfilePart.RECORDS, ProfilePart.CURRENT_EVALUATIONS})
-        found = await subjects.load_profiles(self.gateway, [code], parts, _grantee(viewer))
+        found = await subjects.load_profiles(self.gateway, [code], parts, _grantee(viewer), viewer.reach)
         if code not in found:
             raise NotFound(f"no subject with code {code} is known to this hub")
         return check(found[code], matter.strip(), self.schemes, self.measures, self.today(), self.now())

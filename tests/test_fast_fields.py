@@ -101,7 +101,7 @@ def test_no_guarded_field_is_a_plain_leaf(settings: Settings) -> None:
 
 async def test_plain_rows_equal_the_drivers_dicts(hub: CreditHub) -> None:
     everything = by_codes_cypher(ProfileShape.of(frozenset(ProfilePart)))  # every property: `.*`, temporal types too
-    parameters = {"usccs": CODES, "grantee": None}
+    parameters = {"usccs": CODES, "grantee": None, "disclosures": None}
     plain = await hub.gateway.query(everything, parameters, plain=True)
     converted = await hub.gateway.query(everything, parameters)
     assert plain == converted

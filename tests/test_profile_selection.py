@@ -98,3 +98,27 @@ async def test_currency_is_loaded_when_current_evaluations_are_asked_for(
     assert subject["evaluations"] == [{"grade": "良"}]
     assert sorted((e["grade"], e["current"]) for e in subject["all"]) == [("C", False), ("良", True)]
     assert all(isinstance(e["evaluatedAt"], str) and "T" in e["evaluatedAt"] for e in subject["all"])
+
+
+async def test_items_above_the_viewers_reach_never_leave_neo4j(
+        client: httpx.AsyncClient, hub: CreditHub, settings: Settings, shipped: list[dict[str, Any]]) -> None:
+    # the statement leaves out what no tier the viewer can hold would show it; the item rule still judges
+    # the rest (a bank without the subject's consent is shipped AUTHORIZED items and shown none of them)
+    for tier in ("AUTHORIZED", "INTERNAL"):
+        await add_record(hub, CODE, f"sel-r-{tier}", kind="ADMINISTRATIVE_PENALTY", disclosure=tier, title=tier)
+        await add_evaluation(hub, CODE, f"sel-e-{tier}", scheme=f"sel-{tier}", grade="A", disclosure=tier)
+    query = "query($u: String!) { subject(uscc: $u) { records { id } evaluations { grade } } }"
+    viewers = {"PUBLIC": None, "AUTHORIZED": bearer(settings, "bank", "示例银行"),
+               "INTERNAL": bearer(settings, "agency", "郏县市场监管局")}
+    shown: dict[str, set[str]] = {}
+    reached: dict[str, set[str]] = {}
+    for name, headers in viewers.items():
+        shipped.clear()
+        body = await gql(client, query, headers, u=CODE)
+        shown[name] = {item["id"] for item in body["data"]["subject"]["records"]}
+        reached[name] = {item["disclosure"] for row in shipped for part in ("records", "evaluations")
+                         for item in row[part]}
+    assert reached == {"PUBLIC": {"PUBLIC"}, "AUTHORIZED": {"PUBLIC", "AUTHORIZED"},
+                       "INTERNAL": {"PUBLIC", "AUTHORIZED", "INTERNAL"}}
+    assert shown == {"PUBLIC": {"sel-r1"}, "AUTHORIZED": {"sel-r1"},
+                     "INTERNAL": {"sel-r1", "sel-r-AUTHORIZED", "sel-r-INTERNAL"}}

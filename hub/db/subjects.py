@@ -15,7 +15,7 @@ from typing import Any
 
 from hub.db.consents import consent_from_row, consent_map
 from hub.db.gateway import Neo4jGateway, temporal
-from hub.disclosure import Disclosure
+from hub.disclosure import Disclosure, within_reach
 from hub.models import (
     CreditRecord,
     Evaluation,
@@ -48,19 +48,19 @@ CALL (s) {
 }"""
 _RECORDS = """
 CALL (s) {
-  OPTIONAL MATCH (s)<-[:ABOUT]-(r:Record)
+  OPTIONAL MATCH (s)<-[:ABOUT]-(r:Record) WHERE $disclosures IS NULL OR r.disclosure IN $disclosures
   WITH r ORDER BY r.decided_on DESC
   RETURN collect(r { %s }) AS records
 }"""
 _EVALUATIONS = """
 CALL (s) {
-  OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation)
+  OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation) WHERE $disclosures IS NULL OR e.disclosure IN $disclosures
   WITH e ORDER BY e.evaluated_at DESC
   RETURN collect(e { %s }) AS evaluations
 }"""
 _CURRENT = """
 CALL (s) {
-  OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation)
+  OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation) WHERE $disclosures IS NULL OR e.disclosure IN $disclosures
   WITH e ORDER BY e.evaluated_at DESC
   RETURN collect(e { %s }) AS evaluations
 }"""
@@ -122,23 +122,33 @@ def profile_cypher(shape: ProfileShape) -> str:
 
 
 def by_codes_cypher(shape: ProfileShape) -> str:
-    """Profiles of the subjects in ``$usccs`` (``$grantee`` selects a bank's consents)."""
+    """Profiles of the subjects in ``$usccs`` (and the parameters of :func:`viewer_parameters`)."""
     return "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + profile_cypher(shape)
+
+
+def viewer_parameters(grantee: str | None, reach: Disclosure) -> dict[str, Any]:
+    """What a profile statement is told of its viewer: ``$grantee`` selects a bank's consents;
+    ``$disclosures`` leaves out the records and evaluations above the viewer's reach, which the tier
+    rule would refuse it anyway (hub.disclosure.within_reach) — half of a page's evaluations, for
+    PUBLIC, that would otherwise be read, shipped and built only to be dropped."""
+    return {"grantee": grantee, "disclosures": within_reach(reach)}
 
 
 async def load_profiles(
     gateway: Neo4jGateway, usccs: Iterable[str], parts: Shape, grantee: str | None,
+    reach: Disclosure = Disclosure.INTERNAL,
 ) -> dict[str, SubjectProfile]:
-    """Profiles of the known subjects among ``usccs`` (unknown codes are absent from the map)."""
+    """Profiles of the known subjects among ``usccs`` (unknown codes are absent from the map), holding
+    what a viewer of ``reach`` could be shown."""
     rows = await gateway.query(by_codes_cypher(ProfileShape.of(parts)),
-                               {"usccs": sorted(set(usccs)), "grantee": grantee}, plain=True)
+                               {"usccs": sorted(set(usccs)), **viewer_parameters(grantee, reach)}, plain=True)
     profiles = (_profile(row) for row in rows[0]["profiles"])
     return {profile.subject.uscc: profile for profile in profiles}
 
 
 async def search_subjects(
     gateway: Neo4jGateway, *, code_prefix: str | None, name_contains: str | None,
-    after: str | None, limit: int, parts: Shape, grantee: str | None,
+    after: str | None, limit: int, parts: Shape, grantee: str | None, reach: Disclosure = Disclosure.INTERNAL,
 ) -> SubjectPage:
     """One page of subjects ordered by code (keyset pagination on the unique code index)."""
     # Only the predicates in use: "$x IS NULL OR …" would stop the planner from walking the code
@@ -151,7 +161,7 @@ async def search_subjects(
     query = "MATCH (s:Subject) WHERE " + " AND ".join(where) + " WITH s ORDER BY s.uscc LIMIT $limit"
     query += profile_cypher(ProfileShape.of(parts))
     [row] = await gateway.query(query, {"after": after or "", "prefix": code_prefix, "name": name_contains,
-                                        "limit": limit + 1, "grantee": grantee}, plain=True)
+                                        "limit": limit + 1, **viewer_parameters(grantee, reach)}, plain=True)
     rows = sorted(row["profiles"], key=_code)  # collect() keeps the order it is given; sorted, not assumed
     profiles = tuple(_profile(row) for row in rows[:limit])
     return SubjectPage(profiles, has_next=len(rows) > limit)
