@@ -4,6 +4,7 @@ is the same as when everything is loaded."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -12,6 +13,7 @@ import httpx
 import pytest
 
 from hub.db.gateway import Neo4jGateway
+from hub.db.subjects import evaluation_from_row, record_from_row
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import add_evaluation, add_record, add_subject, bearer, gql, remove_subjects, resident_id, uscc
@@ -122,3 +124,24 @@ async def test_items_above_the_viewers_reach_never_leave_neo4j(
                        "INTERNAL": {"PUBLIC", "AUTHORIZED", "INTERNAL"}}
     assert shown == {"PUBLIC": {"sel-r1"}, "AUTHORIZED": {"sel-r1"},
                      "INTERNAL": {"sel-r1", "sel-r-AUTHORIZED", "sel-r-INTERNAL"}}
+
+
+@pytest.mark.parametrize("build, row", [
+    (evaluation_from_row, {"id": "e", "scheme": "s", "grade": "A", "disclosure": "AUTHORIZED", "score": 91.5,
+                           "evaluated_at": "2026-11-30T08:00:00+08:00", "valid_until": "2027-11-30",
+                           "under_objection": True, "origin_platform": "county"}),
+    (evaluation_from_row, {"id": "e", "scheme": "s", "grade": "A", "disclosure": "PUBLIC"}),
+    (record_from_row, {"id": "r", "kind": "ADMINISTRATIVE_PENALTY", "disclosure": "PUBLIC", "severity": "MINOR",
+                       "decided_on": "2026-01-05", "status": "REPAIRED", "amount_wan_yuan": 2.0}),
+    (record_from_row, {"id": "r", "kind": "COMMITMENT", "disclosure": "INTERNAL"}),
+])
+def test_items_built_from_rows_are_whole_frozen_dataclasses(build: Any, row: dict[str, Any]) -> None:
+    # built without the dataclass's __init__ (hub.db.subjects._stored): every field set, equal to the
+    # same values built the usual way, and still frozen
+    item = build(row, CODE)
+    names = {f.name for f in dataclasses.fields(item)}
+    assert set(vars(item)) == names
+    assert item == type(item)(**{name: getattr(item, name) for name in names})
+    assert hash(item) == hash(type(item)(**{name: getattr(item, name) for name in names}))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        item.id = "changed"

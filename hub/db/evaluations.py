@@ -21,9 +21,9 @@ from neo4j import AsyncManagedTransaction
 from hub import clock
 from hub.db import current
 from hub.db.gateway import Neo4jGateway, native
-from hub.disclosure import Disclosure
+from hub.db.subjects import DISCLOSURES, RECORD_KINDS, SEVERITIES
 from hub.grading.types import HighAttentionDecision, RelatedParty
-from hub.models import CreditRecord, RecordKind, Severity, Subject, SubjectKind
+from hub.models import CreditRecord, Subject, SubjectKind
 
 # Only ACTIVE records count: repaired (信用修复) and withdrawn (upheld 异议) ones never do
 # (seed 002 §三.(五).2 "不再纳入评价依据"; seed 001 §二.(二).5).
@@ -208,9 +208,6 @@ async def record_review(gateway: Neo4jGateway, key: str, review: Mapping[str, An
 
 # Enum members by value: a dict lookup, where calling the enum class costs microseconds a value — a
 # run hydrates hundreds of thousands of records.
-_RECORD_KINDS = {kind.value: kind for kind in RecordKind}
-_SEVERITIES = {severity.value: severity for severity in Severity}
-_DISCLOSURES = {tier.value: tier for tier in Disclosure}
 _SUBJECT_KINDS = {kind.value: kind for kind in SubjectKind}
 
 
@@ -224,10 +221,10 @@ def _facts(row: Mapping[str, Any]) -> FactsRow:
     # through _day: one Python call fewer per date, tens of thousands a page.
     day = date.fromisoformat
     records = tuple([
-        CreditRecord(id=r[0], subject_uscc=uscc, kind=_RECORD_KINDS[r[1]], title=r[2],
+        CreditRecord(id=r[0], subject_uscc=uscc, kind=RECORD_KINDS[r[1]], title=r[2],
                      decided_on=day(r[3]) if r[3] else None,
-                     severity=_SEVERITIES[r[4]] if r[4] else None, publicity_ends_on=day(r[5]) if r[5] else None,
-                     disclosure=_DISCLOSURES[r[6]], content=r[7], kept=r[8], issuing_department=r[9],
+                     severity=SEVERITIES[r[4]] if r[4] else None, publicity_ends_on=day(r[5]) if r[5] else None,
+                     disclosure=DISCLOSURES[r[6]], content=r[7], kept=r[8], issuing_department=r[9],
                      source_platform=None)
         for r in row["records"] if r[0] is not None])
     related = tuple([RelatedParty(r["uscc"], r["serious"], r["executee"]) for r in row["related"] if r.get("uscc")])
