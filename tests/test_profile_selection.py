@@ -136,7 +136,7 @@ async def test_items_above_the_viewers_reach_never_leave_neo4j(
     (record_from_row, {"id": "r", "kind": "COMMITMENT", "disclosure": "INTERNAL"}),
 ])
 def test_items_built_from_rows_are_whole_frozen_dataclasses(build: Any, row: dict[str, Any]) -> None:
-    # built without the dataclass's __init__ (hub.db.subjects._stored): every field set, equal to the
+    # built without the dataclass's __init__ (hub.db.subjects.stored): every field set, equal to the
     # same values built the usual way, and still frozen
     item = build(row, CODE)
     names = {f.name for f in dataclasses.fields(item)}

@@ -21,9 +21,9 @@ from neo4j import AsyncManagedTransaction
 from hub import clock
 from hub.db import current
 from hub.db.gateway import Neo4jGateway, native
-from hub.db.subjects import DISCLOSURES, RECORD_KINDS, SEVERITIES
+from hub.db.subjects import DISCLOSURES, RECORD_KINDS, SEVERITIES, stored
 from hub.grading.types import HighAttentionDecision, RelatedParty
-from hub.models import CreditRecord, Subject, SubjectKind
+from hub.models import CreditRecord, RecordStatus, Subject, SubjectKind
 
 # Only ACTIVE records count: repaired (信用修复) and withdrawn (upheld 异议) ones never do
 # (seed 002 §三.(五).2 "不再纳入评价依据"; seed 001 §二.(二).5).
@@ -221,11 +221,11 @@ def _facts(row: Mapping[str, Any]) -> FactsRow:
     # through _day: one Python call fewer per date, tens of thousands a page.
     day = date.fromisoformat
     records = tuple([
-        CreditRecord(id=r[0], subject_uscc=uscc, kind=RECORD_KINDS[r[1]], title=r[2],
-                     decided_on=day(r[3]) if r[3] else None,
-                     severity=SEVERITIES[r[4]] if r[4] else None, publicity_ends_on=day(r[5]) if r[5] else None,
-                     disclosure=DISCLOSURES[r[6]], content=r[7], kept=r[8], issuing_department=r[9],
-                     source_platform=None)
+        stored(CreditRecord, id=r[0], subject_uscc=uscc, kind=RECORD_KINDS[r[1]], title=r[2],
+               decided_on=day(r[3]) if r[3] else None, issuing_department=r[9], source_platform=None,
+               disclosure=DISCLOSURES[r[6]], status=RecordStatus.ACTIVE,  # the only ones read (_FACTS)
+               severity=SEVERITIES[r[4]] if r[4] else None, publicity_ends_on=day(r[5]) if r[5] else None,
+               document_number=None, content=r[7], amount_wan_yuan=None, kept=r[8], under_objection=False)
         for r in row["records"] if r[0] is not None])
     related = tuple([RelatedParty(r["uscc"], r["serious"], r["executee"]) for r in row["related"] if r.get("uscc")])
     current = tuple([CurrentGrade(*c) for c in row["current"] if c[0] is not None])
