@@ -185,10 +185,14 @@ class Access:
     def allows(self, requirement: Requirement) -> bool:
         if requirement.roles is not None and self.viewer.role not in requirement.roles:
             return False
-        needed = requirement.disclosure
-        if needed is Tier.AUTHORIZED and self.tier is Tier.AUTHORIZED:
-            return requirement.scope is None or requirement.scope in self.consent_scopes
-        return self.tier.covers(needed)
+        return self._opens(requirement.disclosure, requirement.scope)
+
+    def _opens(self, needed: Disclosure, scope: ConsentScope | None) -> bool:
+        """Whether this access reaches the tier ``needed``, AUTHORIZED through a consent that has ``scope``."""
+        tier = self.tier
+        if needed is Tier.AUTHORIZED and tier is Tier.AUTHORIZED:
+            return scope is None or scope in self.consent_scopes
+        return tier.covers(needed)
 
     def may_see(self, item: DisclosedItem) -> bool:
         """The item rule: its tier, its consent scope, and (outside government) its publicity.
@@ -197,7 +201,7 @@ class Access:
         NDRC 2025 credit-repair measures, hub.rights.publicity) or when they are repaired or
         withdrawn; INTERNAL viewers keep seeing them.
         """
-        if not self.allows(Requirement(item.disclosure, item.consent_scope)):
+        if not self._opens(item.disclosure, item.consent_scope):  # allows(), without a Requirement per item
             return False
         if self.viewer.is_internal:
             return True
