@@ -52,7 +52,7 @@ def _attribute_or_key(root: Any, name: str) -> Any:
     return root.get(name) if isinstance(root, dict) else getattr(root, name)
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, *, direct_resolvers: bool = True) -> strawberry.Schema:
     # The limit rules are built once and run on every request as sent; the rest of validation runs
     # against the schema the viewer's audience sees (schema.visibility). Demand control measures each
     # document first and keeps accepted ones parsed and validated, per role and query text.
@@ -77,7 +77,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         ],
         execution_context_class=TierExecutor,
     )
-    fast_fields.install(schema._schema, _attribute_or_key)  # before the tier mechanism wraps its fields
+    # before the tier mechanism wraps its fields; without direct resolvers only in tests/test_fast_fields.py
+    fast_fields.install(schema._schema, _attribute_or_key, schema.config, resolvers=direct_resolvers)
     tiers.install(schema._schema, limits)
     fast_fields.leaves(schema._schema)  # after the tier mechanism: a field it wraps is not a plain leaf
     return schema

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from graphql import GraphQLObjectType
 
 from hub.db.subjects import by_codes_cypher
 from hub.disclosure import Role, Viewer
@@ -60,14 +61,61 @@ async def world(hub: CreditHub) -> Any:
     await remove_subjects(hub, CODES)
 
 
-async def _run(hub: CreditHub, settings: Settings, viewer: Viewer, *, leaves: bool) -> tuple[Any, list[Any]]:
-    schema = build_schema(settings)
+async def _run(hub: CreditHub, settings: Settings, viewer: Viewer, *, leaves: bool, direct: bool = True,
+               query: str = PAGE) -> tuple[Any, list[Any]]:
+    schema = build_schema(settings, direct_resolvers=direct)
     if not leaves:
         fast_fields._LEAVES.pop(schema._schema)  # the executor then answers every field the generic way
     assert (fast_fields.leaves_of(schema._schema) is not None) is leaves
     context = HubContext(viewer=viewer, hub=hub, now=hub.now(), today=hub.today())
-    result = await schema.execute(PAGE, variable_values={"search": f"91{REGION}"}, context_value=context)
+    result = await schema.execute(query, variable_values={"search": f"91{REGION}"}, context_value=context)
     return result.data, sorted((error.formatted for error in result.errors or ()), key=repr)
+
+
+# resolvers with arguments (Python names differ), with root, parent and info, sync and async
+RESOLVERS = """
+query($search: String!) {
+  subjects(search: $search, first: 10) {
+    nodes {
+      uscc
+      now: evaluations(current: true) { grade reasons explanation { points } }
+      penalties: records(kind: "ADMINISTRATIVE_PENALTY") { id }
+      all: records { id }
+      measures { grade name }
+      riskClassification { grade }
+      commitments { id }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("viewer", [Viewer(Role.PUBLIC), Viewer(Role.BANK, "叶路径测试银行"),
+                                    Viewer(Role.ADMIN, "信用办")], ids=lambda viewer: viewer.role.value)
+async def test_direct_resolvers_answer_as_strawberrys_path_does(hub: CreditHub, settings: Settings,
+                                                               viewer: Viewer) -> None:
+    for query in (PAGE, RESOLVERS):
+        direct = await _run(hub, settings, viewer, leaves=True, query=query)
+        generic = await _run(hub, settings, viewer, leaves=True, direct=False, query=query)
+        assert direct == generic
+    nodes = direct[0]["subjects"]["nodes"]
+    assert [len(node["penalties"]) for node in nodes] == [1, 1, 1]  # the argument reached the resolver
+    assert [len(node["all"]) for node in nodes] == [2, 2, 2]
+
+
+def test_direct_resolvers_are_nested_fields_with_plain_arguments_only(settings: Settings) -> None:
+    schema = build_schema(settings)._schema
+
+    def direct(type_name: str, field_name: str) -> bool:
+        type_ = schema.type_map[type_name]
+        assert isinstance(type_, GraphQLObjectType)
+        resolve = type_.fields[field_name].resolve
+        cells = [cell.cell_contents for cell in getattr(resolve, "__closure__", None) or ()]
+        return isinstance(resolve, fast_fields._Direct) or any(isinstance(c, fast_fields._Direct) for c in cells)
+
+    assert direct("Subject", "evaluations") and direct("Subject", "records")
+    assert not direct("Query", "subject")  # a root field: once a request, strawberry's path
+    assert not direct("Query", "subjects")
 
 
 @pytest.mark.parametrize("viewer", [Viewer(Role.PUBLIC), Viewer(Role.BANK, "叶路径测试银行"),
