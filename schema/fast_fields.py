@@ -135,12 +135,29 @@ class _Leaf:
     serialise: Callable[[Any], Any]  # what graphql-core's complete_leaf_value calls
     non_null: bool
 
+    def answer(self, source: Any) -> Any:
+        """The field's serialised value, or :data:`GENERIC` when graphql-core's path must answer it."""
+        reader = self.reader
+        value = reader.default_resolver(source, reader.attribute)
+        if value is None:
+            return GENERIC if self.non_null else None
+        try:
+            serialised = self.serialise(value)
+        except Exception:
+            return GENERIC
+        return GENERIC if serialised is None or serialised is Undefined else serialised
+
+
+# A selection of plain leaves, planned once: (response name, its leaf), None for ``__typename``.
+_Plan = tuple[tuple[str, "_Leaf | None"], ...]
+
 
 class Leaves:
     """The plain scalar and enum fields of one schema, by (type name, field name)."""
 
     def __init__(self, schema: GraphQLSchema) -> None:
         self._by_field: dict[tuple[str, str], _Leaf] = {}
+        self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], _Plan] = {}
         for type_ in schema.type_map.values():
             if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
                 continue
@@ -158,31 +175,36 @@ class Leaves:
     def value(self, type_name: str, field_name: str, source: Any) -> Any:
         """The field's serialised value, or :data:`GENERIC` when graphql-core's path must answer it."""
         leaf = self._by_field.get((type_name, field_name))
-        if leaf is None:
-            return GENERIC
-        value = leaf.reader.default_resolver(source, leaf.reader.attribute)
-        if value is None:
-            return GENERIC if leaf.non_null else None
-        try:
-            serialised = leaf.serialise(value)
-        except Exception:
-            return GENERIC
-        return GENERIC if serialised is None or serialised is Undefined else serialised
+        return GENERIC if leaf is None else leaf.answer(source)
 
-
-    def object_of(self, type_name: str, fields: Iterable[tuple[str, str]], source: Any) -> dict[str, Any] | None:
+    def object_of(self, type_name: str, fields: tuple[tuple[str, str], ...], source: Any) -> dict[str, Any] | None:
         """An object whose selected fields — (response name, field name) — are all plain leaves (or
         ``__typename``), answered in one pass; None when one of them must go the generic way."""
+        plan = self._plans.get((type_name, fields))
+        if plan is None:
+            plan = self._plans[(type_name, fields)] = self._plan(type_name, fields)
+        if not plan:  # a field that is not a plain leaf
+            return None
         answer: dict[str, Any] = {}
-        for response_name, field_name in fields:
-            if field_name == "__typename":
+        for response_name, leaf in plan:
+            if leaf is None:
                 answer[response_name] = type_name
                 continue
-            value = self.value(type_name, field_name, source)
+            value = leaf.answer(source)
             if value is GENERIC:
                 return None
             answer[response_name] = value
         return answer
+
+    def _plan(self, type_name: str, fields: tuple[tuple[str, str], ...]) -> _Plan:
+        """The selection's leaves in order; empty when one of its fields is not a plain leaf."""
+        plan = []
+        for response_name, field_name in fields:
+            leaf = None if field_name == "__typename" else self._by_field.get((type_name, field_name))
+            if leaf is None and field_name != "__typename":
+                return ()
+            plan.append((response_name, leaf))
+        return tuple(plan)
 
     def all_leaves(self, type_name: str, field_names: Iterable[str]) -> bool:
         return all(name == "__typename" or (type_name, name) in self._by_field for name in field_names)

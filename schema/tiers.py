@@ -320,7 +320,7 @@ def _filter(result: Any, context: TierContext, what: str, returns_list: bool) ->
     if result is None:
         return None
     if returns_list:
-        return [item for item in result if _visible(context, item)]
+        return visible(context, result)
     if not _visible(context, result):
         access = context.access_for(result.subject_uscc)
         access.note_denied(what)
@@ -337,8 +337,20 @@ def _visible(context: TierContext, item: DisclosedItem) -> bool:
 
 
 def visible(context: TierContext, items: Iterable[Any]) -> list[Any]:
-    """The item rule, for a resolver that renders items itself (the PDF report)."""
-    return [item for item in items if _visible(context, item)]
+    """The item rule over a list (and for a resolver that renders items itself: the PDF report). An
+    item's access is its subject's, looked up again only where the subject changes: a subject's
+    evaluations share one."""
+    shown = []
+    subject: str | None = None
+    access = None
+    for item in items:
+        if access is None or item.subject_uscc != subject:
+            subject = item.subject_uscc
+            access = context.access_for(subject)
+        if access.may_see(item):
+            access.note_use(item.disclosure)
+            shown.append(item)
+    return shown
 
 
 def field_allowed(context: TierContext, type_name: str, field_name: str, subject_uscc: str) -> bool:

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from hub.db.gateway import Neo4jGateway
-from hub.db.subjects import evaluation_from_row, record_from_row
+from hub.db.subjects import _profile, evaluation_from_row, record_from_row
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import add_evaluation, add_record, add_subject, bearer, gql, remove_subjects, resident_id, uscc
@@ -139,6 +139,16 @@ def test_items_built_from_rows_are_whole_frozen_dataclasses(build: Any, row: dic
     # built without the dataclass's __init__ (hub.db.subjects.stored): every field set, equal to the
     # same values built the usual way, and still frozen
     item = build(row, CODE)
+    _whole(item)
+    profile = _profile({"subject": {"uscc": CODE, "name": "甲", "kind": "ENTERPRISE", "region": "410425"},
+                        "person": None, "records": [row] if build is record_from_row else [],
+                        "evaluations": [row] if build is evaluation_from_row else [], "consents": []})
+    _whole(profile)
+    _whole(profile.subject)
+    assert (profile.records + profile.evaluations) == (item,)
+
+
+def _whole(item: Any) -> None:
     names = {f.name for f in dataclasses.fields(item)}
     assert set(vars(item)) == names
     assert item == type(item)(**{name: getattr(item, name) for name in names})

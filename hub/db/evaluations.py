@@ -21,9 +21,9 @@ from neo4j import AsyncManagedTransaction
 from hub import clock
 from hub.db import current
 from hub.db.gateway import Neo4jGateway, native
-from hub.db.subjects import DISCLOSURES, RECORD_KINDS, SEVERITIES, stored
+from hub.db.subjects import DISCLOSURES, RECORD_KINDS, SEVERITIES, SUBJECT_KINDS, stored
 from hub.grading.types import HighAttentionDecision, RelatedParty
-from hub.models import CreditRecord, RecordStatus, Subject, SubjectKind
+from hub.models import CreditRecord, RecordStatus, Subject
 
 # Only ACTIVE records count: repaired (信用修复) and withdrawn (upheld 异议) ones never do
 # (seed 002 §三.(五).2 "不再纳入评价依据"; seed 001 §二.(二).5).
@@ -206,16 +206,12 @@ async def record_review(gateway: Neo4jGateway, key: str, review: Mapping[str, An
                       {"key": key, "review": dict(review)}, write=True)
 
 
-# Enum members by value: a dict lookup, where calling the enum class costs microseconds a value — a
-# run hydrates hundreds of thousands of records.
-_SUBJECT_KINDS = {kind.value: kind for kind in SubjectKind}
-
 
 def _facts(row: Mapping[str, Any]) -> FactsRow:
     """Rows come as lists with dates as ISO strings: hydrating driver temporals and maps for
     hundreds of thousands of records costs more than grading them."""
     uscc, name, kind, region, industry, status, registered = row["subject"]
-    subject = Subject(uscc=uscc, name=name, kind=_SUBJECT_KINDS[kind], region=region, industry=industry,
+    subject = Subject(uscc=uscc, name=name, kind=SUBJECT_KINDS[kind], region=region, industry=industry,
                       status=status or "存续", registered_on=_day(registered))
     # A list made, then frozen: a generator resumed per record costs more. Dates are parsed inline, not
     # through _day: one Python call fewer per date, tens of thousands a page.

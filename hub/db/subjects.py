@@ -206,16 +206,16 @@ def _profile(row: Mapping[str, Any]) -> SubjectProfile:
     if person_row and person_row.get("name"):
         person = Person(name=person_row["name"], id_masked=person_row["id_masked"],
                         id_sealed=person_row["id_sealed"], subject_uscc=node["uscc"])
-    subject = Subject(
-        uscc=node["uscc"], name=node["name"], kind=SubjectKind(node["kind"]),
+    subject = stored(
+        Subject, uscc=node["uscc"], name=node["name"], kind=SUBJECT_KINDS[node["kind"]],
         region=node["region"], industry=node.get("industry"), status=node.get("status") or "存续",
         registered_on=temporal(node.get("registered_on")), legal_representative=person,
     )
-    return SubjectProfile(
-        subject=subject,
-        records=tuple(record_from_row(r, subject.uscc) for r in row["records"]),
-        evaluations=tuple(evaluation_from_row(e, subject.uscc) for e in row["evaluations"]),
-        consents=tuple(consent_from_row(c) for c in row["consents"]),
+    return stored(
+        SubjectProfile, subject=subject,
+        records=tuple([record_from_row(r, subject.uscc) for r in row["records"]]),
+        evaluations=tuple([evaluation_from_row(e, subject.uscc) for e in row["evaluations"]]),
+        consents=tuple([consent_from_row(c) for c in row["consents"]]),
     )
 
 
@@ -256,8 +256,9 @@ RECORD_KINDS = {kind.value: kind for kind in RecordKind}
 RECORD_STATUSES = {status.value: status for status in RecordStatus}
 SEVERITIES = {severity.value: severity for severity in Severity}
 DISCLOSURES = {disclosure.value: disclosure for disclosure in Disclosure}
+SUBJECT_KINDS = {kind.value: kind for kind in SubjectKind}
 
-_Stored = TypeVar("_Stored", CreditRecord, Evaluation)
+_Stored = TypeVar("_Stored", CreditRecord, Evaluation, Subject, SubjectProfile)
 
 
 def stored(cls: type[_Stored], **fields: Any) -> _Stored:
