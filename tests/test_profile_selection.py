@@ -12,8 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.db.gateway import Neo4jGateway
+from hub.db.gateway import Neo4jGateway, temporal
 from hub.db.subjects import _profile, evaluation_from_row, record_from_row
+from hub.disclosure import Disclosure
+from hub.models import Evaluation
 from hub.service import CreditHub
 from hub.settings import Settings
 from tests.builders import add_evaluation, add_record, add_subject, bearer, gql, remove_subjects, resident_id, uscc
@@ -131,6 +133,8 @@ async def test_items_above_the_viewers_reach_never_leave_neo4j(
                            "evaluated_at": "2026-11-30T08:00:00+08:00", "valid_until": "2027-11-30",
                            "under_objection": True, "origin_platform": "county"}),
     (evaluation_from_row, {"id": "e", "scheme": "s", "grade": "A", "disclosure": "PUBLIC"}),
+    (evaluation_from_row, {"id": "e", "scheme": "s", "grade": "A", "disclosure": "PUBLIC", "score": None,
+                           "authoritative": False, "explanation": "{}"}),  # copied as it is
     (record_from_row, {"id": "r", "kind": "ADMINISTRATIVE_PENALTY", "disclosure": "PUBLIC", "severity": "MINOR",
                        "decided_on": "2026-01-05", "status": "REPAIRED", "amount_wan_yuan": 2.0}),
     (record_from_row, {"id": "r", "kind": "COMMITMENT", "disclosure": "INTERNAL"}),
@@ -140,6 +144,15 @@ def test_items_built_from_rows_are_whole_frozen_dataclasses(build: Any, row: dic
     # same values built the usual way, and still frozen
     item = build(row, CODE)
     _whole(item)
+    if build is evaluation_from_row:  # the row read key by key: what a row of copied keys must equal
+        get = row.get
+        assert item == Evaluation(
+            id=row["id"], subject_uscc=CODE, scheme=row["scheme"], score=get("score"), grade=row["grade"],
+            level=get("level"), disclosure=Disclosure(row["disclosure"]), evaluated_at=temporal(get("evaluated_at")),
+            valid_until=temporal(get("valid_until")), evaluator=get("evaluator"), explanation=get("explanation"),
+            superseded_at=temporal(get("superseded_at")), previous_grade=get("previous_grade"),
+            under_objection=bool(get("under_objection")), computed_by=get("computed_by") or get("origin_platform"),
+            issued_in_name_of=get("issued_in_name_of") or get("issuer"), authoritative=get("authoritative"))
     profile = _profile({"subject": {"uscc": CODE, "name": "甲", "kind": "ENTERPRISE", "region": "410425"},
                         "person": None, "records": [row] if build is record_from_row else [],
                         "evaluations": [row] if build is evaluation_from_row else [], "consents": []})
