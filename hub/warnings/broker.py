@@ -3,7 +3,8 @@
 The stream is the database's: every change of a warning takes the next stream position in the
 transaction that makes it (hub.db.warnings), whichever hub process, engine, lifecycle step or peer's
 batch made it. One broker per hub process watches the stream's head — nudged by its own engine after
-each commit, polling every ``poll_s`` for the rest — and wakes the subscriptions when it moves. Each
+each commit, polling every ``poll_s`` for the rest while anyone subscribes — and wakes the
+subscriptions when it moves. Each
 subscription then reads, at its own pace, the changes after its own position that match its filter,
 up to the head it was woken for: a slow screen lags, it never overflows or loses one, and a fast one
 hears of a warning milliseconds after it is committed.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from hub.db import warnings as store
 from hub.db.gateway import DatabaseUnavailable, Neo4jGateway
@@ -54,7 +55,7 @@ class WarningBroker:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            delay = self.poll_s
+            delay: float | None = self.poll_s
             try:
                 head, readable = await store.readable_stream_head(self.gateway)
                 if not self._stream_head.passes(head, readable):  # moved, not yet readable: look again soon
@@ -67,6 +68,11 @@ class WarningBroker:
                 pass
             except Exception:
                 log.exception("warning broker failed to read the stream's head; retrying")
+            if self._subscriptions == 0 and self._head >= 0:
+                # nobody listens: no polling (ten reads a second of Neo4j's and the hub's CPU, for no one)
+                # until a subscription or this process's engine wakes it; a new subscription reads the
+                # database's head itself before it waits on this one
+                delay = None
             await nap(self._wake, stop, delay)
 
     async def _head_after(self, position: int) -> int:
@@ -75,11 +81,12 @@ class WarningBroker:
             await self._moved.wait_for(lambda: self._head >= 0 and self._head != position)
             return self._head
 
-    async def subscribe(self, wanted: WarningFilter, after: int | None) -> AsyncIterator[Warning]:
+    async def subscribe(self, wanted: WarningFilter, after: int | None) -> AsyncGenerator[Warning, None]:
         """The warnings matching ``wanted`` changed after ``after`` — by default after the stream's head as
         the database has it when the subscription is made (not the broker's last look, which may lag: a
         warning committed a moment after subscribing is delivered) — as they come."""
         self._subscriptions += 1
+        self._wake.set()  # the broker may be resting with nobody listening: it follows the head again
         try:
             if after is None:
                 after, _ = await store.readable_stream_head(self.gateway)
