@@ -116,6 +116,7 @@ def within_reach(reach: Disclosure) -> list[str] | None:
         return None
     return [disclosure.value for disclosure in Disclosure if reach.covers(disclosure)]
 
+
 # The indicator of the one line that sums what a viewer may not see of an explanation.
 UNDISCLOSED = "undisclosed"
 

@@ -77,8 +77,10 @@ def build_schema(settings: Settings, *, direct_resolvers: bool = True) -> strawb
         ],
         execution_context_class=TierExecutor,
     )
-    # before the tier mechanism wraps its fields; without direct resolvers only in tests/test_fast_fields.py
-    fast_fields.install(schema._schema, _attribute_or_key, schema.config, resolvers=direct_resolvers)
+    # before the tier mechanism wraps its fields; without direct resolvers in tests/test_fast_fields.py, and
+    # whenever the schema has exception handlers (a direct call would pass them by)
+    fast_fields.install(schema._schema, _attribute_or_key, schema.config,
+                        resolvers=direct_resolvers and not schema.exception_handlers)
     tiers.install(schema._schema, limits)
     fast_fields.leaves(schema._schema)  # after the tier mechanism: a field it wraps is not a plain leaf
     return schema
