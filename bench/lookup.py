@@ -211,9 +211,8 @@ async def _sequential(servers: Servers, credentials: Neo4jCredentials, database:
 
     def raw(shape: ProfileShape, viewer: Viewer) -> Callable[[], Awaitable[object]]:
         # the hub's own statement and parameters for this viewer (its reach leaves out what it may not see)
-        grantee = viewer.org if viewer.role is Role.BANK else None
-        query = by_codes_cypher(shape, consents=grantee is not None)
-        parameters = {"usccs": [code], **viewer_parameters(grantee, viewer.reach)}
+        query = by_codes_cypher(shape, consents=viewer.grantee is not None)
+        parameters = {"usccs": [code], **viewer_parameters(viewer)}
 
         async def run() -> object:
             async with driver.session(database=database) as session:

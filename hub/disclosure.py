@@ -96,6 +96,11 @@ class Viewer:
         return f"{self.role.value}:{self.org}" if self.org else self.role.value
 
     @property
+    def grantee(self) -> str | None:
+        """The organization whose consents open subjects to this viewer: a bank's; others need none."""
+        return self.org if self.role is Role.BANK else None
+
+    @property
     def reach(self) -> Disclosure:
         """The most this viewer may see of any subject: its tier wherever it holds every consent it could
         (Access.tier is this, save a bank without the subject's consent)."""

@@ -192,7 +192,7 @@ class CreditHub:
     # --- subjects ---------------------------------------------------------------------------
     async def profiles(self, usccs: Sequence[str], parts: Shape,
                        viewer: Viewer) -> dict[str, SubjectProfile]:
-        return await subjects.load_profiles(self.gateway, usccs, parts, _grantee(viewer), viewer.reach)
+        return await subjects.load_profiles(self.gateway, usccs, parts, viewer)
 
     async def search(self, text: str | None, *, after: str | None, first: int | None,
                      parts: Shape, viewer: Viewer) -> SubjectPage:
@@ -201,7 +201,7 @@ class CreditHub:
         query = SearchQuery.parse(text)
         return await subjects.search_subjects(
             self.gateway, code_prefix=query.code_prefix, name_contains=query.name_contains,
-            after=after, limit=size, parts=parts, grantee=_grantee(viewer), reach=viewer.reach)
+            after=after, limit=size, parts=parts, viewer=viewer)
 
     async def count_search(self, text: str | None) -> int:
         """How many subjects ``search`` matches over every page (subjects are PUBLIC: SPEC §1)."""
@@ -426,7 +426,7 @@ class CreditHub:
         if len(matter) > 200:
             raise InvalidInput("matter is longer than 200 characters")
         parts = frozenset({ProfilePart.RECORDS, ProfilePart.CURRENT_EVALUATIONS})
-        found = await subjects.load_profiles(self.gateway, [code], parts, _grantee(viewer), viewer.reach)
+        found = await subjects.load_profiles(self.gateway, [code], parts, viewer)
         if code not in found:
             raise NotFound(f"no subject with code {code} is known to this hub")
         return check(found[code], matter.strip(), self.schemes, self.measures, self.today(), self.now())
@@ -461,7 +461,7 @@ class CreditHub:
     async def subject_consents(self, usccs: Sequence[str], viewer: Viewer) -> dict[str, list[Consent]]:
         """The consents each subject gave, newest first, as the viewer may list them: a bank only those granted
         to it (the others are other banks' business: hub.bank_consents), government all of them."""
-        return await consents.of_subjects(self.gateway, usccs, _grantee(viewer))
+        return await consents.of_subjects(self.gateway, usccs, viewer.grantee)
 
     async def subject_objections(self, usccs: Sequence[str]) -> dict[str, list[Objection]]:
         """Every objection each subject filed, newest first, with its state (INTERNAL: schema/tiers.py)."""
@@ -500,6 +500,3 @@ class CreditHub:
         return await read_audit.reads_of(self.gateway, uscc, viewer, first)
 
 
-def _grantee(viewer: Viewer) -> str | None:
-    """Only a bank's own consents matter to what it may see; others need none."""
-    return viewer.org if viewer.role.value == "bank" else None

@@ -321,19 +321,11 @@ def _filter(result: Any, context: TierContext, what: str, returns_list: bool) ->
         return None
     if returns_list:
         return visible(context, result)
-    if not _visible(context, result):
+    if not visible(context, [result]):
         access = context.access_for(result.subject_uscc)
         access.note_denied(what)
         raise forbidden(access.refusal(Requirement(result.disclosure, result.consent_scope), what))
     return result
-
-
-def _visible(context: TierContext, item: DisclosedItem) -> bool:
-    access = context.access_for(item.subject_uscc)
-    if not access.may_see(item):
-        return False
-    access.note_use(item.disclosure)
-    return True
 
 
 def visible(context: TierContext, items: Iterable[Any]) -> list[Any]:

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from hub.db.consents import consent_from_row, consent_map
 from hub.db.gateway import Neo4jGateway, temporal
-from hub.disclosure import Disclosure, within_reach
+from hub.disclosure import Disclosure, Viewer, within_reach
 from hub.models import (
     CreditRecord,
     Evaluation,
@@ -132,29 +132,28 @@ def by_codes_cypher(shape: ProfileShape, consents: bool = True) -> str:
     return "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + profile_cypher(shape, consents)
 
 
-def viewer_parameters(grantee: str | None, reach: Disclosure) -> dict[str, Any]:
+def viewer_parameters(viewer: Viewer) -> dict[str, Any]:
     """What a profile statement is told of its viewer: ``$grantee`` selects a bank's consents;
     ``$disclosures`` leaves out the records and evaluations above the viewer's reach, which the tier
     rule would refuse it anyway (hub.disclosure.within_reach) — half of a page's evaluations, for
     PUBLIC, that would otherwise be read, shipped and built only to be dropped."""
-    return {"grantee": grantee, "disclosures": within_reach(reach)}
+    return {"grantee": viewer.grantee, "disclosures": within_reach(viewer.reach)}
 
 
 async def load_profiles(
-    gateway: Neo4jGateway, usccs: Iterable[str], parts: Shape, grantee: str | None,
-    reach: Disclosure = Disclosure.INTERNAL,
+    gateway: Neo4jGateway, usccs: Iterable[str], parts: Shape, viewer: Viewer,
 ) -> dict[str, SubjectProfile]:
     """Profiles of the known subjects among ``usccs`` (unknown codes are absent from the map), holding
-    what a viewer of ``reach`` could be shown."""
-    rows = await gateway.query(by_codes_cypher(ProfileShape.of(parts), consents=grantee is not None),
-                               {"usccs": sorted(set(usccs)), **viewer_parameters(grantee, reach)}, plain=True)
+    what ``viewer`` could be shown."""
+    rows = await gateway.query(by_codes_cypher(ProfileShape.of(parts), consents=viewer.grantee is not None),
+                               {"usccs": sorted(set(usccs)), **viewer_parameters(viewer)}, plain=True)
     profiles = (_profile(row) for row in rows[0]["profiles"])
     return {profile.subject.uscc: profile for profile in profiles}
 
 
 async def search_subjects(
     gateway: Neo4jGateway, *, code_prefix: str | None, name_contains: str | None,
-    after: str | None, limit: int, parts: Shape, grantee: str | None, reach: Disclosure = Disclosure.INTERNAL,
+    after: str | None, limit: int, parts: Shape, viewer: Viewer,
 ) -> SubjectPage:
     """One page of subjects ordered by code (keyset pagination on the unique code index)."""
     # Only the predicates in use: "$x IS NULL OR …" would stop the planner from walking the code
@@ -165,9 +164,9 @@ async def search_subjects(
     if name_contains is not None:
         where.append("s.name CONTAINS $name")
     query = "MATCH (s:Subject) WHERE " + " AND ".join(where) + " WITH s ORDER BY s.uscc LIMIT $limit"
-    query += profile_cypher(ProfileShape.of(parts), consents=grantee is not None)
+    query += profile_cypher(ProfileShape.of(parts), consents=viewer.grantee is not None)
     [row] = await gateway.query(query, {"after": after or "", "prefix": code_prefix, "name": name_contains,
-                                        "limit": limit + 1, **viewer_parameters(grantee, reach)}, plain=True)
+                                        "limit": limit + 1, **viewer_parameters(viewer)}, plain=True)
     rows = sorted(row["profiles"], key=_code)  # collect() keeps the order it is given; sorted, not assumed
     profiles = tuple(_profile(row) for row in rows[:limit])
     return SubjectPage(profiles, has_next=len(rows) > limit)
