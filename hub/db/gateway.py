@@ -142,6 +142,11 @@ class Neo4jGateway:
         self._available = True
         self.stats = StatementStats()
 
+    @property
+    def available(self) -> bool:
+        """False from a failure that looked like an outage until the next statement that succeeds."""
+        return self._available
+
     async def close(self) -> None:
         await self._driver.close()
 
