@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 from weakref import WeakKeyDictionary
 
 from graphql import (
@@ -44,6 +44,7 @@ from graphql import (
     GraphQLField,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
+    GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -74,8 +75,10 @@ from graphql import (
     visit,
 )
 from graphql.execution.collect_fields import GroupedFieldSet
-from graphql.execution.executor import FieldDetailsList, Path
+from graphql.execution.executor import FieldDetailsList, Path, to_nodes
+from graphql.execution.values import get_argument_values
 from graphql.language.visitor import REMOVE
+from graphql.pyutils import Undefined, gather_with_cancel
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -83,7 +86,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from hub.disclosure import Role, Viewer
-from schema.fast_fields import GENERIC, Leaves, leaves_of
+from schema.fast_fields import GENERIC, Leaf, Leaves, leaves_of
 
 Reachable = Callable[[Role, str, str], bool]
 Refuse = Callable[[Any, str, str, Any], GraphQLError]
@@ -331,7 +334,126 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
             answer = self._leaves.object_of(parent_type.name, fields, source_value)
             if answer is not None:
                 return answer
+        plan = self._planned(parent_type, grouped_field_set)
+        if plan is not None:
+            return self._execute_planned(plan, parent_type, source_value, path, position_context)
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+    # ---- a selection planned once per request, run for each object of a list --------------------
+    #
+    # graphql-core resolves each field of each object from scratch: the field's definition looked up, its
+    # arguments coerced from the query's text and variables, then the dispatch through execute_field. For
+    # the 100 subjects of a page, each with its evaluations, that was most of the page's GraphQL time (46 µs
+    # a subject, against 6 for a subject of plain leaves). The arguments are the same for every object
+    # sharing a selection, and so is the rest of that work: it is done once per selection and request.
+
+    def _planned(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> _Plan | None:
+        """The selection's plan, or None where graphql-core's own path serves as well (no field with a
+        resolver) or must serve (middleware wraps resolvers)."""
+        key = (parent_type.name, id(grouped_field_set))
+        known = self._plans.get(key)
+        if known is not None:
+            return known[1]
+        plan = self._plan(parent_type, grouped_field_set)
+        self._plans[key] = (grouped_field_set, plan)  # kept with its plan, so that its id is not reused
+        return plan
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> _Plan | None:
+        manager = self.middleware_manager
+        if (manager is not None and manager.middlewares) or self._leaves is None:  # strawberry gives an empty one
+            return None
+        hidden = self._hidden.get(parent_type.name, ())
+        plan: list[_Planned] = []
+        resolved = False
+        for response_name, field_details_list in grouped_field_set.items():
+            node = field_details_list[0].node
+            name = node.name.value
+            field = parent_type.fields.get(name)
+            leaf = self._leaves.leaf(parent_type.name, name) if name not in hidden else None
+            if name == "__typename" or leaf is not None or field is None or name in hidden:
+                # __typename, a plain leaf (graphql-core's path when it cannot answer), a refusal: as before
+                plan.append(_Planned(response_name, field_details_list, leaf, None, None))
+                continue
+            try:
+                arguments = (get_argument_values(field, node, self.variable_values,
+                                                 field_details_list[0].fragment_variable_values, self.hide_suggestions)
+                             if field.args or node.arguments else {})
+            except Exception:  # reported per object, where graphql-core locates it
+                plan.append(_Planned(response_name, field_details_list, None, None, None))
+                continue
+            plan.append(_Planned(response_name, field_details_list, None, field, arguments))
+            resolved = True
+        return tuple(plan) if resolved else None
+
+    def _execute_planned(self, plan: _Plan, parent_type: GraphQLObjectType, source: Any, path: Path | None,
+                         position_context: Any) -> Any:
+        """graphql-core's execute_fields over a planned selection (same results, errors and their paths)."""
+        results: dict[str, Any] = {}
+        is_awaitable = self.is_awaitable
+        awaitable_fields: list[str] = []
+        try:
+            for response_name, field_details_list, leaf, field, arguments in plan:
+                if leaf is not None:
+                    value = leaf.answer(source)
+                    if value is not GENERIC:
+                        results[response_name] = value
+                        continue
+                field_path = Path(path, response_name, parent_type.name)
+                if field is None:
+                    result = self.execute_field(parent_type, source, field_details_list, field_path, position_context)
+                else:
+                    assert arguments is not None
+                    result = self._execute_known(parent_type, field, arguments, source, field_details_list,
+                                                 field_path, position_context)
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        awaitable_fields.append(response_name)
+        except Exception:
+            if awaitable_fields:  # settle what other fields started: they may fail too
+                self.settle_in_background([results[name] for name in awaitable_fields])
+            raise
+        if not awaitable_fields:
+            return results
+
+        async def get_results() -> dict[str, Any]:
+            awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
+            results.update(zip(awaitable_fields, awaited, strict=True))
+            return results
+
+        return get_results()
+
+    def _execute_known(self, parent_type: GraphQLObjectType, field: GraphQLField, arguments: dict[str, Any],
+                       source: Any, field_details_list: FieldDetailsList, path: Path, position_context: Any) -> Any:
+        """graphql-core's execute_field for a field planned with its arguments (no middleware)."""
+        return_type = field.type
+        info = self.build_resolve_info(field, to_nodes(field_details_list), parent_type, path)
+        try:
+            result = (field.resolve or self.field_resolver)(source, info, **arguments)
+            if self.is_awaitable(result):
+                return self.complete_awaitable_value(return_type, field_details_list, info, path, result,
+                                                     position_context)
+            if isinstance(result, list | tuple):  # a list of plain objects (a subject's grades): answered at once
+                list_type = return_type.of_type if isinstance(return_type, GraphQLNonNull) else return_type
+                if isinstance(list_type, GraphQLList):
+                    answers = self._leaf_list(list_type.of_type, field_details_list, info, result)
+                    if answers is not None:
+                        return answers
+            completed = self.complete_value(return_type, field_details_list, info, path, result, position_context)
+            if self.is_awaitable(completed):
+                return self._completed_later(completed, return_type, field_details_list, path)
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
+        return completed
+
+    async def _completed_later(self, completed: Any, return_type: GraphQLOutputType,
+                               field_details_list: FieldDetailsList, path: Path) -> Any:
+        try:
+            return await completed
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, return_type, field_details_list, path)
+            return None
 
     def complete_iterable_value(self, item_type: GraphQLOutputType, field_details_list: FieldDetailsList,
                                 info: GraphQLResolveInfo, path: Path, items: Iterable[Any],
@@ -391,12 +513,31 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
         return audience.hidden if audience is not None else {}
 
     @cached_property
+    def _plans(self) -> dict[tuple[str, int], tuple[GroupedFieldSet, _Plan | None]]:
+        return {}
+
+    @cached_property
     def _leaf_objects(self) -> dict[tuple[str, int], tuple[GroupedFieldSet, tuple[tuple[str, str], ...]]]:
         return {}
 
     @cached_property
     def _leaves(self) -> Leaves | None:
         return leaves_of(self.schema)
+
+
+class _Planned(NamedTuple):
+    """One field of a planned selection: a plain leaf (answered from :class:`Leaves` when it can be), a field
+    with its definition and arguments (resolved through ``_execute_known``), or neither (graphql-core's
+    execute_field: ``__typename``, a hidden field's refusal, arguments that do not coerce)."""
+
+    response_name: str
+    field_details_list: FieldDetailsList
+    leaf: Leaf | None
+    field: GraphQLField | None
+    arguments: dict[str, Any] | None
+
+
+_Plan = tuple[_Planned, ...]
 
 
 def _audience_of(schema: GraphQLSchema, context: Any) -> Audience | None:
