@@ -12,6 +12,7 @@ from strawberry.types import Info
 from strawberry.types.nodes import SelectedField, Selection
 
 from hub.codes import parse_code
+from hub.disclosure import Viewer
 from hub.models import SubjectProfile
 from hub.profiles import CURRENCY, UNDER_OBJECTION, ProfilePart, ProfileShape
 from schema import commitments, consents, exchange, rights
@@ -42,6 +43,7 @@ from schema.reporting import (
 )
 from schema.rights import ObjectionType, OutboxEntryType, PendingDecisionsType, RepairType
 from schema.supervision import DrawType, InspectionPlanType, draws, inspection_plans
+from schema.tiers import may_ever
 from schema.types import Counter, PageInfo, SubjectConnection, SubjectEdge, SubjectType
 from schema.warnings import RelatedPartyType, WarningConnection, WarningRuleType, WarningType
 
@@ -85,8 +87,10 @@ def requested_parts(selections: Iterable[Selection]) -> frozenset[ProfilePart]:
     return requested_shape(selections).parts
 
 
-def requested_shape(selections: Iterable[Selection]) -> ProfileShape:
-    """Which profile parts, and which properties of records and evaluations, a selection asks for."""
+def requested_shape(selections: Iterable[Selection], viewer: Viewer | None = None) -> ProfileShape:
+    """Which profile parts, and which properties of records and evaluations, a selection asks for — leaving
+    out, for ``viewer``, the parts only a field it can never be given reads (a PUBLIC caller naming
+    ``legalRepresentative`` is refused it without its person being read: schema.tiers.may_ever)."""
     parts: set[ProfilePart] = set()
     wanted: dict[str, set[str] | None] = {"records": set(), "evaluations": set()}
     stack = list(selections)
@@ -94,6 +98,8 @@ def requested_shape(selections: Iterable[Selection]) -> ProfileShape:
         selection = stack.pop()
         name = selection.name if isinstance(selection, SelectedField) else ""  # a spread's name is its fragment's
         part = _PART_OF_FIELD.get(name)
+        if part is not None and viewer is not None and not may_ever(viewer, "Subject", name):
+            continue  # refused where it stands, whatever is loaded
         current_only = part is ProfilePart.EVALUATIONS and getattr(selection, "arguments", {}).get("current") is True
         if current_only:
             part = ProfilePart.CURRENT_EVALUATIONS  # no history asked for: load only the CURRENT pointers
@@ -250,7 +256,7 @@ class Query:
     @strawberry.field(description="One subject by code; null when the code is valid but unknown.")
     async def subject(self, info: Info, uscc: str) -> SubjectType | None:
         code = parse_code(uscc)
-        shape = requested_shape(info.selected_fields[0].selections)
+        shape = requested_shape(info.selected_fields[0].selections, info.context.viewer)
         return await info.context.profiles.load((code, shape))
 
     @strawberry.field(description="Subjects by code order; search by name or by code prefix.")
@@ -262,7 +268,7 @@ class Query:
     ) -> SubjectConnection:
         context = info.context
         after_code = decode_cursor(after) if after else None
-        shape = requested_shape(info.selected_fields[0].selections)
+        shape = requested_shape(info.selected_fields[0].selections, context.viewer)
         page = await context.hub.search(search, after=after_code, first=first, parts=shape,
                                         viewer=context.viewer)
         for profile in page.profiles:

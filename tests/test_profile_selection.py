@@ -128,6 +128,25 @@ async def test_items_above_the_viewers_reach_never_leave_neo4j(
                      "INTERNAL": {"sel-r1", "sel-r-AUTHORIZED", "sel-r-INTERNAL"}}
 
 
+async def test_a_field_the_viewer_can_never_be_given_is_refused_without_its_data_being_read(
+        client: httpx.AsyncClient, settings: Settings, shipped: list[dict[str, Any]]) -> None:
+    query = "query($u: String!) { subject(uscc: $u) { uscc legalRepresentative { name } } }"
+    public = await gql(client, query, u=CODE)
+    assert public["data"]["subject"] == {"uscc": CODE, "legalRepresentative": None}
+    [error] = public["errors"]
+    assert error["path"] == ["subject", "legalRepresentative"] and error["extensions"]["code"] == "FORBIDDEN"
+    assert shipped and all(row["person"] is None for row in shipped)  # PUBLIC never holds a consent: not read
+    shipped.clear()
+    internal = await gql(client, query, bearer(settings, "agency", "郏县市场监管局"), u=CODE)
+    assert internal["data"]["subject"]["legalRepresentative"]["name"]
+    assert [row["person"]["name"] for row in shipped] == [internal["data"]["subject"]["legalRepresentative"]["name"]]
+    shipped.clear()
+    bank = await gql(client, query, bearer(settings, "bank", "示例银行"), u=CODE)  # no consent: refused, but read
+    assert bank["data"]["subject"]["legalRepresentative"] is None
+    assert bank["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert all(row["person"] is not None for row in shipped)
+
+
 @pytest.mark.parametrize("build, row", [
     (evaluation_from_row, {"id": "e", "scheme": "s", "grade": "A", "disclosure": "AUTHORIZED", "score": 91.5,
                            "evaluated_at": "2026-11-30T08:00:00+08:00", "valid_until": "2027-11-30",
