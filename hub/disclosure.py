@@ -108,6 +108,13 @@ class Viewer:
             return Disclosure.INTERNAL
         return Disclosure.AUTHORIZED if self.role is Role.BANK else Disclosure.PUBLIC
 
+    def could_meet(self, requirement: Requirement) -> bool:
+        """Whether this viewer could meet ``requirement`` for some subject: its role is one the requirement
+        admits and its tier is within the viewer's reach. ``Access.allows`` decides for one subject and starts
+        here, so what this refuses every subject's access refuses (schema.tiers.may_ever)."""
+        return ((requirement.roles is None or self.role in requirement.roles)
+                and self.reach.covers(requirement.disclosure))
+
 
 PUBLIC_VIEWER = Viewer(Role.PUBLIC)
 
@@ -189,9 +196,7 @@ class Access:
         return reach
 
     def allows(self, requirement: Requirement) -> bool:
-        if requirement.roles is not None and self.viewer.role not in requirement.roles:
-            return False
-        return self._opens(requirement.disclosure, requirement.scope)
+        return self.viewer.could_meet(requirement) and self._opens(requirement.disclosure, requirement.scope)
 
     def _opens(self, needed: Disclosure, scope: ConsentScope | None) -> bool:
         """Whether this access reaches the tier ``needed``, AUTHORIZED through a consent that has ``scope``."""

@@ -129,7 +129,7 @@ class _Reader:
 
 
 @dataclass(frozen=True, slots=True)
-class Leaf:
+class _Leaf:
     reader: _Reader
     serialise: Callable[[Any], Any]  # what graphql-core's complete_leaf_value calls
     non_null: bool
@@ -148,14 +148,14 @@ class Leaf:
 
 
 # A selection of plain leaves, planned once: (response name, its leaf), None for ``__typename``.
-_Plan = tuple[tuple[str, "Leaf | None"], ...]
+_Plan = tuple[tuple[str, "_Leaf | None"], ...]
 
 
 class Leaves:
     """The plain scalar and enum fields of one schema, by (type name, field name)."""
 
     def __init__(self, schema: GraphQLSchema) -> None:
-        self._by_field: dict[tuple[str, str], Leaf] = {}
+        self._by_field: dict[tuple[str, str], _Leaf] = {}
         self._plans: dict[tuple[str, tuple[tuple[str, str], ...]], _Plan] = {}
         for type_ in schema.type_map.values():
             if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
@@ -166,13 +166,10 @@ class Leaves:
                 non_null = isinstance(field.type, GraphQLNonNull)
                 leaf_type = field.type.of_type if non_null else field.type
                 if isinstance(leaf_type, GraphQLScalarType | GraphQLEnumType):  # not a list, not an object
-                    self._by_field[(type_.name, name)] = Leaf(field.resolve, leaf_type.coerce_output_value, non_null)
+                    self._by_field[(type_.name, name)] = _Leaf(field.resolve, leaf_type.coerce_output_value, non_null)
 
     def __contains__(self, field: tuple[str, str]) -> bool:
         return field in self._by_field
-
-    def leaf(self, type_name: str, field_name: str) -> Leaf | None:
-        return self._by_field.get((type_name, field_name))
 
     def value(self, type_name: str, field_name: str, source: Any) -> Any:
         """The field's serialised value, or :data:`GENERIC` when graphql-core's path must answer it."""

@@ -98,6 +98,7 @@ def requested_shape(selections: Iterable[Selection], viewer: Viewer | None = Non
         selection = stack.pop()
         name = selection.name if isinstance(selection, SelectedField) else ""  # a spread's name is its fragment's
         part = _PART_OF_FIELD.get(name)
+        # the parts are read for Subject fields (explanation and reasons, on Evaluation, have no Subject rule)
         if part is not None and viewer is not None and not may_ever(viewer, "Subject", name):
             continue  # refused where it stands, whatever is loaded
         current_only = part is ProfilePart.EVALUATIONS and getattr(selection, "arguments", {}).get("current") is True

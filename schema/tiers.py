@@ -357,16 +357,11 @@ def field_allowed(context: TierContext, type_name: str, field_name: str, subject
 
 
 def may_ever(viewer: Viewer, type_name: str, field_name: str) -> bool:
-    """Whether ``viewer`` could be given this field for some subject: False when its rule needs a role the
-    viewer lacks or a tier above every tier the viewer can hold (``Viewer.reach``: a consent opens at most
-    AUTHORIZED). Such a field is refused wherever it is named (``Access.allows`` can only be narrower), so
-    what only it reads need not be loaded (schema.query.requested_shape)."""
+    """Whether ``viewer`` could be given this field for some subject (``Viewer.could_meet`` its rule): a field it
+    could not is refused wherever it is named, so what only it reads need not be loaded
+    (schema.query.requested_shape)."""
     rule = FIELD_RULES.get((type_name, field_name))
-    if rule is None:
-        return True
-    if rule.roles is not None and viewer.role not in rule.roles:
-        return False
-    return viewer.reach.covers(rule.disclosure)
+    return rule is None or viewer.could_meet(rule)
 
 
 def reachable(role: Role, type_name: str, field_name: str) -> bool:

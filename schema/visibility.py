@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from graphql import (
@@ -78,7 +78,6 @@ from graphql.execution.collect_fields import GroupedFieldSet
 from graphql.execution.executor import FieldDetailsList, Path, to_nodes
 from graphql.execution.values import get_argument_values
 from graphql.language.visitor import REMOVE
-from graphql.pyutils import Undefined, gather_with_cancel
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -86,7 +85,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from hub.disclosure import Role, Viewer
-from schema.fast_fields import GENERIC, Leaf, Leaves, leaves_of
+from schema.fast_fields import GENERIC, Leaves, leaves_of
 
 Reachable = Callable[[Role, str, str], bool]
 Refuse = Callable[[Any, str, str, Any], GraphQLError]
@@ -319,10 +318,13 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
             error = _REGISTRY[self.schema].refuse(self.context_value, parent_type.name, field_name, source)
             self.handle_field_error(error, field.type, field_details_list, path)
             return None
-        if self._leaves is not None:  # a plain scalar read and serialised, after the refusal above
-            value = self._leaves.value(parent_type.name, field_name, source)
+        if self._leaves is not None:  # the schema's fast paths are installed (schema.fast_fields)
+            value = self._leaves.value(parent_type.name, field_name, source)  # a plain scalar, after the refusal
             if value is not GENERIC:
                 return value
+            known = self._known_field(parent_type, field_details_list)
+            if known is not None:
+                return self._execute_known(parent_type, *known, source, field_details_list, path, position_context)
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
     def execute_fields(self, parent_type: GraphQLObjectType, source_value: Any, path: Path | None,
@@ -334,98 +336,44 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
             answer = self._leaves.object_of(parent_type.name, fields, source_value)
             if answer is not None:
                 return answer
-        plan = self._planned(parent_type, grouped_field_set)
-        if plan is not None:
-            return self._execute_planned(plan, parent_type, source_value, path, position_context)
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
 
-    # ---- a selection planned once per request, run for each object of a list --------------------
+    # ---- a field's definition and arguments, once per request ----------------------------------
     #
-    # graphql-core resolves each field of each object from scratch: the field's definition looked up, its
-    # arguments coerced from the query's text and variables, then the dispatch through execute_field. For
-    # the 100 subjects of a page, each with its evaluations, that was most of the page's GraphQL time (46 µs
-    # a subject, against 6 for a subject of plain leaves). The arguments are the same for every object
-    # sharing a selection, and so is the rest of that work: it is done once per selection and request.
+    # graphql-core resolves each field of each object from scratch: the field's definition looked up and its
+    # arguments coerced from the query's text and variables. For the 100 subjects of a page, each with its
+    # evaluations, that (with the completion of each subject's list) was most of the page's GraphQL time:
+    # 46 µs a subject, against 6 for a subject of plain leaves. The objects of a list share their field
+    # nodes, so the definition and the arguments are decided once per field node and request.
 
-    def _planned(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> _Plan | None:
-        """The selection's plan, or None where graphql-core's own path serves as well (no field with a
-        resolver) or must serve (middleware wraps resolvers)."""
-        key = (parent_type.name, id(grouped_field_set))
-        known = self._plans.get(key)
-        if known is not None:
-            return known[1]
-        plan = self._plan(parent_type, grouped_field_set)
-        self._plans[key] = (grouped_field_set, plan)  # kept with its plan, so that its id is not reused
-        return plan
+    def _known_field(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList,
+                     ) -> tuple[GraphQLField, dict[str, Any]] | None:
+        """The field's definition and coerced arguments, or None where graphql-core's own execute_field must
+        serve: ``__typename``, arguments that do not coerce (it reports them on each object), middleware."""
+        return _per_request(self._known_fields, parent_type, field_details_list,
+                            lambda: self._definition(parent_type, field_details_list))
 
-    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> _Plan | None:
+    def _definition(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList,
+                    ) -> tuple[GraphQLField, dict[str, Any]] | None:
         manager = self.middleware_manager
-        if (manager is not None and manager.middlewares) or self._leaves is None:  # strawberry gives an empty one
+        if manager is not None and manager.middlewares:  # strawberry gives every request one, mostly empty
             return None
-        hidden = self._hidden.get(parent_type.name, ())
-        plan: list[_Planned] = []
-        resolved = False
-        for response_name, field_details_list in grouped_field_set.items():
-            node = field_details_list[0].node
-            name = node.name.value
-            field = parent_type.fields.get(name)
-            leaf = self._leaves.leaf(parent_type.name, name) if name not in hidden else None
-            if name == "__typename" or leaf is not None or field is None or name in hidden:
-                # __typename, a plain leaf (graphql-core's path when it cannot answer), a refusal: as before
-                plan.append(_Planned(response_name, field_details_list, leaf, None, None))
-                continue
-            try:
-                arguments = (get_argument_values(field, node, self.variable_values,
-                                                 field_details_list[0].fragment_variable_values, self.hide_suggestions)
-                             if field.args or node.arguments else {})
-            except Exception:  # reported per object, where graphql-core locates it
-                plan.append(_Planned(response_name, field_details_list, None, None, None))
-                continue
-            plan.append(_Planned(response_name, field_details_list, None, field, arguments))
-            resolved = True
-        return tuple(plan) if resolved else None
-
-    def _execute_planned(self, plan: _Plan, parent_type: GraphQLObjectType, source: Any, path: Path | None,
-                         position_context: Any) -> Any:
-        """graphql-core's execute_fields over a planned selection (same results, errors and their paths)."""
-        results: dict[str, Any] = {}
-        is_awaitable = self.is_awaitable
-        awaitable_fields: list[str] = []
+        node = field_details_list[0].node
+        field = parent_type.fields.get(node.name.value)
+        if field is None:
+            return None
         try:
-            for response_name, field_details_list, leaf, field, arguments in plan:
-                if leaf is not None:
-                    value = leaf.answer(source)
-                    if value is not GENERIC:
-                        results[response_name] = value
-                        continue
-                field_path = Path(path, response_name, parent_type.name)
-                if field is None:
-                    result = self.execute_field(parent_type, source, field_details_list, field_path, position_context)
-                else:
-                    assert arguments is not None
-                    result = self._execute_known(parent_type, field, arguments, source, field_details_list,
-                                                 field_path, position_context)
-                if result is not Undefined:
-                    results[response_name] = result
-                    if is_awaitable(result):
-                        awaitable_fields.append(response_name)
+            arguments = (get_argument_values(field, node, self.variable_values,
+                                             field_details_list[0].fragment_variable_values, self.hide_suggestions)
+                         if field.args or node.arguments else {})
         except Exception:
-            if awaitable_fields:  # settle what other fields started: they may fail too
-                self.settle_in_background([results[name] for name in awaitable_fields])
-            raise
-        if not awaitable_fields:
-            return results
-
-        async def get_results() -> dict[str, Any]:
-            awaited = await gather_with_cancel(*(results[name] for name in awaitable_fields))
-            results.update(zip(awaitable_fields, awaited, strict=True))
-            return results
-
-        return get_results()
+            return None
+        return field, arguments
 
     def _execute_known(self, parent_type: GraphQLObjectType, field: GraphQLField, arguments: dict[str, Any],
                        source: Any, field_details_list: FieldDetailsList, path: Path, position_context: Any) -> Any:
-        """graphql-core's execute_field for a field planned with its arguments (no middleware)."""
+        """graphql-core's execute_field for a field whose definition and arguments are known (no middleware);
+        a resolved list of plain objects is answered at once (:meth:`_leaf_list`)."""
         return_type = field.type
         info = self.build_resolve_info(field, to_nodes(field_details_list), parent_type, path)
         try:
@@ -493,18 +441,15 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
                      grouped_field_set: GroupedFieldSet) -> tuple[tuple[str, str], ...]:
         """The (response name, field name) pairs of a selection that is only plain leaves none of them
         hidden, else (); decided once per type and selection in a request."""
-        key = (parent_type.name, id(grouped_field_set))
-        known = self._leaf_objects.get(key)
-        if known is not None:
-            return known[1]
-        fields = tuple((response_name, details[0].node.name.value)
-                       for response_name, details in grouped_field_set.items())
-        hidden = self._hidden.get(parent_type.name, ())
-        plain = (self._leaves is not None and not any(name in hidden for _, name in fields)
-                 and self._leaves.all_leaves(parent_type.name, (name for _, name in fields)))
-        # the selection is kept with its answer, so that its id is not reused in this request
-        self._leaf_objects[key] = (grouped_field_set, fields if plain else ())
-        return fields if plain else ()
+        def decide() -> tuple[tuple[str, str], ...]:
+            fields = tuple((response_name, details[0].node.name.value)
+                           for response_name, details in grouped_field_set.items())
+            hidden = self._hidden.get(parent_type.name, ())
+            plain = (self._leaves is not None and not any(name in hidden for _, name in fields)
+                     and self._leaves.all_leaves(parent_type.name, (name for _, name in fields)))
+            return fields if plain else ()
+
+        return _per_request(self._leaf_objects, parent_type, grouped_field_set, decide)
 
     @cached_property
     def _hidden(self) -> Mapping[str, Collection[str]]:
@@ -513,11 +458,11 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
         return audience.hidden if audience is not None else {}
 
     @cached_property
-    def _plans(self) -> dict[tuple[str, int], tuple[GroupedFieldSet, _Plan | None]]:
+    def _known_fields(self) -> dict[tuple[str, int], tuple[Any, tuple[GraphQLField, dict[str, Any]] | None]]:
         return {}
 
     @cached_property
-    def _leaf_objects(self) -> dict[tuple[str, int], tuple[GroupedFieldSet, tuple[tuple[str, str], ...]]]:
+    def _leaf_objects(self) -> dict[tuple[str, int], tuple[Any, tuple[tuple[str, str], ...]]]:
         return {}
 
     @cached_property
@@ -525,19 +470,19 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
         return leaves_of(self.schema)
 
 
-class _Planned(NamedTuple):
-    """One field of a planned selection: a plain leaf (answered from :class:`Leaves` when it can be), a field
-    with its definition and arguments (resolved through ``_execute_known``), or neither (graphql-core's
-    execute_field: ``__typename``, a hidden field's refusal, arguments that do not coerce)."""
-
-    response_name: str
-    field_details_list: FieldDetailsList
-    leaf: Leaf | None
-    field: GraphQLField | None
-    arguments: dict[str, Any] | None
+_Decided = TypeVar("_Decided")
 
 
-_Plan = tuple[_Planned, ...]
+def _per_request(cache: dict[tuple[str, int], tuple[Any, _Decided]], parent_type: GraphQLObjectType, owner: Any,
+                 decide: Callable[[], _Decided]) -> _Decided:
+    """What ``decide`` says of ``owner`` on ``parent_type`` (a selection, or a field's nodes: shared by every
+    object of a list), decided once per request; the owner is kept with its answer, so that its id is not
+    reused meanwhile."""
+    key = (parent_type.name, id(owner))
+    known = cache.get(key)
+    if known is None:
+        known = cache[key] = (owner, decide())
+    return known[1]
 
 
 def _audience_of(schema: GraphQLSchema, context: Any) -> Audience | None:

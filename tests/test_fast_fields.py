@@ -141,8 +141,9 @@ def test_direct_resolvers_are_nested_fields_with_plain_arguments_only(settings: 
                                     Viewer(Role.ADMIN, "信用办")], ids=lambda viewer: viewer.role.value)
 async def test_the_leaf_path_answers_as_graphql_core_does(hub: CreditHub, settings: Settings,
                                                           viewer: Viewer) -> None:
-    # also the planned path (schema.visibility: a selection's fields and arguments planned once a request),
-    # which the generic run takes none of: resolvers with arguments, refusals, nulls, errors and their paths
+    # also fields resolved with their definition and arguments decided once a request (schema.visibility
+    # TierExecutor._known_field), which the generic run never is: resolvers with arguments, refusals, nulls,
+    # errors and their paths
     for query in (RESOLVERS, KINDS):
         planned = await _run(hub, settings, viewer, leaves=True, query=query)
         assert planned == await _run(hub, settings, viewer, leaves=False, query=query)
