@@ -90,10 +90,11 @@ MERGE (f)-[:CONCERNS]->(s)
 """
 
 # From each subject to its own flags, whatever the planner's statistics say: given the chance, it seeks the
-# flags' status index and joins each flag to the subject (Expand(Into)) — every open flag read once per subject
-# of the batch (28.8–33.1 s for a batch of 2,000 subjects with 5,000 open flags, against 54–65 ms). Neither a pattern with the status
-# predicate nor an index hint on the subject keeps it from that (tests/test_batch_plans.py); the flags are
-# collected from the subject first and judged after, where no index applies.
+# flags' status index and joins each flag to the subject (Expand(Into)) — every open flag read once per
+# subject of the batch (28.8–33.1 s for a batch of 2,000 subjects with 5,000 open flags, against 54–65 ms).
+# Neither a pattern with the status predicate nor an index hint on the subject keeps it from that
+# (tests/test_batch_plans.py); the flags are collected from the subject first and judged after, where no
+# index applies.
 _CLEAR = """
 UNWIND $subjects AS code
 MATCH (s:Subject {uscc: code})
