@@ -17,7 +17,7 @@ import pytest
 from hub import clock
 from hub.db import evaluations
 from hub.service import CreditHub
-from tests.builders import add_subject, remove_subjects, uscc
+from tests.builders import add_subject, add_subjects, remove_subjects, uscc
 
 CODES = [uscc(950_001), uscc(950_002)]
 FLAGS = {"plan-open": (0, "OPEN"), "plan-reviewed": (0, "REVIEWED"), "plan-kept": (0, "OPEN"),
@@ -70,3 +70,43 @@ async def test_clearing_settled_flags_clears_the_batchs_own_and_keeps_the_rest(h
     assert {row["key"]: (row["status"], row["stamped"]) for row in rows} == {
         "plan-open": ("CLEARED", True), "plan-reviewed": ("CLEARED", True), "plan-kept": ("OPEN", False),
         "plan-cleared": ("CLEARED", False), "plan-other": ("OPEN", False)}
+
+
+# A region run's subjects: three counties under one city's prefix, and neighbours on either side of it.
+COUNTIES = ("659901", "659902", "659903")
+IN_CITY = [uscc(951_000 + n, region=county) for county in COUNTIES for n in range(3)]
+OUTSIDE = [uscc(951_100, region="659899"), uscc(951_101, region="660001")]
+
+
+@pytest.fixture
+async def city(hub: CreditHub) -> AsyncIterator[None]:
+    await remove_subjects(hub, IN_CITY + OUTSIDE)
+    await add_subjects(hub, IN_CITY + OUTSIDE)
+    yield
+    await remove_subjects(hub, IN_CITY + OUTSIDE)
+
+
+async def test_a_regions_pages_seek_the_county_after_the_last_code(hub: CreditHub) -> None:
+    """A page of a region run reads its own subjects from the (region, uscc) index, not every subject of
+    the prefix again: one seek, no sort — with a sort, each page reads the whole county (a province's run
+    grows with the square of its subjects)."""
+    await hub.gateway.run("CALL db.awaitIndexes(60)")
+    operators = await _plan(hub, evaluations._PAGE_OF_REGION, region=COUNTIES[0], after="", limit=2,
+                            since=clock.today(), today=clock.today())
+    seeks = [details for operator, details in operators if "Seek" in operator or "Scan" in operator]
+    assert any("Subject(region, uscc)" in details for details in seeks), operators
+    assert not [o for o in operators if o[0] in ("Sort", "Top", "PartialSort", "PartialTop")], operators
+    operators = await _plan(hub, evaluations._NEXT_REGION, last=COUNTIES[0], upto="6600")
+    assert [o[0] for o in operators if "Seek" in o[0] or "Scan" in o[0]] == ["NodeIndexSeekByRange"], operators
+    assert not [o for o in operators if o[0] in ("Sort", "Top", "Filter")], operators
+
+
+async def test_a_region_is_walked_county_by_county_in_code_order(hub: CreditHub, city: None) -> None:
+    pages = [[row.subject.uscc for row in page.rows] async for page in evaluations.facts_pages(
+        hub.gateway, region="6599", limit=2, since=clock.today(), today=clock.today())]
+    assert [code for page in pages for code in page] == sorted(IN_CITY, key=lambda code: (code[2:8], code))
+    assert all(len({code[2:8] for code in page}) == 1 for page in pages)  # a page holds one county
+    assert [len(page) for page in pages] == [2, 1] * len(COUNTIES)
+    county = [[row.subject.uscc for row in page.rows] async for page in evaluations.facts_pages(
+        hub.gateway, region=COUNTIES[1], limit=10, since=clock.today(), today=clock.today())]
+    assert county == [sorted(IN_CITY[3:6])]

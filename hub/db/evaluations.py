@@ -11,7 +11,7 @@ superseded ones marked, review flags opened or cleared).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -51,12 +51,22 @@ RETURN [s.uscc, s.name, s.kind, s.region, s.industry, s.status, toString(s.regis
        records, related, current, s.high_attention AS high_attention
 """
 
-# Two forms, not one with "$region IS NULL OR …": that disjunction stops the planner from walking
-# the code index in order, and every page becomes a scan and sort of all subjects.
+# Every subject, in code order: each page seeks the code index after the last one.
 _PAGE = "MATCH (s:Subject) WHERE s.uscc > $after WITH s ORDER BY s.uscc LIMIT $limit" + _FACTS
-_PAGE_IN_REGION = (
-    "MATCH (s:Subject) WHERE s.uscc > $after AND s.region STARTS WITH $region"
-    " WITH s ORDER BY s.uscc LIMIT $limit" + _FACTS
+
+# A region prefix (a city's, a province's) is walked county by county, each county in code order on the
+# (region, uscc) index (hub.db.migrations): a page seeks its county's entries after its last code. One
+# statement for the prefix ("s.region STARTS WITH $prefix AND s.uscc > $after") cannot be seeked that way:
+# every page read and sorted every subject of the prefix again — 87,026 index entries a page for the
+# bench's province, a run growing with the square of the province (tests/test_batch_plans.py).
+_NEXT_REGION = """
+MATCH (s:Subject) WHERE s.region > $last AND s.region < $upto
+RETURN s.region AS region ORDER BY region LIMIT 1
+"""
+# Ordered by both properties, as the index is: told "ORDER BY s.uscc" alone, the planner sorted the county.
+_PAGE_OF_REGION = (
+    "MATCH (s:Subject) WHERE s.region = $region AND s.uscc > $after"
+    " WITH s ORDER BY s.region, s.uscc LIMIT $limit" + _FACTS
 )
 _BY_CODES = "UNWIND $usccs AS code MATCH (s:Subject {uscc: code})" + _FACTS
 
@@ -136,9 +146,32 @@ class FactsPage:
     last: str | None
 
 
+async def facts_pages(gateway: Neo4jGateway, *, region: str | None, limit: int, since: date,
+                      today: date) -> AsyncIterator[FactsPage]:
+    """The facts of every subject (of a region code prefix), ``limit`` subjects a page at most: in code
+    order, or county by county in code order (a page holds one county's subjects)."""
+    counties: list[str | None] = [None]
+    if region is not None:  # the codes under a prefix of digits are those from it up to the next prefix
+        upto = region[:-1] + chr(ord(region[-1]) + 1)
+        last = region[:-1] + chr(ord(region[-1]) - 1) + "~"  # just below the prefix: "~" sorts after digits
+        counties = []
+        while rows := await gateway.query(_NEXT_REGION, {"last": last, "upto": upto}):
+            last = rows[0]["region"]
+            counties.append(last)
+    for county in counties:
+        after = ""
+        while True:
+            page = await facts_page(gateway, after=after, region=county, limit=limit, since=since, today=today)
+            if page.last is None:
+                break
+            yield page
+            after = page.last
+
+
 async def facts_page(gateway: Neo4jGateway, *, after: str, region: str | None, limit: int,
                      since: date, today: date) -> FactsPage:
-    rows = await gateway.query(_PAGE if region is None else _PAGE_IN_REGION,
+    """The page after code ``after``: of every subject, or of one county (``region``, a whole code)."""
+    rows = await gateway.query(_PAGE if region is None else _PAGE_OF_REGION,
                                {"after": after, "region": region, "limit": limit, "since": since, "today": today})
     parsed = tuple(_facts(row) for row in rows)
     return FactsPage(parsed, parsed[-1].subject.uscc if parsed else None)

@@ -22,6 +22,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT migration_id IF NOT EXISTS FOR (m:Migration) REQUIRE m.id IS UNIQUE",
     "CREATE TEXT INDEX subject_name_text IF NOT EXISTS FOR (s:Subject) ON (s.name)",
     "CREATE INDEX subject_region IF NOT EXISTS FOR (s:Subject) ON (s.region)",
+    # a region's subjects county by county, each in code order (hub.db.evaluations: the engine's region runs)
+    "CREATE INDEX subject_region_code IF NOT EXISTS FOR (s:Subject) ON (s.region, s.uscc)",
     "CREATE INDEX record_kind IF NOT EXISTS FOR (r:Record) ON (r.kind)",
     "CREATE INDEX evaluation_scheme IF NOT EXISTS FOR (e:Evaluation) ON (e.scheme)",
     "CREATE INDEX consent_grantee IF NOT EXISTS FOR (c:Consent) ON (c.grantee)",

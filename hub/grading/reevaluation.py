@@ -86,19 +86,14 @@ class Reevaluator:
         since = clock.today() - LOOK_BACK
         prefix = _region_prefix(region)
 
-        # One reader walks the pages in code order (each page starts after the last); WORKERS tasks
-        # grade and write, so Neo4j reads, Neo4j writes and Python grading overlap.
+        # One reader walks the pages in code order (each page starts after the last; a region's, county by
+        # county); WORKERS tasks grade and write, so Neo4j reads, Neo4j writes and Python grading overlap.
         pages: asyncio.Queue[FactsPage | None] = asyncio.Queue(maxsize=WORKERS)
 
         async def read() -> None:
-            after = ""
-            while True:
-                page = await store.facts_page(self.gateway, after=after, region=prefix, limit=batch_size,
-                                              since=since, today=clock.today())
-                if page.last is None:
-                    break
+            async for page in store.facts_pages(self.gateway, region=prefix, limit=batch_size, since=since,
+                                                today=clock.today()):
                 await pages.put(page)
-                after = page.last
             for _ in range(WORKERS):
                 await pages.put(None)
 
