@@ -124,9 +124,10 @@ async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub:
             id=f"bench-{code}-{uuid.uuid4().hex[:8]}", subject_uscc=code, grantee=BANK, purpose="benchmark",
             granted_at=now, expires_at=now + timedelta(days=30), scopes=frozenset(ConsentScope)))
     bank_token = issue_token(settings.jwt_key, settings.jwt_issuer, role=Role.BANK, org=BANK, ttl_s=3600)
-    # The hub's warning engine follows the change feed from where it stopped: behind the evaluations of an
-    # earlier `--only evaluation` run (210,000 items) it spent half the served hub's CPU catching up during
-    # the timed windows (a page of 100 cost 37-61 ms of hub CPU instead of 18). The peer has no such engine;
+    # The hub's warning engine follows the change feed from where it stopped: behind evaluations written
+    # outside a served hub (an `--only evaluation` run writes 210,000; 26,000 were enough) it spent half the
+    # served hub's CPU catching up during timed windows (a page of 100: 37-61 ms of hub CPU instead of 18,
+    # p50 45-52 ms instead of 26). The peer has no such engine;
     # the bench's history raises nothing that is timed here, so the engine starts at the head (as
     # bench/warnings.py's latency section does).
     behind = await _warning_backlog(hub)

@@ -202,6 +202,13 @@ def test_full_cycle(tmp_path: Path) -> None:
 
         again, started_again = db.start(echo=lines.append)
         assert (again, started_again) == (credentials, False)
+        assert not [line for line in lines if "already running with" in line]
+        # asked for other sizes, it says the running server keeps its own until restarted
+        bigger = LocalNeo4j(_settings(tmp_path, HUB_NEO4J_HEAP="768m"), "unittest-cycle")
+        assert bigger.start(echo=lines.append) == (credentials, False)
+        assert [line for line in lines if "already running with" in line] == [
+            f"note: Neo4j unittest-cycle is already running with heap {db.settings.neo4j_heap}, not the 768m "
+            "asked for; `hub db stop --instance unittest-cycle` and start again to apply them"]
 
         status = db.status()
         assert status.running and status.created and status.installed

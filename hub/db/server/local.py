@@ -142,6 +142,10 @@ class LocalNeo4j:
             running = self._running_pid()
             if running is not None:
                 self._wait_until_ready(running, record, wait_s)
+                differs = self._sizes_differ()
+                if differs:
+                    echo(f"note: Neo4j {self.name} is already running with {differs}; "
+                         f"`hub db stop --instance {self.name}` and start again to apply them")
                 return _credentials(record), False
             self.paths.pid_file.unlink(missing_ok=True)
             self._prepare(java, lib, record, echo)
@@ -157,6 +161,19 @@ class LocalNeo4j:
                 _save_record(self.paths.record, dataclasses.replace(record, version=self.version))
             log.info("Neo4j %s started (pid %d) at %s", self.name, pid, record.uri)
             return _credentials(record), True
+
+    def _sizes_differ(self) -> str | None:
+        """How the running server's memory sizes (its neo4j.conf, written when it was launched) differ from
+        the settings' — a server started by another command with other sizes keeps them until restarted."""
+        try:
+            conf = dict(line.split("=", 1) for line in self.paths.conf_file.read_text().splitlines() if "=" in line)
+        except OSError:
+            return None
+        wanted = {"server.memory.heap.max_size": ("heap", self.settings.neo4j_heap),
+                  "server.memory.pagecache.size": ("page cache", self.settings.neo4j_pagecache)}
+        found = [f"{what} {conf[key].strip()}, not the {size} asked for" for key, (what, size) in wanted.items()
+                 if key in conf and conf[key].strip().lower() != size.lower()]
+        return "; ".join(found) or None
 
     def stop(self, timeout_s: float = 60.0) -> bool:
         """SIGTERM the server (clean shutdown), SIGKILL after ``timeout_s``; True if it ran."""
