@@ -66,6 +66,8 @@ async def evaluation_section(hub: CreditHub, batch_size: int) -> None:
           f"batches of {batch_size})")
     print(f"  engine (read facts, score, classify, write with history and flags)   "
           f"{summary.rate:9,.0f} subjects/s   {engine_rows:9,.0f} evaluations/s   ({summary.seconds:.1f} s)")
+    print(f"    its phases, summed over batches (the reader runs ahead of two workers: they overlap): reading "
+          f"facts {summary.reading:.1f} s, grading {summary.grading:.1f} s, writing {summary.writing:.1f} s")
     print(f"  raw Neo4j write of the same {len(rows):,} result rows                  "
           f"{'':9}             {raw_rows:9,.0f} rows/s          ({raw_seconds:.1f} s)")
     print(f"  engine / raw write rate: {engine_rows / raw_rows:.2f}   (bound ≥ {EVALUATION_BOUND})")

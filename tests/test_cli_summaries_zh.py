@@ -14,6 +14,7 @@ from hub.cli import demo_summary_zh, rates_zh, read_summary_zh
 from hub.cli.sync import round_verdict_zh
 from hub.demo.year import COUNTED
 from hub.exchange.vocabulary import Direction
+from hub.grading.reevaluation import RunSummary
 from hub.imports import ImportOutcome
 from hub.supervision.evidence import Artefact, DrawReport, Finding
 
@@ -81,3 +82,18 @@ def test_a_sync_rounds_verdict_names_the_failed_links() -> None:
     assert round_verdict_zh(SyncSummary([pulled, refused])) == (
         "本轮同步未全部成功：1 条链路失败（410400-city 向上级平台报送），共 1,200 项（写入 1,200，未变 0，转入死信 0）")
     assert round_verdict_zh(SyncSummary([], database_unavailable="gone")).startswith("本轮同步中止")
+
+
+def test_a_grading_run_in_chinese_and_in_english() -> None:
+    summary = RunSummary(run_id="20261130-abc", subjects=2_000, evaluations=4_100, changed=12, new=30, flags=2,
+                         estimates=5, seconds=8.0, reading=2.5, grading=1.25, writing=4.75)
+    summary.grades.update({("henan-public-credit", "优"): 1_500, ("henan-public-credit", "良"): 500,
+                           ("henan-market-risk", "A"): 2_100})
+    assert summary.describe_zh() == (
+        "评价批次 20261130-abc：2,000 个主体，评价结果 4,100 条，用时 8.0 秒（每秒 250 个主体）；等级变化 12 个，"
+        "首次评价 30 个，待复核的评价差异 2 个；5 条测算结果仅存入历史（发布机关的评价结果仍为当前结果）\n"
+        "  henan-market-risk：A 2100\n"
+        "  henan-public-credit：优 1500, 良 500\n"
+        "  各环节用时（各批次累计，读取与评分、写入并行）：读取事实 2.5 秒，评分 1.2 秒，写入 4.8 秒")
+    assert summary.describe().splitlines()[-1] == (
+        "  time per phase, summed over batches (they overlap): reading facts 2.5 s, grading 1.2 s, writing 4.8 s")

@@ -66,6 +66,9 @@ async def test_a_run_grades_every_covered_subject_with_its_explanation(hub: Cred
     summary = await hub.evaluate(region=REGION)
     assert summary.subjects == 5
     assert summary.evaluations == 10  # public credit + market risk for each enterprise
+    # where the run's time went, per phase (a run reads ahead while it grades and writes: they overlap)
+    assert summary.reading > 0 and summary.grading > 0 and summary.writing > 0
+    assert summary.grading < summary.seconds and summary.writing < summary.seconds
     clean = await current(hub, CLEAN, "henan-public-credit")
     listed = await current(hub, LISTED, "henan-public-credit")
     assert clean["grade"] in {"优", "良"}
@@ -151,7 +154,8 @@ def _cli(credentials: Neo4jCredentials, *args: str) -> subprocess.CompletedProce
 def test_hub_evaluate_prints_a_summary(neo4j_credentials: Neo4jCredentials) -> None:
     result = _cli(neo4j_credentials, "evaluate", "--region", REGION, "--scheme", "henan-public-credit")
     assert result.returncode == 0, result.stderr
-    assert "5 subjects" in result.stdout and "henan-public-credit:" in result.stdout
+    assert "5 个主体" in result.stdout and "henan-public-credit：" in result.stdout  # for the clerk, in Chinese
+    assert "读取事实" in result.stdout and "5 subjects" not in result.stdout
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -194,7 +194,8 @@ async def _evaluate(schemes: list[str] | None, region: str | None, batch_size: i
             progress.update(task, total=summary.subjects, completed=summary.subjects)
         await hub.audit([AuditEvent(action="write", actor="cli:evaluate", role="admin", subject_uscc=None,
                                     detail=f"run {summary.run_id}: {summary.evaluations} evaluations")])
-        typer.echo(summary.describe())
+        log.info("%s", summary.describe())
+        typer.echo(summary.describe_zh())
 
     from hub.audit import AuditEvent
 
