@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hub import clock
+from hub.bilingual import Bilingual
 from hub.db import evaluations as store
 from hub.db.evaluations import CurrentGrade, FactsPage, FactsRow
 from hub.db.gateway import Neo4jGateway
@@ -56,32 +57,36 @@ class RunSummary:
         return self.subjects / self.seconds if self.seconds else 0.0
 
     def describe(self) -> str:
-        lines = [f"run {self.run_id}: {self.subjects} subjects, {self.evaluations} evaluations in "
-                 f"{self.seconds:.1f} s ({self.rate:,.0f} subjects/s); {self.changed} grades changed, "
-                 f"{self.new} first evaluations, {self.flags} review flags open"
-                 + (f"; {self.estimates} estimates kept under the issuer's current evaluation" if self.estimates
-                    else "")]
-        lines += [f"  {scheme}: {counts}" for scheme, counts in self._counts()]
-        lines.append(f"  time per phase, summed over batches (they overlap): reading facts {self.reading:.1f} s, "
-                     f"grading {self.grading:.1f} s, writing {self.writing:.1f} s")
-        return "\n".join(lines)
+        """The run in English, for the log."""
+        return self._told().en
 
     def describe_zh(self) -> str:
-        """What ``hub evaluate`` prints for the clerk (describe() goes to the log)."""
-        lines = [f"评价批次 {self.run_id}：{self.subjects:,} 个主体，评价结果 {self.evaluations:,} 条，"
-                 f"用时 {self.seconds:.1f} 秒（每秒 {self.rate:,.0f} 个主体）；等级变化 {self.changed:,} 个，"
-                 f"首次评价 {self.new:,} 个，待复核的评价差异 {self.flags:,} 个"
-                 + (f"；{self.estimates:,} 条测算结果仅存入历史（发布机关的评价结果仍为当前结果）" if self.estimates
-                    else "")]
-        lines += [f"  {scheme}：{counts}" for scheme, counts in self._counts()]
-        lines.append(f"  各环节用时（各批次累计，读取与评分、写入并行）：读取事实 {self.reading:.1f} 秒，"
-                     f"评分 {self.grading:.1f} 秒，写入 {self.writing:.1f} 秒")
-        return "\n".join(lines)
+        """The same in Chinese: what ``hub evaluate`` prints for the clerk (issue 13 §4)."""
+        return self._told().zh
 
-    def _counts(self) -> list[tuple[str, str]]:
-        """Per scheme, its grades and how many of each."""
-        return [(scheme, ", ".join(f"{g} {n}" for (s, g), n in sorted(self.grades.items()) if s == scheme))
-                for scheme in sorted({s for s, _ in self.grades})]
+    def _told(self) -> Bilingual:
+        """Each sentence once, in both languages (hub.bilingual): the head line, each scheme's grades with how
+        many of each, the time per phase."""
+        kept = self.estimates
+        head = Bilingual(
+            f"run {self.run_id}: {self.subjects} subjects, {self.evaluations} evaluations in {self.seconds:.1f} s "
+            f"({self.rate:,.0f} subjects/s); {self.changed} grades changed, {self.new} first evaluations, "
+            f"{self.flags} review flags open" + (f"; {kept} estimates kept under the issuer's current evaluation"
+                                                 if kept else ""),
+            f"评价批次 {self.run_id}：{self.subjects:,} 个主体，评价结果 {self.evaluations:,} 条，"
+            f"用时 {self.seconds:.1f} 秒（每秒 {self.rate:,.0f} 个主体）；等级变化 {self.changed:,} 个，"
+            f"首次评价 {self.new:,} 个，待复核的评价差异 {self.flags:,} 个"
+            + (f"；{kept:,} 条测算结果仅存入历史（发布机关的评价结果仍为当前结果）" if kept else ""))
+        phases = Bilingual(
+            f"time per phase, summed over batches (they overlap): reading facts {self.reading:.1f} s, "
+            f"grading {self.grading:.1f} s, writing {self.writing:.1f} s",
+            f"各环节用时（各批次累计，读取与评分、写入并行）：读取事实 {self.reading:.1f} 秒，"
+            f"评分 {self.grading:.1f} 秒，写入 {self.writing:.1f} 秒")
+        grades = [(scheme, ", ".join(f"{g} {n}" for (s, g), n in sorted(self.grades.items()) if s == scheme))
+                  for scheme in sorted({s for s, _ in self.grades})]
+        return Bilingual(
+            "\n".join([head.en, *(f"  {scheme}: {counts}" for scheme, counts in grades), f"  {phases.en}"]),
+            "\n".join([head.zh, *(f"  {scheme}：{counts}" for scheme, counts in grades), f"  {phases.zh}"]))
 
 
 class Reevaluator:
