@@ -106,12 +106,6 @@ class Servers:
         return self.peer.request({"query": query, "variables": {"today": self.today, **variables}})
 
 
-async def _warning_backlog(hub: CreditHub) -> int:
-    """Feed items the warning engine has still to follow (0: it is at the head)."""
-    state = await warning_facts.poll(hub.gateway, clock.now())
-    return max(0, state.head - state.cursor) + state.pending
-
-
 async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub: CreditHub, runs: int,
                          seconds: float, start_hub: Callable[..., Any]) -> None:
     codes = [row["s"] for row in await hub.gateway.run(
@@ -130,7 +124,7 @@ async def lookup_section(settings: Settings, credentials: Neo4jCredentials, hub:
     # p50 45-52 ms instead of 26). The peer has no such engine;
     # the bench's history raises nothing that is timed here, so the engine starts at the head (as
     # bench/warnings.py's latency section does).
-    behind = await _warning_backlog(hub)
+    behind = (await warning_facts.poll(hub.gateway, clock.now())).backlog
     if behind:
         await hub.warnings.engine.skip_history()
         print(f"(the warning engine was {behind:,} feed items behind: moved to the head before timing)")

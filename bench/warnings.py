@@ -286,7 +286,7 @@ async def _idle(gateway: Neo4jGateway, timeout_s: float = 3600) -> None:
     since = clock.now()
     while time.monotonic() < deadline:
         state = await warning_facts.poll(gateway, since)
-        if not state.pending and not state.markers and state.cursor >= state.head:
+        if not state.backlog:
             return
         await asyncio.sleep(0.05)
     raise TimeoutError("the warning engine did not catch up")

@@ -89,6 +89,12 @@ class Waiting:
     markers: int
     tallies: int
 
+    @property
+    def backlog(self) -> int:
+        """What the engine has still to follow: items to number, feed positions past its cursor, representative
+        changes (0: it is at the head with nothing waiting)."""
+        return self.pending + max(0, self.head - self.cursor) + self.markers
+
 
 _POLL = """
 CALL () { MATCH (n:Pending) RETURN count(n) AS pending }

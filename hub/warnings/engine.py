@@ -165,7 +165,7 @@ class WarningEngine:
         state = await warning_facts.poll(self.gateway, tallies_since)
         if state.pending:
             await self._sequence(report)
-        if state.pending or state.head > state.cursor or state.markers:
+        if state.backlog:
             await self._follow_feed(report, stop)
         if self._supervise or state.tallies or self._next_due is None or now >= self._next_due:
             if supervise_inline:
