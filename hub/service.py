@@ -46,7 +46,7 @@ from hub.exchange.service import Exchange
 from hub.exchange.signing import load_or_create_key
 from hub.grade_movement import GradeMovement, movement
 from hub.grading.engine import ComputedBy
-from hub.grading.reevaluation import Reevaluator, RunSummary
+from hub.grading.reevaluation import Reevaluator, RunSummary, region_prefix
 from hub.grading.schemes import SchemeRegistry
 from hub.grading.scoring import ModelRegistry
 from hub.high_attention import HighAttention
@@ -213,8 +213,12 @@ class CreditHub:
         """(code, name) of a subject with AUTHORIZED records, for the tour `hub run` prints when ready."""
         return await subjects.with_most_authorized_records(self.gateway)
 
-    async def count_subjects(self) -> int:
-        return await subjects.count_subjects(self.gateway)
+    async def count_subjects(self, region: str | None = None) -> int:
+        """Every subject, or those of a region (a county, a city xxxx00, a province xx0000: as evaluate reads)."""
+        if region is None:
+            return await subjects.count_subjects(self.gateway)
+        parse_region(region)
+        return await subjects.count_subjects(self.gateway, region_prefix(region))
 
     def unseal_resident_id(self, sealed: str) -> str:
         return self.vault.unseal(sealed)

@@ -26,6 +26,7 @@ from tests.builders import (
     add_evaluation,
     add_record,
     add_subject,
+    add_subjects,
     bearer,
     remove_subjects,
     uscc,
@@ -149,6 +150,22 @@ def _cli(credentials: Neo4jCredentials, *args: str) -> subprocess.CompletedProce
            "HUB_AUDIT_KEY": AUDIT_KEY}
     return subprocess.run([str(Path(sys.executable).with_name("hub")), *args], env=env, capture_output=True,
                           text=True, timeout=300, check=False)
+
+
+async def test_a_regions_subjects_are_counted_as_its_run_reads_them(hub: CreditHub) -> None:
+    # the progress bar of `hub evaluate --region` is as long as the run: the county, its city, its province
+    neighbour, afar = uscc(950, region="410403"), uscc(951, region="350503")  # same city; another province
+    regions = (None, REGION, "410400", "410000", "350000")  # everyone, the county, its city, province; Fujian
+    before = [await hub.count_subjects(region) for region in regions]
+    await add_subjects(hub, [neighbour, afar])
+    try:
+        after = [await hub.count_subjects(region) for region in regions]
+        assert [a - b for a, b in zip(after, before, strict=True)] == [2, 0, 1, 1, 1]
+        assert after[1] == 5 and (await hub.evaluate(region=REGION)).subjects == 5  # the county's, as counted
+        with pytest.raises(ValueError, match="6 digits"):
+            await hub.count_subjects("41048")
+    finally:
+        await remove_subjects(hub, [neighbour, afar])
 
 
 def test_hub_evaluate_prints_a_summary(neo4j_credentials: Neo4jCredentials) -> None:

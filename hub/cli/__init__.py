@@ -186,7 +186,7 @@ async def _evaluate(schemes: list[str] | None, region: str | None, batch_size: i
     from rich.progress import Progress
 
     async def work(hub: CreditHub) -> None:
-        total = await hub.count_subjects()
+        total = await hub.count_subjects(region)  # the bar's length: the subjects the run will read
         with Progress() as progress:
             task = progress.add_task("grading subjects", total=total)
             summary = await hub.evaluate(schemes, region, batch_size=batch_size,

@@ -199,8 +199,13 @@ async def with_most_authorized_records(gateway: Neo4jGateway) -> tuple[str, str]
     return (str(rows[0]["uscc"]), str(rows[0]["name"])) if rows else None
 
 
-async def count_subjects(gateway: Neo4jGateway) -> int:
-    rows = await gateway.run("MATCH (s:Subject) RETURN count(s) AS n")
+async def count_subjects(gateway: Neo4jGateway, region_prefix: str | None = None) -> int:
+    """Every subject, or those whose region code starts with ``region_prefix`` (a range on its index)."""
+    if region_prefix is None:
+        rows = await gateway.run("MATCH (s:Subject) RETURN count(s) AS n")
+    else:
+        rows = await gateway.run("MATCH (s:Subject) WHERE s.region STARTS WITH $prefix RETURN count(s) AS n",
+                                 {"prefix": region_prefix})
     return int(rows[0]["n"])
 
 

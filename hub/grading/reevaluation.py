@@ -111,7 +111,7 @@ class Reevaluator:
         summary = RunSummary(run_id=_run_id())
         started = time.perf_counter()
         since = clock.today() - LOOK_BACK
-        prefix = _region_prefix(region)
+        prefix = region_prefix(region)
 
         # One reader walks the pages in code order (each page starts after the last; a region's, county by
         # county); WORKERS tasks grade and write, so Neo4j reads, Neo4j writes and Python grading overlap.
@@ -226,7 +226,7 @@ def _run_id() -> str:
     return f"{clock.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
 
 
-def _region_prefix(region: str | None) -> str | None:
+def region_prefix(region: str | None) -> str | None:
     """A county code selects itself; a city code (4104 00) its counties; a province (41 0000) all."""
     if region is None:
         return None
