@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, time
 
 import httpx
+import hypothesis
 import pytest
 import time_machine
 
@@ -24,6 +25,12 @@ from hub.settings import Settings
 from tests.builders import AUDIT_KEY, DATA_KEY, JWT_SECRET, OUTAGE_INSTANCE, TEST_INSTANCE
 
 pytest_plugins = ["tests.browser"]  # browser fixtures: a served hub, Chromium, a watched page
+
+# Hypothesis fails an example that takes longer than its deadline (200 ms by default), even when the property
+# holds: on a loaded 2-core machine a draw of a few milliseconds took longer (a DeadlineExceeded in
+# tests/test_draw.py). The properties are what these tests assert, not their speed: no deadline.
+hypothesis.settings.register_profile("suite", deadline=None)
+hypothesis.settings.load_profile("suite")
 
 
 def _settings(**extra: str) -> Settings:

@@ -69,35 +69,35 @@ async def served(neo4j_credentials: Neo4jCredentials, hub: CreditHub) -> AsyncIt
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        await wait_ready(url, 30, lambda: process.returncode)
+        await wait_ready(url, 60, lambda: process.returncode)  # it applies the graph schema first: seconds, or more
         yield url
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         await asyncio.wait_for(process.wait(), timeout=30)
 
 
-async def refused_within(url: str, value: str, bound_s: float) -> float:
-    """Seconds until the served hub refuses ``value`` (fails past ``bound_s``)."""
-    started = time.monotonic()
-    async with httpx.AsyncClient(base_url=url) as http:
-        while time.monotonic() - started < bound_s:
-            if (await status(http, value)).status_code == 401:
-                return time.monotonic() - started
-            await asyncio.sleep(0.1)
-    raise AssertionError(f"the served hub still accepted the token {bound_s} s after it was revoked")
+async def refused_once_the_refresh_interval_passed(url: str, value: str) -> None:
+    """The served hub refuses ``value`` at the first request sent once HUB_REVOCATION_REFRESH seconds have
+    passed since the revocation was committed (the command has exited): its copy of the deny list was read
+    either after that commit, or before it and so is stale by then, and a stale copy is read again before the
+    request is judged. No bound on how long requests take: on a loaded machine a request is only later."""
+    await asyncio.sleep(REFRESH_S + 0.05)
+    async with httpx.AsyncClient(base_url=url, timeout=60) as http:
+        response = await status(http, value)
+    assert response.status_code == 401, (
+        f"the served hub still accepted the token {REFRESH_S:g} s after it was revoked: {response.text}")
 
 
 async def test_a_revocation_on_the_command_line_reaches_a_running_hub_within_the_refresh_interval(
         served: str, settings: Settings, neo4j_credentials: Neo4jCredentials) -> None:
     value = token(settings, "platform", "撤销测试平台")
-    async with httpx.AsyncClient(base_url=served) as http:
+    async with httpx.AsyncClient(base_url=served, timeout=60) as http:
         assert (await status(http, value)).status_code == 200  # the served hub has loaded its list
     revoked = await asyncio.to_thread(hub_command, "token", "revoke", jti(value), "--reason", "测试",
                                       env=cli_env(neo4j_credentials))
     assert revoked.returncode == 0, revoked.stderr
     assert f"token {jti(value)} revoked" in revoked.stdout
-    waited = await refused_within(served, value, REFRESH_S + 2.0)  # the bound, and the command's own exit
-    assert waited <= REFRESH_S + 2.0
+    await refused_once_the_refresh_interval_passed(served, value)
 
 
 async def test_revoking_an_organization_on_the_command_line(
@@ -107,6 +107,6 @@ async def test_revoking_an_organization_on_the_command_line(
                                       env=cli_env(neo4j_credentials))
     assert revoked.returncode == 0, revoked.stderr
     assert "every token issued to 命令行撤销银行" in revoked.stdout
-    await refused_within(served, value, REFRESH_S + 2.0)
+    await refused_once_the_refresh_interval_passed(served, value)
     neither = await asyncio.to_thread(hub_command, "token", "revoke", env=cli_env(neo4j_credentials))
     assert neither.returncode == 2 and "give a token id (JTI) or --org ORG" in neither.stderr

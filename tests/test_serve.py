@@ -30,8 +30,9 @@ async def test_hub_serve_answers_over_real_http(neo4j_credentials: Neo4jCredenti
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE, start_new_session=True)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-            await wait_ready(f"http://127.0.0.1:{port}", 20, lambda: process.returncode)  # raises unless 200
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
+            # raises unless 200; the hub applies its graph schema first (some 5 s on an idle 2-core machine)
+            await wait_ready(f"http://127.0.0.1:{port}", 60, lambda: process.returncode)
             body = (await client.post("/graphql", json={
                 "query": '{ subjects(search: "真实进程测试") { nodes { uscc name } } }'})).json()
         assert body["data"]["subjects"]["nodes"] == [{"uscc": uscc(800), "name": NAME}]

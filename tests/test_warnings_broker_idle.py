@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 
+import pytest
+
+from hub.db import warnings as store
 from hub.db.gateway import Neo4jGateway
 from hub.db.server import Neo4jCredentials
 from hub.warnings.broker import WarningBroker
@@ -14,40 +18,59 @@ from hub.warnings.model import WarningFilter
 POLL_S = 0.02
 
 
+class Looks:
+    """The broker's looks at the stream's head (hub.db.warnings.readable_stream_head): whether the last one
+    to end found nobody subscribed — the broker decides on that, right after the look, to rest."""
+
+    def __init__(self, broker: WarningBroker, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.task: asyncio.Task[None] | None = None  # the broker's run
+        self.ended_with_nobody = False
+        read = store.readable_stream_head
+
+        async def look(gateway: Neo4jGateway) -> tuple[int, bool]:
+            try:
+                return await read(gateway)
+            finally:
+                if asyncio.current_task() is self.task:  # the broker's (a subscription reads the head too)
+                    self.ended_with_nobody = broker.subscriptions == 0
+
+        monkeypatch.setattr(store, "readable_stream_head", look)
+
+
 async def test_the_broker_rests_without_subscriptions_and_follows_with_one(
-        neo4j_credentials: Neo4jCredentials) -> None:
+        neo4j_credentials: Neo4jCredentials, monkeypatch: pytest.MonkeyPatch) -> None:
     # a gateway of its own: every statement counted is the broker's (or its subscription's)
     gateway = Neo4jGateway(neo4j_credentials.uri, neo4j_credentials.user, neo4j_credentials.password)
     broker = WarningBroker(gateway, poll_s=POLL_S)
+    looks = Looks(broker, monkeypatch)
     stop = asyncio.Event()
-    running = asyncio.create_task(broker.run(stop))
+    running = looks.task = asyncio.create_task(broker.run(stop))
     try:
-        for _ in range(100):  # the first look learns the head
-            if broker.head >= 0:
-                break
-            await asyncio.sleep(POLL_S)
-        assert broker.head >= 0
+        assert await _within(lambda: broker.head >= 0)  # the first look learns the head (a new connection)
         resting = gateway.stats.reads
         await asyncio.sleep(20 * POLL_S)
         assert gateway.stats.reads == resting  # twenty polling periods, no read
 
         subscription = broker.subscribe(WarningFilter(region_prefix="410499"), after=None)
         waiting = asyncio.ensure_future(anext(subscription))  # nothing of 410499 comes: it stays open
-        assert await _reads_reach(gateway, resting + 10)  # it polls again while someone listens
+        assert await _within(lambda: gateway.stats.reads >= resting + 10)  # it polls again while someone listens
         assert broker.subscriptions == 1
 
+        looks.ended_with_nobody = False
         waiting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await waiting
         await subscription.aclose()
         assert broker.subscriptions == 0
-        await asyncio.sleep(1.0)  # a poll already under way ends (a read here takes up to 0.2 s)
+        # the look under way when the subscription went (or, between looks, the next one) ends — waited for,
+        # not slept for: on a loaded machine one read can take a second
+        assert await _within(lambda: looks.ended_with_nobody)
         closed = gateway.stats.reads
         await asyncio.sleep(20 * POLL_S)
         assert gateway.stats.reads == closed  # resting again
 
         broker.nudge()  # this process's engine committed a warning: the head is read at once
-        assert await _reads_reach(gateway, closed + 1)
+        assert await _within(lambda: gateway.stats.reads >= closed + 1)
         await asyncio.sleep(20 * POLL_S)
         assert gateway.stats.reads == closed + 1  # and then it rests again
     finally:
@@ -56,9 +79,11 @@ async def test_the_broker_rests_without_subscriptions_and_follows_with_one(
         await gateway.close()
 
 
-async def _reads_reach(gateway: Neo4jGateway, count: int, within_s: float = 10.0) -> bool:
+async def _within(condition: Callable[[], bool], within_s: float = 60.0) -> bool:
+    """Whether ``condition`` comes true within ``within_s`` (checked every polling period): generous, as it
+    waits on Neo4j round trips of a loaded machine, and a broker that never reads again fails it all the same."""
     for _ in range(int(within_s / POLL_S)):
-        if gateway.stats.reads >= count:
+        if condition():
             return True
         await asyncio.sleep(POLL_S)
     return False
