@@ -25,22 +25,23 @@ PEER_DIR = Path(__file__).with_name("peer")
 _RECORDS_PUBLISHED = ('status: {eq: "ACTIVE"}, '
                       "OR: [{publicityEndsOn: {eq: null}}, {publicityEndsOn: {gte: $today}}]")
 
-# The hub's lookups (bench/lookup.py) and the peer's, field for field. The peer's filters are the
-# tier rule of hub/disclosure.py: PUBLIC items; a bank holding an all-scopes consent also sees
-# AUTHORIZED ones and the legal representative; records only while published.
+# The hub's lookups (bench/lookup.py) and the peer's, field for field, in the hub's order (items of one
+# moment by id). The peer's filters are the tier rule of hub/disclosure.py: PUBLIC items; a bank holding
+# an all-scopes consent also sees AUTHORIZED ones and the legal representative; records only while published.
 PUBLIC = """query($uscc: String!, $today: Date!) { subjects(where: {uscc: {eq: $uscc}}) {
   uscc name kind region status
-  evaluations(where: {disclosure: {eq: "PUBLIC"}}, sort: [{evaluatedAt: DESC}]) {
+  evaluations(where: {disclosure: {eq: "PUBLIC"}}, sort: [{evaluatedAt: DESC}, {id: ASC}]) {
     scheme grade score disclosure evaluatedAt }
-  records(where: {disclosure: {eq: "PUBLIC"}, PUBLISHED}, sort: [{decidedOn: DESC}]) { id kind decidedOn disclosure }
+  records(where: {disclosure: {eq: "PUBLIC"}, PUBLISHED}, sort: [{decidedOn: DESC}, {id: ASC}]) {
+    id kind decidedOn disclosure }
 } }""".replace("PUBLISHED", _RECORDS_PUBLISHED)
 
 BANK = """query($uscc: String!, $today: Date!, $bank: String!) { subjects(where: {uscc: {eq: $uscc}}) {
   uscc name kind region status
   consents(where: {grantee: {eq: $bank}}) { id scopes expiresAt revokedAt }
-  evaluations(where: {disclosure: {in: ["PUBLIC", "AUTHORIZED"]}}, sort: [{evaluatedAt: DESC}]) {
+  evaluations(where: {disclosure: {in: ["PUBLIC", "AUTHORIZED"]}}, sort: [{evaluatedAt: DESC}, {id: ASC}]) {
     scheme grade score disclosure evaluatedAt }
-  records(where: {disclosure: {in: ["PUBLIC", "AUTHORIZED"]}, PUBLISHED}, sort: [{decidedOn: DESC}]) {
+  records(where: {disclosure: {in: ["PUBLIC", "AUTHORIZED"]}, PUBLISHED}, sort: [{decidedOn: DESC}, {id: ASC}]) {
     id kind decidedOn disclosure }
   legalRepresentative { name idMasked }
 } }""".replace("PUBLISHED", _RECORDS_PUBLISHED)
@@ -48,7 +49,8 @@ BANK = """query($uscc: String!, $today: Date!, $bank: String!) { subjects(where:
 # A page of 100 subjects in code order with their PUBLIC evaluations, given the predicate the hub's
 # keyset page uses (uscc > $after on the code index).
 LIST = """query($after: String!) { subjects(where: {uscc: {gt: $after}}, sort: [{uscc: ASC}], limit: 100) {
-  uscc name evaluations(where: {disclosure: {eq: "PUBLIC"}}, sort: [{evaluatedAt: DESC}]) { scheme grade score }
+  uscc name evaluations(where: {disclosure: {eq: "PUBLIC"}}, sort: [{evaluatedAt: DESC}, {id: ASC}]) {
+    scheme grade score }
 } }"""
 
 

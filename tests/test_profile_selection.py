@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -187,3 +188,21 @@ def _whole(item: Any) -> None:
     assert hash(item) == hash(type(item)(**{name: getattr(item, name) for name in names}))
     with pytest.raises(dataclasses.FrozenInstanceError):
         item.id = "changed"
+
+
+async def test_items_of_one_moment_come_in_the_order_of_their_ids(client: httpx.AsyncClient, hub: CreditHub) -> None:
+    # A run grades every scheme of a subject at one instant, and a department decides several records on one
+    # day: newest first, and among items of one moment by id — never the order Neo4j happens to keep them in.
+    code = uscc(940_002)
+    await remove_subjects(hub, [code])
+    await add_subject(hub, code)
+    ids = ("tie-z", "tie-a", "tie-m")  # stored in this order
+    for n, item in enumerate(ids):
+        await add_evaluation(hub, code, f"{item}-e", scheme=f"scheme-{n}", grade="良", disclosure="PUBLIC")
+        await add_record(hub, code, f"{item}-r", kind="HONOR", disclosure="PUBLIC", decided_on=date(2026, 6, 1))
+    await hub.gateway.run("MATCH (e:Evaluation) WHERE e.id STARTS WITH 'tie-' "
+                          "SET e.evaluated_at = datetime('2026-06-01T09:00:00+08:00')", write=True)
+    body = await gql(client, "query($u: String!) { subject(uscc: $u) { evaluations { id } records { id } } }", u=code)
+    subject = body["data"]["subject"]
+    assert [e["id"] for e in subject["evaluations"]] == ["tie-a-e", "tie-m-e", "tie-z-e"]
+    assert [r["id"] for r in subject["records"]] == ["tie-a-r", "tie-m-r", "tie-z-r"]

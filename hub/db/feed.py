@@ -336,7 +336,7 @@ async def dead_letters(gateway: Neo4jGateway, *, peer: str | None, first: int) -
     where = "WHERE d.peer = $peer " if peer else ""
     rows = await gateway.query("MATCH (d:DeadLetter) " + where + "RETURN d.id AS id, d.peer AS peer, "
                                "d.direction AS direction, d.batch_id AS batch_id, d.item_id AS item_id, "
-                               "d.reason AS reason, d.item AS item, d.at AS at ORDER BY d.at DESC LIMIT $first",
+                               "d.reason AS reason, d.item AS item, d.at AS at ORDER BY d.at DESC, d.id LIMIT $first",
                                {"peer": peer, "first": first})
     return [DeadLetter(id=row["id"], peer=row["peer"], direction=row["direction"], batch_id=row["batch_id"],
                        item_id=row["item_id"], reason=row["reason"], item=row["item"], at=native(row["at"]))

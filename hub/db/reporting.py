@@ -62,7 +62,7 @@ _SUMS = """t.department AS department, head(collect(t.department_name)) AS name,
 
 _RATES = """
 MATCH (t:ReportingTally) WHERE {where}
-WITH t ORDER BY t.imported_at DESC
+WITH t ORDER BY t.imported_at DESC, t.import_id
 RETURN """ + _SUMS + """
 ORDER BY department
 """
@@ -148,7 +148,7 @@ MATCH (t:ReportingTally)
 WITH t, CASE WHEN t.received_on IS NOT NULL THEN t.received_on
             WHEN t.imported_at IS NOT NULL THEN date(datetime({datetime: t.imported_at, timezone: '+08:00'})) END AS day
 WHERE day >= $since AND day <= $until AND ($department IS NULL OR t.department = $department)
-WITH t, substring(toString(day), 0, 7) AS month ORDER BY t.imported_at DESC
+WITH t, substring(toString(day), 0, 7) AS month ORDER BY t.imported_at DESC, t.import_id
 RETURN month, """ + _SUMS + """
 ORDER BY month, department
 """

@@ -173,7 +173,7 @@ async def record_with_origin(gateway: Neo4jGateway, record_id: str) -> tuple[Cre
 
 async def outbox(gateway: Neo4jGateway, *, undelivered_only: bool = True) -> list[dict[str, Any]]:
     where = "WHERE e.delivered_at IS NULL " if undelivered_only else ""
-    rows = await gateway.run("MATCH (e:OutboxEntry) " + where + "RETURN e { .* } AS e ORDER BY e.created_at")
+    rows = await gateway.run("MATCH (e:OutboxEntry) " + where + "RETURN e { .* } AS e ORDER BY e.created_at, e.id")
     return [_plain(row["e"]) for row in rows]
 
 

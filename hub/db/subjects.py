@@ -50,19 +50,19 @@ CALL (s) {
 _RECORDS = """
 CALL (s) {
   OPTIONAL MATCH (s)<-[:ABOUT]-(r:Record) WHERE $disclosures IS NULL OR r.disclosure IN $disclosures
-  WITH r ORDER BY r.decided_on DESC
+  WITH r ORDER BY r.decided_on DESC, r.id
   RETURN collect(r { %s }) AS records
 }"""
 _EVALUATIONS = """
 CALL (s) {
   OPTIONAL MATCH (s)<-[:OF]-(e:Evaluation) WHERE $disclosures IS NULL OR e.disclosure IN $disclosures
-  WITH e ORDER BY e.evaluated_at DESC
+  WITH e ORDER BY e.evaluated_at DESC, e.id
   RETURN collect(e { %s }) AS evaluations
 }"""
 _CURRENT = """
 CALL (s) {
   OPTIONAL MATCH (s)-[:CURRENT]->(e:Evaluation) WHERE $disclosures IS NULL OR e.disclosure IN $disclosures
-  WITH e ORDER BY e.evaluated_at DESC
+  WITH e ORDER BY e.evaluated_at DESC, e.id
   RETURN collect(e { %s }) AS evaluations
 }"""
 _CONSENTS = """

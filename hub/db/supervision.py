@@ -66,7 +66,7 @@ async def get_plan(gateway: Neo4jGateway, plan_id: str) -> dict[str, Any] | None
 async def list_plans(gateway: Neo4jGateway, department: str | None = None) -> list[dict[str, Any]]:
     """Plans, newest first: every department's, or one department's."""
     rows = await gateway.run("MATCH (p:InspectionPlan) WHERE $department IS NULL OR p.department = $department "
-                             "RETURN p { .* } AS p ORDER BY p.created_at DESC", {"department": department})
+                             "RETURN p { .* } AS p ORDER BY p.created_at DESC, p.id", {"department": department})
     return [_plain(row["p"]) for row in rows]
 
 
@@ -227,7 +227,7 @@ async def get_draw(gateway: Neo4jGateway, draw_id: str) -> dict[str, Any] | None
 
 async def list_draws(gateway: Neo4jGateway, plan_id: str | None = None) -> list[dict[str, Any]]:
     where = "WHERE d.plan_id = $plan " if plan_id else ""
-    rows = await gateway.run("MATCH (d:Draw) " + where + "RETURN d { .* } AS d ORDER BY d.committed_at DESC",
+    rows = await gateway.run("MATCH (d:Draw) " + where + "RETURN d { .* } AS d ORDER BY d.committed_at DESC, d.id",
                              {"plan": plan_id})
     return [_plain(row["d"]) for row in rows]
 
@@ -235,7 +235,7 @@ async def list_draws(gateway: Neo4jGateway, plan_id: str | None = None) -> list[
 async def draws_of_plan(gateway: Neo4jGateway, plan_id: str) -> list[dict[str, Any]]:
     """Every draw of a plan, first attempt first."""
     rows = await gateway.run("MATCH (d:Draw {plan_id: $plan}) RETURN d { .* } AS d "
-                             "ORDER BY coalesce(d.attempt, 0), d.committed_at", {"plan": plan_id})
+                             "ORDER BY coalesce(d.attempt, 0), d.committed_at, d.id", {"plan": plan_id})
     return [_plain(row["d"]) for row in rows]
 
 
