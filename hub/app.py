@@ -65,6 +65,7 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
 
     async def audit(context: HubContext) -> None:
         events = context.audit_events()
+        context.release()  # answered: what it loaded goes now, not at the cycle collector's next pass
         await service.audit(events, wait=holds_response(context.viewer, events))
         metrics.audit_entries.inc(len(events))
         if context.writes:  # a mutation committed: its warnings now, not at the next poll

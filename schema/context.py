@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -39,22 +39,32 @@ class HubContext:
     writes: list[AuditEvent] = field(default_factory=list)
     served: list[audit.Served] = field(default_factory=list)
     operation: str | None = None  # for /metrics: type and root field (schema/operation_label.py)
-    profiles: DataLoader[ProfileKey, SubjectProfile | None] = field(init=False)
-    commitments: DataLoader[str, list[Commitment]] = field(init=False)
-    frequencies: DataLoader[InspectionPlan, list[ClassFrequency]] = field(init=False)
-    # a subject's file (schema/subject_file.py): every subject of a page at once, one statement each
-    subject_consents: DataLoader[str, list[Consent]] = field(init=False)
-    subject_objections: DataLoader[str, list[Objection]] = field(init=False)
-    subject_repairs: DataLoader[str, list[RepairApplication]] = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.profiles = DataLoader(load_fn=self._load_profiles, cache=True)
-        self.commitments = DataLoader(load_fn=self._load_commitments, cache=True)
-        self.frequencies = DataLoader(load_fn=self.hub.inspections.frequencies, cache=True)
-        self.subject_consents = DataLoader(load_fn=_by_code(partial(self.hub.subject_consents, viewer=self.viewer)),
-                                           cache=True)
-        self.subject_objections = DataLoader(load_fn=_by_code(self.hub.subject_objections), cache=True)
-        self.subject_repairs = DataLoader(load_fn=_by_code(self.hub.subject_repairs), cache=True)
+    # Each loader is made when a request first uses one (most use only the profiles).
+    @cached_property
+    def profiles(self) -> DataLoader[ProfileKey, SubjectProfile | None]:
+        return DataLoader(load_fn=self._load_profiles, cache=True)
+
+    @cached_property
+    def commitments(self) -> DataLoader[str, list[Commitment]]:
+        return DataLoader(load_fn=self._load_commitments, cache=True)
+
+    @cached_property
+    def frequencies(self) -> DataLoader[InspectionPlan, list[ClassFrequency]]:
+        return DataLoader(load_fn=self.hub.inspections.frequencies, cache=True)
+
+    # a subject's file (schema/subject_file.py): every subject of a page at once, one statement each
+    @cached_property
+    def subject_consents(self) -> DataLoader[str, list[Consent]]:
+        return DataLoader(load_fn=_by_code(partial(self.hub.subject_consents, viewer=self.viewer)), cache=True)
+
+    @cached_property
+    def subject_objections(self) -> DataLoader[str, list[Objection]]:
+        return DataLoader(load_fn=_by_code(self.hub.subject_objections), cache=True)
+
+    @cached_property
+    def subject_repairs(self) -> DataLoader[str, list[RepairApplication]]:
+        return DataLoader(load_fn=_by_code(self.hub.subject_repairs), cache=True)
 
     async def _load_commitments(self, usccs: Sequence[str]) -> list[list[Commitment]]:
         """The commitments of every subject a request lists, in one round trip."""
@@ -104,9 +114,24 @@ class HubContext:
         """A list a root field served: audited as one read naming every subject it served (hub.audit)."""
         self.served.append(audit.Served.of(what, subjects, tier))
 
+    def release(self) -> None:
+        """Let go of what the request loaded, once it is answered and audited. graphql-core's execution keeps
+        itself in a reference cycle (its resolve infos' helpers are its bound methods) and holds this context:
+        without this, every profile, record and evaluation a request loaded waited for Python's cycle
+        collector rather than going with the request (tests/test_request_garbage.py)."""
+        for name in _LOADERS:
+            loader = self.__dict__.pop(name, None)
+            if loader is not None:
+                loader.clear_all()
+        self.consents.clear()
+        self.records.clear()
+
     def audit_events(self) -> list[AuditEvent]:
         """This request's audit entries, by the audit policy (hub.audit.request_events)."""
         return audit.request_events(self.viewer, self.writes, self.served, self.accesses.values())
+
+
+_LOADERS = ("profiles", "commitments", "frequencies", "subject_consents", "subject_objections", "subject_repairs")
 
 
 def _by_code(load: Callable[[Sequence[str]], Awaitable[Mapping[str, list[T]]]],
