@@ -123,8 +123,8 @@ class HubContext:
             loader = self.__dict__.pop(name, None)
             if loader is not None:
                 loader.clear_all()
-        self.consents.clear()
-        self.records.clear()
+        for kept in (self.consents, self.records, self.accesses, self.writes, self.served):
+            kept.clear()  # its audit entries are made (audit_events) before it is released
 
     def audit_events(self) -> list[AuditEvent]:
         """This request's audit entries, by the audit policy (hub.audit.request_events)."""

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from hub.disclosure import Access
 from hub.models import CreditRecord, Evaluation, SubjectProfile
 from hub.service import CreditHub
 from hub.settings import Settings
@@ -20,7 +21,7 @@ from tests.builders import add_evaluation, add_record, add_subject, bearer, remo
 CODE = uscc(960_001)
 LOOKUP = "query($u: String!) { subject(uscc: $u) { name records { id kind } evaluations { scheme grade } } }"
 REFUSED = LOOKUP.removesuffix(" } }") + " legalRepresentative { name } } }"  # refused to PUBLIC, FORBIDDEN
-LOADED = (SubjectProfile, CreditRecord, Evaluation)
+LOADED = (SubjectProfile, CreditRecord, Evaluation, Access)  # Access: the tier rule's decision for a subject
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -65,5 +66,15 @@ async def test_an_agencys_lookup_leaves_nothing_it_loaded_either(
     for _ in range(3):
         answer = (await client.post("/graphql", headers=agency, json=body)).json()
     assert answer["data"]["subject"]["legalRepresentative"] == {"name": "张三"}
+    gc.collect()
+    assert [type(o).__name__ for o in saved_garbage if isinstance(o, LOADED)] == []
+
+
+async def test_a_page_of_subjects_leaves_nothing_it_loaded_either(
+        client: httpx.AsyncClient, saved_garbage: list[object]) -> None:
+    page = "{ subjects(first: 20) { nodes { uscc name evaluations { scheme grade } } } }"
+    for _ in range(3):
+        answer = (await client.post("/graphql", json={"query": page})).json()
+    assert CODE in [node["uscc"] for node in answer["data"]["subjects"]["nodes"]]
     gc.collect()
     assert [type(o).__name__ for o in saved_garbage if isinstance(o, LOADED)] == []
