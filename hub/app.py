@@ -64,11 +64,11 @@ def create_app(settings: Settings, hub: CreditHub | None = None) -> Starlette:
         return HubContext(viewer=viewer, hub=service, now=service.now(), today=service.today())
 
     async def audit(context: HubContext) -> None:
-        events = context.audit_events()
+        events, wrote = context.audit_events(), bool(context.writes)
         context.release()  # answered: what it loaded goes now, not at the cycle collector's next pass
         await service.audit(events, wait=holds_response(context.viewer, events))
         metrics.audit_entries.inc(len(events))
-        if context.writes:  # a mutation committed: its warnings now, not at the next poll
+        if wrote:  # a mutation committed: its warnings now, not at the next poll
             service.warnings.nudge()
 
     def expecting(viewer: Viewer) -> AbstractContextManager[None]:

@@ -301,6 +301,22 @@ async def test_an_internal_list_read_names_the_subjects_it_served(
     assert str(read["detail"]).endswith(", ".join(sorted(served)))
 
 
+async def test_a_mutation_wakes_the_warning_engine_and_a_read_does_not(
+        client: httpx.AsyncClient, settings: Settings, hub: CreditHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    # its warnings now, not at the engine's next poll (hub/app.py: decided before the request lets go of its
+    # context, whose list of writes goes with it)
+    nudged: list[bool] = []
+    monkeypatch.setattr(hub.warnings, "nudge", lambda: nudged.append(True))
+    admin = bearer(settings, "admin", "郏县信用办")
+    expires = (clock.now() + timedelta(days=5)).isoformat()
+    await client.post("/graphql", headers=admin, json={"query": f'{{ subject(uscc: "{SUBJECT}") {{ name }} }}'})
+    assert nudged == []
+    granted = await client.post("/graphql", headers=admin, json={"query": f"""mutation {{
+        grantConsent(uscc: "{SUBJECT}", grantee: "审计银行", purpose: "信易贷", expiresAt: "{expires}") {{ id }} }}"""})
+    assert granted.json()["data"]["grantConsent"]["id"]
+    assert nudged == [True]
+
+
 async def test_a_bank_lookup_is_one_read_and_one_audit_write(client: httpx.AsyncClient, settings: Settings,
                                                              hub: CreditHub) -> None:
     """Issue 15 §6: the statements a request sends, counted at the gateway (hub.db.gateway.counting) —
