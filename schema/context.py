@@ -131,7 +131,8 @@ class HubContext:
         return audit.request_events(self.viewer, self.writes, self.served, self.accesses.values())
 
 
-_LOADERS = ("profiles", "commitments", "frequencies", "subject_consents", "subject_objections", "subject_repairs")
+# The context's loaders, as many as it declares: one added later is released with the others.
+_LOADERS = tuple(name for name, member in vars(HubContext).items() if isinstance(member, cached_property))
 
 
 def _by_code(load: Callable[[Sequence[str]], Awaitable[Mapping[str, list[T]]]],
