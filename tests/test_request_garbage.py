@@ -19,6 +19,8 @@ from hub.settings import Settings
 from tests.builders import add_evaluation, add_record, add_subject, bearer, remove_subjects, resident_id, uscc
 
 CODE = uscc(960_001)
+NAME = "垃圾回收测试"  # a page is searched by it: only this module's subjects
+NEIGHBOURS = [uscc(960_002), uscc(960_003)]
 LOOKUP = "query($u: String!) { subject(uscc: $u) { name records { id kind } evaluations { scheme grade } } }"
 REFUSED = LOOKUP.removesuffix(" } }") + " legalRepresentative { name } } }"  # refused to PUBLIC, FORBIDDEN
 LOADED = (SubjectProfile, CreditRecord, Evaluation, Access)  # Access: the tier rule's decision for a subject
@@ -26,8 +28,10 @@ LOADED = (SubjectProfile, CreditRecord, Evaluation, Access)  # Access: the tier 
 
 @pytest.fixture(scope="module", autouse=True)
 async def subject(hub: CreditHub) -> None:
-    await remove_subjects(hub, [CODE])
-    await add_subject(hub, CODE, person_id=resident_id(961))
+    await remove_subjects(hub, [CODE, *NEIGHBOURS])
+    for n, code in enumerate(NEIGHBOURS):
+        await add_subject(hub, code, name=f"{NAME}{n}号有限公司")
+    await add_subject(hub, CODE, name=f"{NAME}甲有限公司", person_id=resident_id(961))
     for n in range(3):
         await add_record(hub, CODE, f"garbage-r{n}", kind="HONOR", disclosure="PUBLIC")
     await add_evaluation(hub, CODE, "garbage-e1", scheme="henan-public-credit", grade="良", disclosure="PUBLIC")
@@ -72,9 +76,9 @@ async def test_an_agencys_lookup_leaves_nothing_it_loaded_either(
 
 async def test_a_page_of_subjects_leaves_nothing_it_loaded_either(
         client: httpx.AsyncClient, saved_garbage: list[object]) -> None:
-    page = "{ subjects(first: 20) { nodes { uscc name evaluations { scheme grade } } } }"
+    page = "query($q: String!) { subjects(search: $q, first: 20) { nodes { uscc name evaluations { scheme grade } } } }"
     for _ in range(3):
-        answer = (await client.post("/graphql", json={"query": page})).json()
-    assert CODE in [node["uscc"] for node in answer["data"]["subjects"]["nodes"]]
+        answer = (await client.post("/graphql", json={"query": page, "variables": {"q": NAME}})).json()
+    assert sorted(node["uscc"] for node in answer["data"]["subjects"]["nodes"]) == sorted([CODE, *NEIGHBOURS])
     gc.collect()
     assert [type(o).__name__ for o in saved_garbage if isinstance(o, LOADED)] == []
