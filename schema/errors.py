@@ -43,9 +43,22 @@ def graphql_error(error: HubError) -> GraphQLError:
                                                 **error.extensions()})
 
 
+def expected(error: BaseException) -> bool:
+    """Whether an error is answered by its code — the hub's own on purpose, a refusal, bad input, graphql-core's —
+    rather than replaced by a reference and logged with its traceback (:func:`classify`)."""
+    original = error.original_error if isinstance(error, GraphQLError) else error
+    return (original is None or isinstance(original, GraphQLError)
+            or (isinstance(original, HubError) and type(original) is not HubError))
+
+
 def classify(error: GraphQLError) -> GraphQLError:
     """Give every error a code; replace unexpected ones by a reference."""
     original = error.original_error
+    if not expected(error):
+        reference = uuid.uuid4().hex[:12]
+        log.error("unexpected error (reference %s) at %s", reference, error.path,
+                  exc_info=original)
+        return _with_code(error, f"internal error (reference {reference})", HubError.code)
     if original is None:
         if error.extensions and "code" in error.extensions:
             return _with_code(error, error.message, str(error.extensions["code"]),
@@ -57,12 +70,8 @@ def classify(error: GraphQLError) -> GraphQLError:
                           **{k: v for k, v in original.extensions.items() if k != "code"})
     if isinstance(original, GraphQLError):  # graphql-core's own: a variable's value does not fit its type
         return _with_code(error, error.message, BadInput.code)
-    if isinstance(original, HubError) and type(original) is not HubError:
-        return _with_code(error, str(original), original.code, **original.extensions())
-    reference = uuid.uuid4().hex[:12]
-    log.error("unexpected error (reference %s) at %s", reference, error.path,
-              exc_info=(type(original), original, original.__traceback__))
-    return _with_code(error, f"internal error (reference {reference})", HubError.code)
+    assert isinstance(original, HubError)  # expected(): the hub's own, raised on purpose
+    return _with_code(error, str(original), original.code, **original.extensions())
 
 
 def _with_code(error: GraphQLError, message: str, code: str, **extra: object) -> GraphQLError:

@@ -85,7 +85,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from hub.disclosure import Role, Viewer
-from hub.errors import HubError
+from schema.errors import expected
 from schema.fast_fields import GENERIC, Leaves, leaves_of
 
 Reachable = Callable[[Role, str, str], bool]
@@ -346,7 +346,7 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
         # through this execution until the cycle collector's next pass (a PUBLIC lookup naming a refused
         # field left some 100 objects more to it than one that did not). Unexpected errors keep theirs: they
         # are logged with it.
-        if _coded(raw_error):
+        if expected(raw_error):
             raw_error.__traceback__ = None
             original = getattr(raw_error, "original_error", None)
             if original is not None:
@@ -483,17 +483,6 @@ class TierExecutor(StrawberryGraphQLCoreExecutionContext):
     @cached_property
     def _leaves(self) -> Leaves | None:
         return leaves_of(self.schema)
-
-
-def _coded(error: BaseException | None) -> bool:
-    """Whether an error is one the hub raised on purpose, answered by its code (schema.errors.classify)."""
-    if isinstance(error, HubError):
-        return type(error) is not HubError
-    if isinstance(error, GraphQLError):
-        if error.extensions and error.extensions.get("code"):
-            return True
-        return error.original_error is None or _coded(error.original_error)
-    return False
 
 
 _Decided = TypeVar("_Decided")

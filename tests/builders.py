@@ -67,6 +67,32 @@ def department(settings: Settings, code: str, org: str | None = None) -> dict[st
     return bearer(settings, "agency", org or f"郏县{code.rsplit('-', 1)[-1]}", department=code)
 
 
+class StoppedClock:
+    """A rate limiter's clock moved only by the test: no token comes back between a test's requests, however
+    slow the machine (at 60 a minute one did, a second later, in a loaded CI run)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def stop_rate_clocks(app: Any) -> StoppedClock:
+    """Give every rate limiter of ``app`` (hub.web.limits.RateLimiter) one stopped clock."""
+    stopped = StoppedClock()
+    for limiter in app.state.graphql.gate.rates.values():
+        limiter.clock = stopped
+    return stopped
+
+
+async def read_deny_list_now(hub: CreditHub) -> None:
+    """Read the token deny list now, before a request whose statements a test counts: it is read again on its own
+    schedule (HUB_REVOCATION_REFRESH, 5 s), and no refresh then falls due inside that request however slow the
+    machine."""
+    await hub.revocations.refresh(force=True)
+
+
 async def register_bank(hub: CreditHub, *names: str) -> None:
     """Make banks known to the hub (``hub org add --kind bank``): a consent may name only a known bank."""
     for name in names:

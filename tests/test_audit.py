@@ -27,6 +27,7 @@ from tests.builders import (
     bearer,
     cli_env,
     hub_command,
+    read_deny_list_now,
     register_bank,
     resident_id,
     uscc,
@@ -329,9 +330,7 @@ async def test_a_bank_lookup_is_one_read_and_one_audit_write(client: httpx.Async
     lookup = {"query": f'{{ subject(uscc: "{SUBJECT}") {{ name legalRepresentative {{ name }} records {{ id }} }} }}'}
     public = {"query": f'{{ subject(uscc: "{SUBJECT}") {{ name records {{ id }} }} }}'}
     await client.post("/graphql", headers=bank, json=lookup)  # warm
-    # the deny list is read again on its own schedule (HUB_REVOCATION_REFRESH, 5 s): read now, so that
-    # no refresh falls due inside the counted request, however slow the machine
-    await hub.revocations.refresh(force=True)
+    await read_deny_list_now(hub)
 
     with counting() as banked:
         answer = await client.post("/graphql", headers=bank, json=lookup)

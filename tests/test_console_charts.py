@@ -33,7 +33,17 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from hub.staff import StaffRole
 from tests.browser import STAFF_PASSWORD, ServedHub, WatchedPage, sign_in
-from tests.builders import add_record, bearer, gql, register_bank, remove_staff, remove_subjects, resident_id, uscc
+from tests.builders import (
+    add_record,
+    bearer,
+    gql,
+    read_deny_list_now,
+    register_bank,
+    remove_staff,
+    remove_subjects,
+    resident_id,
+    uscc,
+)
 
 REGION = "410224"
 INDUSTRY = "图表测试行业"
@@ -307,9 +317,7 @@ async def test_a_subjects_file_costs_one_statement_a_part_however_many_subjects(
     part = "uscc consents { id } objections { id status } repairApplications { id status }"
     query = "{ " + " ".join(f's{n}: subject(uscc: "{code}") {{ {part} }}' for n, code in enumerate(SUBJECTS)) + " }"
     await gql(client, query, agency)  # warm
-    # the deny list is read again on its own schedule (HUB_REVOCATION_REFRESH, 5 s): read now, so that
-    # no refresh falls due inside the counted request, however slow the machine
-    await hub.revocations.refresh(force=True)
+    await read_deny_list_now(hub)
     with counting() as sent:
         answer = await gql(client, query, agency)
     assert "errors" not in answer

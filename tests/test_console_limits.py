@@ -17,7 +17,16 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from hub.staff import StaffRole
 from tests.browser import STAFF_PASSWORD
-from tests.builders import add_subject, bearer, gql, register_bank, remove_staff, remove_subjects, uscc
+from tests.builders import (
+    add_subject,
+    bearer,
+    gql,
+    register_bank,
+    remove_staff,
+    remove_subjects,
+    stop_rate_clocks,
+    uscc,
+)
 
 REGION = "410424"
 SUBJECT = uscc(1424, region=REGION)
@@ -61,8 +70,7 @@ def sentence(code: str) -> str:
 async def test_a_console_page_is_charged_to_the_bank_like_its_tokens(settings: Settings, hub: CreditHub) -> None:
     # one a minute, three at once: the fourth page within the minute finds the organisation's bucket empty
     app = create_app(settings.model_copy(update={"rate_limit_bank": 1, "rate_burst": 3}), hub)
-    for limiter in app.state.graphql.gate.rates.values():
-        limiter.clock = lambda: 1000.0  # no token comes back while the test runs, however slow the machine
+    stop_rate_clocks(app)
     async with client_of(app) as console, client_of(app, "192.0.2.11") as api:
         await sign_in(console, LOAN_OFFICER)
         pages = [await console.get(SEARCH) for _ in range(4)]

@@ -12,7 +12,16 @@ import pytest
 from hub.db.gateway import counting
 from hub.service import CreditHub
 from hub.settings import Settings
-from tests.builders import add_evaluation, add_subject, bearer, gql, remove_subjects, remove_supervision, uscc
+from tests.builders import (
+    add_evaluation,
+    add_subject,
+    bearer,
+    gql,
+    read_deny_list_now,
+    remove_subjects,
+    remove_supervision,
+    uscc,
+)
 
 REGION = "411121"  # 舞阳县: this module's subjects only
 DEPARTMENT = "411121-SCJG"
@@ -109,9 +118,7 @@ async def test_a_plan_reports_per_class_whether_its_frequency_is_met(
     # Every plan's figures in one answer cost the same round trips as one plan's: the list, then the
     # populations of all plans and the times drawn of all plans (not two statements per plan).
     await gql(client, PLANS, agency)  # warm
-    # the deny list is read again on its own schedule (HUB_REVOCATION_REFRESH, 5 s): read now, so that
-    # no refresh falls due inside the counted request, however slow the machine
-    await hub.revocations.refresh(force=True)
+    await read_deny_list_now(hub)
     with counting() as sent:
         plans = (await gql(client, PLANS, agency))["data"]["inspectionPlans"]
     assert len([p for p in plans if p["id"] in (created["id"], second, other_year)]) == 3

@@ -21,7 +21,7 @@ from hub.service import CreditHub
 from hub.settings import Settings
 from schema.build import build_schema
 from schema.limits import DemandControl, QueryLimits, measure
-from tests.builders import add_record, add_subject, bearer, uscc
+from tests.builders import add_record, add_subject, bearer, stop_rate_clocks, uscc
 
 SUBJECT = uscc(1300)
 GQL_RESPONSE = "application/graphql-response+json"
@@ -58,24 +58,6 @@ async def eventually(condition: Callable[[], bool], timeout_s: float = 60.0) -> 
             return
         await asyncio.sleep(0.005)
     raise AssertionError(f"not within {timeout_s:g} s")
-
-
-class StoppedClock:
-    """The rate limiters' clock, moved only by the test: no token comes back between a test's requests,
-    however slow the machine (at 60 a minute one did, a second later, in a loaded CI run)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def stop_the_clock(app: Starlette) -> StoppedClock:
-    clock = StoppedClock()
-    for limiter in app.state.graphql.gate.rates.values():
-        limiter.clock = clock
-    return clock
 
 
 def code_of(response: httpx.Response) -> str:
@@ -321,7 +303,7 @@ async def test_a_request_waits_in_the_queue_for_a_turn(app_with: Any, settings: 
 
 async def test_a_public_caller_is_limited_by_its_address(app_with: Any) -> None:
     app = app_with(rate_limit_public=60, rate_burst=3)
-    stop_the_clock(app)
+    stop_rate_clocks(app)
     query = {"query": "{ __typename }"}
     async with client_of(app, "203.0.113.7") as greedy, client_of(app, "203.0.113.8") as other:
         answers = [await greedy.post("/graphql", json=query) for _ in range(4)]
@@ -336,7 +318,7 @@ async def test_a_public_caller_is_limited_by_its_address(app_with: Any) -> None:
 
 async def test_a_bank_is_limited_by_its_organisation(app_with: Any, settings: Settings) -> None:
     app = app_with(rate_limit_bank=60, rate_burst=2, rate_limit_public=0)
-    stop_the_clock(app)
+    stop_rate_clocks(app)
     query = {"query": "{ __typename }"}
     bank_a, bank_b = bearer(settings, "bank", "甲银行"), bearer(settings, "bank", "乙银行")
     agency = bearer(settings, "agency", "县市场监管局")
@@ -354,7 +336,7 @@ async def test_a_bank_is_limited_by_its_organisation(app_with: Any, settings: Se
 
 async def test_a_token_comes_back_at_the_rate(app_with: Any) -> None:
     app = app_with(rate_limit_public=30, rate_burst=1)  # one every two seconds
-    clock = stop_the_clock(app)
+    clock = stop_rate_clocks(app)
     query = {"query": "{ __typename }"}
     async with client_of(app, "203.0.113.9") as http:
         first, refused = await http.post("/graphql", json=query), await http.post("/graphql", json=query)
@@ -369,7 +351,7 @@ async def test_a_token_comes_back_at_the_rate(app_with: Any) -> None:
 
 async def test_guessing_tokens_is_paid_from_the_address(app_with: Any) -> None:
     app = app_with(rate_limit_public=60, rate_burst=2)
-    stop_the_clock(app)
+    stop_rate_clocks(app)
     async with client_of(app, "192.0.2.9") as http:
         answers = [await http.post("/graphql", json={"query": "{ __typename }"},
                                    headers={"Authorization": f"Bearer forged-{n}"}) for n in range(3)]

@@ -7,9 +7,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-import pytest
-
-from hub.db import warnings as store
 from hub.db.gateway import Neo4jGateway
 from hub.db.server import Neo4jCredentials
 from hub.warnings.broker import WarningBroker
@@ -18,33 +15,13 @@ from hub.warnings.model import WarningFilter
 POLL_S = 0.02
 
 
-class Looks:
-    """The broker's looks at the stream's head (hub.db.warnings.readable_stream_head): whether the last one
-    to end found nobody subscribed — the broker decides on that, right after the look, to rest."""
-
-    def __init__(self, broker: WarningBroker, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.task: asyncio.Task[None] | None = None  # the broker's run
-        self.ended_with_nobody = False
-        read = store.readable_stream_head
-
-        async def look(gateway: Neo4jGateway) -> tuple[int, bool]:
-            try:
-                return await read(gateway)
-            finally:
-                if asyncio.current_task() is self.task:  # the broker's (a subscription reads the head too)
-                    self.ended_with_nobody = broker.subscriptions == 0
-
-        monkeypatch.setattr(store, "readable_stream_head", look)
-
-
 async def test_the_broker_rests_without_subscriptions_and_follows_with_one(
-        neo4j_credentials: Neo4jCredentials, monkeypatch: pytest.MonkeyPatch) -> None:
+        neo4j_credentials: Neo4jCredentials) -> None:
     # a gateway of its own: every statement counted is the broker's (or its subscription's)
     gateway = Neo4jGateway(neo4j_credentials.uri, neo4j_credentials.user, neo4j_credentials.password)
     broker = WarningBroker(gateway, poll_s=POLL_S)
-    looks = Looks(broker, monkeypatch)
     stop = asyncio.Event()
-    running = looks.task = asyncio.create_task(broker.run(stop))
+    running = asyncio.create_task(broker.run(stop))
     try:
         assert await _within(lambda: broker.head >= 0)  # the first look learns the head (a new connection)
         resting = gateway.stats.reads
@@ -56,7 +33,6 @@ async def test_the_broker_rests_without_subscriptions_and_follows_with_one(
         assert await _within(lambda: gateway.stats.reads >= resting + 10)  # it polls again while someone listens
         assert broker.subscriptions == 1
 
-        looks.ended_with_nobody = False
         waiting.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await waiting
@@ -64,7 +40,7 @@ async def test_the_broker_rests_without_subscriptions_and_follows_with_one(
         assert broker.subscriptions == 0
         # the look under way when the subscription went (or, between looks, the next one) ends — waited for,
         # not slept for: on a loaded machine one read can take a second
-        assert await _within(lambda: looks.ended_with_nobody)
+        assert await _within(lambda: broker.resting)
         closed = gateway.stats.reads
         await asyncio.sleep(20 * POLL_S)
         assert gateway.stats.reads == closed  # resting again

@@ -39,6 +39,7 @@ class WarningBroker:
         self._moved = asyncio.Condition()
         self._wake = asyncio.Event()
         self._subscriptions = 0
+        self.resting = False  # the last look found nobody subscribed: no more until woken
         self._stream_head = HeadGate("warning broker, stream")
 
     @property
@@ -73,6 +74,7 @@ class WarningBroker:
                 # until a subscription or this process's engine wakes it; a new subscription reads the
                 # database's head itself before it waits on this one
                 delay = None
+            self.resting = delay is None
             await nap(self._wake, stop, delay)
 
     async def _head_after(self, position: int) -> int:
